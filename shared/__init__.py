@@ -1,0 +1,1 @@
+"""Code shared by the Etalase services: event contracts, outbox, consumers, database, config."""

@@ -1,0 +1,188 @@
+"""Idempotent, version-ordered event consumption with bounded retries and a dead-letter queue.
+
+Two layers:
+- ``accept_event`` (plain function): inside the consumer's transaction, decides whether an
+  event is new (not in the inbox) and newer than what the consumer has for that aggregate.
+  Deletes leave a tombstone in ``aggregate_state`` so a late update cannot resurrect.
+- ``event_consumer`` (nameko entrypoint): nameko acks a message whose handler raised, which
+  would lose the event. This entrypoint instead republishes a failed message to the
+  subscription's retry queue (redelivered after a delay) and, after ``max_attempts``, to its
+  dead-letter queue; only then is the original acked.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from functools import partial
+
+from kombu import Connection, Producer
+from kombu.exceptions import DecodeError
+from nameko.messaging import Consumer
+from sqlalchemy import Boolean, DateTime, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from shared.events import Event, InvalidEvent, utcnow
+from shared.settings import amqp_uri
+from shared.topology import SUBSCRIPTIONS, Subscription, declare_topology, main_queue
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS_HEADER = "x-etalase-attempts"
+ERROR_HEADER = "x-etalase-error"
+
+
+class InboxMixin:
+    """Event ids a consumer has processed: a redelivered event is a no-op."""
+
+    __tablename__ = "inbox"
+
+    event_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    event_type: Mapped[str] = mapped_column(String(100))
+    processed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class AggregateStateMixin:
+    """The last version a consumer applied per aggregate; ``deleted`` marks a tombstone."""
+
+    __tablename__ = "aggregate_state"
+
+    aggregate_type: Mapped[str] = mapped_column(String(40), primary_key=True)
+    aggregate_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+def accept_event(session: Session, event: Event, inbox_model, state_model) -> bool:
+    """Record ``event`` and say whether the consumer should apply it.
+
+    False for an event already processed, for a version not newer than the one applied,
+    and for anything after a tombstone. The caller applies the event and commits in the
+    same transaction, so the inbox and the consumer's state never disagree.
+    """
+    if session.get(inbox_model, event.id) is not None:
+        return False
+    session.add(inbox_model(event_id=event.id, event_type=event.type))
+    state = session.execute(
+        select(state_model)
+        .where(
+            state_model.aggregate_type == event.aggregate_type,
+            state_model.aggregate_id == event.aggregate_id,
+        )
+        .with_for_update()
+    ).scalar_one_or_none()
+    if state is not None and (state.deleted or state.version >= event.aggregate_version):
+        return False
+    if state is None:
+        session.add(
+            state_model(
+                aggregate_type=event.aggregate_type,
+                aggregate_id=event.aggregate_id,
+                version=event.aggregate_version,
+                deleted=event.is_delete,
+            )
+        )
+    else:
+        state.version = event.aggregate_version
+        state.deleted = event.is_delete
+    return True
+
+
+def _attempts(message) -> int:
+    try:
+        return int((message.headers or {}).get(ATTEMPTS_HEADER, 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+class EventConsumer(Consumer):
+    """Consumes a subscription's queue; failures go to retry, then to the dead-letter queue."""
+
+    def __init__(self, subscription: str, **kwargs):
+        self.subscription_name = subscription
+        # A body kombu cannot decode never reaches a worker: send it straight to the DLQ.
+        kwargs.setdefault("on_decode_error", self._on_decode_error)
+        super().__init__(queue=main_queue(SUBSCRIPTIONS[subscription]), requeue_on_error=False, **kwargs)
+
+    @property
+    def subscription(self) -> Subscription:
+        return SUBSCRIPTIONS[self.subscription_name]
+
+    def setup(self):
+        # Declare the whole topology (exchange, retry and dead queues) before consuming.
+        with Connection(amqp_uri(), connect_timeout=5) as connection:
+            declare_topology(connection)
+        super().setup()
+
+    def _on_decode_error(self, message, exc):
+        headers = dict(message.headers or {})
+        headers[ERROR_HEADER] = f"undecodable body: {exc!r}"[:1000]
+        log.warning("undecodable message %s -> %s", message.properties.get("message_id"), self.subscription.dead_queue_name)
+        publish_raw(message, self.subscription.dead_queue_name, headers)
+        message.ack()
+
+    def handle_message_processed(self, message, result=None, exc_info=None):
+        if exc_info is not None:
+            self._route_failure(message, exc_info[1])
+        self.consumer.ack_message(message)
+
+    def _route_failure(self, message, error: BaseException) -> None:
+        sub = self.subscription
+        attempts = _attempts(message) + 1
+        headers = dict(message.headers or {})
+        headers[ATTEMPTS_HEADER] = attempts
+        headers[ERROR_HEADER] = repr(error)[:1000]
+        # A malformed envelope will never succeed: no point retrying it.
+        dead = attempts >= sub.max_attempts or isinstance(error, (DecodeError, InvalidEvent))
+        target = sub.dead_queue_name if dead else sub.retry_queue_name
+        log.warning(
+            "event %s failed (attempt %d/%d): %r -> %s",
+            message.properties.get("message_id"), attempts, sub.max_attempts, error, target,
+        )
+        publish_raw(message, target, headers)
+
+
+def publish_raw(message, queue_name: str, headers: dict) -> None:
+    """Publish a message's original bytes to ``queue_name`` through the default exchange, confirmed."""
+    with Connection(amqp_uri(), transport_options={"confirm_publish": True}, connect_timeout=5) as connection:
+        producer = Producer(connection.default_channel)
+        producer.publish(
+            message.body,
+            exchange="",
+            routing_key=queue_name,
+            content_type=message.content_type,
+            content_encoding=message.content_encoding,
+            delivery_mode=2,
+            message_id=message.properties.get("message_id"),
+            headers=headers,
+            retry=True,
+            retry_policy={"max_retries": 3},
+        )
+
+
+event_consumer = EventConsumer.decorator
+
+
+def replay_dead_letters(subscription: str, limit: int = 1000, uri: str | None = None) -> int:
+    """Move up to ``limit`` messages from the dead-letter queue back to the main queue."""
+    sub = SUBSCRIPTIONS[subscription]
+    moved = 0
+    with Connection(uri or amqp_uri(), transport_options={"confirm_publish": True}) as connection:
+        declare_topology(connection)
+        channel = connection.channel()
+        producer = Producer(channel)
+        while moved < limit:
+            message = channel.basic_get(sub.dead_queue_name, no_ack=False)
+            if message is None:
+                break
+            headers = dict(message.headers or {})
+            headers[ATTEMPTS_HEADER] = 0
+            producer.publish(
+                message.body, exchange="", routing_key=sub.queue, headers=headers,
+                content_type=message.content_type, content_encoding=message.content_encoding,
+                delivery_mode=2, message_id=message.properties.get("message_id"),
+            )
+            message.ack()
+            moved += 1
+        channel.close()
+    return moved

@@ -1,0 +1,131 @@
+"""SQLAlchemy 2 engines and the nameko dependency provider for a unit of work.
+
+nameko sends an RPC reply (or acks a message) *before* it calls ``worker_result`` on
+dependency providers, so committing there would tell a caller "done" before the data is
+durable. Entry points therefore call ``uow.commit()`` themselves before they return; the
+provider rolls back whatever is left uncommitted and closes the session at the end of
+every worker, so a failed worker never half-writes.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Callable
+
+from nameko.extensions import DependencyProvider
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+log = logging.getLogger(__name__)
+
+
+def make_engine(url: str) -> Engine:
+    """An engine that behaves well under eventlet for SQLite files and PostgreSQL (pg8000)."""
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # One connection per process: SQLite allows one writer, and a C-level busy wait
+        # would block every green thread. The pool's queue is green after monkey patching,
+        # so transactions simply take turns.
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+        )
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_connection, _record):
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        # pg8000 is pure Python, so its sockets are green under eventlet.
+        url = "postgresql+pg8000://" + url.split("://", 1)[1]
+    return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+class UnitOfWork:
+    """One worker's database session. ``commit()`` makes the work durable and then runs
+    the after-commit hooks (e.g. waking the outbox relay)."""
+
+    def __init__(self, session_factory: sessionmaker[Session], after_commit: list[Callable[[], None]]):
+        self._session_factory = session_factory
+        self._after_commit = after_commit
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self._session_factory()
+        return self._session
+
+    def commit(self) -> None:
+        if self._session is None:
+            return
+        self._session.commit()
+        for hook in self._after_commit:
+            hook()
+
+    def rollback(self) -> None:
+        if self._session is not None:
+            self._session.rollback()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+
+class Database(DependencyProvider):
+    """Gives each worker a ``UnitOfWork``; rolls back and closes it when the worker ends."""
+
+    def __init__(self, settings_cls):
+        self.settings_cls = settings_cls
+        self.after_commit: list[Callable[[], None]] = []
+        self.engine: Engine | None = None
+        self.session_factory: sessionmaker[Session] | None = None
+        self._units: dict = {}
+
+    def setup(self):
+        self.settings = self.settings_cls.load()
+        self.engine = make_engine(self.settings.database_url)
+        self.session_factory = make_session_factory(self.engine)
+
+    def stop(self):
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def kill(self):
+        self.stop()
+
+    def get_dependency(self, worker_ctx):
+        unit = UnitOfWork(self.session_factory, self.after_commit)
+        self._units[worker_ctx] = unit
+        return unit
+
+    def worker_result(self, worker_ctx, result=None, exc_info=None):
+        unit = self._units.get(worker_ctx)
+        if unit is not None:
+            unit.rollback()  # anything the entry point did not commit itself is discarded
+
+    def worker_teardown(self, worker_ctx):
+        unit = self._units.pop(worker_ctx, None)
+        if unit is not None:
+            unit.close()
+
+    def new_unit(self) -> UnitOfWork:
+        """A unit of work outside any worker (timers, background threads)."""
+        return UnitOfWork(self.session_factory, self.after_commit)

@@ -1,0 +1,90 @@
+"""Typed errors that cross RPC boundaries and map to one JSON error shape.
+
+Every error the platform shows a caller has a stable ``code``, a human ``message``
+(Bahasa Indonesia) and optional per-field details. Each class is registered with
+nameko so that it arrives at the caller as itself, not as a ``RemoteError``.
+"""
+from nameko.exceptions import deserialize_to_instance
+
+
+class EtalaseError(Exception):
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str = "", fields: dict | None = None):
+        message = message or self.default_message
+        fields = dict(fields or {})
+        super().__init__(message, fields)
+        self.message = message
+        self.fields = fields
+
+    default_message = "Permintaan tidak dapat diproses."
+
+    def to_dict(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
+
+    def __str__(self) -> str:
+        return self.message if not self.fields else f"{self.message} {self.fields}"
+
+
+@deserialize_to_instance
+class BadRequest(EtalaseError):
+    code = "bad_request"
+    status = 400
+    default_message = "Permintaan tidak valid."
+
+
+@deserialize_to_instance
+class ValidationFailed(EtalaseError):
+    code = "validation_failed"
+    status = 422
+    default_message = "Data tidak valid."
+
+
+@deserialize_to_instance
+class Unauthorized(EtalaseError):
+    code = "unauthorized"
+    status = 401
+    default_message = "Silakan masuk terlebih dahulu."
+
+
+@deserialize_to_instance
+class Forbidden(EtalaseError):
+    code = "forbidden"
+    status = 403
+    default_message = "Anda tidak berhak melakukan tindakan ini."
+
+
+@deserialize_to_instance
+class NotFound(EtalaseError):
+    code = "not_found"
+    status = 404
+    default_message = "Data tidak ditemukan."
+
+
+@deserialize_to_instance
+class Conflict(EtalaseError):
+    code = "conflict"
+    status = 409
+    default_message = "Data bertentangan dengan keadaan saat ini."
+
+
+@deserialize_to_instance
+class PayloadTooLarge(EtalaseError):
+    code = "payload_too_large"
+    status = 413
+    default_message = "Permintaan terlalu besar."
+
+
+@deserialize_to_instance
+class ServiceUnavailable(EtalaseError):
+    code = "service_unavailable"
+    status = 503
+    default_message = "Layanan sedang tidak tersedia."
+
+
+@deserialize_to_instance
+class ServiceTimeout(EtalaseError):
+    code = "service_timeout"
+    status = 504
+    default_message = "Layanan tidak menjawab tepat waktu."

@@ -1,0 +1,59 @@
+"""RPC from the gateway with a deadline on every call.
+
+nameko's RPC client waits forever for a reply. ``DeadlineRpc`` wraps each call in an
+eventlet timeout and turns "nobody answered in time" into ``ServiceTimeout`` (504) and
+"no such service is listening" into ``ServiceUnavailable`` (503).
+"""
+from __future__ import annotations
+
+import eventlet
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.exceptions import RemoteError, UnknownService
+from nameko.rpc import ClusterRpc
+
+from shared.errors import EtalaseError, ServiceTimeout, ServiceUnavailable
+from shared.settings import amqp_uri
+
+
+class DeadlineClient:
+    def __init__(self, client, default_timeout: float):
+        self._client = client
+        self.default_timeout = default_timeout
+
+    def call(self, service: str, method: str, *args, timeout: float | None = None, **kwargs):
+        """Call ``service.method`` and return its result, or raise a typed ``EtalaseError``."""
+        deadline = self.default_timeout if timeout is None else timeout
+        try:
+            with eventlet.Timeout(deadline):
+                reply = getattr(self._client[service], method).call_async(*args, **kwargs)
+                return reply.result()
+        except eventlet.Timeout:
+            raise ServiceTimeout(f"Layanan {service} tidak menjawab dalam {deadline:g} detik.", {"service": service})
+        except UnknownService:
+            raise ServiceUnavailable(f"Layanan {service} tidak tersedia.", {"service": service})
+        except EtalaseError:
+            raise
+        except RemoteError as exc:
+            # An unexpected failure inside the service: do not leak its details.
+            raise ServiceUnavailable(
+                f"Layanan {service} mengalami gangguan.", {"service": service, "type": str(exc.exc_type)}
+            )
+
+
+class DeadlineRpc(ClusterRpc):
+    """A cluster RPC client whose calls all have deadlines."""
+
+    def __init__(self, default_timeout: float = 5.0, **options):
+        self.default_timeout = default_timeout
+        super().__init__(**options)
+
+    def setup(self):
+        # ClusterRpc reads the broker URI when the service class is defined; read it now instead.
+        self.amqp_uri = amqp_uri()
+        super().setup()
+
+    def get_dependency(self, worker_ctx):
+        return DeadlineClient(super().get_dependency(worker_ctx), self.default_timeout)
+
+
+__all__ = ["DeadlineRpc", "DeadlineClient", "AMQP_URI_CONFIG_KEY"]
