@@ -1,0 +1,64 @@
+"""The product taxonomy: two levels, each with a URL-safe slug.
+
+Products take a leaf (child) category. The catalog owns this list; other services learn a
+product's category (slug, name and parent) from the product snapshot in catalog events.
+"""
+
+TAXONOMY: list[dict] = [
+    {"slug": "makanan-minuman", "name": "Makanan & Minuman", "children": [
+        {"slug": "camilan", "name": "Camilan & Kue Kering"},
+        {"slug": "kue-tradisional", "name": "Kue Tradisional"},
+        {"slug": "makanan-pokok", "name": "Sagu, Kasuami & Makanan Pokok"},
+        {"slug": "kopi-teh", "name": "Kopi & Teh"},
+        {"slug": "minuman", "name": "Minuman & Sirup"},
+        {"slug": "bumbu-rempah", "name": "Bumbu, Sambal & Rempah"},
+        {"slug": "madu", "name": "Madu"},
+    ]},
+    {"slug": "hasil-laut", "name": "Hasil Laut & Perikanan", "children": [
+        {"slug": "ikan-olahan", "name": "Ikan Asin, Abon & Olahan Ikan"},
+        {"slug": "rumput-laut", "name": "Rumput Laut"},
+        {"slug": "hasil-laut-segar", "name": "Hasil Laut Segar & Beku"},
+    ]},
+    {"slug": "pertanian-perkebunan", "name": "Pertanian & Perkebunan", "children": [
+        {"slug": "mete-kacang", "name": "Jambu Mete & Kacang"},
+        {"slug": "kakao-cokelat", "name": "Kakao & Cokelat"},
+        {"slug": "beras-biji-bijian", "name": "Beras & Biji-bijian"},
+        {"slug": "buah-sayur", "name": "Buah & Sayur"},
+        {"slug": "kelapa-olahan", "name": "Kelapa & Olahannya"},
+    ]},
+    {"slug": "kerajinan", "name": "Kerajinan Tangan", "children": [
+        {"slug": "tenun", "name": "Kain Tenun"},
+        {"slug": "perak-perhiasan", "name": "Perak & Perhiasan"},
+        {"slug": "anyaman", "name": "Anyaman"},
+        {"slug": "ukiran-kayu", "name": "Ukiran & Kerajinan Kayu"},
+        {"slug": "gerabah", "name": "Gerabah & Keramik"},
+    ]},
+    {"slug": "fashion", "name": "Fashion", "children": [
+        {"slug": "sarung", "name": "Sarung"},
+        {"slug": "pakaian", "name": "Pakaian"},
+        {"slug": "aksesori", "name": "Tas & Aksesori"},
+    ]},
+    {"slug": "kesehatan-kecantikan", "name": "Kesehatan & Kecantikan", "children": [
+        {"slug": "minyak-atsiri", "name": "Minyak Atsiri & Minyak Kelapa"},
+        {"slug": "herbal-jamu", "name": "Herbal & Jamu"},
+        {"slug": "perawatan-tubuh", "name": "Sabun & Perawatan Tubuh"},
+    ]},
+]
+
+
+def leaf_categories() -> dict[str, dict]:
+    """slug -> {"slug", "name", "parent": {"slug", "name"}} for every category a product may take."""
+    leaves = {}
+    for parent in TAXONOMY:
+        for child in parent["children"]:
+            leaves[child["slug"]] = {
+                "slug": child["slug"],
+                "name": child["name"],
+                "parent": {"slug": parent["slug"], "name": parent["name"]},
+            }
+    return leaves
+
+
+def category_list() -> list[dict]:
+    """The leaf categories as the API lists them: slug, name, and parent."""
+    return list(leaf_categories().values())
