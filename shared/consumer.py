@@ -182,7 +182,7 @@ def replay_dead_letters(subscription: str, limit: int = 1000, uri: str | None = 
                 content_type=message.content_type, content_encoding=message.content_encoding,
                 delivery_mode=2, message_id=message.properties.get("message_id"),
             )
-            message.ack()
+            channel.basic_ack(message.delivery_tag)
             moved += 1
         channel.close()
     return moved

@@ -1,0 +1,154 @@
+"""The `etalase` command: run the platform, migrate, seed, manage admins and dead letters."""
+from __future__ import annotations
+
+import sys
+import warnings
+
+import click
+
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"etalase: {message}", err=True)
+    sys.exit(1)
+
+
+def _config() -> dict:
+    from services import platform
+
+    return platform.load_config()
+
+
+@click.group()
+def main():
+    """Etalase Sultra: etalase digital produk UMKM dan koperasi Sulawesi Tenggara."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", envvar="HOST", show_default=True)
+@click.option("--port", default=8000, envvar="PORT", type=int, show_default=True)
+@click.option("--seed/--no-seed", default=True, help="Load the demo data on first run.")
+def run(host: str, port: int, seed: bool):
+    """Migrate, seed the demo data once, and run all four services."""
+    from services import platform
+    from shared.settings import amqp_uri
+
+    config = _config()
+    uri = amqp_uri(config)
+    try:
+        platform.check_broker(uri)
+    except platform.BrokerUnreachable as exc:
+        _fail(str(exc))
+    platform.migrate_all(config)
+    platform.declare_events_topology(uri)
+    if seed:
+        counts = platform.seed_demo(config)
+        if counts:
+            click.echo(f"etalase: demo data loaded ({counts}); demo owners sign in with password '{platform.DEMO_PASSWORD}'")
+    supervisor = platform.Platform(platform.config_path(), host, port)
+    supervisor.start()
+    try:
+        supervisor.wait_healthy(timeout=90)
+        click.echo(f"etalase: running at http://{host}:{port}  (Ctrl-C to stop)")
+        code = supervisor.wait()
+    except KeyboardInterrupt:
+        code = 0
+    except (RuntimeError, TimeoutError) as exc:
+        click.echo(f"etalase: {exc}", err=True)
+        code = 1
+    finally:
+        supervisor.stop()
+    sys.exit(code)
+
+
+@main.command()
+def migrate():
+    """Bring every service database to the latest schema."""
+    from services import platform
+
+    platform.migrate_all(_config())
+    click.echo("etalase: databases migrated")
+
+
+@main.command()
+def seed():
+    """Load the demo data (once; does nothing when the catalog has data)."""
+    from services import platform
+
+    config = _config()
+    platform.migrate_all(config)
+    counts = platform.seed_demo(config)
+    click.echo(f"etalase: demo data loaded: {counts}" if counts else "etalase: catalog already has data; nothing seeded")
+
+
+@main.group()
+def admin():
+    """Manage admin (Dinas curator) accounts."""
+
+
+@admin.command("create")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input.")
+def admin_create(email: str, name: str, password_stdin: bool):
+    """Create an admin account. Admins can only be created here, never through the API."""
+    from services import platform
+    from services.gateway.admin import create_admin
+    from shared.db import make_engine, make_session_factory
+    from shared.errors import EtalaseError
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    config = _config()
+    settings = platform.service_settings(config)["gateway"]
+    from shared.migrations import upgrade
+
+    upgrade("gateway", settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session:
+            try:
+                account = create_admin(session, email, name, password)
+            except EtalaseError as exc:
+                details = "; ".join(f"{field}: {reason}" for field, reason in exc.fields.items())
+                _fail(f"{exc.message} {details}".strip())
+            session.commit()
+    finally:
+        engine.dispose()
+    click.echo(f"etalase: admin {account['email']} created (id {account['id']})")
+
+
+@main.group("dead-letters")
+def dead_letters():
+    """Inspect and replay events that failed too often."""
+
+
+@dead_letters.command("count")
+def dead_letters_count():
+    from kombu import Connection
+
+    from shared.settings import amqp_uri
+    from shared.topology import SUBSCRIPTIONS, declare_topology
+
+    with Connection(amqp_uri(_config())) as connection:
+        declare_topology(connection)
+        channel = connection.channel()
+        for name, sub in SUBSCRIPTIONS.items():
+            _, count, _ = channel.queue_declare(sub.dead_queue_name, passive=True)
+            click.echo(f"{name}: {count} dead letter(s) in {sub.dead_queue_name}")
+        channel.close()
+
+
+@dead_letters.command("replay")
+@click.argument("subscription", type=click.Choice(["search", "promotion"]))
+@click.option("--limit", default=1000, show_default=True)
+def dead_letters_replay(subscription: str, limit: int):
+    from shared.consumer import replay_dead_letters
+    from shared.settings import amqp_uri
+
+    moved = replay_dead_letters(subscription, limit=limit, uri=amqp_uri(_config()))
+    click.echo(f"etalase: {moved} message(s) moved back to {subscription}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Keeps the promotion service's product facts in step with catalog events."""
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from services.promotion.models import AggregateState, Inbox, ProductFact
+from shared.consumer import accept_event
+from shared.contracts import ProductDeleted, ProductSnapshot
+from shared.events import Event
+
+PRODUCT_UPSERTS = {"catalog.product_published", "catalog.product_updated"}
+
+
+def apply_event(session: Session, event: Event) -> bool:
+    """Apply one catalog event; returns whether it changed anything.
+
+    Payloads are validated before anything is recorded, so a bad payload raises and is
+    retried, then dead-lettered, instead of being marked processed.
+    """
+    if event.type in PRODUCT_UPSERTS:
+        snapshot = ProductSnapshot.model_validate(event.payload)
+        if not accept_event(session, event, Inbox, AggregateState):
+            return False
+        if snapshot.status != "published":
+            session.execute(delete(ProductFact).where(ProductFact.id == snapshot.id))
+            return True
+        fact = session.get(ProductFact, snapshot.id) or ProductFact(id=snapshot.id)
+        fact.merchant_id = snapshot.merchant_id
+        fact.name = snapshot.name
+        fact.price = snapshot.price
+        fact.category = snapshot.category.slug
+        fact.parent_category = snapshot.category.parent_slug
+        fact.region = snapshot.region
+        fact.merchant_kind = snapshot.merchant.kind
+        fact.merchant_verified = snapshot.merchant.verified
+        fact.halal = snapshot.halal
+        fact.version = event.aggregate_version
+        session.add(fact)
+        return True
+    if event.type == "catalog.product_deleted":
+        deleted = ProductDeleted.model_validate(event.payload)
+        if not accept_event(session, event, Inbox, AggregateState):
+            return False
+        session.execute(delete(ProductFact).where(ProductFact.id == deleted.id))
+        return True
+    # Other catalog events (merchants) matter to campaigns later; record them as seen.
+    return accept_event(session, event, Inbox, AggregateState)
+
+
+def product_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(ProductFact)) or 0

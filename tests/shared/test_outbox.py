@@ -1,0 +1,104 @@
+"""The outbox relay against real RabbitMQ and both databases."""
+import json
+
+import pytest
+from kombu import Connection, Queue
+from sqlalchemy import select
+from sqlalchemy.orm import DeclarativeBase
+
+from shared.db import make_engine, make_session_factory
+from shared.events import Event
+from shared.outbox import PENDING, PUBLISHED, OutboxMixin, OutboxRelay, add_event
+from shared.topology import events_exchange
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Outbox(OutboxMixin, Base):
+    pass
+
+
+@pytest.fixture
+def session_factory(database_url):
+    engine = make_engine(database_url)
+    Base.metadata.create_all(engine)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def listener(amqp_uri):
+    """A temporary queue bound to every event, to see what the relay published."""
+    with Connection(amqp_uri) as connection:
+        queue = Queue("test.listener", exchange=events_exchange(), routing_key="#", durable=False, auto_delete=False)
+        queue(connection.default_channel).declare()
+
+        def drain(expected, timeout=5):
+            bodies = []
+            simple = connection.SimpleQueue(queue)
+            try:
+                while len(bodies) < expected:
+                    message = simple.get(timeout=timeout)
+                    bodies.append(json.loads(message.body))
+                    message.ack()
+            finally:
+                simple.close()
+            return bodies
+
+        yield drain
+
+
+def stage(session_factory, count, aggregate="p-1"):
+    events = [
+        Event(type="catalog.product_updated", aggregate_id=aggregate, aggregate_version=v + 1, payload={"n": v})
+        for v in range(count)
+    ]
+    with session_factory() as session:
+        for event in events:
+            add_event(session, Outbox, event)
+        session.commit()
+    return events
+
+
+def test_relay_publishes_pending_rows_in_order_and_marks_them(session_factory, amqp_uri, listener):
+    events = stage(session_factory, 5)
+    relay = OutboxRelay(session_factory, Outbox, amqp_uri)
+    try:
+        assert relay.publish_pending() == 5
+        assert relay.publish_pending() == 0
+    finally:
+        relay.close()
+    received = listener(5)
+    assert [body["id"] for body in received] == [event.id for event in events]
+    assert received[0]["type"] == "catalog.product_updated"
+    with session_factory() as session:
+        statuses = session.scalars(select(Outbox.status)).all()
+    assert statuses == [PUBLISHED] * 5
+
+
+def test_rows_wait_while_broker_is_unreachable_then_go_out(session_factory, amqp_uri, listener):
+    events = stage(session_factory, 3)
+    down = OutboxRelay(session_factory, Outbox, "amqp://guest:guest@127.0.0.1:1/")
+    with pytest.raises(Exception):
+        down.publish_pending()
+    with session_factory() as session:
+        rows = session.scalars(select(Outbox).order_by(Outbox.id)).all()
+        assert [row.status for row in rows] == [PENDING] * 3
+        assert rows[0].attempts == 1 and rows[0].last_error
+
+    relay = OutboxRelay(session_factory, Outbox, amqp_uri)
+    try:
+        assert relay.publish_pending() == 3
+    finally:
+        relay.close()
+    assert [body["id"] for body in listener(3)] == [event.id for event in events]
+
+
+def test_a_failed_transaction_leaves_no_event(session_factory):
+    with session_factory() as session:
+        add_event(session, Outbox, Event(type="catalog.product_updated", aggregate_id="x", aggregate_version=1, payload={}))
+        session.rollback()
+    with session_factory() as session:
+        assert session.scalars(select(Outbox)).all() == []
