@@ -1,0 +1,56 @@
+"""The promotion service keeps its product facts from catalog events, on both databases."""
+import pytest
+from pydantic import ValidationError
+
+from services.promotion import facts
+from services.promotion.models import ProductFact
+from shared.events import Event
+
+
+def snapshot(product_id="p-1", version=1, price=15000, status="published"):
+    return {
+        "id": product_id, "merchant_id": "m-1", "name": "Kacang Mete Goreng", "slug": "kacang-mete-goreng",
+        "description": "", "price": price, "stock": 3, "unit": "bungkus",
+        "category": {"slug": "mete-kacang", "name": "Jambu Mete & Kacang",
+                     "parent_slug": "pertanian-perkebunan", "parent_name": "Pertanian & Perkebunan"},
+        "halal": True, "status": status, "region": "7402", "region_name": "Muna",
+        "merchant": {"id": "m-1", "name": "Mete Muna", "kind": "koperasi", "region": "7402", "verified": False},
+        "version": version, "created_at": "2026-11-26T00:00:00+00:00", "updated_at": "2026-11-26T00:00:00+00:00",
+    }
+
+
+def event(kind, version, **kw):
+    payload = {"id": "p-1", "merchant_id": "m-1", "version": version} if kind == "deleted" else snapshot(version=version, **kw)
+    return Event(type=f"catalog.product_{kind}", aggregate_id="p-1", aggregate_version=version, payload=payload)
+
+
+@pytest.fixture
+def session(migrated):
+    with migrated("promotion")() as session:
+        yield session
+
+
+def test_facts_follow_the_catalog_and_ignore_stale_or_repeated_events(session):
+    assert facts.apply_event(session, event("published", 1))
+    assert facts.apply_event(session, event("updated", 3, price=20000))
+    stale = event("updated", 2, price=1)
+    assert not facts.apply_event(session, stale)
+    session.commit()
+    assert session.get(ProductFact, "p-1").price == 20000
+    assert facts.product_count(session) == 1
+
+
+def test_delete_removes_the_fact_and_a_late_update_does_not_bring_it_back(session):
+    facts.apply_event(session, event("published", 1))
+    facts.apply_event(session, event("deleted", 3))
+    assert not facts.apply_event(session, event("updated", 2))
+    session.commit()
+    assert facts.product_count(session) == 0
+
+
+def test_a_payload_that_breaks_the_contract_raises_and_records_nothing(session):
+    bad = Event(type="catalog.product_published", aggregate_id="p-1", aggregate_version=1, payload={"id": "p-1"})
+    with pytest.raises(ValidationError):
+        facts.apply_event(session, bad)
+    session.rollback()
+    assert facts.apply_event(session, event("published", 1))
