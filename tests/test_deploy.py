@@ -1,0 +1,49 @@
+"""The deployment files: docker compose accepts the file and it runs the whole platform."""
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def compose_command():
+    if shutil.which("docker"):
+        probe = subprocess.run(["docker", "compose", "version"], capture_output=True)
+        if probe.returncode == 0:
+            return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    return None
+
+
+def test_docker_compose_accepts_the_file():
+    command = compose_command()
+    if command is None:
+        pytest.skip("no docker compose client on this machine (neither `docker compose` nor `docker-compose`)")
+    result = subprocess.run([*command, "-f", str(ROOT / "docker-compose.yml"), "config"], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    services = yaml.safe_load(result.stdout)["services"]
+    assert {"rabbitmq", "postgres", "elasticsearch", "gateway", "catalog", "search", "promotion"} <= set(services)
+
+
+def test_compose_runs_every_service_from_the_one_image_and_publishes_the_gateway():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    for name in ("gateway", "catalog", "search", "promotion"):
+        assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
+        assert f"services.{name}.service" in services[name]["command"]
+    assert "8000:8000" in services["gateway"]["ports"]
+    assert "15672:15672" in services["rabbitmq"]["ports"]
+    assert services["rabbitmq"]["image"].endswith("-management")
+    # The Elasticsearch client's major version must match the server's.
+    server_major = services["elasticsearch"]["image"].rsplit(":", 1)[1].split(".")[0]
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert f'"elasticsearch=={server_major}.' in pyproject
+
+
+def test_every_service_module_named_in_compose_exists():
+    for name in ("gateway", "catalog", "search", "promotion"):
+        assert (ROOT / "services" / name / "service.py").is_file()
