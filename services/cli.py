@@ -6,7 +6,8 @@ import warnings
 
 import click
 
-warnings.filterwarnings("ignore", category=DeprecationWarning)
+# eventlet prints a deprecation banner on import; it is noise for operators.
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 
 def _fail(message: str) -> None:

@@ -132,13 +132,11 @@ def seed_demo(config: dict, data_path: Path | None = None) -> dict | None:
 
 
 def service_command(service: str, config_file: Path) -> list[str]:
-    return [sys.executable, "-m", "nameko", "run", "--config", str(config_file), f"services.{service}.service"]
+    return [sys.executable, "-m", "services.run_service", "run", "--config", str(config_file), f"services.{service}.service"]
 
 
 def child_env(extra: dict | None = None) -> dict:
     env = dict(os.environ)
-    # eventlet announces its deprecation on every import; it is noise for operators.
-    env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
     env["PYTHONPATH"] = str(ROOT) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.update(extra or {})
     return env
