@@ -77,6 +77,13 @@ class PayloadTooLarge(EtalaseError):
 
 
 @deserialize_to_instance
+class UpstreamError(EtalaseError):
+    code = "upstream_error"
+    status = 502
+    default_message = "Layanan mengalami kesalahan."
+
+
+@deserialize_to_instance
 class ServiceUnavailable(EtalaseError):
     code = "service_unavailable"
     status = 503

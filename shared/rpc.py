@@ -11,7 +11,7 @@ from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.rpc import ClusterRpc
 
-from shared.errors import EtalaseError, ServiceTimeout, ServiceUnavailable
+from shared.errors import EtalaseError, ServiceTimeout, ServiceUnavailable, UpstreamError
 from shared.settings import amqp_uri
 
 
@@ -23,21 +23,24 @@ class DeadlineClient:
     def call(self, service: str, method: str, *args, timeout: float | None = None, **kwargs):
         """Call ``service.method`` and return its result, or raise a typed ``EtalaseError``."""
         deadline = self.default_timeout if timeout is None else timeout
+        timer = eventlet.Timeout(deadline)
         try:
-            with eventlet.Timeout(deadline):
-                reply = getattr(self._client[service], method).call_async(*args, **kwargs)
-                return reply.result()
-        except eventlet.Timeout:
+            reply = getattr(self._client[service], method).call_async(*args, **kwargs)
+            return reply.result()
+        except eventlet.Timeout as expired:
+            if expired is not timer:
+                raise  # a deadline set by our caller, not ours
             raise ServiceTimeout(f"Layanan {service} tidak menjawab dalam {deadline:g} detik.", {"service": service})
         except UnknownService:
             raise ServiceUnavailable(f"Layanan {service} tidak tersedia.", {"service": service})
         except EtalaseError:
             raise
         except RemoteError as exc:
-            # An unexpected failure inside the service: do not leak its details.
-            raise ServiceUnavailable(
-                f"Layanan {service} mengalami gangguan.", {"service": service, "type": str(exc.exc_type)}
-            )
+            # A bug, not an outage: the service answered with an error it did not expect.
+            # Its details stay in the service's log.
+            raise UpstreamError(f"Layanan {service} mengalami kesalahan.", {"service": service, "type": str(exc.exc_type)})
+        finally:
+            timer.cancel()
 
 
 class DeadlineRpc(ClusterRpc):

@@ -1,0 +1,263 @@
+"""The JSON API ``/api/v1`` as plain functions of a ``Gateway`` context and a request.
+
+Rules every function follows:
+- errors are raised as typed ``shared.errors`` exceptions; ``json_api`` maps them to HTTP;
+- database work is committed before any RPC, so no connection is held while waiting on
+  another service (with SQLite there is one connection per process);
+- other services are reached only through ``Gateway.call``, which always has a deadline.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+import eventlet
+from sqlalchemy import text
+
+from services.gateway import accounts
+from services.gateway.settings import GatewaySettings
+from services.gateway.web import error_response, json_api, json_response
+from shared.errors import (
+    BadRequest,
+    Forbidden,
+    PayloadTooLarge,
+    ServiceTimeout,
+    ServiceUnavailable,
+    Unauthorized,
+    ValidationFailed,
+)
+from shared.regions import region_list
+
+log = logging.getLogger(__name__)
+
+HEALTH_SERVICES = ("catalog", "search", "promotion")
+DEFAULT_PER_PAGE = 20
+
+
+@dataclass
+class Gateway:
+    """What an API function needs from its worker."""
+
+    uow: object  # shared.db.UnitOfWork
+    rpc: object  # shared.rpc.DeadlineClient
+    settings: GatewaySettings
+
+    def call(self, service: str, method: str, *args, timeout: float | None = None, **kwargs):
+        if timeout is None:
+            timeout = self.settings.rpc_timeout
+        return self.rpc.call(service, method, *args, timeout=timeout, **kwargs)
+
+
+# --- request helpers -----------------------------------------------------------------
+
+
+def read_json(request, max_bytes: int) -> dict:
+    """The request body as a JSON object, or 400/413."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise PayloadTooLarge(f"Badan permintaan melebihi {max_bytes} bita.")
+    raw = request.stream.read(max_bytes + 1)  # also bounds chunked bodies without a length
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"Badan permintaan melebihi {max_bytes} bita.")
+    try:
+        data = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("Badan permintaan harus berupa JSON yang valid.")
+    if not isinstance(data, dict):
+        raise BadRequest("Badan permintaan harus berupa objek JSON.")
+    return data
+
+
+def bearer_token(request) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def authenticate(gw: Gateway, request) -> dict:
+    """The signed-in actor, or 401. Ends the read transaction before returning."""
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("Silakan masuk terlebih dahulu.")
+    actor = accounts.resolve_token(gw.uow.session, token)
+    gw.uow.commit()  # release the connection before the caller makes RPC calls
+    if actor is None:
+        raise Unauthorized("Sesi tidak valid atau sudah berakhir. Silakan masuk kembali.")
+    return actor
+
+
+def catalog_actor(actor: dict) -> dict:
+    """Only what the catalog needs to authorise: who and in which role."""
+    return {"id": actor["id"], "role": actor["role"]}
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """``If-Match: 3`` or ``"3"`` (or ``W/"3"``) -> 3; absent -> None; anything else -> 400."""
+    if value is None or not value.strip():
+        return None
+    tag = value.strip()
+    if tag.startswith("W/"):
+        tag = tag[2:]
+    tag = tag.strip('"')
+    if not tag.isdigit():
+        raise BadRequest(
+            "Header If-Match harus berupa nomor versi.", {"If-Match": "Harus berupa bilangan bulat."}
+        )
+    return int(tag)
+
+
+def parse_int_param(args, name: str, default: int) -> int:
+    value = args.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValidationFailed("Parameter tidak valid.", {name: "Harus berupa bilangan bulat."})
+
+
+# --- endpoints -----------------------------------------------------------------------
+
+
+@json_api
+def health(gw: Gateway):
+    """200 only when every service answers its health() within the health deadline."""
+    failures: dict[str, str] = {}
+
+    try:
+        gw.uow.session.execute(text("SELECT 1"))
+        gw.uow.commit()
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        log.exception("gateway database check failed")
+        failures["gateway"] = "basis data tidak tersedia"
+
+    def check(service: str):
+        try:
+            gw.call(service, "health", timeout=gw.settings.health_timeout)
+            return service, None
+        except ServiceTimeout:
+            return service, "tidak menjawab"
+        except ServiceUnavailable:
+            return service, "tidak tersedia"
+        except Exception:  # noqa: BLE001 - an error answer is still "unhealthy"
+            log.exception("health check of %s failed", service)
+            return service, "bermasalah"
+
+    pool = eventlet.GreenPool(len(HEALTH_SERVICES))
+    for service, problem in pool.imap(check, HEALTH_SERVICES):  # concurrently
+        if problem:
+            failures[service] = problem
+
+    if failures:
+        error = ServiceUnavailable("Sebagian layanan tidak tersedia.", failures)
+        return error_response(error, extra={"status": "unavailable"})
+    return json_response(200, {"status": "ok"})
+
+
+@json_api
+def regions():
+    return json_response(200, region_list())
+
+
+@json_api
+def categories(gw: Gateway):
+    return json_response(200, gw.call("catalog", "list_categories"))
+
+
+@json_api
+def create_account(gw: Gateway, request):
+    data = read_json(request, gw.settings.max_body_bytes)
+    account = accounts.create_account(
+        gw.uow.session, data.get("email"), data.get("password"), data.get("name"), data.get("role")
+    )
+    gw.uow.commit()
+    return json_response(201, account, {"Location": f"/api/v1/accounts/{account['id']}"})
+
+
+@json_api
+def create_session(gw: Gateway, request):
+    data = read_json(request, gw.settings.max_body_bytes)
+    token = accounts.sign_in(
+        gw.uow.session, data.get("email"), data.get("password"),
+        ttl_days=gw.settings.session_ttl_days, release=gw.uow.commit,
+    )
+    gw.uow.commit()
+    return json_response(201, {"token": token})
+
+
+@json_api
+def delete_session(gw: Gateway, request):
+    authenticate(gw, request)
+    accounts.sign_out(gw.uow.session, bearer_token(request))
+    gw.uow.commit()
+    return 204, {}, ""
+
+
+@json_api
+def create_merchant(gw: Gateway, request):
+    actor = authenticate(gw, request)
+    if actor["role"] != "owner":
+        raise Forbidden("Hanya pemilik usaha yang dapat mendaftarkan usaha.")
+    data = read_json(request, gw.settings.max_body_bytes)
+    merchant = gw.call("catalog", "register_merchant", catalog_actor(actor), data)
+    return json_response(201, merchant, {"Location": f"/api/v1/merchants/{merchant['id']}"})
+
+
+@json_api
+def get_merchant(gw: Gateway, merchant_id: str):
+    return json_response(200, gw.call("catalog", "get_merchant", merchant_id))
+
+
+@json_api
+def create_product(gw: Gateway, request):
+    actor = authenticate(gw, request)
+    data = read_json(request, gw.settings.max_body_bytes)
+    product = gw.call("catalog", "create_product", catalog_actor(actor), data)
+    return json_response(201, product, _version_headers(product, f"/api/v1/products/{product['id']}"))
+
+
+@json_api
+def get_product(gw: Gateway, product_id: str):
+    product = gw.call("catalog", "get_product", product_id)
+    return json_response(200, product, _version_headers(product))
+
+
+@json_api
+def update_product(gw: Gateway, request, product_id: str):
+    actor = authenticate(gw, request)
+    expected_version = parse_if_match(request.headers.get("If-Match"))
+    data = read_json(request, gw.settings.max_body_bytes)
+    product = gw.call("catalog", "update_product", catalog_actor(actor), product_id, data, expected_version)
+    return json_response(200, product, _version_headers(product))
+
+
+@json_api
+def delete_product(gw: Gateway, request, product_id: str):
+    actor = authenticate(gw, request)
+    gw.call("catalog", "delete_product", catalog_actor(actor), product_id)
+    return 204, {}, ""
+
+
+@json_api
+def search(gw: Gateway, request):
+    args = request.args
+    page = parse_int_param(args, "page", 1)
+    per_page = parse_int_param(args, "per_page", DEFAULT_PER_PAGE)
+    result = gw.call(
+        "search", "search",
+        q=args.get("q", ""), region=args.get("region") or None, page=page, per_page=per_page,
+    )
+    return json_response(200, result)
+
+
+def _version_headers(product, location: str | None = None) -> dict:
+    # An ETag lets a client send the version straight back in If-Match.
+    headers = {}
+    if isinstance(product, dict) and isinstance(product.get("version"), int):
+        headers["ETag"] = f'"{product["version"]}"'
+    if location:
+        headers["Location"] = location
+    return headers
+

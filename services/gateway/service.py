@@ -1,0 +1,88 @@
+"""The gateway's entry points: HTTP only, each one line delegating to ``api`` or ``pages``."""
+from services.gateway import api, pages
+from services.gateway.dependencies import Settings
+from services.gateway.settings import GatewaySettings
+from services.gateway.web import http
+from shared.db import Database
+from shared.rpc import DeadlineRpc
+
+
+class GatewayService:
+    name = "gateway"
+
+    db = Database(GatewaySettings)
+    rpc = DeadlineRpc()
+    settings = Settings(GatewaySettings)
+
+    def _gateway(self) -> api.Gateway:
+        return api.Gateway(uow=self.db, rpc=self.rpc, settings=self.settings)
+
+    # --- pages ---
+
+    @http("GET", "/")
+    def search_page(self, request):
+        return pages.search_page(self._gateway(), request)
+
+    # --- operations ---
+
+    @http("GET", "/health")
+    def health(self, request):
+        return api.health(self._gateway())
+
+    # --- reference data ---
+
+    @http("GET", "/api/v1/regions")
+    def regions(self, request):
+        return api.regions()
+
+    @http("GET", "/api/v1/categories")
+    def categories(self, request):
+        return api.categories(self._gateway())
+
+    # --- accounts and sessions ---
+
+    @http("POST", "/api/v1/accounts")
+    def create_account(self, request):
+        return api.create_account(self._gateway(), request)
+
+    @http("POST", "/api/v1/sessions")
+    def create_session(self, request):
+        return api.create_session(self._gateway(), request)
+
+    @http("DELETE", "/api/v1/sessions/current")
+    def delete_session(self, request):
+        return api.delete_session(self._gateway(), request)
+
+    # --- merchants ---
+
+    @http("POST", "/api/v1/merchants")
+    def create_merchant(self, request):
+        return api.create_merchant(self._gateway(), request)
+
+    @http("GET", "/api/v1/merchants/<string:merchant_id>")
+    def get_merchant(self, request, merchant_id):
+        return api.get_merchant(self._gateway(), merchant_id)
+
+    # --- products ---
+
+    @http("POST", "/api/v1/products")
+    def create_product(self, request):
+        return api.create_product(self._gateway(), request)
+
+    @http("GET", "/api/v1/products/<string:product_id>")
+    def get_product(self, request, product_id):
+        return api.get_product(self._gateway(), product_id)
+
+    @http("PATCH", "/api/v1/products/<string:product_id>")
+    def update_product(self, request, product_id):
+        return api.update_product(self._gateway(), request, product_id)
+
+    @http("DELETE", "/api/v1/products/<string:product_id>")
+    def delete_product(self, request, product_id):
+        return api.delete_product(self._gateway(), request, product_id)
+
+    # --- search ---
+
+    @http("GET", "/api/v1/search")
+    def search(self, request):
+        return api.search(self._gateway(), request)

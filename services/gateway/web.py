@@ -1,0 +1,134 @@
+"""HTTP plumbing: the one place where errors become HTTP responses.
+
+Every error body has the shape ``{"error": {"code", "message", "fields"}}``. API functions
+are wrapped in ``json_api``; routing errors (unknown path, wrong method) never reach a
+worker, so the WSGI app converts them with the same ``error_response``.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import logging
+
+from nameko.web.handlers import HttpRequestHandler
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Request, Response
+
+from shared.errors import EtalaseError, PayloadTooLarge
+
+log = logging.getLogger(__name__)
+
+JSON_HEADERS = {
+    "Content-Type": "application/json; charset=utf-8",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-store",
+}
+
+
+class InternalError(EtalaseError):
+    """Anything unexpected: the caller gets a generic message, the log gets the traceback."""
+
+    code = "internal_error"
+    status = 500
+    default_message = "Terjadi kesalahan pada server. Silakan coba lagi."
+
+
+class NotFoundRoute(EtalaseError):
+    code = "not_found"
+    status = 404
+    default_message = "Alamat tidak ditemukan."
+
+
+class MethodNotAllowed(EtalaseError):
+    code = "method_not_allowed"
+    status = 405
+    default_message = "Metode tidak diizinkan untuk alamat ini."
+
+
+def json_response(status: int, data, headers: dict | None = None) -> tuple[int, dict, str]:
+    return status, {**JSON_HEADERS, **(headers or {})}, json.dumps(data, ensure_ascii=False)
+
+
+def error_response(exc: EtalaseError, extra: dict | None = None) -> tuple[int, dict, str]:
+    """The single mapping from a typed error to ``(status, headers, body)``."""
+    body = exc.to_dict()
+    if extra:
+        body.update(extra)
+    return json_response(exc.status, body)
+
+
+def unexpected_error_response(exc: BaseException) -> tuple[int, dict, str]:
+    log.error("unexpected error in gateway", exc_info=(type(exc), exc, exc.__traceback__))
+    return error_response(InternalError())
+
+
+def json_api(fn):
+    """Turn typed errors raised by an API function into JSON error responses."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except EtalaseError as exc:
+            return error_response(exc)
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            return unexpected_error_response(exc)
+
+    return wrapper
+
+
+def _to_response(result: tuple[int, dict, str], extra_headers: dict | None = None) -> Response:
+    status, headers, body = result
+    return Response(body, status=status, headers={**headers, **(extra_headers or {})})
+
+
+def routing_error_response(exc: HTTPException) -> Response:
+    if exc.code == 404:
+        return _to_response(error_response(NotFoundRoute()))
+    if exc.code == 405:
+        allowed = ", ".join(sorted(exc.valid_methods or []))
+        return _to_response(error_response(MethodNotAllowed()), {"Allow": allowed} if allowed else None)
+    if exc.code == 413:
+        return _to_response(error_response(PayloadTooLarge()))
+    if exc.code is not None and exc.code >= 400:
+        error = EtalaseError(exc.description or "")
+        error.status = exc.code
+        error.code = "http_error"
+        return _to_response(error_response(error))
+    return exc.get_response()  # redirects stay as they are
+
+
+class _RoutingErrorsAsJson(WsgiApp):
+    """nameko's WsgiApp, but a routing failure answers in the JSON error shape."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+        except HTTPException as exc:
+            return routing_error_response(exc)(environ, start_response)
+        request.path_values = values
+        response = provider.handle_request(request)
+        return response(environ, start_response)
+
+
+class GatewayWebServer(WebServer):
+    def get_wsgi_app(self):
+        return _RoutingErrorsAsJson(self)
+
+
+class GatewayHttp(HttpRequestHandler):
+    """nameko's ``@http`` with the gateway's web server and JSON errors for anything that
+    escapes a handler."""
+
+    server = GatewayWebServer()
+
+    def response_from_exception(self, exc):
+        if isinstance(exc, EtalaseError):
+            return _to_response(error_response(exc))
+        return _to_response(unexpected_error_response(exc))
+
+
+http = GatewayHttp.decorator

@@ -1,0 +1,402 @@
+"""The gateway over HTTP: the real gateway container on a real RabbitMQ (fresh vhost) and a
+real database; catalog, search and promotion are small fake nameko services defined here."""
+import time
+import uuid
+
+import eventlet
+import pytest
+from nameko.rpc import rpc
+
+from services.gateway.service import GatewayService
+from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.migrations import upgrade
+from shared.regions import REGIONS
+
+# What the fakes received, so tests can check what the gateway sent (or did not send).
+CALLS: list[tuple] = []
+PRODUCTS: dict[str, dict] = {}
+MERCHANTS: dict[str, dict] = {}
+
+SCRIPT_NAME = "<script>alert(1)</script>"
+
+
+class FakeCatalog:
+    name = "catalog"
+
+    @rpc
+    def health(self):
+        return {"status": "ok"}
+
+    @rpc
+    def list_categories(self):
+        return [{"slug": "tenun", "name": "Kain Tenun", "parent": {"slug": "kerajinan", "name": "Kerajinan Tangan"}}]
+
+    @rpc
+    def register_merchant(self, actor, data):
+        CALLS.append(("register_merchant", actor, data))
+        if not data.get("name"):
+            raise ValidationFailed("Data usaha tidak valid.", {"name": "Nama usaha wajib diisi."})
+        merchant = {"id": str(uuid.uuid4()), "owner_id": actor["id"], **data}
+        MERCHANTS[merchant["id"]] = merchant
+        return merchant
+
+    @rpc
+    def get_merchant(self, merchant_id):
+        if merchant_id not in MERCHANTS:
+            raise NotFound("Usaha tidak ditemukan.")
+        return MERCHANTS[merchant_id]
+
+    @rpc
+    def create_product(self, actor, data):
+        CALLS.append(("create_product", actor, data))
+        product = {"id": str(uuid.uuid4()), "version": 1, "owner_id": actor["id"], **data}
+        PRODUCTS[product["id"]] = product
+        return product
+
+    @rpc
+    def get_product(self, product_id):
+        if product_id not in PRODUCTS:
+            raise NotFound("Produk tidak ditemukan.")
+        return PRODUCTS[product_id]
+
+    @rpc
+    def update_product(self, actor, product_id, data, expected_version):
+        CALLS.append(("update_product", actor, product_id, data, expected_version))
+        product = self.get_product(product_id)
+        if product["owner_id"] != actor["id"]:
+            raise Forbidden("Bukan produk Anda.")
+        if expected_version != product["version"]:
+            raise Conflict("Produk sudah diubah orang lain.", {"version": product["version"]})
+        product.update(data, version=product["version"] + 1)
+        return product
+
+    @rpc
+    def delete_product(self, actor, product_id):
+        CALLS.append(("delete_product", actor, product_id))
+        self.get_product(product_id)
+        del PRODUCTS[product_id]
+
+
+class SlowCatalog:
+    """Answers, but only after the gateway's deadline has passed."""
+
+    name = "catalog"
+
+    @rpc
+    def health(self):
+        eventlet.sleep(3)
+
+    @rpc
+    def create_product(self, actor, data):
+        eventlet.sleep(3)
+        return {"id": "terlambat", "version": 1}
+
+
+class FakeSearch:
+    name = "search"
+
+    @rpc
+    def health(self):
+        return {"status": "ok"}
+
+    @rpc
+    def search(self, q="", region=None, page=1, per_page=20):
+        CALLS.append(("search", q, region, page, per_page))
+        if region is not None and region not in REGIONS:
+            raise ValidationFailed("Kabupaten/kota tidak dikenal.", {"region": "Kode wilayah tidak dikenal."})
+        items = [
+            {"id": "p1", "name": SCRIPT_NAME, "price": 15000, "region": "7402", "merchant": {"name": "Koperasi <b>Muna</b>"}},
+            {"id": "p2", "name": "Kain Tenun Buton", "price": 450000, "region": "7401", "merchant": {"name": "UD Tenun"}},
+        ]
+        return {"total": 45, "page": page, "per_page": per_page, "items": items}
+
+
+class FakePromotion:
+    name = "promotion"
+
+    @rpc
+    def health(self):
+        return {"status": "ok"}
+
+
+@pytest.fixture(autouse=True)
+def clean_fakes():
+    CALLS.clear()
+    PRODUCTS.clear()
+    MERCHANTS.clear()
+
+
+@pytest.fixture
+def start_gateway(rabbit_config, web_config, runner_factory, sqlite_url):
+    """start_gateway(*fake_services, database_url=...) runs the gateway with the given fakes."""
+
+    def start(*fakes, database_url=sqlite_url):
+        upgrade("gateway", database_url)
+        config = {"GATEWAY": {"DATABASE_URL": database_url, "RPC_TIMEOUT": 1, "HEALTH_TIMEOUT": 1}}
+        runner = runner_factory(config, GatewayService, *fakes)
+        runner.start()
+        return runner
+
+    return start
+
+
+def assert_error(response, status, code, field=None):
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body["error"]) == {"code", "message", "fields"}
+    assert body["error"]["code"] == code
+    assert body["error"]["message"]
+    if field is not None:
+        assert field in body["error"]["fields"], body
+    return body
+
+
+def register_and_sign_in(web_session, email="wa.ode@example.com", role="owner"):
+    response = web_session.post(
+        "/api/v1/accounts", json={"email": email, "password": "rahasia-123", "name": "Wa Ode", "role": role}
+    )
+    assert response.status_code == 201, response.text
+    response = web_session.post("/api/v1/sessions", json={"email": email, "password": "rahasia-123"})
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}, response.json()["token"]
+
+
+# --- the happy path ------------------------------------------------------------------
+
+
+def test_owner_registers_lists_edits_and_deletes_a_product(start_gateway, web_session, database_url):
+    start_gateway(FakeCatalog, FakeSearch, FakePromotion, database_url=database_url)
+
+    response = web_session.post(
+        "/api/v1/accounts",
+        json={"email": "La.Ode@Example.com", "password": "rahasia-123", "name": "La Ode", "role": "owner"},
+    )
+    assert response.status_code == 201
+    account = response.json()
+    assert set(account) == {"id", "email", "name", "role"}
+    assert account["email"] == "la.ode@example.com"
+
+    response = web_session.post("/api/v1/sessions", json={"email": "la.ode@example.com", "password": "rahasia-123"})
+    assert response.status_code == 201
+    auth = {"Authorization": f"Bearer {response.json()['token']}"}
+
+    merchant_data = {"name": "Koperasi Tenun Masalili", "kind": "koperasi", "region": "7402", "whatsapp": "6281234567890"}
+    response = web_session.post("/api/v1/merchants", json=merchant_data, headers=auth)
+    assert response.status_code == 201, response.text
+    merchant = response.json()
+    assert merchant["id"] and merchant["name"] == merchant_data["name"]
+    assert CALLS[-1] == ("register_merchant", {"id": account["id"], "role": "owner"}, merchant_data)
+
+    assert web_session.get(f"/api/v1/merchants/{merchant['id']}").json()["id"] == merchant["id"]
+
+    response = web_session.post(
+        "/api/v1/products", json={"merchant_id": merchant["id"], "name": "Sarung Tenun", "price": 350000}, headers=auth
+    )
+    assert response.status_code == 201, response.text
+    product = response.json()
+    assert product["version"] == 1
+    assert CALLS[-1][1] == {"id": account["id"], "role": "owner"}  # only id and role cross over
+
+    response = web_session.get(f"/api/v1/products/{product['id']}")  # public
+    assert response.status_code == 200 and response.json()["name"] == "Sarung Tenun"
+    assert response.headers["ETag"] == '"1"'
+
+    response = web_session.patch(
+        f"/api/v1/products/{product['id']}", json={"price": 375000}, headers={**auth, "If-Match": '"1"'}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["version"] == 2 and response.json()["price"] == 375000
+    assert CALLS[-1][-1] == 1  # expected_version from If-Match
+
+    # A stale If-Match is the catalog's 409, passed through in the error shape.
+    response = web_session.patch(
+        f"/api/v1/products/{product['id']}", json={"price": 1}, headers={**auth, "If-Match": "1"}
+    )
+    assert_error(response, 409, "conflict")
+
+    response = web_session.delete(f"/api/v1/products/{product['id']}", headers=auth)
+    assert response.status_code == 204
+    assert_error(web_session.get(f"/api/v1/products/{product['id']}"), 404, "not_found")
+
+    response = web_session.delete("/api/v1/sessions/current", headers=auth)
+    assert response.status_code == 204
+    assert_error(web_session.post("/api/v1/products", json={}, headers=auth), 401, "unauthorized")
+
+
+def test_reference_data_and_search(start_gateway, web_session):
+    start_gateway(FakeCatalog, FakeSearch, FakePromotion)
+
+    regions = web_session.get("/api/v1/regions").json()
+    assert len(regions) == 17 and {"code": "7402", "name": "Muna"} in regions
+
+    categories = web_session.get("/api/v1/categories").json()
+    assert categories[0]["parent"]["slug"] == "kerajinan"
+
+    response = web_session.get("/api/v1/search", params={"q": "tenun", "region": "7402", "page": "2", "per_page": "10"})
+    assert response.status_code == 200
+    body = response.json()
+    assert {"total", "page", "per_page", "items"} <= set(body)
+    assert CALLS[-1] == ("search", "tenun", "7402", 2, 10)
+
+    assert_error(web_session.get("/api/v1/search", params={"page": "dua"}), 422, "validation_failed", "page")
+    assert_error(web_session.get("/api/v1/search", params={"per_page": "x"}), 422, "validation_failed", "per_page")
+    assert_error(web_session.get("/api/v1/search", params={"region": "9999"}), 422, "validation_failed", "region")
+
+
+# --- errors --------------------------------------------------------------------------
+
+
+MUTATIONS = [
+    ("post", "/api/v1/merchants"),
+    ("post", "/api/v1/products"),
+    ("patch", "/api/v1/products/p1"),
+    ("delete", "/api/v1/products/p1"),
+    ("delete", "/api/v1/sessions/current"),
+]
+
+
+def test_every_mutation_needs_a_valid_token(start_gateway, web_session):
+    start_gateway(FakeCatalog, FakeSearch, FakePromotion)
+    for method, url in MUTATIONS:
+        for headers in ({}, {"Authorization": "Bearer palsu"}, {"Authorization": "Basic abc"}):
+            response = getattr(web_session, method)(url, json={"name": "x"}, headers={**headers, "If-Match": "1"})
+            assert_error(response, 401, "unauthorized")
+    assert CALLS == []  # the catalog was never asked
+
+
+def test_error_shapes(start_gateway, web_session):
+    start_gateway(FakeCatalog, FakeSearch, FakePromotion)
+    owner, _ = register_and_sign_in(web_session)
+    promoter, _ = register_and_sign_in(web_session, email="promotor@example.com", role="promoter")
+
+    # 400: not JSON, not an object, bad If-Match
+    assert_error(web_session.post("/api/v1/accounts", data="{bukan json"), 400, "bad_request")
+    assert_error(web_session.post("/api/v1/accounts", json=["a"]), 400, "bad_request")
+    assert_error(web_session.post("/api/v1/sessions", data=""), 400, "bad_request")
+    assert_error(
+        web_session.patch("/api/v1/products/p1", json={}, headers={**owner, "If-Match": "versi-1"}),
+        400, "bad_request", "If-Match",
+    )
+    # 401: wrong password and unknown email look the same
+    wrong = web_session.post("/api/v1/sessions", json={"email": "wa.ode@example.com", "password": "salah-salah"})
+    unknown = web_session.post("/api/v1/sessions", json={"email": "siapa@example.com", "password": "salah-salah"})
+    assert assert_error(wrong, 401, "unauthorized") == assert_error(unknown, 401, "unauthorized")
+    # 403: a promoter cannot register a business
+    assert_error(
+        web_session.post("/api/v1/merchants", json={"name": "Usaha"}, headers=promoter), 403, "forbidden"
+    )
+    # 404: from the catalog, and an unknown route
+    assert_error(web_session.get("/api/v1/merchants/tidak-ada"), 404, "not_found")
+    assert_error(web_session.get("/api/v1/tidak-ada"), 404, "not_found")
+    # 405: a known route with the wrong method
+    response = web_session.put("/api/v1/regions")
+    assert_error(response, 405, "method_not_allowed")
+    assert "GET" in response.headers["Allow"]
+    # 409: email taken
+    response = web_session.post(
+        "/api/v1/accounts", json={"email": "WA.ODE@example.com", "password": "rahasia-123", "name": "Lain", "role": "owner"}
+    )
+    assert_error(response, 409, "conflict", "email")
+    # 422: gateway validation (several fields at once) and the catalog's own validation
+    body = assert_error(
+        web_session.post("/api/v1/accounts", json={"email": "x", "password": "123", "name": "Budi", "role": "owner"}),
+        422, "validation_failed",
+    )
+    assert set(body["error"]["fields"]) == {"email", "password"}
+    assert_error(web_session.post("/api/v1/merchants", json={"name": ""}, headers=owner), 422, "validation_failed", "name")
+    # 413: body larger than max_body_bytes
+    big = '{"name": "' + "x" * 1_100_000 + '"}'
+    assert_error(web_session.post("/api/v1/accounts", data=big), 413, "payload_too_large")
+
+
+def test_a_slow_service_is_a_504_after_the_deadline(start_gateway, web_session):
+    start_gateway(SlowCatalog, FakeSearch, FakePromotion)
+    auth, _ = register_and_sign_in(web_session)
+    started = time.monotonic()
+    response = web_session.post("/api/v1/products", json={"name": "Kopi"}, headers=auth)
+    elapsed = time.monotonic() - started
+    body = assert_error(response, 504, "service_timeout")
+    assert body["error"]["fields"] == {"service": "catalog"}
+    assert 0.9 <= elapsed < 2.5
+
+
+def test_a_missing_service_is_a_503(start_gateway, web_session):
+    start_gateway(FakeCatalog, FakePromotion)  # no search running
+    body = assert_error(web_session.get("/api/v1/search", params={"q": "kopi"}), 503, "service_unavailable")
+    assert body["error"]["fields"]["service"] == "search"
+
+
+# --- health --------------------------------------------------------------------------
+
+
+def test_health_ok_when_every_service_answers(start_gateway, web_session):
+    start_gateway(FakeCatalog, FakeSearch, FakePromotion)
+    response = web_session.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_health_names_a_missing_service(start_gateway, web_session):
+    start_gateway(FakeCatalog, FakePromotion)
+    response = web_session.get("/health")
+    body = assert_error(response, 503, "service_unavailable")
+    assert body["status"] == "unavailable"
+    assert body["error"]["fields"] == {"search": "tidak tersedia"}
+
+
+def test_health_names_a_slow_service_within_the_deadline(start_gateway, web_session):
+    start_gateway(SlowCatalog, FakeSearch, FakePromotion)
+    started = time.monotonic()
+    body = assert_error(web_session.get("/health"), 503, "service_unavailable")
+    assert time.monotonic() - started < 2.5  # checked concurrently, one deadline in total
+    assert body["error"]["fields"] == {"catalog": "tidak menjawab"}
+
+
+# --- the HTML search page ------------------------------------------------------------
+
+
+def test_search_page_escapes_and_formats(start_gateway, web_session):
+    start_gateway(FakeCatalog, FakeSearch, FakePromotion)
+    response = web_session.get("/", params={"q": '"><b>tenun</b>', "region": "7402"})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.headers["Content-Security-Policy"] == (
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:"
+    )
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    html = response.text
+    assert '<html lang="id">' in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>" not in html
+    assert "<b>tenun</b>" not in html and "<b>Muna</b>" not in html
+    assert "Rp 15.000" in html and "Rp 450.000" in html
+    assert "Ditemukan 45 produk" in html
+    assert html.count("<option") == 18  # "all" + the 17 regions
+    assert '<option value="7402" selected>Muna</option>' in html
+    assert "page=2" in html  # 45 results, 20 per page: a next link
+
+
+def test_search_page_without_query_shows_only_the_form(start_gateway, web_session):
+    start_gateway(FakeCatalog, FakeSearch, FakePromotion)
+    response = web_session.get("/")
+    assert response.status_code == 200
+    assert "Ketik kata kunci" in response.text
+    assert CALLS == []
+
+
+def test_search_page_bad_region_is_a_friendly_message(start_gateway, web_session):
+    start_gateway(FakeCatalog, FakeSearch, FakePromotion)
+    response = web_session.get("/", params={"q": "kopi", "region": "9999"})
+    assert response.status_code == 422
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "tidak dikenal" in response.text
+    assert "Traceback" not in response.text
+
+
+def test_search_page_when_search_is_down_is_a_503_page(start_gateway, web_session):
+    start_gateway(FakeCatalog, FakePromotion)
+    response = web_session.get("/", params={"q": "kopi"})
+    assert response.status_code == 503
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "Pencarian sedang tidak tersedia" in response.text
