@@ -1,0 +1,300 @@
+"""The catalog's use cases as plain functions.
+
+Each takes a SQLAlchemy ``Session`` and never commits: the caller (an RPC entry point, the
+seeder, a test) commits, so a state change and its outbox event land in one transaction.
+Inputs are validated and permissions checked before anything is added to the session, so
+a raised error leaves nothing behind. ``actor`` is ``{"id": <account id>, "role": ...}``.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from services.catalog import schemas
+from services.catalog.categories import category_list, leaf_categories
+from services.catalog.models import Merchant, OutboxMessage, Product, new_id
+from shared.contracts import CategoryRef, MerchantRef, MerchantSnapshot, ProductDeleted, ProductSnapshot
+from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.events import Event, utcnow
+from shared.outbox import add_event
+from shared.regions import region_name
+
+OWNER = "owner"
+
+
+# --- helpers ---
+
+
+def _iso(moment: datetime) -> str:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat()
+
+
+def _require_owner(actor) -> str:
+    """The actor's account id, if the actor is a business owner."""
+    if not isinstance(actor, dict) or actor.get("role") != OWNER or not actor.get("id"):
+        raise Forbidden("Hanya pemilik usaha yang dapat melakukan tindakan ini.")
+    return str(actor["id"])
+
+
+def _require_owns(actor_id: str, merchant: Merchant) -> None:
+    if merchant.owner_id != actor_id:
+        raise Forbidden("Anda bukan pemilik usaha ini.")
+
+
+def _emit(session: Session, event_type: str, aggregate_id: str, version: int, payload) -> None:
+    event = Event(type=event_type, aggregate_id=aggregate_id, aggregate_version=version, payload=payload.model_dump())
+    add_event(session, OutboxMessage, event)
+
+
+def slugify(text: str, max_len: int = 80) -> str:
+    """Lowercase ASCII with hyphens: "Kripik Pisang Ambon!" -> "kripik-pisang-ambon"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:max_len].rstrip("-") or "produk"
+
+
+def _unique_slug(session: Session, merchant_id: str, name: str, exclude_product_id: str | None = None) -> str:
+    """``slugify(name)``, suffixed -2, -3, ... until unique among the merchant's products
+    (deleted ones too: the unique constraint covers them)."""
+    base = slugify(name)
+    query = select(Product.slug).where(Product.merchant_id == merchant_id, Product.slug.like(f"{base}%"))
+    if exclude_product_id is not None:
+        query = query.where(Product.id != exclude_product_id)
+    taken = set(session.scalars(query))
+    slug, n = base, 2
+    while slug in taken:
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def _parse_version(expected_version) -> int | None:
+    """An If-Match version as int: accepts 3, "3", '"3"' and 'W/"3"'."""
+    if expected_version is None:
+        return None
+    if isinstance(expected_version, bool):
+        raise ValidationFailed("Versi tidak valid.", fields={"version": "harus berupa angka versi"})
+    if isinstance(expected_version, int):
+        return expected_version
+    text = str(expected_version).strip()
+    if text.startswith("W/"):
+        text = text[2:]
+    text = text.strip('"')
+    if not text.isdigit():
+        raise ValidationFailed("Versi tidak valid.", fields={"version": "harus berupa angka versi"})
+    return int(text)
+
+
+# --- serialization ---
+
+
+def merchant_ref(merchant: Merchant) -> MerchantRef:
+    return MerchantRef(
+        id=merchant.id, name=merchant.name, kind=merchant.kind, region=merchant.region, verified=merchant.verified
+    )
+
+
+def merchant_snapshot(merchant: Merchant) -> MerchantSnapshot:
+    return MerchantSnapshot(
+        id=merchant.id,
+        owner_id=merchant.owner_id,
+        name=merchant.name,
+        kind=merchant.kind,
+        region=merchant.region,
+        region_name=region_name(merchant.region) or "",
+        whatsapp=merchant.whatsapp,
+        description=merchant.description,
+        verified=merchant.verified,
+        version=merchant.version,
+        created_at=_iso(merchant.created_at),
+        updated_at=_iso(merchant.updated_at),
+    )
+
+
+def merchant_to_dict(merchant: Merchant) -> dict:
+    return merchant_snapshot(merchant).model_dump()
+
+
+def category_ref(slug: str) -> CategoryRef:
+    leaf = leaf_categories()[slug]
+    return CategoryRef(slug=leaf["slug"], name=leaf["name"], parent_slug=leaf["parent"]["slug"], parent_name=leaf["parent"]["name"])
+
+
+def product_snapshot(product: Product, merchant: Merchant) -> ProductSnapshot:
+    return ProductSnapshot(
+        id=product.id,
+        merchant_id=product.merchant_id,
+        name=product.name,
+        slug=product.slug,
+        description=product.description,
+        price=product.price,
+        stock=product.stock,
+        unit=product.unit,
+        category=category_ref(product.category),
+        halal=product.halal,
+        status=product.status,
+        region=merchant.region,
+        region_name=region_name(merchant.region) or "",
+        merchant=merchant_ref(merchant),
+        version=product.version,
+        created_at=_iso(product.created_at),
+        updated_at=_iso(product.updated_at),
+    )
+
+
+def product_to_dict(product: Product, merchant: Merchant) -> dict:
+    """The JSON-ready product the gateway shows: the snapshot with a flat category."""
+    data = product_snapshot(product, merchant).model_dump()
+    category = data.pop("category")
+    data["category"] = category["slug"]
+    data["category_name"] = category["name"]
+    data["category_parent"] = category["parent_slug"]
+    data["category_parent_name"] = category["parent_name"]
+    return data
+
+
+# --- merchants ---
+
+
+def register_merchant(session: Session, actor, data) -> dict:
+    owner_id = _require_owner(actor)
+    clean = schemas.validate_merchant(data)
+    now = utcnow()
+    merchant = Merchant(id=new_id(), owner_id=owner_id, verified=False, version=1, created_at=now, updated_at=now, **clean)
+    session.add(merchant)
+    _emit(session, "catalog.merchant_registered", merchant.id, merchant.version, merchant_snapshot(merchant))
+    return merchant_to_dict(merchant)
+
+
+def _load_merchant(session: Session, merchant_id) -> Merchant:
+    merchant = session.get(Merchant, merchant_id) if isinstance(merchant_id, str) else None
+    if merchant is None:
+        raise NotFound("Usaha tidak ditemukan.", fields={"merchant_id": str(merchant_id)})
+    return merchant
+
+
+def get_merchant(session: Session, merchant_id) -> dict:
+    return merchant_to_dict(_load_merchant(session, merchant_id))
+
+
+def list_owner_merchants(session: Session, owner_id: str) -> list[dict]:
+    """The businesses an account owns (for the seller dashboard)."""
+    merchants = session.scalars(select(Merchant).where(Merchant.owner_id == owner_id).order_by(Merchant.created_at))
+    return [merchant_to_dict(m) for m in merchants]
+
+
+# --- products ---
+
+
+def create_product(session: Session, actor, data) -> dict:
+    owner_id = _require_owner(actor)
+    clean = schemas.validate_product_create(data)
+    merchant = session.get(Merchant, clean["merchant_id"])
+    if merchant is None:
+        raise ValidationFailed("Data tidak valid: periksa kolom yang ditandai.", fields={"merchant_id": "usaha tidak ditemukan"})
+    _require_owns(owner_id, merchant)
+    now = utcnow()
+    product = Product(
+        id=new_id(),
+        slug=_unique_slug(session, merchant.id, clean["name"]),
+        status="published",
+        version=1,
+        created_at=now,
+        updated_at=now,
+        deleted_at=None,
+        **clean,
+    )
+    session.add(product)
+    _emit(session, "catalog.product_published", product.id, product.version, product_snapshot(product, merchant))
+    return product_to_dict(product, merchant)
+
+
+def _load_product(session: Session, product_id) -> Product:
+    product = session.get(Product, product_id) if isinstance(product_id, str) else None
+    if product is None or product.deleted_at is not None:
+        raise NotFound("Produk tidak ditemukan.", fields={"product_id": str(product_id)})
+    return product
+
+
+def get_product(session: Session, product_id) -> dict:
+    product = _load_product(session, product_id)
+    return product_to_dict(product, product.merchant)
+
+
+def _check_version(product: Product, expected_version) -> None:
+    expected = _parse_version(expected_version)
+    if expected is not None and expected != product.version:
+        raise Conflict(
+            f"Produk sudah diubah orang lain; versi saat ini adalah {product.version}. Muat ulang lalu coba lagi.",
+            fields={"version": str(product.version)},
+        )
+
+
+def _flush_versioned(session: Session, product: Product) -> None:
+    # Flush now so a concurrent writer that bumped the version first surfaces as a Conflict
+    # here rather than as a StaleDataError at commit.
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict(
+            "Produk baru saja diubah orang lain. Muat ulang lalu coba lagi.", fields={"version": "berubah"}
+        ) from None
+
+
+def update_product(session: Session, actor, product_id, data, expected_version=None) -> dict:
+    owner_id = _require_owner(actor)
+    changes = schemas.validate_product_patch(data)
+    product = _load_product(session, product_id)
+    merchant = product.merchant
+    _require_owns(owner_id, merchant)
+    _check_version(product, expected_version)
+    changes = {field: value for field, value in changes.items() if getattr(product, field) != value}
+    if not changes:
+        return product_to_dict(product, merchant)  # nothing changed: no new version, no event
+    if "name" in changes:
+        changes["slug"] = _unique_slug(session, merchant.id, changes["name"], exclude_product_id=product.id)
+    for field, value in changes.items():
+        setattr(product, field, value)
+    product.version += 1
+    product.updated_at = utcnow()
+    _flush_versioned(session, product)
+    _emit(session, "catalog.product_updated", product.id, product.version, product_snapshot(product, merchant))
+    return product_to_dict(product, merchant)
+
+
+def delete_product(session: Session, actor, product_id, expected_version=None) -> dict:
+    """Soft delete: the row stays so the version keeps growing and slugs stay reserved."""
+    owner_id = _require_owner(actor)
+    product = _load_product(session, product_id)
+    _require_owns(owner_id, product.merchant)
+    _check_version(product, expected_version)
+    now = utcnow()
+    product.version += 1
+    product.deleted_at = now
+    product.updated_at = now
+    _flush_versioned(session, product)
+    payload = ProductDeleted(id=product.id, merchant_id=product.merchant_id, version=product.version)
+    _emit(session, "catalog.product_deleted", product.id, product.version, payload)
+    return payload.model_dump()
+
+
+def list_merchant_products(session: Session, merchant_id) -> list[dict]:
+    merchant = _load_merchant(session, merchant_id)
+    products = session.scalars(
+        select(Product)
+        .where(Product.merchant_id == merchant.id, Product.deleted_at.is_(None))
+        .order_by(Product.created_at.desc(), Product.id)
+    )
+    return [product_to_dict(product, merchant) for product in products]
+
+
+def list_categories() -> list[dict]:
+    return category_list()

@@ -1,0 +1,227 @@
+"""Validation of catalog inputs.
+
+Plain code rather than pydantic: the gateway shows ``fields`` to sellers as they are, so
+each field gets one short Indonesian sentence, and every problem is reported at once.
+Each ``validate_*`` returns a clean dict or raises ``ValidationFailed``; nothing here
+touches the database.
+"""
+from __future__ import annotations
+
+import re
+
+from services.catalog.categories import TAXONOMY, leaf_categories
+from shared.errors import ValidationFailed
+from shared.regions import REGIONS
+
+MERCHANT_KINDS = ("umkm", "koperasi")
+MAX_PRICE = 1_000_000_000
+MAX_STOCK = 1_000_000
+DEFAULT_UNIT = "pcs"
+
+MERCHANT_FIELDS = ("name", "kind", "region", "whatsapp", "description")
+PRODUCT_FIELDS = ("merchant_id", "name", "description", "price", "stock", "unit", "category", "halal")
+PRODUCT_REQUIRED = ("merchant_id", "name", "price", "stock", "category")
+PATCHABLE_PRODUCT_FIELDS = tuple(f for f in PRODUCT_FIELDS if f != "merchant_id")
+
+REQUIRED = "wajib diisi"
+
+
+class _Invalid(Exception):
+    """One field's problem; collected by ``_validate``."""
+
+
+# --- single-field checks: return the clean value or raise _Invalid(message) ---
+
+
+def _text(value, *, min_len: int, max_len: int) -> str:
+    if not isinstance(value, str):
+        raise _Invalid("harus berupa teks")
+    value = value.strip()
+    if not min_len <= len(value) <= max_len:
+        if min_len == 0:
+            raise _Invalid(f"paling banyak {max_len} karakter")
+        raise _Invalid(f"harus {min_len}–{max_len} karakter")
+    return value
+
+
+def _optional_text(value, *, max_len: int) -> str:
+    # None and "" both mean "no description".
+    if value is None:
+        return ""
+    return _text(value, min_len=0, max_len=max_len)
+
+
+def _whole_number(value, *, what: str) -> int:
+    # bool is an int subclass in Python: True must not become 1 rupiah.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Invalid(f"harus berupa angka bulat ({what})")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise _Invalid(f"harus berupa angka bulat tanpa pecahan ({what})")
+        value = int(value)
+    return value
+
+
+def check_name(value) -> str:
+    return _text(value, min_len=3, max_len=120)
+
+
+def check_kind(value) -> str:
+    if value not in MERCHANT_KINDS:
+        raise _Invalid("harus 'umkm' atau 'koperasi'")
+    return value
+
+
+def check_region(value) -> str:
+    if not isinstance(value, str) or value.strip() not in REGIONS:
+        raise _Invalid("kode wilayah tidak dikenal; pilih salah satu dari 17 kabupaten/kota Sulawesi Tenggara (mis. 7471 untuk Kota Kendari)")
+    return value.strip()
+
+
+_PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
+
+
+def normalize_whatsapp(value) -> str:
+    """08…, 628… or +628… (spaces, dashes, dots allowed) -> +628…"""
+    message = "nomor WhatsApp tidak valid; gunakan nomor seluler Indonesia, mis. 0812-3456-7890"
+    if not isinstance(value, str):
+        raise _Invalid(message)
+    number = _PHONE_SEPARATORS.sub("", value)
+    if number.startswith("+62"):
+        national = number[3:]
+    elif number.startswith("62"):
+        national = number[2:]
+    elif number.startswith("0"):
+        national = number[1:]
+    else:
+        raise _Invalid(message)
+    # Indonesian mobile numbers: 8 then 8–11 more digits (08xx-xxxx-xxxx is 10–13 digits).
+    if not national.isdigit() or not national.startswith("8") or not 9 <= len(national) <= 12:
+        raise _Invalid(message)
+    return "+62" + national
+
+
+def check_price(value) -> int:
+    value = _whole_number(value, what="rupiah")
+    if not 0 < value <= MAX_PRICE:
+        raise _Invalid("harus lebih dari Rp0 dan paling banyak Rp1.000.000.000")
+    return value
+
+
+def check_stock(value) -> int:
+    value = _whole_number(value, what="jumlah barang")
+    if not 0 <= value <= MAX_STOCK:
+        raise _Invalid("harus antara 0 dan 1.000.000")
+    return value
+
+
+def check_unit(value) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_UNIT
+    return _text(value, min_len=1, max_len=30)
+
+
+_PARENT_SLUGS = {parent["slug"] for parent in TAXONOMY}
+
+
+def check_category(value) -> str:
+    if isinstance(value, str) and value in _PARENT_SLUGS:
+        raise _Invalid("pilih subkategori, bukan kategori induk")
+    if not isinstance(value, str) or value not in leaf_categories():
+        raise _Invalid("kategori tidak dikenal")
+    return value
+
+
+def check_halal(value) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise _Invalid("harus true atau false")
+    return value
+
+
+def check_merchant_id(value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise _Invalid(REQUIRED)
+    return value.strip()
+
+
+MERCHANT_CHECKS = {
+    "name": check_name,
+    "kind": check_kind,
+    "region": check_region,
+    "whatsapp": normalize_whatsapp,
+    "description": lambda v: _optional_text(v, max_len=2000),
+}
+
+PRODUCT_CHECKS = {
+    "merchant_id": check_merchant_id,
+    "name": check_name,
+    "description": lambda v: _optional_text(v, max_len=5000),
+    "price": check_price,
+    "stock": check_stock,
+    "unit": check_unit,
+    "category": check_category,
+    "halal": check_halal,
+}
+
+
+# --- whole-payload validation ---
+
+
+def _require_object(data) -> dict:
+    if not isinstance(data, dict):
+        raise ValidationFailed("Data harus berupa objek JSON.")
+    return data
+
+
+def _validate(data: dict, checks: dict, required: tuple, defaults: dict, read_only: tuple = ()) -> dict:
+    errors: dict[str, str] = {}
+    clean: dict = {}
+    for key in data:
+        if key in read_only:
+            errors[key] = "tidak dapat diubah"
+        elif key not in checks:
+            errors[str(key)] = "kolom tidak dikenal"
+    for field, check in checks.items():
+        if field in read_only:
+            continue
+        if field not in data or (data[field] is None and field in required):
+            if field in required:
+                errors[field] = REQUIRED
+            elif field in defaults:
+                clean[field] = defaults[field]
+            continue
+        try:
+            clean[field] = check(data[field])
+        except _Invalid as problem:
+            errors[field] = str(problem)
+    if errors:
+        raise ValidationFailed("Data tidak valid: periksa kolom yang ditandai.", fields=errors)
+    return clean
+
+
+def validate_merchant(data) -> dict:
+    data = _require_object(data)
+    return _validate(
+        data, MERCHANT_CHECKS, required=("name", "kind", "region", "whatsapp"), defaults={"description": ""}
+    )
+
+
+def validate_product_create(data) -> dict:
+    data = _require_object(data)
+    return _validate(
+        data,
+        PRODUCT_CHECKS,
+        required=PRODUCT_REQUIRED,
+        defaults={"description": "", "unit": DEFAULT_UNIT, "halal": False},
+    )
+
+
+def validate_product_patch(data) -> dict:
+    """Same rules as create for the fields present; at least one; ``merchant_id`` is fixed."""
+    data = _require_object(data)
+    if not data:
+        raise ValidationFailed("Tidak ada perubahan: kirim setidaknya satu kolom yang ingin diubah.")
+    # In a patch no field is required, and an absent field keeps its value (no defaults).
+    return _validate(data, PRODUCT_CHECKS, required=(), defaults={}, read_only=("merchant_id",))

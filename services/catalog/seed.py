@@ -1,0 +1,61 @@
+"""Demo data for a fresh installation: merchants and products from ``demo/demo_data.json``.
+
+Everything goes through the domain functions, so validation applies and every merchant and
+product gets its event in the outbox (search and promotion learn about them the normal way).
+The caller commits.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.catalog import domain
+from services.catalog.models import Merchant
+
+DEMO_DATA = Path(__file__).resolve().parent / "demo" / "demo_data.json"
+
+
+def load_demo_data(path: Path | str = DEMO_DATA) -> dict:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def is_seeded(session: Session) -> bool:
+    """True once the catalog has any merchant: demo data never goes into a catalog in use."""
+    return session.scalar(select(Merchant.id).limit(1)) is not None
+
+
+def seed_demo(session: Session, owner_ids: dict[str, str], path: Path | str = DEMO_DATA) -> dict:
+    """Create the demo merchants and their products; returns counts.
+
+    ``owner_ids`` maps each demo owner's email to the gateway account id. A merchant that
+    already exists for the same owner and name is skipped, so a rerun adds nothing twice.
+    """
+    data = load_demo_data(path)
+    missing = sorted({m["owner"]["email"] for m in data["merchants"]} - set(owner_ids))
+    if missing:
+        raise ValueError(f"no account id for demo owners: {', '.join(missing)}")
+    counts = {"merchants": 0, "products": 0, "skipped_merchants": 0}
+    for entry in data["merchants"]:
+        owner_id = owner_ids[entry["owner"]["email"]]
+        exists = session.scalar(
+            select(Merchant.id).where(Merchant.owner_id == owner_id, Merchant.name == entry["name"].strip())
+        )
+        if exists is not None:
+            counts["skipped_merchants"] += 1
+            continue
+        actor = {"id": owner_id, "role": domain.OWNER}
+        merchant = domain.register_merchant(
+            session,
+            actor,
+            {key: entry[key] for key in ("name", "kind", "region", "whatsapp", "description") if key in entry},
+        )
+        counts["merchants"] += 1
+        for item in entry.get("products", []):
+            fields = {key: item[key] for key in ("name", "description", "price", "stock", "unit", "category", "halal") if key in item}
+            domain.create_product(session, actor, {**fields, "merchant_id": merchant["id"]})
+            counts["products"] += 1
+    return counts
