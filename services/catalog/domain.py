@@ -11,7 +11,7 @@ import re
 import unicodedata
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -286,14 +286,34 @@ def delete_product(session: Session, actor, product_id, expected_version=None) -
     return payload.model_dump()
 
 
-def list_merchant_products(session: Session, merchant_id) -> list[dict]:
+MAX_PER_PAGE = 100
+
+
+def list_merchant_products(session: Session, merchant_id, page: int = 1, per_page: int = 50) -> dict:
+    """One page of a merchant's products, newest first: {"items", "total", "page", "per_page"}."""
+    errors = {}
+    if not isinstance(page, int) or isinstance(page, bool) or page < 1:
+        errors["page"] = "harus bilangan bulat mulai dari 1"
+    if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= MAX_PER_PAGE:
+        errors["per_page"] = f"harus bilangan bulat 1 sampai {MAX_PER_PAGE}"
+    if errors:
+        raise ValidationFailed("Parameter halaman tidak valid.", errors)
     merchant = _load_merchant(session, merchant_id)
+    live = (Product.merchant_id == merchant.id, Product.deleted_at.is_(None))
+    total = session.scalar(select(func.count()).select_from(Product).where(*live)) or 0
     products = session.scalars(
         select(Product)
-        .where(Product.merchant_id == merchant.id, Product.deleted_at.is_(None))
+        .where(*live)
         .order_by(Product.created_at.desc(), Product.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     )
-    return [product_to_dict(product, merchant) for product in products]
+    return {
+        "items": [product_to_dict(product, merchant) for product in products],
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+    }
 
 
 def list_categories() -> list[dict]:

@@ -45,8 +45,8 @@ class CatalogService:
         return domain.list_owner_merchants(self.db.session, owner_id)
 
     @rpc(expected_exceptions=EtalaseError)
-    def list_merchant_products(self, merchant_id):
-        return domain.list_merchant_products(self.db.session, merchant_id)
+    def list_merchant_products(self, merchant_id, page=1, per_page=50):
+        return domain.list_merchant_products(self.db.session, merchant_id, page, per_page)
 
     @rpc(expected_exceptions=EtalaseError)
     def create_product(self, actor, data):

@@ -211,6 +211,13 @@ def get_merchant(gw: Gateway, merchant_id: str):
 
 
 @json_api
+def merchant_products(gw: Gateway, request, merchant_id: str):
+    page = parse_int_param(request.args, "page", 1)
+    per_page = parse_int_param(request.args, "per_page", 50)
+    return json_response(200, gw.call("catalog", "list_merchant_products", merchant_id, page=page, per_page=per_page))
+
+
+@json_api
 def create_product(gw: Gateway, request):
     actor = authenticate(gw, request)
     data = read_json(request, gw.settings.max_body_bytes)

@@ -63,6 +63,10 @@ class GatewayService:
     def get_merchant(self, request, merchant_id):
         return api.get_merchant(self._gateway(), merchant_id)
 
+    @http("GET", "/api/v1/merchants/<string:merchant_id>/products")
+    def merchant_products(self, request, merchant_id):
+        return api.merchant_products(self._gateway(), request, merchant_id)
+
     # --- products ---
 
     @http("POST", "/api/v1/products")

@@ -80,7 +80,7 @@ def test_create_product_returns_json_ready_dict(catalog_db, merchant):
     assert product["created_at"].endswith("+00:00")
     with catalog_db() as session:
         assert domain.get_product(session, product["id"]) == product
-        assert domain.list_merchant_products(session, merchant["id"]) == [product]
+        assert domain.list_merchant_products(session, merchant["id"])["items"] == [product]
 
 
 def test_slugs_are_unique_per_merchant(catalog_db, merchant):
@@ -157,7 +157,7 @@ def test_create_update_delete_versions_and_events(catalog_db, merchant):
             domain.update_product(session, OWNER, product["id"], {"price": 1})
         with pytest.raises(NotFound):
             domain.delete_product(session, OWNER, product["id"])
-        assert domain.list_merchant_products(session, merchant["id"]) == []
+        assert domain.list_merchant_products(session, merchant["id"])["items"] == []
 
 
 def test_stale_expected_version_is_a_conflict(catalog_db, merchant):
@@ -225,10 +225,10 @@ def test_renaming_changes_the_slug_but_keeps_it_unique(catalog_db, merchant):
     assert renamed["slug"] == "sarung-tenun-buton-2"
 
 
+# PostgreSQL only: SQLite has one connection per process, so its transactions cannot overlap.
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_concurrent_writer_is_caught_by_the_version_check(database_url, catalog_db, merchant):
     """Two sessions read v1; the second to flush loses instead of writing a second v2."""
-    if database_url.startswith("sqlite"):
-        pytest.skip("SQLite has one connection per process: transactions take turns, they cannot overlap")
     product = create(catalog_db, OWNER, product_data(merchant["id"]))
     first, second = catalog_db(), catalog_db()
     try:
@@ -250,3 +250,15 @@ def test_concurrent_writer_is_caught_by_the_version_check(database_url, catalog_
 def test_list_categories_are_leaves_with_parents():
     categories = domain.list_categories()
     assert {"slug": "madu", "name": "Madu", "parent": {"slug": "makanan-minuman", "name": "Makanan & Minuman"}} in categories
+
+
+def test_merchant_products_are_paged_and_the_page_size_is_bounded(catalog_db, merchant):
+    for n in range(5):
+        create(catalog_db, OWNER, product_data(merchant["id"], name=f"Produk nomor {n}"))
+    with catalog_db() as session:
+        page = domain.list_merchant_products(session, merchant["id"], page=2, per_page=2)
+        assert page["total"] == 5 and page["page"] == 2 and len(page["items"]) == 2
+        assert len(domain.list_merchant_products(session, merchant["id"], page=3, per_page=2)["items"]) == 1
+        with pytest.raises(ValidationFailed) as error:
+            domain.list_merchant_products(session, merchant["id"], page=0, per_page=500)
+    assert set(error.value.fields) == {"page", "per_page"}
