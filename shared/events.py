@@ -6,6 +6,7 @@ are full snapshots: a consumer can upsert without calling back.
 """
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -21,6 +22,9 @@ EVENT_SCHEMAS: dict[str, int] = {
 }
 
 DELETE_EVENTS = frozenset({"catalog.product_deleted"})
+
+# "catalog.product_updated": the context, then the aggregate and what happened to it.
+TYPE_PATTERN = re.compile(r"^[a-z]+\.[a-z]+_[a-z_]+$")
 
 
 class InvalidEvent(ValueError):
@@ -73,6 +77,8 @@ class Event:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidEvent(f"malformed envelope: {exc!r}") from exc
+        if not TYPE_PATTERN.match(event.type):
+            raise InvalidEvent(f"event type {event.type!r} is not '<context>.<aggregate>_<change>'")
         if not isinstance(event.payload, dict):
             raise InvalidEvent("payload is not an object")
         if event.aggregate_version < 1:

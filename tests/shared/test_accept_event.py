@@ -70,6 +70,7 @@ def test_aggregates_are_independent(session):
         {"type": "catalog.product_updated"},
         {"id": "1", "type": "t", "schema_version": 1, "occurred_at": "x", "aggregate_id": "a", "aggregate_version": 0, "payload": {}},
         {"id": "1", "type": "t", "schema_version": 1, "occurred_at": "x", "aggregate_id": "a", "aggregate_version": 1, "payload": []},
+        {"id": "1", "type": "nodot", "schema_version": 1, "occurred_at": "x", "aggregate_id": "a", "aggregate_version": 1, "payload": {}},
         {"id": "1", "type": "catalog.product_updated", "schema_version": 99, "occurred_at": "x", "aggregate_id": "a", "aggregate_version": 1, "payload": {}},
     ],
 )

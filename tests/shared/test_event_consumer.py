@@ -18,7 +18,7 @@ def fast_subscription(monkeypatch):
     return sub
 
 
-def publish(amqp_uri, body: bytes, routing_key="test.happened", content_type="application/json"):
+def publish(amqp_uri, body: bytes, routing_key="test.thing_happened", content_type="application/json"):
     with Connection(amqp_uri) as connection:
         declare_topology(connection)
         Producer(connection.default_channel).publish(
@@ -27,7 +27,7 @@ def publish(amqp_uri, body: bytes, routing_key="test.happened", content_type="ap
 
 
 def event_body(**overrides):
-    event = Event(type="test.happened", aggregate_id="a", aggregate_version=1, payload={"fail_times": 0})
+    event = Event(type="test.thing_happened", aggregate_id="a", aggregate_version=1, payload={"fail_times": 0})
     data = event.to_dict()
     data.update(overrides)
     return json.dumps(data).encode()

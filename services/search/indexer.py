@@ -1,0 +1,69 @@
+"""Turning catalog events into index changes.
+
+``apply_event`` runs inside the consumer's transaction: it records the event in the inbox
+(a duplicate is a no-op), drops stale versions and anything after a delete (tombstone),
+validates the payload and returns the ``Change`` to make. ``process_event`` is the whole
+consumer step: apply, stage the change in the same transaction, commit, then show it.
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session
+
+from services.search.engine import Change, Removal, SearchEngine, document_from_snapshot
+from services.search.models import AggregateState, Inbox
+from shared.consumer import accept_event
+from shared.contracts import ProductDeleted, ProductSnapshot
+from shared.db import UnitOfWork
+from shared.events import Event
+
+log = logging.getLogger(__name__)
+
+PRODUCT_UPSERTS = frozenset({"catalog.product_published", "catalog.product_updated"})
+PRODUCT_DELETED = "catalog.product_deleted"
+HANDLED = PRODUCT_UPSERTS | {PRODUCT_DELETED}
+
+
+def _check_id(event: Event, payload_id: str) -> None:
+    if payload_id != event.aggregate_id:
+        raise ValueError(f"payload id {payload_id!r} does not match aggregate_id {event.aggregate_id!r}")
+
+
+def apply_event(session: Session, event: Event) -> Change | None:
+    """The index change ``event`` asks for, or None when there is nothing to do.
+
+    Raises (pydantic ``ValidationError``/``ValueError``) on a payload that does not fit its
+    contract, so the consumer retries and then dead-letters it.
+    """
+    if event.type not in HANDLED:
+        # Merchant and promotion events are not used yet. They are left out of the inbox
+        # and aggregate state on purpose: once search uses them, a replay must apply them.
+        return None
+    # Validate before recording: a bad payload must not be marked as processed.
+    if event.type in PRODUCT_UPSERTS:
+        product = ProductSnapshot.model_validate(event.payload)
+        _check_id(event, product.id)
+    else:
+        deleted = ProductDeleted.model_validate(event.payload)
+        _check_id(event, deleted.id)
+    if not accept_event(session, event, Inbox, AggregateState):
+        log.debug("skipping %s %s v%s (duplicate, stale or deleted)", event.type, event.aggregate_id, event.aggregate_version)
+        return None
+    if event.type == PRODUCT_DELETED:
+        return Change(removals=[Removal(id=event.aggregate_id, version=event.aggregate_version)])
+    if product.status != "published":
+        # A draft or archived product leaves the index but may come back: no tombstone.
+        return Change(removals=[Removal(id=product.id, version=event.aggregate_version)])
+    return Change(upserts=[document_from_snapshot(product, version=event.aggregate_version)])
+
+
+def process_event(uow: UnitOfWork, engine: SearchEngine, event: Event) -> Change | None:
+    """Apply ``event`` and stage its change in one transaction; show it once committed."""
+    change = apply_event(uow.session, event)
+    if change:
+        engine.stage(uow.session, change)
+    uow.commit()
+    if change:
+        engine.apply(change)
+    return change

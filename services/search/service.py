@@ -1,0 +1,77 @@
+"""The search service: entry points only; the work is in indexer, embedded and params."""
+from __future__ import annotations
+
+import logging
+
+from nameko.extensions import DependencyProvider
+from nameko.rpc import rpc
+
+from services.search.embedded import EmbeddedEngine
+from services.search.engine import SearchEngine, result_item
+from services.search.indexer import process_event
+from services.search.params import parse_search_query
+from services.search.settings import SearchSettings
+from shared.consumer import event_consumer
+from shared.db import Database, make_engine, make_session_factory
+from shared.errors import EtalaseError
+from shared.events import Event
+
+log = logging.getLogger(__name__)
+
+
+def build_engine(settings: SearchSettings, session_factory) -> SearchEngine:
+    if settings.engine == "elasticsearch":
+        from services.search.elastic import ElasticsearchEngine
+
+        return ElasticsearchEngine.from_settings(settings)
+    return EmbeddedEngine(session_factory)
+
+
+class SearchEngineProvider(DependencyProvider):
+    """Builds the engine in ``setup`` and loads it there, so the index is complete before
+    any entry point starts consuming (nameko starts all extensions at once)."""
+
+    def setup(self):
+        settings = SearchSettings.load()
+        # Its own SQLAlchemy engine: the Database provider's is set up concurrently with
+        # this one, so it may not exist yet. Workers write through the Database provider.
+        self.sql_engine = make_engine(settings.database_url)
+        self.engine = build_engine(settings, make_session_factory(self.sql_engine))
+        self.engine.start()
+        self.sql_engine.dispose()  # loaded; do not hold an idle connection (SQLite has one writer)
+        log.info("search engine %s ready with %d documents", settings.engine, self.engine.count())
+
+    def stop(self):
+        self.sql_engine.dispose()
+
+    def kill(self):
+        self.stop()
+
+    def get_dependency(self, worker_ctx):
+        return self.engine
+
+
+class SearchService:
+    name = "search"
+
+    db = Database(SearchSettings)
+    engine = SearchEngineProvider()
+
+    @event_consumer("search")
+    def handle_event(self, body):
+        process_event(self.db, self.engine, Event.from_dict(body))
+
+    @rpc(expected_exceptions=EtalaseError)
+    def health(self):
+        return {"status": "ok", "documents": self.engine.count()}
+
+    @rpc(expected_exceptions=EtalaseError)
+    def search(self, q="", region=None, page=1, per_page=20):
+        query = parse_search_query(q=q, region=region, page=page, per_page=per_page)
+        result = self.engine.search(query)
+        return {
+            "total": result.total,
+            "page": query.page,
+            "per_page": query.per_page,
+            "items": [result_item(doc) for doc in result.items],
+        }

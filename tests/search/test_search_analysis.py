@@ -1,0 +1,82 @@
+import pytest
+
+from services.search.analysis import STOPWORDS, analyze, fold, query_terms, stem, tokenize
+
+
+@pytest.mark.parametrize("word, root", [
+    ("tenunan", "tenun"), ("menenun", "tenun"), ("penenun", "tenun"), ("tenunannya", "tenun"),
+    ("memasak", "masak"), ("masakan", "masak"), ("dimasak", "masak"),
+    ("mengolah", "olah"), ("olahan", "olah"), ("diolah", "olah"), ("pengolahan", "olah"),
+    ("anyaman", "anyam"), ("menganyam", "anyam"), ("ukiran", "ukir"), ("mengukir", "ukir"),
+    ("menyulam", "sulam"), ("sulaman", "sulam"), ("merajut", "rajut"),
+    ("kerajinan", "rajin"), ("pengrajin", "rajin"), ("perajin", "rajin"),
+    ("dikemas", "kemas"), ("kemasan", "kemas"), ("dikemaskan", "kemas"),
+    ("minuman", "minum"), ("makanan", "makan"), ("manisan", "manis"), ("sayuran", "sayur"),
+    ("berisi", "isi"), ("terbaik", "baik"), ("pembuat", "buat"), ("penjual", "jual"),
+    ("perhiasan", "hias"), ("pertanian", "tani"), ("rasanya", "rasa"), ("belilah", "beli"),
+])
+def test_stemmer_finds_the_root(word, root):
+    assert stem(word) == root
+
+
+@pytest.mark.parametrize("word", [
+    # short words, roots that look affixed, product and place names
+    "kopi", "ikan", "madu", "beras", "terasi", "terigu", "durian", "pedas", "permen", "melon",
+    "kelapa", "keripik", "kerupuk", "mentah", "dingin", "kendari", "wakatobi", "selatan",
+    "sekolah", "pantai", "pulau", "sagu",
+])
+def test_stemmer_does_not_over_stem(word):
+    assert stem(word) == word
+
+
+def test_fold_lowercases_and_strips_accents():
+    assert fold("Kopi CAFÉ Crème") == "kopi cafe creme"
+
+
+def test_tokenize_keeps_numbers_and_splits_units():
+    assert tokenize("Madu 250ml, isi 2 botol") == ["madu", "250", "ml", "isi", "2", "botol"]
+
+
+@pytest.mark.parametrize("text", ["oleh2", "oleh-oleh", "Oleh-Oleh", "oleh oleh"])
+def test_reduplication_collapses_to_the_base_word(text):
+    assert query_terms(text) == ["oleh"]
+
+
+def test_partial_reduplication_meets_the_base_word():
+    assert query_terms("buah-buahan") == ["buah"]
+
+
+@pytest.mark.parametrize("variant, canonical", [
+    ("kripik", "keripik"), ("coklat", "cokelat"), ("mente", "mete"), ("sambel", "sambal"),
+    ("krupuk", "kerupuk"), ("cemilan", "camilan"), ("cabe", "cabai"), ("kasoami", "kasuami"),
+])
+def test_spelling_variants_meet(variant, canonical):
+    assert analyze(variant) == analyze(canonical)
+
+
+def test_variants_survive_affixes():
+    assert analyze("kripiknya") == analyze("keripik")
+
+
+def test_stopwords_are_dropped():
+    assert analyze("kopi khas Muna yang enak dan murah dari Kendari untuk keluarga") == [
+        "kopi", "muna", "enak", "murah", "kendari", "keluarga",
+    ]
+    assert {"yang", "dan", "di", "ke", "dari", "untuk", "dengan", "khas"} <= STOPWORDS
+
+
+def test_only_stopwords_give_no_terms():
+    assert query_terms("yang di dari") == []
+    assert analyze("yang di", keep_stopwords=True) == ["yang", "di"]
+
+
+def test_empty_and_none():
+    assert analyze("") == [] and analyze(None) == [] and query_terms("  !? ") == []
+
+
+def test_document_and_query_forms_meet():
+    # what a seller writes vs what a buyer types
+    assert set(query_terms("tenun")) <= set(analyze("Kain Tenunan Ikat Muna"))
+    assert set(query_terms("kripik pisang")) <= set(analyze("Keripik Pisang Kepok Manis"))
+    assert set(query_terms("kacang mente")) <= set(analyze("Kacang Mete Goreng"))
+    assert set(query_terms("coklat")) <= set(analyze("Cokelat batangan dari kakao Kolaka"))

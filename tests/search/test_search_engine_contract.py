@@ -1,0 +1,127 @@
+"""The contract every search engine keeps (parametrized over the available engines)."""
+from search_factories import document
+
+from services.search.engine import SearchQuery
+
+
+def ids(result):
+    return [item["id"] for item in result.items]
+
+
+def test_upsert_then_search(engine_factory):
+    engine = engine_factory()
+    engine.upsert([
+        document("p1", name="Kain Tenunan Ikat Muna", category=("tenun", "Kain Tenun")),
+        document("p2", name="Kopi Bubuk Robusta"),
+    ])
+    assert engine.count() == 2
+    result = engine.search(SearchQuery(q="tenun"))
+    assert result.total == 1 and ids(result) == ["p1"]
+    assert result.items[0]["name"] == "Kain Tenunan Ikat Muna"
+    assert result.items[0]["merchant"]["name"] == "UMKM Sejahtera"
+
+
+def test_indonesian_analysis_applies(engine_factory):
+    engine = engine_factory()
+    engine.upsert([
+        document("p1", name="Keripik Pisang Kepok"),
+        document("p2", name="Cokelat Batang Kakao Kolaka"),
+        document("p3", name="Kacang Mete Goreng"),
+        document("p4", name="Oleh-oleh Kasuami"),
+    ])
+    assert ids(engine.search(SearchQuery(q="kripik"))) == ["p1"]
+    assert ids(engine.search(SearchQuery(q="coklat"))) == ["p2"]
+    assert ids(engine.search(SearchQuery(q="mente"))) == ["p3"]
+    assert ids(engine.search(SearchQuery(q="oleh2"))) == ["p4"]
+
+
+def test_all_words_must_match_else_any(engine_factory):
+    engine = engine_factory()
+    engine.upsert([
+        document("p1", name="Kopi Robusta", region="7402"),  # region name Muna
+        document("p2", name="Kopi Arabika", region="7404"),
+        document("p3", name="Madu Hutan", region="7402"),
+    ])
+    assert ids(engine.search(SearchQuery(q="kopi muna"))) == ["p1"]
+    # nothing has both words: fall back to documents with any of them, best first
+    result = engine.search(SearchQuery(q="arabika hutan"))
+    assert sorted(ids(result)) == ["p2", "p3"] and result.total == 2
+    assert engine.search(SearchQuery(q="xyzzy")).total == 0
+    assert engine.search(SearchQuery(q="yang dari")).total == 0  # only stopwords
+
+
+def test_name_outranks_description(engine_factory):
+    engine = engine_factory()
+    engine.upsert([
+        document("p1", name="Gula Aren", description="Cocok untuk teman minum madu."),
+        document("p2", name="Madu Hutan Asli", description="Madu dari hutan Buton."),
+    ])
+    assert ids(engine.search(SearchQuery(q="madu"))) == ["p2", "p1"]
+
+
+def test_empty_query_lists_newest_first(engine_factory):
+    engine = engine_factory()
+    engine.upsert([
+        document("old", name="Sarung Tenun", updated_at="2025-01-01T00:00:00+00:00"),
+        document("new", name="Madu", updated_at="2025-03-01T00:00:00+00:00"),
+        document("mid", name="Abon Ikan", updated_at="2025-02-01T00:00:00+00:00"),
+    ])
+    result = engine.search(SearchQuery(q=""))
+    assert result.total == 3 and ids(result) == ["new", "mid", "old"]
+
+
+def test_region_filter(engine_factory):
+    engine = engine_factory()
+    engine.upsert([
+        document("p1", name="Kopi Muna", region="7402"),
+        document("p2", name="Kopi Kolaka", region="7404"),
+        document("p3", name="Madu Muna", region="7402"),
+    ])
+    assert ids(engine.search(SearchQuery(q="kopi", region="7404"))) == ["p2"]
+    result = engine.search(SearchQuery(q="", region="7402"))
+    assert result.total == 2 and sorted(ids(result)) == ["p1", "p3"]
+    assert engine.search(SearchQuery(q="kopi", region="7471")).total == 0
+
+
+def test_pagination(engine_factory):
+    engine = engine_factory()
+    engine.upsert([document(f"p{i:02d}", name=f"Keripik Pisang {i}", updated_at=f"2025-01-01T00:00:{i:02d}+00:00")
+                   for i in range(25)])
+    for q in ("", "keripik"):
+        pages = [engine.search(SearchQuery(q=q, page=page, per_page=10)) for page in (1, 2, 3, 4)]
+        assert [p.total for p in pages] == [25] * 4
+        assert [len(p.items) for p in pages] == [10, 10, 5, 0]
+        seen = [i for p in pages for i in ids(p)]
+        assert sorted(seen) == sorted(f"p{i:02d}" for i in range(25))  # no gaps, no repeats
+
+
+def test_upsert_replaces_and_older_versions_lose(engine_factory):
+    engine = engine_factory()
+    engine.upsert([document("p1", 1, name="Kopi Robusta")])
+    engine.upsert([document("p1", 3, name="Madu Hutan")])
+    engine.upsert([document("p1", 2, name="Sarung Tenun")])  # late, older: ignored
+    assert engine.count() == 1
+    assert engine.search(SearchQuery(q="kopi")).total == 0
+    assert engine.search(SearchQuery(q="sarung")).total == 0
+    assert ids(engine.search(SearchQuery(q="madu"))) == ["p1"]
+
+
+def test_delete(engine_factory):
+    engine = engine_factory()
+    engine.upsert([document("p1", name="Kopi Robusta"), document("p2", name="Kopi Arabika")])
+    engine.delete(["p1", "unknown"])
+    assert engine.count() == 1
+    assert ids(engine.search(SearchQuery(q="kopi"))) == ["p2"]
+    assert ids(engine.search(SearchQuery(q=""))) == ["p2"]
+
+
+def test_survives_a_restart(engine_factory):
+    engine = engine_factory()
+    engine.upsert([document("p1", name="Kain Tenun Buton", region="7401"), document("p2", name="Madu Hutan")])
+    engine.upsert([document("p2", 2, name="Madu Kelulut")])
+    engine.delete(["p1"])
+    reloaded = engine_factory()
+    assert reloaded.count() == 1
+    assert ids(reloaded.search(SearchQuery(q="kelulut"))) == ["p2"]
+    assert reloaded.search(SearchQuery(q="tenun")).total == 0
+    assert reloaded.search(SearchQuery(q="madu")).items[0]["version"] == 2
