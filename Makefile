@@ -18,8 +18,11 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/etalase run --host $(HOST) --port $(PORT)
 
-test: install
+test: install lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check services shared tests bench
 
 # The suite without PostgreSQL, for a quick local loop.
 test-fast: install

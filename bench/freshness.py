@@ -69,7 +69,7 @@ def freshness(base_url: str, count: int) -> list[float]:
         "name": "UMKM Bench", "kind": "umkm", "region": "7471", "whatsapp": "081234567890"}).json()["id"]
     timings = []
     for n in range(count):
-        word = f"bench{uuid.uuid4().hex[:10]}"
+        word = "bench" + "".join(chr(ord("a") + int(c, 16)) for c in uuid.uuid4().hex[:10])
         response = http.post("/api/v1/products", headers=auth, json={
             "merchant_id": merchant, "name": f"Produk {word}", "description": "Benchmark.", "price": 10000 + n,
             "stock": 1, "category": "camilan"})

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from functools import partial
 
 from kombu import Connection, Producer
 from kombu.exceptions import DecodeError

@@ -7,6 +7,7 @@ eventlet timeout and turns "nobody answered in time" into ``ServiceTimeout`` (50
 from __future__ import annotations
 
 import eventlet
+from kombu.exceptions import OperationalError
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.exceptions import RemoteError, UnknownService
 from nameko.rpc import ClusterRpc
@@ -35,6 +36,11 @@ class DeadlineClient:
             raise ServiceUnavailable(f"Layanan {service} tidak tersedia.", {"service": service})
         except EtalaseError:
             raise
+        except (OperationalError, OSError) as exc:
+            # The broker itself is out of reach: nothing was asked of the service.
+            raise ServiceUnavailable(
+                f"Layanan {service} tidak dapat dihubungi saat ini.", {"service": service, "reason": type(exc).__name__}
+            )
         except RemoteError as exc:
             # A bug, not an outage: the service answered with an error it did not expect.
             # Its details stay in the service's log.

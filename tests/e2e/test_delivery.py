@@ -1,10 +1,10 @@
 """Nothing is lost: events wait for a stopped consumer, and a broker restart mid-stream."""
 import subprocess
 import time
-import uuid
 
 import httpx
 import pytest
+from e2e_helpers import unique_word
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +24,7 @@ def test_events_written_while_search_is_stopped_are_indexed_when_it_starts(runni
     p = running_platform
     owner = p.sign_up()
     merchant_id = p.new_merchant(owner)
-    tag = f"bagea{uuid.uuid4().hex[:6]}"
+    tag = unique_word("bagea")
     p.supervisor.stop_service("search")
     try:
         ids = set()
@@ -47,7 +47,7 @@ def test_a_broker_restart_during_a_stream_of_writes_loses_nothing(running_platfo
     p = running_platform
     owner = p.sign_up()
     merchant_id = p.new_merchant(owner)
-    tag = f"kasuami{uuid.uuid4().hex[:6]}"
+    tag = unique_word("kasuami")
     accepted, refused = set(), 0
     try:
         for n in range(40):

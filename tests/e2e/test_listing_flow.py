@@ -1,7 +1,7 @@
 """An owner lists a product and a buyer finds it, through the real platform over RabbitMQ."""
-import uuid
 
 import pytest
+from e2e_helpers import unique_word
 
 pytestmark = pytest.mark.e2e
 
@@ -14,7 +14,7 @@ def test_create_is_searchable_update_is_reflected_delete_is_gone(running_platfor
     p = running_platform
     owner = p.sign_up()
     merchant_id = p.new_merchant(owner, region="7402")
-    word = f"mete{uuid.uuid4().hex[:6]}"
+    word = unique_word("mete")
     created = p.http.post("/api/v1/products", headers=owner, json={
         "merchant_id": merchant_id, "name": f"Kacang {word} goreng", "description": "Mete Muna asli, 250 gram.",
         "price": 55000, "stock": 10, "category": "mete-kacang", "halal": True,
@@ -29,7 +29,7 @@ def test_create_is_searchable_update_is_reflected_delete_is_gone(running_platfor
     assert found(p, product["id"], q=word, region="7402")
     assert not found(p, product["id"], q=word, region="7471")
 
-    renamed = f"kripik{uuid.uuid4().hex[:6]}"
+    renamed = unique_word("kripik")
     patched = p.http.patch(f"/api/v1/products/{product['id']}", headers={**owner, "If-Match": "1"},
                            json={"name": f"Keripik {renamed}", "price": 60000})
     assert patched.status_code == 200, patched.text
@@ -51,7 +51,7 @@ def test_the_search_page_shows_the_product_escaped(running_platform):
     p = running_platform
     owner = p.sign_up()
     merchant_id = p.new_merchant(owner, region="7407")
-    token = uuid.uuid4().hex[:8]
+    token = unique_word("")
     name = f"<script>alert(1)</script> tenun{token}"
     created = p.http.post("/api/v1/products", headers=owner, json={
         "merchant_id": merchant_id, "name": name, "description": "Sarung tenun Wakatobi.",
