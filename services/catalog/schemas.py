@@ -104,7 +104,7 @@ def normalize_whatsapp(value) -> str:
 def check_price(value) -> int:
     value = _whole_number(value, what="rupiah")
     if not 0 < value <= MAX_PRICE:
-        raise _Invalid("harus lebih dari Rp0 dan paling banyak Rp1.000.000.000")
+        raise _Invalid("harus lebih dari Rp 0 dan paling banyak Rp 1.000.000.000")
     return value
 
 
