@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import warnings
 import sys
 import tempfile
 import time
@@ -18,6 +19,7 @@ from pathlib import Path
 import httpx
 from kombu import Connection, Exchange, Queue
 
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from services import platform as etalase_platform  # noqa: E402
