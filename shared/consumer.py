@@ -59,31 +59,42 @@ def accept_event(session: Session, event: Event, inbox_model, state_model) -> bo
     and for anything after a tombstone. The caller applies the event and commits in the
     same transaction, so the inbox and the consumer's state never disagree.
     """
+    if not record_in_inbox(session, event, inbox_model):
+        return False
+    return accept_version(
+        session, state_model, event.aggregate_type, event.aggregate_id, event.aggregate_version, event.is_delete
+    )
+
+
+def record_in_inbox(session: Session, event: Event, inbox_model) -> bool:
+    """Add ``event`` to the inbox; False when it was processed before (a redelivery)."""
     if session.get(inbox_model, event.id) is not None:
         return False
     session.add(inbox_model(event_id=event.id, event_type=event.type))
+    return True
+
+
+def accept_version(
+    session: Session, state_model, aggregate_type: str, aggregate_id: str, version: int, deleted: bool = False
+) -> bool:
+    """Move the consumer's known version of one aggregate to ``version`` if it is newer and
+    the aggregate is not a tombstone. Batch events (an import's products) call this once per
+    snapshot, after ``record_in_inbox`` for the batch."""
     state = session.execute(
         select(state_model)
-        .where(
-            state_model.aggregate_type == event.aggregate_type,
-            state_model.aggregate_id == event.aggregate_id,
-        )
+        .where(state_model.aggregate_type == aggregate_type, state_model.aggregate_id == aggregate_id)
         .with_for_update()
     ).scalar_one_or_none()
-    if state is not None and (state.deleted or state.version >= event.aggregate_version):
+    if state is not None and (state.deleted or state.version >= version):
         return False
     if state is None:
         session.add(
-            state_model(
-                aggregate_type=event.aggregate_type,
-                aggregate_id=event.aggregate_id,
-                version=event.aggregate_version,
-                deleted=event.is_delete,
-            )
+            state_model(aggregate_type=aggregate_type, aggregate_id=aggregate_id, version=version, deleted=deleted)
         )
+        session.flush()
     else:
-        state.version = event.aggregate_version
-        state.deleted = event.is_delete
+        state.version = version
+        state.deleted = deleted
     return True
 
 

@@ -20,6 +20,19 @@ class MerchantRef(_Contract):
     kind: str  # "umkm" | "koperasi"
     region: str  # BPS code, e.g. "7402"
     verified: bool = False
+    # pending | verified | rejected | suspended. A suspended merchant's products are hidden.
+    status: str = "pending"
+
+
+class PhotoRef(_Contract):
+    """A stored image: ``urls`` maps a size name (thumb, medium, large) to a path the
+    gateway serves, e.g. "/media/products/ab/<id>-320.webp"."""
+
+    id: str
+    urls: dict[str, str]
+    width: int
+    height: int
+    alt: str = ""
 
 
 class CategoryRef(_Contract):
@@ -41,14 +54,20 @@ class ProductSnapshot(_Contract):
     stock: int
     unit: str
     category: CategoryRef
-    halal: bool
-    status: str  # "published" (later: "draft" | "archived")
+    halal: bool  # effective: the product is marked halal AND its merchant's certificate is valid
+    status: str  # "draft" | "published" | "archived"
     region: str  # the merchant's region, BPS code
     region_name: str
     merchant: MerchantRef
     version: int
     created_at: str  # ISO 8601, UTC
     updated_at: str
+    # Added in the catalog issue; defaults keep older snapshots valid.
+    sku: str | None = None
+    compare_at_price: int | None = None
+    tags: list[str] = []
+    photos: list[PhotoRef] = []
+    member_business: str | None = None  # a koperasi member the product is listed for
 
 
 class ProductDeleted(_Contract):
@@ -59,8 +78,20 @@ class ProductDeleted(_Contract):
     version: int
 
 
+class MerchantCredentials(_Contract):
+    nib: str | None = None  # 13 digits
+    pirt_number: str | None = None
+    halal_number: str | None = None
+    halal_expires_on: str | None = None  # ISO date
+    halal_valid: bool = False  # a certificate that has not expired (in WITA)
+    legal_number: str | None = None  # koperasi: badan hukum
+    member_count: int | None = None  # koperasi
+    last_rat_year: int | None = None  # koperasi: year of the last annual member meeting
+
+
 class MerchantSnapshot(_Contract):
-    """Payload of catalog.merchant_registered and catalog.merchant_updated."""
+    """Payload of every catalog.merchant_* event: registered, updated, verified, rejected,
+    suspended, reinstated, credentials_changed."""
 
     id: str
     owner_id: str
@@ -74,3 +105,17 @@ class MerchantSnapshot(_Contract):
     version: int
     created_at: str
     updated_at: str
+    status: str = "pending"  # pending | verified | rejected | suspended
+    status_reason: str | None = None
+    logo: PhotoRef | None = None
+    credentials: MerchantCredentials = MerchantCredentials()
+
+
+class ProductsImported(_Contract):
+    """Payload of catalog.products_imported: one batch of an import (up to a few hundred
+    products). Each snapshot carries its own version; consumers order by it per product."""
+
+    import_id: str
+    merchant_id: str
+    batch: int  # 1, 2, ... within the import
+    products: list[ProductSnapshot]

@@ -16,9 +16,17 @@ from datetime import datetime, timezone
 EVENT_SCHEMAS: dict[str, int] = {
     "catalog.merchant_registered": 1,
     "catalog.merchant_updated": 1,
+    "catalog.merchant_verified": 1,
+    "catalog.merchant_rejected": 1,
+    "catalog.merchant_suspended": 1,
+    "catalog.merchant_reinstated": 1,
+    "catalog.merchant_credentials_changed": 1,
     "catalog.product_published": 1,
     "catalog.product_updated": 1,
+    "catalog.product_unpublished": 1,
     "catalog.product_deleted": 1,
+    # A batch of product snapshots from one import; aggregate = the import.
+    "catalog.products_imported": 1,
 }
 
 DELETE_EVENTS = frozenset({"catalog.product_deleted"})

@@ -49,9 +49,13 @@ def _require_owns(actor_id: str, merchant: Merchant) -> None:
         raise Forbidden("Anda bukan pemilik usaha ini.")
 
 
-def _emit(session: Session, event_type: str, aggregate_id: str, version: int, payload) -> None:
+def emit_event(session: Session, event_type: str, aggregate_id: str, version: int, payload) -> None:
+    """Stage an event (payload: a contract model) in the outbox, in the caller's transaction."""
     event = Event(type=event_type, aggregate_id=aggregate_id, aggregate_version=version, payload=payload.model_dump())
     add_event(session, OutboxMessage, event)
+
+
+_emit = emit_event
 
 
 def slugify(text: str, max_len: int = 80) -> str:
@@ -168,7 +172,7 @@ def register_merchant(session: Session, actor, data) -> dict:
     owner_id = _require_owner(actor)
     clean = schemas.validate_merchant(data)
     now = utcnow()
-    merchant = Merchant(id=new_id(), owner_id=owner_id, verified=False, version=1, created_at=now, updated_at=now, **clean)
+    merchant = Merchant(id=new_id(), owner_id=owner_id, status="pending", version=1, created_at=now, updated_at=now, **clean)
     session.add(merchant)
     _emit(session, "catalog.merchant_registered", merchant.id, merchant.version, merchant_snapshot(merchant))
     return merchant_to_dict(merchant)
@@ -268,6 +272,40 @@ def update_product(session: Session, actor, product_id, data, expected_version=N
     _flush_versioned(session, product)
     _emit(session, "catalog.product_updated", product.id, product.version, product_snapshot(product, merchant))
     return product_to_dict(product, merchant)
+
+
+def product_event_type(previous_status: str | None, status: str) -> str:
+    """Which event a change of a product publishes, from its status before and after."""
+    if status == "published":
+        return "catalog.product_published" if previous_status != "published" else "catalog.product_updated"
+    if previous_status == "published":
+        return "catalog.product_unpublished"
+    return "catalog.product_updated"
+
+
+def record_product_change(session: Session, product: Product, previous_status: str | None = None) -> dict:
+    """After changing ``product`` (its fields, its photos): bump the version, check for a
+    concurrent writer, and stage the event that fits the status change. Returns the product
+    as the API shows it. For callers outside this module (photos, imports)."""
+    previous = product.status if previous_status is None else previous_status
+    product.version += 1
+    product.updated_at = utcnow()
+    _flush_versioned(session, product)
+    merchant = product.merchant
+    emit_event(
+        session, product_event_type(previous, product.status), product.id, product.version,
+        product_snapshot(product, merchant),
+    )
+    return product_to_dict(product, merchant)
+
+
+def load_owned_product(session: Session, actor, product_id, expected_version=None) -> Product:
+    """The live product ``actor`` (an owner) may change, at ``expected_version`` if given."""
+    owner_id = _require_owner(actor)
+    product = _load_product(session, product_id)
+    _require_owns(owner_id, product.merchant)
+    _check_version(product, expected_version)
+    return product
 
 
 def delete_product(session: Session, actor, product_id, expected_version=None) -> dict:
