@@ -102,7 +102,8 @@ def _parse_version(expected_version) -> int | None:
 
 def merchant_ref(merchant: Merchant) -> MerchantRef:
     return MerchantRef(
-        id=merchant.id, name=merchant.name, kind=merchant.kind, region=merchant.region, verified=merchant.verified
+        id=merchant.id, name=merchant.name, kind=merchant.kind, region=merchant.region,
+        verified=merchant.verified, status=merchant.status,
     )
 
 

@@ -76,7 +76,7 @@ def test_create_product_returns_json_ready_dict(catalog_db, merchant):
     assert product["slug"] == "kain-tenun-masalili-motif-bia-bia"
     assert product["category"] == "tenun" and product["category_name"] == "Kain Tenun"
     assert product["region"] == "7402" and product["region_name"] == "Muna"
-    assert product["merchant"] == {"id": merchant["id"], "name": "Tenun Masalili", "kind": "umkm", "region": "7402", "verified": False}
+    assert product["merchant"] == {"id": merchant["id"], "name": "Tenun Masalili", "kind": "umkm", "region": "7402", "verified": False, "status": "pending"}
     assert product["created_at"].endswith("+00:00")
     with catalog_db() as session:
         assert domain.get_product(session, product["id"]) == product
