@@ -144,7 +144,7 @@ def product_snapshot(product: Product, merchant: Merchant) -> ProductSnapshot:
         stock=product.stock,
         unit=product.unit,
         category=category_ref(product.category),
-        halal=product.halal,
+        halal=effective_halal(product, merchant),
         status=product.status,
         region=merchant.region,
         region_name=region_name(merchant.region) or "",
@@ -152,12 +152,23 @@ def product_snapshot(product: Product, merchant: Merchant) -> ProductSnapshot:
         version=product.version,
         created_at=_iso(product.created_at),
         updated_at=_iso(product.updated_at),
+        sku=product.sku,
+        compare_at_price=product.compare_at_price,
+        tags=list(product.tags or []),
+        member_business=product.member_business,
     )
 
 
+def effective_halal(product: Product, merchant: Merchant) -> bool:
+    """A product shows the halal mark only while its merchant's certificate is valid."""
+    return bool(product.halal and merchant.halal_active)
+
+
 def product_to_dict(product: Product, merchant: Merchant) -> dict:
-    """The JSON-ready product the gateway shows: the snapshot with a flat category."""
+    """The JSON-ready product the gateway shows: the snapshot with a flat category, plus
+    what the owner entered (``halal_claimed``) beside the effective ``halal``."""
     data = product_snapshot(product, merchant).model_dump()
+    data["halal_claimed"] = product.halal
     category = data.pop("category")
     data["category"] = category["slug"]
     data["category_name"] = category["name"]
@@ -206,11 +217,11 @@ def create_product(session: Session, actor, data) -> dict:
     if merchant is None:
         raise ValidationFailed("Data tidak valid: periksa kolom yang ditandai.", fields={"merchant_id": "usaha tidak ditemukan"})
     _require_owns(owner_id, merchant)
+    _check_product_rules(session, merchant, clean)
     now = utcnow()
     product = Product(
         id=new_id(),
         slug=_unique_slug(session, merchant.id, clean["name"]),
-        status="published",
         version=1,
         created_at=now,
         updated_at=now,
@@ -218,8 +229,29 @@ def create_product(session: Session, actor, data) -> dict:
         **clean,
     )
     session.add(product)
-    _emit(session, "catalog.product_published", product.id, product.version, product_snapshot(product, merchant))
+    event_type = "catalog.product_published" if product.status == "published" else "catalog.product_updated"
+    _emit(session, event_type, product.id, product.version, product_snapshot(product, merchant))
     return product_to_dict(product, merchant)
+
+
+def _check_product_rules(session: Session, merchant: Merchant, values: dict, product: Product | None = None) -> None:
+    """Rules that need the merchant or the stored product: member businesses are for
+    koperasi, a SKU is unique per merchant, and the "was" price stays above the price."""
+    errors = {}
+    if values.get("member_business") and merchant.kind != "koperasi":
+        errors["member_business"] = "hanya koperasi yang dapat menjual atas nama anggota"
+    sku = values.get("sku")
+    if sku:
+        query = select(Product.id).where(Product.merchant_id == merchant.id, Product.sku == sku)
+        if product is not None:
+            query = query.where(Product.id != product.id)
+        if session.scalar(query) is not None:
+            errors["sku"] = "SKU ini sudah dipakai produk lain milik usaha Anda"
+    if errors:
+        raise ValidationFailed("Data tidak valid: periksa kolom yang ditandai.", fields=errors)
+    price = values.get("price", product.price if product else None)
+    compare_at = values.get("compare_at_price", product.compare_at_price if product else None)
+    schemas.check_prices_together(price, compare_at)
 
 
 def _load_product(session: Session, product_id) -> Product:
@@ -264,15 +296,13 @@ def update_product(session: Session, actor, product_id, data, expected_version=N
     changes = {field: value for field, value in changes.items() if getattr(product, field) != value}
     if not changes:
         return product_to_dict(product, merchant)  # nothing changed: no new version, no event
+    _check_product_rules(session, merchant, changes, product)
     if "name" in changes:
         changes["slug"] = _unique_slug(session, merchant.id, changes["name"], exclude_product_id=product.id)
+    previous_status = product.status
     for field, value in changes.items():
         setattr(product, field, value)
-    product.version += 1
-    product.updated_at = utcnow()
-    _flush_versioned(session, product)
-    _emit(session, "catalog.product_updated", product.id, product.version, product_snapshot(product, merchant))
-    return product_to_dict(product, merchant)
+    return record_product_change(session, product, previous_status)
 
 
 def product_event_type(previous_status: str | None, status: str) -> str:

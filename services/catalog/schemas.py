@@ -19,7 +19,10 @@ MAX_STOCK = 1_000_000
 DEFAULT_UNIT = "pcs"
 
 MERCHANT_FIELDS = ("name", "kind", "region", "whatsapp", "description")
-PRODUCT_FIELDS = ("merchant_id", "name", "description", "price", "stock", "unit", "category", "halal")
+PRODUCT_FIELDS = (
+    "merchant_id", "name", "description", "price", "stock", "unit", "category", "halal",
+    "sku", "compare_at_price", "tags", "status", "member_business",
+)
 PRODUCT_REQUIRED = ("merchant_id", "name", "price", "stock", "category")
 PATCHABLE_PRODUCT_FIELDS = tuple(f for f in PRODUCT_FIELDS if f != "merchant_id")
 
@@ -146,6 +149,58 @@ def check_merchant_id(value) -> str:
     return value.strip()
 
 
+PRODUCT_STATUSES = ("draft", "published", "archived")
+MAX_TAGS = 10
+_SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+
+
+def check_sku(value) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str) or not _SKU.match(value.strip()):
+        raise _Invalid("1–64 karakter: huruf, angka, titik, garis bawah, garis miring atau tanda hubung")
+    return value.strip()
+
+
+def check_compare_at_price(value) -> int | None:
+    if value is None:
+        return None
+    return check_price(value)
+
+
+def check_tags(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        raise _Invalid("harus berupa daftar teks")
+    tags: list[str] = []
+    for tag in value:
+        tag = " ".join(tag.split()).lower()
+        if not tag:
+            continue
+        if len(tag) > 30:
+            raise _Invalid("setiap tag paling banyak 30 karakter")
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > MAX_TAGS:
+        raise _Invalid(f"paling banyak {MAX_TAGS} tag")
+    return tags
+
+
+def check_status(value) -> str:
+    if value not in PRODUCT_STATUSES:
+        raise _Invalid("harus 'draft', 'published' atau 'archived'")
+    return value
+
+
+def check_member_business(value) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return _text(value, min_len=3, max_len=120)
+
+
 MERCHANT_CHECKS = {
     "name": check_name,
     "kind": check_kind,
@@ -163,7 +218,26 @@ PRODUCT_CHECKS = {
     "unit": check_unit,
     "category": check_category,
     "halal": check_halal,
+    "sku": check_sku,
+    "compare_at_price": check_compare_at_price,
+    "tags": check_tags,
+    "status": check_status,
+    "member_business": check_member_business,
 }
+
+PRODUCT_DEFAULTS = {
+    "description": "", "unit": DEFAULT_UNIT, "halal": False, "sku": None, "compare_at_price": None,
+    "tags": [], "status": "published", "member_business": None,
+}
+
+
+def check_prices_together(price: int, compare_at_price: int | None) -> None:
+    """The "was" price only makes sense above the price."""
+    if compare_at_price is not None and compare_at_price <= price:
+        raise ValidationFailed(
+            "Data tidak valid: periksa kolom yang ditandai.",
+            fields={"compare_at_price": "harus lebih besar dari harga"},
+        )
 
 
 # --- whole-payload validation ---
@@ -210,12 +284,9 @@ def validate_merchant(data) -> dict:
 
 def validate_product_create(data) -> dict:
     data = _require_object(data)
-    return _validate(
-        data,
-        PRODUCT_CHECKS,
-        required=PRODUCT_REQUIRED,
-        defaults={"description": "", "unit": DEFAULT_UNIT, "halal": False},
-    )
+    clean = _validate(data, PRODUCT_CHECKS, required=PRODUCT_REQUIRED, defaults=PRODUCT_DEFAULTS)
+    check_prices_together(clean["price"], clean["compare_at_price"])
+    return clean
 
 
 def validate_product_patch(data) -> dict:

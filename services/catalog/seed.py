@@ -7,7 +7,10 @@ The caller commits.
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
+
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,8 +57,30 @@ def seed_demo(session: Session, owner_ids: dict[str, str], path: Path | str = DE
             {key: entry[key] for key in ("name", "kind", "region", "whatsapp", "description") if key in entry},
         )
         counts["merchants"] += 1
+        _demo_credentials(session, merchant["id"], entry, verified=counts["merchants"] % 3 != 0)
         for item in entry.get("products", []):
             fields = {key: item[key] for key in ("name", "description", "price", "stock", "unit", "category", "halal") if key in item}
             domain.create_product(session, actor, {**fields, "merchant_id": merchant["id"]})
             counts["products"] += 1
     return counts
+
+
+def _demo_credentials(session: Session, merchant_id: str, entry: dict, verified: bool) -> None:
+    """Demo merchants selling halal food hold a (fictional) halal certificate, and two in
+    three have been verified by the Dinas, so the demo shows every badge."""
+    merchant = session.get(Merchant, merchant_id)
+    changed = False
+    if any(item.get("halal") for item in entry.get("products", [])):
+        merchant.halal_number = f"ID{merchant.region}{zlib.crc32(merchant.name.encode()):010d}"
+        merchant.halal_expires_on = date(2029, 12, 31)
+        merchant.halal_active = True
+        changed = True
+    if verified:
+        merchant.status = "verified"
+        merchant.status_changed_by = "demo"
+        changed = True
+    if changed:
+        merchant.version += 1
+        merchant.status_changed_at = merchant.updated_at = domain.utcnow()
+        event_type = "catalog.merchant_verified" if verified else "catalog.merchant_credentials_changed"
+        domain.emit_event(session, event_type, merchant.id, merchant.version, domain.merchant_snapshot(merchant))

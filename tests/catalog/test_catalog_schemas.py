@@ -83,7 +83,32 @@ def test_non_object_is_refused():
 
 def test_valid_product_gets_defaults():
     clean = schemas.validate_product_create(PRODUCT)
-    assert clean == {**PRODUCT, "description": "", "unit": "pcs", "halal": False}
+    assert clean == {
+        **PRODUCT, "description": "", "unit": "pcs", "halal": False, "sku": None, "compare_at_price": None,
+        "tags": [], "status": "published", "member_business": None,
+    }
+
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("sku", "kode dengan spasi"), ("sku", "x" * 65), ("compare_at_price", 0), ("compare_at_price", "mahal"),
+        ("tags", "a" * 31), ("tags", [1, 2]), ("tags", [f"t{n}" for n in range(11)]), ("status", "dijual"),
+        ("member_business", "ab"),
+    ],
+)
+def test_new_product_fields_are_checked(field, value):
+    with pytest.raises(ValidationFailed) as error:
+        schemas.validate_product_create({**PRODUCT, field: value})
+    assert set(error.value.fields) == {field}
+
+
+def test_compare_at_price_must_be_above_the_price():
+    with pytest.raises(ValidationFailed) as error:
+        schemas.validate_product_create({**PRODUCT, "price": 50000, "compare_at_price": 50000})
+    assert error.value.fields == {"compare_at_price": "harus lebih besar dari harga"}
+    ok = schemas.validate_product_create({**PRODUCT, "price": 50000, "compare_at_price": 60000, "tags": "Oleh-oleh, Mete ,mete"})
+    assert ok["compare_at_price"] == 60000 and ok["tags"] == ["oleh-oleh", "mete"]
 
 
 def test_whole_float_price_is_accepted():

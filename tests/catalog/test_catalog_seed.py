@@ -5,8 +5,8 @@ import pytest
 from sqlalchemy import select
 
 from catalog_helpers import counts
-from services.catalog import seed
-from services.catalog.models import OutboxMessage
+from services.catalog import domain, seed
+from services.catalog.models import OutboxMessage, Product
 
 FIXTURE = {
     "merchants": [
@@ -53,11 +53,16 @@ def test_seed_creates_merchants_products_and_events(catalog_db, demo_file):
         result = seed.seed_demo(session, OWNER_IDS, demo_file)
         session.commit()
     assert result == {"merchants": 2, "products": 3, "skipped_merchants": 0}
-    assert counts(catalog_db) == {"merchants": 2, "products": 3, "outbox": 5}
+    # 2 registrations, 2 verifications (two in three demo merchants are verified; the
+    # second also holds a halal certificate for its halal mete), 3 products.
+    assert counts(catalog_db) == {"merchants": 2, "products": 3, "outbox": 7}
     with catalog_db() as session:
         assert seed.is_seeded(session)
         types = session.scalars(select(OutboxMessage.event_type).order_by(OutboxMessage.id)).all()
+        mete = session.scalar(select(Product).where(Product.name == "Kacang Mete Goreng"))
+        assert domain.get_product(session, mete.id)["halal"] is True
     assert types.count("catalog.merchant_registered") == 2 and types.count("catalog.product_published") == 3
+    assert types.count("catalog.merchant_verified") == 2
 
 
 def test_seed_twice_adds_nothing(catalog_db, demo_file):
