@@ -105,6 +105,7 @@ class MerchantSnapshot(_Contract):
     version: int
     created_at: str
     updated_at: str
+    address: str = ""
     status: str = "pending"  # pending | verified | rejected | suspended
     status_reason: str | None = None
     logo: PhotoRef | None = None

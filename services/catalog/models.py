@@ -30,6 +30,7 @@ class Merchant(Base):
     kind: Mapped[str] = mapped_column(String(20))  # "umkm" | "koperasi"
     region: Mapped[str] = mapped_column(String(8), index=True)  # BPS code
     whatsapp: Mapped[str] = mapped_column(String(20))  # normalized +628...
+    address: Mapped[str] = mapped_column(Text, default="")
     description: Mapped[str] = mapped_column(Text, default="")
     # Verification by an admin: pending -> verified | rejected; verified -> suspended -> verified.
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)

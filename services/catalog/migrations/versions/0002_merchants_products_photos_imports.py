@@ -70,6 +70,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_product_photos_product_id'), ['product_id'], unique=False)
 
     with op.batch_alter_table('merchants', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('address', sa.Text(), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('status', sa.String(length=20), nullable=False, server_default='pending'))
         batch_op.add_column(sa.Column('status_reason', sa.Text(), nullable=True))
         batch_op.add_column(sa.Column('status_changed_at', sa.DateTime(timezone=True), nullable=True))
@@ -125,6 +126,7 @@ def downgrade() -> None:
         batch_op.drop_column('status_changed_at')
         batch_op.drop_column('status_reason')
         batch_op.drop_column('status')
+        batch_op.drop_column('address')
 
     with op.batch_alter_table('product_photos', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_product_photos_product_id'))
