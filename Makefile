@@ -29,7 +29,8 @@ test-fast: install
 	$(BIN)/python -m pytest --no-postgres -m "not e2e" $(PYTEST_ARGS)
 
 bench: install
-	$(BIN)/python bench/freshness.py $(BENCH_ARGS)
+	$(BIN)/python bench/freshness.py
+	$(BIN)/python bench/catalog.py
 
 clean:
 	rm -rf var .pytest_cache

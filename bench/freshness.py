@@ -2,44 +2,21 @@
 /api/v1/search, against the raw kombu publish->consume round trip on the same broker,
 measured in the same run. Starts its own platform on a fresh vhost and temporary data.
 
-    make bench                    # 200 products
-    make bench BENCH_ARGS="--products 500"
+    make bench                    # all benchmarks
+    .venv/bin/python bench/freshness.py --products 500
 """
 from __future__ import annotations
 
 import argparse
 import statistics
-import warnings
 import sys
-import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import httpx
 from kombu import Connection, Exchange, Queue
 
-warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from services import platform as etalase_platform  # noqa: E402
-
-RABBIT_API = "http://127.0.0.1:15672"
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def make_vhost() -> str:
-    vhost = f"etalase_bench_{uuid.uuid4().hex[:8]}"
-    httpx.put(f"{RABBIT_API}/api/vhosts/{vhost}", auth=("guest", "guest")).raise_for_status()
-    httpx.put(f"{RABBIT_API}/api/permissions/{vhost}/guest", auth=("guest", "guest"),
-              json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
-    return vhost
-
+from common import letters, owner_with_merchant, percentile, private_platform
 
 def raw_round_trips(uri: str, count: int) -> list[float]:
     """Publish one persistent, confirmed message and wait for a consumer to receive it."""
@@ -63,15 +40,10 @@ def raw_round_trips(uri: str, count: int) -> list[float]:
 
 def freshness(base_url: str, count: int) -> list[float]:
     http = httpx.Client(base_url=base_url, timeout=15)
-    email = f"bench-{uuid.uuid4().hex[:8]}@contoh.id"
-    http.post("/api/v1/accounts", json={"email": email, "password": "rahasia-123", "name": "Bench", "role": "owner"}).raise_for_status()
-    token = http.post("/api/v1/sessions", json={"email": email, "password": "rahasia-123"}).json()["token"]
-    auth = {"Authorization": f"Bearer {token}"}
-    merchant = http.post("/api/v1/merchants", headers=auth, json={
-        "name": "UMKM Bench", "kind": "umkm", "region": "7471", "whatsapp": "081234567890"}).json()["id"]
+    auth, merchant = owner_with_merchant(http)
     timings = []
     for n in range(count):
-        word = "bench" + "".join(chr(ord("a") + int(c, 16)) for c in uuid.uuid4().hex[:10])
+        word = "bench" + letters()
         response = http.post("/api/v1/products", headers=auth, json={
             "merchant_id": merchant, "name": f"Produk {word}", "description": "Benchmark.", "price": 10000 + n,
             "stock": 1, "category": "camilan"})
@@ -100,25 +72,9 @@ def main() -> int:
     parser.add_argument("--products", type=int, default=200)
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()
-
-    vhost = make_vhost()
-    uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    var_dir = Path(tempfile.mkdtemp(prefix="etalase-bench-"))
-    env = etalase_platform.child_env({"AMQP_URI": uri, "ETALASE_VAR_DIR": str(var_dir), "LOG_LEVEL": "WARNING"})
-    import os
-    os.environ.update({"AMQP_URI": uri, "ETALASE_VAR_DIR": str(var_dir)})
-    config = etalase_platform.load_config()
-    etalase_platform.migrate_all(config)
-    etalase_platform.declare_events_topology(uri)
-    supervisor = etalase_platform.Platform(etalase_platform.config_path(), "127.0.0.1", args.port, env=env, log_dir=var_dir / "logs")
-    supervisor.start()
-    try:
-        supervisor.wait_healthy(timeout=90)
+    with private_platform(args.port) as (base_url, uri, _):
         raw = raw_round_trips(uri, args.products)
-        fresh = freshness(f"http://127.0.0.1:{args.port}", args.products)
-    finally:
-        supervisor.stop()
-        httpx.delete(f"{RABBIT_API}/api/vhosts/{vhost}", auth=("guest", "guest"))
+        fresh = freshness(base_url, args.products)
     print(f"Freshness benchmark ({args.products} products, SQLite, embedded search engine, one broker)")
     raw_p50, raw_p99 = report("raw kombu publish->consume", raw)
     p50, p99 = report("POST 201 -> visible in search", fresh)

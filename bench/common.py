@@ -1,0 +1,67 @@
+"""What the benchmarks share: a private platform (fresh vhost, temporary data directory)
+and a signed-in owner with a merchant."""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import uuid
+import warnings
+from pathlib import Path
+
+import httpx
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from services import platform as etalase_platform  # noqa: E402
+
+RABBIT_API = os.environ.get("RABBIT_API_URI", "http://127.0.0.1:15672")
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def letters(n: int = 10) -> str:
+    """A unique all-letter word (the search analyzer splits letters from digits)."""
+    return "".join(chr(ord("a") + int(c, 16)) for c in uuid.uuid4().hex[:n])
+
+
+@contextlib.contextmanager
+def private_platform(port: int):
+    """Yield (base_url, amqp_uri, var_dir) of a platform started for this benchmark only."""
+    auth = ("guest", "guest")
+    vhost = f"etalase_bench_{uuid.uuid4().hex[:8]}"
+    httpx.put(f"{RABBIT_API}/api/vhosts/{vhost}", auth=auth).raise_for_status()
+    httpx.put(f"{RABBIT_API}/api/permissions/{vhost}/guest", auth=auth,
+              json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
+    uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    var_dir = Path(tempfile.mkdtemp(prefix="etalase-bench-"))
+    os.environ.update({"AMQP_URI": uri, "ETALASE_VAR_DIR": str(var_dir)})
+    env = etalase_platform.child_env({"LOG_LEVEL": "WARNING"})
+    config = etalase_platform.load_config()
+    etalase_platform.migrate_all(config)
+    etalase_platform.declare_events_topology(uri)
+    supervisor = etalase_platform.Platform(etalase_platform.config_path(), "127.0.0.1", port, env=env, log_dir=var_dir / "logs")
+    supervisor.start()
+    try:
+        supervisor.wait_healthy(timeout=90)
+        yield f"http://127.0.0.1:{port}", uri, var_dir
+    finally:
+        supervisor.stop()
+        httpx.delete(f"{RABBIT_API}/api/vhosts/{vhost}", auth=auth)
+
+
+def owner_with_merchant(http: httpx.Client, region: str = "7471") -> tuple[dict, str]:
+    email = f"bench-{uuid.uuid4().hex[:8]}@contoh.id"
+    http.post("/api/v1/accounts", json={"email": email, "password": "rahasia-123", "name": "Bench", "role": "owner"}).raise_for_status()
+    token = http.post("/api/v1/sessions", json={"email": email, "password": "rahasia-123"}).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    response = http.post("/api/v1/merchants", headers=auth, json={
+        "name": "UMKM Bench", "kind": "umkm", "region": region, "whatsapp": "081234567890"})
+    response.raise_for_status()
+    return auth, response.json()["id"]
