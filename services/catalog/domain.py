@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.catalog import schemas
 from services.catalog.categories import category_list, leaf_categories
+from services.catalog.media import logo_ref, photo_ref
 from services.catalog.models import Merchant, OutboxMessage, Product, new_id
-from shared.contracts import CategoryRef, MerchantRef, MerchantSnapshot, ProductDeleted, ProductSnapshot
+from shared.contracts import (
+    CategoryRef, MerchantCredentials, MerchantRef, MerchantSnapshot, ProductDeleted, ProductSnapshot,
+)
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.events import Event, utcnow
 from shared.outbox import add_event
@@ -107,7 +110,27 @@ def merchant_ref(merchant: Merchant) -> MerchantRef:
     )
 
 
-def merchant_snapshot(merchant: Merchant) -> MerchantSnapshot:
+def halal_valid_on(merchant: Merchant, today: date) -> bool:
+    """Whether the merchant holds a halal certificate valid on ``today`` (through its expiry date)."""
+    return bool(merchant.halal_number and merchant.halal_expires_on is not None and merchant.halal_expires_on >= today)
+
+
+def merchant_credentials(merchant: Merchant, today: date | None = None) -> MerchantCredentials:
+    today = today or schemas.wita_today()
+    return MerchantCredentials(
+        nib=merchant.nib,
+        pirt_number=merchant.pirt_number,
+        halal_number=merchant.halal_number,
+        halal_expires_on=merchant.halal_expires_on.isoformat() if merchant.halal_expires_on else None,
+        halal_valid=halal_valid_on(merchant, today),
+        legal_number=merchant.legal_number,
+        member_count=merchant.member_count,
+        last_rat_year=merchant.last_rat_year,
+    )
+
+
+def merchant_snapshot(merchant: Merchant, today: date | None = None) -> MerchantSnapshot:
+    """``today`` (WITA) decides ``credentials.halal_valid``; default: today."""
     return MerchantSnapshot(
         id=merchant.id,
         owner_id=merchant.owner_id,
@@ -121,6 +144,11 @@ def merchant_snapshot(merchant: Merchant) -> MerchantSnapshot:
         version=merchant.version,
         created_at=_iso(merchant.created_at),
         updated_at=_iso(merchant.updated_at),
+        logo=logo_ref(merchant.logo),
+        address=merchant.address or "",
+        status=merchant.status,
+        status_reason=merchant.status_reason,
+        credentials=merchant_credentials(merchant, today),
     )
 
 
@@ -152,6 +180,7 @@ def product_snapshot(product: Product, merchant: Merchant) -> ProductSnapshot:
         version=product.version,
         created_at=_iso(product.created_at),
         updated_at=_iso(product.updated_at),
+        photos=[photo_ref(photo) for photo in product.photos],
         sku=product.sku,
         compare_at_price=product.compare_at_price,
         tags=list(product.tags or []),
@@ -184,7 +213,11 @@ def register_merchant(session: Session, actor, data) -> dict:
     owner_id = _require_owner(actor)
     clean = schemas.validate_merchant(data)
     now = utcnow()
-    merchant = Merchant(id=new_id(), owner_id=owner_id, status="pending", version=1, created_at=now, updated_at=now, **clean)
+    merchant = Merchant(
+        id=new_id(), owner_id=owner_id, status="pending", version=1, created_at=now, updated_at=now,
+        **{"address": "", **clean},
+    )
+    merchant.halal_active = halal_valid_on(merchant, schemas.wita_today())
     session.add(merchant)
     _emit(session, "catalog.merchant_registered", merchant.id, merchant.version, merchant_snapshot(merchant))
     return merchant_to_dict(merchant)
@@ -199,6 +232,157 @@ def _load_merchant(session: Session, merchant_id) -> Merchant:
 
 def get_merchant(session: Session, merchant_id) -> dict:
     return merchant_to_dict(_load_merchant(session, merchant_id))
+
+
+# --- merchants: changes, verification, halal expiry ---
+
+ADMIN = "admin"
+MERCHANT_STATUSES = ("pending", "verified", "rejected", "suspended")
+STATUS_LABELS = {"pending": "menunggu verifikasi", "verified": "terverifikasi", "rejected": "ditolak", "suspended": "dibekukan"}
+# decision -> (the statuses it applies to, the status it leads to)
+VERIFICATION_TRANSITIONS = {
+    "verified": (("pending", "rejected"), "verified"),  # rejected -> verified: a re-review
+    "rejected": (("pending",), "rejected"),
+    "suspended": (("verified",), "suspended"),
+    "reinstated": (("suspended",), "verified"),
+}
+# What products show of their merchant (MerchantRef): a change re-publishes every live product.
+PRODUCT_VISIBLE_MERCHANT_FIELDS = ("name", "region", "kind")
+
+
+def _require_admin(actor) -> str:
+    if not isinstance(actor, dict) or actor.get("role") != ADMIN or not actor.get("id"):
+        raise Forbidden("Hanya admin (kurator Dinas) yang dapat melakukan tindakan ini.")
+    return str(actor["id"])
+
+
+def _lock_merchant(session: Session, merchant_id) -> Merchant:
+    """The merchant, row-locked until commit (PostgreSQL; SQLite writers take turns anyway)."""
+    merchant = session.get(Merchant, merchant_id, with_for_update=True) if isinstance(merchant_id, str) else None
+    if merchant is None:
+        raise NotFound("Usaha tidak ditemukan.", fields={"merchant_id": str(merchant_id)})
+    return merchant
+
+
+def _check_merchant_version(merchant: Merchant, expected_version) -> None:
+    expected = _parse_version(expected_version)
+    if expected is not None and expected != merchant.version:
+        raise Conflict(
+            f"Data usaha sudah diubah orang lain; versi saat ini adalah {merchant.version}. Muat ulang lalu coba lagi.",
+            fields={"version": str(merchant.version)},
+        )
+
+
+def _record_merchant_change(session: Session, merchant: Merchant, event_type: str, today: date | None = None) -> None:
+    """One change of the merchant: a new version and its event with the full snapshot."""
+    merchant.version += 1
+    merchant.updated_at = utcnow()
+    emit_event(session, event_type, merchant.id, merchant.version, merchant_snapshot(merchant, today))
+
+
+def republish_products(session: Session, merchant: Merchant, halal_only: bool = False) -> int:
+    """Give every live product of ``merchant`` a new version and a product event, so search
+    and promotion see what changed about the merchant (its name, region, status, effective
+    halal). ``halal_only``: only the products that claim halal. Returns how many."""
+    query = select(Product).where(Product.merchant_id == merchant.id, Product.deleted_at.is_(None))
+    if halal_only:
+        query = query.where(Product.halal.is_(True))
+    products = list(session.scalars(query.order_by(Product.created_at, Product.id)))
+    for product in products:
+        record_product_change(session, product)
+    return len(products)
+
+
+def update_merchant(session: Session, actor, merchant_id, data, expected_version=None) -> dict:
+    """The owner changes the profile and/or the credentials. A profile change publishes
+    catalog.merchant_updated, a credential change catalog.merchant_credentials_changed
+    (both, each with its own version, when a patch touches both)."""
+    owner_id = _require_owner(actor)
+    merchant = _lock_merchant(session, merchant_id)
+    _require_owns(owner_id, merchant)
+    current = {"kind": merchant.kind, "halal_number": merchant.halal_number, "halal_expires_on": merchant.halal_expires_on}
+    changes = schemas.validate_merchant_patch(data, current=current)
+    _check_merchant_version(merchant, expected_version)
+    changes = {field: value for field, value in changes.items() if getattr(merchant, field) != value}
+    if not changes:
+        return merchant_to_dict(merchant)  # nothing changed: no new version, no event
+    for field, value in changes.items():
+        setattr(merchant, field, value)
+    halal_before = merchant.halal_active
+    merchant.halal_active = halal_valid_on(merchant, schemas.wita_today())
+    if any(field in schemas.MERCHANT_PROFILE_FIELDS for field in changes):
+        _record_merchant_change(session, merchant, "catalog.merchant_updated")
+    if any(field in schemas.CREDENTIAL_FIELDS for field in changes):
+        _record_merchant_change(session, merchant, "catalog.merchant_credentials_changed")
+    if any(field in PRODUCT_VISIBLE_MERCHANT_FIELDS for field in changes):
+        republish_products(session, merchant)
+    elif merchant.halal_active != halal_before:
+        republish_products(session, merchant, halal_only=True)
+    return merchant_to_dict(merchant)
+
+
+def decide_verification(session: Session, actor, merchant_id, decision, reason=None) -> dict:
+    """An admin verifies, rejects, suspends or reinstates a merchant; its products follow
+    (a suspended merchant's products leave search)."""
+    admin_id = _require_admin(actor)
+    decision, reason = schemas.validate_verification(decision, reason)
+    merchant = _lock_merchant(session, merchant_id)
+    allowed_from, new_status = VERIFICATION_TRANSITIONS[decision]
+    if merchant.status not in allowed_from:
+        label = STATUS_LABELS.get(merchant.status, merchant.status)
+        raise Conflict(
+            f"Keputusan '{decision}' tidak berlaku untuk usaha berstatus '{merchant.status}' ({label}).",
+            fields={"decision": f"tidak berlaku untuk status '{merchant.status}'", "status": merchant.status},
+        )
+    merchant.status = new_status
+    merchant.status_reason = reason
+    merchant.status_changed_at = utcnow()
+    merchant.status_changed_by = admin_id
+    _record_merchant_change(session, merchant, f"catalog.merchant_{decision}")
+    republish_products(session, merchant)
+    return merchant_to_dict(merchant)
+
+
+def list_merchants_by_status(session: Session, actor, status="pending", page: int = 1, per_page: int = 50) -> dict:
+    """The admin's queue: merchants with ``status``, oldest first."""
+    _require_admin(actor)
+    errors = {}
+    if status not in MERCHANT_STATUSES:
+        errors["status"] = "harus 'pending', 'verified', 'rejected' atau 'suspended'"
+    if not isinstance(page, int) or isinstance(page, bool) or page < 1:
+        errors["page"] = "harus bilangan bulat mulai dari 1"
+    if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= MAX_PER_PAGE:
+        errors["per_page"] = f"harus bilangan bulat 1 sampai {MAX_PER_PAGE}"
+    if errors:
+        raise ValidationFailed("Parameter tidak valid.", errors)
+    total = session.scalar(select(func.count()).select_from(Merchant).where(Merchant.status == status)) or 0
+    merchants = session.scalars(
+        select(Merchant)
+        .where(Merchant.status == status)
+        .order_by(Merchant.created_at, Merchant.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    )
+    return {"items": [merchant_to_dict(m) for m in merchants], "total": total, "page": page, "per_page": per_page}
+
+
+def expire_halal_certificates(session: Session, today: date | None = None) -> int:
+    """Merchants whose halal certificate expired before ``today`` (WITA) lose the halal mark:
+    catalog.merchant_credentials_changed, and a product event for each product that claims
+    halal. Returns how many merchants. The caller commits."""
+    today = today or schemas.wita_today()
+    query = (
+        select(Merchant)
+        .where(Merchant.halal_active.is_(True), Merchant.halal_expires_on < today)
+        .order_by(Merchant.id)
+        .with_for_update(skip_locked=True)
+    )
+    merchants = list(session.scalars(query))
+    for merchant in merchants:
+        merchant.halal_active = False
+        _record_merchant_change(session, merchant, "catalog.merchant_credentials_changed", today)
+        republish_products(session, merchant, halal_only=True)
+    return len(merchants)
 
 
 def list_owner_merchants(session: Session, owner_id: str) -> list[dict]:
@@ -373,6 +557,7 @@ def list_merchant_products(session: Session, merchant_id, page: int = 1, per_pag
     products = session.scalars(
         select(Product)
         .where(*live)
+        .options(selectinload(Product.photos))  # one query for every product's photos
         .order_by(Product.created_at.desc(), Product.id)
         .offset((page - 1) * per_page)
         .limit(per_page)

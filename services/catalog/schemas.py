@@ -8,6 +8,7 @@ touches the database.
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timedelta, timezone
 
 from services.catalog.categories import TAXONOMY, leaf_categories
 from shared.errors import ValidationFailed
@@ -18,7 +19,15 @@ MAX_PRICE = 1_000_000_000
 MAX_STOCK = 1_000_000
 DEFAULT_UNIT = "pcs"
 
-MERCHANT_FIELDS = ("name", "kind", "region", "whatsapp", "description")
+MERCHANT_PROFILE_FIELDS = ("name", "region", "whatsapp", "description", "address")
+CREDENTIAL_FIELDS = (
+    "nib", "pirt_number", "halal_number", "halal_expires_on", "legal_number", "member_count", "last_rat_year",
+)
+KOPERASI_ONLY_FIELDS = ("legal_number", "member_count", "last_rat_year")
+MERCHANT_FIELDS = ("name", "kind", "region", "whatsapp", "description", "address") + CREDENTIAL_FIELDS
+MERCHANT_REQUIRED = ("name", "kind", "region", "whatsapp")
+MAX_MEMBER_COUNT = 1_000_000
+FIRST_RAT_YEAR = 1945
 PRODUCT_FIELDS = (
     "merchant_id", "name", "description", "price", "stock", "unit", "category", "halal",
     "sku", "compare_at_price", "tags", "status", "member_business",
@@ -201,12 +210,111 @@ def check_member_business(value) -> str | None:
     return _text(value, min_len=3, max_len=120)
 
 
+# --- merchant credentials (all optional: None or "" means "none") ---
+
+WITA = timezone(timedelta(hours=8), "WITA")  # Asia/Makassar, no daylight saving
+
+
+def wita_today() -> date:
+    """Today's date in Sulawesi Tenggara (WITA, UTC+8)."""
+    return datetime.now(WITA).date()
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+_NIB = re.compile(r"^[0-9]{13}$")
+_PIRT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 .\-]{4,38}[A-Za-z0-9]$")
+_HALAL_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./\-]{4,58}[A-Za-z0-9]$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def check_nib(value) -> str | None:
+    if _blank(value):
+        return None
+    if not isinstance(value, str) or not _NIB.match(value.strip()):
+        raise _Invalid("NIB harus tepat 13 angka")
+    return value.strip()
+
+
+def check_pirt_number(value) -> str | None:
+    """e.g. "P-IRT 2157401010123-27" or only the digits."""
+    if _blank(value):
+        return None
+    if not isinstance(value, str):
+        raise _Invalid("harus berupa teks")
+    value = " ".join(value.split())
+    if not _PIRT.match(value):
+        raise _Invalid("harus 6–40 karakter: huruf, angka, spasi, titik atau tanda hubung (mis. P-IRT 2157401010123-27)")
+    return value
+
+
+def check_halal_number(value) -> str | None:
+    if _blank(value):
+        return None
+    if not isinstance(value, str):
+        raise _Invalid("harus berupa teks")
+    value = " ".join(value.split())
+    if not _HALAL_NUMBER.match(value):
+        raise _Invalid("harus 6–60 karakter: huruf, angka, spasi, titik, garis miring atau tanda hubung")
+    return value
+
+
+def check_halal_expires_on(value) -> date | None:
+    if _blank(value):
+        return None
+    message = "harus berupa tanggal dengan format TTTT-BB-HH (mis. 2027-12-31)"
+    if not isinstance(value, str) or not _DATE.match(value.strip()):
+        raise _Invalid(message)
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise _Invalid(message) from None
+    if not 2000 <= day.year <= 2100:
+        raise _Invalid("tahun harus antara 2000 dan 2100")
+    return day
+
+
+def check_legal_number(value) -> str | None:
+    if _blank(value):
+        return None
+    return _text(value, min_len=3, max_len=60)
+
+
+def check_member_count(value) -> int | None:
+    if value is None:
+        return None
+    value = _whole_number(value, what="jumlah anggota")
+    if not 1 <= value <= MAX_MEMBER_COUNT:
+        raise _Invalid("harus antara 1 dan 1.000.000")
+    return value
+
+
+def check_last_rat_year(value) -> int | None:
+    if value is None:
+        return None
+    value = _whole_number(value, what="tahun")
+    this_year = wita_today().year
+    if not FIRST_RAT_YEAR <= value <= this_year:
+        raise _Invalid(f"harus tahun antara {FIRST_RAT_YEAR} dan {this_year}")
+    return value
+
+
 MERCHANT_CHECKS = {
     "name": check_name,
     "kind": check_kind,
     "region": check_region,
     "whatsapp": normalize_whatsapp,
     "description": lambda v: _optional_text(v, max_len=2000),
+    "address": lambda v: _optional_text(v, max_len=300),
+    "nib": check_nib,
+    "pirt_number": check_pirt_number,
+    "halal_number": check_halal_number,
+    "halal_expires_on": check_halal_expires_on,
+    "legal_number": check_legal_number,
+    "member_count": check_member_count,
+    "last_rat_year": check_last_rat_year,
 }
 
 PRODUCT_CHECKS = {
@@ -275,11 +383,96 @@ def _validate(data: dict, checks: dict, required: tuple, defaults: dict, read_on
     return clean
 
 
+def _merchant_rules(given: dict, merged: dict, errors: dict) -> None:
+    """Rules across fields, on the merchant as it would be (``merged``): koperasi-only
+    fields, and a halal certificate number always with its expiry date. Adds to ``errors``
+    only for fields that have no problem yet."""
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, message)
+
+    if merged.get("kind") == "umkm":
+        for field in KOPERASI_ONLY_FIELDS:
+            if field in given and not _blank(given[field]):
+                add(field, "hanya untuk koperasi")
+    if "halal_number" in errors or "halal_expires_on" in errors:
+        return
+    if merged.get("halal_number") and merged.get("halal_expires_on") is None:
+        add("halal_expires_on", "wajib diisi bersama nomor sertifikat halal")
+    elif merged.get("halal_expires_on") is not None and not merged.get("halal_number"):
+        add("halal_number", "wajib diisi bersama tanggal berlaku sertifikat halal")
+
+
+def _collect(data: dict, **options) -> tuple[dict, dict]:
+    """``_validate`` that returns (clean, errors) instead of raising. With errors, ``clean``
+    still holds the fields that passed, so the rules across fields can look at them."""
+    try:
+        return _validate(data, MERCHANT_CHECKS, **options), {}
+    except ValidationFailed as failed:
+        errors = dict(failed.fields)
+    clean = {key: MERCHANT_CHECKS[key](value) for key, value in data.items() if key in MERCHANT_CHECKS and key not in errors}
+    return clean, errors
+
+
 def validate_merchant(data) -> dict:
+    """A new merchant. Optional fields left out stay out of the result (the domain fills
+    in the model's defaults)."""
     data = _require_object(data)
-    return _validate(
-        data, MERCHANT_CHECKS, required=("name", "kind", "region", "whatsapp"), defaults={"description": ""}
-    )
+    clean, errors = _collect(data, required=MERCHANT_REQUIRED, defaults={"description": ""})
+    _merchant_rules(data, clean, errors)
+    if errors:
+        raise ValidationFailed("Data tidak valid: periksa kolom yang ditandai.", fields=errors)
+    return clean
+
+
+def validate_merchant_patch(data, current: dict | None = None) -> dict:
+    """The fields to change, cleaned. ``current`` (the stored merchant's values) lets the
+    rules across fields see the merchant as it would be: kind, halal number and date.
+    ``kind`` cannot change (sending the current kind again is allowed); at least one field."""
+    data = _require_object(data)
+    if not data:
+        raise ValidationFailed("Tidak ada perubahan: kirim setidaknya satu kolom yang ingin diubah.")
+    current = current or {}
+    data = dict(data)
+    errors: dict[str, str] = {}
+    if "kind" in data:
+        if current.get("kind") is not None and data["kind"] == current["kind"]:
+            del data["kind"]
+        else:
+            errors["kind"] = "tidak dapat diubah"
+            del data["kind"]
+    for field in MERCHANT_REQUIRED:
+        if field in data and data[field] is None:
+            errors[field] = REQUIRED
+            del data[field]
+    clean, problems = _collect(data, required=(), defaults={})
+    errors.update(problems)
+    merged = {**current, **clean}
+    _merchant_rules(data, merged, errors)
+    if errors:
+        raise ValidationFailed("Data tidak valid: periksa kolom yang ditandai.", fields=errors)
+    return clean
+
+
+VERIFICATION_DECISIONS = ("verified", "rejected", "suspended", "reinstated")
+REASON_REQUIRED_FOR = ("rejected", "suspended")
+
+
+def validate_verification(decision, reason) -> tuple[str, str | None]:
+    """An admin's decision and its reason (required to reject or suspend)."""
+    errors = {}
+    if decision not in VERIFICATION_DECISIONS:
+        errors["decision"] = "harus 'verified', 'rejected', 'suspended' atau 'reinstated'"
+    clean_reason = None
+    if not _blank(reason):
+        try:
+            clean_reason = _text(reason, min_len=3, max_len=1000)
+        except _Invalid as problem:
+            errors["reason"] = str(problem)
+    elif decision in REASON_REQUIRED_FOR:
+        errors["reason"] = "wajib diisi untuk menolak atau membekukan usaha"
+    if errors:
+        raise ValidationFailed("Keputusan verifikasi tidak valid.", fields=errors)
+    return decision, clean_reason
 
 
 def validate_product_create(data) -> dict:

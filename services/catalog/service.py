@@ -4,12 +4,18 @@ Every writing entry point commits before it returns, so the RPC reply follows th
 (nameko replies before dependency providers see the worker result). The commit wakes the
 outbox relay, which publishes the staged events.
 """
+import base64
+
 from nameko.rpc import rpc
 from sqlalchemy import text
 
 from services.catalog import domain
+from services.catalog import imports
+from services.catalog import photos
+from services.catalog.media import MediaRoot
 from services.catalog.models import OutboxMessage
 from services.catalog.settings import CatalogSettings
+from services.catalog.timers import settings_timer
 from shared.db import Database
 from shared.errors import EtalaseError
 from shared.outbox import OutboxRelayRunner
@@ -20,6 +26,8 @@ class CatalogService:
 
     db = Database(CatalogSettings)
     relay = OutboxRelayRunner("db", OutboxMessage)
+    media_root = MediaRoot()  # where photo and logo files are written
+    import_runner = imports.ImportRunner("db")  # runs pending spreadsheet imports in the background
 
     @rpc
     def health(self):
@@ -43,6 +51,28 @@ class CatalogService:
     @rpc(expected_exceptions=EtalaseError)
     def list_owner_merchants(self, owner_id):
         return domain.list_owner_merchants(self.db.session, owner_id)
+
+    @rpc(expected_exceptions=EtalaseError)
+    def update_merchant(self, actor, merchant_id, data, expected_version=None):
+        result = domain.update_merchant(self.db.session, actor, merchant_id, data, expected_version)
+        self.db.commit()
+        return result
+
+    @rpc(expected_exceptions=EtalaseError)
+    def decide_verification(self, actor, merchant_id, decision, reason=None):
+        result = domain.decide_verification(self.db.session, actor, merchant_id, decision, reason)
+        self.db.commit()
+        return result
+
+    @rpc(expected_exceptions=EtalaseError)
+    def list_merchants_by_status(self, actor, status="pending", page=1, per_page=50):
+        return domain.list_merchants_by_status(self.db.session, actor, status, page, per_page)
+
+    @settings_timer(CatalogSettings, "halal_check_interval")
+    def expire_halal_certificates(self):
+        """Products lose the halal mark when the certificate expires, without anyone acting."""
+        domain.expire_halal_certificates(self.db.session)
+        self.db.commit()
 
     @rpc(expected_exceptions=EtalaseError)
     def list_merchant_products(self, merchant_id, page=1, per_page=50):
@@ -69,3 +99,39 @@ class CatalogService:
         result = domain.delete_product(self.db.session, actor, product_id, expected_version)
         self.db.commit()
         return result
+
+    # Photos and logos commit themselves (files and rows must agree; see photos.py).
+    @rpc(expected_exceptions=EtalaseError)
+    def add_product_photo(self, actor, product_id, upload, expected_version=None):
+        return photos.add_product_photo(
+            self.db.session, self.media_root, actor, product_id, upload,
+            commit=self.db.commit, expected_version=expected_version,
+        )
+
+    @rpc(expected_exceptions=EtalaseError)
+    def delete_product_photo(self, actor, product_id, photo_id, expected_version=None):
+        return photos.delete_product_photo(
+            self.db.session, self.media_root, actor, product_id, photo_id,
+            commit=self.db.commit, expected_version=expected_version,
+        )
+
+    @rpc(expected_exceptions=EtalaseError)
+    def set_merchant_logo(self, actor, merchant_id, upload):
+        return photos.set_merchant_logo(self.db.session, self.media_root, actor, merchant_id, upload, commit=self.db.commit)
+
+    # Spreadsheet imports: start_import checks and stores the job; the runner does the rows.
+    @rpc(expected_exceptions=EtalaseError)
+    def start_import(self, actor, merchant_id, filename, data_b64):
+        result = imports.start_import(self.db.session, actor, merchant_id, filename, data_b64)
+        self.db.commit()
+        self.import_runner.wake()
+        return result
+
+    @rpc(expected_exceptions=EtalaseError)
+    def get_import(self, actor, import_id):
+        return imports.get_import(self.db.session, actor, import_id)
+
+    @rpc
+    def import_template(self):
+        """The XLSX template, base64-encoded."""
+        return base64.b64encode(imports.build_template()).decode("ascii")

@@ -1,5 +1,8 @@
 """The gateway's entry points: HTTP only, each one line delegating to ``api`` or ``pages``."""
 from services.gateway import api, pages
+from services.gateway import api_imports
+from services.gateway import api_media
+from services.gateway import api_merchants
 from services.gateway.dependencies import Settings
 from services.gateway.settings import GatewaySettings
 from services.gateway.web import http
@@ -63,6 +66,18 @@ class GatewayService:
     def get_merchant(self, request, merchant_id):
         return api.get_merchant(self._gateway(), merchant_id)
 
+    @http("PATCH", "/api/v1/merchants/<string:merchant_id>")
+    def update_merchant(self, request, merchant_id):
+        return api_merchants.update_merchant(self._gateway(), request, merchant_id)
+
+    @http("POST", "/api/v1/merchants/<string:merchant_id>/verification")
+    def decide_verification(self, request, merchant_id):
+        return api_merchants.decide_verification(self._gateway(), request, merchant_id)
+
+    @http("GET", "/api/v1/admin/merchants")
+    def admin_merchants(self, request):
+        return api_merchants.admin_merchants(self._gateway(), request)
+
     @http("GET", "/api/v1/merchants/<string:merchant_id>/products")
     def merchant_products(self, request, merchant_id):
         return api.merchant_products(self._gateway(), request, merchant_id)
@@ -84,6 +99,38 @@ class GatewayService:
     @http("DELETE", "/api/v1/products/<string:product_id>")
     def delete_product(self, request, product_id):
         return api.delete_product(self._gateway(), request, product_id)
+
+    # --- photos, logos and the files they are served from ---
+
+    @http("POST", "/api/v1/products/<string:product_id>/photos")
+    def add_product_photo(self, request, product_id):
+        return api_media.add_product_photo(self._gateway(), request, product_id)
+
+    @http("DELETE", "/api/v1/products/<string:product_id>/photos/<string:photo_id>")
+    def delete_product_photo(self, request, product_id, photo_id):
+        return api_media.delete_product_photo(self._gateway(), request, product_id, photo_id)
+
+    @http("POST", "/api/v1/merchants/<string:merchant_id>/logo")
+    def set_merchant_logo(self, request, merchant_id):
+        return api_media.set_merchant_logo(self._gateway(), request, merchant_id)
+
+    @http("GET", "/media/<path:path>")
+    def media(self, request, path):
+        return api_media.media(self._gateway(), request, path)
+
+    # --- spreadsheet imports (the static template route wins over <import_id>) ---
+
+    @http("GET", "/api/v1/imports/template.xlsx")
+    def import_template(self, request):
+        return api_imports.template(self._gateway())
+
+    @http("POST", "/api/v1/imports")
+    def create_import(self, request):
+        return api_imports.create_import(self._gateway(), request)
+
+    @http("GET", "/api/v1/imports/<string:import_id>")
+    def get_import(self, request, import_id):
+        return api_imports.get_import(self._gateway(), request, import_id)
 
     # --- search ---
 

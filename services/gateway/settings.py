@@ -1,3 +1,6 @@
+from pathlib import Path
+
+from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -12,3 +15,13 @@ class GatewaySettings(ServiceSettings):
     health_timeout: float = 2.0  # deadline for each service's health() answer
     session_ttl_days: int = 30
     max_body_bytes: int = 1_048_576
+    # Photos: the catalog writes them under its media root, the gateway serves the same
+    # directory at /media/ (GATEWAY_MEDIA_ROOT; default <var_dir>/media).
+    media_root: Path | None = None
+    photo_rpc_timeout: float = 20.0  # deadline of an upload: the catalog decodes and resizes
+
+    @model_validator(mode="after")
+    def _default_media_root(self):
+        if self.media_root is None:
+            self.media_root = self.var_dir / "media"
+        return self

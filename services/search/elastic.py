@@ -69,6 +69,7 @@ def index_body() -> dict:
                 "region_name": text,
                 "merchant": {"properties": {
                     "id": keyword, "name": text, "kind": keyword, "verified": {"type": "boolean"},
+                    "status": keyword,
                 }},
                 "version": {"type": "long"},
                 "updated_at": {"type": "date"},
@@ -94,13 +95,15 @@ def bulk_operations(index: str, change: Change) -> list[dict]:
 
 def search_body(query: SearchQuery, operator: str = "and") -> dict:
     filters = [{"term": {"region": query.region}}] if query.region else []
+    # Belt and braces: the indexer already removes a suspended merchant's products.
+    hidden = [{"term": {"merchant.status": "suspended"}}]
     body: dict = {"from": query.offset, "size": query.per_page, "track_total_hits": True}
     if query.q.strip():
         must = [{"multi_match": {"query": query.q, "fields": SEARCH_FIELDS, "operator": operator}}]
-        body["query"] = {"bool": {"must": must, "filter": filters}}
+        body["query"] = {"bool": {"must": must, "filter": filters, "must_not": hidden}}
         body["sort"] = ["_score", {"updated_at": "desc"}, {"id": "asc"}]
     else:
-        body["query"] = {"bool": {"must": [{"match_all": {}}], "filter": filters}}
+        body["query"] = {"bool": {"must": [{"match_all": {}}], "filter": filters, "must_not": hidden}}
         body["sort"] = [{"updated_at": "desc"}, {"id": "desc"}]
     return body
 

@@ -79,6 +79,12 @@ class SearchEngine(Protocol):
     def count(self) -> int: ...
 
 
+def is_listed(product: ProductSnapshot) -> bool:
+    """Whether a product belongs in search: published, and its merchant not suspended.
+    (Products of unverified merchants are listed, marked ``merchant.verified`` false.)"""
+    return product.status == "published" and product.merchant.status != "suspended"
+
+
 def document_from_snapshot(product: ProductSnapshot, version: int | None = None) -> dict:
     """The search document of a product; ``version`` defaults to the snapshot's."""
     return {
@@ -100,6 +106,7 @@ def document_from_snapshot(product: ProductSnapshot, version: int | None = None)
             "name": product.merchant.name,
             "kind": product.merchant.kind,
             "verified": product.merchant.verified,
+            "status": product.merchant.status,
         },
         "version": product.version if version is None else version,
         "updated_at": product.updated_at,

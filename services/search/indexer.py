@@ -11,10 +11,10 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from services.search.engine import Change, Removal, SearchEngine, document_from_snapshot
+from services.search.engine import Change, Removal, SearchEngine, document_from_snapshot, is_listed
 from services.search.models import AggregateState, Inbox
-from shared.consumer import accept_event
-from shared.contracts import ProductDeleted, ProductSnapshot
+from shared.consumer import accept_event, accept_version, record_in_inbox
+from shared.contracts import ProductDeleted, ProductsImported, ProductSnapshot
 from shared.db import UnitOfWork
 from shared.events import Event
 
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 PRODUCT_UPSERTS = frozenset({"catalog.product_published", "catalog.product_updated"})
 PRODUCT_DELETED = "catalog.product_deleted"
 HANDLED = PRODUCT_UPSERTS | {PRODUCT_DELETED}
+PRODUCTS_IMPORTED = "catalog.products_imported"  # a batch of snapshots; aggregate = the import
 
 
 def _check_id(event: Event, payload_id: str) -> None:
@@ -36,6 +37,8 @@ def apply_event(session: Session, event: Event) -> Change | None:
     Raises (pydantic ``ValidationError``/``ValueError``) on a payload that does not fit its
     contract, so the consumer retries and then dead-letters it.
     """
+    if event.type == PRODUCTS_IMPORTED:
+        return apply_import_batch(session, event)
     if event.type not in HANDLED:
         # Merchant and promotion events are not used yet. They are left out of the inbox
         # and aggregate state on purpose: once search uses them, a replay must apply them.
@@ -52,10 +55,30 @@ def apply_event(session: Session, event: Event) -> Change | None:
         return None
     if event.type == PRODUCT_DELETED:
         return Change(removals=[Removal(id=event.aggregate_id, version=event.aggregate_version)])
-    if product.status != "published":
-        # A draft or archived product leaves the index but may come back: no tombstone.
+    if not is_listed(product):
+        # A draft or archived product, or one of a suspended merchant, leaves the index but
+        # may come back (the catalog re-publishes a reinstated merchant's products): no tombstone.
         return Change(removals=[Removal(id=product.id, version=event.aggregate_version)])
     return Change(upserts=[document_from_snapshot(product, version=event.aggregate_version)])
+
+
+def apply_import_batch(session: Session, event: Event) -> Change | None:
+    """One batch of an import: the event is recorded once, then each snapshot is ordered
+    by its own product version (a stale one or one after a delete tombstone is dropped)."""
+    batch = ProductsImported.model_validate(event.payload)
+    if batch.import_id != event.aggregate_id:
+        raise ValueError(f"import id {batch.import_id!r} does not match aggregate_id {event.aggregate_id!r}")
+    if not record_in_inbox(session, event, Inbox):
+        return None
+    change = Change()
+    for product in batch.products:
+        if not accept_version(session, AggregateState, "product", product.id, product.version):
+            continue
+        if is_listed(product):
+            change.upserts.append(document_from_snapshot(product))
+        else:
+            change.removals.append(Removal(id=product.id, version=product.version))
+    return change or None
 
 
 def process_event(uow: UnitOfWork, engine: SearchEngine, event: Event) -> Change | None:

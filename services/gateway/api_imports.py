@@ -1,0 +1,93 @@
+"""Spreadsheet imports: the multipart upload passed on to the catalog, the import's
+progress, and the XLSX template.
+
+The gateway checks who is asking and how big the upload is; the catalog checks the
+merchant's owner, the format and the rows, stores the job and answers at once (202). The
+rows are processed in the background; ``GET /api/v1/imports/<id>`` shows the progress.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from services.gateway.api import Gateway, authenticate, catalog_actor
+from services.gateway.web import json_api, json_response
+from shared.errors import Forbidden, PayloadTooLarge, UpstreamError, ValidationFailed
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024  # the same 5 MB the catalog enforces
+MAX_FORM_OVERHEAD = 64 * 1024  # boundaries, part headers, merchant_id
+FILE_FIELD = "file"
+# The catalog reads the whole file once before answering (format and row count): a 5 MB
+# XLSX of 10,000 rows takes a second or two.
+IMPORT_RPC_TIMEOUT = 30.0
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TEMPLATE_FILENAME = "template-impor-produk-etalase.xlsx"
+
+
+def _too_large() -> PayloadTooLarge:
+    message = "Ukuran file melebihi batas 5 MB."
+    return PayloadTooLarge(message, {FILE_FIELD: message})
+
+
+def read_import_upload(request) -> tuple[str, str, bytes]:
+    """(merchant_id, filename, bytes) of the multipart form; size checked before reading."""
+    limit = MAX_IMPORT_BYTES + MAX_FORM_OVERHEAD
+    if request.content_length is not None and request.content_length > limit:
+        raise _too_large()
+    request.max_content_length = limit  # werkzeug stops reading past it (also without a length)
+    try:
+        upload = request.files.get(FILE_FIELD)
+        merchant_id = (request.form.get("merchant_id") or "").strip()
+    except RequestEntityTooLarge:
+        raise _too_large() from None
+    errors = {}
+    if upload is None:
+        errors[FILE_FIELD] = "Pilih file CSV atau XLSX (formulir multipart, kolom file)."
+    if not merchant_id:
+        errors["merchant_id"] = "Pilih usaha yang produknya diimpor."
+    if errors:
+        raise ValidationFailed("Data impor tidak lengkap.", errors)
+    data = upload.stream.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise _too_large()
+    if not data:
+        raise ValidationFailed("File kosong.", {FILE_FIELD: "File kosong."})
+    return merchant_id, upload.filename or "", data
+
+
+@json_api
+def create_import(gw: Gateway, request):
+    actor = authenticate(gw, request)
+    if actor["role"] != "owner":
+        raise Forbidden("Hanya pemilik usaha yang dapat mengimpor produk.")
+    merchant_id, filename, data = read_import_upload(request)
+    job = gw.call(
+        "catalog", "start_import", catalog_actor(actor), merchant_id, filename,
+        base64.b64encode(data).decode("ascii"), timeout=max(gw.settings.rpc_timeout, IMPORT_RPC_TIMEOUT),
+    )
+    return json_response(202, job, {"Location": f"/api/v1/imports/{job['id']}"})
+
+
+@json_api
+def get_import(gw: Gateway, request, import_id: str):
+    actor = authenticate(gw, request)
+    return json_response(200, gw.call("catalog", "get_import", catalog_actor(actor), import_id))
+
+
+@json_api
+def template(gw: Gateway):
+    encoded = gw.call("catalog", "import_template")
+    try:
+        body = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        raise UpstreamError("Template impor tidak tersedia.") from None
+    headers = {
+        "Content-Type": XLSX_CONTENT_TYPE,
+        "Content-Disposition": f'attachment; filename="{TEMPLATE_FILENAME}"',
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "public, max-age=3600",
+    }
+    return Response(body, status=200, headers=headers)  # bytes: nameko's tuple form takes text only
