@@ -120,3 +120,24 @@ class ProductsImported(_Contract):
     merchant_id: str
     batch: int  # 1, 2, ... within the import
     products: list[ProductSnapshot]
+
+
+class ProductPricing(_Contract):
+    """Payload of promotion.pricing_changed: what buyers should see for one product now.
+
+    Aggregate = the product's pricing as the promotion service decides it (its own version
+    sequence, separate from the catalog's product version). When no campaign applies,
+    ``effective_price == normal_price``, ``promoted`` is false and the rest is empty.
+    """
+
+    product_id: str
+    version: int
+    normal_price: int
+    effective_price: int
+    discount_percent: int = 0  # rounded, 0..90
+    promoted: bool = False  # a featured campaign puts it forward (bounded boost + label)
+    badge: str | None = None  # e.g. "Diskon 20%", "Produk Unggulan"
+    boost: float = 0.0  # 0..1, the share of the bounded relevance boost
+    campaign_id: str | None = None
+    campaign_name: str | None = None
+    valid_until: str | None = None  # ISO 8601 UTC: when this pricing ends

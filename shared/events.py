@@ -27,6 +27,8 @@ EVENT_SCHEMAS: dict[str, int] = {
     "catalog.product_deleted": 1,
     # A batch of product snapshots from one import; aggregate = the import.
     "catalog.products_imported": 1,
+    # Effective price, discount and badge of one product; aggregate = its pricing.
+    "promotion.pricing_changed": 1,
 }
 
 DELETE_EVENTS = frozenset({"catalog.product_deleted"})
