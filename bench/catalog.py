@@ -119,10 +119,21 @@ def import_benchmark(base_url: str, auth: dict, merchant_id: str, rows: int) -> 
     imported = time.perf_counter() - start
     if status["status"] != "done":
         raise RuntimeError(f"import failed: {status}")
-    while http.get("/api/v1/search", params={"q": word, "per_page": 1}).json()["total"] < rows:
+    search_errors = 0
+    while True:
+        response = http.get("/api/v1/search", params={"q": word, "per_page": 1})
+        if response.status_code == 200:
+            if response.json()["total"] >= rows:
+                break
+        else:
+            search_errors += 1
+            if search_errors == 1:
+                print(f"search answered {response.status_code} while indexing: {response.text[:200]}")
         if time.perf_counter() - start > 900:
             raise TimeoutError("imported products not searchable after 15 minutes")
         time.sleep(0.2)
+    if search_errors:
+        print(f"search answered with an error {search_errors} time(s) while the import was indexed")
     return imported, time.perf_counter() - start
 
 

@@ -112,6 +112,7 @@ class EventConsumer(Consumer):
         self.subscription_name = subscription
         # A body kombu cannot decode never reaches a worker: send it straight to the DLQ.
         kwargs.setdefault("on_decode_error", self._on_decode_error)
+        kwargs.setdefault("prefetch_count", SUBSCRIPTIONS[subscription].prefetch)
         super().__init__(queue=main_queue(SUBSCRIPTIONS[subscription]), requeue_on_error=False, **kwargs)
 
     @property

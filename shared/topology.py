@@ -25,6 +25,9 @@ class Subscription:
     routing_keys: tuple[str, ...]
     max_attempts: int = 5
     retry_delay_ms: int = 2000
+    # How many events one service handles at once. Kept well below nameko's worker pool
+    # (max_workers) so that a burst of events cannot take every worker and starve RPC.
+    prefetch: int = 4
 
     @property
     def retry_queue_name(self) -> str:

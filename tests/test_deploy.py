@@ -47,3 +47,13 @@ def test_compose_runs_every_service_from_the_one_image_and_publishes_the_gateway
 def test_every_service_module_named_in_compose_exists():
     for name in ("gateway", "catalog", "search", "promotion"):
         assert (ROOT / "services" / name / "service.py").is_file()
+
+
+def test_event_consumers_leave_workers_for_rpc():
+    """A burst of events must not occupy every nameko worker (RPC would time out)."""
+    from services.platform import load_config
+    from shared.topology import SUBSCRIPTIONS
+
+    max_workers = load_config()["max_workers"]
+    for sub in SUBSCRIPTIONS.values():
+        assert sub.prefetch * 2 <= max_workers, sub
