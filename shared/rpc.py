@@ -7,6 +7,7 @@ eventlet timeout and turns "nobody answered in time" into ``ServiceTimeout`` (50
 from __future__ import annotations
 
 import eventlet
+from kombu import Connection
 from kombu.exceptions import OperationalError
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.exceptions import RemoteError, UnknownService
@@ -60,6 +61,11 @@ class DeadlineRpc(ClusterRpc):
         # ClusterRpc reads the broker URI when the service class is defined; read it now instead.
         self.amqp_uri = amqp_uri()
         super().setup()
+        # Declare the reply queue now. Otherwise the first call can register for a reply
+        # while the reply consumer makes its first connection; nameko then checks for the
+        # queue, finds none yet, and kills the container (ReplyQueueExpiredWithPendingReplies).
+        with Connection(self.amqp_uri, connect_timeout=5) as connection:
+            self.reply_listener.queue.bind(connection).declare()
 
     def get_dependency(self, worker_ctx):
         return DeadlineClient(super().get_dependency(worker_ctx), self.default_timeout)
