@@ -31,6 +31,7 @@ test-fast: install
 bench: install
 	$(BIN)/python bench/freshness.py
 	$(BIN)/python bench/catalog.py
+	$(BIN)/python bench/relevance.py
 
 clean:
 	rm -rf var .pytest_cache

@@ -249,14 +249,16 @@ def delete_product(gw: Gateway, request, product_id: str):
 
 @json_api
 def search(gw: Gateway, request):
+    # The query string goes to the search service as it is (strings): it validates every
+    # parameter and names the bad one (422).
     args = request.args
-    page = parse_int_param(args, "page", 1)
-    per_page = parse_int_param(args, "per_page", DEFAULT_PER_PAGE)
-    result = gw.call(
-        "search", "search",
-        q=args.get("q", ""), region=args.get("region") or None, page=page, per_page=per_page,
-    )
+    params = {name: args.get(name) for name in SEARCH_PARAMS if args.get(name) not in (None, "")}
+    result = gw.call("search", "search", **params)
     return json_response(200, result)
+
+
+SEARCH_PARAMS = ("q", "region", "category", "min_price", "max_price", "halal", "kind", "verified", "on_promo",
+                 "in_stock", "sort", "page", "per_page")
 
 
 def _version_headers(product, location: str | None = None) -> dict:

@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup
 
 from services.gateway.formatting import format_rupiah
 from shared.errors import EtalaseError
@@ -51,20 +52,47 @@ def present_item(item: dict) -> dict:
     else:
         region_label = region_name(str(region or "")) or item.get("region_name") or ""
     price = item.get("price")
+    effective = item.get("effective_price")
+    highlight = item.get("highlight")
     return {
         "name": item.get("name") or "",
         "price": price if isinstance(price, int) else None,
+        "effective_price": effective if isinstance(effective, int) and isinstance(price, int) and effective < price else None,
+        "badge": item.get("badge") or None,
+        # The search service HTML-escapes the snippet itself and adds only <mark> tags
+        # (services.search.engine.highlight), so it is rendered as markup here.
+        "highlight": Markup(highlight) if isinstance(highlight, str) and highlight else None,
         "region": region_label,
         "merchant": merchant_name or "",
     }
 
 
-def page_link(q: str, region: str, page: int) -> str:
+def page_link(q: str, region: str, page: int, **filters) -> str:
     params = {"q": q}
     if region:
         params["region"] = region
+    params.update((name, value) for name, value in filters.items() if value)
     params["page"] = page
     return "/?" + urlencode(params)
+
+
+FACET_TITLES = {"region": "Kabupaten/kota", "category": "Kategori", "price": "Harga", "halal": "Halal",
+                "kind": "Jenis usaha"}
+
+
+def facet_links(facets: dict, q: str, region: str, category: str) -> list[dict]:
+    """Region and category facets as links that add the filter to the current search."""
+    groups = []
+    for name in ("region", "category"):
+        links = []
+        for entry in (facets or {}).get(name) or []:
+            target_region = entry["value"] if name == "region" else region
+            target_category = entry["value"] if name == "category" else category
+            links.append({"label": f'{entry["label"]} ({entry["count"]})',
+                          "href": page_link(q, target_region, 1, category=target_category)})
+        if links:
+            groups.append({"title": FACET_TITLES[name], "links": links})
+    return groups
 
 
 SERVER_ERROR_PAGE = (
@@ -85,6 +113,7 @@ def search_page(gw, request):
 def _search_page(gw, request):
     q = (request.args.get("q") or "").strip()
     region = (request.args.get("region") or "").strip()
+    category = (request.args.get("category") or "").strip()
     try:
         page = max(1, int(request.args.get("page") or 1))
     except ValueError:
@@ -94,21 +123,22 @@ def _search_page(gw, request):
         "q": q,
         "region": region,
         "regions": region_list(),
-        "searched": bool(q or region),
+        "searched": bool(q or region or category),
         "result": None,
         "error": None,
     }
     status = 200
     if context["searched"]:
         try:
-            result = gw.call("search", "search", q=q, region=region or None, page=page, per_page=PER_PAGE)
-            context["result"] = _present_result(result, q, region)
+            result = gw.call("search", "search", q=q, region=region or None, category=category or None,
+                             page=page, per_page=PER_PAGE)
+            context["result"] = _present_result(result, q, region, category)
         except EtalaseError as exc:
             status, context["error"] = _friendly_error(exc, region)
     return render("search.html", status=status, **context)
 
 
-def _present_result(result: dict, q: str, region: str) -> dict:
+def _present_result(result: dict, q: str, region: str, category: str = "") -> dict:
     total = int(result.get("total") or 0)
     page = int(result.get("page") or 1)
     per_page = int(result.get("per_page") or PER_PAGE)
@@ -118,8 +148,10 @@ def _present_result(result: dict, q: str, region: str) -> dict:
         "page": page,
         "pages": pages,
         "hits": [present_item(item) for item in result.get("items") or []],  # not "items": Jinja would see dict.items
-        "prev": page_link(q, region, page - 1) if page > 1 else None,
-        "next": page_link(q, region, page + 1) if page < pages else None,
+        "prev": page_link(q, region, page - 1, category=category) if page > 1 else None,
+        "next": page_link(q, region, page + 1, category=category) if page < pages else None,
+        "facets": facet_links(result.get("facets") or {}, q, region, category),
+        "suggestion": result.get("suggestion") or None,
     }
 
 

@@ -3,6 +3,7 @@ from services.gateway import api, pages
 from services.gateway import api_imports
 from services.gateway import api_media
 from services.gateway import api_merchants
+from services.gateway import api_search_admin
 from services.gateway.dependencies import Settings
 from services.gateway.settings import GatewaySettings
 from services.gateway.web import http
@@ -137,3 +138,11 @@ class GatewayService:
     @http("GET", "/api/v1/search")
     def search(self, request):
         return api.search(self._gateway(), request)
+
+    @http("GET", "/api/v1/suggest")
+    def suggest(self, request):
+        return api_search_admin.suggest(self._gateway(), request)
+
+    @http("POST", "/api/v1/admin/search/synonyms/reload")
+    def reload_synonyms(self, request):
+        return api_search_admin.reload_synonyms(self._gateway(), request)

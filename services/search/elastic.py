@@ -12,15 +12,23 @@ Request bodies are built by plain functions so they can be tested without a serv
 """
 from __future__ import annotations
 
+import html
+import json
 import logging
+import time
 from typing import Iterable
 
 from services.search.analysis import STOPWORDS, VARIANTS, query_terms
-from services.search.engine import Change, Removal, SearchQuery, SearchResult
+from services.search.engine import (
+    HALAL_LABELS, KINDS, MAX_PROMOTION_BOOST, PRICE_BUCKETS, Change, Removal, SearchQuery, SearchResult,
+    price_bucket_label, pricing_view,
+)
+from services.search.params import CATEGORY_NAMES
+from shared.regions import REGIONS
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 1
+INDEX_VERSION = 2  # v2: pricing fields (a v1 index needs a reindex to filter on them)
 SEARCH_FIELDS = ["name^3", "category_name^2", "category_parent_name", "merchant.name^2", "region_name^2", "description"]
 
 
@@ -73,9 +81,22 @@ def index_body() -> dict:
                 }},
                 "version": {"type": "long"},
                 "updated_at": {"type": "date"},
+                "pricing": {"properties": {
+                    "effective_price": {"type": "long"}, "discount_percent": {"type": "integer"},
+                    "promoted": {"type": "boolean"}, "boost": {"type": "float"}, "valid_until": {"type": "date"},
+                    "badge": {"type": "keyword", "index": False},
+                }},
             },
         },
     }
+
+
+PRICING_FIELDS = ("effective_price", "discount_percent", "promoted", "boost", "valid_until", "badge")
+
+
+def pricing_source(pricing: dict) -> dict:
+    """The part of a ProductPricing payload an Elasticsearch document keeps."""
+    return {name: pricing.get(name) for name in PRICING_FIELDS}
 
 
 def bulk_operations(index: str, change: Change) -> list[dict]:
@@ -90,22 +111,165 @@ def bulk_operations(index: str, change: Change) -> list[dict]:
         if removal.version is not None:
             action.update(version=int(removal.version), version_type="external")
         operations.append({"delete": action})
+    for pricing in change.pricings:
+        # Ordered by the consumer (aggregate_state "pricing"); a product not indexed yet is a
+        # 404 here and gets its stored pricing when it is indexed (see ElasticsearchEngine.stage).
+        operations.append({"update": {"_index": index, "_id": pricing["product_id"]}})
+        operations.append({"doc": {"pricing": pricing_source(pricing)}})
     return operations
 
 
-def search_body(query: SearchQuery, operator: str = "and") -> dict:
-    filters = [{"term": {"region": query.region}}] if query.region else []
+# Whether a document's pricing applies now (params.now: epoch milliseconds).
+_ACTIVE = ("doc['pricing.effective_price'].size() > 0 && (doc['pricing.valid_until'].size() == 0"
+           " || doc['pricing.valid_until'].value.toInstant().toEpochMilli() > params.now)")
+RUNTIME_FIELDS_SOURCE = {
+    "effective_price_now": f"if ({_ACTIVE}) {{ emit(doc['pricing.effective_price'].value); }}"
+                           " else { emit(doc['price'].value); }",
+    "discount_now": f"if ({_ACTIVE} && doc['pricing.discount_percent'].size() > 0) "
+                    "{ emit(doc['pricing.discount_percent'].value); } else { emit(0); }",
+    "promoted_now": f"emit({_ACTIVE} && doc['pricing.promoted'].size() > 0 && doc['pricing.promoted'].value)",
+}
+
+
+def runtime_mappings(now_ms: int) -> dict:
+    types = {"effective_price_now": "long", "discount_now": "long", "promoted_now": "boolean"}
+    return {name: {"type": types[name], "script": {"source": source, "params": {"now": now_ms}}}
+            for name, source in RUNTIME_FIELDS_SOURCE.items()}
+
+
+def filter_clauses(query: SearchQuery) -> dict[str, dict]:
+    """One clause per active filter, named like the facets (so a facet can leave its own out)."""
+    clauses: dict[str, dict] = {}
+    if query.region:
+        clauses["region"] = {"term": {"region": query.region}}
+    if query.category:
+        clauses["category"] = {"bool": {"should": [{"term": {"category": query.category}},
+                                                   {"term": {"category_parent": query.category}}],
+                                        "minimum_should_match": 1}}
+    if query.min_price is not None or query.max_price is not None:
+        bounds = {}
+        if query.min_price is not None:
+            bounds["gte"] = query.min_price
+        if query.max_price is not None:
+            bounds["lte"] = query.max_price
+        clauses["price"] = {"range": {"effective_price_now": bounds}}
+    if query.halal is not None:
+        clauses["halal"] = {"term": {"halal": query.halal}}
+    if query.kind:
+        clauses["kind"] = {"term": {"merchant.kind": query.kind}}
+    if query.verified:
+        clauses["verified"] = {"term": {"merchant.verified": True}}
+    if query.in_stock:
+        clauses["in_stock"] = {"range": {"stock": {"gt": 0}}}
+    if query.on_promo:
+        clauses["on_promo"] = {"bool": {"should": [{"range": {"discount_now": {"gt": 0}}},
+                                                   {"term": {"promoted_now": True}}],
+                                        "minimum_should_match": 1}}
+    return clauses
+
+
+FACET_FIELDS = {"region": "region", "category": "category", "halal": "halal", "kind": "merchant.kind"}
+
+
+def facet_aggregations(clauses: dict[str, dict]) -> dict:
+    """Each facet is filtered by every active filter but its own (the hits use post_filter)."""
+    aggs = {}
+    for name in ("region", "category", "price", "halal", "kind"):
+        others = [clause for other, clause in clauses.items() if other != name]
+        if name == "price":
+            ranges = [{"key": str(number), "from": low, **({"to": high} if high is not None else {})}
+                      for number, (low, high) in enumerate(PRICE_BUCKETS)]
+            inner = {"range": {"field": "effective_price_now", "ranges": ranges}}
+        else:
+            inner = {"terms": {"field": FACET_FIELDS[name], "size": 100}}
+        aggs[name] = {"filter": {"bool": {"filter": others}}, "aggs": {"values": inner}}
+    return aggs
+
+
+def sort_clause(query: SearchQuery, has_text: bool) -> list:
+    if query.sort == "price_asc":
+        return [{"effective_price_now": "asc"}, {"id": "asc"}]
+    if query.sort == "price_desc":
+        return [{"effective_price_now": "desc"}, {"id": "asc"}]
+    if query.sort == "discount":
+        return [{"discount_now": "desc"}, "_score" if has_text else {"updated_at": "desc"}, {"id": "asc"}]
+    if query.sort == "newest" or not has_text:
+        return [{"updated_at": "desc"}, {"id": "desc"}]
+    return ["_score", {"updated_at": "desc"}, {"id": "asc"}]
+
+
+def search_body(query: SearchQuery, operator: str = "and", now_ms: int | None = None) -> dict:
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    clauses = filter_clauses(query)
     # Belt and braces: the indexer already removes a suspended merchant's products.
     hidden = [{"term": {"merchant.status": "suspended"}}]
-    body: dict = {"from": query.offset, "size": query.per_page, "track_total_hits": True}
-    if query.q.strip():
+    body: dict = {"from": query.offset, "size": query.per_page, "track_total_hits": True,
+                  "runtime_mappings": runtime_mappings(now_ms)}
+    has_text = bool(query.q.strip())
+    if has_text:
         must = [{"multi_match": {"query": query.q, "fields": SEARCH_FIELDS, "operator": operator}}]
-        body["query"] = {"bool": {"must": must, "filter": filters, "must_not": hidden}}
-        body["sort"] = ["_score", {"updated_at": "desc"}, {"id": "asc"}]
+        text = {"bool": {"must": must, "must_not": hidden}}
+        # Bounded boost: a promoted product's score is multiplied by 1 + MAX * boost (<= 1.2);
+        # function_score only rescales documents the text query already matched.
+        body["query"] = {"function_score": {
+            "query": text,
+            "functions": [{"filter": {"term": {"promoted_now": True}},
+                           "script_score": {"script": {
+                               "source": "1 + params.max * Math.min(1.0, Math.max(0.0, "
+                                         "doc['pricing.boost'].size() > 0 ? doc['pricing.boost'].value : 0.0))",
+                               "params": {"max": MAX_PROMOTION_BOOST}}}}],
+            "score_mode": "max", "boost_mode": "multiply",
+        }}
+        body["highlight"] = {
+            "pre_tags": ["<mark>"], "post_tags": ["</mark>"], "encoder": "html",  # escapes the text
+            "fields": {"name": {"number_of_fragments": 0},
+                       "description": {"fragment_size": 90, "number_of_fragments": 1}},
+        }
     else:
-        body["query"] = {"bool": {"must": [{"match_all": {}}], "filter": filters, "must_not": hidden}}
-        body["sort"] = [{"updated_at": "desc"}, {"id": "desc"}]
+        body["query"] = {"bool": {"must": [{"match_all": {}}], "must_not": hidden}}
+    body["post_filter"] = {"bool": {"filter": list(clauses.values())}}
+    body["aggs"] = facet_aggregations(clauses)
+    body["sort"] = sort_clause(query, has_text)
     return body
+
+
+def facets_from(aggregations: dict) -> dict:
+    def buckets(name):
+        return ((aggregations.get(name) or {}).get("values") or {}).get("buckets") or []
+
+    def terms(name, labels):
+        entries = []
+        for bucket in buckets(name):
+            if bucket["doc_count"] <= 0:
+                continue
+            value = bucket["key"]
+            if name == "halal":
+                value = bool(value)
+            entries.append({"value": value, "label": labels(value), "count": bucket["doc_count"]})
+        return entries
+
+    price_counts = {bucket["key"]: bucket["doc_count"] for bucket in buckets("price")}
+    return {
+        "region": terms("region", lambda value: REGIONS.get(value, value)),
+        "category": terms("category", lambda value: CATEGORY_NAMES.get(value, value)),
+        "price": [{"min": low, "max": high, "label": price_bucket_label(low, high),
+                   "count": price_counts.get(str(number), 0)} for number, (low, high) in enumerate(PRICE_BUCKETS)],
+        "halal": terms("halal", lambda value: HALAL_LABELS[value]),
+        "kind": terms("kind", lambda value: KINDS.get(value, value)),
+    }
+
+
+def hit_item(hit: dict, now: float) -> dict:
+    """A hit's source with its pricing view and highlight (HTML: Elasticsearch's html encoder
+    escapes the text; only <mark> is markup; an unhighlighted name is escaped here)."""
+    doc = dict(hit["_source"])
+    pricing = doc.get("pricing")
+    doc.update(pricing_view(doc, pricing if pricing and pricing.get("effective_price") is not None else None, now))
+    marks = hit.get("highlight") or {}
+    name = (marks.get("name") or [html.escape(doc.get("name") or "")])[0]
+    description = (marks.get("description") or [None])[0]
+    doc["highlight"] = f"{name} — {description}" if description else name
+    return doc
 
 
 def bulk_failures(response: dict) -> list[dict]:
@@ -115,7 +279,7 @@ def bulk_failures(response: dict) -> list[dict]:
     for item in response.get("items", []):
         (action, result), = item.items()
         status = result.get("status", 200)
-        if status >= 300 and status != 409 and not (action == "delete" and status == 404):
+        if status >= 300 and status != 409 and not (action in ("delete", "update") and status == 404):
             failures.append(result)
     return failures
 
@@ -159,6 +323,8 @@ class ElasticsearchEngine:
             raise ElasticsearchError(f"bulk write failed: {failures[:3]!r}")
 
     def stage(self, session, change: Change) -> None:
+        if session is not None:
+            _with_stored_pricing(session, change)
         self._bulk(change, refresh=False)  # Elasticsearch shows it within its refresh interval
 
     def apply(self, change: Change) -> None:
@@ -166,6 +332,10 @@ class ElasticsearchEngine:
 
     def upsert(self, docs: Iterable[dict]) -> None:
         self._bulk(Change(upserts=list(docs)), refresh=True)
+
+    def set_pricing(self, pricings: Iterable[dict]) -> None:
+        """Show pricing payloads on indexed products (tools and tests; events go through the indexer)."""
+        self._bulk(Change(pricings=list(pricings)), refresh=True)
 
     def delete(self, ids: Iterable[str]) -> None:
         self._bulk(Change(removals=[Removal(id=str(i), version=None) for i in ids]), refresh=True)
@@ -177,9 +347,26 @@ class ElasticsearchEngine:
         return result
 
     def _search(self, body: dict) -> SearchResult:
+        now = time.time()
         response = self.client.search(index=self.alias, body=body)
         hits = response["hits"]
-        return SearchResult(total=hits["total"]["value"], items=[hit["_source"] for hit in hits["hits"]])
+        facets = facets_from(response.get("aggregations") or {})
+        return SearchResult(total=hits["total"]["value"], items=[hit_item(hit, now) for hit in hits["hits"]],
+                            facets=facets)
 
     def count(self) -> int:
         return int(self.client.count(index=self.alias)["count"])
+
+
+def _with_stored_pricing(session, change: Change) -> None:
+    """Keep pricing in the search database (it outlives re-indexing) and put the stored
+    pricing into product documents, so a product indexed after its pricing shows it."""
+    from services.search.embedded import store_pricing
+    from services.search.models import SearchPricing
+
+    for pricing in change.pricings:
+        store_pricing(session, pricing)
+    for doc in change.upserts:
+        row = session.get(SearchPricing, str(doc["id"]))
+        if row is not None:
+            doc["pricing"] = pricing_source(json.loads(row.pricing))

@@ -12,18 +12,27 @@ two workers that commit in one order and apply in the other still converge.
 """
 from __future__ import annotations
 
+import bisect
+import functools
+from collections import Counter
 import heapq
 import json
 import math
+import time
 from typing import Iterable
 
 import eventlet
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.search.analysis import analyze, query_terms
-from services.search.engine import Change, Removal, SearchQuery, SearchResult
-from services.search.models import SearchDocument
+from services.search.analysis import analyze
+from services.search.engine import (
+    HALAL_LABELS, KINDS, MAX_PROMOTION_BOOST, PRICE_BUCKETS, REGION_HINT_BOOST, Change, Removal, SearchQuery,
+    SearchResult, highlight, parse_time, price_bucket_label, pricing_view,
+)
+from services.search.language import plan_query
+from services.search.models import SearchDocument, SearchPricing
+from shared.regions import REGIONS
 
 # Field weights (integers keep posting values small and unboxed). The name matters most.
 FIELD_WEIGHTS: tuple[tuple[str, int], ...] = (
@@ -53,8 +62,58 @@ def weighted_terms(doc: dict) -> dict[str, int]:
     return terms
 
 
+@functools.lru_cache(maxsize=100_000)
+def _analyze_word(word: str) -> tuple[str, ...]:
+    """The terms of one word (highlighting analyses the same words again and again)."""
+    return tuple(analyze(word))
+
+
+class IndexVocabulary:
+    """What ``plan_query`` may ask about the index's terms (see ``language.Vocabulary``)."""
+
+    def __init__(self, postings: dict[str, dict[int, int]]):
+        self._postings = postings
+
+    def __contains__(self, term: str) -> bool:
+        return term in self._postings
+
+    def document_frequency(self, term: str) -> int:
+        postings = self._postings.get(term)
+        return len(postings) if postings else 0
+
+    def terms(self) -> Iterable[str]:
+        return self._postings.keys()
+
+
+def _intersect(sets: list) -> set | None:
+    """The intersection of ``sets`` (None entries mean "everything"); None when all are None.
+    With one set it is returned as it is: callers never mutate the result."""
+    present = sorted((s for s in sets if s is not None), key=len)
+    if not present:
+        return None
+    if len(present) == 1:
+        return present[0]
+    result = set(present[0])
+    for other in present[1:]:
+        result.intersection_update(other)
+        if not result:
+            break
+    return result
+
+
+def _bucket_of(price: int) -> int:
+    for number, (low, high) in enumerate(PRICE_BUCKETS):
+        if high is None or price < high:
+            return number
+    return len(PRICE_BUCKETS) - 1
+
+
+FACET_FILTERS = ("region", "category", "price", "halal", "kind")
+
+
 class MemoryIndex:
-    """An inverted index of search documents, kept only in memory."""
+    """An inverted index of search documents, kept only in memory, with per-value sets of
+    document numbers for the filters and facets (counted with set operations)."""
 
     def __init__(self):
         self._next = 0
@@ -65,10 +124,28 @@ class MemoryIndex:
         self._total_length = 0
         self._postings: dict[str, dict[int, int]] = {}
         self._by_region: dict[str, set[int]] = {}
+        self._by_category: dict[str, set[int]] = {}  # leaf slug
+        self._by_parent: dict[str, set[int]] = {}  # parent slug
+        self._by_halal: dict[bool, set[int]] = {True: set(), False: set()}
+        self._by_kind: dict[str, set[int]] = {}
+        self._verified: set[int] = set()
+        self._in_stock: set[int] = set()
+        self._by_price_bucket: list[set[int]] = [set() for _ in PRICE_BUCKETS]  # on the normal price
+        self._price: dict[int, int] = {}
+        self._price_sorted: list[tuple[int, int]] = []  # (normal price, docno), kept sorted
+        self._category_names: dict[str, str] = {}
+        # docno -> facet value, to count a large result by walking it once (see _counts)
+        self._value_of: dict[str, dict[int, object]] = {"region": {}, "category": {}, "halal": {}, "kind": {},
+                                                         "price": {}}
+        # Pricing per product id (kept for products not indexed yet), and per indexed docno
+        # as (pricing, valid_until epoch or None).
+        self._pricing: dict[str, dict] = {}
+        self._priced: dict[int, tuple[dict, float | None]] = {}
         # Highest version seen per id, removals included (a tombstone for late writers).
         self._versions: dict[str, int] = {}
         self._newest: list[int] | None = None  # cache for empty queries, reset on change
         self._ranked: dict[str, list[int]] = {}  # term -> docnos by score, reset on change
+        self.vocabulary = IndexVocabulary(self._postings)
 
     # -- changes -----------------------------------------------------------------
     def put(self, doc: dict) -> bool:
@@ -95,8 +172,47 @@ class MemoryIndex:
             postings[docno] = tf
             self._ranked.pop(term, None)
         self._by_region.setdefault(doc.get("region") or "", set()).add(docno)
+        self._by_category.setdefault(doc.get("category") or "", set()).add(docno)
+        self._by_parent.setdefault(doc.get("category_parent") or "", set()).add(docno)
+        if doc.get("category"):
+            self._category_names[doc["category"]] = doc.get("category_name") or doc["category"]
+        self._by_halal[bool(doc.get("halal"))].add(docno)
+        merchant = doc.get("merchant") or {}
+        self._by_kind.setdefault(merchant.get("kind") or "", set()).add(docno)
+        if merchant.get("verified"):
+            self._verified.add(docno)
+        if (doc.get("stock") or 0) > 0:
+            self._in_stock.add(docno)
+        price = int(doc.get("price") or 0)
+        self._price[docno] = price
+        self._by_price_bucket[_bucket_of(price)].add(docno)
+        bisect.insort(self._price_sorted, (price, docno))
+        values = self._value_of
+        values["region"][docno] = doc.get("region") or ""
+        values["category"][docno] = doc.get("category") or ""
+        values["halal"][docno] = bool(doc.get("halal"))
+        values["kind"][docno] = merchant.get("kind") or ""
+        values["price"][docno] = _bucket_of(price)
+        pricing = self._pricing.get(doc_id)
+        if pricing is not None:
+            self._priced[docno] = (pricing, parse_time(pricing.get("valid_until")))
         self._newest = None
         return True
+
+    def set_pricing(self, pricing: dict) -> bool:
+        """Apply a ``promotion.pricing_changed`` payload unless a newer one is applied."""
+        product_id = str(pricing["product_id"])
+        known = self._pricing.get(product_id)
+        if known is not None and int(known.get("version") or 0) > int(pricing.get("version") or 0):
+            return False
+        self._pricing[product_id] = pricing
+        docno = self._docno.get(product_id)
+        if docno is not None:
+            self._priced[docno] = (pricing, parse_time(pricing.get("valid_until")))
+        return True
+
+    def pricing(self, product_id: str) -> dict | None:
+        return self._pricing.get(str(product_id))
 
     def remove(self, doc_id: str, version: int | None = None) -> bool:
         """Remove ``doc_id`` at ``version`` (default: the version it has now)."""
@@ -121,9 +237,27 @@ class MemoryIndex:
             if not postings:
                 del self._postings[term]
         self._total_length -= self._length.pop(docno)
-        region_docs = self._by_region.get(doc.get("region") or "")
-        if region_docs is not None:
-            region_docs.discard(docno)
+        merchant = doc.get("merchant") or {}
+        for sets, key in ((self._by_region, doc.get("region") or ""),
+                          (self._by_category, doc.get("category") or ""),
+                          (self._by_parent, doc.get("category_parent") or ""),
+                          (self._by_kind, merchant.get("kind") or "")):
+            members = sets.get(key)
+            if members is not None:
+                members.discard(docno)
+                if not members:
+                    del sets[key]
+        self._by_halal[bool(doc.get("halal"))].discard(docno)
+        self._verified.discard(docno)
+        self._in_stock.discard(docno)
+        price = self._price.pop(docno)
+        self._by_price_bucket[_bucket_of(price)].discard(docno)
+        position = bisect.bisect_left(self._price_sorted, (price, docno))
+        if position < len(self._price_sorted) and self._price_sorted[position] == (price, docno):
+            del self._price_sorted[position]
+        self._priced.pop(docno, None)
+        for values in self._value_of.values():
+            values.pop(docno, None)
         self._newest = None
         return True
 
@@ -138,107 +272,343 @@ class MemoryIndex:
     def documents(self) -> list[dict]:
         return list(self._docs.values())
 
-    def search(self, query: SearchQuery) -> SearchResult:
-        end = query.offset + query.per_page
-        region_docs = None
-        if query.region:
-            region_docs = self._by_region.get(query.region, set())
-        if not (query.q or "").strip():
-            return self._newest_first(region_docs, query.offset, end)
-        terms = query_terms(query.q)
-        if not terms:
-            return SearchResult(total=0, items=[])  # only stopwords or punctuation
-        postings = [self._postings.get(term) or {} for term in terms]
-        present = [(term, p) for term, p in zip(terms, postings) if p]
-        if len(present) == 1:
-            # One word that the index knows (any other word matches nothing, so AND falls
-            # back to this one): the ranked-list fast path.
-            term, term_postings = present[0]
-            return self._single_term(term, term_postings, region_docs, query.offset, end)
-        matches = self._match_all(postings, region_docs)
-        if not matches and len(present) > 1:
-            # Nothing has every word: show what has some of them, best first.
-            matches = self._match_any(postings, region_docs)
-        ranked = heapq.nlargest(end, self._scored(matches, postings))
-        items = [self._docs[docno] for _score, _updated, docno in ranked[query.offset:end]]
-        return SearchResult(total=len(matches), items=items)
+    def _active_pricing(self, now: float):
+        """(docno, pricing) of indexed products whose pricing has not expired."""
+        for docno, (pricing, until) in self._priced.items():
+            if until is None or until > now:
+                yield docno, pricing
 
-    def _single_term(self, term: str, postings: dict[int, int], region_docs: set[int] | None,
-                     start: int, end: int) -> SearchResult:
-        """A one-word query reads a per-term list kept sorted by score, so a common word
-        costs a slice instead of scoring every document that has it."""
+    def search(self, query: SearchQuery) -> SearchResult:
+        now = time.time()
+        end = query.offset + query.per_page
+        plan = None
+        matches = None  # None: every document
+        groups: list[list[tuple[dict[int, int], float]]] = []
+        if (query.q or "").strip():
+            plan = plan_query(query.q, self.vocabulary)
+            for group in plan.groups:
+                alternatives = [(self._postings[alt.term], alt.weight) for alt in group if alt.term in self._postings]
+                groups.append(alternatives)
+            group_sets = [self._group_docs(alternatives) for alternatives in groups]
+            if not group_sets:
+                return SearchResult(total=0, items=[], facets=self._facets(set(), {}, now))  # only stopwords
+            matches = _intersect(group_sets)
+            if not matches and len(group_sets) > 1:
+                # Nothing has every word: show what has some of them, best first.
+                matches = set().union(*group_sets)
+        filters = self._filter_sets(query, matches, now)
+        selected = _intersect([matches] + list(filters.values()))
+        total = len(self._docs) if selected is None else len(selected)
+        facets = self._facets(matches, filters, now, selected)
+        docnos = self._order(query, plan, groups, selected, end, now)[query.offset:end]
+        terms = {alt.term for group in plan.groups for alt in group} if plan else set()
+        items = [self._item(docno, terms, now) for docno in docnos]
+        suggestion = None
+        if plan is not None and total < 3 and plan.corrected and plan.corrected.strip().lower() != query.q.strip().lower():
+            suggestion = plan.corrected
+        return SearchResult(total=total, items=items, facets=facets, suggestion=suggestion)
+
+    @staticmethod
+    def _group_docs(alternatives: list[tuple[dict[int, int], float]]):
+        if len(alternatives) == 1:
+            return alternatives[0][0].keys()
+        docs: set[int] = set()
+        for postings, _weight in alternatives:
+            docs.update(postings.keys())
+        return docs
+
+    def _item(self, docno: int, terms: set[str], now: float) -> dict:
+        doc = self._docs[docno]
+        priced = self._priced.get(docno)
+        pricing = None
+        if priced is not None and (priced[1] is None or priced[1] > now):
+            pricing = priced[0]
+        item = dict(doc)
+        item.update(pricing_view(doc, pricing, now))
+        item["highlight"] = highlight(doc, terms, _analyze_word)
+        return item
+
+    # -- filters and facets ----------------------------------------------------------
+    def _filter_sets(self, query: SearchQuery, matches, now: float) -> dict[str, set[int]]:
+        """One set of document numbers per active filter."""
+        filters: dict[str, set[int]] = {}
+        if query.region:
+            filters["region"] = self._by_region.get(query.region, set())
+        if query.category:
+            filters["category"] = self._by_category.get(query.category) or self._by_parent.get(query.category) or set()
+        if query.min_price is not None or query.max_price is not None:
+            filters["price"] = self._price_set(query.min_price, query.max_price, matches, now)
+        if query.halal is not None:
+            filters["halal"] = self._by_halal[query.halal]
+        if query.kind:
+            filters["kind"] = self._by_kind.get(query.kind, set())
+        if query.verified:
+            filters["verified"] = self._verified
+        if query.in_stock:
+            filters["in_stock"] = self._in_stock
+        if query.on_promo:
+            filters["on_promo"] = {docno for docno, pricing in self._active_pricing(now)
+                                   if pricing.get("promoted") or (pricing.get("discount_percent") or 0) > 0
+                                   or int(pricing["effective_price"]) < self._price[docno]}
+        return filters
+
+    def _price_set(self, low: int | None, high: int | None, matches, now: float) -> set[int]:
+        """Documents whose effective price is within [low, high]."""
+        low = 0 if low is None else low
+        high = math.inf if high is None else high
+        start = bisect.bisect_left(self._price_sorted, (low, -1))
+        stop = bisect.bisect_right(self._price_sorted, (high, math.inf))
+        if matches is not None and len(matches) < stop - start:
+            price = self._price
+            result = {docno for docno in matches if low <= price[docno] <= high}
+        else:
+            result = {docno for _price, docno in self._price_sorted[start:stop]}
+        for docno, pricing in self._active_pricing(now):
+            if low <= int(pricing["effective_price"]) <= high:
+                if matches is None or docno in matches:
+                    result.add(docno)
+            else:
+                result.discard(docno)
+        return result
+
+    def _facets(self, matches, filters: dict[str, set[int]], now: float, selected=None) -> dict:
+        """Counts per facet value; each facet respects the active filters but its own."""
+        if matches is not None and not matches:
+            empty = set()
+            bases = {name: empty for name in FACET_FILTERS}
+        else:
+            if selected is not None and not isinstance(selected, set):
+                selected = set(selected)  # a postings view: as a set, each count walks the smaller side
+            bases = {}
+            for name in FACET_FILTERS:
+                if name in filters:
+                    base = _intersect([matches] + [s for other, s in filters.items() if other != name])
+                    bases[name] = base if base is None or isinstance(base, set) else set(base)
+                else:
+                    bases[name] = selected
+        return {
+            "region": [{"value": code, "label": REGIONS.get(code, code), "count": count}
+                       for code, count in self._counts("region", self._by_region, bases["region"])],
+            "category": [{"value": slug, "label": self._category_names.get(slug, slug), "count": count}
+                         for slug, count in self._counts("category", self._by_category, bases["category"])],
+            "price": self._price_facet(bases["price"], now),
+            "halal": [{"value": value, "label": HALAL_LABELS[value], "count": count}
+                      for value, count in self._counts("halal", self._by_halal, bases["halal"])],
+            "kind": [{"value": kind, "label": KINDS.get(kind, kind), "count": count}
+                     for kind, count in self._counts("kind", self._by_kind, bases["kind"])],
+        }
+
+    def _raw_counts(self, name: str, sets: dict, base) -> dict:
+        """value -> number of documents of ``base`` with it: by set intersections, or by one
+        walk over ``base`` when that touches fewer entries (a broad query)."""
+        if base is None:
+            return {value: len(members) for value, members in sets.items()}
+        intersect_cost = sum(min(len(members), len(base)) for members in sets.values())
+        if len(base) < intersect_cost:
+            return Counter(map(self._value_of[name].__getitem__, base))
+        return {value: len(base & members) for value, members in sets.items()}
+
+    def _counts(self, name: str, sets: dict, base) -> list[tuple]:
+        counts = [(value, count) for value, count in self._raw_counts(name, sets, base).items()
+                  if value != "" and count]
+        counts.sort(key=lambda pair: (-pair[1], str(pair[0])))
+        return counts
+
+    def _price_facet(self, base, now: float) -> list[dict]:
+        raw = self._raw_counts("price", dict(enumerate(self._by_price_bucket)), base)
+        counts = [raw.get(number, 0) for number in range(len(PRICE_BUCKETS))]
+        # Move products with an active pricing to the bucket of their effective price.
+        for docno, pricing in self._active_pricing(now):
+            if base is not None and docno not in base:
+                continue
+            normal = _bucket_of(self._price[docno])
+            effective = _bucket_of(int(pricing["effective_price"]))
+            if normal != effective:
+                counts[normal] -= 1
+                counts[effective] += 1
+        return [{"min": low, "max": high, "label": price_bucket_label(low, high), "count": count}
+                for (low, high), count in zip(PRICE_BUCKETS, counts)]
+
+    # -- ordering ----------------------------------------------------------------------
+    def _order(self, query: SearchQuery, plan, groups, selected, end: int, now: float) -> list[int]:
+        """The first ``end`` document numbers of ``selected`` in the order asked for."""
+        if selected is not None and not selected:
+            return []
+        if query.sort in ("price_asc", "price_desc"):
+            return self._by_price(selected, end, now, query.sort == "price_desc", query.min_price, query.max_price)
+        if query.sort == "discount":
+            discounted = sorted(
+                ((-(pricing.get("discount_percent") or 0), self._docs[docno]["id"], docno)
+                 for docno, pricing in self._active_pricing(now)
+                 if (pricing.get("discount_percent") or 0) > 0 and (selected is None or docno in selected)))
+            first = [docno for _d, _id, docno in discounted[:end]]
+            if len(first) >= end:
+                return first
+            rest_set = set(self._docs) if selected is None else set(selected)
+            rest_set.difference_update(docno for _d, _id, docno in discounted)
+            return first + self._relevance(plan, groups, rest_set, end - len(first), now)
+        if query.sort == "newest" or plan is None:
+            return self._newest_first(selected, end)
+        return self._relevance(plan, groups, selected, end, now)
+
+    def _relevance(self, plan, groups, selected, end: int, now: float) -> list[int]:
+        if plan is None:
+            return self._newest_first(selected, end)
+        present = [alternatives for alternatives in groups if alternatives]
+        multipliers = self._multipliers(plan, selected, now)
+        if len(present) == 1 and len(present[0]) == 1 and present[0][0][1] == 1.0 and not plan.region_hint:
+            # One word the index knows: walk its ranked list (kept sorted by score), so a
+            # common word costs a slice instead of scoring every document that has it.
+            postings = present[0][0][0]
+            term = self._term_of(plan, postings)
+            ranked = self._ranked_list(term, postings)
+            if selected is None or len(selected) == len(postings):  # selected is a subset of postings
+                picked = ranked[:end]
+            else:
+                picked = []
+                for docno in ranked:
+                    if docno in selected:
+                        picked.append(docno)
+                        if len(picked) >= end:
+                            break
+            if not multipliers:
+                return picked
+            # Promoted products (few) may move up by their bounded boost: rescore them with
+            # the best plain ones, which are already in order.
+            candidates = set(picked) | set(multipliers)
+            scored = self._scored(candidates, present, multipliers)
+            return [docno for _s, _u, docno in heapq.nlargest(end, scored)]
+        if selected is None:
+            selected = self._docs.keys()
+        scored = self._scored(selected, present, multipliers)
+        return [docno for _s, _u, docno in heapq.nlargest(end, scored)]
+
+    def _term_of(self, plan, postings) -> str:
+        for group in plan.groups:
+            for alt in group:
+                if self._postings.get(alt.term) is postings:
+                    return alt.term
+        raise LookupError("term not in plan")
+
+    def _ranked_list(self, term: str, postings: dict[int, int]) -> list[int]:
         ranked = self._ranked.get(term)
         if ranked is None:
             # idf is the same for every document of one term, so the order only depends on
             # tf and length; a later change of the average length barely moves it.
-            ranked = [docno for _s, _u, docno in sorted(self._scored(postings.keys(), [postings]), reverse=True)]
+            ranked = [docno for _s, _u, docno in sorted(self._scored(postings.keys(), [[(postings, 1.0)]], {}),
+                                                        reverse=True)]
             self._ranked[term] = ranked
-        if region_docs is None:
-            return SearchResult(total=len(ranked), items=[self._docs[d] for d in ranked[start:end]])
-        picked: list[int] = []
-        for docno in ranked:
-            if docno in region_docs:
-                picked.append(docno)
-                if len(picked) >= end:
-                    break
-        total = len(region_docs.intersection(postings.keys()))
-        return SearchResult(total=total, items=[self._docs[d] for d in picked[start:end]])
+        return ranked
 
-    def _match_all(self, postings: list[dict[int, int]], region_docs: set[int] | None) -> set[int]:
-        ordered = sorted(postings, key=len)
-        if not ordered[0]:
-            return set()
-        matches = set(ordered[0])
-        for other in ordered[1:]:
-            matches.intersection_update(other.keys())
-            if not matches:
-                return matches
-        if region_docs is not None:
-            matches &= region_docs
-        return matches
+    def _multipliers(self, plan, selected, now: float) -> dict[int, float]:
+        """docno -> relevance multiplier: the bounded promotion boost and the region hint,
+        only for documents already selected (a boost never adds a document)."""
+        multipliers: dict[int, float] = {}
+        for docno, pricing in self._active_pricing(now):
+            if pricing.get("promoted") and (selected is None or docno in selected):
+                share = min(1.0, max(0.0, float(pricing.get("boost") or 0.0)))
+                if share > 0:
+                    multipliers[docno] = 1.0 + MAX_PROMOTION_BOOST * share
+        if plan.region_hint:
+            for docno in self._by_region.get(plan.region_hint, ()):
+                if selected is None or docno in selected:
+                    multipliers[docno] = multipliers.get(docno, 1.0) * (1.0 + REGION_HINT_BOOST)
+        return multipliers
 
-    def _match_any(self, postings: list[dict[int, int]], region_docs: set[int] | None) -> set[int]:
-        matches: set[int] = set()
-        for term_postings in postings:
-            matches.update(term_postings.keys())
-        if region_docs is not None:
-            matches &= region_docs
-        return matches
+    def _by_price(self, selected, end: int, now: float, descending: bool, low: int | None = None,
+                  high: int | None = None) -> list[int]:
+        effective = {docno: int(pricing["effective_price"]) for docno, pricing in self._active_pricing(now)
+                     if selected is None or docno in selected}
+        if selected is not None and len(selected) <= 2000:
+            price = self._price
+            keys = [(effective.get(docno, price[docno]), docno) for docno in selected]
+            return [docno for _p, docno in (heapq.nlargest(end, keys) if descending else heapq.nsmallest(end, keys))]
+        # Walk the normal-price list (skipping products with a pricing), then merge those in.
+        picked: list[tuple[int, int]] = []
+        # Products without a pricing are selected by their normal price: walk only that range.
+        start = bisect.bisect_left(self._price_sorted, (0 if low is None else low, -1))
+        stop = bisect.bisect_right(self._price_sorted, (math.inf if high is None else high, math.inf))
+        walk = (self._price_sorted[index] for index in
+                (range(stop - 1, start - 1, -1) if descending else range(start, stop)))
+        for price, docno in walk:
+            if docno in effective or (selected is not None and docno not in selected):
+                continue
+            picked.append((price, docno))
+            if len(picked) >= end:
+                break
+        merged = sorted(picked + [(p, d) for d, p in effective.items()], reverse=descending)
+        return [docno for _p, docno in merged[:end]]
 
-    def _scored(self, matches: Iterable[int], postings: list[dict[int, int]]):
-        """(score, updated_at, docno) per match: BM25 with weighted term frequencies."""
+    def _scored(self, matches: Iterable[int], groups: list[list[tuple[dict[int, int], float]]],
+                multipliers: dict[int, float]):
+        """(score, updated_at, docno) per match: BM25 with weighted term frequencies; within
+        a group the best alternative counts, scaled by its weight."""
         n = len(self._docs)
         avgdl = (self._total_length / n) if n else 1.0
-        idfs = [math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for p in postings]
-        pairs = [(p, idf) for p, idf in zip(postings, idfs) if p]
+        weighted = []
+        for alternatives in groups:
+            weighted.append([(p, weight * math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)))
+                             for p, weight in alternatives if p])
+        weighted = [group for group in weighted if group]
         length = self._length
         docs = self._docs
         norm_a = K1 * (1 - B)
         norm_b = K1 * B / (avgdl or 1.0)
+        singles = [group[0] for group in weighted if len(group) == 1]
+        multiples = [group for group in weighted if len(group) > 1]
+        k1_plus_1 = K1 + 1
+        if len(singles) == 2 and not multiples and not multipliers:
+            # The common two-word query, unrolled.
+            (first, idf1), (second, idf2) = singles
+            first_get, second_get = first.get, second.get
+            for docno in matches:
+                norm = norm_a + norm_b * length[docno]
+                score = 0.0
+                tf = first_get(docno)
+                if tf:
+                    score += idf1 * tf * k1_plus_1 / (tf + norm)
+                tf = second_get(docno)
+                if tf:
+                    score += idf2 * tf * k1_plus_1 / (tf + norm)
+                yield round(score, 9), docs[docno].get("updated_at") or "", docno
+            return
         for docno in matches:
             norm = norm_a + norm_b * length[docno]
             score = 0.0
-            for term_postings, idf in pairs:
+            for term_postings, idf in singles:
                 tf = term_postings.get(docno)
                 if tf:
-                    score += idf * tf * (K1 + 1) / (tf + norm)
+                    score += idf * tf * k1_plus_1 / (tf + norm)
+            for group in multiples:
+                best = 0.0
+                for term_postings, idf in group:
+                    tf = term_postings.get(docno)
+                    if tf:
+                        value = idf * tf * k1_plus_1 / (tf + norm)
+                        if value > best:
+                            best = value
+                score += best
+            if multipliers:
+                score *= multipliers.get(docno, 1.0)
             yield round(score, 9), docs[docno].get("updated_at") or "", docno
 
-    def _newest_first(self, region_docs: set[int] | None, start: int, end: int) -> SearchResult:
+    def _newest_first(self, selected, end: int) -> list[int]:
+        docs = self._docs
+        if selected is not None and len(selected) <= 2000:
+            return heapq.nlargest(end, selected, key=lambda d: (docs[d].get("updated_at") or "", docs[d]["id"]))
         if self._newest is None:
-            docs = self._docs
             self._newest = sorted(
                 docs, key=lambda d: (docs[d].get("updated_at") or "", docs[d]["id"]), reverse=True
             )
-        if region_docs is None:
-            return SearchResult(total=len(self._newest), items=[self._docs[d] for d in self._newest[start:end]])
+        if selected is None:
+            return self._newest[:end]
         picked: list[int] = []
         for docno in self._newest:
-            if docno in region_docs:
+            if docno in selected:
                 picked.append(docno)
                 if len(picked) >= end:
                     break
-        return SearchResult(total=len(region_docs), items=[self._docs[d] for d in picked[start:end]])
+        return picked
 
 
 def _store_upsert(session: Session, doc: dict) -> None:
@@ -253,6 +623,21 @@ def _store_upsert(session: Session, doc: dict) -> None:
         row.version = version
         row.region = doc.get("region") or ""
         row.document = json.dumps(doc, ensure_ascii=False)
+
+
+def store_pricing(session: Session, pricing: dict) -> bool:
+    """Keep ``pricing`` in ``search_pricing`` unless a newer version is stored."""
+    version = int(pricing.get("version") or 0)
+    row = session.get(SearchPricing, str(pricing["product_id"]))
+    if row is None:
+        session.add(SearchPricing(product_id=str(pricing["product_id"]), version=version,
+                                  pricing=json.dumps(pricing, ensure_ascii=False)))
+        return True
+    if row.version <= version:
+        row.version = version
+        row.pricing = json.dumps(pricing, ensure_ascii=False)
+        return True
+    return False
 
 
 def _store_remove(session: Session, removal: Removal) -> None:
@@ -277,6 +662,8 @@ class EmbeddedEngine:
                 index.put(json.loads(document))
                 if n % 1000 == 0:
                     eventlet.sleep(0)  # a big load must not starve other green threads
+            for (pricing,) in session.execute(select(SearchPricing.pricing)):
+                index.set_pricing(json.loads(pricing))
         self.index = index
 
     def stage(self, session: Session, change: Change) -> None:
@@ -284,12 +671,20 @@ class EmbeddedEngine:
             _store_upsert(session, doc)
         for removal in change.removals:
             _store_remove(session, removal)
+        for pricing in change.pricings:
+            store_pricing(session, pricing)
 
     def apply(self, change: Change) -> None:
         for doc in change.upserts:
             self.index.put(doc)
         for removal in change.removals:
             self.index.remove(removal.id, removal.version)
+        for pricing in change.pricings:
+            self.index.set_pricing(pricing)
+
+    def set_pricing(self, pricings: Iterable[dict]) -> None:
+        """Store and show pricing payloads (tools and tests; events go through the indexer)."""
+        self._stage_and_apply(Change(pricings=list(pricings)))
 
     def upsert(self, docs: Iterable[dict]) -> None:
         self._stage_and_apply(Change(upserts=list(docs)))

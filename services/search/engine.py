@@ -12,7 +12,10 @@ changes an engine in two steps around its database commit:
 """
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Iterable, Protocol
 
 from sqlalchemy.orm import Session
@@ -20,6 +23,17 @@ from sqlalchemy.orm import Session
 from shared.contracts import ProductSnapshot
 
 DEFAULT_PER_PAGE = 20
+SORTS = ("relevance", "price_asc", "price_desc", "newest", "discount")
+KINDS = {"umkm": "UMKM", "koperasi": "Koperasi"}
+HALAL_LABELS = {True: "Halal", False: "Tidak halal"}
+# Price buckets on the effective price, in rupiah: (min inclusive, max exclusive or None).
+PRICE_BUCKETS: tuple[tuple[int, int | None], ...] = (
+    (0, 25_000), (25_000, 50_000), (50_000, 100_000), (100_000, 250_000), (250_000, 500_000), (500_000, None),
+)
+# A promoted product's relevance is multiplied by at most 1 + MAX_PROMOTION_BOOST: it can pass
+# a product that matches about as well, never one that matches much better.
+MAX_PROMOTION_BOOST = 0.2
+REGION_HINT_BOOST = 0.1  # "khas Muna": products of Muna first among equals (not a filter)
 
 
 @dataclass(frozen=True)
@@ -28,6 +42,15 @@ class SearchQuery:
     region: str | None = None  # BPS code
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    category: str | None = None  # a leaf slug, or a parent slug (includes its children)
+    min_price: int | None = None  # on the effective price, inclusive
+    max_price: int | None = None
+    halal: bool | None = None  # None: both
+    kind: str | None = None  # umkm | koperasi
+    verified: bool = False  # True: verified merchants only
+    on_promo: bool = False  # True: only products with an active discount or promotion
+    in_stock: bool = False  # True: only products with stock > 0
+    sort: str = "relevance"
 
     @property
     def offset(self) -> int:
@@ -37,7 +60,9 @@ class SearchQuery:
 @dataclass(frozen=True)
 class SearchResult:
     total: int
-    items: list[dict]
+    items: list[dict]  # documents, each with its pricing view and "highlight" added
+    facets: dict = field(default_factory=dict)
+    suggestion: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,9 +78,11 @@ class Change:
 
     upserts: list[dict] = field(default_factory=list)  # documents; doc["version"] orders them
     removals: list[Removal] = field(default_factory=list)
+    # ProductPricing payloads (dicts); pricing["version"] orders them, per product_id
+    pricings: list[dict] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.upserts or self.removals)
+        return bool(self.upserts or self.removals or self.pricings)
 
 
 class SearchEngine(Protocol):
@@ -113,6 +140,107 @@ def document_from_snapshot(product: ProductSnapshot, version: int | None = None)
     }
 
 
+def parse_time(value: str | None) -> float | None:
+    """An ISO 8601 timestamp as epoch seconds (naive means UTC); None when absent or bad."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def pricing_view(doc: dict, pricing: dict | None, now: float) -> dict:
+    """The price fields buyers see for ``doc`` given its pricing (None, or expired: normal)."""
+    active = pricing is not None and not pricing_expired(pricing, now)
+    if not active:
+        return {"effective_price": doc["price"], "discount_percent": 0, "promoted": False, "badge": None}
+    return {
+        "effective_price": int(pricing["effective_price"]),
+        "discount_percent": int(pricing.get("discount_percent") or 0),
+        "promoted": bool(pricing.get("promoted")),
+        "badge": pricing.get("badge") or None,
+    }
+
+
+def pricing_expired(pricing: dict, now: float) -> bool:
+    until = parse_time(pricing.get("valid_until"))
+    return until is not None and until <= now
+
+
+def price_bucket_label(low: int, high: int | None) -> str:
+    def rp(value: int) -> str:
+        return f"{value:,}".replace(",", ".")
+    if low == 0 and high is not None:
+        return f"< Rp {rp(high)}"
+    if high is None:
+        return f"≥ Rp {rp(low)}"
+    return f"Rp {rp(low)} – {rp(high)}"
+
+
+_WORD = re.compile(r"\w+(?:[-']\w+)*", re.UNICODE)
+SNIPPET_WORDS = 12
+
+
+def highlight(doc: dict, terms: set[str], analyze) -> str:
+    """A short snippet of the name (and of the description around its first match) with the
+    matched words wrapped in ``<mark>…</mark>``.
+
+    SAFETY: the result is HTML. Every piece of product text in it goes through
+    ``html.escape``; the only raw markup is our own ``<mark>``/``</mark>``. The gateway page
+    renders it as safe HTML on the strength of this function, so keep it that way.
+    """
+    def marked(text: str, words_limit: int | None = None) -> tuple[str, bool]:
+        parts: list[str] = []
+        found = False
+        last = 0
+        matches = list(_WORD.finditer(text))
+        first_hit = None
+        hits = []
+        for index, match in enumerate(matches):
+            hit = bool(terms) and any(term in terms for term in analyze(match.group(0)))
+            hits.append(hit)
+            if hit and first_hit is None:
+                first_hit = index
+        if words_limit is not None:
+            if first_hit is None:
+                return "", False
+            start_word = max(0, first_hit - words_limit // 3)
+            end_word = min(len(matches), start_word + words_limit)
+            window = matches[start_word:end_word]
+            hits = hits[start_word:end_word]
+            begin = window[0].start()
+            last = begin
+            if start_word > 0:
+                parts.append("…")
+        else:
+            window = matches
+            end_word = len(matches)
+        for match, hit in zip(window, hits):
+            parts.append(html.escape(text[last:match.start()]))
+            word = html.escape(match.group(0))
+            if hit:
+                parts.append(f"<mark>{word}</mark>")
+                found = True
+            else:
+                parts.append(word)
+            last = match.end()
+        if words_limit is None or end_word == len(matches):
+            parts.append(html.escape(text[last:]))
+        else:
+            parts.append(" …")
+        return "".join(parts), found
+
+    name_html, _ = marked(doc.get("name") or "")
+    description_html, found = marked(doc.get("description") or "", SNIPPET_WORDS)
+    if found:
+        return f"{name_html} — {description_html}"
+    return name_html
+
+
 def result_item(doc: dict) -> dict:
     """The public shape of one hit (what the search RPC returns)."""
     merchant = doc.get("merchant") or {}
@@ -120,6 +248,10 @@ def result_item(doc: dict) -> dict:
         "id": doc["id"],
         "name": doc["name"],
         "price": doc["price"],
+        "effective_price": doc.get("effective_price", doc["price"]),
+        "discount_percent": doc.get("discount_percent", 0),
+        "promoted": bool(doc.get("promoted")),
+        "badge": doc.get("badge"),
         "unit": doc["unit"],
         "region": doc["region"],
         "region_name": doc["region_name"],
@@ -132,4 +264,5 @@ def result_item(doc: dict) -> dict:
             "kind": merchant.get("kind"),
             "verified": bool(merchant.get("verified")),
         },
+        "highlight": doc.get("highlight") or "",
     }

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from services.search.engine import Change, Removal, SearchEngine, document_from_snapshot, is_listed
 from services.search.models import AggregateState, Inbox
 from shared.consumer import accept_event, accept_version, record_in_inbox
-from shared.contracts import ProductDeleted, ProductsImported, ProductSnapshot
+from shared.contracts import ProductDeleted, ProductPricing, ProductsImported, ProductSnapshot
 from shared.db import UnitOfWork
 from shared.events import Event
 
@@ -24,6 +24,7 @@ PRODUCT_UPSERTS = frozenset({"catalog.product_published", "catalog.product_updat
 PRODUCT_DELETED = "catalog.product_deleted"
 HANDLED = PRODUCT_UPSERTS | {PRODUCT_DELETED}
 PRODUCTS_IMPORTED = "catalog.products_imported"  # a batch of snapshots; aggregate = the import
+PRICING_CHANGED = "promotion.pricing_changed"  # what a product costs now; aggregate = its pricing
 
 
 def _check_id(event: Event, payload_id: str) -> None:
@@ -39,6 +40,8 @@ def apply_event(session: Session, event: Event) -> Change | None:
     """
     if event.type == PRODUCTS_IMPORTED:
         return apply_import_batch(session, event)
+    if event.type == PRICING_CHANGED:
+        return apply_pricing(session, event)
     if event.type not in HANDLED:
         # Merchant and promotion events are not used yet. They are left out of the inbox
         # and aggregate state on purpose: once search uses them, a replay must apply them.
@@ -79,6 +82,19 @@ def apply_import_batch(session: Session, event: Event) -> Change | None:
         else:
             change.removals.append(Removal(id=product.id, version=product.version))
     return change or None
+
+
+def apply_pricing(session: Session, event: Event) -> Change | None:
+    """A product's pricing, ordered by its own version (aggregate type "pricing"). It is kept
+    apart from the product document (``search_pricing``), so it applies whether the product
+    is indexed before or after it, and survives a re-index of the product."""
+    pricing = ProductPricing.model_validate(event.payload)
+    _check_id(event, pricing.product_id)
+    if not record_in_inbox(session, event, Inbox):
+        return None
+    if not accept_version(session, AggregateState, "pricing", pricing.product_id, pricing.version):
+        return None
+    return Change(pricings=[pricing.model_dump(mode="json")])
 
 
 def process_event(uow: UnitOfWork, engine: SearchEngine, event: Event) -> Change | None:

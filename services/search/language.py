@@ -6,18 +6,42 @@ analyzed term, spelling variants, synonyms, English equivalents, typo correction
 with a weight <= 1.0. A document matches when it matches at least one alternative of every
 group (AND across groups, OR within a group). Both engines use the same plan.
 
+Where the alternatives come from:
+- spelling variants: already folded together by ``analysis`` (kripik -> keripik);
+- synonyms: ``synonyms.txt`` next to this module, editable by an admin and reloaded when
+  its mtime changes or on ``reload_synonyms()`` (the ``reload_synonyms`` RPC);
+- English words tourists type: ``ENGLISH`` below (one way: cashew -> mete);
+- typos: Damerau-Levenshtein against the vocabulary (``Speller``), only for words the
+  index does not know or barely knows;
+- regional intent: a region name or its common short form gives ``region_hint``; the
+  word itself stays an ordinary term.
+
 This module owns language only; engines own matching, filtering and ranking.
 """
 from __future__ import annotations
 
+import logging
+import os
+import threading
+import time
+import weakref
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable, Protocol
 
-from services.search.analysis import query_terms
+from services.search.analysis import analyze, query_terms
+from shared.regions import REGIONS
+
+log = logging.getLogger(__name__)
 
 
 class Vocabulary(Protocol):
-    """The terms an index holds, so a plan only proposes corrections that can match."""
+    """The terms an index holds, so a plan only proposes corrections that can match.
+
+    Optional: ``__len__`` (the number of distinct terms), or ``terms()`` returning a sized
+    view (a dict's keys). With it the typo index notices a grown vocabulary at once;
+    without it, it looks again every ``Speller.RESCAN_SECONDS``.
+    """
 
     def __contains__(self, term: str) -> bool: ...
 
@@ -43,7 +67,468 @@ class QueryPlan:
     def empty(self) -> bool:
         return not self.groups
 
+    def terms(self) -> list[str]:
+        """Every alternative term once (for highlighting)."""
+        return list(dict.fromkeys(alt.term for group in self.groups for alt in group))
 
-def plan_query(text: str | None, vocabulary: Vocabulary | None = None) -> QueryPlan:
-    """The simplest plan: each analyzed query term must match as it is."""
-    return QueryPlan(groups=[[Alternative(term)] for term in query_terms(text)])
+
+# Weights: an exact word beats an English equivalent, which beats a synonym (a near
+# meaning), which beats a guessed typo correction.
+WEIGHT_ENGLISH = 0.9
+WEIGHT_TYPED_ENGLISH = 0.5
+WEIGHT_SYNONYM = 0.8
+WEIGHT_TYPO = {1: 0.7, 2: 0.5}
+MAX_CORRECTIONS = 3  # per word: more guesses only add noise
+RARE_DF = 2  # a known word this rare may still be a typo of a common one...
+RARE_RATIO = 20  # ...when the correction is at least this much more common
+
+# English words and phrases tourists type -> the Indonesian words sellers write. One way:
+# a buyer typing "mete" does not need "cashew". Phrases are matched before single words.
+ENGLISH: dict[str, list[str]] = {
+    "cashew": ["mete"], "cashew nut": ["mete"], "cashew nuts": ["mete"], "nut": ["kacang"], "peanut": ["kacang"],
+    "sarong": ["sarung"], "silver": ["perak"], "honey": ["madu"], "coffee": ["kopi"],
+    "seaweed": ["rumput laut"], "woven": ["tenun"], "weaving": ["tenun"], "weave": ["tenun"],
+    "handwoven": ["tenun"], "textile": ["kain"], "fabric": ["kain"],
+    "cloth": ["kain"], "chips": ["keripik"], "chip": ["keripik"], "crackers": ["kerupuk"],
+    "cracker": ["kerupuk"], "chocolate": ["cokelat"], "cocoa": ["kakao", "cokelat"],
+    "cacao": ["kakao"], "salted fish": ["ikan asin"], "dried fish": ["ikan kering"],
+    "fish": ["ikan"], "coconut oil": ["minyak kelapa"], "coconut": ["kelapa"], "oil": ["minyak"],
+    "pepper": ["lada", "merica"], "clove": ["cengkeh"], "sago": ["sagu"], "nutmeg": ["pala"],
+    "souvenir": ["oleh-oleh"], "souvenirs": ["oleh-oleh"], "gift": ["oleh-oleh", "cendera mata"],
+    "palm sugar": ["gula aren"], "brown sugar": ["gula merah"], "sugar": ["gula"],
+    "rice": ["beras"], "brown rice": ["beras merah"], "black rice": ["beras hitam"],
+    "sticky rice": ["ketan"], "corn": ["jagung"], "cassava": ["singkong"], "banana": ["pisang"],
+    "tea": ["teh"], "ginger": ["jahe"], "turmeric": ["kunyit"], "squid": ["cumi"],
+    "octopus": ["gurita"], "anchovy": ["teri"], "anchovies": ["teri"], "shrimp": ["udang"],
+    "shredded fish": ["abon ikan"], "chili sauce": ["sambal"], "chilli sauce": ["sambal"],
+    "spicy": ["pedas"], "cake": ["kue"], "cookies": ["kue kering"], "cookie": ["kue kering"],
+    "soap": ["sabun"], "patchouli": ["nilam"], "jewelry": ["perhiasan"], "jewellery": ["perhiasan"],
+    "necklace": ["kalung"], "ring": ["cincin"], "bracelet": ["gelang"], "earrings": ["anting"],
+    "earring": ["anting"], "brooch": ["bros"], "bag": ["tas"], "shirt": ["kemeja"],
+    "scarf": ["syal", "selendang"], "shawl": ["selendang"], "wallet": ["dompet"],
+    "pottery": ["gerabah"], "clay": ["tanah liat"], "basket": ["bakul", "anyaman"],
+    "mat": ["tikar"], "carving": ["ukir"], "carved": ["ukir"], "wood": ["kayu"],
+    "woodcarving": ["ukir kayu"], "black pepper": ["lada hitam"], "white pepper": ["lada putih"],
+    "white": ["putih"], "black": ["hitam"], "red": ["merah"], "sweet": ["manis"],
+    "wild honey": ["madu hutan"], "forest honey": ["madu hutan"], "fried": ["goreng"],
+    "smoked": ["asap"], "dried": ["kering"], "salted": ["asin"], "powder": ["bubuk"],
+    "ground coffee": ["kopi bubuk"], "beans": ["biji"], "bean": ["biji"], "raw": ["mentah"],
+    "jam": ["selai"], "syrup": ["sirup"], "drink": ["minuman"], "snack": ["camilan"],
+    "snacks": ["camilan"], "herbal": ["jamu"], "copra": ["kopra"], "cinnamon": ["kayu manis"],
+}
+
+# Short forms people use for kabupaten (and the island names that stand for them).
+REGION_ALIASES: dict[str, str] = {
+    "konsel": "7405", "kolut": "7408", "butur": "7409", "konut": "7410", "koltim": "7411",
+    "konkep": "7412", "wawonii": "7412", "mubar": "7413", "buteng": "7414", "busel": "7415",
+    "baubau": "7472", "bau bau": "7472", "raha": "7402", "kabaena": "7406", "tomia": "7407",
+    "kaledupa": "7407", "wangi wangi": "7407", "wanci": "7407", "kendari": "7471",
+}
+
+DEFAULT_SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt")
+_MAX_PHRASE = 3  # longest phrase (in terms) the synonym and English tables hold
+
+
+def _key(phrase: str) -> tuple[str, ...]:
+    """A phrase as the analyzed terms the query side produces."""
+    return tuple(analyze(phrase))
+
+
+# --- synonyms ------------------------------------------------------------------------
+
+
+class Synonyms:
+    """Groups of phrases that mean the same, read from a plain text file:
+
+        # a comment
+        gula merah, gula aren
+        ikan kering, ikan asin
+
+    Every phrase of a group stands for every other (both ways). ``refresh()`` re-reads the
+    file when its mtime changed (at most once a second, so a query costs no stat call);
+    ``reload()`` re-reads it now. A broken file keeps the last good list.
+    """
+
+    CHECK_SECONDS = 1.0
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.path = Path(path) if path is not None else DEFAULT_SYNONYMS_PATH
+        self._mtime: float | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+        self.table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+        self.groups = 0
+        self.reload()
+
+    def reload(self) -> int:
+        """Read the file now; returns the number of groups."""
+        with self._lock:
+            try:
+                mtime = self.path.stat().st_mtime
+                text = self.path.read_text(encoding="utf-8")
+            except OSError:
+                log.warning("synonym file %s not readable; keeping %d groups", self.path, self.groups)
+                self._checked = time.monotonic()
+                return self.groups
+            self.table, self.groups = parse_synonyms(text)
+            self._mtime = mtime
+            self._checked = time.monotonic()
+            return self.groups
+
+    def refresh(self) -> None:
+        """Reload when the file changed since the last read."""
+        now = time.monotonic()
+        if now - self._checked < self.CHECK_SECONDS:
+            return
+        self._checked = now
+        try:
+            mtime = self.path.stat().st_mtime
+        except OSError:
+            return
+        if mtime != self._mtime:
+            self.reload()
+
+    def alternatives(self, key: tuple[str, ...]) -> list[tuple[str, ...]]:
+        self.refresh()
+        return self.table.get(key, [])
+
+
+def parse_synonyms(text: str) -> tuple[dict[tuple[str, ...], list[tuple[str, ...]]], int]:
+    """(phrase -> the other phrases of its groups, number of groups)."""
+    table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    groups = 0
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        phrases = list(dict.fromkeys(k for k in (_key(p) for p in line.split(",")) if k))
+        if len(phrases) < 2:
+            continue
+        groups += 1
+        for phrase in phrases:
+            others = table.setdefault(phrase, [])
+            others += [o for o in phrases if o != phrase and o not in others]
+    return table, groups
+
+
+def load_synonyms(path: str | os.PathLike) -> Synonyms:
+    return Synonyms(path)
+
+
+_synonyms: Synonyms | None = None
+
+
+def default_synonyms() -> Synonyms:
+    global _synonyms
+    if _synonyms is None:
+        _synonyms = Synonyms(os.environ.get("SEARCH_SYNONYMS_PATH") or DEFAULT_SYNONYMS_PATH)
+    return _synonyms
+
+
+def reload_synonyms() -> int:
+    """Re-read the default synonym file (the admin's "reload"); returns its group count."""
+    return default_synonyms().reload()
+
+
+_ENGLISH_TABLE: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+
+
+def _english() -> dict[tuple[str, ...], list[tuple[str, ...]]]:
+    if not _ENGLISH_TABLE:
+        for phrase, targets in ENGLISH.items():
+            key = _key(phrase)
+            # "sarong" is already folded to "sarung" by the analyzer: nothing to add.
+            others = [_key(t) for t in targets if _key(t) != key]
+            if others:
+                _ENGLISH_TABLE[key] = others
+    return _ENGLISH_TABLE
+
+
+_REGION_TABLE: dict[tuple[str, ...], str] = {}
+
+
+def _regions() -> dict[tuple[str, ...], str]:
+    if not _REGION_TABLE:
+        for code, name in REGIONS.items():
+            _REGION_TABLE[_key(name)] = code
+        for alias, code in REGION_ALIASES.items():
+            _REGION_TABLE.setdefault(_key(alias), code)
+    return _REGION_TABLE
+
+
+# --- typos -----------------------------------------------------------------------------
+
+
+def max_edits(term: str) -> int:
+    """One edit for words of 4+ letters, two for 8+; short words are never corrected."""
+    if len(term) >= 8:
+        return 2
+    return 1 if len(term) >= 4 else 0
+
+
+def damerau_levenshtein(a: str, b: str, limit: int = 2) -> int:
+    """Edit distance with adjacent transpositions (optimal string alignment); anything
+    above ``limit`` comes back as ``limit + 1``."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return min(previous[-1], limit + 1)
+
+
+def _deletes(word: str, depth: int) -> set[str]:
+    """Every string ``word`` becomes with 1..depth characters deleted."""
+    found: set[str] = set()
+    frontier = {word}
+    for _ in range(depth):
+        frontier = {w[:i] + w[i + 1:] for w in frontier for i in range(len(w))}
+        found |= frontier
+    return found
+
+
+class Speller:
+    """Typo corrections from a deletion neighbourhood (SymSpell-style): every vocabulary
+    term is filed under itself and its 1-deletions; a query word looks up itself and its
+    deletions (1 or 2, by length), and Damerau-Levenshtein confirms each candidate.
+
+    Filing only 1-deletions keeps the index at ~11 keys per term (2-deletions would be ~56:
+    37 s and 890 MB for 100,000 ten-letter terms, against ~4 s and ~150 MB), at a price:
+    of the two-edit typos, those needing two deletions on the vocabulary side (two
+    substituted or two missing letters) are not found; one-edit typos always are.
+
+    Built lazily from the vocabulary and topped up when the vocabulary grows (terms that
+    left the index stay filed but are skipped: their document frequency is 0)."""
+
+    RESCAN_SECONDS = 30.0
+    YIELD_EVERY = 2000  # terms filed between cooperative yields (a green thread must not hog)
+
+    def __init__(self):
+        # delete-key -> one term (most keys) or a tuple of terms: fewer objects than lists.
+        self._deletes: dict[str, str | tuple[str, ...]] = {}
+        self._known: set[str] = set()
+        self._size = -1
+        self._scanned = 0.0
+
+    def _file(self, term: str) -> None:
+        # A term within one edit of a 4+ letter word has 3+ letters. Shorter terms are
+        # never a correction.
+        if len(term) < 3 or not term.isalpha():
+            return
+        self._known.add(term)
+        index = self._deletes
+        for key in {term} | _deletes(term, 1):
+            held = index.get(key)
+            if held is None:
+                index[key] = term
+            elif isinstance(held, str):
+                index[key] = (held, term)
+            else:
+                index[key] = held + (term,)
+
+    def sync(self, vocabulary: Vocabulary) -> None:
+        terms = vocabulary.terms()
+        # A dict's keys view (or the vocabulary itself) knows its size for free.
+        sized = vocabulary if hasattr(vocabulary, "__len__") else terms
+        size = len(sized) if hasattr(sized, "__len__") else None
+        now = time.monotonic()
+        if size is not None and size == self._size:
+            return
+        # A growing index changes size with every product: look again at most every
+        # second (sized) or every RESCAN_SECONDS (unsized).
+        wait = 1.0 if size is not None else self.RESCAN_SECONDS
+        if self._size >= 0 and now - self._scanned < wait:
+            return
+        filed = 0
+        for term in list(terms):  # a copy: filing yields, and the index may change meanwhile
+            if term not in self._known:
+                self._file(term)
+                filed += 1
+                if filed % self.YIELD_EVERY == 0:
+                    time.sleep(0)  # under eventlet: let other green threads run
+        self._size = size if size is not None else 0
+        self._scanned = now
+
+    def corrections(self, word: str, vocabulary: Vocabulary) -> list[tuple[str, int, int]]:
+        """(term, edits, document frequency) of the closest known terms, best first."""
+        edits = max_edits(word)
+        if not edits or not word.isalpha():
+            return []
+        self.sync(vocabulary)
+        seen: set[str] = set()
+        found: list[tuple[str, int, int]] = []
+        for key in {word} | _deletes(word, edits):
+            held = self._deletes.get(key, ())
+            for term in (held,) if isinstance(held, str) else held:
+                if term in seen or term == word:
+                    continue
+                seen.add(term)
+                distance = damerau_levenshtein(word, term, edits)
+                if distance > edits:
+                    continue
+                df = vocabulary.document_frequency(term)
+                if df > 0:
+                    found.append((term, distance, df))
+        # Fewest edits first, then the more common word, then alphabetical (stable plans).
+        found.sort(key=lambda c: (c[1], -c[2], c[0]))
+        return found[:MAX_CORRECTIONS]
+
+
+_spellers: "weakref.WeakKeyDictionary[object, Speller]" = weakref.WeakKeyDictionary()
+_spellers_by_id: dict[int, tuple[object, Speller]] = {}
+
+
+def speller_for(vocabulary: Vocabulary) -> Speller:
+    """One Speller per vocabulary object (an index keeps its own, rebuilt with it)."""
+    try:
+        speller = _spellers.get(vocabulary)
+        if speller is None:
+            speller = _spellers[vocabulary] = Speller()
+        return speller
+    except TypeError:  # not weak-referenceable (a plain dict or set): keep it alive by id
+        held = _spellers_by_id.get(id(vocabulary))
+        if held is None or held[0] is not vocabulary:
+            held = _spellers_by_id[id(vocabulary)] = (vocabulary, Speller())
+        return held[1]
+
+
+# --- the plan --------------------------------------------------------------------------
+
+
+def _lookup(table: dict, terms: list[str], start: int) -> tuple[int, list]:
+    """Longest phrase of ``table`` at ``terms[start:]``: (length, value) or (0, [])."""
+    for length in range(min(_MAX_PHRASE, len(terms) - start), 0, -1):
+        key = tuple(terms[start:start + length])
+        value = table.get(key)
+        if value:
+            return length, value
+        if length == 1 and key[0].endswith("s") and len(key[0]) > 3:
+            value = table.get((key[0][:-1],))  # English plural: "cashews" -> "cashew"
+            if value:
+                return 1, value
+    return 0, []
+
+
+def _known(term: str, vocabulary: Vocabulary | None, kind: str) -> bool:
+    # Without a vocabulary: English words are taken as absent from listings (they mostly
+    # are), Indonesian synonyms as present.
+    if vocabulary is None:
+        return kind != "english"
+    return term in vocabulary
+
+
+def _phrase_groups(phrase: list[str], targets: list[tuple[str, ...]], kind: str, weight: float,
+                   vocabulary: Vocabulary | None) -> list[list[Alternative]]:
+    """Groups for a phrase and its equivalents.
+
+    Same length: position by position, OR within (gula merah ~ gula aren -> [gula], [merah | aren]).
+    Another length (seaweed ~ rumput laut): a group cannot hold a phrase, so the phrase is
+    replaced by the equivalent's words when the index does not know the typed words, and
+    kept as typed otherwise."""
+    typed_known = all(_known(term, vocabulary, kind) for term in phrase)
+    if kind == "english":
+        if not typed_known:
+            # Nobody lists in English: the Indonesian words are the query.
+            return [[Alternative(term, weight, kind)] for term in targets[0]]
+        # The typed English word is known (a "Comb Honey" somewhere) but a buyer typing it
+        # mostly wants the Indonesian listings: the typed word counts for less.
+        groups = [[Alternative(term, WEIGHT_TYPED_ENGLISH)] for term in phrase]
+    else:
+        groups = [[Alternative(term)] for term in phrase]
+    replacement: tuple[str, ...] | None = None
+    for target in targets:
+        if len(target) == len(phrase):
+            if kind == "english":
+                target = target[::-1]  # modifier first in English, last in Indonesian: coconut oil ~ minyak kelapa
+            for group, term in zip(groups, target):
+                if all(alt.term != term for alt in group):
+                    group.append(Alternative(term, weight, kind))
+        elif replacement is None:
+            replacement = target
+    same_length = any(len(t) == len(phrase) for t in targets)
+    if replacement is not None and not typed_known and not same_length:
+        return [[Alternative(term, weight, kind)] for term in replacement]
+    return groups
+
+
+def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
+               synonyms: Synonyms | None = None) -> QueryPlan:
+    """The plan of ``text``. Without a vocabulary nothing is typo-corrected (and English or
+    synonym phrases of another length are not replaced)."""
+    terms = query_terms(text)
+    if not terms:
+        return QueryPlan()
+    synonyms = synonyms if synonyms is not None else default_synonyms()
+    english = _english()
+    groups: list[list[Alternative]] = []
+    corrections: dict[str, str] = {}
+    i = 0
+    while i < len(terms):
+        length, targets = _lookup(english, terms, i)
+        kind, weight = "english", WEIGHT_ENGLISH
+        synonym_length = 0
+        for n in range(min(_MAX_PHRASE, len(terms) - i), 0, -1):
+            if synonyms.alternatives(tuple(terms[i:i + n])):
+                synonym_length = n
+                break
+        if synonym_length > length:
+            length = synonym_length
+            targets = synonyms.alternatives(tuple(terms[i:i + length]))
+            kind, weight = "synonym", WEIGHT_SYNONYM
+        if length:
+            phrase = terms[i:i + length]
+            phrase_groups = _phrase_groups(phrase, targets, kind, weight, vocabulary)
+            groups.extend(phrase_groups)
+            i += length
+            continue
+        term = terms[i]
+        group = [Alternative(term)]
+        if vocabulary is not None:
+            df = vocabulary.document_frequency(term) if term in vocabulary else 0
+            if df <= RARE_DF:
+                found = speller_for(vocabulary).corrections(term, vocabulary)
+                if df:
+                    found = [c for c in found if c[2] >= RARE_RATIO * df]
+                for candidate, distance, _df in found:
+                    group.append(Alternative(candidate, WEIGHT_TYPO[distance], "typo"))
+                if found and df == 0:
+                    corrections[term] = found[0][0]
+        groups.append(group)
+        i += 1
+    # A misspelt region ("Kendri") still says where the buyer wants to buy from.
+    understood = [corrections.get(term, term) for term in terms]
+    return QueryPlan(groups=groups, region_hint=region_hint(understood), corrected=_corrected(text, corrections))
+
+
+def region_hint(terms: list[str]) -> str | None:
+    """The BPS code of the first region the query names (longest name first: "Muna Barat"
+    is 7413, not Muna)."""
+    table = _regions()
+    for i in range(len(terms)):
+        length, code = _lookup(table, terms, i)
+        if length:
+            return code
+    return None
+
+
+def _corrected(text: str | None, corrections: dict[str, str]) -> str | None:
+    """``text`` with each word the index did not know replaced by its best correction."""
+    if not corrections or not text:
+        return None
+    words = []
+    for word in text.split():
+        word_terms = query_terms(word)
+        if len(word_terms) == 1 and word_terms[0] in corrections:
+            words.append(corrections[word_terms[0]])
+        else:
+            words.append(word)
+    return " ".join(words)

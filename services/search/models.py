@@ -34,3 +34,18 @@ class SearchDocument(Base):
     region: Mapped[str] = mapped_column(String(8), index=True)
     document: Mapped[str] = mapped_column(Text)  # the search document as JSON
     indexed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class SearchPricing(Base):
+    """What the promotion service says a product costs now (``promotion.pricing_changed``).
+
+    Kept apart from ``search_documents`` on purpose: it has its own version sequence, it
+    arrives before or after the product itself, and a re-index of the product must not lose it.
+    """
+
+    __tablename__ = "search_pricing"
+
+    product_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    pricing: Mapped[str] = mapped_column(Text)  # the ProductPricing payload as JSON
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -1,20 +1,31 @@
 """Validation of the search RPC's arguments (they often come straight from a query string)."""
 from __future__ import annotations
 
-from services.search.engine import DEFAULT_PER_PAGE, SearchQuery
+from services.catalog.categories import TAXONOMY
+from services.search.engine import DEFAULT_PER_PAGE, KINDS, SORTS, SearchQuery
 from shared.errors import ValidationFailed
 from shared.regions import REGIONS
 
 MAX_QUERY_LENGTH = 200
 MAX_PER_PAGE = 50
 MAX_DEPTH = 1000  # page * per_page: deep pages cost a lot and nobody reads them
+MAX_PRICE = 1_000_000_000_000
+
+# The catalog's taxonomy is reference data (code, not its database): parents and leaves.
+CATEGORIES: frozenset[str] = frozenset(
+    [parent["slug"] for parent in TAXONOMY] + [child["slug"] for parent in TAXONOMY for child in parent["children"]]
+)
+CATEGORY_NAMES: dict[str, str] = {parent["slug"]: parent["name"] for parent in TAXONOMY} | {
+    child["slug"]: child["name"] for parent in TAXONOMY for child in parent["children"]}
+TRUE_WORDS = {"true", "1", "ya", "yes"}
+FALSE_WORDS = {"false", "0", "tidak", "no"}
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed("Parameter pencarian tidak valid.", fields={field: message})
 
 
-def _as_int(value, field: str, default: int, message: str) -> int:
+def _as_int(value, field: str, default, message: str):
     if value is None or value == "":
         return default
     if isinstance(value, bool):
@@ -26,7 +37,41 @@ def _as_int(value, field: str, default: int, message: str) -> int:
     raise _invalid(field, message)
 
 
-def parse_search_query(q=None, region=None, page=None, per_page=None) -> SearchQuery:
+def _as_bool(value, field: str) -> bool | None:
+    """true/false/1/0/ya/tidak (any case); None when absent."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise _invalid(field, "Harus salah satu dari: ya, tidak, true, false, 1, 0.")
+
+
+def _as_choice(value, field: str, choices, message: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or value.strip().lower() not in choices:
+        raise _invalid(field, message)
+    return value.strip().lower()
+
+
+def _as_price(value, field: str) -> int | None:
+    message = "Harga harus bilangan bulat rupiah, 0 atau lebih."
+    if isinstance(value, str) and value.strip().startswith("-"):
+        raise _invalid(field, message)
+    price = _as_int(value, field, None, message)
+    if price is not None and not 0 <= price <= MAX_PRICE:
+        raise _invalid(field, message)
+    return price
+
+
+def parse_search_query(q=None, region=None, page=None, per_page=None, category=None, min_price=None,
+                       max_price=None, halal=None, kind=None, verified=None, on_promo=None, in_stock=None,
+                       sort=None) -> SearchQuery:
     if q is None:
         q = ""
     if not isinstance(q, str):
@@ -42,6 +87,18 @@ def parse_search_query(q=None, region=None, page=None, per_page=None) -> SearchQ
     else:
         region = region.strip()
 
+    category = _as_choice(category, "category", CATEGORIES, "Kategori tidak dikenal.")
+    min_price = _as_price(min_price, "min_price")
+    max_price = _as_price(max_price, "max_price")
+    if min_price is not None and max_price is not None and min_price > max_price:
+        raise _invalid("min_price", "Harga minimum tidak boleh lebih besar dari harga maksimum.")
+    halal_value = _as_bool(halal, "halal")
+    kind = _as_choice(kind, "kind", KINDS, "Jenis usaha harus umkm atau koperasi.")
+    verified_value = _as_bool(verified, "verified")
+    on_promo_value = _as_bool(on_promo, "on_promo")
+    in_stock_value = _as_bool(in_stock, "in_stock")
+    sort = _as_choice(sort, "sort", SORTS, "Urutan harus salah satu dari: " + ", ".join(SORTS) + ".") or "relevance"
+
     page_message = "Halaman harus bilangan bulat mulai dari 1."
     page = _as_int(page, "page", 1, page_message)
     if page < 1:
@@ -52,4 +109,8 @@ def parse_search_query(q=None, region=None, page=None, per_page=None) -> SearchQ
         raise _invalid("per_page", per_page_message)
     if page * per_page > MAX_DEPTH:
         raise _invalid("page", f"Halaman terlalu jauh: hanya {MAX_DEPTH} hasil teratas yang dapat dibuka. Perjelas kata kunci.")
-    return SearchQuery(q=q, region=region, page=page, per_page=per_page)
+    return SearchQuery(
+        q=q, region=region, page=page, per_page=per_page, category=category, min_price=min_price,
+        max_price=max_price, halal=halal_value, kind=kind, verified=bool(verified_value),
+        on_promo=bool(on_promo_value), in_stock=bool(in_stock_value), sort=sort,
+    )

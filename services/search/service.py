@@ -13,7 +13,7 @@ from services.search.params import parse_search_query
 from services.search.settings import SearchSettings
 from shared.consumer import event_consumer
 from shared.db import Database, make_engine, make_session_factory
-from shared.errors import EtalaseError
+from shared.errors import EtalaseError, ValidationFailed
 from shared.events import Event
 
 log = logging.getLogger(__name__)
@@ -66,12 +66,36 @@ class SearchService:
         return {"status": "ok", "documents": self.engine.count()}
 
     @rpc(expected_exceptions=EtalaseError)
-    def search(self, q="", region=None, page=1, per_page=20):
-        query = parse_search_query(q=q, region=region, page=page, per_page=per_page)
+    def search(self, q="", region=None, page=1, per_page=20, category=None, min_price=None, max_price=None,
+               halal=None, kind=None, verified=None, on_promo=None, in_stock=None, sort=None):
+        query = parse_search_query(
+            q=q, region=region, page=page, per_page=per_page, category=category, min_price=min_price,
+            max_price=max_price, halal=halal, kind=kind, verified=verified, on_promo=on_promo,
+            in_stock=in_stock, sort=sort,
+        )
         result = self.engine.search(query)
         return {
             "total": result.total,
             "page": query.page,
             "per_page": query.per_page,
             "items": [result_item(doc) for doc in result.items],
+            "facets": result.facets,
+            "suggestion": result.suggestion,
         }
+
+    @rpc(expected_exceptions=EtalaseError)
+    def suggest(self, q=""):
+        """Autocomplete: up to 10 product names continuing ``q`` (1-50 characters)."""
+        from services.search.suggest import EngineNames, suggest
+
+        text = (q or "").strip() if isinstance(q, str) else ""
+        if not 1 <= len(text) <= 50:
+            raise ValidationFailed("Parameter tidak valid.", {"q": "Harus berisi 1 sampai 50 karakter."})
+        return {"suggestions": suggest(text, EngineNames(self.engine))}
+
+    @rpc(expected_exceptions=EtalaseError)
+    def reload_synonyms(self):
+        """Re-read the synonym file now (the admin edited it); returns its group count."""
+        from services.search.language import reload_synonyms
+
+        return {"groups": reload_synonyms()}

@@ -8,9 +8,9 @@ import pytest
 from nameko.rpc import rpc
 
 from services.gateway.service import GatewayService
+from services.search.params import parse_search_query
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.migrations import upgrade
-from shared.regions import REGIONS
 
 # What the fakes received, so tests can check what the gateway sent (or did not send).
 CALLS: list[tuple] = []
@@ -100,10 +100,9 @@ class FakeSearch:
         return {"status": "ok"}
 
     @rpc
-    def search(self, q="", region=None, page=1, per_page=20):
-        CALLS.append(("search", q, region, page, per_page))
-        if region is not None and region not in REGIONS:
-            raise ValidationFailed("Kabupaten/kota tidak dikenal.", {"region": "Kode wilayah tidak dikenal."})
+    def search(self, q="", region=None, page=1, per_page=20, **filters):
+        CALLS.append(("search", q, region, page, per_page, filters))
+        parse_search_query(q=q, region=region, page=page, per_page=per_page, **filters)  # the real validation
         items = [
             {"id": "p1", "name": SCRIPT_NAME, "price": 15000, "region": "7402", "merchant": {"name": "Koperasi <b>Muna</b>"}},
             {"id": "p2", "name": "Kain Tenun Buton", "price": 450000, "region": "7401", "merchant": {"name": "UD Tenun"}},
@@ -237,11 +236,40 @@ def test_reference_data_and_search(start_gateway, web_session):
     assert response.status_code == 200
     body = response.json()
     assert {"total", "page", "per_page", "items"} <= set(body)
-    assert CALLS[-1] == ("search", "tenun", "7402", 2, 10)
+    assert CALLS[-1] == ("search", "tenun", "7402", "2", "10", {})  # query-string values, as strings
 
-    assert_error(web_session.get("/api/v1/search", params={"page": "dua"}), 422, "validation_failed", "page")
-    assert_error(web_session.get("/api/v1/search", params={"per_page": "x"}), 422, "validation_failed", "per_page")
-    assert_error(web_session.get("/api/v1/search", params={"region": "9999"}), 422, "validation_failed", "region")
+
+SEARCH_FILTERS = {"category": "makanan-minuman", "min_price": "1000", "max_price": "50000", "halal": "ya",
+                  "kind": "koperasi", "verified": "1", "on_promo": "true", "in_stock": "tidak", "sort": "discount"}
+
+
+def test_search_passes_every_filter_through(start_gateway, web_session):
+    start_gateway(FakeCatalog, FakeSearch, FakePromotion)
+    response = web_session.get("/api/v1/search", params={"q": "kopi", **SEARCH_FILTERS})
+    assert response.status_code == 200
+    assert CALLS[-1] == ("search", "kopi", None, 1, 20, SEARCH_FILTERS)
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"page": "dua"}, "page"),
+    ({"per_page": "x"}, "per_page"),
+    ({"per_page": "51"}, "per_page"),
+    ({"page": "21", "per_page": "50"}, "page"),
+    ({"region": "9999"}, "region"),
+    ({"category": "mobil"}, "category"),
+    ({"min_price": "-5"}, "min_price"),
+    ({"max_price": "murah"}, "max_price"),
+    ({"min_price": "50000", "max_price": "1000"}, "min_price"),
+    ({"halal": "mungkin"}, "halal"),
+    ({"kind": "pt"}, "kind"),
+    ({"verified": "2"}, "verified"),
+    ({"on_promo": "x"}, "on_promo"),
+    ({"in_stock": "x"}, "in_stock"),
+    ({"sort": "popular"}, "sort"),
+])
+def test_search_bad_parameters_are_422_naming_them(start_gateway, web_session, params, field):
+    start_gateway(FakeCatalog, FakeSearch, FakePromotion)
+    assert_error(web_session.get("/api/v1/search", params=params), 422, "validation_failed", field)
 
 
 # --- errors --------------------------------------------------------------------------

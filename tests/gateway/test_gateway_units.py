@@ -39,9 +39,18 @@ def test_int_params():
 
 def test_present_item_accepts_region_codes_and_merchant_dicts():
     item = present_item({"name": "Tenun Masalili", "price": 450000, "region": "7402", "merchant": {"name": "Koperasi Tenun"}})
-    assert item == {"name": "Tenun Masalili", "price": 450000, "region": "Muna", "merchant": "Koperasi Tenun"}
+    assert item == {"name": "Tenun Masalili", "price": 450000, "region": "Muna", "merchant": "Koperasi Tenun",
+                    "effective_price": None, "badge": None, "highlight": None}
     item = present_item({"name": "Kopi", "price": 25000, "region": {"code": "7401", "name": "Buton"}, "merchant_name": "UD Kopi"})
     assert item["region"] == "Buton" and item["merchant"] == "UD Kopi"
+
+
+def test_present_item_shows_the_discount_and_the_escaped_highlight():
+    item = present_item({"name": "<b>Kopi</b>", "price": 25000, "effective_price": 20000, "badge": "Diskon 20%",
+                         "highlight": "&lt;b&gt;<mark>Kopi</mark>&lt;/b&gt;", "region": "7402"})
+    assert item["effective_price"] == 20000 and item["badge"] == "Diskon 20%"
+    assert str(item["highlight"]) == "&lt;b&gt;<mark>Kopi</mark>&lt;/b&gt;"
+    assert present_item({"name": "Kopi", "price": 25000, "effective_price": 25000})["effective_price"] is None
 
 
 def test_migrations_match_the_models(migrated, database_url):
@@ -49,3 +58,24 @@ def test_migrations_match_the_models(migrated, database_url):
     with factory() as session:
         context = MigrationContext.configure(session.connection(), opts={"compare_type": True})
         assert compare_metadata(context, Base.metadata) == []
+
+
+def test_search_page_shows_discount_badge_highlight_and_facet_links():
+    from services.gateway.pages import _present_result, render
+
+    result = _present_result({
+        "total": 1, "page": 1, "per_page": 20, "suggestion": "kopi",
+        "items": [{"id": "p1", "name": "<script>x</script> Kopi", "price": 25000, "effective_price": 20000,
+                   "badge": "Diskon 20%", "region": "7402", "merchant": {"name": "UD <b>Kopi</b>"},
+                   "highlight": "&lt;script&gt;x&lt;/script&gt; <mark>Kopi</mark>"}],
+        "facets": {"region": [{"value": "7402", "label": "Muna", "count": 1}],
+                   "category": [{"value": "kopi-teh", "label": "Kopi & Teh", "count": 1}]},
+    }, "kopi", "", "")
+    _status, _headers, html = render("search.html", q="kopi", region="", regions=[], searched=True,
+                                     result=result, error=None)
+    assert "&lt;script&gt;x&lt;/script&gt; <mark>Kopi</mark>" in html and "<script>" not in html
+    assert "Rp 20.000" in html and '<s class="normal">Rp 25.000</s>' in html and "Diskon 20%" in html
+    assert "UD &lt;b&gt;Kopi&lt;/b&gt;" in html
+    assert 'href="/?q=kopi&amp;region=7402&amp;page=1">Muna (1)</a>' in html
+    assert 'href="/?q=kopi&amp;category=kopi-teh&amp;page=1">Kopi &amp; Teh (1)</a>' in html
+    assert "Mungkin maksud Anda" in html

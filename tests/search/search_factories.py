@@ -8,7 +8,8 @@ from shared.regions import REGIONS
 def snapshot(product_id: str, version: int = 1, *, name: str = "Kopi Bubuk", description: str = "",
              region: str = "7402", status: str = "published", category=("lainnya", "Lainnya"),
              merchant_name: str = "UMKM Sejahtera", price: int = 25000,
-             updated_at: str | None = None) -> dict:
+             updated_at: str | None = None, halal: bool = True, kind: str = "umkm", verified: bool = True,
+             stock: int = 10, parent=("makanan-minuman", "Makanan & Minuman")) -> dict:
     return {
         "id": product_id,
         "merchant_id": f"m-{product_id}",
@@ -16,16 +17,16 @@ def snapshot(product_id: str, version: int = 1, *, name: str = "Kopi Bubuk", des
         "slug": name.lower().replace(" ", "-"),
         "description": description,
         "price": price,
-        "stock": 10,
+        "stock": stock,
         "unit": "bungkus",
-        "category": {"slug": category[0], "name": category[1], "parent_slug": "makanan-minuman",
-                     "parent_name": "Makanan & Minuman"},
-        "halal": True,
+        "category": {"slug": category[0], "name": category[1], "parent_slug": parent[0],
+                     "parent_name": parent[1]},
+        "halal": halal,
         "status": status,
         "region": region,
         "region_name": REGIONS[region],
-        "merchant": {"id": f"m-{product_id}", "name": merchant_name, "kind": "umkm", "region": region,
-                     "verified": True},
+        "merchant": {"id": f"m-{product_id}", "name": merchant_name, "kind": kind, "region": region,
+                     "verified": verified},
         "version": version,
         "created_at": "2025-01-01T00:00:00+00:00",
         "updated_at": updated_at or f"2025-01-01T00:00:{version:02d}+00:00",
@@ -52,3 +53,17 @@ def document(product_id: str, version: int = 1, **fields) -> dict:
     from shared.contracts import ProductSnapshot
 
     return document_from_snapshot(ProductSnapshot.model_validate(snapshot(product_id, version, **fields)))
+
+
+def pricing(product_id: str, version: int = 1, *, normal_price: int = 25000, effective_price: int | None = None,
+            discount_percent: int = 0, promoted: bool = False, badge: str | None = None, boost: float = 0.0,
+            valid_until: str | None = None) -> dict:
+    return {"product_id": product_id, "version": version, "normal_price": normal_price,
+            "effective_price": normal_price if effective_price is None else effective_price,
+            "discount_percent": discount_percent, "promoted": promoted, "badge": badge, "boost": boost,
+            "valid_until": valid_until}
+
+
+def pricing_changed(product_id: str, version: int = 1, **fields) -> Event:
+    return Event(type="promotion.pricing_changed", aggregate_id=product_id, aggregate_version=version,
+                 payload=pricing(product_id, version, **fields))

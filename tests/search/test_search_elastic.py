@@ -28,6 +28,8 @@ class FakeClient:
         self.indices = FakeIndices(self)
         self.bulk_items = list(bulk_items)
         self.total = total
+        self.hits = []
+        self.aggregations = {}
 
     def bulk(self, operations, refresh):
         self.calls.append(("bulk", operations, refresh))
@@ -35,7 +37,7 @@ class FakeClient:
 
     def search(self, index, body):
         self.calls.append(("search", index, body))
-        return {"hits": {"total": {"value": self.total}, "hits": []}}
+        return {"hits": {"total": {"value": self.total}, "hits": self.hits}, "aggregations": self.aggregations}
 
 
 def test_index_has_an_indonesian_analyzer():
@@ -57,7 +59,7 @@ def test_start_creates_a_versioned_index_behind_the_alias_once():
     engine.start()
     creates = [call for call in client.calls if call[0] == "create"]
     assert len(creates) == 1
-    assert creates[0][1] == "etalase-products-v1" and creates[0][4] == {"etalase-products": {}}
+    assert creates[0][1] == "etalase-products-v2" and creates[0][4] == {"etalase-products": {}}
 
 
 def test_bulk_uses_external_versions():
@@ -86,25 +88,111 @@ def test_other_bulk_errors_raise():
         ElasticsearchEngine(client, "products").upsert([document("p1")])
 
 
+def text_query(body):
+    return body["query"]["function_score"]["query"]["bool"]["must"][0]["multi_match"]
+
+
 def test_search_body_with_words_region_and_paging():
     body = search_body(SearchQuery(q="kopi muna", region="7402", page=3, per_page=10))
     assert body["from"] == 20 and body["size"] == 10 and body["track_total_hits"] is True
-    match = body["query"]["bool"]["must"][0]["multi_match"]
+    match = text_query(body)
     assert match["query"] == "kopi muna" and match["operator"] == "and" and "name^3" in match["fields"]
-    assert body["query"]["bool"]["filter"] == [{"term": {"region": "7402"}}]
+    assert body["post_filter"] == {"bool": {"filter": [{"term": {"region": "7402"}}]}}
+    assert body["sort"][0] == "_score"
 
 
 def test_empty_query_lists_newest_first():
     body = search_body(SearchQuery())
-    assert body["query"]["bool"]["must"] == [{"match_all": {}}] and body["query"]["bool"]["filter"] == []
+    assert body["query"]["bool"]["must"] == [{"match_all": {}}] and body["post_filter"] == {"bool": {"filter": []}}
     assert body["sort"][0] == {"updated_at": "desc"}
+    assert "highlight" not in body
 
 
 def test_falls_back_to_any_word_when_all_words_find_nothing():
     client = FakeClient(total=0)
     ElasticsearchEngine(client, "products").search(SearchQuery(q="arabika hutan"))
-    operators = [call[2]["query"]["bool"]["must"][0]["multi_match"]["operator"] for call in client.calls]
+    operators = [text_query(call[2])["operator"] for call in client.calls]
     assert operators == ["and", "or"]
     client.calls.clear()
     ElasticsearchEngine(client, "products").search(SearchQuery(q="arabika"))
     assert len(client.calls) == 1
+
+
+def test_every_filter_becomes_a_clause():
+    query = SearchQuery(q="kopi", region="7402", category="makanan-minuman", min_price=1000, max_price=50000,
+                        halal=False, kind="koperasi", verified=True, on_promo=True, in_stock=True)
+    filters = search_body(query, now_ms=0)["post_filter"]["bool"]["filter"]
+    assert {"term": {"region": "7402"}} in filters
+    assert {"bool": {"should": [{"term": {"category": "makanan-minuman"}},
+                                {"term": {"category_parent": "makanan-minuman"}}],
+                     "minimum_should_match": 1}} in filters  # a parent includes its children
+    assert {"range": {"effective_price_now": {"gte": 1000, "lte": 50000}}} in filters  # the effective price
+    assert {"term": {"halal": False}} in filters and {"term": {"merchant.kind": "koperasi"}} in filters
+    assert {"term": {"merchant.verified": True}} in filters and {"range": {"stock": {"gt": 0}}} in filters
+    assert len(filters) == 8
+
+
+def test_effective_price_honours_valid_until():
+    body = search_body(SearchQuery(sort="price_asc"), now_ms=1234)
+    runtime = body["runtime_mappings"]["effective_price_now"]
+    assert runtime["type"] == "long" and runtime["script"]["params"] == {"now": 1234}
+    assert "pricing.valid_until" in runtime["script"]["source"]
+    assert body["sort"][0] == {"effective_price_now": "asc"}
+    assert search_body(SearchQuery(sort="price_desc"))["sort"][0] == {"effective_price_now": "desc"}
+    assert search_body(SearchQuery(sort="discount"))["sort"][0] == {"discount_now": "desc"}
+    assert search_body(SearchQuery(q="kopi", sort="newest"))["sort"][0] == {"updated_at": "desc"}
+
+
+def test_each_facet_leaves_out_its_own_filter():
+    aggs = search_body(SearchQuery(q="kopi", region="7402", halal=True))["aggs"]
+    assert aggs["region"]["filter"] == {"bool": {"filter": [{"term": {"halal": True}}]}}
+    assert aggs["halal"]["filter"] == {"bool": {"filter": [{"term": {"region": "7402"}}]}}
+    assert aggs["kind"]["filter"]["bool"]["filter"] == [{"term": {"region": "7402"}}, {"term": {"halal": True}}]
+    assert aggs["kind"]["aggs"]["values"] == {"terms": {"field": "merchant.kind", "size": 100}}
+    ranges = aggs["price"]["aggs"]["values"]["range"]
+    assert ranges["field"] == "effective_price_now" and ranges["ranges"][0] == {"key": "0", "from": 0, "to": 25000}
+    assert ranges["ranges"][-1] == {"key": "5", "from": 500000}
+
+
+def test_promotion_boost_is_bounded_and_only_rescores_matches():
+    body = search_body(SearchQuery(q="madu"))
+    score = body["query"]["function_score"]
+    assert score["boost_mode"] == "multiply" and score["query"]["bool"]["must"][0]["multi_match"]["query"] == "madu"
+    function = score["functions"][0]
+    assert function["filter"] == {"term": {"promoted_now": True}}
+    assert function["script_score"]["script"]["params"] == {"max": 0.2}
+
+
+def test_highlight_is_html_encoded_with_marks():
+    body = search_body(SearchQuery(q="kopi"))
+    assert body["highlight"]["encoder"] == "html" and body["highlight"]["pre_tags"] == ["<mark>"]
+    client = FakeClient(total=1)
+    client.hits = [{"_source": {**document("p1", name="<script>x</script> Kopi"),
+                                "pricing": {"effective_price": 20000, "discount_percent": 20, "promoted": True,
+                                            "badge": "Diskon 20%", "boost": 1.0, "valid_until": None}},
+                    "highlight": {"description": ["<mark>Kopi</mark> &lt;b&gt;"]}}]
+    client.aggregations = {
+        "region": {"values": {"buckets": [{"key": "7402", "doc_count": 1}]}},
+        "halal": {"values": {"buckets": [{"key": 1, "key_as_string": "true", "doc_count": 1}]}},
+        "category": {"values": {"buckets": [{"key": "kopi-teh", "doc_count": 1}]}},
+        "price": {"values": {"buckets": [{"key": "0", "doc_count": 1}]}},
+    }
+    result = ElasticsearchEngine(client, "products").search(SearchQuery(q="kopi"))
+    item = result.items[0]
+    assert item["highlight"] == "&lt;script&gt;x&lt;/script&gt; Kopi — <mark>Kopi</mark> &lt;b&gt;"
+    assert (item["effective_price"], item["discount_percent"], item["promoted"], item["badge"]) == (
+        20000, 20, True, "Diskon 20%")
+    assert result.facets["region"] == [{"value": "7402", "label": "Muna", "count": 1}]
+    assert result.facets["halal"] == [{"value": True, "label": "Halal", "count": 1}]
+    assert result.facets["category"] == [{"value": "kopi-teh", "label": "Kopi & Teh", "count": 1}]
+    assert result.facets["price"][0]["count"] == 1 and result.facets["price"][1]["count"] == 0
+
+
+def test_pricing_is_a_partial_update_and_a_missing_product_is_not_a_failure():
+    price = {"product_id": "p1", "version": 2, "normal_price": 25000, "effective_price": 20000,
+             "discount_percent": 20, "promoted": False, "badge": None, "boost": 0.0, "valid_until": None}
+    ops = bulk_operations("products", Change(pricings=[price]))
+    assert ops[0] == {"update": {"_index": "products", "_id": "p1"}}
+    assert ops[1]["doc"]["pricing"]["effective_price"] == 20000
+    client = FakeClient(bulk_items=[{"update": {"_id": "p1", "status": 404}}])
+    ElasticsearchEngine(client, "products").stage(None, Change(pricings=[price]))

@@ -1,5 +1,5 @@
 """The contract every search engine keeps (parametrized over the available engines)."""
-from search_factories import document
+from search_factories import document, pricing
 
 from services.search.engine import SearchQuery
 
@@ -125,3 +125,47 @@ def test_survives_a_restart(engine_factory):
     assert ids(reloaded.search(SearchQuery(q="kelulut"))) == ["p2"]
     assert reloaded.search(SearchQuery(q="tenun")).total == 0
     assert reloaded.search(SearchQuery(q="madu")).items[0]["version"] == 2
+
+
+def catalog(engine):
+    engine.upsert([
+        document("kopi-muna", name="Kopi Robusta Muna", region="7402", category=("kopi-teh", "Kopi & Teh"),
+                 price=30000, updated_at="2025-01-05T00:00:00+00:00"),
+        document("kopi-kolaka", name="Kopi Arabika Kolaka", region="7404", category=("kopi-teh", "Kopi & Teh"),
+                 price=80000, kind="koperasi", verified=False, updated_at="2025-01-04T00:00:00+00:00"),
+        document("kopi-buton", name="Kopi Bubuk Buton", region="7401", category=("kopi-teh", "Kopi & Teh"),
+                 price=20000, stock=0, halal=False, updated_at="2025-01-03T00:00:00+00:00"),
+        document("tenun-muna", name="Kain Tenun Muna", region="7402", category=("tenun", "Kain Tenun"),
+                 parent=("kerajinan", "Kerajinan Tangan"), price=600000, updated_at="2025-01-01T00:00:00+00:00"),
+    ])
+
+
+def test_filters_facets_and_sorts(engine_factory):
+    engine = engine_factory()
+    catalog(engine)
+    assert sorted(ids(engine.search(SearchQuery(category="makanan-minuman")))) == [
+        "kopi-buton", "kopi-kolaka", "kopi-muna"]
+    assert ids(engine.search(SearchQuery(q="kopi", halal=True, kind="umkm", verified=True, in_stock=True))) == [
+        "kopi-muna"]
+    assert ids(engine.search(SearchQuery(q="kopi", sort="price_asc"))) == ["kopi-buton", "kopi-muna", "kopi-kolaka"]
+    assert ids(engine.search(SearchQuery(sort="price_desc", max_price=100000))) == [
+        "kopi-kolaka", "kopi-muna", "kopi-buton"]
+    result = engine.search(SearchQuery(q="kopi", region="7401"))
+    assert ids(result) == ["kopi-buton"]
+    assert {e["value"]: e["count"] for e in result.facets["region"]} == {"7401": 1, "7402": 1, "7404": 1}
+    assert {e["value"]: e["count"] for e in result.facets["halal"]} == {False: 1}
+    assert [e["count"] for e in result.facets["price"]] == [1, 0, 0, 0, 0, 0]
+
+
+def test_pricing_discount_sort_and_highlight(engine_factory):
+    engine = engine_factory()
+    catalog(engine)
+    engine.set_pricing([pricing("kopi-kolaka", normal_price=80000, effective_price=40000, discount_percent=50,
+                                badge="Diskon 50%")])
+    result = engine.search(SearchQuery(q="kopi", sort="discount"))
+    first = result.items[0]
+    assert (first["id"], first["effective_price"], first["discount_percent"], first["badge"]) == (
+        "kopi-kolaka", 40000, 50, "Diskon 50%")
+    assert "<mark>Kopi</mark>" in first["highlight"]
+    assert ids(engine.search(SearchQuery(on_promo=True))) == ["kopi-kolaka"]
+    assert ids(engine.search(SearchQuery(q="tenun", on_promo=True))) == []

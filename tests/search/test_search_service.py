@@ -6,7 +6,7 @@ import nameko
 import pytest
 from kombu import Connection, Producer
 from nameko.testing.services import entrypoint_hook
-from search_factories import published
+from search_factories import pricing_changed, published
 
 from services.search.service import SearchService
 from shared.errors import ValidationFailed
@@ -72,7 +72,12 @@ def test_event_published_before_the_service_ever_ran_is_indexed(search_config, c
         "id": "p1", "name": "Kain Tenunan Ikat Muna", "price": 25000, "unit": "bungkus",
         "region": "7402", "region_name": "Muna", "category": "lainnya", "category_name": "Lainnya",
         "halal": True, "merchant": {"id": "m-p1", "name": "UMKM Sejahtera", "kind": "umkm", "verified": True},
+        "effective_price": 25000, "discount_percent": 0, "promoted": False, "badge": None,
+        "highlight": "Kain <mark>Tenunan</mark> Ikat Muna",
     }]
+    assert result["suggestion"] is None
+    assert result["facets"]["region"] == [{"value": "7402", "label": "Muna", "count": 1}]
+    assert result["facets"]["kind"] == [{"value": "umkm", "label": "UMKM", "count": 1}]
     assert result["page"] == 1 and result["per_page"] == 20
     with entrypoint_hook(container, "health") as health:
         assert health() == {"status": "ok", "documents": 1}
@@ -119,3 +124,24 @@ def test_invalid_rpc_arguments_raise_validation_failed(search_config, container_
     with pytest.raises(ValidationFailed) as info:
         call_search(container, page=30, per_page=50)
     assert "page" in info.value.fields
+
+
+def test_pricing_events_and_filters_through_the_rpc(search_config, container_factory):
+    publish_event(pricing_changed("p1", 1, normal_price=100000, effective_price=80000, discount_percent=20,
+                                  promoted=True, boost=1.0, badge="Diskon 20%"))  # before the product
+    publish_event(published("p1", name="Madu Hutan Buton", region="7401", price=100000))
+    publish_event(published("p2", name="Madu Kelulut Muna", region="7402", price=90000))
+    container = container_factory(SearchService)
+    container.start()
+
+    assert wait_for(lambda: call_search(container, q="madu")["total"] == 2
+                    and call_search(container, q="madu", on_promo="ya")["total"] == 1)
+    result = call_search(container, q="madu", sort="price_asc")
+    assert [(i["id"], i["effective_price"], i["promoted"], i["badge"]) for i in result["items"]] == [
+        ("p1", 80000, True, "Diskon 20%"), ("p2", 90000, False, None)]
+    filtered = call_search(container, q="madu", region="7402", max_price="85000")
+    assert filtered["total"] == 0
+    assert {e["value"]: e["count"] for e in filtered["facets"]["region"]} == {"7401": 1}  # price applies, region not
+    with pytest.raises(ValidationFailed) as info:
+        call_search(container, sort="termurah")
+    assert list(info.value.fields) == ["sort"]

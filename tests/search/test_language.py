@@ -1,0 +1,260 @@
+"""Query understanding: typos, synonyms (and their reload), English words, regional intent
+and the "did you mean" query, against a small in-memory vocabulary."""
+import os
+import time
+
+import pytest
+
+from services.search.analysis import analyze
+from services.search.language import (
+    Alternative,
+    Speller,
+    Synonyms,
+    damerau_levenshtein,
+    load_synonyms,
+    max_edits,
+    parse_synonyms,
+    plan_query,
+    region_hint,
+    speller_for,
+)
+from services.search.analysis import query_terms
+
+
+class Vocab:
+    """term -> document frequency, as an index would answer."""
+
+    def __init__(self, texts):
+        self.df: dict[str, int] = {}
+        for text in texts:
+            for term in set(analyze(text)):
+                self.df[term] = self.df.get(term, 0) + 1
+
+    def __contains__(self, term):
+        return term in self.df
+
+    def document_frequency(self, term):
+        return self.df.get(term, 0)
+
+    def terms(self):
+        return self.df.keys()
+
+    def add(self, text):
+        for term in set(analyze(text)):
+            self.df[term] = self.df.get(term, 0) + 1
+
+
+PRODUCTS = [
+    "Madu Hutan Konawe", "Madu Kelulut", "Kain Tenun Buton", "Sarung Tenun Muna", "Kopi Robusta Bubuk",
+    "Cengkeh Kering Kolut", "Gula Aren Cetak", "Gula Semut Aren", "Ikan Asin Layang", "Ikan Kering Campur",
+    "Rumput Laut Kering", "Kacang Mete Goreng", "Minyak Kelapa Murni", "Perak Filigri Kendari",
+    "Tepung Sagu Sinonggi", "Sagu Basah Sinonggi", "Lada Putih Butir", "Kerupuk Pokea",
+    "Sarang Madu (Comb Honey)",
+]
+
+
+@pytest.fixture
+def vocab():
+    return Vocab(PRODUCTS)
+
+
+@pytest.fixture
+def synonyms(tmp_path):
+    path = tmp_path / "synonyms.txt"
+    path.write_text("# sinonim\ngula merah, gula aren\nikan kering, ikan asin  # dua arah\n\nmerica, lada\n",
+                    encoding="utf-8")
+    return load_synonyms(path)
+
+
+def kinds(plan):
+    return [[(alt.term, alt.kind) for alt in group] for group in plan.groups]
+
+
+def test_without_extras_each_word_is_one_exact_group(vocab, synonyms):
+    plan = plan_query("kopi robusta", vocab, synonyms=synonyms)
+    assert plan.groups == [[Alternative("kopi")], [Alternative("robusta")]]
+    assert plan.corrected is None and plan.region_hint is None
+    assert plan_query("", vocab).empty and plan_query("yang di", vocab).empty
+
+
+# --- typos ---
+
+
+def test_edit_distance_counts_a_transposition_as_one():
+    assert damerau_levenshtein("pokae", "pokea") == 1
+    assert damerau_levenshtein("madhu", "madu") == 1
+    assert damerau_levenshtein("sinongih", "sinonggi") == 2
+    assert damerau_levenshtein("kopi", "teh", limit=2) == 3
+
+
+def test_allowed_edits_grow_with_word_length():
+    assert [max_edits(w) for w in ("teh", "madu", "sinongi", "sinongih", "kerajinan")] == [0, 1, 1, 2, 2]
+
+
+@pytest.mark.parametrize("typed, meant", [
+    ("madhu", "madu"), ("tenunn", "tenun"), ("cengkih", "cengkeh"), ("rumpt", "rumput"), ("pokae", "pokea"),
+])
+def test_one_edit_corrects_words_of_four_letters_or_more(vocab, typed, meant):
+    group = plan_query(typed, vocab).groups[0]
+    assert group[0] == Alternative(typed)
+    typo = [alt for alt in group if alt.kind == "typo"]
+    assert typo[0].term == meant and 0 < typo[0].weight < 1
+
+
+def test_two_edits_only_for_words_of_eight_letters_or_more(vocab):
+    assert "sinonggi" in [a.term for a in plan_query("sinongih", vocab).groups[0]]  # 8 letters, 2 edits
+    assert [a.term for a in plan_query("mdau", vocab).groups[0]] == ["mdau", "madu"]  # transposition: 1 edit
+    assert [a.term for a in plan_query("kopo", vocab).groups[0]] == ["kopo", "kopi"]
+    assert [a.term for a in plan_query("kipo", vocab).groups[0]] == ["kipo"]  # 2 edits from kopi: too far for 4
+
+
+def test_short_words_are_never_corrected(vocab):
+    assert plan_query("mdu", vocab).groups == [[Alternative("mdu")]]
+
+
+def test_a_known_common_word_is_not_corrected(vocab):
+    vocab.add("Madi Hutan")  # "madi" now exists, but "madu" is not 20x as common
+    assert [a.term for a in plan_query("madu", vocab).groups[0]] == ["madu"]
+
+
+def test_corrections_are_capped_and_weighted_by_distance():
+    vocab = Vocab(["kopa", "kopi", "kopo", "kapi", "kupi", "topi"])
+    group = plan_query("kopu", vocab).groups[0]
+    assert len(group) == 1 + 3 and all(alt.weight == 0.7 for alt in group[1:])
+
+
+def test_did_you_mean_gives_the_corrected_query(vocab):
+    assert plan_query("Madhu hutan", vocab).corrected == "madu hutan"
+    assert plan_query("madu hutan", vocab).corrected is None
+    assert plan_query("Madhu", None).corrected is None  # no vocabulary, no guess
+
+
+def test_new_terms_become_corrections_when_the_vocabulary_grows(vocab):
+    assert [a.term for a in plan_query("kasuamy", vocab).groups[0]] == ["kasuamy"]
+    vocab.add("Kasuami Kukus")
+    speller_for(vocab)._scanned -= 2  # the speller looks again at most once a second
+    assert "kasuami" in [a.term for a in plan_query("kasuamy", vocab).groups[0]]
+
+
+def test_speller_is_fast_on_a_large_vocabulary():
+    import random
+
+    rng = random.Random(4)
+    words = {"".join(rng.choice("abcdeghiklmnoprstuy") for _ in range(rng.randint(4, 11))) for _ in range(30000)}
+    vocab = Vocab([])
+    vocab.df = {w: 1 + rng.randint(0, 50) for w in words}
+    speller = Speller()
+    speller.sync(vocab)
+    sample = list(words)[:200]
+    start = time.perf_counter()
+    for word in sample:
+        typo = word[:2] + word[3:]  # one deletion
+        assert speller.corrections(typo, vocab) if max_edits(typo) else True
+    per_query = (time.perf_counter() - start) / len(sample)
+    assert per_query < 0.005, per_query
+
+
+# --- synonyms ---
+
+
+def test_synonym_groups_work_both_ways(vocab, synonyms):
+    assert kinds(plan_query("gula merah", vocab, synonyms=synonyms)) == [
+        [("gula", "exact")], [("merah", "exact"), ("aren", "synonym")]]
+    assert kinds(plan_query("gula aren", vocab, synonyms=synonyms)) == [
+        [("gula", "exact")], [("aren", "exact"), ("merah", "synonym")]]
+    assert kinds(plan_query("merica", vocab, synonyms=synonyms)) == [[("merica", "exact"), ("lada", "synonym")]]
+    assert kinds(plan_query("lada", vocab, synonyms=synonyms)) == [[("lada", "exact"), ("merica", "synonym")]]
+
+
+def test_multi_word_synonyms_inside_a_longer_query(vocab, synonyms):
+    plan = plan_query("jual ikan kering Wakatobi", vocab, synonyms=synonyms)
+    assert kinds(plan) == [[("jual", "exact")], [("ikan", "exact")], [("kering", "exact"), ("asin", "synonym")],
+                           [("wakatobi", "exact")]]
+    assert all(alt.weight < 1 for group in plan.groups for alt in group if alt.kind == "synonym")
+
+
+def test_the_file_parses_comments_blank_lines_and_stems():
+    table, groups = parse_synonyms("# x\n\nikan kering, ikan asin\nsatu\ntenunan, kain ikat # y\n")
+    assert groups == 2
+    assert table[("tenun",)] == [("kain", "ikat")] and table[("ikan", "asin")] == [("ikan", "kering")]
+
+
+def test_an_edited_file_is_reloaded_without_restart(vocab, tmp_path):
+    path = tmp_path / "synonyms.txt"
+    path.write_text("gula merah, gula aren\n", encoding="utf-8")
+    synonyms = Synonyms(path)
+    assert [a.term for a in plan_query("madu", vocab, synonyms=synonyms).groups[0]] == ["madu"]
+
+    path.write_text("gula merah, gula aren\nmadu, manisan lebah, honey\n", encoding="utf-8")
+    os.utime(path, (time.time() + 5, time.time() + 5))  # a new mtime even on coarse clocks
+    synonyms._checked = 0  # as if a second had passed since the last look
+    assert "honey" in [a.term for a in plan_query("madu", vocab, synonyms=synonyms).groups[0]]
+
+    path.write_text("# kosong\n", encoding="utf-8")
+    assert synonyms.reload() == 0  # the explicit reload reads at once
+    assert [a.term for a in plan_query("madu", vocab, synonyms=synonyms).groups[0]] == ["madu"]
+
+
+def test_a_missing_file_keeps_the_last_good_list(tmp_path):
+    path = tmp_path / "synonyms.txt"
+    path.write_text("merica, lada\n", encoding="utf-8")
+    synonyms = Synonyms(path)
+    path.unlink()
+    assert synonyms.reload() == 1 and synonyms.alternatives(("merica",)) == [("lada",)]
+
+
+def test_the_shipped_file_has_the_issue_examples():
+    synonyms = Synonyms()
+    assert ("gula", "aren") in synonyms.alternatives(("gula", "merah"))
+    assert ("ikan", "asin") in synonyms.alternatives(("ikan", "kering"))
+
+
+# --- English ---
+
+
+@pytest.mark.parametrize("english, indonesian", [
+    ("cashew", ["mete"]), ("cashews", ["mete"]), ("sarong", ["sarung"]), ("silver", ["perak"]),
+    ("honey", ["madu"]), ("coffee", ["kopi"]), ("seaweed", ["rumput", "laut"]), ("woven", ["tenun"]),
+    ("chips", ["keripik"]), ("salted fish", ["ikan", "asin"]), ("coconut oil", ["minyak", "kelapa"]),
+    ("pepper", ["lada"]), ("clove", ["cengkeh"]), ("sago", ["sagu"]), ("souvenir", ["oleh"]),
+])
+def test_english_words_become_indonesian_terms(vocab, synonyms, english, indonesian):
+    plan = plan_query(english, vocab, synonyms=synonyms)
+    for group, term in zip(plan.groups, indonesian):
+        assert term in [alt.term for alt in group], plan
+        assert all(alt.weight <= 1 for alt in group)
+    assert len(plan.groups) == len(indonesian)
+
+
+def test_an_english_word_the_index_knows_counts_less_than_its_translation(vocab, synonyms):
+    group = plan_query("honey", vocab, synonyms=synonyms).groups[0]  # "Comb Honey" is indexed
+    weights = {alt.term: alt.weight for alt in group}
+    assert set(weights) == {"honey", "madu"} and weights["madu"] > weights["honey"]
+
+
+def test_english_and_indonesian_words_mix(vocab, synonyms):
+    assert kinds(plan_query("kopi honey Konawe", vocab, synonyms=synonyms))[0] == [("kopi", "exact")]
+    assert [a.term for a in plan_query("seaweed chips", vocab, synonyms=synonyms).groups[2]] == ["keripik"]
+
+
+# --- regions ---
+
+
+@pytest.mark.parametrize("query, code", [
+    ("kopi khas Muna", "7402"), ("mete dari Buton", "7401"), ("perak Kendari", "7471"),
+    ("jagung Muna Barat", "7413"), ("madu Buton Utara", "7409"), ("lada Konsel", "7405"),
+    ("kue Baubau", "7472"), ("KOPI KOLAKA TIMUR", "7411"), ("kopi robusta", None),
+])
+def test_a_region_in_the_query_gives_a_region_hint(vocab, query, code):
+    assert plan_query(query, vocab).region_hint == code
+
+
+def test_the_region_word_still_counts_as_a_term(vocab):
+    plan = plan_query("tenun khas Muna", vocab)
+    assert [g[0].term for g in plan.groups] == ["tenun", "muna"] and plan.region_hint == "7402"
+    assert region_hint(query_terms("Muna Barat")) == "7413"
+
+
+def test_a_misspelt_region_still_gives_the_hint(vocab):
+    plan = plan_query("perak Kendri", vocab)
+    assert plan.region_hint == "7471" and plan.corrected == "perak kendari"
