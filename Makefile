@@ -32,6 +32,7 @@ bench: install
 	$(BIN)/python bench/freshness.py
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/relevance.py
+	$(BIN)/python bench/search.py
 
 clean:
 	rm -rf var .pytest_cache

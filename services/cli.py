@@ -206,5 +206,77 @@ def import_products(file: str, merchant_id: str):
     sys.exit(0 if status == imports.DONE else 1)
 
 
+@main.group("search")
+def search_ops():
+    """Periksa dan bangun ulang indeks pencarian (layanan search harus berjalan)."""
+
+
+def _search_call(method: str, timeout: float = 600, **kwargs):
+    """Call the running search service over RPC with the configured broker."""
+    from nameko.standalone.rpc import ClusterRpcClient
+
+    from shared.errors import EtalaseError
+    from shared.settings import amqp_uri
+
+    config = _config()
+    try:
+        with ClusterRpcClient(uri=amqp_uri(config), timeout=timeout) as client:
+            return getattr(client.search, method)(**kwargs)
+    except EtalaseError as exc:
+        _fail(exc.message)
+    except Exception as exc:  # noqa: BLE001 - the operator needs a line, not a traceback
+        _fail(f"layanan search tidak dapat dihubungi: {exc}")
+
+
+def print_verify_report(report: dict) -> None:
+    click.echo(f"etalase: {report['checked']} produk di katalog ({report['listed']} tampil), "
+               f"{report['indexed']} dokumen di indeks")
+    labels = {"missing": "hilang dari indeks", "stale": "versi usang", "extra": "tidak seharusnya ada"}
+    for kind, label in labels.items():
+        part = report[kind]
+        line = f"  {label}: {part['count']}"
+        if part["ids"]:
+            line += " (" + ", ".join(part["ids"][:20]) + (", …" if part["count"] > 20 else "") + ")"
+        click.echo(line)
+    if report["in_sync"]:
+        click.echo("etalase: indeks sesuai dengan katalog")
+    elif report["repaired"]:
+        click.echo("etalase: selisih sudah diperbaiki")
+    else:
+        click.echo("etalase: indeks berbeda dari katalog; jalankan dengan --repair untuk memperbaiki")
+
+
+@search_ops.command("verify")
+@click.option("--repair", is_flag=True, help="Perbaiki selisih yang ditemukan.")
+def search_verify(repair: bool):
+    """Bandingkan indeks pencarian dengan katalog dan laporkan selisihnya."""
+    report = _search_call("verify", repair=repair)
+    print_verify_report(report)
+    sys.exit(0 if report["in_sync"] or report["repaired"] else 1)
+
+
+@search_ops.command("reindex")
+@click.option("--interval", default=0.5, show_default=True, help="Detik antara dua pemeriksaan kemajuan.")
+def search_reindex(interval: float):
+    """Bangun ulang indeks dari katalog lalu ganti secara atomik (pencarian tetap berjalan)."""
+    import time
+
+    started = _search_call("start_reindex", timeout=30)
+    status = _search_call("reindex_status", timeout=30)
+    with click.progressbar(length=max(int(status.get("total") or 0), 1), label="Membangun ulang indeks") as bar:
+        while True:
+            status = _search_call("reindex_status", timeout=30)
+            total = int(status.get("total") or 0)
+            if total and bar.length != total:
+                bar.length = total
+            bar.update(max(0, int(status.get("done") or 0) - bar.pos))
+            if status["status"] != "running" or status.get("id") != started["id"]:
+                break
+            time.sleep(interval)
+    if status["status"] != "done":
+        _fail(f"pengindeksan ulang gagal: {status.get('error') or status['status']}")
+    click.echo(f"etalase: indeks dibangun ulang dari {status['done']} produk")
+
+
 if __name__ == "__main__":
     main()

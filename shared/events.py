@@ -29,6 +29,8 @@ EVENT_SCHEMAS: dict[str, int] = {
     "catalog.products_imported": 1,
     # Effective price, discount and badge of one product; aggregate = its pricing.
     "promotion.pricing_changed": 1,
+    # Impressions, views and contact clicks per product and day, batched by search.
+    "search.interactions_recorded": 1,
 }
 
 DELETE_EVENTS = frozenset({"catalog.product_deleted"})

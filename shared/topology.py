@@ -40,7 +40,7 @@ class Subscription:
 
 SUBSCRIPTIONS: dict[str, Subscription] = {
     "search": Subscription("search.events", ("catalog.#", "promotion.#")),
-    "promotion": Subscription("promotion.events", ("catalog.#",)),
+    "promotion": Subscription("promotion.events", ("catalog.#", "search.interactions_recorded")),
 }
 
 

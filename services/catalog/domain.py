@@ -572,3 +572,24 @@ def list_merchant_products(session: Session, merchant_id, page: int = 1, per_pag
 
 def list_categories() -> list[dict]:
     return category_list()
+
+
+MAX_EXPORT = 1000
+
+
+def export_products(session: Session, after_id=None, limit: int = 500) -> dict:
+    """Live (not deleted) products ordered by id after ``after_id``, as product snapshots
+    (each with its version): what search compares its index with and rebuilds it from.
+    ``{"items": [...], "next_after": last id or None when this was the last page}``."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_EXPORT:
+        raise ValidationFailed("Parameter tidak valid.", {"limit": f"harus bilangan bulat 1 sampai {MAX_EXPORT}"})
+    query = select(Product, Merchant).join(Merchant, Merchant.id == Product.merchant_id).where(
+        Product.deleted_at.is_(None))
+    if after_id is not None:
+        query = query.where(Product.id > str(after_id))
+    rows = session.execute(
+        query.options(selectinload(Product.photos)).order_by(Product.id).limit(limit)
+    ).all()
+    items = [product_snapshot(product, merchant).model_dump(mode="json") for product, merchant in rows]
+    total = session.scalar(select(func.count()).select_from(Product).where(Product.deleted_at.is_(None))) or 0
+    return {"items": items, "total": total, "next_after": items[-1]["id"] if len(items) == limit else None}

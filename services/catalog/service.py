@@ -131,6 +131,11 @@ class CatalogService:
     def get_import(self, actor, import_id):
         return imports.get_import(self.db.session, actor, import_id)
 
+    @rpc(expected_exceptions=EtalaseError)
+    def export_products(self, after_id=None, limit=500):
+        """Live products ordered by id after ``after_id`` (search's verify and reindex)."""
+        return domain.export_products(self.db.session, after_id, limit)
+
     @rpc
     def import_template(self):
         """The XLSX template, base64-encoded."""

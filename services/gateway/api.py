@@ -228,6 +228,9 @@ def create_product(gw: Gateway, request):
 @json_api
 def get_product(gw: Gateway, product_id: str):
     product = gw.call("catalog", "get_product", product_id)
+    from services.gateway.api_search_analytics import report_interactions
+
+    report_interactions(gw, [product_id], "view")
     return json_response(200, product, _version_headers(product))
 
 
@@ -254,6 +257,9 @@ def search(gw: Gateway, request):
     args = request.args
     params = {name: args.get(name) for name in SEARCH_PARAMS if args.get(name) not in (None, "")}
     result = gw.call("search", "search", **params)
+    from services.gateway.api_search_analytics import report_interactions
+
+    report_interactions(gw, [item.get("id") for item in result.get("items") or []], "impression")
     return json_response(200, result)
 
 

@@ -133,6 +133,9 @@ def _search_page(gw, request):
             result = gw.call("search", "search", q=q, region=region or None, category=category or None,
                              page=page, per_page=PER_PAGE)
             context["result"] = _present_result(result, q, region, category)
+            from services.gateway.api_search_analytics import report_interactions
+
+            report_interactions(gw, [item.get("id") for item in result.get("items") or []], "impression")
         except EtalaseError as exc:
             status, context["error"] = _friendly_error(exc, region)
     return render("search.html", status=status, **context)

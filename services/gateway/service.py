@@ -4,6 +4,8 @@ from services.gateway import api_imports
 from services.gateway import api_media
 from services.gateway import api_merchants
 from services.gateway import api_search_admin
+from services.gateway import api_search_ops
+from services.gateway import api_search_analytics
 from services.gateway.dependencies import Settings
 from services.gateway.settings import GatewaySettings
 from services.gateway.web import http
@@ -146,3 +148,33 @@ class GatewayService:
     @http("POST", "/api/v1/admin/search/synonyms/reload")
     def reload_synonyms(self, request):
         return api_search_admin.reload_synonyms(self._gateway(), request)
+
+    # --- search operations and dead letters (admin) ---
+
+    @http("POST", "/api/v1/admin/search/verify")
+    def admin_search_verify(self, request):
+        return api_search_ops.verify(self._gateway(), request)
+
+    @http("POST", "/api/v1/admin/search/reindex")
+    def admin_search_reindex(self, request):
+        return api_search_ops.start_reindex(self._gateway(), request)
+
+    @http("GET", "/api/v1/admin/search/reindex")
+    def admin_search_reindex_status(self, request):
+        return api_search_ops.reindex_status(self._gateway(), request)
+
+    @http("GET", "/api/v1/admin/dead-letters")
+    def admin_dead_letters(self, request):
+        return api_search_ops.list_dead_letters(self._gateway(), request)
+
+    @http("POST", "/api/v1/admin/dead-letters/<string:subscription>/replay")
+    def admin_replay_dead_letters(self, request, subscription):
+        return api_search_ops.replay_dead_letters(self._gateway(), request, subscription)
+
+    @http("GET", "/api/v1/admin/search/queries")
+    def admin_search_queries(self, request):
+        return api_search_analytics.search_queries(self._gateway(), request)
+
+    @http("POST", "/api/v1/products/<string:product_id>/contact")
+    def contact_product(self, request, product_id):
+        return api_search_analytics.contact_product(self._gateway(), request, product_id)

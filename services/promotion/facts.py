@@ -2,12 +2,13 @@
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from services.promotion.interactions import INTERACTIONS_RECORDED, apply_interactions
 from services.promotion.models import AggregateState, Inbox, ProductFact
 from shared.consumer import accept_event, accept_version, record_in_inbox
 from shared.contracts import ProductDeleted, ProductsImported, ProductSnapshot
 from shared.events import Event
 
-PRODUCT_UPSERTS = {"catalog.product_published", "catalog.product_updated"}
+PRODUCT_UPSERTS = {"catalog.product_published", "catalog.product_updated", "catalog.product_unpublished"}
 
 
 def apply_event(session: Session, event: Event) -> bool:
@@ -16,6 +17,8 @@ def apply_event(session: Session, event: Event) -> bool:
     Payloads are validated before anything is recorded, so a bad payload raises and is
     retried, then dead-lettered, instead of being marked processed.
     """
+    if event.type == INTERACTIONS_RECORDED:  # campaign statistics from search
+        return apply_interactions(session, event)
     if event.type in PRODUCT_UPSERTS:
         snapshot = ProductSnapshot.model_validate(event.payload)
         if not accept_event(session, event, Inbox, AggregateState):

@@ -2,9 +2,9 @@
 
 Facts arrive only as catalog events; the service never reads the catalog's database.
 """
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, String
+from sqlalchemy import Boolean, Date, DateTime, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.consumer import AggregateStateMixin, InboxMixin
@@ -38,3 +38,18 @@ class ProductFact(Base):
     halal: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class ProductInteractionDay(Base):
+    """Impressions, views and WhatsApp contacts of one product on one day (from search's
+    ``search.interactions_recorded`` batches; see ``interactions``)."""
+
+    __tablename__ = "product_interactions_daily"
+    __table_args__ = (UniqueConstraint("product_id", "day", name="uq_product_interactions_daily"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    product_id: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date, index=True)
+    impressions: Mapped[int] = mapped_column(Integer, default=0)
+    views: Mapped[int] = mapped_column(Integer, default=0)
+    contacts: Mapped[int] = mapped_column(Integer, default=0)

@@ -20,7 +20,9 @@ from shared.events import Event
 
 log = logging.getLogger(__name__)
 
-PRODUCT_UPSERTS = frozenset({"catalog.product_published", "catalog.product_updated"})
+# product_unpublished carries the full snapshot (status draft or archived): the upsert path
+# sees it is not listed and removes it from the index, without a tombstone.
+PRODUCT_UPSERTS = frozenset({"catalog.product_published", "catalog.product_updated", "catalog.product_unpublished"})
 PRODUCT_DELETED = "catalog.product_deleted"
 HANDLED = PRODUCT_UPSERTS | {PRODUCT_DELETED}
 PRODUCTS_IMPORTED = "catalog.products_imported"  # a batch of snapshots; aggregate = the import

@@ -4,12 +4,13 @@
 transaction. The embedded engine rebuilds its in-memory index from it at start; it is
 also what a rebuild of an Elasticsearch index would read.
 """
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import DateTime, Integer, String, Text
+from sqlalchemy import Date, DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.consumer import AggregateStateMixin, InboxMixin
+from shared.outbox import OutboxMixin
 from shared.events import utcnow
 
 
@@ -23,6 +24,10 @@ class Inbox(InboxMixin, Base):
 
 class AggregateState(AggregateStateMixin, Base):
     pass
+
+
+class Outbox(OutboxMixin, Base):
+    """Events the search service publishes (``search.interactions_recorded``)."""
 
 
 class SearchDocument(Base):
@@ -49,3 +54,22 @@ class SearchPricing(Base):
     version: Mapped[int] = mapped_column(Integer)
     pricing: Mapped[str] = mapped_column(Text)  # the ProductPricing payload as JSON
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class SearchQueryStat(Base):
+    """How often a normalized query was searched on one day, with one region/category filter
+    combination (``""`` = no filter). One row per (day, query, region, category) with counters,
+    not a row per search; no personal data (no ip, no account, no raw text). See ``analytics``."""
+
+    __tablename__ = "search_query_stats"
+    __table_args__ = (UniqueConstraint("day", "query", "region", "category", name="uq_search_query_stats_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    query: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(8), default="")
+    category: Mapped[str] = mapped_column(String(64), default="")
+    searches: Mapped[int] = mapped_column(Integer, default=0)
+    zero_results: Mapped[int] = mapped_column(Integer, default=0)
+    results_total: Mapped[int] = mapped_column(Integer, default=0)  # sum of result counts
+    last_hour: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # truncated to the hour

@@ -51,15 +51,47 @@ class SearchEngineProvider(DependencyProvider):
         return self.engine
 
 
+from services.search.reindex import ReindexRunner  # noqa: E402
+from shared.rpc import DeadlineRpc  # noqa: E402
+from services.search.analytics import QueryAnalytics  # noqa: E402
+from services.search.interactions import InteractionRecorder, PolledOutboxRelay  # noqa: E402
+from services.search.models import Outbox  # noqa: E402
+
+
 class SearchService:
     name = "search"
 
+    catalog_rpc = DeadlineRpc(default_timeout=30)  # the catalog's export (verify and reindex)
+    reindexer = ReindexRunner()
+
     db = Database(SearchSettings)
     engine = SearchEngineProvider()
+    analytics = QueryAnalytics("db")  # query analytics, buffered (see analytics.py)
+    interactions = InteractionRecorder("db")  # impressions/views/contacts -> outbox (interactions.py)
+    outbox_relay = PolledOutboxRelay("db", Outbox)
 
     @event_consumer("search")
     def handle_event(self, body):
         process_event(self.db, self.engine, Event.from_dict(body))
+
+    @rpc(expected_exceptions=EtalaseError)
+    def verify(self, repair=False):
+        """Compare the index with the catalog; with ``repair`` fix the drift (see verify.py)."""
+        from services.search.verify import rpc_export, verify
+
+        return verify(self.db, self.engine, rpc_export(self.catalog_rpc), repair_drift=bool(repair))
+
+    @rpc(expected_exceptions=EtalaseError)
+    def start_reindex(self):
+        """Rebuild the index from the catalog in the background -> {"id", "status"}."""
+        from services.search.verify import rpc_export
+
+        # The search database's session factory: Elasticsearch documents take their stored pricing.
+        return self.reindexer.begin(self.engine, rpc_export(self.catalog_rpc), self.db._session_factory)
+
+    @rpc(expected_exceptions=EtalaseError)
+    def reindex_status(self):
+        return self.reindexer.status()
 
     @rpc(expected_exceptions=EtalaseError)
     def health(self):
@@ -74,6 +106,8 @@ class SearchService:
             in_stock=in_stock, sort=sort,
         )
         result = self.engine.search(query)
+        if query.page == 1:
+            self.analytics.record(query.q, query.region, query.category, result.total)
         return {
             "total": result.total,
             "page": query.page,
@@ -99,3 +133,30 @@ class SearchService:
         from services.search.language import reload_synonyms
 
         return {"groups": reload_synonyms()}
+
+    @rpc(expected_exceptions=EtalaseError)
+    def top_queries(self, days=7, limit=20):
+        """The most searched normalized queries of the last ``days`` days (see analytics.py)."""
+        from services.search.analytics import check_window, top_queries
+
+        days, limit = check_window(days, limit)
+        self.analytics.flush()  # include what is still buffered
+        return {"days": days, "queries": top_queries(self.db.session, days, limit)}
+
+    @rpc(expected_exceptions=EtalaseError)
+    def zero_result_queries(self, days=7, limit=20):
+        """Normalized queries that found nothing in the last ``days`` days, worst first."""
+        from services.search.analytics import check_window, zero_result_queries
+
+        days, limit = check_window(days, limit)
+        self.analytics.flush()
+        return {"days": days, "queries": zero_result_queries(self.db.session, days, limit)}
+
+    @rpc(expected_exceptions=EtalaseError)
+    def record_interactions(self, interactions):
+        """Count products shown, opened or contacted: [{"product_id", "kind"}], kind impression |
+        view | contact. Only added up in memory here; published in batches (interactions.py)."""
+        from services.search.interactions import parse_interactions
+
+        self.interactions.add(parse_interactions(interactions))
+        return None

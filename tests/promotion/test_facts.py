@@ -54,3 +54,12 @@ def test_a_payload_that_breaks_the_contract_raises_and_records_nothing(session):
         facts.apply_event(session, bad)
     session.rollback()
     assert facts.apply_event(session, event("published", 1))
+
+
+def test_an_unpublished_product_leaves_the_facts(session):
+    facts.apply_event(session, event("published", 1))
+    archived = Event(type="catalog.product_unpublished", aggregate_id="p-1", aggregate_version=2,
+                     payload=snapshot(version=2, status="archived"))
+    assert facts.apply_event(session, archived)
+    session.commit()
+    assert facts.product_count(session) == 0

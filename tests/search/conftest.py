@@ -55,3 +55,7 @@ def elastic_engine_factory():
     yield make
     client.indices.delete(index=f"{alias}-v*", ignore_unavailable=True)
     client.close()
+
+
+# A real catalog and a real search service, each with its own database (verify and reindex tests).
+from ops_helpers import platform_dbs, second_database_url  # noqa: E402,F401

@@ -163,3 +163,11 @@ def test_shuffled_stream_converges_to_the_final_catalog(search_db, engine, seed)
     restarted.start()
     assert indexed(restarted) == expected
     assert engine.search(SearchQuery(q="produk", per_page=50)).total == len(expected)
+
+
+def test_the_catalog_unpublished_event_removes_the_product(search_db, engine):
+    """An archived product comes as catalog.product_unpublished; it must leave search."""
+    archived = updated("p1", 2, name="Kopi", status="archived")
+    unpublished = Event(type="catalog.product_unpublished", aggregate_id="p1", aggregate_version=2, payload=archived.payload)
+    run(search_db, engine, [published("p1", 1, name="Kopi"), unpublished])
+    assert indexed(engine) == {} and stored(search_db) == {}

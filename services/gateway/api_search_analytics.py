@@ -1,0 +1,89 @@
+"""Search analytics for the admin: the most searched queries and the queries that found
+nothing (normalized by the search service; no personal data is kept there).
+
+    GET /api/v1/admin/search/queries?kind=top|zero&days=7&limit=20   (admin only)
+    -> {"kind", "days", "limit", "queries": [{"query", "searches", "zero_results",
+                                              "avg_results", "last_day"}]}
+
+Also the buyers' side of campaign statistics: the search endpoint reports the products it
+shows (impressions), the product endpoint a view, and
+
+    POST /api/v1/products/{id}/contact   -> 204   (a WhatsApp contact click)
+
+all through the search service's ``record_interactions`` RPC with a short deadline.
+"""
+from __future__ import annotations
+
+import logging
+
+from services.gateway.api import Gateway, authenticate
+from services.gateway.web import json_api, json_response
+from shared.errors import Forbidden, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+ADMIN = "admin"
+KINDS = {"top": "top_queries", "zero": "zero_result_queries"}
+MAX_DAYS = 90
+MAX_LIMIT = 100
+
+
+def _bounded(request, name: str, default: int, maximum: int, fields: dict) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= maximum:
+        fields[name] = f"Harus bilangan bulat 1 sampai {maximum}."
+    return value
+
+
+@json_api
+def search_queries(gw: Gateway, request):
+    actor = authenticate(gw, request)
+    if actor.get("role") != ADMIN:
+        raise Forbidden("Hanya admin (kurator Dinas) yang dapat melihat statistik pencarian.")
+    fields: dict[str, str] = {}
+    kind = request.args.get("kind") or "top"
+    if kind not in KINDS:
+        fields["kind"] = "Harus 'top' atau 'zero'."
+    days = _bounded(request, "days", 7, MAX_DAYS, fields)
+    limit = _bounded(request, "limit", 20, MAX_LIMIT, fields)
+    if fields:
+        raise ValidationFailed("Parameter tidak valid.", fields)
+    result = gw.call("search", KINDS[kind], days=days, limit=limit)
+    return json_response(200, {"kind": kind, "days": days, "limit": limit, "queries": list(result.get("queries") or [])})
+
+
+# --- impressions, views and WhatsApp contacts (campaign statistics) --------------------------
+
+INTERACTION_TIMEOUT = 0.3  # seconds: statistics never hold a buyer's page up for long
+
+
+def report_interactions(gw: Gateway, product_ids, kind: str) -> None:
+    """Tell the search service which products were shown/opened/contacted; never fails the
+    request (a lost count is acceptable, a slow or broken page is not)."""
+    items = [{"product_id": pid, "kind": kind} for pid in product_ids if isinstance(pid, str) and pid][:100]
+    if not items:
+        return
+    try:
+        client = getattr(gw.rpc, "_client", None)  # DeadlineClient's nameko client
+        if client is not None:
+            # Fire and forget: publish the request, do not wait for the (empty) reply.
+            client["search"].record_interactions.call_async(items)
+        else:
+            gw.call("search", "record_interactions", items, timeout=INTERACTION_TIMEOUT)
+    except Exception:  # noqa: BLE001 - statistics only
+        log.warning("could not report %d %s interaction(s) to search", len(items), kind, exc_info=True)
+
+
+@json_api
+def contact_product(gw: Gateway, request, product_id: str):
+    """POST /api/v1/products/{id}/contact (public): a buyer opened the merchant's WhatsApp."""
+    if not 1 <= len(product_id) <= 64:
+        raise ValidationFailed("Parameter tidak valid.", {"product_id": "Tidak dikenal."})
+    report_interactions(gw, [product_id], "contact")
+    return 204, {}, ""

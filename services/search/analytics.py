@@ -1,0 +1,234 @@
+"""Query analytics of the search service: what buyers look for and what finds nothing.
+
+What is recorded per search (first page only, so paging through results counts once):
+the *normalized* query (folded, lowercased, analyzed terms joined by a space, at most 200
+characters), the region and category filters, the result count, whether it found nothing,
+and the hour. Nothing else: no ip, no account, no raw text, no other filter. A query whose
+analysis is empty (only stopwords, or a browse without text) is not recorded.
+
+Searches are counted in memory (``QueryBuffer``) and added to one row per
+(day, query, region, category) in ``search_query_stats`` by a managed green thread
+(``QueryAnalytics``) every second, or sooner once ``flush_size`` searches wait; search
+itself never touches the database for analytics. A flush that fails keeps its counts for
+the next one; counts still in memory when the process dies are lost (it is statistics).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+import eventlet
+from eventlet.event import Event as GreenEvent
+from nameko.extensions import DependencyProvider
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from services.search.analysis import analyze
+from services.search.models import SearchQueryStat
+from shared.errors import ValidationFailed
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 200
+MAX_DAYS = 90
+MAX_LIMIT = 100
+
+
+def normalize_query(text: str | None) -> str:
+    """The analyzed terms of ``text`` joined by spaces: "Kripik  PISANG!" -> "keripik pisang"."""
+    return " ".join(analyze(text))[:MAX_QUERY_CHARS].strip()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Counts:
+    searches: int = 0
+    zero_results: int = 0
+    results_total: int = 0
+    last_hour: datetime | None = None
+
+    def add(self, other: "Counts") -> None:
+        self.searches += other.searches
+        self.zero_results += other.zero_results
+        self.results_total += other.results_total
+        if other.last_hour and (self.last_hour is None or other.last_hour > self.last_hour):
+            self.last_hour = other.last_hour
+
+
+class QueryBuffer:
+    """Counts searches in memory per (day, normalized query, region, category)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[date, str, str, str], Counts] = {}
+        self.pending = 0  # searches recorded since the last take()
+
+    def record(self, q: str | None, region: str | None, category: str | None, total: int,
+               when: datetime | None = None) -> bool:
+        query = normalize_query(q)
+        if not query:
+            return False
+        when = (when or _utcnow()).astimezone(timezone.utc)
+        hour = when.replace(minute=0, second=0, microsecond=0)
+        key = (when.date(), query, (region or "")[:8], (category or "")[:64])
+        with self._lock:
+            counts = self._counts.setdefault(key, Counts())
+            counts.add(Counts(1, 1 if total == 0 else 0, max(0, int(total)), hour))
+            self.pending += 1
+        return True
+
+    def take(self) -> dict[tuple[date, str, str, str], Counts]:
+        with self._lock:
+            counts, self._counts, self.pending = self._counts, {}, 0
+        return counts
+
+    def put_back(self, counts: dict[tuple[date, str, str, str], Counts]) -> None:
+        with self._lock:
+            for key, value in counts.items():
+                self._counts.setdefault(key, Counts()).add(value)
+                self.pending += value.searches
+
+    def flush(self, session_factory) -> int:
+        """Add the buffered counts to ``search_query_stats``; returns how many rows were touched."""
+        counts = self.take()
+        if not counts:
+            return 0
+        try:
+            for attempt in range(2):
+                try:
+                    with session_factory() as session:
+                        write_counts(session, counts)
+                        session.commit()
+                    break
+                except IntegrityError:  # another instance inserted the same key: update it instead
+                    if attempt:
+                        raise
+        except Exception:
+            self.put_back(counts)
+            raise
+        return len(counts)
+
+
+def write_counts(session: Session, counts: dict[tuple[date, str, str, str], Counts]) -> None:
+    for (day, query, region, category), value in counts.items():
+        row = session.scalar(select(SearchQueryStat).where(
+            SearchQueryStat.day == day, SearchQueryStat.query == query,
+            SearchQueryStat.region == region, SearchQueryStat.category == category))
+        if row is None:
+            session.add(SearchQueryStat(day=day, query=query, region=region, category=category,
+                                        searches=value.searches, zero_results=value.zero_results,
+                                        results_total=value.results_total, last_hour=value.last_hour))
+            session.flush()
+        else:
+            row.searches += value.searches
+            row.zero_results += value.zero_results
+            row.results_total += value.results_total
+            row.last_hour = value.last_hour
+
+
+def check_window(days, limit) -> tuple[int, int]:
+    fields = {}
+    try:
+        days = int(days)
+        if not 1 <= days <= MAX_DAYS:
+            raise ValueError
+    except (TypeError, ValueError):
+        fields["days"] = f"Harus bilangan bulat 1 sampai {MAX_DAYS}."
+    try:
+        limit = int(limit)
+        if not 1 <= limit <= MAX_LIMIT:
+            raise ValueError
+    except (TypeError, ValueError):
+        fields["limit"] = f"Harus bilangan bulat 1 sampai {MAX_LIMIT}."
+    if fields:
+        raise ValidationFailed("Parameter tidak valid.", fields)
+    return days, limit
+
+
+def _report(session: Session, days: int, limit: int, zero: bool, today: date | None = None) -> list[dict]:
+    since = (today or _utcnow().date()) - timedelta(days=days - 1)
+    searches = func.sum(SearchQueryStat.searches).label("searches")
+    zeros = func.sum(SearchQueryStat.zero_results).label("zero_results")
+    results = func.sum(SearchQueryStat.results_total).label("results_total")
+    statement = (select(SearchQueryStat.query, searches, zeros, results, func.max(SearchQueryStat.day).label("last_day"))
+                 .where(SearchQueryStat.day >= since).group_by(SearchQueryStat.query))
+    if zero:
+        statement = statement.having(func.sum(SearchQueryStat.zero_results) > 0).order_by(zeros.desc(), searches.desc())
+    else:
+        statement = statement.order_by(searches.desc(), zeros.asc())
+    statement = statement.order_by(SearchQueryStat.query).limit(limit)
+    return [{"query": row.query, "searches": int(row.searches), "zero_results": int(row.zero_results),
+             "avg_results": round(int(row.results_total) / int(row.searches), 1) if row.searches else 0.0,
+             "last_day": row.last_day.isoformat()}
+            for row in session.execute(statement)]
+
+
+def top_queries(session: Session, days: int = 7, limit: int = 20, today: date | None = None) -> list[dict]:
+    """The most searched normalized queries of the last ``days`` days (today included)."""
+    return _report(session, days, limit, zero=False, today=today)
+
+
+def zero_result_queries(session: Session, days: int = 7, limit: int = 20, today: date | None = None) -> list[dict]:
+    """Normalized queries that found nothing, most zero-result searches first."""
+    return _report(session, days, limit, zero=True, today=today)
+
+
+class QueryAnalytics(DependencyProvider):
+    """Gives workers the service's ``QueryBuffer``; a managed green thread flushes it through
+    the ``database_attr`` provider's session factory every ``interval`` seconds or once
+    ``flush_size`` searches wait, and once more when the service stops."""
+
+    def __init__(self, database_attr: str = "db", interval: float = 1.0, flush_size: int = 500):
+        self.database_attr = database_attr
+        self.interval = interval
+        self.flush_size = flush_size
+        self.buffer = QueryBuffer()
+        self._wake = GreenEvent()
+        self._running = False
+
+    def _session_factory(self):
+        for dependency in self.container.dependencies:
+            if getattr(dependency, "attr_name", None) == self.database_attr:
+                return dependency.session_factory
+        raise LookupError(f"no dependency named {self.database_attr!r}")
+
+    def start(self):
+        self._running = True
+        self.container.spawn_managed_thread(self._run, identifier="search_query_analytics")
+
+    def _run(self):
+        while self._running:
+            with eventlet.Timeout(self.interval, False):
+                self._wake.wait()
+            if self._wake.ready():
+                self._wake = GreenEvent()
+            self.flush()
+
+    def flush(self) -> None:
+        try:
+            self.buffer.flush(self._session_factory())
+        except Exception:  # noqa: BLE001 - kept in the buffer for the next flush
+            log.exception("flushing search query analytics failed; retrying later")
+
+    def stop(self):
+        self._running = False
+        if not self._wake.ready():
+            self._wake.send(None)
+        self.flush()
+
+    def kill(self):
+        self._running = False
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def record(self, q, region, category, total) -> None:
+        if self.buffer.record(q, region, category, total) and self.buffer.pending >= self.flush_size \
+                and not self._wake.ready():
+            self._wake.send(None)

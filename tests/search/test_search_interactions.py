@@ -1,0 +1,78 @@
+"""Impressions, views and contacts: counted in memory, staged in batches as
+search.interactions_recorded events in the search outbox, on both databases."""
+import json
+from datetime import datetime, timezone
+
+import nameko
+import pytest
+from nameko.testing.services import entrypoint_hook
+from sqlalchemy import select
+
+from services.search import interactions
+from services.search.interactions import InteractionBuffer, parse_interactions
+from services.search.models import Outbox
+from services.search.service import SearchService
+from shared.db import make_engine, make_session_factory
+from shared.errors import ValidationFailed
+from shared.events import Event
+from shared.migrations import upgrade
+
+NOON = datetime(2025, 3, 10, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def sessions(database_url):
+    upgrade("search", database_url)
+    engine = make_engine(database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def staged(sessions):
+    with sessions() as session:
+        return [Event.from_dict(json.loads(body)) for body in session.scalars(select(Outbox.body).order_by(Outbox.id))]
+
+
+def test_counts_are_staged_as_batch_events(sessions, monkeypatch):
+    monkeypatch.setattr(interactions, "BATCH_SIZE", 2)
+    buffer = InteractionBuffer()
+    buffer.add([("p-1", "impression"), ("p-2", "impression"), ("p-1", "impression")], when=NOON)
+    buffer.add([("p-1", "view"), ("p-1", "contact")], when=NOON)
+    assert buffer.flush(sessions) == 2 and buffer.flush(sessions) == 0
+    events = staged(sessions)
+    assert {e.type for e in events} == {"search.interactions_recorded"}
+    assert all(e.aggregate_version == 1 and e.payload["batch_id"] == e.aggregate_id for e in events)
+    counts = sorted((c["product_id"], c["day"], c["kind"], c["count"]) for e in events for c in e.payload["counts"])
+    assert counts == [("p-1", "2025-03-10", "contact", 1), ("p-1", "2025-03-10", "impression", 2),
+                      ("p-1", "2025-03-10", "view", 1), ("p-2", "2025-03-10", "impression", 1)]
+
+
+def test_a_failed_flush_keeps_the_counts():
+    buffer = InteractionBuffer()
+    buffer.add([("p-1", "view")], when=NOON)
+
+    def broken():
+        raise RuntimeError("database down")
+
+    with pytest.raises(RuntimeError):
+        buffer.flush(broken)
+    assert list(buffer.take().values()) == [1]
+
+
+@pytest.mark.parametrize("items", ["p-1", [{"product_id": "p-1", "kind": "klik"}], [{"kind": "view"}],
+                                   [{"product_id": "p" * 65, "kind": "view"}],
+                                   [{"product_id": "p", "kind": "view"}] * 101])
+def test_bad_interactions_are_refused(items):
+    with pytest.raises(ValidationFailed):
+        parse_interactions(items)
+
+
+def test_service_stages_reported_interactions(rabbit_config, sessions, database_url, container_factory):
+    with nameko.config.patch({"SEARCH": {"DATABASE_URL": database_url}}):
+        container = container_factory(SearchService)
+        container.start()
+        with entrypoint_hook(container, "record_interactions") as record:
+            record([{"product_id": "p-1", "kind": "impression"}, {"product_id": "p-1", "kind": "contact"}])
+        container.stop()  # flushes what is buffered
+    [event] = staged(sessions)
+    assert sorted((c["kind"], c["count"]) for c in event.payload["counts"]) == [("contact", 1), ("impression", 1)]
