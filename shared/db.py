@@ -129,3 +129,12 @@ class Database(DependencyProvider):
     def new_unit(self) -> UnitOfWork:
         """A unit of work outside any worker (timers, background threads)."""
         return UnitOfWork(self.session_factory, self.after_commit)
+
+
+def sibling_dependency(container, attr_name: str):
+    """The dependency provider bound to ``attr_name`` on the same service (e.g. its
+    ``Database``), for extensions that run outside workers (relays, flushers, runners)."""
+    for dependency in container.dependencies:
+        if getattr(dependency, "attr_name", None) == attr_name:
+            return dependency
+    raise LookupError(f"no dependency named {attr_name!r}")

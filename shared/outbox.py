@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from shared.events import Event, utcnow
 from shared.settings import amqp_uri
 from shared.topology import declare_topology, events_exchange
+from shared.db import sibling_dependency
 
 log = logging.getLogger(__name__)
 
@@ -180,10 +181,7 @@ class OutboxRelayRunner(DependencyProvider):
         database.after_commit.append(self.wake)
 
     def _database(self):
-        for dependency in self.container.dependencies:
-            if getattr(dependency, "attr_name", None) == self.database_attr:
-                return dependency
-        raise LookupError(f"no dependency named {self.database_attr!r}")
+        return sibling_dependency(self.container, self.database_attr)
 
     def start(self):
         database = self._database()

@@ -43,6 +43,7 @@ from services.catalog.models import ImportJob, ImportRowError, Merchant, Product
 from shared.contracts import ProductsImported
 from shared.errors import BadRequest, EtalaseError, NotFound, PayloadTooLarge, ValidationFailed
 from shared.events import utcnow
+from shared.db import sibling_dependency
 
 log = logging.getLogger(__name__)
 
@@ -914,10 +915,7 @@ class ImportRunner(DependencyProvider):
         self.media_root = Path(CatalogSettings.load().media_root)
 
     def _database(self):
-        for dependency in self.container.dependencies:
-            if getattr(dependency, "attr_name", None) == self.database_attr:
-                return dependency
-        raise LookupError(f"no dependency named {self.database_attr!r}")
+        return sibling_dependency(self.container, self.database_attr)
 
     def start(self):
         self._running = True

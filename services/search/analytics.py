@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from services.search.analysis import analyze
 from services.search.models import SearchQueryStat
 from shared.errors import ValidationFailed
+from shared.db import sibling_dependency
 
 log = logging.getLogger(__name__)
 
@@ -193,10 +194,7 @@ class QueryAnalytics(DependencyProvider):
         self._running = False
 
     def _session_factory(self):
-        for dependency in self.container.dependencies:
-            if getattr(dependency, "attr_name", None) == self.database_attr:
-                return dependency.session_factory
-        raise LookupError(f"no dependency named {self.database_attr!r}")
+        return sibling_dependency(self.container, self.database_attr).session_factory
 
     def start(self):
         self._running = True

@@ -31,6 +31,7 @@ from services.search.models import Outbox
 from shared.errors import ValidationFailed
 from shared.events import Event
 from shared.outbox import OutboxRelayRunner, add_event
+from shared.db import sibling_dependency
 
 log = logging.getLogger(__name__)
 
@@ -111,10 +112,7 @@ class InteractionRecorder(DependencyProvider):
         self._running = False
 
     def _session_factory(self):
-        for dependency in self.container.dependencies:
-            if getattr(dependency, "attr_name", None) == self.database_attr:
-                return dependency.session_factory
-        raise LookupError(f"no dependency named {self.database_attr!r}")
+        return sibling_dependency(self.container, self.database_attr).session_factory
 
     def start(self):
         self._running = True
