@@ -6,7 +6,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-fast bench lint clean
+.PHONY: install browser run test test-fast bench lint clean
 
 install: $(STAMP)
 
@@ -15,10 +15,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
+# The browser tests drive Debian's chromium (Playwright's own browser download cannot work
+# offline); CHROMIUM_PATH points the tests at another binary.
+CHROMIUM ?= $(or $(CHROMIUM_PATH),$(shell command -v chromium),/usr/bin/chromium)
+browser:
+	@test -x $(CHROMIUM) || (echo "installing Debian's chromium for the browser tests" && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
 run: install
 	$(BIN)/etalase run --host $(HOST) --port $(PORT)
 
-test: install lint
+test: install browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -33,6 +40,7 @@ bench: install
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/relevance.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/promotion.py
 
 clean:
 	rm -rf var .pytest_cache
