@@ -12,6 +12,7 @@ Request bodies are built by plain functions so they can be tested without a serv
 """
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import logging
@@ -20,9 +21,10 @@ from typing import Iterable
 
 from services.search.analysis import STOPWORDS, VARIANTS, query_terms
 from services.search.engine import (
-    HALAL_LABELS, KINDS, MAX_PROMOTION_BOOST, PRICE_BUCKETS, Change, Removal, SearchQuery, SearchResult,
-    price_bucket_label, pricing_view,
+    HALAL_LABELS, KINDS, MAX_PROMOTION_BOOST, PRICE_BUCKETS, REGION_HINT_BOOST, Change, Removal, SearchQuery,
+    SearchResult, price_bucket_label, pricing_view,
 )
+from services.search.language import MAX_CORRECTIONS, RARE_DF, Alternative, QueryPlan, max_edits, plan_query
 from services.search.params import CATEGORY_NAMES
 from shared.regions import REGIONS
 
@@ -198,7 +200,136 @@ def sort_clause(query: SearchQuery, has_text: bool) -> list:
     return ["_score", {"updated_at": "desc"}, {"id": "asc"}]
 
 
-def search_body(query: SearchQuery, operator: str = "and", now_ms: int | None = None) -> dict:
+# --- the query plan as an Elasticsearch query ------------------------------------------
+#
+# The text query is the same ``QueryPlan`` the embedded engine runs (services/search/language.py):
+# one required clause per group (AND across groups), within a group a ``dis_max`` of its
+# alternatives (OR within: the best alternative counts, scaled by its weight, as the embedded
+# BM25 does). Synonyms and English words are expanded here, at query time, from language.py's
+# tables: the synonym file is re-read on change (or on the ``reload_synonyms`` RPC) and the
+# next query uses it, with no reindex and no analyzer reload (the index analyzer has no
+# synonym filter, only spelling variants).
+
+FUZZINESS = "AUTO:4,8"  # 1 edit for 4-7 letters, 2 for 8+, none below: language.max_edits
+FUZZY_PREFIX = 1
+FUZZY_EXPANSIONS = MAX_CORRECTIONS + 1  # the closest few terms per field (the word itself counts)
+
+
+def _fuzzable(group: list[Alternative]) -> bool:
+    """A plain word the plan offered no alternative for (no synonym, English or typo
+    correction) and long enough for the typo rule."""
+    return len(group) == 1 and group[0].kind == "exact" and group[0].term.isalpha() and max_edits(group[0].term) > 0
+
+
+def alternative_query(alternative: Alternative, fuzzy: bool = False) -> dict:
+    match: dict = {"query": alternative.term, "fields": SEARCH_FIELDS}
+    if alternative.weight != 1.0:
+        match["boost"] = alternative.weight
+    if fuzzy:
+        match.update(fuzziness=FUZZINESS, prefix_length=FUZZY_PREFIX, max_expansions=FUZZY_EXPANSIONS)
+    return {"multi_match": match}
+
+
+def group_query(group: list[Alternative], fuzzy: bool = False) -> dict:
+    """Any alternative satisfies the group; the best one scores it."""
+    queries = [alternative_query(alternative, fuzzy and _fuzzable(group)) for alternative in group]
+    if len(queries) == 1:
+        return queries[0]
+    return {"dis_max": {"queries": queries}}
+
+
+def text_query(plan: QueryPlan, operator: str = "and", fuzzy: bool = False) -> dict:
+    """``plan`` as a bool query: every group required ("and"), or any group ("or", the
+    fallback when nothing has every word). ``fuzzy`` adds Elasticsearch's own typo
+    tolerance (our length rule) to plain words: the last resort when the plan's explicit
+    corrections found nothing."""
+    if plan.empty:
+        return {"match_none": {}}  # only stopwords: nothing, as the embedded engine
+    clauses = [group_query(group, fuzzy) for group in plan.groups]
+    if operator == "and":
+        return {"bool": {"must": clauses}}
+    return {"bool": {"should": clauses, "minimum_should_match": 1}}
+
+
+def has_fuzzable_words(plan: QueryPlan) -> bool:
+    return any(_fuzzable(group) for group in plan.groups)
+
+
+# --- the vocabulary for typo corrections ----------------------------------------------
+#
+# The plan corrects typos against the index's vocabulary (``language.Vocabulary``); the
+# embedded engine has its postings, Elasticsearch has no cheap list of analysed terms. So
+# the first request of a text search carries a small probe, and the plan is made again
+# with what it found:
+# - the document frequency of each query word over the searchable fields (a ``filters``
+#   aggregation under ``global``: the whole index, as the embedded postings);
+# - candidate corrections from the ``term`` suggester, per searchable field, for words in at
+#   most RARE_DF documents (``max_term_freq``; the plan corrects no commoner word), within
+#   two edits; their frequency is the highest per-field one (a lower bound of the embedded
+#   cross-field count). ``language.Speller`` then applies our rules (edits by length,
+#   closest first, RARE_RATIO), so both engines choose corrections the same way.
+# Candidates are terms as Elasticsearch's analyzer stored them (its Indonesian stemmer, not
+# ours): a word the two stemmers cut differently may find no correction here.
+
+VOCABULARY_AGG = "vocabulary"
+SUGGEST_FIELDS = ("name", "category_name", "merchant.name", "region_name", "description")
+MAX_PROBED_WORDS = 8
+
+
+def vocabulary_probe(terms: list[str]) -> tuple[dict, dict]:
+    """(aggregations, suggesters) that find what the index knows about ``terms``."""
+    terms = terms[:MAX_PROBED_WORDS]
+    filters = {term: {"multi_match": {"query": term, "fields": SEARCH_FIELDS}} for term in terms}
+    aggs = {VOCABULARY_AGG: {"global": {}, "aggs": {"df": {"filters": {"filters": filters}}}}}
+    suggest = {}
+    for number, term in enumerate(terms):
+        if not term.isalpha() or not max_edits(term):
+            continue  # the plan never corrects it
+        for field in SUGGEST_FIELDS:
+            suggest[f"typo-{number}-{field}"] = {"text": term, "term": {
+                "field": field, "suggest_mode": "always", "max_edits": 2, "prefix_length": 0,
+                "min_word_length": 4, "max_term_freq": RARE_DF, "size": MAX_CORRECTIONS + 2,
+                "string_distance": "damerau_levenshtein",
+            }}
+    return aggs, suggest
+
+
+class ProbedVocabulary:
+    """What the probe found, as a ``language.Vocabulary``: term -> document frequency."""
+
+    def __init__(self, frequencies: dict[str, int]):
+        self._frequencies = {term: count for term, count in frequencies.items() if count > 0}
+
+    def __contains__(self, term: str) -> bool:
+        return term in self._frequencies
+
+    def __len__(self) -> int:
+        return len(self._frequencies)
+
+    def document_frequency(self, term: str) -> int:
+        return self._frequencies.get(term, 0)
+
+    def terms(self) -> Iterable[str]:
+        return self._frequencies.keys()
+
+
+def vocabulary_from(response: dict) -> ProbedVocabulary:
+    frequencies: dict[str, int] = {}
+    for suggestions in (response.get("suggest") or {}).values():
+        for entry in suggestions:
+            for option in entry.get("options") or []:
+                term = option["text"]
+                frequencies[term] = max(frequencies.get(term, 0), int(option.get("freq") or 0))
+    probed = (((response.get("aggregations") or {}).get(VOCABULARY_AGG) or {}).get("df") or {}).get("buckets") or {}
+    for term, bucket in probed.items():
+        frequencies[term] = int(bucket.get("doc_count") or 0)
+    return ProbedVocabulary(frequencies)
+
+
+def search_body(query: SearchQuery, operator: str = "and", now_ms: int | None = None, *,
+                plan: QueryPlan | None = None, fuzzy: bool = False, probe: bool = False) -> dict:
+    """The request of ``query``; its text as ``plan`` (default: the plan without a
+    vocabulary). ``probe`` adds the vocabulary probe (see ``vocabulary_probe``)."""
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     clauses = filter_clauses(query)
     # Belt and braces: the indexer already removes a suspended merchant's products.
@@ -207,18 +338,21 @@ def search_body(query: SearchQuery, operator: str = "and", now_ms: int | None = 
                   "runtime_mappings": runtime_mappings(now_ms)}
     has_text = bool(query.q.strip())
     if has_text:
-        must = [{"multi_match": {"query": query.q, "fields": SEARCH_FIELDS, "operator": operator}}]
-        text = {"bool": {"must": must, "must_not": hidden}}
+        plan = plan_query(query.q) if plan is None else plan
+        text = {"bool": {"must": [text_query(plan, operator, fuzzy)], "must_not": hidden}}
         # Bounded boost: a promoted product's score is multiplied by 1 + MAX * boost (<= 1.2);
         # function_score only rescales documents the text query already matched.
+        functions: list[dict] = [{"filter": {"term": {"promoted_now": True}},
+                                  "script_score": {"script": {
+                                      "source": "1 + params.max * Math.min(1.0, Math.max(0.0, "
+                                                "doc['pricing.boost'].size() > 0 ? doc['pricing.boost'].value : 0.0))",
+                                      "params": {"max": MAX_PROMOTION_BOOST}}}}]
+        if plan.region_hint:
+            # "oleh-oleh khas Baubau": Baubau's products first among equals, not a filter
+            # (the embedded engine multiplies by the same factor).
+            functions.append({"filter": {"term": {"region": plan.region_hint}}, "weight": 1 + REGION_HINT_BOOST})
         body["query"] = {"function_score": {
-            "query": text,
-            "functions": [{"filter": {"term": {"promoted_now": True}},
-                           "script_score": {"script": {
-                               "source": "1 + params.max * Math.min(1.0, Math.max(0.0, "
-                                         "doc['pricing.boost'].size() > 0 ? doc['pricing.boost'].value : 0.0))",
-                               "params": {"max": MAX_PROMOTION_BOOST}}}}],
-            "score_mode": "max", "boost_mode": "multiply",
+            "query": text, "functions": functions, "score_mode": "multiply", "boost_mode": "multiply",
         }}
         body["highlight"] = {
             "pre_tags": ["<mark>"], "post_tags": ["</mark>"], "encoder": "html",  # escapes the text
@@ -229,6 +363,11 @@ def search_body(query: SearchQuery, operator: str = "and", now_ms: int | None = 
         body["query"] = {"bool": {"must": [{"match_all": {}}], "must_not": hidden}}
     body["post_filter"] = {"bool": {"filter": list(clauses.values())}}
     body["aggs"] = facet_aggregations(clauses)
+    if has_text and probe:
+        aggs, suggest = vocabulary_probe(query_terms(query.q))
+        body["aggs"].update(aggs)
+        if suggest:
+            body["suggest"] = suggest
     body["sort"] = sort_clause(query, has_text)
     return body
 
@@ -341,14 +480,40 @@ class ElasticsearchEngine:
         self._bulk(Change(removals=[Removal(id=str(i), version=None) for i in ids]), refresh=True)
 
     def search(self, query: SearchQuery) -> SearchResult:
-        result = self._search(search_body(query))
-        if result.total == 0 and len(query_terms(query.q)) > 1:
-            result = self._search(search_body(query, operator="or"))
+        if not query.q.strip():
+            return self._search(search_body(query))
+        # 1. The plan without a vocabulary (synonyms, English, region), with the probe.
+        plan = plan_query(query.q)
+        response = self._request(search_body(query, plan=plan, probe=True))
+        result = self._result(response)
+        if plan.empty:
+            return result
+        # 2. The plan as the embedded engine makes it, knowing the index's words (typo
+        #    corrections, English words the index knows): asked again only when it differs.
+        informed = plan_query(query.q, vocabulary_from(response))
+        if (informed.groups, informed.region_hint) != (plan.groups, plan.region_hint):
+            result = self._search(search_body(query, plan=informed))
+        # 3. Still nothing: Elasticsearch's own typo tolerance on the plain words, then any word.
+        fuzzy = False
+        if result.total == 0 and has_fuzzable_words(informed):
+            fuzzy = True
+            result = self._search(search_body(query, plan=informed, fuzzy=True))
+        if result.total == 0 and len(informed.groups) > 1:
+            result = self._search(search_body(query, "or", plan=informed, fuzzy=fuzzy))
+        # Did you mean: as the embedded engine, the corrected query when few results.
+        corrected = informed.corrected
+        if result.total < 3 and corrected and corrected.strip().lower() != query.q.strip().lower():
+            result = dataclasses.replace(result, suggestion=corrected)
         return result
 
+    def _request(self, body: dict) -> dict:
+        return self.client.search(index=self.alias, body=body)
+
     def _search(self, body: dict) -> SearchResult:
+        return self._result(self._request(body))
+
+    def _result(self, response: dict) -> SearchResult:
         now = time.time()
-        response = self.client.search(index=self.alias, body=body)
         hits = response["hits"]
         facets = facets_from(response.get("aggregations") or {})
         return SearchResult(total=hits["total"]["value"], items=[hit_item(hit, now) for hit in hits["hits"]],

@@ -4,9 +4,11 @@ import pytest
 from search_factories import document
 
 from services.search.elastic import (
-    ElasticsearchEngine, ElasticsearchError, bulk_operations, index_body, search_body,
+    FUZZINESS, ElasticsearchEngine, ElasticsearchError, ProbedVocabulary, bulk_operations, facets_from, index_body,
+    search_body, text_query, vocabulary_from,
 )
-from services.search.engine import Change, Removal, SearchQuery
+from services.search.engine import REGION_HINT_BOOST, Change, Removal, SearchQuery
+from services.search.language import Synonyms, plan_query
 
 
 class FakeIndices:
@@ -30,6 +32,7 @@ class FakeClient:
         self.total = total
         self.hits = []
         self.aggregations = {}
+        self.suggest = {}
 
     def bulk(self, operations, refresh):
         self.calls.append(("bulk", operations, refresh))
@@ -37,7 +40,8 @@ class FakeClient:
 
     def search(self, index, body):
         self.calls.append(("search", index, body))
-        return {"hits": {"total": {"value": self.total}, "hits": self.hits}, "aggregations": self.aggregations}
+        return {"hits": {"total": {"value": self.total}, "hits": self.hits}, "aggregations": self.aggregations,
+                "suggest": self.suggest}
 
 
 def test_index_has_an_indonesian_analyzer():
@@ -88,15 +92,27 @@ def test_other_bulk_errors_raise():
         ElasticsearchEngine(client, "products").upsert([document("p1")])
 
 
-def text_query(body):
-    return body["query"]["function_score"]["query"]["bool"]["must"][0]["multi_match"]
+def plan_part(body):
+    """The query plan part of a request body (inside the boosts and the suspended filter)."""
+    return body["query"]["function_score"]["query"]["bool"]["must"][0]
+
+
+def match(term, weight=None, **fuzzy):
+    query = {"query": term, "fields": SEARCH_FIELDS}
+    if weight is not None:
+        query["boost"] = weight
+    query.update(fuzzy)
+    return {"multi_match": query}
+
+
+SEARCH_FIELDS = ["name^3", "category_name^2", "category_parent_name", "merchant.name^2", "region_name^2",
+                 "description"]
 
 
 def test_search_body_with_words_region_and_paging():
     body = search_body(SearchQuery(q="kopi muna", region="7402", page=3, per_page=10))
     assert body["from"] == 20 and body["size"] == 10 and body["track_total_hits"] is True
-    match = text_query(body)
-    assert match["query"] == "kopi muna" and match["operator"] == "and" and "name^3" in match["fields"]
+    assert plan_part(body) == {"bool": {"must": [match("kopi"), match("muna")]}}  # every word required
     assert body["post_filter"] == {"bool": {"filter": [{"term": {"region": "7402"}}]}}
     assert body["sort"][0] == "_score"
 
@@ -108,14 +124,22 @@ def test_empty_query_lists_newest_first():
     assert "highlight" not in body
 
 
-def test_falls_back_to_any_word_when_all_words_find_nothing():
+def test_falls_back_to_typo_tolerance_then_any_word_when_all_words_find_nothing():
     client = FakeClient(total=0)
     ElasticsearchEngine(client, "products").search(SearchQuery(q="arabika hutan"))
-    operators = [text_query(call[2])["operator"] for call in client.calls]
-    assert operators == ["and", "or"]
+    parts = [plan_part(call[2]) for call in client.calls]
+    exact = [match("arabika"), match("hutan")]
+    fuzzy = [match(term, fuzziness=FUZZINESS, prefix_length=1, max_expansions=4) for term in ("arabika", "hutan")]
+    assert parts == [{"bool": {"must": exact}}, {"bool": {"must": fuzzy}},
+                     {"bool": {"should": fuzzy, "minimum_should_match": 1}}]
+    assert "suggest" in client.calls[0][2] and "suggest" not in client.calls[1][2]  # only the first probes
     client.calls.clear()
     ElasticsearchEngine(client, "products").search(SearchQuery(q="arabika"))
-    assert len(client.calls) == 1
+    assert len(client.calls) == 2  # exact, then fuzzy; one word has no "any word" fallback
+    client.calls.clear()
+    client.total = 5
+    ElasticsearchEngine(client, "products").search(SearchQuery(q="arabika hutan"))
+    assert len(client.calls) == 1  # found, and the plan needed no vocabulary: one request
 
 
 def test_every_filter_becomes_a_clause():
@@ -157,7 +181,8 @@ def test_each_facet_leaves_out_its_own_filter():
 def test_promotion_boost_is_bounded_and_only_rescores_matches():
     body = search_body(SearchQuery(q="madu"))
     score = body["query"]["function_score"]
-    assert score["boost_mode"] == "multiply" and score["query"]["bool"]["must"][0]["multi_match"]["query"] == "madu"
+    assert score["boost_mode"] == "multiply" and plan_part(body) == {"bool": {"must": [match("madu")]}}
+    assert score["score_mode"] == "multiply" and len(score["functions"]) == 1  # no region hint
     function = score["functions"][0]
     assert function["filter"] == {"term": {"promoted_now": True}}
     assert function["script_score"]["script"]["params"] == {"max": 0.2}
@@ -196,3 +221,137 @@ def test_pricing_is_a_partial_update_and_a_missing_product_is_not_a_failure():
     assert ops[1]["doc"]["pricing"]["effective_price"] == 20000
     client = FakeClient(bulk_items=[{"update": {"_id": "p1", "status": 404}}])
     ElasticsearchEngine(client, "products").stage(None, Change(pricings=[price]))
+
+
+# --- the Indonesian query plan (language.py), as the embedded engine uses it --------------
+
+
+def test_a_synonym_makes_any_phrasing_satisfy_its_part():
+    body = search_body(SearchQuery(q="gula merah"))  # the shipped file: gula merah, gula aren
+    gula, merah = plan_part(body)["bool"]["must"]
+    assert gula == match("gula")
+    # either word of the other part, the better one scoring it (as the embedded engine)
+    assert merah == {"dis_max": {"queries": [match("merah"), match("aren", 0.8)]}}
+    assert plan_part(search_body(SearchQuery(q="gula aren")))["bool"]["must"][1] == {
+        "dis_max": {"queries": [match("aren"), match("merah", 0.8)]}}
+
+
+def test_an_edited_synonym_file_changes_the_next_query_without_a_restart(tmp_path):
+    path = tmp_path / "synonyms.txt"
+    path.write_text("pokea, kerang sungai\n", encoding="utf-8")
+    synonyms = Synonyms(path)
+    first = text_query(plan_query("tas", synonyms=synonyms))
+    assert first == {"bool": {"must": [match("tas")]}}
+    path.write_text("tas, kantong\n", encoding="utf-8")
+    synonyms.reload()  # what the reload_synonyms RPC does (or an mtime change, within a second)
+    assert text_query(plan_query("tas", synonyms=synonyms)) == {
+        "bool": {"must": [{"dis_max": {"queries": [match("tas"), match("kantong", 0.8)]}}]}}
+
+
+def test_an_english_word_becomes_the_indonesian_term():
+    assert plan_part(search_body(SearchQuery(q="cashew"))) == {"bool": {"must": [match("mete", 0.9)]}}
+    assert plan_part(search_body(SearchQuery(q="palm sugar"))) == {
+        "bool": {"must": [match("gula", 0.9), match("aren", 0.9)]}}
+
+
+def test_an_english_word_the_index_knows_is_asked_again_with_both():
+    client = FakeClient(total=4)
+    client.aggregations = {"vocabulary": {"doc_count": 50, "df": {"buckets": {"cashew": {"doc_count": 3}}}}}
+    ElasticsearchEngine(client, "products").search(SearchQuery(q="cashew"))
+    assert [plan_part(call[2]) for call in client.calls] == [
+        {"bool": {"must": [match("mete", 0.9)]}},
+        {"bool": {"must": [{"dis_max": {"queries": [match("cashew", 0.5), match("mete", 0.9)]}}]}},
+    ]
+
+
+def test_fuzziness_follows_the_length_rule():
+    plan = plan_query("teh kelapa kelapasawit")
+    assert text_query(plan, fuzzy=True) == {"bool": {"must": [
+        match("teh"),  # three letters: never corrected
+        match("kelapa", fuzziness=FUZZINESS, prefix_length=1, max_expansions=4),
+        match("kelapasawit", fuzziness=FUZZINESS, prefix_length=1, max_expansions=4),
+    ]}}
+    assert FUZZINESS == "AUTO:4,8"  # 0 edits below 4 letters, 1 from 4, 2 from 8: language.max_edits
+    # words the plan expanded (synonyms, English, corrections) are not fuzzed
+    assert text_query(plan_query("cashew"), fuzzy=True) == {"bool": {"must": [match("mete", 0.9)]}}
+
+
+def test_the_first_request_probes_the_vocabulary():
+    body = search_body(SearchQuery(q="kopi mdau", region="7402"), probe=True)
+    probe = body["aggs"]["vocabulary"]
+    assert probe["global"] == {} and set(probe["aggs"]["df"]["filters"]["filters"]) == {"kopi", "mdau"}
+    suggester = body["suggest"]["typo-1-name"]
+    assert suggester["text"] == "mdau" and suggester["term"]["field"] == "name"
+    assert suggester["term"]["max_term_freq"] == 2 and suggester["term"]["max_edits"] == 2
+    assert {"typo-1-description", "typo-1-region_name", "typo-1-merchant.name"} <= set(body["suggest"])
+    # the facets and filters are untouched by the probe
+    assert set(body["aggs"]) == {"region", "category", "price", "halal", "kind", "vocabulary"}
+    assert body["post_filter"] == {"bool": {"filter": [{"term": {"region": "7402"}}]}}
+    assert facets_from({"vocabulary": probe})["region"] == []
+
+
+def probed(df, options):
+    return {"aggregations": {"vocabulary": {"df": {"buckets": {t: {"doc_count": n} for t, n in df.items()}}}},
+            "suggest": {"typo-0-name": [{"text": "x", "options": [{"text": t, "score": 0.8, "freq": n}
+                                                                  for t, n in options.items()]}],
+                        "typo-0-description": [{"text": "x", "options": [{"text": "madu", "freq": 7}]}]}}
+
+
+def test_the_probe_becomes_a_vocabulary():
+    vocabulary = vocabulary_from(probed({"mdau": 0, "kopi": 40}, {"madu": 5, "mada": 1}))
+    assert isinstance(vocabulary, ProbedVocabulary)
+    assert "mdau" not in vocabulary and "kopi" in vocabulary and vocabulary.document_frequency("kopi") == 40
+    assert vocabulary.document_frequency("madu") == 7  # the highest per-field count
+    assert sorted(vocabulary.terms()) == ["kopi", "mada", "madu"] and len(vocabulary) == 3
+
+
+def test_a_typo_is_corrected_from_the_probe_and_suggested():
+    client = FakeClient(total=0)
+    response = probed({"mdau": 0}, {"madu": 5})
+    client.aggregations, client.suggest = response["aggregations"], response["suggest"]
+    result = ElasticsearchEngine(client, "products").search(SearchQuery(q="mdau"))
+    assert [plan_part(call[2]) for call in client.calls] == [
+        {"bool": {"must": [match("mdau")]}},
+        {"bool": {"must": [{"dis_max": {"queries": [match("mdau"), match("madu", 0.7)]}}]}},
+    ]  # the plan corrected it: no fuzziness on top
+    assert result.suggestion == "madu"
+    client.calls.clear()
+    client.total = 3
+    assert ElasticsearchEngine(client, "products").search(SearchQuery(q="mdau")).suggestion is None  # enough results
+
+
+def test_a_common_word_is_not_corrected():
+    client = FakeClient(total=2)
+    response = probed({"topi": 30}, {"kopi": 900})
+    client.aggregations, client.suggest = response["aggregations"], response["suggest"]
+    result = ElasticsearchEngine(client, "products").search(SearchQuery(q="topi"))
+    assert len(client.calls) == 1 and result.suggestion is None
+
+
+def test_a_region_phrase_gives_a_boost_not_a_filter():
+    body = search_body(SearchQuery(q="oleh-oleh khas Baubau"))
+    functions = body["query"]["function_score"]["functions"]
+    assert functions[0]["filter"] == {"term": {"promoted_now": True}}
+    assert functions[1] == {"filter": {"term": {"region": "7472"}}, "weight": 1 + REGION_HINT_BOOST}
+    assert body["query"]["function_score"]["score_mode"] == "multiply"  # with the promotion boost
+    assert body["post_filter"] == {"bool": {"filter": []}}
+    assert plan_part(search_body(SearchQuery(q="madu konsel")))["bool"]["must"][1] == match("konsel")
+    assert search_body(SearchQuery(q="madu konsel"))["query"]["function_score"]["functions"][1]["filter"] == {
+        "term": {"region": "7405"}}
+
+
+def test_filters_facets_sorts_and_highlight_stay_with_a_plan():
+    query = SearchQuery(q="gula merah", region="7402", halal=True, sort="price_asc")
+    body = search_body(query, probe=True)
+    assert {"term": {"region": "7402"}} in body["post_filter"]["bool"]["filter"]
+    assert body["aggs"]["region"]["filter"] == {"bool": {"filter": [{"term": {"halal": True}}]}}
+    assert body["sort"][0] == {"effective_price_now": "asc"} and body["highlight"]["encoder"] == "html"
+    assert body["query"]["function_score"]["query"]["bool"]["must_not"] == [
+        {"term": {"merchant.status": "suspended"}}]
+
+
+def test_only_stopwords_match_nothing():
+    client = FakeClient(total=0)
+    result = ElasticsearchEngine(client, "products").search(SearchQuery(q="yang dari"))
+    assert plan_part(client.calls[0][2]) == {"match_none": {}} and len(client.calls) == 1
+    assert result.total == 0
