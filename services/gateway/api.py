@@ -20,6 +20,7 @@ from services.gateway.settings import GatewaySettings
 from services.gateway.web import error_response, json_api, json_response
 from shared.errors import (
     BadRequest,
+    EtalaseError,
     Forbidden,
     PayloadTooLarge,
     ServiceTimeout,
@@ -227,11 +228,36 @@ def create_product(gw: Gateway, request):
 
 @json_api
 def get_product(gw: Gateway, product_id: str):
-    product = gw.call("catalog", "get_product", product_id)
+    # The campaign price is asked for alongside the catalog call, with its own short deadline.
+    pricing = eventlet.spawn(product_pricing, gw, product_id)
+    try:
+        product = gw.call("catalog", "get_product", product_id)
+    except BaseException:
+        pricing.kill()
+        raise
+    if isinstance(product, dict):
+        product = {**product, "pricing": pricing.wait()}
+    else:
+        pricing.kill()
     from services.gateway.api_search_analytics import report_interactions
 
     report_interactions(gw, [product_id], "view")
     return json_response(200, product, _version_headers(product))
+
+
+def product_pricing(gw: Gateway, product_id: str) -> dict | None:
+    """The product's campaign price from ``promotion.pricing_for``, or None: no campaign, or
+    promotion is down, slow or broken (logged). The product page never fails for it."""
+    try:
+        prices = gw.call("promotion", "pricing_for", [product_id], timeout=gw.settings.pricing_timeout)
+    except EtalaseError as exc:
+        log.warning("product %s answered without pricing: %s", product_id, exc)
+        return None
+    except Exception:  # noqa: BLE001 - a price badge is never worth a failed product page
+        log.warning("product %s answered without pricing", product_id, exc_info=True)
+        return None
+    entry = prices.get(product_id) if isinstance(prices, dict) else None
+    return entry if isinstance(entry, dict) else None
 
 
 @json_api

@@ -1,5 +1,6 @@
 """The gateway's entry points: HTTP only, each one line delegating to ``api`` or ``pages``."""
 from services.gateway import api, pages
+from services.gateway import api_campaigns
 from services.gateway import api_imports
 from services.gateway import api_media
 from services.gateway import api_merchants
@@ -178,3 +179,53 @@ class GatewayService:
     @http("POST", "/api/v1/products/<string:product_id>/contact")
     def contact_product(self, request, product_id):
         return api_search_analytics.contact_product(self._gateway(), request, product_id)
+
+    # --- campaigns (promotion; the static /active route wins over <campaign_id>) ---
+
+    @http("POST", "/api/v1/campaigns")
+    def create_campaign(self, request):
+        return api_campaigns.create_campaign(self._gateway(), request)
+
+    @http("GET", "/api/v1/campaigns")
+    def list_campaigns(self, request):
+        return api_campaigns.list_campaigns(self._gateway(), request)
+
+    @http("GET", "/api/v1/campaigns/active")
+    def active_campaigns(self, request):
+        return api_campaigns.active_campaigns(self._gateway(), request)
+
+    @http("GET", "/api/v1/campaigns/<string:campaign_id>")
+    def get_campaign(self, request, campaign_id):
+        return api_campaigns.get_campaign(self._gateway(), request, campaign_id)
+
+    @http("PATCH", "/api/v1/campaigns/<string:campaign_id>")
+    def update_campaign(self, request, campaign_id):
+        return api_campaigns.update_campaign(self._gateway(), request, campaign_id)
+
+    @http("POST", "/api/v1/campaigns/<string:campaign_id>/schedule")
+    def schedule_campaign(self, request, campaign_id):
+        return api_campaigns.schedule_campaign(self._gateway(), request, campaign_id)
+
+    @http("POST", "/api/v1/campaigns/<string:campaign_id>/cancel")
+    def cancel_campaign(self, request, campaign_id):
+        return api_campaigns.cancel_campaign(self._gateway(), request, campaign_id)
+
+    @http("GET", "/api/v1/campaigns/<string:campaign_id>/preview")
+    def preview_campaign(self, request, campaign_id):
+        return api_campaigns.preview_campaign(self._gateway(), request, campaign_id)
+
+    @http("POST", "/api/v1/campaigns/<string:campaign_id>/opt-out")
+    def campaign_opt_out(self, request, campaign_id):
+        return api_campaigns.opt_out(self._gateway(), request, campaign_id)
+
+    @http("POST", "/api/v1/campaigns/<string:campaign_id>/opt-in")
+    def campaign_opt_in(self, request, campaign_id):
+        return api_campaigns.opt_in(self._gateway(), request, campaign_id)
+
+    @http("GET", "/api/v1/me/campaigns")
+    def my_campaigns(self, request):
+        return api_campaigns.my_campaigns(self._gateway(), request)
+
+    @http("GET", "/api/v1/featured")
+    def featured(self, request):
+        return api_campaigns.featured(self._gateway(), request)

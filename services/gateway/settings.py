@@ -13,6 +13,9 @@ class GatewaySettings(ServiceSettings):
 
     rpc_timeout: float = 5.0  # deadline (seconds) for every RPC to another service
     health_timeout: float = 2.0  # deadline for each service's health() answer
+    # deadline of promotion.pricing_for on the product page: past it the product answers with
+    # "pricing": null rather than waiting (GATEWAY_PRICING_TIMEOUT)
+    pricing_timeout: float = 0.5
     session_ttl_days: int = 30
     max_body_bytes: int = 1_048_576
     # Photos: the catalog writes them under its media root, the gateway serves the same

@@ -1,0 +1,259 @@
+"""Campaigns (issue 5) over HTTP: thin functions in front of the ``promotion`` service's RPCs
+(contract: /work/notes/promotion_rpc.md). The gateway checks who may ask and the shape of
+what is asked (a JSON object, known top-level fields of the right types, query parameters in
+range, a UUID campaign id); the promotion service validates values and authorises per
+campaign, and its typed errors pass through in the usual error shape.
+
+    POST  /api/v1/campaigns                       promoter|admin  -> 201 detail, Location, ETag
+    GET   /api/v1/campaigns?status=&page=&per_page=  promoter (own) | admin (all); per_page <= 50
+    GET   /api/v1/campaigns/active?limit=         public           -> promotion.active_campaigns
+    GET   /api/v1/campaigns/{id}                  signed in        -> detail (promotion authorises)
+    PATCH /api/v1/campaigns/{id}                  promoter|admin; If-Match: <version> optional
+    POST  /api/v1/campaigns/{id}/schedule         promoter|admin   -> detail
+    POST  /api/v1/campaigns/{id}/cancel           promoter|admin   -> detail
+    GET   /api/v1/campaigns/{id}/preview?limit=   promoter|admin   -> {"count", "products"}
+    POST  /api/v1/campaigns/{id}/opt-out          owner|admin {"product_id"} -> membership
+    POST  /api/v1/campaigns/{id}/opt-in           owner|admin {"product_id"} -> membership
+    GET   /api/v1/me/campaigns                    owner            -> campaigns_for_owner
+    GET   /api/v1/featured?slots=                 public (1..24, default 8) -> featured_products
+
+Signed-in routes answer 401/403 first; then a campaign id that is not a UUID is 404 without
+asking the promotion service.
+"""
+from __future__ import annotations
+
+import re
+
+from services.gateway.api import Gateway, authenticate, catalog_actor, parse_if_match, read_json
+from services.gateway.web import json_api, json_response
+from shared.errors import Forbidden, NotFound, ValidationFailed
+
+SERVICE = "promotion"
+MANAGERS = ("promoter", "admin")
+OPT_ROLES = ("owner", "admin")
+STATUSES = ("draft", "scheduled", "active", "ended", "cancelled")
+MAX_PER_PAGE = 50
+MAX_PREVIEW = 100
+MAX_ACTIVE = 50
+MAX_SLOTS = 24
+MAX_PRODUCT_ID = 64
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+# Top-level fields of a campaign body and the JSON types each may have (None = null allowed).
+_STR, _BOOL, _INT, _OBJ, _NULL = "str", "bool", "int", "obj", "null"
+CAMPAIGN_FIELDS: dict[str, tuple[str, ...]] = {
+    "name": (_STR,),
+    "description": (_STR, _NULL),
+    "starts_at": (_STR,),
+    "ends_at": (_STR,),
+    "discount": (_OBJ, _NULL),
+    "featured": (_BOOL,),
+    "target": (_OBJ,),
+    "max_products": (_INT, _NULL),
+    "budget": (_INT, _NULL),
+    "funded_by": (_STR, _NULL),
+    "open_for_signup": (_BOOL,),
+    "draft": (_BOOL,),
+}
+CREATE_ONLY = ("draft",)  # a draft is scheduled with POST .../schedule, not by a PATCH
+_TYPE_MESSAGES = {
+    _STR: "teks", _BOOL: "true atau false", _INT: "bilangan bulat", _OBJ: "objek JSON", _NULL: "null",
+}
+
+
+# --- checks ------------------------------------------------------------------------------
+
+
+def _campaign_id(campaign_id: str) -> str:
+    if not _UUID.match(campaign_id or ""):
+        raise NotFound("Kampanye tidak ditemukan.", {"campaign_id": "Tidak dikenal."})
+    return campaign_id.lower()
+
+
+def _require_role(actor: dict, roles: tuple[str, ...], message: str) -> dict:
+    # The promotion service checks again; refusing here spares it the call.
+    if actor.get("role") not in roles:
+        raise Forbidden(message)
+    return catalog_actor(actor)
+
+
+def _manager(gw: Gateway, request) -> dict:
+    return _require_role(
+        authenticate(gw, request), MANAGERS, "Hanya promotor atau admin yang dapat mengelola kampanye."
+    )
+
+
+def _is_type(value, kind: str) -> bool:
+    if kind == _STR:
+        return isinstance(value, str)
+    if kind == _BOOL:
+        return isinstance(value, bool)
+    if kind == _INT:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind == _OBJ:
+        return isinstance(value, dict)
+    return value is None
+
+
+def campaign_body(data: dict, *, create: bool) -> dict:
+    """The body's shape: only known top-level fields, each of its JSON type; 422 naming every
+    bad field. Values (windows, ranges, categories, regions) are the promotion service's."""
+    allowed = CAMPAIGN_FIELDS if create else {k: v for k, v in CAMPAIGN_FIELDS.items() if k not in CREATE_ONLY}
+    fields: dict[str, str] = {}
+    for name, value in data.items():
+        kinds = allowed.get(name)
+        if kinds is None:
+            fields[str(name)] = "Kolom tidak dikenal."
+        elif not any(_is_type(value, kind) for kind in kinds):
+            fields[name] = "Harus berupa " + " atau ".join(_TYPE_MESSAGES[kind] for kind in kinds) + "."
+    if fields:
+        raise ValidationFailed("Data kampanye tidak valid.", fields)
+    return data
+
+
+def _bounded(args, name: str, default: int, maximum: int, fields: dict) -> int:
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= maximum:
+        fields[name] = f"Harus bilangan bulat 1 sampai {maximum}."
+    return value
+
+
+def _params(args, **bounds: tuple[int, int]) -> dict[str, int]:
+    """``name=(default, maximum)`` -> the parsed values, or one 422 naming every bad one."""
+    fields: dict[str, str] = {}
+    values = {name: _bounded(args, name, default, maximum, fields) for name, (default, maximum) in bounds.items()}
+    if fields:
+        raise ValidationFailed("Parameter tidak valid.", fields)
+    return values
+
+
+def _headers(detail, location: str | None = None) -> dict:
+    # The version as an ETag, so a client can send it straight back in If-Match.
+    headers = {}
+    if isinstance(detail, dict) and isinstance(detail.get("version"), int) and not isinstance(detail["version"], bool):
+        headers["ETag"] = f'"{detail["version"]}"'
+    if location:
+        headers["Location"] = location
+    return headers
+
+
+def _product_id(data: dict) -> str:
+    value = data.get("product_id")
+    if not isinstance(value, str) or not value.strip() or len(value) > MAX_PRODUCT_ID:
+        raise ValidationFailed("Data tidak valid.", {"product_id": "Wajib diisi dengan id produk."})
+    return value.strip()
+
+
+# --- promoters and admins ------------------------------------------------------------------
+
+
+@json_api
+def create_campaign(gw: Gateway, request):
+    actor = _manager(gw, request)
+    data = campaign_body(read_json(request, gw.settings.max_body_bytes), create=True)
+    detail = gw.call(SERVICE, "create_campaign", actor, data)
+    return json_response(201, detail, _headers(detail, f"/api/v1/campaigns/{detail['id']}"))
+
+
+@json_api
+def list_campaigns(gw: Gateway, request):
+    actor = _manager(gw, request)
+    values = _params(request.args, page=(1, 1_000_000), per_page=(20, MAX_PER_PAGE))
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUSES:
+        raise ValidationFailed("Parameter tidak valid.", {"status": "Harus salah satu dari: " + ", ".join(STATUSES)})
+    result = gw.call(SERVICE, "list_campaigns", actor, status=status, page=values["page"], per_page=values["per_page"])
+    return json_response(200, result)
+
+
+@json_api
+def get_campaign(gw: Gateway, request, campaign_id: str):
+    # Any signed-in role: the promotion service decides what each may see.
+    actor = catalog_actor(authenticate(gw, request))
+    campaign_id = _campaign_id(campaign_id)
+    detail = gw.call(SERVICE, "get_campaign", actor, campaign_id)
+    return json_response(200, detail, _headers(detail))
+
+
+@json_api
+def update_campaign(gw: Gateway, request, campaign_id: str):
+    actor = _manager(gw, request)
+    campaign_id = _campaign_id(campaign_id)
+    expected_version = parse_if_match(request.headers.get("If-Match"))
+    changes = campaign_body(read_json(request, gw.settings.max_body_bytes), create=False)
+    detail = gw.call(SERVICE, "update_campaign", actor, campaign_id, changes, expected_version)
+    return json_response(200, detail, _headers(detail))
+
+
+@json_api
+def schedule_campaign(gw: Gateway, request, campaign_id: str):
+    actor = _manager(gw, request)
+    detail = gw.call(SERVICE, "schedule_campaign", actor, _campaign_id(campaign_id))
+    return json_response(200, detail, _headers(detail))
+
+
+@json_api
+def cancel_campaign(gw: Gateway, request, campaign_id: str):
+    actor = _manager(gw, request)
+    detail = gw.call(SERVICE, "cancel_campaign", actor, _campaign_id(campaign_id))
+    return json_response(200, detail, _headers(detail))
+
+
+@json_api
+def preview_campaign(gw: Gateway, request, campaign_id: str):
+    actor = _manager(gw, request)
+    campaign_id = _campaign_id(campaign_id)
+    limit = _params(request.args, limit=(50, MAX_PREVIEW))["limit"]
+    return json_response(200, gw.call(SERVICE, "preview_campaign", actor, campaign_id, limit=limit))
+
+
+# --- owners ---------------------------------------------------------------------------------
+
+
+def _membership(gw: Gateway, request, campaign_id: str, method: str):
+    actor = _require_role(
+        authenticate(gw, request), OPT_ROLES, "Hanya pemilik usaha yang dapat mengatur keikutsertaan produknya."
+    )
+    campaign_id = _campaign_id(campaign_id)
+    product_id = _product_id(read_json(request, gw.settings.max_body_bytes))
+    return json_response(200, gw.call(SERVICE, method, actor, campaign_id, product_id))
+
+
+@json_api
+def opt_out(gw: Gateway, request, campaign_id: str):
+    return _membership(gw, request, campaign_id, "opt_out")
+
+
+@json_api
+def opt_in(gw: Gateway, request, campaign_id: str):
+    return _membership(gw, request, campaign_id, "opt_in")
+
+
+@json_api
+def my_campaigns(gw: Gateway, request):
+    actor = _require_role(
+        authenticate(gw, request), ("owner",), "Hanya pemilik usaha yang memiliki daftar kampanye produknya."
+    )
+    return json_response(200, gw.call(SERVICE, "campaigns_for_owner", actor))
+
+
+# --- public -----------------------------------------------------------------------------------
+
+
+@json_api
+def active_campaigns(gw: Gateway, request):
+    limit = _params(request.args, limit=(10, MAX_ACTIVE))["limit"]
+    return json_response(200, gw.call(SERVICE, "active_campaigns", limit=limit))
+
+
+@json_api
+def featured(gw: Gateway, request):
+    slots = _params(request.args, slots=(8, MAX_SLOTS))["slots"]
+    return json_response(200, gw.call(SERVICE, "featured_products", slots=slots))
