@@ -1,53 +1,97 @@
-"""Keeps the promotion service's product facts in step with catalog events."""
+"""Keeps the promotion service's product and merchant facts in step with catalog events,
+and campaigns in step with the facts: after a product's fact changes it joins or leaves the
+active campaigns it now matches or no longer matches, and is repriced (a deleted or
+unlisted product, or one of a suspended merchant, leaves every campaign and, if it had a
+campaign pricing, gets a revert event)."""
+from datetime import datetime
+
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from services.promotion import campaigns
 from services.promotion.interactions import INTERACTIONS_RECORDED, apply_interactions
-from services.promotion.models import AggregateState, Inbox, ProductFact
+from services.promotion.models import AggregateState, Inbox, MerchantFact, ProductFact
 from shared.consumer import accept_event, accept_version, record_in_inbox
-from shared.contracts import ProductDeleted, ProductsImported, ProductSnapshot
-from shared.events import Event
+from shared.contracts import MerchantSnapshot, ProductDeleted, ProductsImported, ProductSnapshot
+from shared.events import Event, utcnow
 
 PRODUCT_UPSERTS = {"catalog.product_published", "catalog.product_updated", "catalog.product_unpublished"}
 
 
-def apply_event(session: Session, event: Event) -> bool:
+def apply_event(session: Session, event: Event, now: datetime | None = None) -> bool:
     """Apply one catalog event; returns whether it changed anything.
 
     Payloads are validated before anything is recorded, so a bad payload raises and is
     retried, then dead-lettered, instead of being marked processed.
     """
-    if event.type == INTERACTIONS_RECORDED:  # campaign statistics from search
-        return apply_interactions(session, event)
+    now = now or utcnow()
+    if event.type == INTERACTIONS_RECORDED:  # campaign statistics (and budget) from search
+        return apply_interactions(session, event, now)
     if event.type in PRODUCT_UPSERTS:
         snapshot = ProductSnapshot.model_validate(event.payload)
         if not accept_event(session, event, Inbox, AggregateState):
             return False
         upsert_fact(session, snapshot, event.aggregate_version)
+        campaigns.refresh_products(session, [snapshot.id], now)
         return True
     if event.type == "catalog.product_deleted":
         deleted = ProductDeleted.model_validate(event.payload)
         if not accept_event(session, event, Inbox, AggregateState):
             return False
         session.execute(delete(ProductFact).where(ProductFact.id == deleted.id))
+        campaigns.refresh_products(session, [deleted.id], now)
         return True
     if event.type == "catalog.products_imported":
-        return apply_import_batch(session, event)
-    # Other catalog events (merchants) matter to campaigns later; record them as seen.
+        return apply_import_batch(session, event, now)
+    if event.type.startswith("catalog.merchant_"):
+        snapshot = MerchantSnapshot.model_validate(event.payload)
+        if not accept_event(session, event, Inbox, AggregateState):
+            return False
+        apply_merchant(session, snapshot, event.aggregate_version, now)
+        return True
     return accept_event(session, event, Inbox, AggregateState)
 
 
-def apply_import_batch(session: Session, event: Event) -> bool:
+def apply_import_batch(session: Session, event: Event, now: datetime | None = None) -> bool:
     """A batch of an import: recorded once, each snapshot ordered by its own version."""
     batch = ProductsImported.model_validate(event.payload)
     if not record_in_inbox(session, event, Inbox):
         return False
-    changed = False
+    changed = []
     for snapshot in batch.products:
         if accept_version(session, AggregateState, "product", snapshot.id, snapshot.version):
             upsert_fact(session, snapshot, snapshot.version)
-            changed = True
-    return changed
+            changed.append(snapshot.id)
+    if changed:
+        session.flush()
+        campaigns.refresh_products(session, changed, now or utcnow())
+    return bool(changed)
+
+
+def apply_merchant(session: Session, snapshot: MerchantSnapshot, version: int, now: datetime) -> None:
+    """Keep the merchant's fact (who owns it: opt-out and opt-in) and bring its products'
+    merchant fields along; a suspended merchant's products leave (the catalog republishes
+    them too, this just does not wait for it)."""
+    merchant = session.get(MerchantFact, snapshot.id) or MerchantFact(id=snapshot.id)
+    merchant.owner_id = snapshot.owner_id
+    merchant.name = snapshot.name
+    merchant.kind = snapshot.kind
+    merchant.status = snapshot.status
+    merchant.verified = snapshot.verified
+    merchant.version = version
+    session.add(merchant)
+    products = list(session.scalars(select(ProductFact).where(ProductFact.merchant_id == snapshot.id)))
+    if not products:
+        return
+    if snapshot.status == "suspended":
+        session.execute(delete(ProductFact).where(ProductFact.merchant_id == snapshot.id))
+    else:
+        for fact in products:
+            fact.merchant_name = snapshot.name
+            fact.merchant_kind = snapshot.kind
+            fact.merchant_verified = snapshot.verified
+    session.flush()
+    campaigns.refresh_products(session, [fact.id for fact in products], now)
 
 
 def upsert_fact(session: Session, snapshot: ProductSnapshot, version: int) -> None:
@@ -66,6 +110,10 @@ def upsert_fact(session: Session, snapshot: ProductSnapshot, version: int) -> No
     fact.merchant_kind = snapshot.merchant.kind
     fact.merchant_verified = snapshot.merchant.verified
     fact.halal = snapshot.halal
+    fact.slug = snapshot.slug
+    fact.merchant_name = snapshot.merchant.name
+    fact.photo_url = next((photo.urls.get("thumb") or next(iter(photo.urls.values()), None)
+                           for photo in snapshot.photos if photo.urls), None)
     fact.version = version
     session.add(fact)
 

@@ -10,19 +10,24 @@ Fed by ``search.interactions_recorded`` events that the search service publishes
 
 A batch is applied once (the inbox drops a redelivery) and only adds to the counters of
 ``product_interactions_daily``; one row per (product, day).
+
+Contacts also feed the campaigns' budget estimate (``campaigns.record_contacts``: each
+WhatsApp contact on a product priced by a discount campaign counts as one sale at that
+discount).
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from services.promotion.campaigns import record_contacts
 from services.promotion.models import Inbox, ProductInteractionDay
 from shared.consumer import record_in_inbox
-from shared.events import Event
+from shared.events import Event, utcnow
 
 INTERACTIONS_RECORDED = "search.interactions_recorded"
 COLUMNS = {"impression": "impressions", "view": "views", "contact": "contacts"}
@@ -42,7 +47,7 @@ class InteractionsRecorded(BaseModel):
     counts: list[InteractionCount]
 
 
-def apply_interactions(session: Session, event: Event) -> bool:
+def apply_interactions(session: Session, event: Event, now: datetime | None = None) -> bool:
     """Add one batch to the daily counters; False when the batch was applied before.
     Raises (pydantic ``ValidationError``/``ValueError``) on a payload that breaks the shape."""
     batch = InteractionsRecorded.model_validate(event.payload)
@@ -63,6 +68,12 @@ def apply_interactions(session: Session, event: Event) -> bool:
         else:
             for column, value in added.items():
                 setattr(row, column, getattr(row, column) + value)
+    contacts: dict[str, int] = {}
+    for (product_id, _day), added in totals.items():
+        if added["contacts"]:
+            contacts[product_id] = contacts.get(product_id, 0) + added["contacts"]
+    if contacts:
+        record_contacts(session, contacts, now or utcnow())
     return True
 
 

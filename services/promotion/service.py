@@ -1,27 +1,112 @@
-"""Promotion service entry points. Campaigns come in a later issue; for now the service
-keeps the product facts campaigns will target, fed only by catalog events."""
+"""Promotion service entry points: campaign RPCs, the campaign timer, the catalog/analytics
+event consumer and the outbox relay of ``promotion.pricing_changed``. The logic lives in
+``campaigns`` (and ``facts``/``interactions``); every writing entry point commits before it
+returns (nameko replies before dependency providers see the worker result), and the commit
+wakes the relay."""
+import logging
+
 from nameko.rpc import rpc
 from sqlalchemy import text
 
-from services.promotion import facts
+from services.catalog.timers import settings_timer
+from services.promotion import campaigns, facts
+from services.promotion.models import Outbox
 from services.promotion.settings import PromotionSettings
 from shared.consumer import event_consumer
 from shared.db import Database
 from shared.errors import EtalaseError
-from shared.events import Event
+from shared.events import Event, utcnow
+from shared.outbox import OutboxRelayRunner
+
+log = logging.getLogger(__name__)
 
 
 class PromotionService:
     name = "promotion"
 
     db = Database(PromotionSettings)
+    relay = OutboxRelayRunner("db", Outbox)
 
     @event_consumer("promotion")
     def handle_event(self, body):
         facts.apply_event(self.db.session, Event.from_dict(body))
         self.db.commit()
 
+    @settings_timer(PromotionSettings, "campaign_tick", eager=True)
+    def advance_campaigns(self):
+        """Starts and ends campaigns on time; eager, so a start or end that passed while the
+        service was down takes effect as soon as it is back."""
+        moved = campaigns.advance(self.db.session, utcnow())
+        self.db.commit()
+        if moved["started"] or moved["ended"]:
+            log.info("campaigns started %s ended %s", moved["started"], moved["ended"])
+
     @rpc(expected_exceptions=EtalaseError)
     def health(self):
         self.db.session.execute(text("SELECT 1"))
-        return {"status": "ok", "products": facts.product_count(self.db.session)}
+        return {"status": "ok", **campaigns.counts(self.db.session)}
+
+    @rpc(expected_exceptions=EtalaseError)
+    def create_campaign(self, actor, data):
+        result = campaigns.create_campaign(self.db.session, actor, data, utcnow())
+        self.db.commit()
+        return result
+
+    @rpc(expected_exceptions=EtalaseError)
+    def list_campaigns(self, actor, status=None, page=1, per_page=20):
+        return campaigns.list_campaigns(self.db.session, actor, utcnow(), status, page, per_page)
+
+    @rpc(expected_exceptions=EtalaseError)
+    def get_campaign(self, actor, campaign_id):
+        return campaigns.get_campaign(self.db.session, actor, campaign_id, utcnow())
+
+    @rpc(expected_exceptions=EtalaseError)
+    def update_campaign(self, actor, campaign_id, changes, expected_version=None):
+        result = campaigns.update_campaign(self.db.session, actor, campaign_id, changes, utcnow(), expected_version)
+        self.db.commit()
+        return result
+
+    @rpc(expected_exceptions=EtalaseError)
+    def schedule_campaign(self, actor, campaign_id):
+        result = campaigns.schedule_campaign(self.db.session, actor, campaign_id, utcnow())
+        self.db.commit()
+        return result
+
+    @rpc(expected_exceptions=EtalaseError)
+    def cancel_campaign(self, actor, campaign_id):
+        result = campaigns.cancel_campaign(self.db.session, actor, campaign_id, utcnow())
+        self.db.commit()
+        return result
+
+    @rpc(expected_exceptions=EtalaseError)
+    def preview_campaign(self, actor, campaign_id, limit=50):
+        return campaigns.preview_campaign(self.db.session, actor, campaign_id, utcnow(), limit)
+
+    @rpc(expected_exceptions=EtalaseError)
+    def opt_out(self, actor, campaign_id, product_id):
+        result = campaigns.opt_out(self.db.session, actor, campaign_id, product_id, utcnow())
+        self.db.commit()
+        return result
+
+    @rpc(expected_exceptions=EtalaseError)
+    def opt_in(self, actor, campaign_id, product_id):
+        result = campaigns.opt_in(self.db.session, actor, campaign_id, product_id, utcnow())
+        self.db.commit()
+        return result
+
+    @rpc(expected_exceptions=EtalaseError)
+    def campaigns_for_owner(self, actor):
+        return campaigns.campaigns_for_owner(self.db.session, actor, utcnow())
+
+    @rpc(expected_exceptions=EtalaseError)
+    def active_campaigns(self, limit=10):
+        return campaigns.active_campaigns(self.db.session, limit)
+
+    @rpc(expected_exceptions=EtalaseError)
+    def featured_products(self, slots=8):
+        rotation = PromotionSettings.load().featured_rotation_seconds
+        return campaigns.featured_products(self.db.session, utcnow(), slots, rotation)
+
+    @rpc(expected_exceptions=EtalaseError)
+    def pricing_for(self, product_ids):
+        return campaigns.pricing_for(self.db.session, product_ids, utcnow())

@@ -1,0 +1,64 @@
+"""Builders for the promotion campaign tests: product facts straight into the database,
+campaign input, and readers of the staged pricing events."""
+import json
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select
+
+from services.promotion.models import MerchantFact, Outbox, ProductFact
+
+NOW = datetime(2026, 12, 3, 0, 0, tzinfo=timezone.utc)  # 08.00 WITA
+PROMOTER = {"id": "promoter-1", "role": "promoter"}
+OTHER_PROMOTER = {"id": "promoter-2", "role": "promoter"}
+ADMIN = {"id": "admin-1", "role": "admin"}
+OWNER = {"id": "owner-1", "role": "owner"}
+OTHER_OWNER = {"id": "owner-2", "role": "owner"}
+
+
+def at(hours: float = 0, minutes: float = 0) -> datetime:
+    return NOW + timedelta(hours=hours, minutes=minutes)
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def add_products(session, count=1, prefix="p", price=100_000, category="mete-kacang",
+                 parent="pertanian-perkebunan", region="7402", merchant_id="m-1", kind="umkm", verified=True,
+                 start=0):
+    facts = []
+    for n in range(start, start + count):
+        facts.append({"id": f"{prefix}{n:05d}", "merchant_id": merchant_id, "name": f"Produk {n}", "price": price,
+                      "category": category, "parent_category": parent, "region": region, "merchant_kind": kind,
+                      "merchant_verified": verified, "halal": True, "slug": f"produk-{n}",
+                      "merchant_name": "UMKM Sejahtera", "photo_url": None, "version": 1,
+                      "updated_at": NOW})
+    session.execute(ProductFact.__table__.insert(), facts)
+    session.flush()
+    return [fact["id"] for fact in facts]
+
+
+def add_merchant(session, merchant_id="m-1", owner_id="owner-1"):
+    session.add(MerchantFact(id=merchant_id, owner_id=owner_id, name="UMKM Sejahtera", kind="umkm",
+                             status="verified", verified=True, version=1))
+    session.flush()
+
+
+def campaign_data(**overrides):
+    data = {"name": "Festival Mete Muna", "description": "Diskon mete", "starts_at": iso(at(hours=1)),
+            "ends_at": iso(at(hours=25)), "discount": {"type": "percent", "value": 20}, "featured": False,
+            "target": {"regions": ["7402"]}}
+    data.update(overrides)
+    return data
+
+
+def pricing_events(session, since_id=0):
+    """Staged pricing payloads by product id, in order; ``(payloads, last row id)``."""
+    rows = session.execute(select(Outbox.id, Outbox.body).where(Outbox.id > since_id).order_by(Outbox.id)).all()
+    events = [json.loads(row.body) for row in rows]
+    assert all(event["type"] == "promotion.pricing_changed" for event in events)
+    return events, (rows[-1].id if rows else since_id)
+
+
+def last_outbox_id(session):
+    return pricing_events(session)[1]

@@ -1,0 +1,127 @@
+"""The promotion service in nameko's real container on a real RabbitMQ (a fresh vhost per
+test): the campaign timer starts campaigns on time, the relay publishes the pricing events,
+and a start that passed while the service was stopped takes effect when it is back."""
+import json
+import time
+from datetime import timedelta
+
+import nameko
+import pytest
+from campaign_helpers import PROMOTER, add_products, campaign_data
+from kombu import Connection, Exchange, Queue
+from nameko.testing.services import entrypoint_hook
+
+from services.promotion.service import PromotionService
+from shared.errors import NotFound, ValidationFailed
+from shared.events import utcnow
+from shared.topology import EVENTS_EXCHANGE, declare_topology
+
+
+@pytest.fixture
+def promotion_db(migrated):
+    return migrated("promotion")
+
+
+@pytest.fixture
+def promotion_config(database_url, promotion_db, rabbit_config, monkeypatch):
+    monkeypatch.delenv("PROMOTION_DATABASE_URL", raising=False)
+    with nameko.config.patch({"PROMOTION": {"DATABASE_URL": database_url, "CAMPAIGN_TICK": 0.2}}):
+        yield
+
+
+@pytest.fixture
+def pricing_tap(rabbit_config):
+    """A temporary queue bound to every promotion event; ``tap.wait(n)`` returns n bodies."""
+    connection = Connection(nameko.config["AMQP_URI"])
+    declare_topology(connection)
+    channel = connection.channel()
+    exchange = Exchange(EVENTS_EXCHANGE, type="topic", durable=True)
+    queue = Queue("test.promotion.tap", exchange=exchange, routing_key="promotion.#", auto_delete=True)
+    queue(channel).declare()
+
+    class Tap:
+        def wait(self, count: int, timeout: float = 15.0) -> list[dict]:
+            bodies, deadline = [], time.monotonic() + timeout
+            while len(bodies) < count and time.monotonic() < deadline:
+                message = channel.basic_get(queue.name, no_ack=True)
+                if message is None:
+                    time.sleep(0.05)
+                    continue
+                bodies.append(json.loads(message.body))
+            return bodies
+
+    yield Tap()
+    channel.close()
+    connection.release()
+
+
+def call(container, name, *args, **kwargs):
+    with entrypoint_hook(container, name) as entrypoint:
+        return entrypoint(*args, **kwargs)
+
+
+def test_timer_starts_a_campaign_and_the_relay_publishes_pricing(promotion_config, promotion_db, container_factory,
+                                                                 pricing_tap):
+    with promotion_db() as session:
+        add_products(session, 3)
+        session.commit()
+    container = container_factory(PromotionService)
+    container.start()
+    assert call(container, "health") == {"status": "ok", "products": 3, "campaigns": 0}
+
+    starts = utcnow() + timedelta(seconds=1.5)
+    created = call(container, "create_campaign", PROMOTER, campaign_data(
+        starts_at=starts.isoformat(), ends_at=(starts + timedelta(hours=1)).isoformat()))
+    assert created["status"] == "scheduled" and created["product_count"] == 3
+    with pytest.raises(ValidationFailed) as excinfo:
+        call(container, "create_campaign", PROMOTER, campaign_data(discount={"type": "percent", "value": 91}))
+    assert "discount.value" in excinfo.value.fields
+    with pytest.raises(NotFound):
+        call(container, "get_campaign", {"id": "promoter-2", "role": "promoter"}, created["id"])
+
+    bodies = pricing_tap.wait(3)
+    received = time.monotonic()
+    assert sorted((b["type"], b["aggregate_id"], b["payload"]["effective_price"]) for b in bodies) == [
+        ("promotion.pricing_changed", f"p0000{n}", 80_000) for n in range(3)]
+    assert utcnow() >= starts and received  # not before its start
+    assert call(container, "get_campaign", PROMOTER, created["id"])["status"] == "active"
+    pricing = call(container, "pricing_for", ["p00000", "p00009"])
+    assert list(pricing) == ["p00000"] and pricing["p00000"]["campaign_id"] == created["id"]
+    assert [item["id"] for item in call(container, "active_campaigns")["items"]] == [created["id"]]
+
+    cancelled = call(container, "cancel_campaign", PROMOTER, created["id"])
+    assert cancelled["status"] == "cancelled"
+    bodies = pricing_tap.wait(3)
+    assert {b["payload"]["effective_price"] for b in bodies} == {100_000}
+    assert {b["aggregate_version"] for b in bodies} == {2}
+
+
+def test_a_start_that_passed_while_the_service_was_stopped_takes_effect_on_start(
+        promotion_config, promotion_db, container_factory, pricing_tap):
+    with promotion_db() as session:
+        add_products(session, 2)
+        session.commit()
+    first = container_factory(PromotionService)
+    first.start()
+    starts = utcnow() + timedelta(seconds=2)
+    created = call(first, "create_campaign", PROMOTER, campaign_data(
+        starts_at=starts.isoformat(), ends_at=(starts + timedelta(seconds=4)).isoformat()))
+    first.stop()
+
+    time.sleep(max(0.0, (starts - utcnow()).total_seconds()) + 0.5)  # the start passes while stopped
+    assert pricing_tap.wait(1, timeout=0.5) == []
+    second = container_factory(PromotionService)
+    second.start()
+    bodies = pricing_tap.wait(2, timeout=5)
+    assert sorted((b["aggregate_id"], b["payload"]["effective_price"]) for b in bodies) == [
+        ("p00000", 80_000), ("p00001", 80_000)]
+    second.stop()
+
+    # and its end passes while stopped too: on the next start every price reverts
+    time.sleep(max(0.0, (starts + timedelta(seconds=4) - utcnow()).total_seconds()) + 0.5)
+    third = container_factory(PromotionService)
+    third.start()
+    bodies = pricing_tap.wait(2, timeout=5)
+    assert sorted((b["aggregate_id"], b["payload"]["effective_price"], b["payload"]["campaign_id"])
+                  for b in bodies) == [("p00000", 100_000, None), ("p00001", 100_000, None)]
+    assert call(third, "get_campaign", PROMOTER, created["id"])["status"] == "ended"
