@@ -55,12 +55,12 @@ from services.catalog.categories import TAXONOMY
 from services.promotion.models import (Campaign, CampaignMember, CampaignOptOut, CampaignSignup, MerchantFact,
                                        Outbox, ProductFact, ProductInteractionDay, ProductPricingState)
 from services.promotion.pricing import Offer, Pricing, best_pricing, discounted_price
+from shared.formatting import WITA, format_wita, iso_utc
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
 from shared.events import Event
 from shared.outbox import PENDING
 from shared.regions import REGIONS
 
-WITA = timezone(timedelta(hours=8), "WITA")
 UTC = timezone.utc
 START_GRACE = timedelta(minutes=5)  # a start this far in the past is still accepted (clock skew, slow forms)
 STATUSES = ("draft", "scheduled", "active", "ended", "cancelled")
@@ -82,7 +82,6 @@ PRICING_CHANGED = "promotion.pricing_changed"
 ACTIVE_EDITABLE = ("name", "description", "ends_at", "budget", "max_products")
 EDITABLE = ("name", "description", "starts_at", "ends_at", "discount", "featured", "target", "max_products",
             "budget", "funded_by", "open_for_signup")
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des")
 
 PARENT_CATEGORIES = frozenset(parent["slug"] for parent in TAXONOMY)
 CATEGORIES = PARENT_CATEGORIES | {child["slug"] for parent in TAXONOMY for child in parent["children"]}
@@ -97,20 +96,6 @@ def aware(moment: datetime | None) -> datetime | None:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
-
-
-def iso(moment: datetime | None) -> str | None:
-    moment = aware(moment)
-    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
-
-
-def wita_text(moment: datetime | None) -> str | None:
-    """``"3 Des 2026 08.00 WITA"``."""
-    moment = aware(moment)
-    if moment is None:
-        return None
-    local = moment.astimezone(WITA)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year} {local.hour:02d}.{local.minute:02d} WITA"
 
 
 def wita_day(moment: datetime) -> date:
@@ -683,8 +668,8 @@ def statistics(session: Session, campaign: Campaign, now: datetime, with_days: b
 
 
 def _times(campaign: Campaign) -> dict:
-    return {"starts_at": iso(campaign.starts_at), "ends_at": iso(campaign.ends_at),
-            "starts_at_wita": wita_text(campaign.starts_at), "ends_at_wita": wita_text(campaign.ends_at)}
+    return {"starts_at": iso_utc(aware(campaign.starts_at)), "ends_at": iso_utc(aware(campaign.ends_at)),
+            "starts_at_wita": format_wita(aware(campaign.starts_at)), "ends_at_wita": format_wita(aware(campaign.ends_at))}
 
 
 def detail(session: Session, campaign: Campaign, now: datetime, with_days: bool = True) -> dict:
@@ -700,7 +685,7 @@ def detail(session: Session, campaign: Campaign, now: datetime, with_days: bool 
         "max_products": campaign.max_products, "open_for_signup": bool(campaign.open_for_signup),
         "budget": budget, "discounting": bool(campaign.discount_type) and not campaign.budget_exhausted,
         "product_count": product_count(session, campaign), "owner_id": campaign.owner_id,
-        "created_at": iso(campaign.created_at), "updated_at": iso(campaign.updated_at), "version": campaign.version,
+        "created_at": iso_utc(aware(campaign.created_at)), "updated_at": iso_utc(aware(campaign.updated_at)), "version": campaign.version,
         "statistics": statistics(session, campaign, now, with_days),
     }
 
@@ -1061,7 +1046,7 @@ def pricing_for(session: Session, product_ids, now: datetime) -> dict:
             "effective_price": state.effective_price, "normal_price": state.normal_price,
             "discount_percent": state.discount_percent, "promoted": state.promoted, "badge": state.badge,
             "campaign_id": state.campaign_id, "campaign_name": state.campaign_name,
-            "valid_until": iso(state.valid_until)}
+            "valid_until": iso_utc(aware(state.valid_until))}
     return result
 
 
