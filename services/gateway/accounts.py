@@ -12,7 +12,7 @@ import hashlib
 import secrets
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Callable
+from typing import Callable, NoReturn
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from services.gateway import throttle
 from services.gateway.models import Account, SessionToken
 from shared.errors import Conflict, Unauthorized, ValidationFailed
 from shared.events import utcnow
@@ -144,25 +145,33 @@ def sign_in(
     password,
     ttl_days: int = DEFAULT_TTL_DAYS,
     release: Callable[[], None] | None = None,
+    ip: str | None = None,
 ) -> str:
     """Return a new opaque session token. Unknown email and wrong password fail alike.
 
     ``release`` (e.g. the unit of work's commit) is called after the account is read and
     before the slow password check, so the caller can end the read transaction and give
-    the connection back meanwhile.
+    the connection back meanwhile; it is called again after a failure is recorded, so
+    the failure counts even though the caller rolls back on the error.
+
+    Throttled (``throttle.py``): too many recent failures for the email or for ``ip`` (the
+    client address, when the caller knows it) raise ``TooManyRequests`` (429) before the
+    password is even checked.
     """
     if not isinstance(email, str) or not isinstance(password, str) or len(password) > MAX_PASSWORD:
         raise Unauthorized(SIGN_IN_FAILED)
+    throttle.check(session, normalize_email(email), ip)
     account = session.scalar(select(Account).where(Account.email == normalize_email(email)))
     if release is not None:
         release()
     if account is None:
         verify_password(_dummy_password_hash(), password)  # same cost as a real check
-        raise Unauthorized(SIGN_IN_FAILED)
+        _failed(session, email, ip, release)
     if not verify_password(account.password_hash, password):
-        raise Unauthorized(SIGN_IN_FAILED)
+        _failed(session, email, ip, release)
     if _hasher.check_needs_rehash(account.password_hash):
         account.password_hash = hash_password(password)
+    throttle.clear(session, normalize_email(email))
 
     token = secrets.token_urlsafe(32)
     now = utcnow()
@@ -176,6 +185,13 @@ def sign_in(
     )
     session.flush()
     return token
+
+
+def _failed(session: Session, email: str, ip, release) -> NoReturn:
+    throttle.record_failure(session, normalize_email(email), ip)
+    if release is not None:
+        release()  # durable even though the caller rolls back after the error
+    raise Unauthorized(SIGN_IN_FAILED)
 
 
 def resolve_token(session: Session, token) -> dict | None:

@@ -1,7 +1,7 @@
-"""The gateway's own store: accounts and their session tokens."""
+"""The gateway's own store: accounts, their session tokens and failed sign-ins."""
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.events import utcnow
@@ -35,3 +35,17 @@ class SessionToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SignInFailure(Base):
+    """One failed sign-in, counted per email and per client address (see throttle.py).
+
+    ``key`` is a sha256 of "email:<normalized email>" or "ip:<address>", so typed-in
+    emails (and passwords typed into the email field) are not kept in clear text."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_key_failed_at", "key", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

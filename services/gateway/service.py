@@ -1,5 +1,5 @@
 """The gateway's entry points: HTTP only, each one line delegating to ``api`` or ``pages``."""
-from services.gateway import api, pages
+from services.gateway import api
 from services.gateway import api_campaigns
 from services.gateway import api_imports
 from services.gateway import api_media
@@ -9,12 +9,13 @@ from services.gateway import api_search_ops
 from services.gateway import api_search_analytics
 from services.gateway.dependencies import Settings
 from services.gateway.settings import GatewaySettings
+from services.gateway.site import routes  # not "import SitePages": nameko run would take the mixin for a service
 from services.gateway.web import http
 from shared.db import Database
 from shared.rpc import DeadlineRpc
 
 
-class GatewayService:
+class GatewayService(routes.SitePages):
     name = "gateway"
 
     db = Database(GatewaySettings)
@@ -23,12 +24,6 @@ class GatewayService:
 
     def _gateway(self) -> api.Gateway:
         return api.Gateway(uow=self.db, rpc=self.rpc, settings=self.settings)
-
-    # --- pages ---
-
-    @http("GET", "/")
-    def search_page(self, request):
-        return pages.search_page(self._gateway(), request)
 
     # --- operations ---
 

@@ -6,7 +6,7 @@ from alembic.migration import MigrationContext
 from services.gateway.api import parse_if_match, parse_int_param
 from services.gateway.formatting import format_rupiah
 from services.gateway.models import Base
-from services.gateway.pages import present_item
+from services.gateway.site.buyer import present_item
 from shared.errors import BadRequest, ValidationFailed
 
 
@@ -39,8 +39,9 @@ def test_int_params():
 
 def test_present_item_accepts_region_codes_and_merchant_dicts():
     item = present_item({"name": "Tenun Masalili", "price": 450000, "region": "7402", "merchant": {"name": "Koperasi Tenun"}})
-    assert item == {"name": "Tenun Masalili", "price": 450000, "region": "Muna", "merchant": "Koperasi Tenun",
-                    "effective_price": None, "badge": None, "highlight": None}
+    assert item == {"id": None, "url": None, "name": "Tenun Masalili", "price": 450000, "region": "Muna",
+                    "merchant": "Koperasi Tenun", "merchant_id": None, "verified": False, "halal": False,
+                    "photo": None, "effective_price": None, "badge": None, "highlight": None}
     item = present_item({"name": "Kopi", "price": 25000, "region": {"code": "7401", "name": "Buton"}, "merchant_name": "UD Kopi"})
     assert item["region"] == "Buton" and item["merchant"] == "UD Kopi"
 
@@ -61,19 +62,23 @@ def test_migrations_match_the_models(migrated, database_url):
 
 
 def test_search_page_shows_discount_badge_highlight_and_facet_links():
-    from services.gateway.pages import _present_result, render
+    from services.gateway.site.buyer import present_result
+    from services.gateway.site.render import environment
 
-    result = _present_result({
+    params = {"q": "kopi"}
+    result = present_result({
         "total": 1, "page": 1, "per_page": 20, "suggestion": "kopi",
         "items": [{"id": "p1", "name": "<script>x</script> Kopi", "price": 25000, "effective_price": 20000,
                    "badge": "Diskon 20%", "region": "7402", "merchant": {"name": "UD <b>Kopi</b>"},
                    "highlight": "&lt;script&gt;x&lt;/script&gt; <mark>Kopi</mark>"}],
         "facets": {"region": [{"value": "7402", "label": "Muna", "count": 1}],
                    "category": [{"value": "kopi-teh", "label": "Kopi & Teh", "count": 1}]},
-    }, "kopi", "", "")
-    _status, _headers, html = render("search.html", q="kopi", region="", regions=[], searched=True,
-                                     result=result, error=None)
-    assert "&lt;script&gt;x&lt;/script&gt; <mark>Kopi</mark>" in html and "<script>" not in html
+    }, "/", params)
+    html = environment().get_template("search.html").render(
+        lang="id", user=None, csrf_field=lambda: "", request_path="/", lang_switch_url="/bahasa?l=en",
+        role_home_url="/", q="kopi", params=params, base="/", regions=[], category_options=[], result=result,
+        error=None, reset_href="/?q=kopi")
+    assert "&lt;script&gt;x&lt;/script&gt; <mark>Kopi</mark>" in html and "<script>x" not in html
     assert "Rp 20.000" in html and '<s class="normal">Rp 25.000</s>' in html and "Diskon 20%" in html
     assert "UD &lt;b&gt;Kopi&lt;/b&gt;" in html
     assert 'href="/?q=kopi&amp;region=7402&amp;page=1">Muna (1)</a>' in html

@@ -1,0 +1,469 @@
+"""The buyers' pages: home, search results, product, WhatsApp contact, merchant, region.
+
+    GET /                      home (no query) or search results (?q= and/or filters)
+    GET /wilayah/<code>        the region's products (search filtered by region)
+    GET /produk/<id>           product page (counts a view)
+    GET /produk/<id>/hubungi   counts a contact click, 303 to https://wa.me/<digits>?text=...
+    GET /usaha/<id>            merchant page with its published products
+
+Other services are reached with ``gw.call`` (always a deadline). Optional sections
+(featured products, campaigns, categories, the promoted price, the merchant card) are
+fetched with ``optional(...)``: when that service is down, slow or lacks the RPC, the
+section is hidden and a warning logged; the page still answers 200.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+from urllib.parse import quote, urlencode
+
+import eventlet
+from markupsafe import Markup
+
+from services.gateway.api_search_analytics import report_interactions
+from services.gateway.site.render import page
+from services.gateway.site.session import is_https
+from shared.errors import EtalaseError, NotFound
+from shared.regions import REGIONS, region_list, region_name
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 20
+MERCHANT_PER_PAGE = 20
+SECTION_TIMEOUT = 1.5  # seconds: an optional section never holds the page up for long
+FILTERS = ("region", "category", "min_price", "max_price", "halal", "kind", "verified", "on_promo", "in_stock",
+           "sort")
+FLAGS = ("halal", "verified", "on_promo", "in_stock")
+SORTS = ("relevance", "price_asc", "price_desc", "newest", "discount")
+KINDS = ("umkm", "koperasi")
+HIDDEN_MERCHANT_STATUSES = ("rejected", "suspended")
+
+
+def optional(gw, service: str, method: str, *args, timeout: float = SECTION_TIMEOUT, **kwargs):
+    """``gw.call`` for a section the page can do without: None (logged) on any failure."""
+    try:
+        return gw.call(service, method, *args, timeout=timeout, **kwargs)
+    except EtalaseError as exc:
+        log.warning("page section %s.%s hidden: %s", service, method, exc)
+    except Exception:  # noqa: BLE001 - an optional section never breaks the page
+        log.warning("page section %s.%s hidden", service, method, exc_info=True)
+    return None
+
+
+# --- presenting search hits and products ----------------------------------------------------
+
+
+def _int(value):
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def first_photo(item: dict, size: str = "thumb") -> dict | None:
+    """{"src", "alt"} of the item's first photo in ``size`` (falls back to any size), or None."""
+    photos = item.get("photos")
+    if isinstance(photos, list) and photos and isinstance(photos[0], dict):
+        urls = photos[0].get("urls") or {}
+        src = urls.get(size) or urls.get("thumb") or urls.get("medium") or next(iter(urls.values()), None)
+        if isinstance(src, str) and src:
+            return {"src": src, "alt": photos[0].get("alt") or item.get("name") or ""}
+    for key in ("photo_url", "thumb_url", "photo"):
+        src = item.get(key)
+        if isinstance(src, str) and src:
+            return {"src": src, "alt": item.get("name") or ""}
+    return None
+
+
+def present_item(item: dict) -> dict:
+    """A search hit (or featured product) in the shape the templates show. Tolerates a
+    merchant given as a dict or as ``merchant_name``, a region as a code or {"code", "name"}."""
+    merchant = item.get("merchant")
+    merchant_name = merchant.get("name") if isinstance(merchant, dict) else item.get("merchant_name")
+    merchant_id = merchant.get("id") if isinstance(merchant, dict) else item.get("merchant_id")
+    region = item.get("region")
+    if isinstance(region, dict):
+        region_label = region.get("name") or region_name(region.get("code", "")) or ""
+    else:
+        region_label = region_name(str(region or "")) or item.get("region_name") or ""
+    price = _int(item.get("price"))
+    effective = _int(item.get("effective_price"))
+    highlight = item.get("highlight")
+    product_id = item.get("id")
+    return {
+        "id": product_id if isinstance(product_id, str) else None,
+        "url": "/produk/" + quote(product_id, safe="") if isinstance(product_id, str) and product_id else None,
+        "name": item.get("name") or "",
+        "price": price,
+        "effective_price": effective if effective is not None and price is not None and effective < price else None,
+        "badge": item.get("badge") or None,
+        # The search service HTML-escapes the snippet itself and adds only <mark> tags
+        # (services.search.engine.highlight), so it is rendered as markup here.
+        "highlight": Markup(highlight) if isinstance(highlight, str) and highlight else None,
+        "region": region_label,
+        "merchant": merchant_name or "",
+        "merchant_id": merchant_id if isinstance(merchant_id, str) else None,
+        "verified": bool(merchant.get("verified")) if isinstance(merchant, dict) else False,
+        "halal": item.get("halal") is True,
+        "photo": first_photo(item),
+    }
+
+
+def search_link(base: str, params: dict, **changes) -> str:
+    """``base`` + the current search parameters with ``changes`` (None removes one)."""
+    merged = {**params, **changes}
+    ordered = [(name, merged.get(name)) for name in ("q",) + FILTERS + ("page",)]
+    return base + "?" + urlencode([(name, value) for name, value in ordered if value not in (None, "")])
+
+
+def read_search_params(args, fixed_region: str | None = None) -> tuple[dict, int]:
+    """The query string as search parameters (strings, stripped, empty ones dropped) and the page."""
+    params: dict = {}
+    q = (args.get("q") or "").strip()
+    if q:
+        params["q"] = q[:200]
+    for name in FILTERS:
+        value = (args.get(name) or "").strip()
+        if value:
+            params[name] = value[:100]
+    if fixed_region:
+        params["region"] = fixed_region
+    try:
+        page_number = max(1, int(args.get("page") or 1))
+    except ValueError:
+        page_number = 1  # a hand-edited URL should not break the page
+    return params, page_number
+
+
+FACET_TITLES = {"region": "search.region", "category": "search.category", "price": "search.price",
+                "halal": "search.halal", "kind": "search.kind"}
+
+
+def facet_groups(facets: dict, base: str, params: dict, fixed_region: str | None = None) -> list[dict]:
+    """Facets as links that add (or, when already chosen, show) the filter."""
+    groups = []
+    for name in ("region", "category", "price", "halal", "kind"):
+        if name == "region" and fixed_region:
+            continue
+        links = []
+        for entry in (facets or {}).get(name) or []:
+            if not isinstance(entry, dict) or not entry.get("count"):
+                continue
+            if name == "price":
+                low, high = _int(entry.get("min")), _int(entry.get("max"))
+                change = {"min_price": str(low) if low else None,
+                          "max_price": str(high - 1) if high else None}
+                selected = params.get("min_price") == change["min_price"] and params.get("max_price") == change["max_price"]
+            elif name == "halal":
+                if entry.get("value") is not True:
+                    continue  # "not halal" is no filter a buyer asks for
+                change = {"halal": "ya"}
+                selected = params.get("halal") in ("ya", "true", "1")
+            else:
+                change = {name: str(entry.get("value"))}
+                selected = params.get(name) == change[name]
+            links.append({"label": f'{entry.get("label")} ({entry.get("count")})', "selected": selected,
+                          "href": search_link(base, params, page=1, **change)})
+        if links:
+            groups.append({"title": FACET_TITLES[name], "links": links})
+    return groups
+
+
+def page_numbers(page_number: int, pages: int, width: int = 2) -> list[int | None]:
+    """1 … 4 5 [6] 7 8 … 20 (None marks a gap)."""
+    shown = sorted({1, pages, *range(max(1, page_number - width), min(pages, page_number + width) + 1)})
+    out: list[int | None] = []
+    for number in shown:
+        if out and out[-1] is not None and number - out[-1] > 1:
+            out.append(None)
+        out.append(number)
+    return out
+
+
+def present_result(result: dict, base: str, params: dict, fixed_region: str | None = None) -> dict:
+    total = int(result.get("total") or 0)
+    page_number = int(result.get("page") or 1)
+    per_page = int(result.get("per_page") or PER_PAGE)
+    pages = max(1, math.ceil(total / per_page)) if per_page > 0 else 1
+    suggestion = result.get("suggestion") or None
+    return {
+        "total": total,
+        "page": page_number,
+        "pages": pages,
+        "hits": [present_item(item) for item in result.get("items") or [] if isinstance(item, dict)],
+        "prev": search_link(base, params, page=page_number - 1) if page_number > 1 else None,
+        "next": search_link(base, params, page=page_number + 1) if page_number < pages else None,
+        "numbers": [{"n": n, "href": search_link(base, params, page=n) if n else None}
+                    for n in page_numbers(page_number, pages)] if pages > 1 else [],
+        "facets": facet_groups(result.get("facets") or {}, base, params, fixed_region),
+        "suggestion": suggestion,
+        "suggestion_href": search_link(base, params, q=suggestion, page=1) if suggestion else None,
+    }
+
+
+def _category_options(categories) -> list[dict]:
+    options = []
+    for entry in categories or []:
+        if isinstance(entry, dict) and entry.get("slug"):
+            parent = entry.get("parent") if isinstance(entry.get("parent"), dict) else {}
+            options.append({"slug": entry["slug"], "name": entry.get("name") or entry["slug"],
+                            "parent": parent.get("name") or ""})
+    return options
+
+
+def _category_groups(options: list[dict]) -> list[dict]:
+    groups: dict[str, list] = {}
+    for option in options:
+        groups.setdefault(option["parent"], []).append(option)
+    return [{"name": name, "categories": items} for name, items in groups.items()]
+
+
+# --- home and search --------------------------------------------------------------------------
+
+
+@page
+def home_or_search(web):
+    """``GET /``: the home page, or the search results when a query or a filter is given."""
+    params, page_number = read_search_params(web.request.args)
+    if params:
+        return _search(web, "/", params, page_number)
+    return _home(web)
+
+
+def _home(web):
+    gw = web.gw
+    pool = eventlet.GreenPool(3)
+    featured = pool.spawn(optional, gw, "promotion", "featured_products", slots=8)
+    campaigns = pool.spawn(optional, gw, "promotion", "active_campaigns", limit=5)
+    categories = pool.spawn(optional, gw, "catalog", "list_categories")
+    featured, campaigns, categories = featured.wait(), campaigns.wait(), categories.wait()
+    featured_items = [present_item(item) for item in (featured or {}).get("items") or [] if isinstance(item, dict)] \
+        if isinstance(featured, dict) else []
+    if featured_items:
+        report_interactions(gw, [item["id"] for item in featured_items], "impression")
+    campaign_items = [c for c in (campaigns or {}).get("items") or [] if isinstance(c, dict)] \
+        if isinstance(campaigns, dict) else []
+    options = _category_options(categories if isinstance(categories, list) else [])
+    return web.render("home.html", q="", params={}, regions=region_list(), category_options=options,
+                      featured=featured_items, campaigns=campaign_items, category_groups=_category_groups(options))
+
+
+def _search(web, base: str, params: dict, page_number: int, region_title: str | None = None):
+    gw = web.gw
+    fixed_region = params.get("region") if region_title else None
+    categories = eventlet.spawn(optional, gw, "catalog", "list_categories")
+    status, error, result = 200, None, None
+    try:
+        found = gw.call("search", "search", page=page_number, per_page=PER_PAGE, **params)
+        result = present_result(found, base, params, fixed_region)
+        report_interactions(gw, [item.get("id") for item in found.get("items") or [] if isinstance(item, dict)],
+                            "impression")
+    except EtalaseError as exc:
+        status, error = _friendly_error(web, exc, params.get("region", ""))
+    category_list = categories.wait()
+    return web.render(
+        "search.html", status=status, q=params.get("q", ""), params=params, base=base, result=result, error=error,
+        regions=region_list(), category_options=_category_options(category_list if isinstance(category_list, list)
+                                                                    else []),
+        region_title=region_title, fixed_region=fixed_region,
+        reset_href=base + (("?" + urlencode({"q": params["q"]})) if params.get("q") else ""),
+    )
+
+
+def _friendly_error(web, exc: EtalaseError, region: str) -> tuple[int, str]:
+    if exc.status >= 500:
+        return 503, web.t("search.unavailable")
+    if region and region not in REGIONS:
+        return exc.status, web.t("search.bad_region")
+    details = " ".join(str(message) for message in (exc.fields or {}).values())
+    return exc.status, (details or exc.message or web.t("search.bad_query"))
+
+
+@page
+def region_page(web, region_code: str):
+    """``GET /wilayah/<code>``: the region's products, with the same filters as search."""
+    name = region_name(region_code)
+    if name is None:
+        raise NotFound("Kabupaten/kota tidak ditemukan.")
+    params, page_number = read_search_params(web.request.args, fixed_region=region_code)
+    return _search(web, "/wilayah/" + quote(region_code, safe=""), params, page_number, region_title=name)
+
+
+# --- product --------------------------------------------------------------------------------
+
+
+def _valid_id(value: str) -> bool:
+    return isinstance(value, str) and 1 <= len(value) <= 64
+
+
+def load_public_product(gw, product_id: str) -> dict:
+    """The product when the public may see it (published, merchant not suspended), else NotFound."""
+    if not _valid_id(product_id):
+        raise NotFound("Produk tidak ditemukan.")
+    product = gw.call("catalog", "get_product", product_id)
+    if not isinstance(product, dict):
+        raise NotFound("Produk tidak ditemukan.")
+    merchant = product.get("merchant") if isinstance(product.get("merchant"), dict) else {}
+    if product.get("status", "published") != "published" or merchant.get("status") in HIDDEN_MERCHANT_STATUSES:
+        raise NotFound("Produk tidak ditemukan.")
+    return product
+
+
+def _pricing(gw, product_id: str) -> dict | None:
+    prices = optional(gw, "promotion", "pricing_for", [product_id], timeout=gw.settings.pricing_timeout)
+    entry = prices.get(product_id) if isinstance(prices, dict) else None
+    return entry if isinstance(entry, dict) else None
+
+
+def present_merchant(merchant: dict) -> dict:
+    """The merchant card: name, kind, region, verified and the credentials to show."""
+    credentials = merchant.get("credentials") if isinstance(merchant.get("credentials"), dict) else {}
+    mid = merchant.get("id") if isinstance(merchant.get("id"), str) else ""
+    logo = merchant.get("logo") if isinstance(merchant.get("logo"), dict) else None
+    logo_urls = (logo or {}).get("urls") or {}
+    return {
+        "id": mid,
+        "url": "/usaha/" + quote(mid, safe="") if mid else None,
+        "name": merchant.get("name") or "",
+        "kind": merchant.get("kind") or "",
+        "region": merchant.get("region") or "",
+        "region_name": merchant.get("region_name") or region_name(str(merchant.get("region") or "")) or "",
+        "verified": merchant.get("verified") is True,
+        "description": merchant.get("description") or "",
+        "address": merchant.get("address") or "",
+        "logo": logo_urls.get("thumb") or logo_urls.get("medium"),
+        "halal_number": credentials.get("halal_number") if credentials.get("halal_valid") else None,
+        "halal_expires_on": credentials.get("halal_expires_on"),
+        "nib": credentials.get("nib"),
+        "pirt": credentials.get("pirt_number"),
+        "legal_number": credentials.get("legal_number"),
+        "member_count": _int(credentials.get("member_count")),
+        "last_rat_year": _int(credentials.get("last_rat_year")),
+        "has_whatsapp": bool(whatsapp_digits(merchant.get("whatsapp"))),
+    }
+
+
+def whatsapp_digits(number) -> str:
+    """"+62 812-3456-789" -> "628123456789"; a local "0812..." becomes "62812..."."""
+    digits = re.sub(r"\D", "", number) if isinstance(number, str) else ""
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    return digits if 8 <= len(digits) <= 15 else ""
+
+
+def product_url(web, product_id: str) -> str:
+    scheme = "https" if is_https(web.request) else "http"
+    return f"{scheme}://{web.request.host}/produk/{quote(product_id, safe='')}"
+
+
+@page
+def product_page(web, product_id: str):
+    """``GET /produk/<id>``: photos, price (promoted: normal price struck through and the
+    badge), the merchant's card, WhatsApp contact and share links. Counts a view."""
+    gw = web.gw
+    pricing = eventlet.spawn(_pricing, gw, product_id) if _valid_id(product_id) else None
+    try:
+        product = load_public_product(gw, product_id)
+    except BaseException:
+        if pricing is not None:
+            pricing.kill()
+        raise
+    merchant = optional(gw, "catalog", "get_merchant", product.get("merchant_id"))
+    price_info = pricing.wait() if pricing is not None else None
+    report_interactions(gw, [product_id], "view")
+
+    price = _int(product.get("price"))
+    effective = _int((price_info or {}).get("effective_price"))
+    promoted = bool(price_info) and effective is not None and price is not None and effective < price
+    photos = []
+    for photo in product.get("photos") or []:
+        urls = photo.get("urls") if isinstance(photo, dict) else None
+        if isinstance(urls, dict) and urls:
+            photos.append({"src": urls.get("medium") or urls.get("large") or urls.get("thumb"),
+                           "large": urls.get("large") or urls.get("medium"),
+                           "alt": photo.get("alt") or web.t("product.photo", name=product.get("name") or ""),
+                           "width": _int(photo.get("width")), "height": _int(photo.get("height"))})
+    card = present_merchant(merchant) if isinstance(merchant, dict) else None
+    share_url = product_url(web, product_id)
+    return web.render(
+        "product.html",
+        product=product,
+        title=product.get("name") or "",
+        price=price,
+        effective_price=effective if promoted else None,
+        badge=(price_info or {}).get("badge") if promoted else None,
+        valid_until=(price_info or {}).get("valid_until") if promoted else None,
+        photos=photos,
+        merchant=card,
+        contact_href="/produk/" + quote(product_id, safe="") + "/hubungi" if card and card["has_whatsapp"] else None,
+        share_url=share_url,
+        share_whatsapp="https://wa.me/?" + urlencode({"text": f'{product.get("name") or ""} {share_url}'},
+                                                     quote_via=quote),
+        halal=product.get("halal") is True,
+        stock=_int(product.get("stock")),
+        category_name=product.get("category_name") or "",
+        category=product.get("category") if isinstance(product.get("category"), str) else "",
+        region_code=product.get("region") or "",
+        region_name=product.get("region_name") or region_name(str(product.get("region") or "")) or "",
+        q="",
+    )
+
+
+@page
+def contact(web, product_id: str):
+    """``GET /produk/<id>/hubungi``: count the contact click, then 303 to the merchant's
+    WhatsApp with a message naming the product."""
+    gw = web.gw
+    product = load_public_product(gw, product_id)
+    merchant = gw.call("catalog", "get_merchant", product.get("merchant_id"))
+    digits = whatsapp_digits((merchant or {}).get("whatsapp"))
+    if not digits:
+        raise NotFound("Penjual belum mencantumkan nomor WhatsApp.")
+    report_interactions(gw, [product_id], "contact")
+    from services.gateway.site.i18n import translate
+
+    message = translate("id", "product.contact.message", name=product.get("name") or "",
+                        url=product_url(web, product_id))
+    return web.redirect(f"https://wa.me/{digits}?" + urlencode({"text": message}, quote_via=quote))
+
+
+# --- merchant -------------------------------------------------------------------------------
+
+
+@page
+def merchant_page(web, merchant_id: str):
+    """``GET /usaha/<id>``: profile, credentials and the published products, paginated."""
+    gw = web.gw
+    if not _valid_id(merchant_id):
+        raise NotFound("Usaha tidak ditemukan.")
+    try:
+        page_number = max(1, int(web.request.args.get("page") or 1))
+    except ValueError:
+        page_number = 1
+    products = eventlet.spawn(gw.call, "catalog", "list_merchant_products", merchant_id, page=page_number,
+                              per_page=MERCHANT_PER_PAGE)
+    try:
+        merchant = gw.call("catalog", "get_merchant", merchant_id)
+    except BaseException:
+        products.kill()
+        raise
+    if not isinstance(merchant, dict) or merchant.get("status") in HIDDEN_MERCHANT_STATUSES:
+        products.kill()
+        raise NotFound("Usaha tidak ditemukan.")
+    try:
+        listed = products.wait()
+    except EtalaseError as exc:
+        log.warning("merchant %s shown without products: %s", merchant_id, exc)
+        listed = None
+    items = [present_item({**item, "merchant": None, "merchant_name": merchant.get("name")})
+             for item in (listed or {}).get("items") or []
+             if isinstance(item, dict) and item.get("status", "published") == "published"]
+    total = int((listed or {}).get("total") or 0)
+    pages = max(1, math.ceil(total / MERCHANT_PER_PAGE))
+    base = "/usaha/" + quote(merchant_id, safe="")
+    if items:
+        report_interactions(gw, [item["id"] for item in items], "impression")
+    return web.render(
+        "merchant.html", merchant=present_merchant(merchant), products=items, listed=listed is not None,
+        page=page_number, pages=pages, q="",
+        prev=f"{base}?page={page_number - 1}" if page_number > 1 else None,
+        next=f"{base}?page={page_number + 1}" if page_number < pages else None,
+    )

@@ -1,0 +1,306 @@
+"""Rendering HTML pages: the per-request ``Web`` context, the ``page`` decorator, error
+pages, security headers and static asset URLs.
+
+How to add a page (see ``buyer.py`` for examples)::
+
+    # services/gateway/site/owner.py
+    from services.gateway.site.render import page, require_role
+
+    @page
+    @require_role("owner")                      # signed out -> /masuk?next=..., other role -> 403
+    def owner_home(web):                        # web: Web (gw, request, user, lang, ...)
+        merchants = web.gw.call("catalog", "list_owner_merchants", web.user["id"])
+        return web.render("owner/home.html", merchants=merchants)
+
+    # services/gateway/site/routes.py (class SitePages)
+    @http("GET", "/pemilik")
+    def owner_home(self, request):
+        return owner.owner_home(self._gateway(), request)
+
+A view decorated with ``@page`` takes ``(web, *path_values)`` and returns a werkzeug
+``Response`` (``web.render``, ``web.redirect``, ``web.error``). ``@page`` also:
+
+- checks the CSRF token of every POST (403 page otherwise), so a view never forgets it;
+- turns ``NotFound`` into the 404 page, ``Forbidden`` into 403, ``Unauthorized`` into a
+  redirect to ``/masuk``, service outages into a 503 page, anything else into a logged 500
+  page (never a traceback, never JSON);
+- adds the security headers (CSP without inline scripts, nosniff, Referrer-Policy,
+  frame-ancestors 'none') and sets the CSRF cookie when the page used one.
+
+A form with CSRF in a template::
+
+    <form method="post" action="/pemilik/produk">
+      {{ csrf_field() }}
+      <label for="name">{{ t("owner.name") }}</label> <input id="name" name="name">
+      <button>{{ t("owner.save") }}</button>
+    </form>
+
+Every template extends ``base.html`` and fills ``{% block title %}`` and ``{% block main %}``;
+context available everywhere: ``user`` (or None), ``lang``, ``t``, ``csrf_field()``,
+``static_url(path)``, ``request_path``, ``lang_switch_url``; filters ``rupiah``, ``wita``.
+No inline ``<script>`` or ``style=""`` (the CSP forbids them): put JS in
+``static/js/`` and CSS in ``static/css/site.css``. Never ``|safe`` on stored data.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response
+
+from services.gateway.formatting import format_rupiah, format_wita
+from services.gateway.site import i18n, session
+from shared.errors import EtalaseError, Forbidden, NotFound, PayloadTooLarge, Unauthorized
+
+log = logging.getLogger(__name__)
+
+GATEWAY_DIR = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = GATEWAY_DIR / "templates"
+STATIC_DIR = GATEWAY_DIR / "static"
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+}
+HTML_HEADERS = {
+    "Content-Type": "text/html; charset=utf-8",
+    # Pages differ per visitor (language, signed-in name, CSRF token): never shared caches.
+    "Cache-Control": "private, no-cache",
+    "Vary": "Cookie",
+    **SECURITY_HEADERS,
+}
+
+
+# --- static asset URLs (content-hashed, so they can be cached for a year) --------------
+
+
+@functools.cache
+def static_version(path: str) -> str:
+    try:
+        return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
+    except OSError:
+        return "0"
+
+
+def static_url(path: str) -> str:
+    """``static_url("css/site.css")`` -> ``/static/css/site.css?v=<content hash>``."""
+    return f"/static/{quote(path)}?v={static_version(path)}"
+
+
+def _parse_iso(value):
+    if isinstance(value, datetime) or value is None:
+        return value
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def wita(value) -> str:
+    """A datetime or ISO string in WITA ("3 Des 2026 08.00 WITA"); "" when it is not one."""
+    return format_wita(_parse_iso(value)) or ""
+
+
+def rupiah(value) -> str:
+    return format_rupiah(value) if isinstance(value, int) and not isinstance(value, bool) else ""
+
+
+@functools.cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES_DIR)),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["rupiah"] = rupiah
+    env.filters["wita"] = wita
+    env.globals["t"] = i18n.t
+    env.globals["static_url"] = static_url
+    return env
+
+
+# --- the per-request context -------------------------------------------------------------
+
+_UNSET = object()
+
+
+class Web:
+    """What a page view needs: the gateway (``gw.call``, ``gw.uow``), the request, the
+    visitor (``user``), the language, and the cookies the response must set."""
+
+    def __init__(self, gw, request):
+        self.gw = gw
+        self.request = request
+        self.lang = i18n.choose(request)
+        self._user = _UNSET
+        self._csrf: str | None = None
+        self._new_csrf = False
+        self.cookie_actions: list = []  # callables(response) run by ``finish``
+
+    # who
+    @property
+    def user(self) -> dict | None:
+        if self._user is _UNSET:
+            self._user = session.current_user(self.gw, self.request)
+        return self._user
+
+    def t(self, key: str, **values) -> str:
+        return i18n.translate(self.lang, key, **values)
+
+    # CSRF
+    @property
+    def csrf_token(self) -> str:
+        if self._csrf is None:
+            self._csrf = session.csrf_cookie(self.request)
+            if self._csrf is None:
+                self.renew_csrf()
+        return self._csrf
+
+    def renew_csrf(self) -> None:
+        self._csrf = session.new_csrf_token()
+        self._new_csrf = True
+
+    def csrf_field(self) -> Markup:
+        return Markup('<input type="hidden" name="{}" value="{}">').format(session.CSRF_FIELD, self.csrf_token)
+
+    # responses
+    def context(self) -> dict:
+        path = self.request.full_path.rstrip("?") if self.request.query_string else self.request.path
+        other = "en" if self.lang == "id" else "id"
+        return {
+            "lang": self.lang,
+            "user": self.user,
+            "role_home_url": role_home(self.user),
+            "csrf_field": self.csrf_field,
+            "request_path": self.request.path,
+            "lang_switch_url": "/bahasa?" + urlencode({"l": other, "next": path}),
+        }
+
+    def render(self, template: str, status: int = 200, headers: dict | None = None, **context) -> Response:
+        html = environment().get_template(template).render(**self.context(), **context)
+        return self.finish(Response(html, status=status, headers={**HTML_HEADERS, **(headers or {})}))
+
+    def redirect(self, location: str, status: int = 303) -> Response:
+        response = Response("", status=status, headers={"Location": location, **SECURITY_HEADERS,
+                                                         "Cache-Control": "no-store"})
+        return self.finish(response)
+
+    def error(self, status: int, message: str | None = None, title: str | None = None) -> Response:
+        """The error page: 403, 404, 500, 503 ... in the visitor's language."""
+        titles = {403: "error.403.title", 404: "error.404.title"}
+        messages = {403: "error.403", 404: "error.404", 503: "error.503"}
+        title = title or self.t(titles.get(status, "error.title"))
+        message = message or self.t(messages.get(status, "error.500"))
+        return self.render("error.html", status=status, title=title, message=message)
+
+    def finish(self, response: Response) -> Response:
+        if self._new_csrf and self._csrf:
+            session.set_csrf(response, self.request, self._csrf)
+        for action in self.cookie_actions:
+            action(response)
+        return response
+
+
+def minimal_error_page(status: int) -> Response:
+    """When even the error template cannot render."""
+    html = ('<!doctype html><html lang="id"><meta charset="utf-8"><title>Etalase Sultra</title>'
+            "<p>Terjadi kesalahan pada server. Silakan coba lagi.</p></html>")
+    return Response(html, status=status, headers=HTML_HEADERS)
+
+
+def login_url(request) -> str:
+    path = request.full_path.rstrip("?") if request.query_string else request.path
+    return "/masuk?" + urlencode({"next": path})
+
+
+def page(view=None, *, max_body: int | None = None):
+    """Make ``view(web, *args)`` an HTML page function ``(gw, request, *args) -> Response``.
+    See the module docstring for what it adds. ``@page(max_body=20_000_000)`` raises the
+    request body limit (default: the gateway's ``max_body_bytes``) for upload forms."""
+    if view is None:
+        return functools.partial(page, max_body=max_body)
+
+    @functools.wraps(view)
+    def wrapper(gw, request, *args, **kwargs):
+        web = Web(gw, request)
+        try:
+            request.max_content_length = max_body or gw.settings.max_body_bytes
+            if request.method == "POST" and not session.check_csrf(request):
+                log.info("refused a POST to %s without a valid CSRF token", request.path)
+                web.renew_csrf()  # the next form works
+                return web.error(403, web.t("error.csrf"))
+            return view(web, *args, **kwargs)
+        except RequestEntityTooLarge:
+            return web.error(413, PayloadTooLarge().message)
+        except NotFound:
+            return web.error(404)
+        except Unauthorized:
+            return web.redirect(login_url(request))
+        except Forbidden as exc:
+            return web.error(403, exc.message)
+        except EtalaseError as exc:
+            if exc.status == 413:
+                return web.error(413, exc.message)
+            log.warning("page %s failed: %s", request.path, exc)
+            return web.error(503 if exc.status >= 500 else exc.status,
+                             None if exc.status >= 500 else exc.message)
+        except Exception:  # noqa: BLE001 - a broken page is still a page, never JSON or a traceback
+            log.exception("page %s failed", request.path)
+            try:
+                return web.error(500)
+            except Exception:  # noqa: BLE001
+                return minimal_error_page(500)
+
+    return wrapper
+
+
+def require_role(*roles: str):
+    """Inside ``@page``: signed-out visitors go to ``/masuk?next=<this page>``; a signed-in
+    visitor of another role gets the 403 page. ``web.user`` is set in the view."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(web, *args, **kwargs):
+            if web.user is None:
+                return web.redirect(login_url(web.request))
+            if roles and web.user.get("role") not in roles:
+                return web.error(403)
+            return view(web, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+ROLE_HOMES = {"owner": "/pemilik", "promoter": "/promotor", "admin": "/admin"}
+
+
+def role_home(user: dict | None) -> str:
+    return ROLE_HOMES.get((user or {}).get("role"), "/")
+
+
+def safe_next(value) -> str | None:
+    """A local path to go back to, or None: "/produk/1?x=2" yes; "//evil", "https://..",
+    "/\\evil", control characters no."""
+    if not isinstance(value, str) or not value.startswith("/") or len(value) > 2000:
+        return None
+    if value.startswith("//") or value.startswith("/\\") or any(ord(ch) < 32 or ch == "\\" for ch in value):
+        return None
+    return value
+
+
+__all__ = ["Web", "page", "require_role", "role_home", "safe_next", "static_url", "environment", "escape"]

@@ -1,0 +1,57 @@
+"""Pure pieces of the web layer: safe redirects, messages, WhatsApp numbers, pagination."""
+import pytest
+
+from services.gateway.site import i18n
+from services.gateway.site.buyer import page_numbers, search_link, whatsapp_digits
+from services.gateway.site.render import environment, role_home, safe_next
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("/produk/p1?x=2", "/produk/p1?x=2"), ("/", "/"), ("//evil.example", None), ("/\\evil.example", None),
+    ("https://evil.example/", None), ("javascript:alert(1)", None), ("/a\r\nSet-Cookie: x=1", None), (None, None),
+    ("", None),
+])
+def test_safe_next(value, expected):
+    assert safe_next(value) == expected
+
+
+def test_translate_falls_back_to_indonesian_then_to_the_key():
+    assert i18n.translate("en", "home.featured") == "Featured products"
+    assert i18n.translate("id", "home.featured") == "Produk Unggulan"
+    assert i18n.translate("en", "site.name") == "Etalase Sultra"  # only in Indonesian
+    assert i18n.translate("en", "tidak.ada") == "tidak.ada"
+    assert i18n.translate("id", "search.found", n=3) == "Ditemukan 3 produk."
+    i18n.add_messages(id={"test.only": "Uji {x}"}, en={"test.only": "Test {x}"})
+    assert i18n.translate("en", "test.only", x="<b>") == "Test <b>"
+    html = environment().from_string('{{ t("test.only", x=v) }}').render(lang="en", v="<b>")
+    assert html == "Test &lt;b&gt;"  # values are escaped by autoescape
+    with pytest.raises(ValueError):
+        i18n.add_messages(fr={"x": "y"})
+
+
+@pytest.mark.parametrize("number, digits", [("+62 812-3456-7890", "6281234567890"), ("081234567890", "6281234567890"),
+                                            ("", ""), (None, ""), ("12", "")])
+def test_whatsapp_digits(number, digits):
+    assert whatsapp_digits(number) == digits
+
+
+def test_page_numbers_and_links():
+    assert page_numbers(1, 1) == [1]
+    assert page_numbers(6, 20) == [1, None, 4, 5, 6, 7, 8, None, 20]
+    assert page_numbers(2, 3) == [1, 2, 3]
+    assert search_link("/", {"q": "kopi", "halal": "ya"}, page=2, halal=None) == "/?q=kopi&page=2"
+
+
+def test_role_homes():
+    assert [role_home({"role": r}) for r in ("owner", "promoter", "admin")] == ["/pemilik", "/promotor", "/admin"]
+    assert role_home(None) == "/"
+
+
+def test_nameko_run_finds_only_the_gateway_service():
+    """``nameko run services.gateway.service`` takes every class with entry points in the
+    module for a service: the SitePages mixin must not be one of them."""
+    from nameko.cli.utils.import_services import import_services
+
+    from services.gateway.service import GatewayService
+
+    assert import_services("services.gateway.service") == [GatewayService]
