@@ -7,10 +7,13 @@ the same way service.py delegates the JSON API to ``api``. The mixin relies on
 ``<string:...>`` ones in werkzeug's router, so ``/produk/<id>/hubungi`` is safe.
 """
 from services.gateway.site import auth, buyer, static
+from services.gateway.site.admin_routes import AdminPages
+from services.gateway.site.owner_routes import OwnerPages
+from services.gateway.site.promoter_routes import PromoterPages
 from services.gateway.web import http
 
 
-class SitePages:
+class SitePages(OwnerPages, PromoterPages, AdminPages):
     # --- buyers ---
 
     @http("GET", "/")
