@@ -182,7 +182,7 @@ def create_session(gw: Gateway, request):
     data = read_json(request, gw.settings.max_body_bytes)
     token = accounts.sign_in(
         gw.uow.session, data.get("email"), data.get("password"),
-        ttl_days=gw.settings.session_ttl_days, release=gw.uow.commit,
+        ttl_days=gw.settings.session_ttl_days, release=gw.uow.commit, ip=request.remote_addr,
     )
     gw.uow.commit()
     return json_response(201, {"token": token})

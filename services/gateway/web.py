@@ -55,7 +55,8 @@ def error_response(exc: EtalaseError, extra: dict | None = None) -> tuple[int, d
     body = exc.to_dict()
     if extra:
         body.update(extra)
-    return json_response(exc.status, body)
+    # An error may carry its own headers (429's Retry-After).
+    return json_response(exc.status, body, getattr(exc, "headers", None))
 
 
 def unexpected_error_response(exc: BaseException) -> tuple[int, dict, str]:
@@ -83,8 +84,19 @@ def _to_response(result: tuple[int, dict, str], extra_headers: dict | None = Non
     return Response(body, status=status, headers={**headers, **(extra_headers or {})})
 
 
-def routing_error_response(exc: HTTPException) -> Response:
+def wants_page(request) -> bool:
+    """A browser asking for a page (not the JSON API, nor media files) gets HTML errors."""
+    if request.path.startswith(("/api/", "/media/", "/static/", "/health")):
+        return False
+    return "text/html" in (request.headers.get("Accept") or "")
+
+
+def routing_error_response(exc: HTTPException, request=None) -> Response:
     if exc.code == 404:
+        if request is not None and wants_page(request):
+            from services.gateway.site.render import not_found_page  # the site layer sits above this one
+
+            return not_found_page(request)
         return _to_response(error_response(NotFoundRoute()))
     if exc.code == 405:
         allowed = ", ".join(sorted(exc.valid_methods or []))
@@ -108,7 +120,7 @@ class _RoutingErrorsAsJson(WsgiApp):
         try:
             provider, values = adapter.match()
         except HTTPException as exc:
-            return routing_error_response(exc)(environ, start_response)
+            return routing_error_response(exc, request)(environ, start_response)
         request.path_values = values
         response = provider.handle_request(request)
         return response(environ, start_response)

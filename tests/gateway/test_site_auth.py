@@ -169,6 +169,26 @@ def test_api_sign_in_is_throttled_after_five_failures(gateway, web_session):
     error = response.json()["error"]
     assert error["code"] == "too_many_requests" and "Terlalu banyak percobaan" in error["message"]
     assert 0 < int(error["fields"]["retry_after"]) <= 15 * 60
+    assert response.headers["Retry-After"] == error["fields"]["retry_after"]
+
+
+def test_api_sign_in_is_throttled_per_address_across_emails(gateway, web_session):
+    for n in range(20):
+        response = web_session.post("/api/v1/sessions", json={"email": f"orang{n}@example.com", "password": "salah!!!"})
+        assert response.status_code == 401, response.text
+    response = web_session.post("/api/v1/sessions", json={"email": "orang-baru@example.com", "password": "salah!!!"})
+    assert response.status_code == 429, response.text
+
+
+def test_an_unknown_path_is_an_html_page_for_browsers_and_json_for_the_api(gateway, web_session):
+    page = web_session.get("/tidak-ada-halaman", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404
+    assert page.headers["Content-Type"].startswith("text/html") and "Content-Security-Policy" in page.headers
+    assert '<html lang="id"' in page.text
+    api = web_session.get("/api/v1/tidak-ada", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+    plain = web_session.get("/tidak-ada-halaman")
+    assert plain.status_code == 404 and plain.json()["error"]["code"] == "not_found"
 
 
 # --- the throttle functions, on SQLite and PostgreSQL ------------------------------------------

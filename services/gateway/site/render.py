@@ -222,6 +222,18 @@ def minimal_error_page(status: int) -> Response:
     return Response(html, status=status, headers=HTML_HEADERS)
 
 
+def not_found_page(request) -> Response:
+    """The 404 page for a path no route knows. It is rendered outside any worker (no
+    database, no services), so the header shows the visitor as signed out."""
+    try:
+        web = Web(None, request)
+        web._user = None
+        return web.error(404)
+    except Exception:  # noqa: BLE001 - an error page must not fail
+        log.exception("not-found page failed")
+        return minimal_error_page(404)
+
+
 def login_url(request) -> str:
     path = request.full_path.rstrip("?") if request.query_string else request.path
     return "/masuk?" + urlencode({"next": path})
