@@ -15,6 +15,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "deploy" / "nameko.yaml"
 SERVICES = ("catalog", "search", "promotion", "gateway")
+# Worker pools that differ from deploy/nameko.yaml's default (MAX_WORKERS, 20): search keeps
+# 100 events in flight for its group commits (services/search/batching.py).
+SERVICE_MAX_WORKERS = {"search": 200}
 DEMO_PASSWORD = "etalase-demo"
 
 
@@ -161,9 +164,12 @@ class Platform:
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             stdout = open(self.log_dir / f"{service}.log", "ab")
+        env = dict(self.env)
+        if service in SERVICE_MAX_WORKERS:
+            env.setdefault("MAX_WORKERS", str(SERVICE_MAX_WORKERS[service]))
         self.processes[service] = subprocess.Popen(
             service_command(service, self.config_file),
-            env=self.env,
+            env=env,
             stdout=stdout,
             stderr=subprocess.STDOUT if stdout else None,
         )

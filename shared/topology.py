@@ -39,7 +39,11 @@ class Subscription:
 
 
 SUBSCRIPTIONS: dict[str, Subscription] = {
-    "search": Subscription("search.events", ("catalog.#", "promotion.#")),
+    # Search indexes bursts in group-committed batches (services/search/batching.py): a batch
+    # can only hold events whose workers are waiting in it, so it needs many in flight. Each
+    # waits in the batcher (no database connection, no CPU); max_workers in deploy/nameko.yaml
+    # leaves room for these, the RPC consumer's PREFETCH_COUNT and more.
+    "search": Subscription("search.events", ("catalog.#", "promotion.#"), prefetch=100),
     "promotion": Subscription("promotion.events", ("catalog.#", "search.interactions_recorded")),
 }
 

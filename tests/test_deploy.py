@@ -49,11 +49,21 @@ def test_every_service_module_named_in_compose_exists():
         assert (ROOT / "services" / name / "service.py").is_file()
 
 
-def test_event_consumers_leave_workers_for_rpc():
+def test_event_consumers_leave_workers_for_rpc(monkeypatch):
     """A burst of events must not occupy every nameko worker (RPC would time out)."""
-    from services.platform import load_config
+    from services.platform import SERVICE_MAX_WORKERS, load_config
     from shared.topology import SUBSCRIPTIONS
 
-    max_workers = load_config()["max_workers"]
-    for sub in SUBSCRIPTIONS.values():
-        assert sub.prefetch * 2 <= max_workers, sub
+    monkeypatch.delenv("MAX_WORKERS", raising=False)
+    default_workers = load_config()["max_workers"]
+    assert default_workers == 20
+    for name, sub in SUBSCRIPTIONS.items():
+        assert sub.prefetch * 2 <= SERVICE_MAX_WORKERS.get(name, default_workers), sub
+
+
+def test_compose_gives_search_the_same_worker_pool_as_the_platform():
+    from services.platform import SERVICE_MAX_WORKERS
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    assert compose["services"]["search"]["environment"]["MAX_WORKERS"] == str(SERVICE_MAX_WORKERS["search"])
+    assert "MAX_WORKERS" not in compose["services"]["gateway"].get("environment", {})

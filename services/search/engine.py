@@ -85,6 +85,47 @@ class Change:
         return bool(self.upserts or self.removals or self.pricings)
 
 
+def _newer_or_equal(later: int | None, earlier: int | None) -> bool:
+    """Whether a later change may replace an earlier one of the same id (None: unversioned)."""
+    return later is None or earlier is None or int(later) >= int(earlier)
+
+
+def merge_changes(changes: Iterable[Change]) -> Change:
+    """One change doing what ``changes`` do in order (a batch of events committed at once).
+
+    Per document id only the last upsert or removal is kept, per product the last pricing:
+    a later change to the same id wins, unless it carries a lower version (the engines
+    would drop it anyway). The consumer accepts only increasing versions per aggregate,
+    so in practice "later" and "newer" agree.
+    """
+    documents: dict[str, dict | Removal] = {}
+    pricings: dict[str, dict] = {}
+    for change in changes:
+        if not change:
+            continue
+        for item in (*change.upserts, *change.removals):
+            doc_id, version = (str(item["id"]), item.get("version")) if isinstance(item, dict) \
+                else (str(item.id), item.version)
+            known = documents.get(doc_id)
+            if known is not None:
+                known_version = known.get("version") if isinstance(known, dict) else known.version
+                if not _newer_or_equal(version, known_version):
+                    continue
+                del documents[doc_id]  # keep the order of the last change
+            documents[doc_id] = item
+        for pricing in change.pricings:
+            product_id = str(pricing["product_id"])
+            known = pricings.pop(product_id, None)
+            if known is not None and not _newer_or_equal(pricing.get("version"), known.get("version")):
+                pricing = known
+            pricings[product_id] = pricing
+    return Change(
+        upserts=[item for item in documents.values() if isinstance(item, dict)],
+        removals=[item for item in documents.values() if isinstance(item, Removal)],
+        pricings=list(pricings.values()),
+    )
+
+
 class SearchEngine(Protocol):
     def start(self) -> None:
         """Get ready to answer (load the index, check the server)."""

@@ -3,7 +3,9 @@
 ``apply_event`` runs inside the consumer's transaction: it records the event in the inbox
 (a duplicate is a no-op), drops stale versions and anything after a delete (tombstone),
 validates the payload and returns the ``Change`` to make. ``process_event`` is the whole
-consumer step: apply, stage the change in the same transaction, commit, then show it.
+consumer step for one event: apply, stage the change in the same transaction, commit, then
+show it. The service applies bursts in batches, one transaction each (``batching.py``), and
+falls back to ``process_event`` per event when a batch cannot commit.
 """
 from __future__ import annotations
 

@@ -142,7 +142,7 @@ class InteractionRecorder(DependencyProvider):
 
 class PolledOutboxRelay(OutboxRelayRunner):
     """The outbox relay of the search service, polling every second. It is not woken after
-    every commit: the consumer commits once per indexed event, and interaction batches are
+    every commit: the consumer commits once per indexed batch (batching.py), and interaction batches are
     staged outside the worker's unit of work anyway."""
 
     def setup(self):

@@ -8,7 +8,6 @@ from nameko.rpc import rpc
 
 from services.search.embedded import EmbeddedEngine
 from services.search.engine import SearchEngine, result_item
-from services.search.indexer import process_event
 from services.search.params import parse_search_query
 from services.search.settings import SearchSettings
 from shared.consumer import event_consumer
@@ -56,6 +55,7 @@ from shared.rpc import DeadlineRpc  # noqa: E402
 from services.search.analytics import QueryAnalytics  # noqa: E402
 from services.search.interactions import InteractionRecorder, PolledOutboxRelay  # noqa: E402
 from services.search.models import Outbox  # noqa: E402
+from services.search.batching import IndexBatcher  # noqa: E402
 
 
 class SearchService:
@@ -69,10 +69,13 @@ class SearchService:
     analytics = QueryAnalytics("db")  # query analytics, buffered (see analytics.py)
     interactions = InteractionRecorder("db")  # impressions/views/contacts -> outbox (interactions.py)
     outbox_relay = PolledOutboxRelay("db", Outbox)
+    batcher = IndexBatcher("db", "engine")  # catalog events, group-committed (batching.py)
 
     @event_consumer("search")
     def handle_event(self, body):
-        process_event(self.db, self.engine, Event.from_dict(body))
+        # Waits until the event is committed with the batch it joined (batching.py); raises
+        # only this event's error, so only this message is retried or dead-lettered.
+        self.batcher.submit(Event.from_dict(body))
 
     @rpc(expected_exceptions=EtalaseError)
     def verify(self, repair=False):

@@ -1,0 +1,294 @@
+"""Group commit of catalog events (services/search/batching.py) against a real search
+database (SQLite and PostgreSQL) and the embedded engine; no broker."""
+import eventlet
+import nameko
+from eventlet.event import Event as GreenEvent
+import pytest
+from nameko.testing.services import entrypoint_hook
+from pydantic import ValidationError
+from search_factories import deleted, pricing_changed, published, updated
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from services.search import batching
+from services.search.batching import EventBatcher
+from services.search.embedded import EmbeddedEngine
+from services.search.engine import Change, Removal, SearchQuery, merge_changes
+from services.search.indexer import apply_event
+from services.search.models import AggregateState, Inbox, SearchDocument
+from shared.db import UnitOfWork
+from shared.events import Event
+from shared.migrations import upgrade
+
+
+@pytest.fixture
+def search_db(migrated):
+    return migrated("search")
+
+
+@pytest.fixture
+def engine(search_db):
+    engine = EmbeddedEngine(search_db)
+    engine.start()
+    return engine
+
+
+class CountingUnits:
+    """``new_unit`` for the batcher that counts commits; ``fail_commits`` makes the next
+    commits raise (after rolling back), as a database that refuses the transaction."""
+
+    def __init__(self, session_factory):
+        self.session_factory = session_factory
+        self.commits = 0
+        self.fail_commits = 0
+
+    def __call__(self) -> UnitOfWork:
+        units = self
+
+        class Unit(UnitOfWork):
+            def commit(self):
+                if units.fail_commits:
+                    units.fail_commits -= 1
+                    raise OperationalError("COMMIT", {}, Exception("disk I/O error"))
+                super().commit()
+                units.commits += 1
+
+        return Unit(self.session_factory, [])
+
+
+@pytest.fixture
+def units(search_db):
+    return CountingUnits(search_db)
+
+
+@pytest.fixture
+def batcher(units, engine):
+    batcher = EventBatcher(units, lambda: engine, max_batch=50)
+    batcher.start()
+    yield batcher
+    batcher.stop()
+
+
+def submit_all(batcher, events) -> list:
+    """Submit ``events`` from one green thread each (as concurrent nameko workers do);
+    returns each one's change, or the exception it raised."""
+    def one(event):
+        try:
+            return batcher.submit(event)
+        except Exception as exc:  # noqa: BLE001
+            return exc
+
+    threads = [eventlet.spawn(one, event) for event in events]
+    return [thread.wait() for thread in threads]
+
+
+def indexed(engine) -> dict[str, tuple[int, str]]:
+    return {doc["id"]: (doc["version"], doc["name"]) for doc in engine.index.documents()}
+
+
+def stored(search_db) -> dict[str, int]:
+    with search_db() as session:
+        return dict(session.execute(select(SearchDocument.id, SearchDocument.version)).all())
+
+
+def inbox_ids(search_db) -> set[str]:
+    with search_db() as session:
+        return set(session.scalars(select(Inbox.event_id)))
+
+
+def poison(product_id: str) -> Event:
+    """A published event whose payload does not fit the contract (no name)."""
+    event = published(product_id)
+    del event.payload["name"]
+    return event
+
+
+def test_a_burst_is_indexed_in_few_commits(search_db, engine, units, batcher):
+    events = [published(f"p{n}", name=f"Kopi Nomor {n}") for n in range(120)]
+    results = submit_all(batcher, events)
+    assert all(isinstance(change, Change) for change in results)
+    assert len(indexed(engine)) == 120 and len(stored(search_db)) == 120
+    assert units.commits == batcher.batches <= 5  # batches of at most 50, not 120 transactions
+    assert engine.search(SearchQuery(q="kopi")).total == 120
+
+
+def test_a_lone_event_is_committed_at_once(search_db, engine, units, batcher):
+    with eventlet.Timeout(5):
+        change = batcher.submit(published("p1", name="Madu Hutan"))
+    assert [doc["id"] for doc in change.upserts] == ["p1"]
+    assert units.commits == 1 and indexed(engine) == {"p1": (1, "Madu Hutan")}
+
+
+def test_a_poison_event_fails_alone(search_db, engine, units, batcher):
+    events = [published(f"p{n}") for n in range(10)]
+    events.insert(4, poison("bad"))
+    results = submit_all(batcher, events)
+    assert isinstance(results[4], ValidationError)
+    assert all(isinstance(change, Change) for n, change in enumerate(results) if n != 4)
+    assert units.commits == 1  # the others still went in one transaction
+    assert set(indexed(engine)) == {f"p{n}" for n in range(10)}
+    assert events[4].id not in inbox_ids(search_db)  # not marked processed: it can be retried
+
+
+def test_a_failing_event_rolls_back_its_own_writes(search_db, engine, units, batcher, monkeypatch):
+    """An event that fails after writing (inbox, aggregate state) leaves nothing behind."""
+    def failing_after_writes(session, event):
+        change = apply_event(session, event)
+        if event.aggregate_id == "p3":
+            raise RuntimeError("boom after the inbox row")
+        return change
+
+    monkeypatch.setattr(batching, "apply_event", failing_after_writes)
+    events = [published(f"p{n}") for n in range(6)]
+    results = submit_all(batcher, events)
+    assert isinstance(results[3], RuntimeError)
+    assert set(indexed(engine)) == {"p0", "p1", "p2", "p4", "p5"} == set(stored(search_db))
+    assert events[3].id not in inbox_ids(search_db)
+    with search_db() as session:
+        assert session.get(AggregateState, ("product", "p3")) is None
+    monkeypatch.undo()
+    assert isinstance(batcher.submit(events[3]), Change)  # the retry applies it
+    assert "p3" in indexed(engine)
+
+
+def test_update_then_delete_in_one_batch_ends_deleted(search_db, engine, units, batcher):
+    results = submit_all(batcher, [published("p1", 1, name="Kopi"), updated("p1", 2, name="Kopi Robusta"),
+                                   deleted("p1", 3), published("p2", 1, name="Madu")])
+    assert all(isinstance(change, Change) for change in results)
+    assert units.commits == 1
+    assert indexed(engine) == {"p2": (1, "Madu")} and stored(search_db) == {"p2": 1}
+    with search_db() as session:
+        assert session.get(AggregateState, ("product", "p1")).deleted
+    # A late update after the tombstone, in a later batch: nothing comes back.
+    assert submit_all(batcher, [updated("p1", 4, name="Kopi Baru")]) == [None]
+    assert "p1" not in indexed(engine)
+
+
+def test_versions_are_ordered_within_a_batch(search_db, engine, units, batcher):
+    submit_all(batcher, [published("p1", 1, name="Kopi"), updated("p1", 3, name="Madu"),
+                         updated("p1", 2, name="Sarung"), pricing_changed("p1", 2, effective_price=20000),
+                         pricing_changed("p1", 1, effective_price=15000)])
+    assert units.commits == 1
+    assert indexed(engine) == {"p1": (3, "Madu")} and stored(search_db) == {"p1": 3}
+    assert engine.index.pricing("p1")["effective_price"] == 20000
+
+
+def test_a_duplicate_event_is_a_no_op(search_db, engine, units, batcher):
+    event = published("p1", name="Kopi")
+    first, again = submit_all(batcher, [event, event])  # the same event twice in one batch
+    assert isinstance(first, Change) and again is None
+    assert batcher.submit(event) is None  # and redelivered later
+    assert indexed(engine) == {"p1": (1, "Kopi")}
+    with search_db() as session:
+        assert session.scalar(select(func.count()).select_from(Inbox)) == 1
+
+
+def test_a_failed_commit_falls_back_to_one_event_at_a_time(search_db, engine, units, batcher):
+    units.fail_commits = 1
+    events = [published(f"p{n}") for n in range(8)] + [poison("bad")]
+    results = submit_all(batcher, events)
+    assert batcher.fallbacks == 1
+    assert all(isinstance(change, Change) for change in results[:8])
+    assert isinstance(results[8], ValidationError)
+    assert units.commits == 8  # the failed batch, then each good event alone
+    assert set(indexed(engine)) == {f"p{n}" for n in range(8)} == set(stored(search_db))
+
+
+class PickyEngine(EmbeddedEngine):
+    """Refuses to stage one document, as a store that rejects one product's write."""
+
+    def stage(self, session, change):
+        if any(doc["id"] == "culprit" for doc in change.upserts):
+            raise OperationalError("INSERT", {}, Exception("value too long"))
+        super().stage(session, change)
+
+
+def test_only_the_culprit_of_a_failed_batch_fails(search_db, units):
+    engine = PickyEngine(search_db)
+    engine.start()
+    batcher = EventBatcher(units, lambda: engine)
+    batcher.start()
+    events = [published("p1"), published("culprit"), published("p2")]
+    results = submit_all(batcher, events)
+    batcher.stop()
+    assert batcher.fallbacks == 1
+    assert isinstance(results[0], Change) and isinstance(results[2], Change)
+    assert isinstance(results[1], OperationalError)
+    assert set(indexed(engine)) == {"p1", "p2"} == set(stored(search_db))
+    assert inbox_ids(search_db) == {events[0].id, events[2].id}
+
+
+def test_a_batch_is_one_transaction(search_db, engine):
+    """Nothing of a batch is durable before its commit (SQLite: SAVEPOINTs nest in a BEGIN)."""
+    class NeverCommits(UnitOfWork):
+        def commit(self):
+            raise OperationalError("COMMIT", {}, Exception("refused"))
+
+    batcher = EventBatcher(lambda: NeverCommits(search_db, []), lambda: engine)
+    batch = [batching._Pending(published(f"p{n}")) for n in range(3)]
+    batcher.process(batch)
+    assert all(isinstance(item.error, OperationalError) for item in batch)
+    # pysqlite would have committed each event on RELEASE SAVEPOINT without the explicit BEGIN.
+    assert inbox_ids(search_db) == set() and stored(search_db) == {} and indexed(engine) == {}
+
+
+def test_a_stopped_batcher_indexes_inline(search_db, engine, units):
+    batcher = EventBatcher(units, lambda: engine)
+    assert isinstance(batcher.submit(published("p1")), Change)  # never started
+    batcher.start()
+    batcher.stop()
+    assert isinstance(batcher.submit(published("p2")), Change)
+    assert set(indexed(engine)) == {"p1", "p2"}
+
+
+def test_merge_changes_keeps_the_last_change_per_id():
+    doc = {"id": "p1", "version": 2, "name": "Kopi"}
+    merged = merge_changes([
+        Change(upserts=[{"id": "p1", "version": 1}, {"id": "p2", "version": 1}]),
+        Change(upserts=[doc]),
+        Change(removals=[Removal("p2", 2)]),
+        Change(upserts=[{"id": "p3", "version": 5}]),
+        Change(upserts=[{"id": "p3", "version": 4}]),  # stale: dropped
+        Change(pricings=[{"product_id": "p1", "version": 2, "effective_price": 1}]),
+        Change(pricings=[{"product_id": "p1", "version": 3, "effective_price": 2}]),
+        Change(),
+    ])
+    assert merged.upserts == [doc, {"id": "p3", "version": 5}]
+    assert merged.removals == [Removal("p2", 2)]
+    assert merged.pricings == [{"product_id": "p1", "version": 3, "effective_price": 2}]
+    # A product removed and then published again in the same batch is indexed.
+    again = merge_changes([Change(removals=[Removal("p1", 3)]), Change(upserts=[{"id": "p1", "version": 4}])])
+    assert again.upserts == [{"id": "p1", "version": 4}] and again.removals == []
+
+
+def test_the_service_batches_concurrent_workers(rabbit_config, database_url, container_factory):
+    """The real SearchService: concurrent ``handle_event`` workers share commits."""
+    from services.search.service import SearchService
+
+    upgrade("search", database_url)
+    with nameko.config.patch({"SEARCH": {"DATABASE_URL": database_url}}):
+        container = container_factory(SearchService)
+        container.start()
+        events = [published(f"p{n}", name=f"Keripik Pisang {n}").to_dict() for n in range(30)]
+        events.append(poison("bad").to_dict())
+
+        entrypoint = next(ep for ep in container.entrypoints if ep.method_name == "handle_event")
+
+        def handle(body):
+            # As the consumer does for each message (entrypoint_hook waits for *a* worker of
+            # the method, not its own, so it cannot tell concurrent workers apart).
+            done = GreenEvent()
+
+            def handle_result(worker_ctx, result=None, exc_info=None):
+                done.send(exc_info[1] if exc_info else result)
+                return result, exc_info
+
+            container.spawn_worker(entrypoint, (body,), {}, handle_result=handle_result)
+            return done.wait()
+
+        results = [thread.wait() for thread in [eventlet.spawn(handle, body) for body in events]]
+        assert results[:30] == [None] * 30 and isinstance(results[30], ValidationError)
+        batcher = next(dep for dep in container.dependencies if dep.attr_name == "batcher").batcher
+        assert batcher.batches < 30
+        with entrypoint_hook(container, "search") as search:
+            assert search(q="keripik pisang")["total"] == 30
