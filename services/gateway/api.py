@@ -119,6 +119,21 @@ def parse_int_param(args, name: str, default: int) -> int:
         raise ValidationFailed("Parameter tidak valid.", {name: "Harus berupa bilangan bulat."})
 
 
+def bounded_int_param(args, name: str, default: int, maximum: int, fields: dict) -> int:
+    """A query parameter that must be an integer 1..``maximum`` (``default`` when absent).
+    A bad one is added to ``fields``, so the caller can name every bad parameter in one 422."""
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= maximum:
+        fields[name] = f"Harus bilangan bulat 1 sampai {maximum}."
+    return value
+
+
 # --- endpoints -----------------------------------------------------------------------
 
 

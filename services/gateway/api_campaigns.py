@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 
-from services.gateway.api import Gateway, authenticate, catalog_actor, parse_if_match, read_json
+from services.gateway.api import Gateway, authenticate, bounded_int_param, catalog_actor, parse_if_match, read_json
 from services.gateway.web import json_api, json_response
 from shared.errors import Forbidden, NotFound, ValidationFailed
 
@@ -112,23 +112,10 @@ def campaign_body(data: dict, *, create: bool) -> dict:
     return data
 
 
-def _bounded(args, name: str, default: int, maximum: int, fields: dict) -> int:
-    raw = args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= maximum:
-        fields[name] = f"Harus bilangan bulat 1 sampai {maximum}."
-    return value
-
-
 def _params(args, **bounds: tuple[int, int]) -> dict[str, int]:
     """``name=(default, maximum)`` -> the parsed values, or one 422 naming every bad one."""
     fields: dict[str, str] = {}
-    values = {name: _bounded(args, name, default, maximum, fields) for name, (default, maximum) in bounds.items()}
+    values = {name: bounded_int_param(args, name, default, maximum, fields) for name, (default, maximum) in bounds.items()}
     if fields:
         raise ValidationFailed("Parameter tidak valid.", fields)
     return values

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from services.gateway.api import Gateway, authenticate
+from services.gateway.api import Gateway, authenticate, bounded_int_param
 from services.gateway.web import json_api, json_response
 from shared.errors import Forbidden, ValidationFailed
 
@@ -28,19 +28,6 @@ MAX_DAYS = 90
 MAX_LIMIT = 100
 
 
-def _bounded(request, name: str, default: int, maximum: int, fields: dict) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if not 1 <= value <= maximum:
-        fields[name] = f"Harus bilangan bulat 1 sampai {maximum}."
-    return value
-
-
 @json_api
 def search_queries(gw: Gateway, request):
     actor = authenticate(gw, request)
@@ -50,8 +37,8 @@ def search_queries(gw: Gateway, request):
     kind = request.args.get("kind") or "top"
     if kind not in KINDS:
         fields["kind"] = "Harus 'top' atau 'zero'."
-    days = _bounded(request, "days", 7, MAX_DAYS, fields)
-    limit = _bounded(request, "limit", 20, MAX_LIMIT, fields)
+    days = bounded_int_param(request.args, "days", 7, MAX_DAYS, fields)
+    limit = bounded_int_param(request.args, "limit", 20, MAX_LIMIT, fields)
     if fields:
         raise ValidationFailed("Parameter tidak valid.", fields)
     result = gw.call("search", KINDS[kind], days=days, limit=limit)
