@@ -17,16 +17,17 @@ discount).
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.promotion.campaigns import record_contacts
-from services.promotion.models import Inbox, ProductInteractionDay
+from services.promotion.models import Inbox, MerchantFact, ProductFact, ProductInteractionDay
 from shared.consumer import record_in_inbox
+from shared.errors import Forbidden, Unauthorized, ValidationFailed
 from shared.events import Event, utcnow
 
 INTERACTIONS_RECORDED = "search.interactions_recorded"
@@ -83,3 +84,47 @@ def product_interactions(session: Session, product_id: str) -> list[dict]:
                            .order_by(ProductInteractionDay.day))
     return [{"day": r.day.isoformat(), "impressions": r.impressions, "views": r.views, "contacts": r.contacts}
             for r in rows]
+
+
+MAX_STATISTICS_PRODUCTS = 200
+MAX_STATISTICS_DAYS = 365
+
+
+def product_statistics(session: Session, actor, product_ids, days=30, now: datetime | None = None) -> dict:
+    """Views, WhatsApp contacts and search impressions of some products over the last
+    ``days`` days (UTC days, today included), for their owner (or an admin).
+
+    ``{"days": 30, "since": "2026-11-03", "items": {product_id: {"impressions", "views", "contacts"}}}``.
+    Products the actor does not own (or that promotion does not know yet) are left out;
+    owned products without interactions get zeros."""
+    if not isinstance(actor, dict) or not actor.get("id"):
+        raise Unauthorized()
+    actor_id, role = str(actor["id"]), str(actor.get("role") or "")
+    if role not in ("owner", "admin"):
+        raise Forbidden("Hanya pemilik usaha yang melihat statistik produknya.")
+    errors = {}
+    if not isinstance(product_ids, list) or not all(isinstance(p, str) and 0 < len(p) <= 64 for p in product_ids) \
+            or len(product_ids) > MAX_STATISTICS_PRODUCTS:
+        errors["product_ids"] = f"Harus daftar id produk (paling banyak {MAX_STATISTICS_PRODUCTS})."
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_STATISTICS_DAYS:
+        errors["days"] = f"Harus bilangan bulat 1 sampai {MAX_STATISTICS_DAYS}."
+    if errors:
+        raise ValidationFailed("Parameter tidak valid.", errors)
+    since = (now or utcnow()).astimezone(timezone.utc).date() - timedelta(days=days - 1)
+    wanted = sorted(set(product_ids))
+    query = select(ProductFact.id).where(ProductFact.id.in_(wanted))
+    if role != "admin":
+        query = query.join(MerchantFact, MerchantFact.id == ProductFact.merchant_id).where(
+            MerchantFact.owner_id == actor_id)
+    owned = list(session.scalars(query)) if wanted else []
+    items = {pid: dict.fromkeys(COLUMNS.values(), 0) for pid in owned}
+    if owned:
+        rows = session.execute(
+            select(ProductInteractionDay.product_id, func.sum(ProductInteractionDay.impressions),
+                   func.sum(ProductInteractionDay.views), func.sum(ProductInteractionDay.contacts))
+            .where(ProductInteractionDay.product_id.in_(owned), ProductInteractionDay.day >= since)
+            .group_by(ProductInteractionDay.product_id))
+        for product_id, impressions, views, contacts in rows:
+            items[product_id] = {"impressions": int(impressions or 0), "views": int(views or 0),
+                                 "contacts": int(contacts or 0)}
+    return {"days": days, "since": since.isoformat(), "items": items}

@@ -9,7 +9,7 @@ from nameko.rpc import rpc
 from sqlalchemy import text
 
 from services.catalog.timers import settings_timer
-from services.promotion import campaigns, facts
+from services.promotion import campaigns, facts, interactions
 from services.promotion.models import Outbox
 from services.promotion.settings import PromotionSettings
 from shared.consumer import event_consumer
@@ -97,6 +97,11 @@ class PromotionService:
     @rpc(expected_exceptions=EtalaseError)
     def campaigns_for_owner(self, actor):
         return campaigns.campaigns_for_owner(self.db.session, actor, utcnow())
+
+    @rpc(expected_exceptions=EtalaseError)
+    def product_statistics(self, actor, product_ids, days=30):
+        """Views, contacts and impressions per product over the last ``days`` days, for the owner."""
+        return interactions.product_statistics(self.db.session, actor, product_ids, days)
 
     @rpc(expected_exceptions=EtalaseError)
     def active_campaigns(self, limit=10):

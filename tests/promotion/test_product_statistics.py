@@ -1,0 +1,61 @@
+"""Per-product statistics for owners: views, contacts and impressions of the last N days,
+only for the products the owner's merchants sell (promotion's merchant facts)."""
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from services.promotion import facts
+from services.promotion.interactions import product_statistics
+from shared.errors import Forbidden, Unauthorized, ValidationFailed
+from shared.events import Event
+from tests.promotion.campaign_helpers import ADMIN, NOW, OTHER_OWNER, OWNER, PROMOTER, add_merchant, add_products
+
+TODAY = NOW.date()
+
+
+def batch(*counts):
+    batch_id = str(uuid.uuid4())
+    return Event(type="search.interactions_recorded", aggregate_id=batch_id, aggregate_version=1, payload={
+        "batch_id": batch_id,
+        "counts": [{"product_id": p, "day": d.isoformat(), "kind": k, "count": c} for p, d, k, c in counts]})
+
+
+@pytest.fixture
+def session(migrated):
+    with migrated("promotion")() as session:
+        add_merchant(session, "m-1", "owner-1")
+        add_merchant(session, "m-2", "owner-2")
+        add_products(session, 2, prefix="a", merchant_id="m-1")
+        add_products(session, 1, prefix="b", merchant_id="m-2")
+        facts.apply_event(session, batch(
+            ("a00000", TODAY, "view", 5), ("a00000", TODAY, "contact", 2), ("a00000", TODAY, "impression", 40),
+            ("a00000", TODAY - timedelta(days=29), "view", 1),
+            ("a00000", TODAY - timedelta(days=30), "view", 100),  # outside the 30 days
+            ("b00000", TODAY, "view", 7)), now=NOW)
+        session.commit()
+        yield session
+
+
+def test_the_owner_sees_the_last_30_days_of_their_own_products(session):
+    result = product_statistics(session, OWNER, ["a00000", "a00001", "b00000", "unknown"], 30, now=NOW)
+    assert result["days"] == 30 and result["since"] == (TODAY - timedelta(days=29)).isoformat()
+    assert result["items"] == {"a00000": {"impressions": 40, "views": 6, "contacts": 2},
+                               "a00001": {"impressions": 0, "views": 0, "contacts": 0}}
+    assert product_statistics(session, OTHER_OWNER, ["a00000", "b00000"], now=NOW)["items"] == {
+        "b00000": {"impressions": 0, "views": 7, "contacts": 0}}
+    assert product_statistics(session, OWNER, ["a00000"], 31, now=NOW)["items"]["a00000"]["views"] == 106
+    assert set(product_statistics(session, ADMIN, ["a00000", "b00000"], now=NOW)["items"]) == {"a00000", "b00000"}
+    assert product_statistics(session, OWNER, [], now=NOW)["items"] == {}
+
+
+def test_others_and_bad_parameters_are_refused(session):
+    with pytest.raises(Forbidden):
+        product_statistics(session, PROMOTER, ["a00000"], now=NOW)
+    with pytest.raises(Unauthorized):
+        product_statistics(session, None, ["a00000"], now=NOW)
+    for ids, days in ((["a00000"], 0), (["a00000"], 366), (["a00000"], True), ("a00000", 30), ([""], 30),
+                      (["x"] * 201, 30)):
+        with pytest.raises(ValidationFailed):
+            product_statistics(session, OWNER, ids, days, now=NOW)
+
