@@ -593,3 +593,74 @@ def export_products(session: Session, after_id=None, limit: int = 500) -> dict:
     items = [product_snapshot(product, merchant).model_dump(mode="json") for product, merchant in rows]
     total = session.scalar(select(func.count()).select_from(Product).where(Product.deleted_at.is_(None))) or 0
     return {"items": items, "total": total, "next_after": items[-1]["id"] if len(items) == limit else None}
+
+
+# --- the province dashboard (admin) ---
+
+MERCHANT_KINDS = ("umkm", "koperasi")
+RAT_DEADLINE_MONTH = 7  # the RAT for book year Y is due by 30 June of Y + 1
+MAX_SUMMARY_KOPERASI = 2000
+
+
+def rat_status(last_rat_year: int | None, today: date) -> str:
+    """``"up_to_date"`` when the koperasi held its RAT this year, or last year while this
+    year's is not yet due (before 1 July, WITA); ``"late"`` otherwise (or never reported)."""
+    if last_rat_year is None:
+        return "late"
+    if last_rat_year >= today.year:
+        return "up_to_date"
+    if last_rat_year == today.year - 1 and today.month < RAT_DEADLINE_MONTH:
+        return "up_to_date"
+    return "late"
+
+
+def province_summary(session: Session, actor, today: date | None = None) -> dict:
+    """The admin's province dashboard: for each of the 17 kabupaten/kota the merchants by
+    kind and by status and the published products buyers can see (live, merchant neither
+    rejected nor suspended); and every koperasi with its RAT status (late ones first)."""
+    from shared.regions import REGIONS
+
+    _require_admin(actor)
+    today = today or schemas.wita_today()
+
+    def empty(code: str, name: str) -> dict:
+        return {"code": code, "name": name, "merchants": 0, "products": 0,
+                "kinds": dict.fromkeys(MERCHANT_KINDS, 0), "statuses": dict.fromkeys(MERCHANT_STATUSES, 0)}
+
+    regions = {code: empty(code, name) for code, name in REGIONS.items()}
+    rows = session.execute(
+        select(Merchant.region, Merchant.kind, Merchant.status, func.count()).group_by(
+            Merchant.region, Merchant.kind, Merchant.status)
+    ).all()
+    for region, kind, status, count in rows:
+        entry = regions.setdefault(region, empty(region, region_name(region) or region))
+        entry["merchants"] += count
+        entry["kinds"][kind] = entry["kinds"].get(kind, 0) + count
+        entry["statuses"][status] = entry["statuses"].get(status, 0) + count
+    product_rows = session.execute(
+        select(Merchant.region, func.count(Product.id))
+        .join(Merchant, Merchant.id == Product.merchant_id)
+        .where(Product.deleted_at.is_(None), Product.status == "published",
+               Merchant.status.not_in(("rejected", "suspended")))
+        .group_by(Merchant.region)
+    ).all()
+    for region, count in product_rows:
+        regions.setdefault(region, empty(region, region_name(region) or region))["products"] += count
+
+    koperasi = []
+    for merchant in session.scalars(
+        select(Merchant).where(Merchant.kind == "koperasi", Merchant.status != "rejected")
+        .order_by(Merchant.region, Merchant.name, Merchant.id).limit(MAX_SUMMARY_KOPERASI)
+    ):
+        koperasi.append({
+            "id": merchant.id, "name": merchant.name, "region": merchant.region,
+            "region_name": region_name(merchant.region) or merchant.region, "status": merchant.status,
+            "member_count": merchant.member_count, "last_rat_year": merchant.last_rat_year,
+            "rat_status": rat_status(merchant.last_rat_year, today),
+        })
+    koperasi.sort(key=lambda k: k["rat_status"] != "late")  # stable: late first, then by region and name
+    listed = list(regions.values())
+    totals = {"merchants": sum(r["merchants"] for r in listed), "products": sum(r["products"] for r in listed),
+              "koperasi": len(koperasi), "rat_late": sum(1 for k in koperasi if k["rat_status"] == "late")}
+    return {"year": today.year, "today": today.isoformat(), "regions": listed, "totals": totals,
+            "koperasi": koperasi}

@@ -68,6 +68,11 @@ class CatalogService:
     def list_merchants_by_status(self, actor, status="pending", page=1, per_page=50):
         return domain.list_merchants_by_status(self.db.session, actor, status, page, per_page)
 
+    @rpc(expected_exceptions=EtalaseError)
+    def province_summary(self, actor):
+        """The admin's province dashboard: per-region counts and the koperasi RAT list."""
+        return domain.province_summary(self.db.session, actor)
+
     @settings_timer(CatalogSettings, "halal_check_interval")
     def expire_halal_certificates(self):
         """Products lose the halal mark when the certificate expires, without anyone acting."""

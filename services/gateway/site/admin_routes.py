@@ -1,8 +1,19 @@
 """HTML routes for admins (kurator Dinas): verification queue, suspend/reinstate, province dashboard.
 
 A mixin of ``SitePages`` (see routes.py): one-line entry points delegating to view functions."""
-from services.gateway.web import http  # noqa: F401 - the routes' decorator
+from services.gateway.site import admin_pages
+from services.gateway.web import http
 
 
 class AdminPages:
-    pass
+    @http("GET", "/admin")
+    def admin_queue(self, request):
+        return admin_pages.queue(self._gateway(), request)
+
+    @http("POST", "/admin/usaha/<string:merchant_id>/keputusan")
+    def admin_decide(self, request, merchant_id):
+        return admin_pages.decide(self._gateway(), request, merchant_id)
+
+    @http("GET", "/admin/dasbor")
+    def admin_dashboard(self, request):
+        return admin_pages.dashboard(self._gateway(), request)

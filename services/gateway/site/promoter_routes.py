@@ -1,8 +1,27 @@
 """HTML routes for promoters: campaigns list, create with preview, cancel, statistics.
 
 A mixin of ``SitePages`` (see routes.py): one-line entry points delegating to view functions."""
-from services.gateway.web import http  # noqa: F401 - the routes' decorator
+from services.gateway.site import promoter
+from services.gateway.web import http
 
 
 class PromoterPages:
-    pass
+    @http("GET", "/promotor")
+    def promoter_campaigns(self, request):
+        return promoter.campaign_list(self._gateway(), request)
+
+    @http("GET,POST", "/promotor/kampanye/baru")
+    def promoter_new_campaign(self, request):
+        return promoter.new_campaign(self._gateway(), request)
+
+    @http("GET", "/promotor/kampanye/<string:campaign_id>")
+    def promoter_campaign(self, request, campaign_id):
+        return promoter.campaign_page(self._gateway(), request, campaign_id)
+
+    @http("POST", "/promotor/kampanye/<string:campaign_id>/jadwalkan")
+    def promoter_schedule_campaign(self, request, campaign_id):
+        return promoter.schedule(self._gateway(), request, campaign_id)
+
+    @http("POST", "/promotor/kampanye/<string:campaign_id>/batal")
+    def promoter_cancel_campaign(self, request, campaign_id):
+        return promoter.cancel(self._gateway(), request, campaign_id)

@@ -1,0 +1,387 @@
+"""The promoters' HTML pages over HTTP: the real gateway container on a real RabbitMQ (fresh
+vhost) and database; catalog and promotion are fakes answering in the shapes of their
+contracts (/work/notes/promotion_rpc.md)."""
+import re
+
+import pytest
+from nameko.rpc import rpc
+
+from services.gateway.admin import create_admin
+from services.gateway.service import GatewayService
+from shared.db import make_engine, make_session_factory
+from shared.errors import Conflict, NotFound, ValidationFailed
+from shared.migrations import upgrade
+
+SCRIPT = "<script>alert(1)</script>"
+CID = "0b6f0c3e-8d2a-4c55-9d7e-1f2a3b4c5d6e"
+DRAFT_ID = "1c7e1d4f-9e3b-4d66-8e8f-2a3b4c5d6e7f"
+PASSWORD = "rahasia-123"
+CALLS: list[tuple] = []
+
+
+def detail(campaign_id=CID, status="active", **changes):
+    campaign = {
+        "id": campaign_id, "name": "Festival Tenun " + SCRIPT, "description": "Diskon tenun sepekan.",
+        "status": status, "starts_at": "2026-12-01T00:00:00Z", "ends_at": "2026-12-08T00:00:00Z",
+        "starts_at_wita": "1 Des 2026 08.00 WITA", "ends_at_wita": "8 Des 2026 08.00 WITA",
+        "discount": {"type": "percent", "value": 20}, "featured": True,
+        "target": {"product_ids": [], "categories": ["tenun"], "regions": ["7402"], "merchant_kind": "koperasi",
+                   "verified_only": True},
+        "max_products": 50, "open_for_signup": False,
+        "budget": {"amount": 5_000_000, "spent": 1_250_000, "remaining": 3_750_000, "funded_by": "pemda",
+                   "exhausted": False},
+        "product_count": 12, "owner_id": "x", "created_at": "2026-11-20T00:00:00Z",
+        "updated_at": "2026-11-20T00:00:00Z", "version": 2,
+        "statistics": {"totals": {"impressions": 600, "clicks": 21, "contacts": 5, "discount_given": 1_250_000},
+                       "days": [{"day": "2026-12-01", "impressions": 100, "clicks": 4, "contacts": 1},
+                                {"day": "2026-12-02", "impressions": 300, "clicks": 10, "contacts": 3},
+                                {"day": "2026-12-03", "impressions": 200, "clicks": 7, "contacts": 1}]},
+    }
+    campaign.update(changes)
+    return campaign
+
+
+class FakeCatalog:
+    name = "catalog"
+
+    @rpc
+    def health(self):
+        return {"status": "ok"}
+
+    @rpc
+    def list_categories(self):
+        return [{"slug": "tenun", "name": "Kain Tenun", "parent": {"slug": "kerajinan", "name": "Kerajinan Tangan"}},
+                {"slug": "anyaman", "name": "Anyaman", "parent": {"slug": "kerajinan", "name": "Kerajinan Tangan"}},
+                {"slug": "kopi", "name": "Kopi & Teh", "parent": {"slug": "minuman", "name": "Minuman"}}]
+
+
+class FakePromotion:
+    name = "promotion"
+
+    @rpc
+    def health(self):
+        return {"status": "ok"}
+
+    @rpc
+    def list_campaigns(self, actor, status=None, page=1, per_page=20):
+        CALLS.append(("list_campaigns", actor, status, page, per_page))
+        items = [detail(), detail(DRAFT_ID, "draft", name="Draf Kopi", budget=None, product_count=0)]
+        for item in items:
+            item["statistics"].pop("days")
+        return {"total": 2, "page": page, "per_page": per_page, "items": items}
+
+    @rpc(expected_exceptions=(ValidationFailed,))
+    def create_campaign(self, actor, data):
+        CALLS.append(("create_campaign", actor, data))
+        if data["name"] == "salah":
+            raise ValidationFailed("Data kampanye tidak valid.", {
+                "name": "Nama kampanye wajib diisi, 3 sampai 120 karakter.",
+                "ends_at": "Waktu selesai harus setelah waktu mulai.",
+                "target.regions": "Kabupaten/kota tidak dikenal: 9999.",
+                "discount.value": "Diskon persen harus 1 sampai 90.",
+                "target": "Pilih minimal satu kriteria.",
+                "mystery": "Sesuatu yang lain."})
+        return detail(DRAFT_ID, "draft")
+
+    @rpc(expected_exceptions=(NotFound,))
+    def get_campaign(self, actor, campaign_id):
+        CALLS.append(("get_campaign", actor, campaign_id))
+        if campaign_id == DRAFT_ID:
+            return detail(DRAFT_ID, "draft", statistics={"totals": {"impressions": 0, "clicks": 0, "contacts": 0,
+                                                                    "discount_given": 0}, "days": []})
+        if campaign_id != CID:
+            raise NotFound("Kampanye tidak ditemukan.")
+        return detail()
+
+    @rpc(expected_exceptions=(NotFound,))
+    def preview_campaign(self, actor, campaign_id, limit=50):
+        CALLS.append(("preview_campaign", actor, campaign_id, limit))
+        return {"count": 61, "products": [
+            {"id": "p1", "name": SCRIPT, "price": 150000, "effective_price": 120000, "region": "7402",
+             "category": "tenun", "merchant_id": "m1"},
+            {"id": "p2", "name": "Kain Tenun Masalili", "price": 450000, "effective_price": 360000, "region": "7402",
+             "category": "tenun", "merchant_id": "m1"}]}
+
+    @rpc(expected_exceptions=(NotFound, Conflict))
+    def schedule_campaign(self, actor, campaign_id):
+        CALLS.append(("schedule_campaign", actor, campaign_id))
+        if campaign_id == CID:
+            raise Conflict("Hanya draf yang dapat dijadwalkan.")
+        return detail(campaign_id, "scheduled")
+
+    @rpc(expected_exceptions=(NotFound,))
+    def cancel_campaign(self, actor, campaign_id):
+        CALLS.append(("cancel_campaign", actor, campaign_id))
+        return detail(campaign_id, "cancelled")
+
+
+@pytest.fixture(autouse=True)
+def clean():
+    CALLS.clear()
+
+
+@pytest.fixture
+def gateway(rabbit_config, web_config, runner_factory, sqlite_url):
+    upgrade("gateway", sqlite_url)
+    config = {"GATEWAY": {"DATABASE_URL": sqlite_url, "RPC_TIMEOUT": 2, "HEALTH_TIMEOUT": 1}}
+    runner = runner_factory(config, GatewayService, FakeCatalog, FakePromotion)
+    runner.start()
+    engine = make_engine(sqlite_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def csrf_token(web_session, path="/daftar"):
+    html = web_session.get(path).text
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def register(web_session, role):
+    token = csrf_token(web_session)
+    response = web_session.post("/daftar", data={"csrf_token": token, "name": f"Wa Ode {role}",
+                                                 "email": f"{role}@example.com", "password": PASSWORD, "role": role},
+                                allow_redirects=False)
+    assert response.status_code == 303, response.text[:500]
+
+
+@pytest.fixture
+def promoter(gateway, web_session):
+    register(web_session, "promoter")
+    return web_session
+
+
+def assert_html_page(response, status=200):
+    assert response.status_code == status, response.text[:3000]
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+    html = response.text
+    assert re.search(r"<script(?! src=\"/static/)", html) is None
+    assert ' style="' not in html and "<style" not in html
+    assert SCRIPT not in html
+    return html
+
+
+def form_token(html):
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def actor_of(call):
+    return call[1]
+
+
+PAGES = ["/promotor", "/promotor/kampanye/baru", f"/promotor/kampanye/{CID}"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_signed_out_goes_to_sign_in(gateway, web_session, path):
+    response = web_session.get(path, allow_redirects=False)
+    assert response.status_code == 303 and response.headers["Location"].startswith("/masuk?next=")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_an_owner_is_refused(gateway, web_session, path):
+    register(web_session, "owner")
+    html = assert_html_page(web_session.get(path), status=403)
+    assert "Akses ditolak" in html
+    assert not CALLS
+
+
+def test_an_admin_may_open_the_promoter_pages(gateway, web_session):
+    with gateway() as session:
+        create_admin(session, "kurator@dinas.example", "Kurator", "rahasia-kurator-1")
+        session.commit()
+    token = csrf_token(web_session, "/masuk")
+    web_session.post("/masuk", data={"csrf_token": token, "email": "kurator@dinas.example",
+                                     "password": "rahasia-kurator-1"})
+    assert_html_page(web_session.get("/promotor"))
+    assert actor_of(CALLS[-1])["role"] == "admin"
+
+
+def test_campaign_list(promoter):
+    html = assert_html_page(promoter.get("/promotor", params={"status": "active", "page": "1"}))
+    call = CALLS[-1]
+    assert call[0] == "list_campaigns" and actor_of(call)["role"] == "promoter" and call[2:] == ("active", 1, 20)
+    assert "Festival Tenun &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert f'href="/promotor/kampanye/{CID}"' in html and f'href="/promotor/kampanye/{DRAFT_ID}"' in html
+    assert "Berjalan" in html and "Draf" in html
+    assert "1 Des 2026 08.00 WITA – 8 Des 2026 08.00 WITA" in html
+    assert "Rp 1.250.000 dari Rp 5.000.000" in html and "Tanpa anggaran" in html
+    assert '<td class="num">12</td>' in html
+    assert 'href="/promotor/kampanye/baru"' in html
+    # an unknown status filter is ignored, not an error
+    assert_html_page(promoter.get("/promotor", params={"status": "hmm", "page": "x"}))
+    assert CALLS[-1][2:] == (None, 1, 20)
+
+
+def test_the_create_form(promoter):
+    html = assert_html_page(promoter.get("/promotor/kampanye/baru"))
+    assert '<optgroup label="Kerajinan Tangan">' in html and '<optgroup label="Minuman">' in html
+    assert "Kopi &amp; Teh" in html
+    assert html.count('<option value="74') == 17  # the regions
+    assert 'type="datetime-local" name="starts_at"' in html and 'type="datetime-local" name="ends_at"' in html
+    for name in ("name", "description", "starts_at", "ends_at", "discount_type", "discount_value", "categories",
+                 "regions", "merchant_kind", "product_ids", "max_products", "budget", "funded_by"):
+        assert f'<label for="{name}">' in html, name
+    for name in ("featured", "verified_only", "open_for_signup"):
+        assert f'<label class="check" for="{name}">' in html, name
+    assert 'name="csrf_token"' in html
+
+
+def valid_form(token, **changes):
+    data = {"csrf_token": token, "name": "Festival Kopi Kendari", "description": "Kopi lokal.",
+            "starts_at": "2026-12-10T08:00", "ends_at": "2026-12-17T20:30", "discount_type": "percent",
+            "discount_value": "15", "featured": "1", "categories": ["tenun", "kopi"], "regions": ["7402", "7471"],
+            "merchant_kind": "koperasi", "verified_only": "1", "product_ids": "p1, p2\np3", "max_products": "40",
+            "budget": "2.000.000", "funded_by": "pemda", "open_for_signup": "1"}
+    data.update(changes)
+    return data
+
+
+def test_create_sends_the_right_data_and_goes_to_the_draft(promoter):
+    token = form_token(promoter.get("/promotor/kampanye/baru").text)
+    response = promoter.post("/promotor/kampanye/baru", data=valid_form(token), allow_redirects=False)
+    assert response.status_code == 303 and response.headers["Location"] == f"/promotor/kampanye/{DRAFT_ID}"
+    call = [c for c in CALLS if c[0] == "create_campaign"][-1]
+    assert actor_of(call)["role"] == "promoter"
+    assert call[2] == {
+        "name": "Festival Kopi Kendari", "description": "Kopi lokal.",
+        "starts_at": "2026-12-10T08:00:00+08:00", "ends_at": "2026-12-17T20:30:00+08:00",
+        "discount": {"type": "percent", "value": 15}, "featured": True,
+        "target": {"product_ids": ["p1", "p2", "p3"], "categories": ["tenun", "kopi"], "regions": ["7402", "7471"],
+                   "merchant_kind": "koperasi", "verified_only": True},
+        "max_products": 40, "budget": 2_000_000, "funded_by": "pemda", "open_for_signup": True, "draft": True,
+    }
+
+
+def test_create_without_discount_or_options(promoter):
+    token = form_token(promoter.get("/promotor/kampanye/baru").text)
+    form = valid_form(token, discount_type="none", discount_value="", product_ids="", max_products="", budget="",
+                      merchant_kind="", categories=[], regions=["7402"])
+    for flag in ("verified_only", "open_for_signup", "description"):
+        form.pop(flag)
+    assert promoter.post("/promotor/kampanye/baru", data=form, allow_redirects=False).status_code == 303
+    data = [c for c in CALLS if c[0] == "create_campaign"][-1][2]
+    assert data["discount"] is None and data["featured"] is True and data["description"] is None
+    assert data["target"] == {"product_ids": [], "categories": [], "regions": ["7402"], "merchant_kind": None,
+                              "verified_only": False}
+    assert (data["max_products"], data["budget"], data["funded_by"], data["open_for_signup"]) == (None, None, None,
+                                                                                                    False)
+
+
+def test_service_field_errors_are_shown_next_to_the_fields_with_the_input_kept(promoter):
+    token = form_token(promoter.get("/promotor/kampanye/baru").text)
+    response = promoter.post("/promotor/kampanye/baru", data=valid_form(token, name="salah",
+                                                                      description=SCRIPT))
+    html = assert_html_page(response, status=422)
+    assert "Periksa kembali isian yang ditandai." in html
+    assert ('aria-describedby="name-error" aria-invalid="true"' in html
+            and '<p class="field-error" id="name-error">Nama kampanye wajib diisi' in html)
+    assert 'aria-describedby="time-hint ends_at-error"' in html and 'id="ends_at-error"' in html
+    assert 'id="regions-error">Kabupaten/kota tidak dikenal: 9999.' in html
+    assert 'id="discount_value-error">Diskon persen harus 1 sampai 90.' in html
+    assert 'id="target-error">Pilih minimal satu kriteria.' in html
+    assert "mystery: Sesuatu yang lain." in html
+    # what was typed is kept
+    assert 'value="salah"' in html and "&lt;script&gt;alert(1)&lt;/script&gt;</textarea>" in html
+    assert 'value="2026-12-10T08:00"' in html and 'value="2026-12-17T20:30"' in html
+    assert '<option value="tenun" selected>' in html and '<option value="7471" selected>' in html
+    assert '<option value="koperasi" selected>' in html and '<option value="pemda" selected>' in html
+    assert 'name="featured" value="1" checked' in html and 'value="2.000.000"' in html
+    assert "p1, p2\np3</textarea>" in html
+
+
+def test_the_gateway_own_checks_do_not_call_the_service(promoter):
+    token = form_token(promoter.get("/promotor/kampanye/baru").text)
+    response = promoter.post("/promotor/kampanye/baru", data=valid_form(
+        token, starts_at="besok", ends_at="", discount_value="banyak", budget="dua juta"))
+    html = assert_html_page(response, status=422)
+    assert 'id="starts_at-error">Isi tanggal dan jam dengan benar.' in html
+    assert 'id="ends_at-error">Isi tanggal dan jam dengan benar.' in html
+    assert 'id="discount_value-error">Harus bilangan bulat.' in html and 'id="budget-error">Harus bilangan bulat.' in html
+    assert not [c for c in CALLS if c[0] == "create_campaign"]
+
+
+def test_post_without_csrf_is_refused(promoter):
+    for path in ("/promotor/kampanye/baru", f"/promotor/kampanye/{DRAFT_ID}/jadwalkan",
+                 f"/promotor/kampanye/{CID}/batal"):
+        response = promoter.post(path, data=valid_form("salah-token"), allow_redirects=False)
+        assert_html_page(response, status=403)
+        response = promoter.post(path, data={k: v for k, v in valid_form("").items() if k != "csrf_token"},
+                                 allow_redirects=False)
+        assert response.status_code == 403
+    assert not [c for c in CALLS if c[0] in ("create_campaign", "schedule_campaign", "cancel_campaign")]
+
+
+def test_draft_page_shows_the_preview_and_schedules(promoter):
+    html = assert_html_page(promoter.get(f"/promotor/kampanye/{DRAFT_ID}"))
+    assert ("preview_campaign", CALLS[-1][1], DRAFT_ID, 50) == CALLS[-1]
+    assert "Pratinjau produk" in html and "61 produk tersasar saat ini." in html and "Menampilkan 2 pertama." in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and 'href="/produk/p1"' in html
+    assert "Rp 150.000" in html and "Rp 120.000" in html and "Muna" in html
+    assert f'action="/promotor/kampanye/{DRAFT_ID}/jadwalkan"' in html and ">Jadwalkan</button>" in html
+    assert "Belum ada data statistik." in html
+    response = promoter.post(f"/promotor/kampanye/{DRAFT_ID}/jadwalkan", data={"csrf_token": form_token(html)},
+                             allow_redirects=False)
+    assert response.status_code == 303 and response.headers["Location"] == f"/promotor/kampanye/{DRAFT_ID}"
+    call = [c for c in CALLS if c[0] == "schedule_campaign"][-1]
+    assert call[2] == DRAFT_ID and actor_of(call)["role"] == "promoter"
+
+
+def test_a_refused_transition_is_shown_on_the_page(promoter):
+    html = promoter.get(f"/promotor/kampanye/{CID}").text
+    response = promoter.post(f"/promotor/kampanye/{CID}/jadwalkan", data={"csrf_token": form_token(html)})
+    html = assert_html_page(response, status=409)
+    assert "Hanya draf yang dapat dijadwalkan." in html
+
+
+def test_active_campaign_page_with_statistics_charts_and_cancel(promoter):
+    html = assert_html_page(promoter.get(f"/promotor/kampanye/{CID}"))
+    assert "<h1>Festival Tenun &lt;script&gt;alert(1)&lt;/script&gt;</h1>" in html
+    assert "Berjalan" in html and "1 Des 2026 08.00 WITA – 8 Des 2026 08.00 WITA" in html and "20%" in html
+    assert "Jadwalkan</button>" not in html  # only drafts are scheduled
+    # charts: server-rendered SVG, one bar / one point per day, titled for screen readers
+    impressions = re.search(r'<svg class="chart vbars".*?</svg>', html, re.S).group(0)
+    assert impressions.count('<rect class="bar"') == 3
+    assert 'role="img"' in impressions and "<title" in impressions and "2 Des: 300" in impressions
+    clicks = re.search(r'<svg class="chart linechart".*?</svg>', html, re.S).group(0)
+    assert clicks.count('<circle class="point"') == 3 and "<polyline" in clicks and "3 Des: 7" in clicks
+    # the tallest bar is the 300 day
+    heights = [float(h) for h in re.findall(r'<rect class="bar"[^>]* height="([\d.]+)"', impressions)]
+    assert heights.index(max(heights)) == 1
+    # the table is the accessible alternative
+    assert '<time datetime="2026-12-02">2 Des</time></th><td class="num">300</td><td class="num">10</td>' in html
+    assert '<td class="num">600</td><td class="num">21</td><td class="num">5</td>' in html
+    # discount given vs budget
+    assert "Diskon diberikan: Rp 1.250.000" in html
+    assert '<meter id="budget-meter" min="0" max="5000000" value="1250000"' in html
+    assert "Terpakai Rp 1.250.000 dari anggaran Rp 5.000.000 (sisa Rp 3.750.000), ditanggung Pemerintah daerah." in html
+    # cancel
+    assert f'action="/promotor/kampanye/{CID}/batal"' in html
+    response = promoter.post(f"/promotor/kampanye/{CID}/batal", data={"csrf_token": form_token(html)},
+                             allow_redirects=False)
+    assert response.status_code == 303 and response.headers["Location"] == f"/promotor/kampanye/{CID}"
+    call = [c for c in CALLS if c[0] == "cancel_campaign"][-1]
+    assert call[2] == CID and actor_of(call)["role"] == "promoter"
+
+
+@pytest.mark.parametrize("campaign_id", ["bukan-uuid", "2d8f2e5a-0f4c-4e77-9f90-3b4c5d6e7f80"])
+def test_unknown_campaign_is_404(promoter, campaign_id):
+    html = assert_html_page(promoter.get(f"/promotor/kampanye/{campaign_id}"), status=404)
+    assert "Halaman tidak ditemukan" in html
+
+
+def test_english(promoter):
+    promoter.get("/bahasa", params={"l": "en", "next": "/"})
+    html = assert_html_page(promoter.get(f"/promotor/kampanye/{CID}"))
+    assert "Impressions per day" in html and "Cancel campaign" in html and "Running" in html
+
+
+def test_days_without_activity_are_zero_bars():
+    from services.gateway.site.promoter import fill_days
+
+    days = [{"day": "2026-12-03", "label": "3 Des", "impressions": 5, "clicks": 1, "contacts": 0},
+            {"day": "2026-11-30", "label": "30 Nov", "impressions": 2, "clicks": 0, "contacts": 0}]
+    filled = fill_days(days)
+    assert [(d["day"], d["label"], d["impressions"]) for d in filled] == [
+        ("2026-11-30", "30 Nov", 2), ("2026-12-01", "1 Des", 0), ("2026-12-02", "2 Des", 0), ("2026-12-03", "3 Des", 5)]
+    assert fill_days([]) == []
