@@ -1,0 +1,233 @@
+"""A buyer in a real browser at phone width, against the real platform: home, search with
+facets, sort and pages, the product page with its price and the WhatsApp contact, the
+language switch; stored HTML shown as text; keyboard access, labels and alt text; and
+screenshots of the main pages."""
+import re
+from urllib.parse import parse_qs, unquote, urlparse
+
+import pytest
+
+from browser_helpers import add_photo, new_account, new_merchant, new_product, searchable, unique_word
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+XSS_PRODUCT = "<script>alert(1)</script>"
+XSS_MERCHANT = '<b>Toko</b> "Aman" & <img src=x onerror=alert(3)>'
+
+
+@pytest.fixture(scope="module")
+def shop(running_platform):
+    """25 products sharing one word: 22 from a koperasi in Muna (kopi-teh and madu), 3 from an
+    UMKM in Kota Kendari, one of them "<word> Istimewa" at Rp 15.000 with a photo; and two
+    products and a merchant whose names are HTML."""
+    p = running_platform
+    _, owner = new_account(p)
+    muna = new_merchant(p, owner, name="Koperasi Kopi Muna", kind="koperasi", region="7402")
+    kendari = new_merchant(p, owner, name="UMKM Kendari Jaya", kind="umkm", region="7471")
+    word = unique_word("kopi")
+    ids = []
+    for n in range(22):
+        category = "madu" if n % 7 == 0 else "kopi-teh"
+        ids.append(new_product(p, owner, muna, f"Kopi {word} racikan {n}", price=20000 + 1000 * n,
+                               category=category)["id"])
+    for n, price in enumerate((32000, 48000)):
+        ids.append(new_product(p, owner, kendari, f"Kopi {word} Kendari {n}", price=price)["id"])
+    special = new_product(p, owner, kendari, f"Kopi {word} Istimewa", price=15000,
+                          description="Kopi robusta pilihan dari Kendari, 250 gram.")
+    add_photo(p, owner, special["id"], alt="Bungkus kopi Istimewa 250 gram")
+    ids.append(special["id"])
+
+    evil_merchant = new_merchant(p, owner, name=XSS_MERCHANT, kind="umkm", region="7401")
+    evil = new_product(p, owner, evil_merchant, XSS_PRODUCT, price=10000, category="camilan")
+    evil_img = new_product(p, owner, evil_merchant, "<img src=x onerror=alert(2)> alert", price=12000,
+                           category="camilan")
+    assert p.wait_until(lambda: searchable(p, ids, q=word) and searchable(p, [evil["id"], evil_img["id"]], q="alert"),
+                        timeout=30), "the seeded products never reached search"
+    return {"word": word, "special": special, "muna": muna, "kendari": kendari, "evil": evil,
+            "evil_merchant": evil_merchant}
+
+
+def card_prices(page) -> list[int]:
+    texts = page.locator(".cards .card .price").all_inner_texts()
+    return [int(re.sub(r"\D", "", text.split()[1] if text.startswith("Rp") else text)) for text in texts]
+
+
+def test_buyer_searches_filters_sorts_pages_and_contacts_the_seller(page, shop, outside, screenshot):
+    word, special = shop["word"], shop["special"]
+
+    page.goto("/")
+    assert page.get_by_role("heading", name="Kategori").is_visible()
+    assert page.locator('a[href^="/?category="]').count() > 0
+    regions = page.locator("section[aria-labelledby=h-regions] a[href^='/wilayah/']")
+    assert regions.count() == 17
+    assert "Kota Kendari" in regions.all_inner_texts()
+
+    # type the query and press Enter
+    box = page.get_by_role("search").get_by_label("Kata kunci")
+    box.fill(word)
+    with page.expect_navigation():
+        box.press("Enter")
+    assert parse_qs(urlparse(page.url).query)["q"] == [word]
+    assert page.get_by_text("Ditemukan 25 produk.").is_visible()
+    assert page.locator(".cards .card").count() == 20
+
+    pager = page.get_by_role("navigation", name="Halaman")
+    with page.expect_navigation():
+        pager.get_by_role("link", name="Berikutnya →").click()
+    assert "page=2" in page.url
+    assert page.locator(".cards .card").count() == 5
+    assert pager.locator("[aria-current=page]").inner_text() == "2"
+
+    facet = page.get_by_role("navigation", name="Kabupaten/kota")
+    with page.expect_navigation():
+        facet.get_by_role("link", name=re.compile(r"^Kota Kendari \(3\)")).click()
+    query = parse_qs(urlparse(page.url).query)
+    assert query["region"] == ["7471"] and "page" not in query or query.get("page") == ["1"]
+    assert page.get_by_text("Ditemukan 3 produk.").is_visible()
+
+    page.get_by_label("Urutkan").select_option("price_desc")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Terapkan").click()
+    query = parse_qs(urlparse(page.url).query)
+    assert query["sort"] == ["price_desc"] and query["region"] == ["7471"]
+    assert card_prices(page) == [48000, 32000, 15000]
+    assert "Rp 15.000" in page.locator(".cards").inner_text()
+
+    with page.expect_navigation():
+        page.get_by_role("link", name=f"Kopi {word} Istimewa").click()
+    assert urlparse(page.url).path == f"/produk/{special['id']}"
+    assert page.get_by_role("heading", level=1).inner_text() == f"Kopi {word} Istimewa"
+    assert page.locator(".price.big").inner_text().strip() == "Rp 15.000"
+    photo = page.locator(".photos img").first
+    assert photo.get_attribute("alt") == "Bungkus kopi Istimewa 250 gram"
+    assert page.get_by_role("heading", name="UMKM Kendari Jaya").is_visible()
+
+    contact = page.get_by_role("link", name="Hubungi via WhatsApp")
+    assert contact.get_attribute("href") == f"/produk/{special['id']}/hubungi"
+    with page.expect_navigation():
+        contact.click()
+    assert len(outside.whatsapp) == 1
+    whatsapp = urlparse(outside.whatsapp[0])
+    assert whatsapp.path == "/6281234567890"
+    text = parse_qs(whatsapp.query)["text"][0]
+    assert f"Kopi {word} Istimewa" in unquote(text)
+    assert f"/produk/{special['id']}" in text
+
+    page.goto(f"/produk/{special['id']}")
+    with page.expect_navigation():
+        page.get_by_role("link", name="Ganti bahasa ke English").click()
+    assert urlparse(page.url).path == f"/produk/{special['id']}"
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("link", name="Contact via WhatsApp").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Switch language to Bahasa Indonesia").click()
+    assert page.locator("html").get_attribute("lang") == "id"
+    assert page.get_by_role("link", name="Hubungi via WhatsApp").is_visible()
+    assert outside.blocked == []
+
+
+def test_stored_html_is_shown_as_text_everywhere(page, shop, dialogs):
+    evil, merchant_id = shop["evil"], shop["evil_merchant"]
+    product_link = f'a[href="/produk/{evil["id"]}"]'
+
+    page.goto("/?q=alert")
+    assert page.locator(product_link).inner_text() == XSS_PRODUCT
+    assert page.get_by_text(XSS_MERCHANT, exact=False).first.is_visible()
+    assert page.locator(".cards script, .cards img[src=x]").count() == 0
+
+    page.goto(f"/produk/{evil['id']}")
+    assert page.get_by_role("heading", level=1).inner_text() == XSS_PRODUCT
+    assert page.title().startswith(XSS_PRODUCT)
+    assert page.locator("#merchant-name").inner_text() == XSS_MERCHANT
+    assert page.locator("main script, main img[src=x]").count() == 0
+
+    page.goto(f"/usaha/{merchant_id}")
+    assert page.locator("#merchant-name").inner_text() == XSS_MERCHANT
+    assert page.locator(product_link).inner_text() == XSS_PRODUCT
+    assert page.locator("main script, main img[src=x], main b").count() == 0
+
+    page.goto("/wilayah/7401?q=alert")
+    assert page.locator(product_link).inner_text() == XSS_PRODUCT
+
+    # the home page shows it among the featured products when there are any; it never runs it
+    page.goto("/")
+    page.wait_for_load_state("load")
+    assert dialogs == []
+
+
+def test_keyboard_reaches_the_search_box_and_the_main_links(page, shop):
+    page.goto("/")
+    seen = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate("""() => { const e = document.activeElement;
+            return e.id || e.getAttribute('href') || e.textContent.trim(); }"""))
+        if seen[-1] == "q":
+            break
+    assert seen[0] == "#isi", seen  # the skip link comes first
+    assert {"/", "/masuk", "/daftar"} <= set(seen), seen
+    assert seen[-1] == "q", seen
+    page.keyboard.type(shop["word"])
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_text("Ditemukan 25 produk.").is_visible()
+
+    # Tab on to the first product link, open it with Enter
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        href = page.evaluate("() => document.activeElement.getAttribute('href') || ''")
+        if href.startswith("/produk/"):
+            break
+    else:
+        pytest.fail("no product link reached with Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert urlparse(page.url).path == href
+
+
+UNLABELLED = """() => Array.from(document.querySelectorAll('input, select, textarea'))
+    .filter(e => e.type !== 'hidden')
+    .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
+    .map(e => e.outerHTML)"""
+MISSING_ALT = """() => Array.from(document.images).filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.outerHTML)"""
+
+
+def test_every_input_has_a_label_and_every_photo_alt_text(page, shop):
+    page.goto("/masuk")
+    assert page.get_by_label("Email").get_attribute("type") == "email"
+    assert page.get_by_label("Kata sandi").get_attribute("type") == "password"
+    assert page.get_by_label("Kata kunci").get_attribute("id") == "q"
+    assert page.evaluate(UNLABELLED) == []
+
+    page.goto("/daftar")
+    assert page.get_by_label("Nama").get_attribute("name") == "name"
+    assert page.get_by_label("Email").get_attribute("name") == "email"
+    assert page.get_by_label("Kata sandi").get_attribute("name") == "password"
+    assert page.get_by_label("Pemilik UMKM / pengurus koperasi").get_attribute("value") == "owner"
+    assert page.get_by_label("Promotor (Dinas, asosiasi, komunitas)").get_attribute("value") == "promoter"
+    assert page.evaluate(UNLABELLED) == []
+
+    for path in (f"/?q={shop['word']}", f"/produk/{shop['special']['id']}", f"/usaha/{shop['kendari']}", "/"):
+        page.goto(path)
+        assert page.evaluate(UNLABELLED) == [], path
+        assert page.evaluate(MISSING_ALT) == [], path
+    page.goto(f"/produk/{shop['special']['id']}")
+    assert page.locator(".photos img").count() == 1  # the photo is there, with its alt text, lazy
+    assert page.locator(".photos img").first.get_attribute("loading") == "lazy"
+
+
+def test_screenshots_of_the_main_pages_at_phone_width(page, shop, screenshot):
+    shots = {
+        "home": "/",
+        "search": f"/?q={shop['word']}",
+        "product": f"/produk/{shop['special']['id']}",
+        "merchant": f"/usaha/{shop['kendari']}",
+        "signin": "/masuk",
+        "register": "/daftar",
+        "region": "/wilayah/7471",
+    }
+    for name, path in shots.items():
+        response = page.goto(path)
+        assert response.status == 200, path
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375 + 1, f"{path} scrolls sideways"
+        assert screenshot(page, name).stat().st_size > 1000

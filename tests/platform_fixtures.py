@@ -1,0 +1,102 @@
+"""The real platform as processes on a fresh RabbitMQ vhost, shared by the end-to-end tests
+(tests/e2e) and the browser tests (tests/browser).
+
+A conftest imports the fixtures it needs (pytest registers fixtures a conftest imports)::
+
+    from platform_fixtures import RunningPlatform, running_platform, vhost_uri  # noqa: F401
+"""
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services import platform as etalase_platform
+
+RABBIT_API = os.environ.get("RABBIT_API_URI", "http://127.0.0.1:15672")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def vhost_uri():
+    vhost = f"etalase_e2e_{uuid.uuid4().hex[:8]}"
+    auth = ("guest", "guest")
+    httpx.put(f"{RABBIT_API}/api/vhosts/{vhost}", auth=auth).raise_for_status()
+    httpx.put(
+        f"{RABBIT_API}/api/permissions/{vhost}/guest", auth=auth,
+        json={"configure": ".*", "write": ".*", "read": ".*"},
+    ).raise_for_status()
+    yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    httpx.delete(f"{RABBIT_API}/api/vhosts/{vhost}", auth=auth)
+
+
+class RunningPlatform:
+    def __init__(self, supervisor, base_url, amqp_uri, var_dir, env):
+        self.supervisor = supervisor
+        self.base_url = base_url
+        self.amqp_uri = amqp_uri
+        self.var_dir = var_dir
+        self.env = env
+        self.http = httpx.Client(base_url=base_url, timeout=15)
+
+    def etalase(self, *args, stdin=None):
+        return subprocess.run(
+            [sys.executable, "-m", "services.cli", *args], env=self.env, input=stdin,
+            capture_output=True, text=True, timeout=120,
+        )
+
+    def sign_up(self, role="owner"):
+        email = f"{role}-{uuid.uuid4().hex[:8]}@contoh.id"
+        response = self.http.post("/api/v1/accounts", json={"email": email, "password": "rahasia-123", "name": "Wa Ode Tester", "role": role})
+        assert response.status_code == 201, response.text
+        token = self.http.post("/api/v1/sessions", json={"email": email, "password": "rahasia-123"}).json()["token"]
+        return {"Authorization": f"Bearer {token}"}
+
+    def new_merchant(self, headers, region="7402"):
+        response = self.http.post("/api/v1/merchants", headers=headers, json={
+            "name": "Koperasi Mete Sejahtera", "kind": "koperasi", "region": region, "whatsapp": "0812 3456 7890",
+        })
+        assert response.status_code == 201, response.text
+        return response.json()["id"]
+
+    def search(self, **params):
+        response = self.http.get("/api/v1/search", params=params)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    def wait_until(self, predicate, timeout=15, interval=0.1):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return True
+            time.sleep(interval)
+        return False
+
+
+@pytest.fixture(scope="module")
+def running_platform(vhost_uri, tmp_path_factory):
+    var_dir = tmp_path_factory.mktemp("var")
+    port = free_port()
+    env = etalase_platform.child_env({"AMQP_URI": vhost_uri, "ETALASE_VAR_DIR": str(var_dir), "LOG_LEVEL": "INFO"})
+    migrated = subprocess.run([sys.executable, "-m", "services.cli", "migrate"], env=env, capture_output=True, text=True, timeout=120)
+    assert migrated.returncode == 0, migrated.stderr
+    etalase_platform.declare_events_topology(vhost_uri)
+    supervisor = etalase_platform.Platform(
+        etalase_platform.config_path(), "127.0.0.1", port, env=env, log_dir=Path(var_dir) / "logs"
+    )
+    supervisor.start()
+    try:
+        supervisor.wait_healthy(timeout=60)
+        yield RunningPlatform(supervisor, f"http://127.0.0.1:{port}", vhost_uri, Path(var_dir), env)
+    finally:
+        supervisor.stop()
