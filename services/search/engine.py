@@ -178,7 +178,18 @@ def document_from_snapshot(product: ProductSnapshot, version: int | None = None)
         },
         "version": product.version if version is None else version,
         "updated_at": product.updated_at,
+        # The first photo's thumbnail, so a results page can show it without asking the catalog.
+        "photo": thumbnail(product),
     }
+
+
+def thumbnail(product: ProductSnapshot) -> dict | None:
+    """{"url", "alt"} of the product's first photo in its smallest web size, or None."""
+    if not product.photos:
+        return None
+    first = product.photos[0]
+    url = first.urls.get("thumb") or next(iter(first.urls.values()), None)
+    return {"url": url, "alt": first.alt or product.name} if url else None
 
 
 def parse_time(value: str | None) -> float | None:
@@ -306,4 +317,5 @@ def result_item(doc: dict) -> dict:
             "verified": bool(merchant.get("verified")),
         },
         "highlight": doc.get("highlight") or "",
+        "photo": doc.get("photo"),  # {"url", "alt"} or None (documents indexed before it: None)
     }

@@ -116,7 +116,8 @@ class FakeSearch:
     def search(self, q="", region=None, page=1, per_page=20, **filters):
         CALLS.append(("search", q, region, page, per_page, filters))
         parse_search_query(q=q, region=region, page=page, per_page=per_page, **filters)  # the real validation
-        items = [{**hit(1), "id": "p1", "name": SCRIPT, "highlight": "&lt;script&gt;alert(1)&lt;/script&gt;"}]
+        items = [{**hit(1), "id": "p1", "name": SCRIPT, "highlight": "&lt;script&gt;alert(1)&lt;/script&gt;",
+                  "photo": {"url": "/media/products/p1-160.webp", "alt": SCRIPT}}]
         items += [hit(n) for n in range(2, per_page + 1)]
         return {"total": 45, "page": page, "per_page": per_page, "items": items, "facets": FACETS,
                 "suggestion": "tenun" if q == "tenan" else None}
@@ -280,6 +281,9 @@ def test_search_results_with_facets_filters_sort_and_pages(site, web_session):
     assert "Ditemukan 45 produk." in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and SCRIPT not in html
     assert "Kain <mark>Tenun</mark>" in html
+    # the hit's thumbnail, lazy, with its alt text escaped
+    assert ('<img src="/media/products/p1-160.webp" alt="&lt;script&gt;alert(1)&lt;/script&gt;" loading="lazy"'
+            in html)
     assert "Rp 405.000" in html and '<s class="normal">Rp 450.000</s>' in html and "Diskon 10%" in html
     assert 'href="/produk/p1"' in html and 'href="/produk/p20"' in html
     # facets keep the other filters and go back to page 1

@@ -169,3 +169,20 @@ def test_pricing_discount_sort_and_highlight(engine_factory):
     assert "<mark>Kopi</mark>" in first["highlight"]
     assert ids(engine.search(SearchQuery(on_promo=True))) == ["kopi-kolaka"]
     assert ids(engine.search(SearchQuery(q="tenun", on_promo=True))) == []
+
+
+def test_a_hit_carries_its_first_photo_thumbnail(engine_factory):
+    from search_factories import snapshot
+
+    from services.search.engine import document_from_snapshot, result_item
+    from shared.contracts import ProductSnapshot
+
+    photo = {"id": "f1", "urls": {"thumb": "/media/products/f1-160.webp", "medium": "/media/products/f1-480.webp"},
+             "width": 480, "height": 480, "alt": "Kain tenun Muna motif bhia-bhia"}
+    with_photo = ProductSnapshot.model_validate({**snapshot("p1", name="Kain Tenun Muna"), "photos": [photo]})
+    without = ProductSnapshot.model_validate(snapshot("p2", name="Kain Tenun Buton"))
+    engine = engine_factory()
+    engine.upsert([document_from_snapshot(with_photo), document_from_snapshot(without)])
+    hits = {item["id"]: result_item(item) for item in engine.search(SearchQuery(q="tenun")).items}
+    assert hits["p1"]["photo"] == {"url": "/media/products/f1-160.webp", "alt": "Kain tenun Muna motif bhia-bhia"}
+    assert hits["p2"]["photo"] is None

@@ -66,6 +66,9 @@ def first_photo(item: dict, size: str = "thumb") -> dict | None:
         src = urls.get(size) or urls.get("thumb") or urls.get("medium") or next(iter(urls.values()), None)
         if isinstance(src, str) and src:
             return {"src": src, "alt": photos[0].get("alt") or item.get("name") or ""}
+    photo = item.get("photo")  # a search hit: {"url", "alt"}
+    if isinstance(photo, dict) and isinstance(photo.get("url"), str) and photo["url"]:
+        return {"src": photo["url"], "alt": photo.get("alt") or item.get("name") or ""}
     for key in ("photo_url", "thumb_url", "photo"):
         src = item.get(key)
         if isinstance(src, str) and src:
