@@ -41,6 +41,7 @@ bench: install
 	$(BIN)/python bench/relevance.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/promotion.py
+	$(BIN)/python bench/pages.py
 
 clean:
 	rm -rf var .pytest_cache
