@@ -4,71 +4,45 @@ platform per test module).
 
 Playwright's own browser download cannot work here: the browser is ``CHROMIUM_PATH`` or
 ``chromium`` on the PATH (``make browser`` installs it). Pages are opened at phone width
-(375x740, locale id-ID); navigations to ``wa.me`` are answered locally and recorded
-(``outside.whatsapp``), any other request leaving the gateway is recorded in ``outside.blocked``. A JavaScript dialog
-(``alert(1)``) fails the test that opened it. ``screenshot(page, "home")`` writes
-tests/browser/screenshots/home.png (an ignored folder).
+(375x740, locale id-ID, time zone Asia/Makassar i.e. WITA); navigations to ``wa.me`` are
+answered locally and recorded (``outside.whatsapp``), any other request leaving the gateway
+is recorded in ``outside.blocked``. A JavaScript dialog (``alert(1)``) fails the test that
+opened it. ``screenshot(page, "home")`` writes tests/browser/screenshots/home.png (an
+ignored folder).
 
-The whole suite runs under eventlet's monkey patch (tests/conftest.py), which breaks
-Playwright's asyncio client: its event loop would wait in eventlet's green ``select`` and
-stall now and then. The browser fixture gives Playwright an event loop on the original
-(unpatched) ``select.poll``, and at the end closes the browser and kills the Playwright
-driver instead of waiting for it to exit (the child watcher is a green thread that never
-runs while the loop waits).
+These tests always run in a pytest process without eventlet's monkey patch: Playwright's
+sync API (asyncio plus a driver subprocess) stalls under it. The rest of the suite is
+patched (tests/conftest.py), so when this folder is collected in a patched process only
+test_in_own_process.py is collected, and it runs this folder again in a pytest of its own
+without that conftest::
+
+    .venv/bin/python -m pytest -q --confcutdir=tests/browser tests/browser
 """
-import asyncio
 import os
 import shutil
+import sys
 from pathlib import Path
 
-import eventlet
+import eventlet.patcher
 import pytest
 from playwright.sync_api import sync_playwright
 
-import sys  # noqa: E402
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: platform_fixtures
-from platform_fixtures import RunningPlatform, running_platform, vhost_uri  # noqa: F401
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))  # tests/: platform_fixtures
+from platform_fixtures import RunningPlatform, running_platform, vhost_uri  # noqa: E402, F401
 
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+SCREENSHOTS = HERE / "screenshots"
 PHONE = {"width": 375, "height": 740}
 
-
-# Under eventlet's monkey patch (tests/conftest.py) Playwright stalls: then only
-# test_in_own_process.py is collected, and it runs this folder in a pytest of its own.
 if eventlet.patcher.is_monkey_patched("socket"):
-    collect_ignore_glob = ["test_buyer.py", "test_accounts.py", "test_roles.py"]
+    # patched process (the whole suite): every browser test module but the one that reruns
+    # this folder unpatched
+    collect_ignore_glob = sorted(path.name for path in HERE.glob("test_*.py")
+                                 if path.name != "test_in_own_process.py")
 
 
 def chromium_path() -> str:
     return os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-
-
-_real_select = eventlet.patcher.original("select")
-_real_selectors = eventlet.patcher.original("selectors")
-
-
-class _RealPollSelector(_real_selectors._PollLikeSelector):
-    """selectors.PollSelector on the original ``select.poll``, not eventlet's."""
-
-    _selector_cls = _real_select.poll
-    _EVENT_READ = _real_select.POLLIN
-    _EVENT_WRITE = _real_select.POLLOUT
-
-
-class _UnpatchedLoopPolicy(asyncio.DefaultEventLoopPolicy):
-    def new_event_loop(self):
-        return asyncio.SelectorEventLoop(_RealPollSelector())
-
-
-def start_playwright():
-    """(manager, playwright) with Playwright's event loop on the unpatched poll."""
-    previous = asyncio.get_event_loop_policy()
-    asyncio.set_event_loop_policy(_UnpatchedLoopPolicy())
-    try:
-        manager = sync_playwright()
-        return manager, manager.start()
-    finally:
-        asyncio.set_event_loop_policy(previous)
 
 
 @pytest.fixture(scope="session")
@@ -76,20 +50,13 @@ def browser():
     executable = chromium_path()
     if not os.access(executable, os.X_OK):
         pytest.fail(f"no chromium at {executable}: run `make browser` or set CHROMIUM_PATH")
-    manager, playwright = start_playwright()
     args = ["--no-sandbox"] if os.geteuid() == 0 else []
-    browser = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
-    try:
-        yield browser
-    finally:
-        browser.close()
-        # manager.__exit__() would wait forever for the driver under eventlet: kill it instead.
-        proc = getattr(getattr(getattr(manager, "_client", None), "_transport", None), "_proc", None)
-        if proc is not None and proc.returncode is None:
-            try:
-                proc.kill()
-            except ProcessLookupError:
-                pass
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 class Outside:
@@ -114,9 +81,9 @@ def context(browser, running_platform, outside):  # noqa: F811 - the imported fi
         route.fulfill(status=200, content_type="text/html; charset=utf-8",
                       body="<!doctype html><title>WhatsApp (tiruan)</title><p>wa.me</p>")
 
-    # Only wa.me is routed: a handler on every request slows each page load and, under
-    # eventlet, can stall one. The pages' CSP keeps every other request on the gateway, and
-    # requests that leave it anyway are recorded (``outside.blocked``).
+    # Only wa.me (and the contact redirect) are routed: a handler on every request slows each
+    # page load. The pages' CSP keeps every other request on the gateway, and requests that
+    # leave it anyway are recorded (``outside.blocked``).
     def contact(route):
         # The gateway answers /produk/<id>/hubungi with a 303 to wa.me (counting the click);
         # a redirect target is not routed, so follow it here without leaving the machine.

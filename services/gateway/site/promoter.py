@@ -504,7 +504,16 @@ def present_statistics(web, statistics) -> dict:
     }
 
 
-def present_detail(web, campaign: dict) -> dict:
+def category_names(web) -> dict[str, str]:
+    """slug -> the name people read ({} when the catalog does not answer: slugs are shown)."""
+    categories = optional(web.gw, "catalog", "list_categories")
+    if not isinstance(categories, list):
+        return {}
+    return {c["slug"]: c.get("name") or c["slug"] for c in categories if isinstance(c, dict) and c.get("slug")}
+
+
+def present_detail(web, campaign: dict, names: dict[str, str] | None = None) -> dict:
+    names = names or {}
     detail = present_campaign(campaign)
     discount = campaign.get("discount") if isinstance(campaign.get("discount"), dict) else None
     target = campaign.get("target") if isinstance(campaign.get("target"), dict) else {}
@@ -515,7 +524,7 @@ def present_detail(web, campaign: dict) -> dict:
         "open_for_signup": campaign.get("open_for_signup") is True,
         "max_products": _int(campaign.get("max_products")),
         "target": {
-            "categories": [c for c in target.get("categories") or [] if isinstance(c, str)],
+            "categories": [names.get(c, c) for c in target.get("categories") or [] if isinstance(c, str)],
             "regions": [region_name(r) or r for r in target.get("regions") or [] if isinstance(r, str)],
             "merchant_kind": target.get("merchant_kind") or None,
             "verified_only": target.get("verified_only") is True,
@@ -552,7 +561,9 @@ def _detail_page(web, campaign_id: str, status: int = 200, error: str | None = N
         preview = present_preview(optional(web.gw, "promotion", "preview_campaign", actor, campaign_id,
                                            limit=PREVIEW_LIMIT, timeout=web.gw.settings.rpc_timeout))
         preview_failed = preview is None
-    return web.render("promoter_detail.html", status=status, campaign=present_detail(web, campaign),
+    target = campaign.get("target")
+    names = category_names(web) if isinstance(target, dict) and target.get("categories") else {}
+    return web.render("promoter_detail.html", status=status, campaign=present_detail(web, campaign, names),
                       preview=preview, preview_failed=preview_failed, error=error)
 
 
