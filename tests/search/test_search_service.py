@@ -73,7 +73,7 @@ def test_event_published_before_the_service_ever_ran_is_indexed(search_config, c
         "region": "7402", "region_name": "Muna", "category": "lainnya", "category_name": "Lainnya",
         "halal": True, "merchant": {"id": "m-p1", "name": "UMKM Sejahtera", "kind": "umkm", "verified": True},
         "effective_price": 25000, "discount_percent": 0, "promoted": False, "badge": None,
-        "highlight": "Kain <mark>Tenunan</mark> Ikat Muna",
+        "highlight": "Kain <mark>Tenunan</mark> Ikat Muna", "photo": None,
     }]
     assert result["suggestion"] is None
     assert result["facets"]["region"] == [{"value": "7402", "label": "Muna", "count": 1}]
