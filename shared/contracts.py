@@ -34,6 +34,10 @@ class PhotoRef(_Contract):
     height: int
     alt: str = ""
 
+    def thumb_url(self) -> str | None:
+        """The smallest web size (``thumb``), or any size the photo has."""
+        return self.urls.get("thumb") or next(iter(self.urls.values()), None)
+
 
 class CategoryRef(_Contract):
     slug: str

@@ -15,7 +15,7 @@ from services.catalog import photos
 from services.catalog.media import MediaRoot
 from services.catalog.models import OutboxMessage
 from services.catalog.settings import CatalogSettings
-from services.catalog.timers import settings_timer
+from shared.extensions import settings_timer
 from shared.db import Database
 from shared.errors import EtalaseError
 from shared.outbox import OutboxRelayRunner

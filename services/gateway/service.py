@@ -7,7 +7,7 @@ from services.gateway import api_merchants
 from services.gateway import api_search_admin
 from services.gateway import api_search_ops
 from services.gateway import api_search_analytics
-from services.gateway.dependencies import Settings
+from shared.extensions import Settings
 from services.gateway.settings import GatewaySettings
 from services.gateway.site import routes  # not "import SitePages": nameko run would take the mixin for a service
 from services.gateway.web import http

@@ -112,8 +112,7 @@ def upsert_fact(session: Session, snapshot: ProductSnapshot, version: int) -> No
     fact.halal = snapshot.halal
     fact.slug = snapshot.slug
     fact.merchant_name = snapshot.merchant.name
-    fact.photo_url = next((photo.urls.get("thumb") or next(iter(photo.urls.values()), None)
-                           for photo in snapshot.photos if photo.urls), None)
+    fact.photo_url = next((photo.thumb_url() for photo in snapshot.photos if photo.urls), None)
     fact.version = version
     session.add(fact)
 

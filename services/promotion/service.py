@@ -8,7 +8,6 @@ import logging
 from nameko.rpc import rpc
 from sqlalchemy import text
 
-from services.catalog.timers import settings_timer
 from services.promotion import campaigns, facts, interactions
 from services.promotion.models import Outbox
 from services.promotion.settings import PromotionSettings
@@ -16,6 +15,7 @@ from shared.consumer import event_consumer
 from shared.db import Database
 from shared.errors import EtalaseError
 from shared.events import Event, utcnow
+from shared.extensions import Settings, settings_timer
 from shared.outbox import OutboxRelayRunner
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ class PromotionService:
     name = "promotion"
 
     db = Database(PromotionSettings)
+    settings = Settings(PromotionSettings)
     relay = OutboxRelayRunner("db", Outbox)
 
     @event_consumer("promotion")
@@ -109,8 +110,7 @@ class PromotionService:
 
     @rpc(expected_exceptions=EtalaseError)
     def featured_products(self, slots=8):
-        rotation = PromotionSettings.load().featured_rotation_seconds
-        return campaigns.featured_products(self.db.session, utcnow(), slots, rotation)
+        return campaigns.featured_products(self.db.session, utcnow(), slots, self.settings.featured_rotation_seconds)
 
     @rpc(expected_exceptions=EtalaseError)
     def pricing_for(self, product_ids):

@@ -188,7 +188,7 @@ def thumbnail(product: ProductSnapshot) -> dict | None:
     if not product.photos:
         return None
     first = product.photos[0]
-    url = first.urls.get("thumb") or next(iter(first.urls.values()), None)
+    url = first.thumb_url()
     return {"url": url, "alt": first.alt or product.name} if url else None
 
 
