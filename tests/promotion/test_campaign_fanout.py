@@ -48,8 +48,8 @@ def test_ten_thousand_products_start_and_revert(session):
     assert len(per_product) == COUNT and set(per_product.values()) == {1}
     assert all(event["payload"]["effective_price"] == 100_000 and event["payload"]["campaign_id"] is None
                and event["payload"]["badge"] is None and event["aggregate_version"] == 2 for event in events)
+    # Printed for the record (pytest -s); timings are judged in bench/promotion.py, not here.
     print(f"\n10k fan-out on {session.bind.dialect.name}: start {start_seconds:.2f}s, end {end_seconds:.2f}s")
-    assert start_seconds < 30 and end_seconds < 30  # a few seconds in practice (see the report)
 
 
 def snapshot(product_id, version, price=100_000, region="7402", status="published", merchant_status="verified"):
