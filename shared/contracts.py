@@ -1,4 +1,5 @@
-"""Payload contracts of the catalog events (schema version 1).
+"""Payload contracts of every event (schema version 1); ``shared.events.EVENT_TYPES`` names
+the contract of each type.
 
 Producers build payloads with these models; consumers validate incoming payloads with
 them, so a payload that does not fit is refused (and dead-lettered) instead of half-applied.
@@ -6,7 +7,10 @@ Payloads are full snapshots of the aggregate after the change.
 """
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _Contract(BaseModel):
@@ -145,3 +149,18 @@ class ProductPricing(_Contract):
     campaign_id: str | None = None
     campaign_name: str | None = None
     valid_until: str | None = None  # ISO 8601 UTC: when this pricing ends
+
+
+class InteractionCount(_Contract):
+    product_id: str = Field(min_length=1, max_length=64)
+    day: date
+    kind: Literal["impression", "view", "contact"]
+    count: int = Field(ge=1)
+
+
+class InteractionsRecorded(_Contract):
+    """Payload of search.interactions_recorded: counts per product, day and kind, batched by
+    search (aggregate_id = ``batch_id``, aggregate_version = 1). No buyer data."""
+
+    batch_id: str
+    counts: list[InteractionCount]

@@ -11,29 +11,70 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
-# Every event type the platform knows, with the schema version producers write today.
-# A consumer accepts versions up to this one; bump it when a payload changes shape.
-EVENT_SCHEMAS: dict[str, int] = {
-    "catalog.merchant_registered": 1,
-    "catalog.merchant_updated": 1,
-    "catalog.merchant_verified": 1,
-    "catalog.merchant_rejected": 1,
-    "catalog.merchant_suspended": 1,
-    "catalog.merchant_reinstated": 1,
-    "catalog.merchant_credentials_changed": 1,
-    "catalog.product_published": 1,
-    "catalog.product_updated": 1,
-    "catalog.product_unpublished": 1,
-    "catalog.product_deleted": 1,
-    # A batch of product snapshots from one import; aggregate = the import.
-    "catalog.products_imported": 1,
-    # Effective price, discount and badge of one product; aggregate = its pricing.
-    "promotion.pricing_changed": 1,
-    # Impressions, views and contact clicks per product and day, batched by search.
-    "search.interactions_recorded": 1,
-}
+from pydantic import BaseModel
 
-DELETE_EVENTS = frozenset({"catalog.product_deleted"})
+from shared.contracts import (InteractionsRecorded, MerchantSnapshot, ProductDeleted, ProductPricing, ProductsImported,
+                              ProductSnapshot)
+
+# Event type names: the only place they are spelled. "<context>.<aggregate>_<change>".
+MERCHANT_REGISTERED = "catalog.merchant_registered"
+MERCHANT_UPDATED = "catalog.merchant_updated"
+MERCHANT_VERIFIED = "catalog.merchant_verified"
+MERCHANT_REJECTED = "catalog.merchant_rejected"
+MERCHANT_SUSPENDED = "catalog.merchant_suspended"
+MERCHANT_REINSTATED = "catalog.merchant_reinstated"
+MERCHANT_CREDENTIALS_CHANGED = "catalog.merchant_credentials_changed"
+PRODUCT_PUBLISHED = "catalog.product_published"
+PRODUCT_UPDATED = "catalog.product_updated"
+PRODUCT_UNPUBLISHED = "catalog.product_unpublished"
+PRODUCT_DELETED = "catalog.product_deleted"
+# A batch of product snapshots from one import; aggregate = the import.
+PRODUCTS_IMPORTED = "catalog.products_imported"
+# Effective price, discount and badge of one product; aggregate = its pricing.
+PRICING_CHANGED = "promotion.pricing_changed"
+# Impressions, views and contact clicks per product and day, batched by search.
+INTERACTIONS_RECORDED = "search.interactions_recorded"
+
+
+@dataclass(frozen=True)
+class EventType:
+    """One event type: the schema version producers write today (a consumer accepts versions
+    up to it; bump it when a payload changes shape) and the payload's contract."""
+
+    name: str
+    schema_version: int
+    contract: type[BaseModel]
+
+
+EVENT_TYPES: dict[str, EventType] = {
+    event_type.name: event_type
+    for event_type in (
+        EventType(MERCHANT_REGISTERED, 1, MerchantSnapshot),
+        EventType(MERCHANT_UPDATED, 1, MerchantSnapshot),
+        EventType(MERCHANT_VERIFIED, 1, MerchantSnapshot),
+        EventType(MERCHANT_REJECTED, 1, MerchantSnapshot),
+        EventType(MERCHANT_SUSPENDED, 1, MerchantSnapshot),
+        EventType(MERCHANT_REINSTATED, 1, MerchantSnapshot),
+        EventType(MERCHANT_CREDENTIALS_CHANGED, 1, MerchantSnapshot),
+        EventType(PRODUCT_PUBLISHED, 1, ProductSnapshot),
+        EventType(PRODUCT_UPDATED, 1, ProductSnapshot),
+        EventType(PRODUCT_UNPUBLISHED, 1, ProductSnapshot),
+        EventType(PRODUCT_DELETED, 1, ProductDeleted),
+        EventType(PRODUCTS_IMPORTED, 1, ProductsImported),
+        EventType(PRICING_CHANGED, 1, ProductPricing),
+        EventType(INTERACTIONS_RECORDED, 1, InteractionsRecorded),
+    )
+}
+# type -> schema version, for the envelope.
+EVENT_SCHEMAS: dict[str, int] = {name: event_type.schema_version for name, event_type in EVENT_TYPES.items()}
+
+# Snapshots of a product that is (still) in the catalog; a consumer upserts them.
+PRODUCT_UPSERTS = frozenset({PRODUCT_PUBLISHED, PRODUCT_UPDATED, PRODUCT_UNPUBLISHED})
+MERCHANT_EVENTS = frozenset({
+    MERCHANT_REGISTERED, MERCHANT_UPDATED, MERCHANT_VERIFIED, MERCHANT_REJECTED, MERCHANT_SUSPENDED,
+    MERCHANT_REINSTATED, MERCHANT_CREDENTIALS_CHANGED,
+})
+DELETE_EVENTS = frozenset({PRODUCT_DELETED})
 
 # "catalog.product_updated": the context, then the aggregate and what happened to it.
 TYPE_PATTERN = re.compile(r"^[a-z]+\.[a-z]+_[a-z_]+$")

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from kombu import Connection, Exchange, Queue, binding
 
+from shared.events import INTERACTIONS_RECORDED
+
 EVENTS_EXCHANGE = "etalase.events"
 
 
@@ -44,7 +46,7 @@ SUBSCRIPTIONS: dict[str, Subscription] = {
     # waits in the batcher (no database connection, no CPU); max_workers in deploy/nameko.yaml
     # leaves room for these, the RPC consumer's PREFETCH_COUNT and more.
     "search": Subscription("search.events", ("catalog.#", "promotion.#"), prefetch=100),
-    "promotion": Subscription("promotion.events", ("catalog.#", "search.interactions_recorded")),
+    "promotion": Subscription("promotion.events", ("catalog.#", INTERACTIONS_RECORDED)),
 }
 
 

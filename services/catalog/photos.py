@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from services.catalog import domain, images, media
 from services.catalog.models import Merchant, ProductPhoto, new_id
 from shared.errors import BadRequest, NotFound, PayloadTooLarge, ValidationFailed
-from shared.events import utcnow
+from shared.events import MERCHANT_UPDATED, utcnow
 
 MAX_PHOTOS = 8
 MAX_ALT = 200
@@ -165,7 +165,7 @@ def set_merchant_logo(
         }
         merchant.version += 1
         merchant.updated_at = utcnow()
-        domain.emit_event(session, "catalog.merchant_updated", merchant.id, merchant.version, domain.merchant_snapshot(merchant))
+        domain.emit_event(session, MERCHANT_UPDATED, merchant.id, merchant.version, domain.merchant_snapshot(merchant))
         result = domain.merchant_to_dict(merchant)
         commit()
     except BaseException:

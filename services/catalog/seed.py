@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from services.catalog import domain
 from services.catalog.models import Merchant
+from shared import events
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo" / "demo_data.json"
 
@@ -82,5 +83,5 @@ def _demo_credentials(session: Session, merchant_id: str, entry: dict, verified:
     if changed:
         merchant.version += 1
         merchant.status_changed_at = merchant.updated_at = domain.utcnow()
-        event_type = "catalog.merchant_verified" if verified else "catalog.merchant_credentials_changed"
+        event_type = events.MERCHANT_VERIFIED if verified else events.MERCHANT_CREDENTIALS_CHANGED
         domain.emit_event(session, event_type, merchant.id, merchant.version, domain.merchant_snapshot(merchant))

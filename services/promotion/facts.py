@@ -9,13 +9,12 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from services.promotion import campaigns
-from services.promotion.interactions import INTERACTIONS_RECORDED, apply_interactions
+from services.promotion.interactions import apply_interactions
 from services.promotion.models import AggregateState, Inbox, MerchantFact, ProductFact
 from shared.consumer import accept_event, accept_version, record_in_inbox
 from shared.contracts import MerchantSnapshot, ProductDeleted, ProductsImported, ProductSnapshot
-from shared.events import Event, utcnow
-
-PRODUCT_UPSERTS = {"catalog.product_published", "catalog.product_updated", "catalog.product_unpublished"}
+from shared.events import (INTERACTIONS_RECORDED, MERCHANT_EVENTS, PRODUCT_DELETED, PRODUCT_UPSERTS, PRODUCTS_IMPORTED,
+                           Event, utcnow)
 
 
 def apply_event(session: Session, event: Event, now: datetime | None = None) -> bool:
@@ -34,16 +33,16 @@ def apply_event(session: Session, event: Event, now: datetime | None = None) -> 
         upsert_fact(session, snapshot, event.aggregate_version)
         campaigns.refresh_products(session, [snapshot.id], now)
         return True
-    if event.type == "catalog.product_deleted":
+    if event.type == PRODUCT_DELETED:
         deleted = ProductDeleted.model_validate(event.payload)
         if not accept_event(session, event, Inbox, AggregateState):
             return False
         session.execute(delete(ProductFact).where(ProductFact.id == deleted.id))
         campaigns.refresh_products(session, [deleted.id], now)
         return True
-    if event.type == "catalog.products_imported":
+    if event.type == PRODUCTS_IMPORTED:
         return apply_import_batch(session, event, now)
-    if event.type.startswith("catalog.merchant_"):
+    if event.type in MERCHANT_EVENTS:
         snapshot = MerchantSnapshot.model_validate(event.payload)
         if not accept_event(session, event, Inbox, AggregateState):
             return False

@@ -18,9 +18,6 @@ discount).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -28,24 +25,10 @@ from services.promotion.campaigns import record_contacts
 from services.promotion.models import Inbox, MerchantFact, ProductFact, ProductInteractionDay
 from shared.consumer import record_in_inbox
 from shared.errors import Forbidden, Unauthorized, ValidationFailed
+from shared.contracts import InteractionsRecorded
 from shared.events import Event, utcnow
 
-INTERACTIONS_RECORDED = "search.interactions_recorded"
 COLUMNS = {"impression": "impressions", "view": "views", "contact": "contacts"}
-
-
-class InteractionCount(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    product_id: str = Field(min_length=1, max_length=64)
-    day: date
-    kind: Literal["impression", "view", "contact"]
-    count: int = Field(ge=1)
-
-
-class InteractionsRecorded(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-    batch_id: str
-    counts: list[InteractionCount]
 
 
 def apply_interactions(session: Session, event: Event, now: datetime | None = None) -> bool:

@@ -18,17 +18,13 @@ from services.search.models import AggregateState, Inbox
 from shared.consumer import accept_event, accept_version, record_in_inbox
 from shared.contracts import ProductDeleted, ProductPricing, ProductsImported, ProductSnapshot
 from shared.db import UnitOfWork
-from shared.events import Event
+from shared.events import PRICING_CHANGED, PRODUCT_DELETED, PRODUCT_UPSERTS, PRODUCTS_IMPORTED, Event
 
 log = logging.getLogger(__name__)
 
 # product_unpublished carries the full snapshot (status draft or archived): the upsert path
 # sees it is not listed and removes it from the index, without a tombstone.
-PRODUCT_UPSERTS = frozenset({"catalog.product_published", "catalog.product_updated", "catalog.product_unpublished"})
-PRODUCT_DELETED = "catalog.product_deleted"
 HANDLED = PRODUCT_UPSERTS | {PRODUCT_DELETED}
-PRODUCTS_IMPORTED = "catalog.products_imported"  # a batch of snapshots; aggregate = the import
-PRICING_CHANGED = "promotion.pricing_changed"  # what a product costs now; aggregate = its pricing
 
 
 def _check_id(event: Event, payload_id: str) -> None:

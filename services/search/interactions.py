@@ -29,13 +29,12 @@ from nameko.extensions import DependencyProvider
 
 from services.search.models import Outbox
 from shared.errors import ValidationFailed
-from shared.events import Event
+from shared.events import INTERACTIONS_RECORDED, Event
 from shared.outbox import OutboxRelayRunner, add_event
 from shared.db import sibling_dependency
 
 log = logging.getLogger(__name__)
 
-INTERACTIONS_RECORDED = "search.interactions_recorded"
 KINDS = ("impression", "view", "contact")
 MAX_ITEMS = 100  # per RPC call: a search page shows at most 50 products
 BATCH_SIZE = 500  # counts per event
