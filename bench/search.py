@@ -30,7 +30,7 @@ from common import percentile, private_platform
 from freshness import freshness
 from relevance import DEMO, load_cases
 
-from services.catalog.categories import leaf_categories
+from shared.taxonomy import leaf_categories
 from services.search.engine import SearchQuery, document_from_snapshot
 from shared.contracts import ProductSnapshot
 from shared.events import Event

@@ -1,7 +1,9 @@
 """The product taxonomy: two levels, each with a URL-safe slug.
 
-Products take a leaf (child) category. The catalog owns this list; other services learn a
-product's category (slug, name and parent) from the product snapshot in catalog events.
+Products take a leaf (child) category. This is reference data every service reads (the
+catalog validates a product's category against it, search and promotion filter and target by
+it), like ``shared.regions``; a product's category still travels in its snapshot. The derived
+sets below are computed once, at import.
 """
 
 TAXONOMY: list[dict] = [
@@ -46,8 +48,7 @@ TAXONOMY: list[dict] = [
 ]
 
 
-def leaf_categories() -> dict[str, dict]:
-    """slug -> {"slug", "name", "parent": {"slug", "name"}} for every category a product may take."""
+def _leaves() -> dict[str, dict]:
     leaves = {}
     for parent in TAXONOMY:
         for child in parent["children"]:
@@ -59,6 +60,29 @@ def leaf_categories() -> dict[str, dict]:
     return leaves
 
 
+# slug -> {"slug", "name", "parent": {"slug", "name"}} for every category a product may take.
+LEAVES: dict[str, dict] = _leaves()
+
+
+def leaf_categories() -> dict[str, dict]:
+    """slug -> {"slug", "name", "parent": {"slug", "name"}} for every category a product may take."""
+    return LEAVES
+
+
 def category_list() -> list[dict]:
     """The leaf categories as the API lists them: slug, name, and parent."""
-    return list(leaf_categories().values())
+    return list(LEAVES.values())
+
+PARENT_SLUGS: frozenset[str] = frozenset(parent["slug"] for parent in TAXONOMY)
+LEAF_SLUGS: frozenset[str] = frozenset(child["slug"] for parent in TAXONOMY for child in parent["children"])
+ALL_SLUGS: frozenset[str] = PARENT_SLUGS | LEAF_SLUGS
+# slug -> display name, for both levels.
+CATEGORY_NAMES: dict[str, str] = {parent["slug"]: parent["name"] for parent in TAXONOMY} | {
+    child["slug"]: child["name"] for parent in TAXONOMY for child in parent["children"]}
+# leaf slug -> its parent's slug.
+PARENT_OF: dict[str, str] = {child["slug"]: parent["slug"] for parent in TAXONOMY for child in parent["children"]}
+
+
+def children_of(parent_slug: str) -> list[str]:
+    """The leaf slugs under ``parent_slug`` (empty for a leaf or an unknown slug)."""
+    return [leaf for leaf, parent in PARENT_OF.items() if parent == parent_slug]

@@ -16,13 +16,14 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.catalog import schemas
-from services.catalog.categories import category_list, leaf_categories
+from shared.taxonomy import category_list, leaf_categories
 from services.catalog.media import logo_ref, photo_ref
 from services.catalog.models import Merchant, OutboxMessage, Product, new_id
 from shared.contracts import (
     CategoryRef, MerchantCredentials, MerchantRef, MerchantSnapshot, ProductDeleted, ProductSnapshot,
 )
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared import events
 from shared.events import Event, utcnow
 from shared.outbox import add_event
 from shared.regions import region_name
@@ -219,7 +220,7 @@ def register_merchant(session: Session, actor, data) -> dict:
     )
     merchant.halal_active = halal_valid_on(merchant, schemas.wita_today())
     session.add(merchant)
-    _emit(session, "catalog.merchant_registered", merchant.id, merchant.version, merchant_snapshot(merchant))
+    _emit(session, events.MERCHANT_REGISTERED, merchant.id, merchant.version, merchant_snapshot(merchant))
     return merchant_to_dict(merchant)
 
 
@@ -245,6 +246,12 @@ VERIFICATION_TRANSITIONS = {
     "rejected": (("pending",), "rejected"),
     "suspended": (("verified",), "suspended"),
     "reinstated": (("suspended",), "verified"),
+}
+DECISION_EVENTS = {
+    "verified": events.MERCHANT_VERIFIED,
+    "rejected": events.MERCHANT_REJECTED,
+    "suspended": events.MERCHANT_SUSPENDED,
+    "reinstated": events.MERCHANT_REINSTATED,
 }
 # What products show of their merchant (MerchantRef): a change re-publishes every live product.
 PRODUCT_VISIBLE_MERCHANT_FIELDS = ("name", "region", "kind")
@@ -311,9 +318,9 @@ def update_merchant(session: Session, actor, merchant_id, data, expected_version
     halal_before = merchant.halal_active
     merchant.halal_active = halal_valid_on(merchant, schemas.wita_today())
     if any(field in schemas.MERCHANT_PROFILE_FIELDS for field in changes):
-        _record_merchant_change(session, merchant, "catalog.merchant_updated")
+        _record_merchant_change(session, merchant, events.MERCHANT_UPDATED)
     if any(field in schemas.CREDENTIAL_FIELDS for field in changes):
-        _record_merchant_change(session, merchant, "catalog.merchant_credentials_changed")
+        _record_merchant_change(session, merchant, events.MERCHANT_CREDENTIALS_CHANGED)
     if any(field in PRODUCT_VISIBLE_MERCHANT_FIELDS for field in changes):
         republish_products(session, merchant)
     elif merchant.halal_active != halal_before:
@@ -338,7 +345,7 @@ def decide_verification(session: Session, actor, merchant_id, decision, reason=N
     merchant.status_reason = reason
     merchant.status_changed_at = utcnow()
     merchant.status_changed_by = admin_id
-    _record_merchant_change(session, merchant, f"catalog.merchant_{decision}")
+    _record_merchant_change(session, merchant, DECISION_EVENTS[decision])
     republish_products(session, merchant)
     return merchant_to_dict(merchant)
 
@@ -380,7 +387,7 @@ def expire_halal_certificates(session: Session, today: date | None = None) -> in
     merchants = list(session.scalars(query))
     for merchant in merchants:
         merchant.halal_active = False
-        _record_merchant_change(session, merchant, "catalog.merchant_credentials_changed", today)
+        _record_merchant_change(session, merchant, events.MERCHANT_CREDENTIALS_CHANGED, today)
         republish_products(session, merchant, halal_only=True)
     return len(merchants)
 
@@ -413,7 +420,7 @@ def create_product(session: Session, actor, data) -> dict:
         **clean,
     )
     session.add(product)
-    event_type = "catalog.product_published" if product.status == "published" else "catalog.product_updated"
+    event_type = events.PRODUCT_PUBLISHED if product.status == "published" else events.PRODUCT_UPDATED
     _emit(session, event_type, product.id, product.version, product_snapshot(product, merchant))
     return product_to_dict(product, merchant)
 
@@ -492,10 +499,10 @@ def update_product(session: Session, actor, product_id, data, expected_version=N
 def product_event_type(previous_status: str | None, status: str) -> str:
     """Which event a change of a product publishes, from its status before and after."""
     if status == "published":
-        return "catalog.product_published" if previous_status != "published" else "catalog.product_updated"
+        return events.PRODUCT_PUBLISHED if previous_status != "published" else events.PRODUCT_UPDATED
     if previous_status == "published":
-        return "catalog.product_unpublished"
-    return "catalog.product_updated"
+        return events.PRODUCT_UNPUBLISHED
+    return events.PRODUCT_UPDATED
 
 
 def record_product_change(session: Session, product: Product, previous_status: str | None = None) -> dict:
@@ -535,7 +542,7 @@ def delete_product(session: Session, actor, product_id, expected_version=None) -
     product.updated_at = now
     _flush_versioned(session, product)
     payload = ProductDeleted(id=product.id, merchant_id=product.merchant_id, version=product.version)
-    _emit(session, "catalog.product_deleted", product.id, product.version, payload)
+    _emit(session, events.PRODUCT_DELETED, product.id, product.version, payload)
     return payload.model_dump()
 
 

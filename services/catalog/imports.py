@@ -38,11 +38,11 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.catalog import domain, fetch, schemas
-from services.catalog.categories import TAXONOMY, leaf_categories
+from shared.taxonomy import TAXONOMY, leaf_categories
 from services.catalog.models import ImportJob, ImportRowError, Merchant, Product, ProductPhoto, new_id
 from shared.contracts import ProductsImported
 from shared.errors import BadRequest, EtalaseError, NotFound, PayloadTooLarge, ValidationFailed
-from shared.events import utcnow
+from shared.events import PRODUCTS_IMPORTED, utcnow
 from shared.db import sibling_dependency
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,6 @@ CHUNK_ROWS = 200  # rows per transaction; so at most 200 products per event batc
 MAX_REPORTED_ERRORS = 500
 MAX_PHOTOS = 8
 PHOTO_CONCURRENCY = 8
-EVENT_TYPE = "catalog.products_imported"
 
 SHEET_NAME = "Produk"
 GUIDE_SHEET_NAME = "Petunjuk"
@@ -805,7 +804,7 @@ def _run_chunk(uow, job: ImportJob, merchant: Merchant, chunk: list[SheetRow], b
                 import_id=job.id, merchant_id=merchant.id, batch=batch,
                 products=[domain.product_snapshot(product, merchant) for product in changed],
             )
-            domain.emit_event(session, EVENT_TYPE, job.id, batch, payload)
+            domain.emit_event(session, PRODUCTS_IMPORTED, job.id, batch, payload)
         room = MAX_REPORTED_ERRORS + 1 - stored_errors  # one more than shown: "truncated"
         for number, column, message in new_errors[:max(room, 0)]:
             session.add(ImportRowError(import_id=job.id, row=number, column=column[:60], message=message))

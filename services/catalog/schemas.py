@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 
-from services.catalog.categories import TAXONOMY, leaf_categories
+from shared.taxonomy import LEAF_SLUGS, PARENT_SLUGS
 from shared.errors import ValidationFailed
 from shared.regions import REGIONS
 
@@ -133,13 +133,10 @@ def check_unit(value) -> str:
     return _text(value, min_len=1, max_len=30)
 
 
-_PARENT_SLUGS = {parent["slug"] for parent in TAXONOMY}
-
-
 def check_category(value) -> str:
-    if isinstance(value, str) and value in _PARENT_SLUGS:
+    if isinstance(value, str) and value in PARENT_SLUGS:
         raise _Invalid("pilih subkategori, bukan kategori induk")
-    if not isinstance(value, str) or value not in leaf_categories():
+    if not isinstance(value, str) or value not in LEAF_SLUGS:
         raise _Invalid("kategori tidak dikenal")
     return value
 

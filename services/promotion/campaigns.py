@@ -51,13 +51,13 @@ from typing import Iterable
 from sqlalchemy import and_, delete, exists, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from services.catalog.categories import TAXONOMY
+from shared.taxonomy import ALL_SLUGS
 from services.promotion.models import (Campaign, CampaignMember, CampaignOptOut, CampaignSignup, MerchantFact,
                                        Outbox, ProductFact, ProductInteractionDay, ProductPricingState)
 from services.promotion.pricing import Offer, Pricing, best_pricing, discounted_price
 from shared.formatting import WITA, format_wita, iso_utc
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized, ValidationFailed
-from shared.events import Event
+from shared.events import PRICING_CHANGED, Event
 from shared.outbox import PENDING
 from shared.regions import REGIONS
 
@@ -78,13 +78,11 @@ MAX_PER_PAGE = 100
 MAX_PRICING_IDS = 100
 MAX_SLOTS = 50
 CHUNK = 500  # ids per IN (...) list
-PRICING_CHANGED = "promotion.pricing_changed"
 ACTIVE_EDITABLE = ("name", "description", "ends_at", "budget", "max_products")
 EDITABLE = ("name", "description", "starts_at", "ends_at", "discount", "featured", "target", "max_products",
             "budget", "funded_by", "open_for_signup")
 
-PARENT_CATEGORIES = frozenset(parent["slug"] for parent in TAXONOMY)
-CATEGORIES = PARENT_CATEGORIES | {child["slug"] for parent in TAXONOMY for child in parent["children"]}
+CATEGORIES = ALL_SLUGS  # a campaign targets parent or leaf categories
 
 
 # ---------------------------------------------------------------------------- time helpers

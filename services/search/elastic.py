@@ -25,7 +25,7 @@ from services.search.engine import (
     SearchResult, price_bucket_label, pricing_view,
 )
 from services.search.language import MAX_CORRECTIONS, RARE_DF, Alternative, QueryPlan, max_edits, plan_query
-from services.search.params import CATEGORY_NAMES
+from shared.taxonomy import CATEGORY_NAMES
 from shared.regions import REGIONS
 
 log = logging.getLogger(__name__)

@@ -1,22 +1,18 @@
 """Validation of the search RPC's arguments (they often come straight from a query string)."""
 from __future__ import annotations
 
-from services.catalog.categories import TAXONOMY
 from services.search.engine import DEFAULT_PER_PAGE, KINDS, SORTS, SearchQuery
 from shared.errors import ValidationFailed
 from shared.regions import REGIONS
+from shared.taxonomy import ALL_SLUGS
 
 MAX_QUERY_LENGTH = 200
 MAX_PER_PAGE = 50
 MAX_DEPTH = 1000  # page * per_page: deep pages cost a lot and nobody reads them
 MAX_PRICE = 1_000_000_000_000
 
-# The catalog's taxonomy is reference data (code, not its database): parents and leaves.
-CATEGORIES: frozenset[str] = frozenset(
-    [parent["slug"] for parent in TAXONOMY] + [child["slug"] for parent in TAXONOMY for child in parent["children"]]
-)
-CATEGORY_NAMES: dict[str, str] = {parent["slug"]: parent["name"] for parent in TAXONOMY} | {
-    child["slug"]: child["name"] for parent in TAXONOMY for child in parent["children"]}
+# A search filters by a parent or a leaf category (shared.taxonomy).
+CATEGORIES: frozenset[str] = ALL_SLUGS
 TRUE_WORDS = {"true", "1", "ya", "yes"}
 FALSE_WORDS = {"false", "0", "tidak", "no"}
 

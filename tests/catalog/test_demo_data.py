@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from services.catalog.categories import leaf_categories
+from shared.taxonomy import leaf_categories
 from services.catalog.schemas import MERCHANT_KINDS, validate_merchant, validate_product_create
 from shared.regions import REGIONS
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from catalog_helpers import MERCHANT_DATA, OTHER_OWNER, OWNER, PROMOTER, outbox_rows
 from services.catalog import domain, fetch, imports
-from services.catalog.categories import leaf_categories
+from shared.taxonomy import leaf_categories
 from services.catalog.models import ImportJob, ImportRowError, Product, ProductPhoto
 from shared.contracts import ProductsImported
 from shared.db import UnitOfWork
