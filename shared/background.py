@@ -40,12 +40,12 @@ class Wakeable:
     @property
     def woken(self) -> bool:
         """Whether a wake is waiting to be taken by the next ``wait``."""
-        return self._wake.ready()
+        return bool(self._wake.ready())
 
     def wait(self, timeout: float | None = None) -> bool:
         """Sleep until woken or ``timeout`` seconds pass (forever when None); True when woken.
         A wake that came before the call returns at once. Either way the signal is consumed."""
-        woken = self._wake.ready()
+        woken = bool(self._wake.ready())
         if not woken:
             if timeout is None:
                 self._wake.wait()
@@ -53,7 +53,7 @@ class Wakeable:
             else:
                 with eventlet.Timeout(timeout, False):
                     self._wake.wait()
-                woken = self._wake.ready()
+                woken = bool(self._wake.ready())
         self._wake = GreenEvent()
         return woken
 

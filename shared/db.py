@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+
+from shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ def make_engine(url: str) -> Engine:
         )
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -62,14 +64,15 @@ class UnitOfWork:
     the after-commit hooks (e.g. waking the outbox relay)."""
 
     def __init__(self, session_factory: sessionmaker[Session], after_commit: list[Callable[[], None]]):
-        self._session_factory = session_factory
+        # Public: work that outlives this worker (a reindex) opens its own sessions with it.
+        self.session_factory = session_factory
         self._after_commit = after_commit
         self._session: Session | None = None
 
     @property
     def session(self) -> Session:
         if self._session is None:
-            self._session = self._session_factory()
+            self._session = self.session_factory()
         return self._session
 
     def commit(self) -> None:
@@ -92,36 +95,43 @@ class UnitOfWork:
 class Database(DependencyProvider):
     """Gives each worker a ``UnitOfWork``; rolls back and closes it when the worker ends."""
 
-    def __init__(self, settings_cls):
+    def __init__(self, settings_cls: type[ServiceSettings]):
         self.settings_cls = settings_cls
         self.after_commit: list[Callable[[], None]] = []
         self.engine: Engine | None = None
-        self.session_factory: sessionmaker[Session] | None = None
-        self._units: dict = {}
+        self._session_factory: sessionmaker[Session] | None = None
+        self._units: dict[Any, UnitOfWork] = {}
 
-    def setup(self):
+    @property
+    def session_factory(self) -> sessionmaker[Session]:
+        """Sessions on the service's database (for code that runs outside a worker)."""
+        if self._session_factory is None:
+            raise RuntimeError("Database provider used before its setup()")
+        return self._session_factory
+
+    def setup(self) -> None:
         self.settings = self.settings_cls.load()
         self.engine = make_engine(self.settings.database_url)
-        self.session_factory = make_session_factory(self.engine)
+        self._session_factory = make_session_factory(self.engine)
 
-    def stop(self):
+    def stop(self) -> None:
         if self.engine is not None:
             self.engine.dispose()
 
-    def kill(self):
+    def kill(self) -> None:
         self.stop()
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> UnitOfWork:
         unit = UnitOfWork(self.session_factory, self.after_commit)
         self._units[worker_ctx] = unit
         return unit
 
-    def worker_result(self, worker_ctx, result=None, exc_info=None):
+    def worker_result(self, worker_ctx: Any, result: Any = None, exc_info: Any = None) -> None:
         unit = self._units.get(worker_ctx)
         if unit is not None:
             unit.rollback()  # anything the entry point did not commit itself is discarded
 
-    def worker_teardown(self, worker_ctx):
+    def worker_teardown(self, worker_ctx: Any) -> None:
         unit = self._units.pop(worker_ctx, None)
         if unit is not None:
             unit.close()
@@ -131,7 +141,7 @@ class Database(DependencyProvider):
         return UnitOfWork(self.session_factory, self.after_commit)
 
 
-def sibling_dependency(container, attr_name: str):
+def sibling_dependency(container: Any, attr_name: str) -> Any:
     """The dependency provider bound to ``attr_name`` on the same service (e.g. its
     ``Database``), for extensions that run outside workers (relays, flushers, runners)."""
     for dependency in container.dependencies:

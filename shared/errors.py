@@ -4,6 +4,8 @@ Every error the platform shows a caller has a stable ``code``, a human ``message
 (Bahasa Indonesia) and optional per-field details. Each class is registered with
 nameko so that it arrives at the caller as itself, not as a ``RemoteError``.
 """
+from typing import Any
+
 from nameko.exceptions import deserialize_to_instance
 
 
@@ -11,7 +13,7 @@ class EtalaseError(Exception):
     code = "error"
     status = 400
 
-    def __init__(self, message: str = "", fields: dict | None = None):
+    def __init__(self, message: str = "", fields: dict[str, Any] | None = None):
         message = message or self.default_message
         fields = dict(fields or {})
         super().__init__(message, fields)
@@ -20,7 +22,7 @@ class EtalaseError(Exception):
 
     default_message = "Permintaan tidak dapat diproses."
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
 
     def __str__(self) -> str:

@@ -10,6 +10,7 @@ import re
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -93,12 +94,12 @@ class Event:
     type: str
     aggregate_id: str
     aggregate_version: int
-    payload: dict
+    payload: dict[str, Any]
     id: str = field(default_factory=lambda: str(uuid.uuid4()))
     occurred_at: str = field(default_factory=lambda: utcnow().isoformat())
     schema_version: int = 0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not self.schema_version:
             object.__setattr__(self, "schema_version", EVENT_SCHEMAS.get(self.type, 1))
 
@@ -111,11 +112,11 @@ class Event:
         # "catalog.product_updated" -> "product"
         return self.type.split(".", 1)[1].split("_", 1)[0]
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data) -> "Event":
+    def from_dict(cls, data: object) -> "Event":
         if not isinstance(data, dict):
             raise InvalidEvent("event body is not an object")
         try:

@@ -4,8 +4,9 @@ Values come from the service's section of the nameko YAML config (``deploy/namek
 and from environment variables, which win. Nothing is read at import time: a service
 loads its settings in its dependency providers' ``setup()``.
 """
+import os
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar, Mapping, Self
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -26,33 +27,32 @@ class ServiceSettings(BaseSettings):
 
     @classmethod
     def settings_customise_sources(
-        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
-    ):
+        cls, settings_cls: type[BaseSettings], init_settings: Any, env_settings: Any, dotenv_settings: Any,
+        file_secret_settings: Any,
+    ) -> tuple[Any, ...]:
         # Environment variables override the YAML section passed in as init values.
         return (env_settings, init_settings)
 
     @model_validator(mode="after")
-    def _default_database(self):
+    def _default_database(self) -> "ServiceSettings":
         if not self.database_url and self.database_file:
             self.database_url = f"sqlite:///{self.var_dir / self.database_file}"
         return self
 
     @classmethod
-    def load(cls, config: dict | None = None):
+    def load(cls, config: Mapping[str, Any] | None = None) -> Self:
         """Build the settings from a nameko config mapping (default: the global one)."""
         if config is None:
-            from nameko import config as nameko_config
+            from nameko import config as nameko_config  # at call time: tests patch nameko.config
 
             config = nameko_config
         section = config.get(cls.config_section) or {}
         return cls(**{str(key).lower(): value for key, value in section.items() if value not in (None, "")})
 
 
-def amqp_uri(config: dict | None = None) -> str:
-    import os
-
+def amqp_uri(config: Mapping[str, Any] | None = None) -> str:
     if config is None:
-        from nameko import config as nameko_config
+        from nameko import config as nameko_config  # at call time: tests patch nameko.config
 
         config = nameko_config
     return config.get("AMQP_URI") or os.environ.get("AMQP_URI") or "amqp://guest:guest@127.0.0.1:5672/"

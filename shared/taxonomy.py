@@ -5,8 +5,12 @@ catalog validates a product's category against it, search and promotion filter a
 it), like ``shared.regions``; a product's category still travels in its snapshot. The derived
 sets below are computed once, at import.
 """
+from typing import Any
 
-TAXONOMY: list[dict] = [
+# A node: {"slug", "name", "children": [{"slug", "name"}, ...]} (children only on parents).
+CategoryNode = dict[str, Any]
+
+TAXONOMY: list[CategoryNode] = [
     {"slug": "makanan-minuman", "name": "Makanan & Minuman", "children": [
         {"slug": "camilan", "name": "Camilan & Kue Kering"},
         {"slug": "kue-tradisional", "name": "Kue Tradisional"},
@@ -48,8 +52,8 @@ TAXONOMY: list[dict] = [
 ]
 
 
-def _leaves() -> dict[str, dict]:
-    leaves = {}
+def _leaves() -> dict[str, CategoryNode]:
+    leaves: dict[str, CategoryNode] = {}
     for parent in TAXONOMY:
         for child in parent["children"]:
             leaves[child["slug"]] = {
@@ -61,15 +65,15 @@ def _leaves() -> dict[str, dict]:
 
 
 # slug -> {"slug", "name", "parent": {"slug", "name"}} for every category a product may take.
-LEAVES: dict[str, dict] = _leaves()
+LEAVES: dict[str, CategoryNode] = _leaves()
 
 
-def leaf_categories() -> dict[str, dict]:
+def leaf_categories() -> dict[str, CategoryNode]:
     """slug -> {"slug", "name", "parent": {"slug", "name"}} for every category a product may take."""
     return LEAVES
 
 
-def category_list() -> list[dict]:
+def category_list() -> list[CategoryNode]:
     """The leaf categories as the API lists them: slug, name, and parent."""
     return list(LEAVES.values())
 
