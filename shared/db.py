@@ -99,20 +99,20 @@ class Database(DependencyProvider):
         self.settings_cls = settings_cls
         self.after_commit: list[Callable[[], None]] = []
         self.engine: Engine | None = None
-        self._session_factory: sessionmaker[Session] | None = None
+        # Sessions on the service's database, for code that runs outside a worker; set in setup().
+        # (A plain attribute, not a property: nameko inspects a provider's members when binding it.)
+        self.session_factory: sessionmaker[Session] | None = None
         self._units: dict[Any, UnitOfWork] = {}
 
-    @property
-    def session_factory(self) -> sessionmaker[Session]:
-        """Sessions on the service's database (for code that runs outside a worker)."""
-        if self._session_factory is None:
+    def _sessions(self) -> sessionmaker[Session]:
+        if self.session_factory is None:
             raise RuntimeError("Database provider used before its setup()")
-        return self._session_factory
+        return self.session_factory
 
     def setup(self) -> None:
         self.settings = self.settings_cls.load()
         self.engine = make_engine(self.settings.database_url)
-        self._session_factory = make_session_factory(self.engine)
+        self.session_factory = make_session_factory(self.engine)
 
     def stop(self) -> None:
         if self.engine is not None:
@@ -122,7 +122,7 @@ class Database(DependencyProvider):
         self.stop()
 
     def get_dependency(self, worker_ctx: Any) -> UnitOfWork:
-        unit = UnitOfWork(self.session_factory, self.after_commit)
+        unit = UnitOfWork(self._sessions(), self.after_commit)
         self._units[worker_ctx] = unit
         return unit
 
@@ -138,7 +138,7 @@ class Database(DependencyProvider):
 
     def new_unit(self) -> UnitOfWork:
         """A unit of work outside any worker (timers, background threads)."""
-        return UnitOfWork(self.session_factory, self.after_commit)
+        return UnitOfWork(self._sessions(), self.after_commit)
 
 
 def sibling_dependency(container: Any, attr_name: str) -> Any:
