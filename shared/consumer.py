@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from kombu import Connection, Producer
 from kombu.exceptions import DecodeError
@@ -52,7 +53,8 @@ class AggregateStateMixin:
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
 
 
-def accept_event(session: Session, event: Event, inbox_model, state_model) -> bool:
+def accept_event(session: Session, event: Event, inbox_model: type[InboxMixin],
+                 state_model: type[AggregateStateMixin]) -> bool:
     """Record ``event`` and say whether the consumer should apply it.
 
     False for an event already processed, for a version not newer than the one applied,
@@ -66,16 +68,16 @@ def accept_event(session: Session, event: Event, inbox_model, state_model) -> bo
     )
 
 
-def record_in_inbox(session: Session, event: Event, inbox_model) -> bool:
+def record_in_inbox(session: Session, event: Event, inbox_model: type[InboxMixin]) -> bool:
     """Add ``event`` to the inbox; False when it was processed before (a redelivery)."""
     if session.get(inbox_model, event.id) is not None:
         return False
-    session.add(inbox_model(event_id=event.id, event_type=event.type))
+    session.add(inbox_model(event_id=event.id, event_type=event.type))  # type: ignore[call-arg]  # a mapped subclass
     return True
 
 
 def accept_version(
-    session: Session, state_model, aggregate_type: str, aggregate_id: str, version: int, deleted: bool = False
+    session: Session, state_model: type[AggregateStateMixin], aggregate_type: str, aggregate_id: str, version: int, deleted: bool = False
 ) -> bool:
     """Move the consumer's known version of one aggregate to ``version`` if it is newer and
     the aggregate is not a tombstone. Batch events (an import's products) call this once per
@@ -89,7 +91,8 @@ def accept_version(
         return False
     if state is None:
         session.add(
-            state_model(aggregate_type=aggregate_type, aggregate_id=aggregate_id, version=version, deleted=deleted)
+            state_model(aggregate_type=aggregate_type, aggregate_id=aggregate_id,  # type: ignore[call-arg]
+                        version=version, deleted=deleted)
         )
         session.flush()
     else:
@@ -98,7 +101,7 @@ def accept_version(
     return True
 
 
-def _attempts(message) -> int:
+def _attempts(message: Any) -> int:
     try:
         return int((message.headers or {}).get(ATTEMPTS_HEADER, 0))
     except (TypeError, ValueError):
@@ -108,7 +111,7 @@ def _attempts(message) -> int:
 class EventConsumer(Consumer):
     """Consumes a subscription's queue; failures go to retry, then to the dead-letter queue."""
 
-    def __init__(self, subscription: str, **kwargs):
+    def __init__(self, subscription: str, **kwargs: Any):
         self.subscription_name = subscription
         # A body kombu cannot decode never reaches a worker: send it straight to the DLQ.
         kwargs.setdefault("on_decode_error", self._on_decode_error)
@@ -119,25 +122,25 @@ class EventConsumer(Consumer):
     def subscription(self) -> Subscription:
         return SUBSCRIPTIONS[self.subscription_name]
 
-    def setup(self):
+    def setup(self) -> None:
         # Declare the whole topology (exchange, retry and dead queues) before consuming.
         with Connection(amqp_uri(), connect_timeout=5) as connection:
             declare_topology(connection)
         super().setup()
 
-    def _on_decode_error(self, message, exc):
+    def _on_decode_error(self, message: Any, exc: BaseException) -> None:
         headers = dict(message.headers or {})
         headers[ERROR_HEADER] = f"undecodable body: {exc!r}"[:1000]
         log.warning("undecodable message %s -> %s", message.properties.get("message_id"), self.subscription.dead_queue_name)
         publish_raw(message, self.subscription.dead_queue_name, headers)
         message.ack()
 
-    def handle_message_processed(self, message, result=None, exc_info=None):
+    def handle_message_processed(self, message: Any, result: Any = None, exc_info: Any = None) -> None:
         if exc_info is not None:
             self._route_failure(message, exc_info[1])
         self.consumer.ack_message(message)
 
-    def _route_failure(self, message, error: BaseException) -> None:
+    def _route_failure(self, message: Any, error: BaseException) -> None:
         sub = self.subscription
         attempts = _attempts(message) + 1
         headers = dict(message.headers or {})
@@ -153,7 +156,7 @@ class EventConsumer(Consumer):
         publish_raw(message, target, headers)
 
 
-def publish_raw(message, queue_name: str, headers: dict) -> None:
+def publish_raw(message: Any, queue_name: str, headers: dict[str, Any]) -> None:
     """Publish a message's original bytes to ``queue_name`` through the default exchange, confirmed."""
     with Connection(amqp_uri(), transport_options={"confirm_publish": True}, connect_timeout=5) as connection:
         producer = Producer(connection.default_channel)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from alembic import command, context
 from alembic.config import Config
+from sqlalchemy import MetaData
 
 from shared.db import make_engine
 
@@ -26,9 +27,11 @@ def upgrade(service: str, url: str) -> None:
     command.upgrade(alembic_config(service, url), "head")
 
 
-def run_migrations(target_metadata) -> None:
+def run_migrations(target_metadata: MetaData) -> None:
     """Body of every service's ``env.py``."""
     url = context.config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("alembic config has no sqlalchemy.url (use shared.migrations.alembic_config)")
     if context.is_offline_mode():
         context.configure(url=url, target_metadata=target_metadata, literal_binds=True, render_as_batch=True)
         with context.begin_transaction():
