@@ -10,9 +10,13 @@ from services.gateway import api_search_analytics
 from shared.extensions import Settings
 from services.gateway.settings import GatewaySettings
 from services.gateway.site import routes  # not "import SitePages": nameko run would take the mixin for a service
-from services.gateway.web import http
+from services.gateway.site.render import not_found_page
+from services.gateway.web import http, use_html_not_found
 from shared.db import Database
 from shared.rpc import DeadlineRpc
+
+# A browser that asks for an unknown path gets the site's 404 page, an API client the JSON error.
+use_html_not_found(not_found_page)
 
 
 class GatewayService(routes.SitePages):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+from typing import Callable
 
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
@@ -84,6 +85,17 @@ def _to_response(result: tuple[int, dict, str], extra_headers: dict | None = Non
     return Response(body, status=status, headers={**headers, **(extra_headers or {})})
 
 
+# The HTML 404 page belongs to the site layer, which sits above this one: the gateway service
+# wires it in (``use_html_not_found``) so that this module never imports the site.
+_html_not_found: Callable[[Request], Response] | None = None
+
+
+def use_html_not_found(render: Callable[[Request], Response]) -> None:
+    """Answer a browser's request for an unknown path with ``render(request)``."""
+    global _html_not_found
+    _html_not_found = render
+
+
 def wants_page(request) -> bool:
     """A browser asking for a page (not the JSON API, nor media files) gets HTML errors."""
     if request.path.startswith(("/api/", "/media/", "/static/", "/health")):
@@ -93,10 +105,8 @@ def wants_page(request) -> bool:
 
 def routing_error_response(exc: HTTPException, request=None) -> Response:
     if exc.code == 404:
-        if request is not None and wants_page(request):
-            from services.gateway.site.render import not_found_page  # the site layer sits above this one
-
-            return not_found_page(request)
+        if request is not None and _html_not_found is not None and wants_page(request):
+            return _html_not_found(request)
         return _to_response(error_response(NotFoundRoute()))
     if exc.code == 405:
         allowed = ", ".join(sorted(exc.valid_methods or []))
