@@ -28,8 +28,12 @@ run: install
 test: install browser lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff (pyflakes, import order), the import contracts in pyproject.toml (a service never
+# imports another), and strict mypy on shared/ (the shapes that cross service boundaries).
 lint: install
 	$(BIN)/ruff check services shared tests bench
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 # The suite without PostgreSQL, for a quick local loop.
 test-fast: install
