@@ -28,6 +28,7 @@ from shared.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from shared.actor import Actor, make_actor
 from shared.regions import region_list
 
 log = logging.getLogger(__name__)
@@ -89,9 +90,9 @@ def authenticate(gw: Gateway, request) -> dict:
     return actor
 
 
-def catalog_actor(actor: dict) -> dict:
-    """Only what the catalog needs to authorise: who and in which role."""
-    return {"id": actor["id"], "role": actor["role"]}
+def catalog_actor(actor: dict) -> Actor:
+    """Only what a service needs to authorise the caller: who and in which role."""
+    return make_actor(actor["id"], actor["role"])
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -238,7 +239,7 @@ def create_product(gw: Gateway, request):
     actor = authenticate(gw, request)
     data = read_json(request, gw.settings.max_body_bytes)
     product = gw.call("catalog", "create_product", catalog_actor(actor), data)
-    return json_response(201, product, _version_headers(product, f"/api/v1/products/{product['id']}"))
+    return json_response(201, product, version_headers(product, f"/api/v1/products/{product['id']}"))
 
 
 @json_api
@@ -257,7 +258,7 @@ def get_product(gw: Gateway, product_id: str):
     from services.gateway.api_search_analytics import report_interactions
 
     report_interactions(gw, [product_id], "view")
-    return json_response(200, product, _version_headers(product))
+    return json_response(200, product, version_headers(product))
 
 
 def product_pricing(gw: Gateway, product_id: str) -> dict | None:
@@ -281,7 +282,7 @@ def update_product(gw: Gateway, request, product_id: str):
     expected_version = parse_if_match(request.headers.get("If-Match"))
     data = read_json(request, gw.settings.max_body_bytes)
     product = gw.call("catalog", "update_product", catalog_actor(actor), product_id, data, expected_version)
-    return json_response(200, product, _version_headers(product))
+    return json_response(200, product, version_headers(product))
 
 
 @json_api
@@ -308,7 +309,7 @@ SEARCH_PARAMS = ("q", "region", "category", "min_price", "max_price", "halal", "
                  "in_stock", "sort", "page", "per_page")
 
 
-def _version_headers(product, location: str | None = None) -> dict:
+def version_headers(product, location: str | None = None) -> dict:
     # An ETag lets a client send the version straight back in If-Match.
     headers = {}
     if isinstance(product, dict) and isinstance(product.get("version"), int):

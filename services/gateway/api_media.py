@@ -13,7 +13,7 @@ from pathlib import Path
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from services.gateway.api import Gateway, _version_headers, authenticate, catalog_actor, parse_if_match
+from services.gateway.api import Gateway, version_headers, authenticate, catalog_actor, parse_if_match
 from services.gateway.web import json_api, json_response
 from shared.errors import NotFound, PayloadTooLarge, ValidationFailed
 
@@ -78,7 +78,7 @@ def add_product_photo(gw: Gateway, request, product_id: str):
     location = None
     if isinstance(product, dict) and product.get("photos"):
         location = f"/api/v1/products/{product_id}/photos/{product['photos'][-1]['id']}"
-    return json_response(201, product, _version_headers(product, location))
+    return json_response(201, product, version_headers(product, location))
 
 
 @json_api
@@ -89,7 +89,7 @@ def delete_product_photo(gw: Gateway, request, product_id: str, photo_id: str):
         "catalog", "delete_product_photo", catalog_actor(actor), product_id, photo_id,
         expected_version=expected_version,
     )
-    return json_response(200, product, _version_headers(product))
+    return json_response(200, product, version_headers(product))
 
 
 @json_api

@@ -13,9 +13,9 @@ from services.gateway.api import (
     read_json,
 )
 from services.gateway.web import json_api, json_response
+from shared.actor import ADMIN
 from shared.errors import Forbidden
 
-ADMIN = "admin"
 DEFAULT_PER_PAGE = 50
 
 

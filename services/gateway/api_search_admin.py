@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from services.gateway.api import Gateway, authenticate
 from services.gateway.web import json_api, json_response
+from shared.actor import ADMIN
 from shared.errors import Forbidden, ValidationFailed
 
-ADMIN = "admin"
 MAX_SUGGEST_CHARS = 50
 
 

@@ -8,10 +8,10 @@ import eventlet
 from services.gateway import dead_letters
 from services.gateway.api import Gateway, authenticate, parse_int_param, read_json
 from services.gateway.web import json_api, json_response
+from shared.actor import ADMIN
 from shared.errors import Forbidden, NotFound, ServiceUnavailable, ValidationFailed
 from shared.topology import SUBSCRIPTIONS
 
-ADMIN = "admin"
 VERIFY_TIMEOUT = 120  # a full comparison reads the whole catalog
 MAX_REPLAY = 10_000
 
