@@ -1,5 +1,5 @@
 """Campaigns (issue 5) over HTTP: thin functions in front of the ``promotion`` service's RPCs
-(contract: /work/notes/promotion_rpc.md). The gateway checks who may ask and the shape of
+(contract: docs/contracts/promotion-rpc.md). The gateway checks who may ask and the shape of
 what is asked (a JSON object, known top-level fields of the right types, query parameters in
 range, a UUID campaign id); the promotion service validates values and authorises per
 campaign, and its typed errors pass through in the usual error shape.
