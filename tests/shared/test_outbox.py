@@ -3,12 +3,13 @@ import json
 
 import pytest
 from kombu import Connection, Queue
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import select
 from sqlalchemy.orm import DeclarativeBase
 
 from shared.db import make_engine, make_session_factory
 from shared.events import Event
-from shared.outbox import PENDING, PUBLISHED, OutboxMixin, OutboxRelay, add_event
+from shared.outbox import PENDING, PUBLISHED, OutboxMixin, OutboxRelay, add_event, add_events
 from shared.topology import events_exchange
 
 
@@ -102,3 +103,29 @@ def test_a_failed_transaction_leaves_no_event(session_factory):
         session.rollback()
     with session_factory() as session:
         assert session.scalars(select(Outbox)).all() == []
+
+
+def test_add_events_stages_many_rows_like_add_event_in_few_statements(session_factory):
+    single = Event(type="catalog.product_updated", aggregate_id="p-0", aggregate_version=1, payload={"n": 0})
+    many = [Event(type="promotion.pricing_changed", aggregate_id=f"p-{n}", aggregate_version=2,
+                  payload={"product_id": f"p-{n}", "campaign_name": "Festival Tenun Buton", "effective_price": n})
+            for n in range(1, 1501)]  # more than one page of a multi-row INSERT
+    statements = []
+    with session_factory() as session:
+        add_event(session, Outbox, single)
+        session.flush()
+        sqlalchemy_event.listen(session.bind, "before_cursor_execute",
+                                lambda *args: statements.append(args[2]))
+        add_events(session, Outbox, many)
+        add_events(session, Outbox, [])
+        session.commit()
+    assert 1 <= len(statements) <= 3  # not one per event
+    with session_factory() as session:
+        rows = session.scalars(select(Outbox).order_by(Outbox.id)).all()
+    assert [row.event_id for row in rows] == [event.id for event in [single, *many]]  # the relay's order
+    for row, event in zip(rows, [single, *many]):
+        assert json.loads(row.body) == event.to_dict()
+        assert (row.event_type, row.aggregate_id, row.aggregate_version) == (
+            event.type, event.aggregate_id, event.aggregate_version)
+        assert (row.status, row.attempts, row.last_error, row.published_at) == (PENDING, 0, None, None)
+        assert row.created_at is not None
