@@ -14,28 +14,23 @@ the next one; counts still in memory when the process dies are lost (it is stati
 """
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-import eventlet
-from eventlet.event import Event as GreenEvent
-from nameko.extensions import DependencyProvider
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.search.analysis import analyze
+from services.search.buffers import BufferFlusher, CountBuffer
 from services.search.models import SearchQueryStat
 from shared.errors import ValidationFailed
-from shared.db import sibling_dependency
-
-log = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 200
 MAX_DAYS = 90
 MAX_LIMIT = 100
+
+QueryKey = tuple[date, str, str, str]  # (day, normalized query, region, category)
 
 
 def normalize_query(text: str | None) -> str:
@@ -62,13 +57,16 @@ class Counts:
             self.last_hour = other.last_hour
 
 
-class QueryBuffer:
-    """Counts searches in memory per (day, normalized query, region, category)."""
+class QueryBuffer(CountBuffer[QueryKey, Counts]):
+    """Counts searches in memory per (day, normalized query, region, category); ``pending`` is
+    the number of searches recorded since the last flush took them."""
 
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._counts: dict[tuple[date, str, str, str], Counts] = {}
-        self.pending = 0  # searches recorded since the last take()
+    def combine(self, known: Counts, value: Counts) -> Counts:
+        known.add(value)
+        return known
+
+    def size(self, value: Counts) -> int:
+        return value.searches
 
     def record(self, q: str | None, region: str | None, category: str | None, total: int,
                when: datetime | None = None) -> bool:
@@ -78,45 +76,24 @@ class QueryBuffer:
         when = (when or _utcnow()).astimezone(timezone.utc)
         hour = when.replace(minute=0, second=0, microsecond=0)
         key = (when.date(), query, (region or "")[:8], (category or "")[:64])
-        with self._lock:
-            counts = self._counts.setdefault(key, Counts())
-            counts.add(Counts(1, 1 if total == 0 else 0, max(0, int(total)), hour))
-            self.pending += 1
+        self.add_counts([(key, Counts(1, 1 if total == 0 else 0, max(0, int(total)), hour))])
         return True
 
-    def take(self) -> dict[tuple[date, str, str, str], Counts]:
-        with self._lock:
-            counts, self._counts, self.pending = self._counts, {}, 0
-        return counts
-
-    def put_back(self, counts: dict[tuple[date, str, str, str], Counts]) -> None:
-        with self._lock:
-            for key, value in counts.items():
-                self._counts.setdefault(key, Counts()).add(value)
-                self.pending += value.searches
-
-    def flush(self, session_factory) -> int:
-        """Add the buffered counts to ``search_query_stats``; returns how many rows were touched."""
-        counts = self.take()
-        if not counts:
-            return 0
-        try:
-            for attempt in range(2):
-                try:
-                    with session_factory() as session:
-                        write_counts(session, counts)
-                        session.commit()
-                    break
-                except IntegrityError:  # another instance inserted the same key: update it instead
-                    if attempt:
-                        raise
-        except Exception:
-            self.put_back(counts)
-            raise
+    def write(self, session_factory, counts: dict[QueryKey, Counts]) -> int:
+        """Add ``counts`` to ``search_query_stats``; returns how many rows were touched."""
+        for attempt in range(2):
+            try:
+                with session_factory() as session:
+                    write_counts(session, counts)
+                    session.commit()
+                break
+            except IntegrityError:  # another instance inserted the same key: update it instead
+                if attempt:
+                    raise
         return len(counts)
 
 
-def write_counts(session: Session, counts: dict[tuple[date, str, str, str], Counts]) -> None:
+def write_counts(session: Session, counts: dict[QueryKey, Counts]) -> None:
     for (day, query, region, category), value in counts.items():
         row = session.scalar(select(SearchQueryStat).where(
             SearchQueryStat.day == day, SearchQueryStat.query == query,
@@ -180,53 +157,21 @@ def zero_result_queries(session: Session, days: int = 7, limit: int = 20, today:
     return _report(session, days, limit, zero=True, today=today)
 
 
-class QueryAnalytics(DependencyProvider):
-    """Gives workers the service's ``QueryBuffer``; a managed green thread flushes it through
-    the ``database_attr`` provider's session factory every ``interval`` seconds or once
-    ``flush_size`` searches wait, and once more when the service stops."""
+class QueryAnalytics(BufferFlusher):
+    """Gives workers itself (``record``, ``flush``); flushes the service's ``QueryBuffer``
+    through the ``database_attr`` provider every ``interval`` seconds, or once ``flush_size``
+    searches wait, and once more when the service stops (see buffers.py)."""
+
+    thread_name = "search_query_analytics"
+    failure_message = "flushing search query analytics failed; retrying later"
 
     def __init__(self, database_attr: str = "db", interval: float = 1.0, flush_size: int = 500):
-        self.database_attr = database_attr
-        self.interval = interval
+        super().__init__(QueryBuffer(), database_attr, interval)
         self.flush_size = flush_size
-        self.buffer = QueryBuffer()
-        self._wake = GreenEvent()
-        self._running = False
-
-    def _session_factory(self):
-        return sibling_dependency(self.container, self.database_attr).session_factory
-
-    def start(self):
-        self._running = True
-        self.container.spawn_managed_thread(self._run, identifier="search_query_analytics")
-
-    def _run(self):
-        while self._running:
-            with eventlet.Timeout(self.interval, False):
-                self._wake.wait()
-            if self._wake.ready():
-                self._wake = GreenEvent()
-            self.flush()
-
-    def flush(self) -> None:
-        try:
-            self.buffer.flush(self._session_factory())
-        except Exception:  # noqa: BLE001 - kept in the buffer for the next flush
-            log.exception("flushing search query analytics failed; retrying later")
-
-    def stop(self):
-        self._running = False
-        if not self._wake.ready():
-            self._wake.send(None)
-        self.flush()
-
-    def kill(self):
-        self._running = False
 
     def get_dependency(self, worker_ctx):
         return self
 
     def record(self, q, region, category, total) -> None:
-        if self.buffer.record(q, region, category, total) and self.buffer.pending >= self.flush_size \
-                and not self._wake.ready():
-            self._wake.send(None)
+        if self.buffer.record(q, region, category, total) and self.buffer.pending >= self.flush_size:
+            self.wake()

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from services.search.engine import Change, SearchEngine, merge_changes
 from services.search.indexer import apply_event, process_event
+from shared.background import Wakeable
 from shared.db import UnitOfWork, sibling_dependency
 from shared.events import Event
 
@@ -89,8 +90,7 @@ class EventBatcher:
         self.max_batch = max_batch
         self.spawn = spawn
         self._pending: deque[_Pending] = deque()
-        self._wake = GreenEvent()
-        self._running = False
+        self.drainer = Wakeable()  # the drainer's running flag and wake-up signal
         self._thread = None
         self.batches = 0  # committed batches (tests and logs)
         self.fallbacks = 0  # batches re-done event by event
@@ -100,13 +100,12 @@ class EventBatcher:
     def submit(self, event: Event) -> Change | None:
         """Index ``event``; returns once it is committed and shown (its change, or None when
         it was a duplicate, stale or not for search). Raises the event's own exception."""
-        if not self._running:
+        if not self.drainer.running:
             # No drainer (not started, or stopping after the last batch): index it alone.
             return process_event(self.new_unit(), self.engine(), event)
         item = _Pending(event)
         self._pending.append(item)
-        if not self._wake.ready():
-            self._wake.send(None)
+        self.drainer.wake()
         item.done.wait()
         if item.error is not None:
             raise item.error
@@ -115,30 +114,25 @@ class EventBatcher:
     # --- the drainer -----------------------------------------------------------------------
 
     def start(self) -> None:
-        self._running = True
-        self._thread = self.spawn(self._run)
+        self._thread = self.drainer.start(self.spawn, self._run)
 
     def stop(self) -> None:
         """Stop after what is pending (nameko stops entry points and waits for their workers
         first, so nothing new arrives); later submits are processed inline."""
-        self._running = False
-        if not self._wake.ready():
-            self._wake.send(None)
+        self.drainer.stop()
 
     def kill(self) -> None:
-        self._running = False
+        """Stop at once: what is pending fails with ``BatcherStopped`` (its message is retried)."""
+        self.drainer.stop()  # the drainer runs only after this returns and finds nothing pending
         while self._pending:
             self._pending.popleft().finish(error=BatcherStopped("search service killed before indexing"))
-        if not self._wake.ready():
-            self._wake.send(None)
 
     def _run(self) -> None:
         while True:
             if not self._pending:
-                if not self._running:
+                if not self.drainer.running:
                     return
-                self._wake.wait()
-                self._wake = GreenEvent()
+                self.drainer.wait()
                 # Let workers that are already runnable hand in their events: one yield, no timer.
                 eventlet.sleep(0)
                 continue

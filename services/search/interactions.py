@@ -19,25 +19,21 @@ The promotion service adds them to its daily per-product counters
 """
 from __future__ import annotations
 
-import logging
-import threading
 import uuid
 from datetime import date, datetime, timezone
 
-import eventlet
-from nameko.extensions import DependencyProvider
-
+from services.search.buffers import BufferFlusher, CountBuffer
 from services.search.models import Outbox
+from shared.db import sibling_dependency
 from shared.errors import ValidationFailed
 from shared.events import INTERACTIONS_RECORDED, Event
 from shared.outbox import OutboxRelayRunner, add_event
-from shared.db import sibling_dependency
-
-log = logging.getLogger(__name__)
 
 KINDS = ("impression", "view", "contact")
 MAX_ITEMS = 100  # per RPC call: a search page shows at most 50 products
 BATCH_SIZE = 500  # counts per event
+
+InteractionKey = tuple[str, date, str]  # (product id, day, kind)
 
 
 def parse_interactions(items) -> list[tuple[str, str]]:
@@ -54,86 +50,46 @@ def parse_interactions(items) -> list[tuple[str, str]]:
     return parsed
 
 
-class InteractionBuffer:
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._counts: dict[tuple[str, date, str], int] = {}
+class InteractionBuffer(CountBuffer[InteractionKey, int]):
+    """Counts interactions in memory per (product, day, kind)."""
+
+    def combine(self, known: int, value: int) -> int:
+        return known + value
+
+    def size(self, value: int) -> int:
+        return value
 
     def add(self, interactions: list[tuple[str, str]], when: datetime | None = None) -> None:
+        """Count each (product id, kind) once, on the day of ``when`` (now by default)."""
         day = (when or datetime.now(timezone.utc)).astimezone(timezone.utc).date()
-        with self._lock:
-            for product_id, kind in interactions:
-                key = (product_id, day, kind)
-                self._counts[key] = self._counts.get(key, 0) + 1
+        self.add_counts(((product_id, day, kind), 1) for product_id, kind in interactions)
 
-    def take(self) -> dict[tuple[str, date, str], int]:
-        with self._lock:
-            counts, self._counts = self._counts, {}
-        return counts
-
-    def put_back(self, counts: dict[tuple[str, date, str], int]) -> None:
-        with self._lock:
-            for key, value in counts.items():
-                self._counts[key] = self._counts.get(key, 0) + value
-
-    def flush(self, session_factory) -> int:
-        """Stage the counts as batch events in the outbox; returns how many events."""
-        counts = self.take()
-        if not counts:
-            return 0
+    def write(self, session_factory, counts: dict[InteractionKey, int]) -> int:
+        """Stage ``counts`` as batch events in the outbox; returns how many events."""
         items = [{"product_id": p, "day": d.isoformat(), "kind": k, "count": c}
                  for (p, d, k), c in sorted(counts.items())]
-        try:
-            with session_factory() as session:
-                events = 0
-                for start in range(0, len(items), BATCH_SIZE):
-                    batch_id = str(uuid.uuid4())
-                    add_event(session, Outbox, Event(type=INTERACTIONS_RECORDED, aggregate_id=batch_id,
-                                                     aggregate_version=1,
-                                                     payload={"batch_id": batch_id,
-                                                              "counts": items[start:start + BATCH_SIZE]}))
-                    events += 1
-                session.commit()
-        except Exception:
-            self.put_back(counts)
-            raise
+        with session_factory() as session:
+            events = 0
+            for start in range(0, len(items), BATCH_SIZE):
+                batch_id = str(uuid.uuid4())
+                add_event(session, Outbox, Event(type=INTERACTIONS_RECORDED, aggregate_id=batch_id,
+                                                 aggregate_version=1,
+                                                 payload={"batch_id": batch_id,
+                                                          "counts": items[start:start + BATCH_SIZE]}))
+                events += 1
+            session.commit()
         return events
 
 
-class InteractionRecorder(DependencyProvider):
-    """Gives workers the service's ``InteractionBuffer``; a managed green thread moves it
-    into the outbox every ``interval`` seconds, and once more when the service stops."""
+class InteractionRecorder(BufferFlusher):
+    """Gives workers the service's ``InteractionBuffer``; moves it into the outbox every
+    ``interval`` seconds, and once more when the service stops (see buffers.py)."""
+
+    thread_name = "search_interactions"
+    failure_message = "staging product interactions failed; retrying later"
 
     def __init__(self, database_attr: str = "db", interval: float = 1.0):
-        self.database_attr = database_attr
-        self.interval = interval
-        self.buffer = InteractionBuffer()
-        self._running = False
-
-    def _session_factory(self):
-        return sibling_dependency(self.container, self.database_attr).session_factory
-
-    def start(self):
-        self._running = True
-        self.container.spawn_managed_thread(self._run, identifier="search_interactions")
-
-    def _run(self):
-        while self._running:
-            eventlet.sleep(self.interval)
-            self.flush()
-
-    def flush(self) -> None:
-        try:
-            self.buffer.flush(self._session_factory())
-        except Exception:  # noqa: BLE001 - kept in the buffer for the next flush
-            log.exception("staging product interactions failed; retrying later")
-
-    def stop(self):
-        self._running = False
-        self.flush()
-
-    def kill(self):
-        self._running = False
+        super().__init__(InteractionBuffer(), database_attr, interval)
 
     def get_dependency(self, worker_ctx):
         return self.buffer
@@ -145,4 +101,4 @@ class PolledOutboxRelay(OutboxRelayRunner):
     staged outside the worker's unit of work anyway."""
 
     def setup(self):
-        self._database()  # fail early on a wrong attribute name; no after-commit hook
+        sibling_dependency(self.container, self.database_attr)  # fail early on a wrong name; no after-commit hook
