@@ -20,13 +20,15 @@ import time
 from typing import Iterable
 
 from services.search.analysis import STOPWORDS, VARIANTS, query_terms
+from services.search.embedded import store_pricing
 from services.search.engine import (
     HALAL_LABELS, KINDS, MAX_PROMOTION_BOOST, PRICE_BUCKETS, REGION_HINT_BOOST, Change, Removal, SearchQuery,
     SearchResult, price_bucket_label, pricing_view,
 )
 from services.search.language import MAX_CORRECTIONS, RARE_DF, Alternative, QueryPlan, max_edits, plan_query
-from shared.taxonomy import CATEGORY_NAMES
+from services.search.models import SearchPricing
 from shared.regions import REGIONS
+from shared.taxonomy import CATEGORY_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -434,6 +436,8 @@ class ElasticsearchEngine:
 
     @classmethod
     def from_settings(cls, settings) -> "ElasticsearchEngine":
+        # Imported here: the client library takes half a second to load, and the embedded
+        # engine (the default) never needs it.
         from elasticsearch import Elasticsearch
 
         if not settings.elasticsearch_url:
@@ -463,7 +467,7 @@ class ElasticsearchEngine:
 
     def stage(self, session, change: Change) -> None:
         if session is not None:
-            _with_stored_pricing(session, change)
+            with_stored_pricing(session, change)
         self._bulk(change, refresh=False)  # Elasticsearch shows it within its refresh interval
 
     def apply(self, change: Change) -> None:
@@ -523,12 +527,9 @@ class ElasticsearchEngine:
         return int(self.client.count(index=self.alias)["count"])
 
 
-def _with_stored_pricing(session, change: Change) -> None:
+def with_stored_pricing(session, change: Change) -> None:
     """Keep pricing in the search database (it outlives re-indexing) and put the stored
     pricing into product documents, so a product indexed after its pricing shows it."""
-    from services.search.embedded import store_pricing
-    from services.search.models import SearchPricing
-
     for pricing in change.pricings:
         store_pricing(session, pricing)
     for doc in change.upserts:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import bisect
 import functools
-from collections import Counter
 import heapq
 import json
 import math
 import time
+from collections import Counter
 from typing import Iterable
 
 import eventlet
@@ -213,6 +213,18 @@ class MemoryIndex:
 
     def pricing(self, product_id: str) -> dict | None:
         return self._pricing.get(str(product_id))
+
+    def pricings(self) -> list[dict]:
+        """Every pricing payload held, for indexed products and for those not indexed yet."""
+        return list(self._pricing.values())
+
+    def version(self, doc_id: str) -> int:
+        """The highest version of ``doc_id`` applied so far, removals included (0: none)."""
+        return self._versions.get(str(doc_id), 0)
+
+    def versions(self) -> dict[str, int]:
+        """A copy of ``version`` for every id seen (a reindex compares two of them)."""
+        return dict(self._versions)
 
     def remove(self, doc_id: str, version: int | None = None) -> bool:
         """Remove ``doc_id`` at ``version`` (default: the version it has now)."""
@@ -611,7 +623,8 @@ class MemoryIndex:
         return picked
 
 
-def _store_upsert(session: Session, doc: dict) -> None:
+def store_document(session: Session, doc: dict) -> None:
+    """Keep ``doc`` in ``search_documents`` unless a newer version is stored."""
     version = int(doc.get("version") or 0)
     row = session.get(SearchDocument, str(doc["id"]))
     if row is None:
@@ -640,7 +653,8 @@ def store_pricing(session: Session, pricing: dict) -> bool:
     return False
 
 
-def _store_remove(session: Session, removal: Removal) -> None:
+def remove_document(session: Session, removal: Removal) -> None:
+    """Delete the stored document of ``removal`` unless a newer version is stored."""
     row = session.get(SearchDocument, removal.id)
     if row is not None and (removal.version is None or row.version <= removal.version):
         session.delete(row)
@@ -668,9 +682,9 @@ class EmbeddedEngine:
 
     def stage(self, session: Session, change: Change) -> None:
         for doc in change.upserts:
-            _store_upsert(session, doc)
+            store_document(session, doc)
         for removal in change.removals:
-            _store_remove(session, removal)
+            remove_document(session, removal)
         for pricing in change.pricings:
             store_pricing(session, pricing)
 

@@ -319,3 +319,15 @@ def result_item(doc: dict) -> dict:
         "highlight": doc.get("highlight") or "",
         "photo": doc.get("photo"),  # {"url", "alt"} or None (documents indexed before it: None)
     }
+
+
+def search_response(query: SearchQuery, result: SearchResult) -> dict:
+    """What the search RPC returns for ``query`` and the engine's ``result``."""
+    return {
+        "total": result.total,
+        "page": query.page,
+        "per_page": query.per_page,
+        "items": [result_item(doc) for doc in result.items],
+        "facets": result.facets,
+        "suggestion": result.suggestion,
+    }

@@ -10,8 +10,8 @@ from sqlalchemy import Date, DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.consumer import AggregateStateMixin, InboxMixin
-from shared.outbox import OutboxMixin
 from shared.events import utcnow
+from shared.outbox import OutboxMixin
 
 
 class Base(DeclarativeBase):

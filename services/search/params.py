@@ -7,6 +7,7 @@ from shared.regions import REGIONS
 from shared.taxonomy import ALL_SLUGS
 
 MAX_QUERY_LENGTH = 200
+MAX_PREFIX_LENGTH = 50  # autocomplete
 MAX_PER_PAGE = 50
 MAX_DEPTH = 1000  # page * per_page: deep pages cost a lot and nobody reads them
 MAX_PRICE = 1_000_000_000_000
@@ -110,3 +111,11 @@ def parse_search_query(q=None, region=None, page=None, per_page=None, category=N
         max_price=max_price, halal=halal_value, kind=kind, verified=bool(verified_value),
         on_promo=bool(on_promo_value), in_stock=bool(in_stock_value), sort=sort,
     )
+
+
+def parse_suggest_prefix(q) -> str:
+    """The autocomplete prefix: ``q`` stripped, 1 to ``MAX_PREFIX_LENGTH`` characters."""
+    text = (q or "").strip() if isinstance(q, str) else ""
+    if not 1 <= len(text) <= MAX_PREFIX_LENGTH:
+        raise ValidationFailed("Parameter tidak valid.", {"q": f"Harus berisi 1 sampai {MAX_PREFIX_LENGTH} karakter."})
+    return text

@@ -22,7 +22,12 @@ import eventlet
 from nameko.extensions import DependencyProvider
 from sqlalchemy import delete
 
-from services.search.engine import Change, document_from_snapshot, is_listed
+from services.search.elastic import (
+    INDEX_VERSION, ElasticsearchEngine, ElasticsearchError, bulk_failures, bulk_operations, index_body,
+    with_stored_pricing,
+)
+from services.search.embedded import EmbeddedEngine, MemoryIndex, remove_document, store_document
+from services.search.engine import Change, Removal, document_from_snapshot, is_listed
 from services.search.models import SearchDocument
 from services.search.verify import catalog_export
 from shared.errors import Conflict
@@ -63,14 +68,14 @@ def listed_documents(snapshots: Iterable, progress: Progress) -> Iterable[dict]:
 # -- embedded ---------------------------------------------------------------------------
 
 
-def _changed_since(index, before: dict[str, int]) -> list[str]:
-    return [doc_id for doc_id, version in index._versions.items() if before.get(doc_id) != version]
+def _changed_since(index: MemoryIndex, before: dict[str, int]) -> list[str]:
+    return [doc_id for doc_id, version in index.versions().items() if before.get(doc_id) != version]
 
 
-def _copy_changes(old, new, ids: Iterable[str]) -> None:
+def _copy_changes(old: MemoryIndex, new: MemoryIndex, ids: Iterable[str]) -> None:
     """Bring ``new`` up to the old index's (newer) state for ``ids`` (no I/O: atomic)."""
     for doc_id in ids:
-        version = old._versions.get(doc_id, 0)
+        version = old.version(doc_id)
         doc = old.get(doc_id)
         if doc is not None and int(doc.get("version") or 0) == version:
             new.put(doc)  # put keeps the higher version
@@ -78,20 +83,17 @@ def _copy_changes(old, new, ids: Iterable[str]) -> None:
             new.remove(doc_id, version)
 
 
-def reindex_embedded(engine, snapshots: Iterable, progress: Progress) -> int:
-    from services.search.embedded import MemoryIndex, _store_remove, _store_upsert
-    from services.search.engine import Removal
-
+def reindex_embedded(engine: EmbeddedEngine, snapshots: Iterable, progress: Progress) -> int:
     old = engine.index
-    before = dict(old._versions)
+    before = old.versions()
     new = MemoryIndex()
     for doc in listed_documents(snapshots, progress):
         new.put(doc)
-    for pricing in list(old._pricing.values()):
+    for pricing in old.pricings():
         new.set_pricing(pricing)
     # Events applied to the old index during the build win over the export when newer.
     _copy_changes(old, new, _changed_since(old, before))
-    before = dict(old._versions)
+    before = old.versions()
     docs = new.documents()
     with engine.session_factory() as session:  # the documents table in one transaction
         session.execute(delete(SearchDocument))
@@ -105,7 +107,7 @@ def reindex_embedded(engine, snapshots: Iterable, progress: Progress) -> int:
     # Events committed while the table was written: copy them and swap, with no yield between.
     changed = _changed_since(old, before)
     _copy_changes(old, new, changed)
-    for doc_id, pricing in old._pricing.items():
+    for pricing in old.pricings():
         new.set_pricing(pricing)
     engine.index = new
     if changed:  # their rows may have been replaced by the export's: write them again
@@ -113,9 +115,9 @@ def reindex_embedded(engine, snapshots: Iterable, progress: Progress) -> int:
             for doc_id in changed:
                 doc = new.get(doc_id)
                 if doc is not None:
-                    _store_upsert(session, doc)
+                    store_document(session, doc)
                 else:
-                    _store_remove(session, Removal(id=doc_id, version=new._versions.get(doc_id)))
+                    remove_document(session, Removal(id=doc_id, version=new.version(doc_id)))
             session.commit()
     return new.count()
 
@@ -134,10 +136,8 @@ def alias_actions(alias: str, old_indices: Iterable[str], new_index: str) -> lis
     return actions
 
 
-def reindex_elastic(engine, snapshots: Iterable, progress: Progress, session_factory=None, now=None) -> int:
-    from services.search.elastic import INDEX_VERSION, ElasticsearchError, bulk_failures, bulk_operations, index_body
-    from services.search.elastic import _with_stored_pricing
-
+def reindex_elastic(engine: ElasticsearchEngine, snapshots: Iterable, progress: Progress, session_factory=None,
+                    now=None) -> int:
     client = engine.client
     name = new_index_name(engine.alias, INDEX_VERSION, now)
     body = index_body()
@@ -149,7 +149,7 @@ def reindex_elastic(engine, snapshots: Iterable, progress: Progress, session_fac
         change = Change(upserts=batch)
         if session_factory is not None:
             with session_factory() as session:
-                _with_stored_pricing(session, change)
+                with_stored_pricing(session, change)
         response = client.bulk(operations=bulk_operations(name, change), refresh=False)
         failures = bulk_failures(dict(response))
         if failures:

@@ -48,7 +48,9 @@ def indexed_versions(engine) -> dict[str, int]:
     index = getattr(engine, "index", None)
     if index is not None:  # embedded
         return {str(doc["id"]): int(doc.get("version") or 0) for doc in index.documents()}
-    from elasticsearch.helpers import scan  # Elasticsearch
+    # Elasticsearch. Imported here: the client library takes half a second to load, and the
+    # embedded engine (the default) never needs it.
+    from elasticsearch.helpers import scan
 
     return {hit["_id"]: int(hit["_source"].get("version") or 0)
             for hit in scan(engine.client, index=engine.alias, _source=["version"], query={"query": {"match_all": {}}})}

@@ -10,7 +10,7 @@ from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine, text
 
 from services.catalog import domain
-from services.search.service import SearchEngineProvider
+from services.search.engine_provider import SearchEngineProvider
 from shared.db import make_engine, make_session_factory
 from shared.migrations import upgrade
 

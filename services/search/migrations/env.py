@@ -1,4 +1,4 @@
-from shared.migrations import run_migrations
 from services.search.models import Base
+from shared.migrations import run_migrations
 
 run_migrations(Base.metadata)
