@@ -24,7 +24,6 @@ from datetime import date, datetime, timezone
 
 from services.search.buffers import BufferFlusher, CountBuffer
 from services.search.models import Outbox
-from shared.db import sibling_dependency
 from shared.errors import ValidationFailed
 from shared.events import INTERACTIONS_RECORDED, Event
 from shared.outbox import OutboxRelayRunner, add_event
@@ -101,4 +100,4 @@ class PolledOutboxRelay(OutboxRelayRunner):
     staged outside the worker's unit of work anyway."""
 
     def setup(self):
-        sibling_dependency(self.container, self.database_attr)  # fail early on a wrong name; no after-commit hook
+        self.database()  # fail early on a wrong attribute name; no after-commit hook
