@@ -3,7 +3,8 @@
 Each takes a SQLAlchemy ``Session`` and never commits: the caller (an RPC entry point, the
 seeder, a test) commits, so a state change and its outbox event land in one transaction.
 Inputs are validated and permissions checked before anything is added to the session, so
-a raised error leaves nothing behind. ``actor`` is ``{"id": <account id>, "role": ...}``.
+a raised error leaves nothing behind. ``actor`` is the caller (``shared.actor.Actor``); who
+may do what is checked with ``access``.
 """
 from __future__ import annotations
 
@@ -16,20 +17,19 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.catalog import schemas
+from services.catalog.access import require_admin, require_owner, require_owns
 from shared.taxonomy import category_list, leaf_categories
 from services.catalog.media import logo_ref, photo_ref
 from services.catalog.models import Merchant, OutboxMessage, Product, new_id
 from shared.contracts import (
     CategoryRef, MerchantCredentials, MerchantRef, MerchantSnapshot, ProductDeleted, ProductSnapshot,
 )
-from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from shared.actor import Actor
+from shared.errors import Conflict, NotFound, ValidationFailed
 from shared import events
 from shared.events import Event, utcnow
 from shared.outbox import add_event
-from shared.regions import region_name
-
-OWNER = "owner"
-
+from shared.regions import REGIONS, region_name
 
 # --- helpers ---
 
@@ -41,25 +41,10 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat()
 
 
-def _require_owner(actor) -> str:
-    """The actor's account id, if the actor is a business owner."""
-    if not isinstance(actor, dict) or actor.get("role") != OWNER or not actor.get("id"):
-        raise Forbidden("Hanya pemilik usaha yang dapat melakukan tindakan ini.")
-    return str(actor["id"])
-
-
-def _require_owns(actor_id: str, merchant: Merchant) -> None:
-    if merchant.owner_id != actor_id:
-        raise Forbidden("Anda bukan pemilik usaha ini.")
-
-
 def emit_event(session: Session, event_type: str, aggregate_id: str, version: int, payload) -> None:
     """Stage an event (payload: a contract model) in the outbox, in the caller's transaction."""
     event = Event(type=event_type, aggregate_id=aggregate_id, aggregate_version=version, payload=payload.model_dump())
     add_event(session, OutboxMessage, event)
-
-
-_emit = emit_event
 
 
 def slugify(text: str, max_len: int = 80) -> str:
@@ -210,8 +195,8 @@ def product_to_dict(product: Product, merchant: Merchant) -> dict:
 # --- merchants ---
 
 
-def register_merchant(session: Session, actor, data) -> dict:
-    owner_id = _require_owner(actor)
+def register_merchant(session: Session, actor: Actor, data) -> dict:
+    owner_id = require_owner(actor)
     clean = schemas.validate_merchant(data)
     now = utcnow()
     merchant = Merchant(
@@ -220,7 +205,7 @@ def register_merchant(session: Session, actor, data) -> dict:
     )
     merchant.halal_active = halal_valid_on(merchant, schemas.wita_today())
     session.add(merchant)
-    _emit(session, events.MERCHANT_REGISTERED, merchant.id, merchant.version, merchant_snapshot(merchant))
+    emit_event(session, events.MERCHANT_REGISTERED, merchant.id, merchant.version, merchant_snapshot(merchant))
     return merchant_to_dict(merchant)
 
 
@@ -231,13 +216,20 @@ def _load_merchant(session: Session, merchant_id) -> Merchant:
     return merchant
 
 
+def load_owned_merchant(session: Session, actor: Actor, merchant_id) -> Merchant:
+    """The merchant ``actor`` (its owner) may change; 403 for anyone else, 404 if unknown."""
+    owner_id = require_owner(actor)
+    merchant = _load_merchant(session, merchant_id)
+    require_owns(owner_id, merchant)
+    return merchant
+
+
 def get_merchant(session: Session, merchant_id) -> dict:
     return merchant_to_dict(_load_merchant(session, merchant_id))
 
 
 # --- merchants: changes, verification, halal expiry ---
 
-ADMIN = "admin"
 MERCHANT_STATUSES = ("pending", "verified", "rejected", "suspended")
 STATUS_LABELS = {"pending": "menunggu verifikasi", "verified": "terverifikasi", "rejected": "ditolak", "suspended": "dibekukan"}
 # decision -> (the statuses it applies to, the status it leads to)
@@ -255,12 +247,6 @@ DECISION_EVENTS = {
 }
 # What products show of their merchant (MerchantRef): a change re-publishes every live product.
 PRODUCT_VISIBLE_MERCHANT_FIELDS = ("name", "region", "kind")
-
-
-def _require_admin(actor) -> str:
-    if not isinstance(actor, dict) or actor.get("role") != ADMIN or not actor.get("id"):
-        raise Forbidden("Hanya admin (kurator Dinas) yang dapat melakukan tindakan ini.")
-    return str(actor["id"])
 
 
 def _lock_merchant(session: Session, merchant_id) -> Merchant:
@@ -300,13 +286,13 @@ def republish_products(session: Session, merchant: Merchant, halal_only: bool = 
     return len(products)
 
 
-def update_merchant(session: Session, actor, merchant_id, data, expected_version=None) -> dict:
+def update_merchant(session: Session, actor: Actor, merchant_id, data, expected_version=None) -> dict:
     """The owner changes the profile and/or the credentials. A profile change publishes
     catalog.merchant_updated, a credential change catalog.merchant_credentials_changed
     (both, each with its own version, when a patch touches both)."""
-    owner_id = _require_owner(actor)
+    owner_id = require_owner(actor)
     merchant = _lock_merchant(session, merchant_id)
-    _require_owns(owner_id, merchant)
+    require_owns(owner_id, merchant)
     current = {"kind": merchant.kind, "halal_number": merchant.halal_number, "halal_expires_on": merchant.halal_expires_on}
     changes = schemas.validate_merchant_patch(data, current=current)
     _check_merchant_version(merchant, expected_version)
@@ -328,10 +314,10 @@ def update_merchant(session: Session, actor, merchant_id, data, expected_version
     return merchant_to_dict(merchant)
 
 
-def decide_verification(session: Session, actor, merchant_id, decision, reason=None) -> dict:
+def decide_verification(session: Session, actor: Actor, merchant_id, decision, reason=None) -> dict:
     """An admin verifies, rejects, suspends or reinstates a merchant; its products follow
     (a suspended merchant's products leave search)."""
-    admin_id = _require_admin(actor)
+    admin_id = require_admin(actor)
     decision, reason = schemas.validate_verification(decision, reason)
     merchant = _lock_merchant(session, merchant_id)
     allowed_from, new_status = VERIFICATION_TRANSITIONS[decision]
@@ -350,9 +336,9 @@ def decide_verification(session: Session, actor, merchant_id, decision, reason=N
     return merchant_to_dict(merchant)
 
 
-def list_merchants_by_status(session: Session, actor, status="pending", page: int = 1, per_page: int = 50) -> dict:
+def list_merchants_by_status(session: Session, actor: Actor, status="pending", page: int = 1, per_page: int = 50) -> dict:
     """The admin's queue: merchants with ``status``, oldest first."""
-    _require_admin(actor)
+    require_admin(actor)
     errors = {}
     if status not in MERCHANT_STATUSES:
         errors["status"] = "harus 'pending', 'verified', 'rejected' atau 'suspended'"
@@ -401,13 +387,13 @@ def list_owner_merchants(session: Session, owner_id: str) -> list[dict]:
 # --- products ---
 
 
-def create_product(session: Session, actor, data) -> dict:
-    owner_id = _require_owner(actor)
+def create_product(session: Session, actor: Actor, data) -> dict:
+    owner_id = require_owner(actor)
     clean = schemas.validate_product_create(data)
     merchant = session.get(Merchant, clean["merchant_id"])
     if merchant is None:
         raise ValidationFailed("Data tidak valid: periksa kolom yang ditandai.", fields={"merchant_id": "usaha tidak ditemukan"})
-    _require_owns(owner_id, merchant)
+    require_owns(owner_id, merchant)
     _check_product_rules(session, merchant, clean)
     now = utcnow()
     product = Product(
@@ -421,7 +407,7 @@ def create_product(session: Session, actor, data) -> dict:
     )
     session.add(product)
     event_type = events.PRODUCT_PUBLISHED if product.status == "published" else events.PRODUCT_UPDATED
-    _emit(session, event_type, product.id, product.version, product_snapshot(product, merchant))
+    emit_event(session, event_type, product.id, product.version, product_snapshot(product, merchant))
     return product_to_dict(product, merchant)
 
 
@@ -477,12 +463,12 @@ def _flush_versioned(session: Session, product: Product) -> None:
         ) from None
 
 
-def update_product(session: Session, actor, product_id, data, expected_version=None) -> dict:
-    owner_id = _require_owner(actor)
+def update_product(session: Session, actor: Actor, product_id, data, expected_version=None) -> dict:
+    owner_id = require_owner(actor)
     changes = schemas.validate_product_patch(data)
     product = _load_product(session, product_id)
     merchant = product.merchant
-    _require_owns(owner_id, merchant)
+    require_owns(owner_id, merchant)
     _check_version(product, expected_version)
     changes = {field: value for field, value in changes.items() if getattr(product, field) != value}
     if not changes:
@@ -521,20 +507,20 @@ def record_product_change(session: Session, product: Product, previous_status: s
     return product_to_dict(product, merchant)
 
 
-def load_owned_product(session: Session, actor, product_id, expected_version=None) -> Product:
+def load_owned_product(session: Session, actor: Actor, product_id, expected_version=None) -> Product:
     """The live product ``actor`` (an owner) may change, at ``expected_version`` if given."""
-    owner_id = _require_owner(actor)
+    owner_id = require_owner(actor)
     product = _load_product(session, product_id)
-    _require_owns(owner_id, product.merchant)
+    require_owns(owner_id, product.merchant)
     _check_version(product, expected_version)
     return product
 
 
-def delete_product(session: Session, actor, product_id, expected_version=None) -> dict:
+def delete_product(session: Session, actor: Actor, product_id, expected_version=None) -> dict:
     """Soft delete: the row stays so the version keeps growing and slugs stay reserved."""
-    owner_id = _require_owner(actor)
+    owner_id = require_owner(actor)
     product = _load_product(session, product_id)
-    _require_owns(owner_id, product.merchant)
+    require_owns(owner_id, product.merchant)
     _check_version(product, expected_version)
     now = utcnow()
     product.version += 1
@@ -542,7 +528,7 @@ def delete_product(session: Session, actor, product_id, expected_version=None) -
     product.updated_at = now
     _flush_versioned(session, product)
     payload = ProductDeleted(id=product.id, merchant_id=product.merchant_id, version=product.version)
-    _emit(session, events.PRODUCT_DELETED, product.id, product.version, payload)
+    emit_event(session, events.PRODUCT_DELETED, product.id, product.version, payload)
     return payload.model_dump()
 
 
@@ -621,13 +607,11 @@ def rat_status(last_rat_year: int | None, today: date) -> str:
     return "late"
 
 
-def province_summary(session: Session, actor, today: date | None = None) -> dict:
+def province_summary(session: Session, actor: Actor, today: date | None = None) -> dict:
     """The admin's province dashboard: for each of the 17 kabupaten/kota the merchants by
     kind and by status and the published products buyers can see (live, merchant neither
     rejected nor suspended); and every koperasi with its RAT status (late ones first)."""
-    from shared.regions import REGIONS
-
-    _require_admin(actor)
+    require_admin(actor)
     today = today or schemas.wita_today()
 
     def empty(code: str, name: str) -> dict:

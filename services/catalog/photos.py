@@ -23,7 +23,8 @@ from eventlet import tpool
 from sqlalchemy.orm import Session
 
 from services.catalog import domain, images, media
-from services.catalog.models import Merchant, ProductPhoto, new_id
+from services.catalog.models import ProductPhoto, new_id
+from shared.actor import Actor
 from shared.errors import BadRequest, NotFound, PayloadTooLarge, ValidationFailed
 from shared.events import MERCHANT_UPDATED, utcnow
 
@@ -77,7 +78,7 @@ def _store(media_root: Path, kind: str, image_id: str, processed: images.Process
 
 
 def add_product_photo(
-    session: Session, media_root: Path, actor, product_id, upload, *,
+    session: Session, media_root: Path, actor: Actor, product_id, upload, *,
     commit: Callable[[], None], expected_version=None,
 ) -> dict:
     """Add one photo (last in order) to the actor's product and commit. Returns the product
@@ -117,7 +118,7 @@ def add_product_photo(
 
 
 def delete_product_photo(
-    session: Session, media_root: Path, actor, product_id, photo_id, *,
+    session: Session, media_root: Path, actor: Actor, product_id, photo_id, *,
     commit: Callable[[], None], expected_version=None,
 ) -> dict:
     """Remove one photo of the actor's product, commit, then remove its files."""
@@ -139,13 +140,11 @@ def delete_product_photo(
 
 
 def set_merchant_logo(
-    session: Session, media_root: Path, actor, merchant_id, upload, *, commit: Callable[[], None],
+    session: Session, media_root: Path, actor: Actor, merchant_id, upload, *, commit: Callable[[], None],
 ) -> dict:
     """Replace the logo of the actor's merchant, publish catalog.merchant_updated, commit,
     then remove the previous logo's files. Returns the merchant as the API shows it."""
-    owner_id = domain._require_owner(actor)
-    merchant: Merchant = domain._load_merchant(session, merchant_id)
-    domain._require_owns(owner_id, merchant)
+    merchant = domain.load_owned_merchant(session, actor, merchant_id)
     data, filename, content_type, alt = _read_upload(upload)
     sizes = images.LOGO_SIZES
     processed = _process(data, content_type, filename, sizes)

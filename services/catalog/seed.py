@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from services.catalog import domain
 from services.catalog.models import Merchant
+from shared.actor import OWNER, make_actor
 from shared import events
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo" / "demo_data.json"
@@ -51,7 +52,7 @@ def seed_demo(session: Session, owner_ids: dict[str, str], path: Path | str = DE
         if exists is not None:
             counts["skipped_merchants"] += 1
             continue
-        actor = {"id": owner_id, "role": domain.OWNER}
+        actor = make_actor(owner_id, OWNER)
         merchant = domain.register_merchant(
             session,
             actor,

@@ -1,0 +1,168 @@
+"""One chunk of an import's rows, in one transaction: rows checked, photos fetched, products
+upserted by the merchant's SKU, row errors recorded, the job's counters moved on, and ONE
+``catalog.products_imported`` event staged for the products the chunk changed (aggregate:
+the import; version: the batch, i.e. the chunk's number; a chunk that changed nothing sends
+nothing). A row that changes nothing leaves its product as it is, so importing the same
+file twice changes nothing.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from services.catalog import domain
+from services.catalog.imports.jobs import MAX_REPORTED_ERRORS
+from services.catalog.imports.parsing import SheetRow
+from services.catalog.imports.photo_urls import Fetcher, StoredPhoto, fetch_photos, remove_photo_files
+from services.catalog.imports.rows import RowPlan, plan_row
+from services.catalog.models import ImportJob, ImportRowError, Merchant, Product, ProductPhoto, new_id
+from shared.contracts import ProductsImported
+from shared.db import UnitOfWork
+from shared.events import PRODUCTS_IMPORTED, utcnow
+
+
+class RetryChunk(Exception):
+    """A concurrent writer changed one of the chunk's products: redo the chunk."""
+
+
+def run_chunk(uow: UnitOfWork, job: ImportJob, merchant: Merchant, chunk: list[SheetRow], batch: int,
+              processed_after: int, first_row_of_sku: dict[str, int], stored_errors: int, media_root: Path,
+              fetcher: Fetcher) -> int:
+    """Handle the rows of ``chunk`` and commit; returns how many row errors the job now
+    stores. Raises ``RetryChunk`` (nothing written) when a concurrent writer got in the way."""
+    session = uow.session
+    skus = [row.values.get("sku", "").strip() for row in chunk]
+    existing = {
+        product.sku: product
+        for product in session.scalars(
+            select(Product).where(Product.merchant_id == merchant.id, Product.sku.in_([s for s in skus if s]))
+            .options(selectinload(Product.photos))
+        )
+    }
+    plans = []
+    for row, sku in zip(chunk, skus):
+        plan = plan_row(row, merchant, existing.get(sku))
+        first = first_row_of_sku.get(sku)
+        if sku and first != row.number:
+            plan.errors.append(("sku", f"SKU yang sama sudah ada di baris {first}"))
+            plan.clean = None
+        elif sku in existing and existing[sku].deleted_at is not None:
+            plan.errors.append(("sku", "SKU ini milik produk yang sudah dihapus; pakai SKU lain"))
+            plan.clean = None
+        plans.append(plan)
+
+    # Photos only for products that have none yet, fetched outside any transaction.
+    needs_photos = {
+        plan.number for plan in plans
+        if plan.clean is not None and plan.photo_urls
+        and (plan.sku not in existing or not existing[plan.sku].photos)
+    }
+    photos: dict[int, list[StoredPhoto]] = {}
+    if needs_photos:
+        uow.commit()  # nothing written yet: release the connection while fetching
+        photos = fetch_photos(plans, needs_photos, media_root, fetcher)
+
+    try:
+        changed, counts, new_errors, unused = _write_chunk(session, merchant, plans, existing, photos)
+        try:
+            session.flush()
+        except (StaleDataError, IntegrityError):
+            raise RetryChunk() from None
+        if changed:
+            payload = ProductsImported(
+                import_id=job.id, merchant_id=merchant.id, batch=batch,
+                products=[domain.product_snapshot(product, merchant) for product in changed],
+            )
+            domain.emit_event(session, PRODUCTS_IMPORTED, job.id, batch, payload)
+        room = MAX_REPORTED_ERRORS + 1 - stored_errors  # one more than shown: "truncated"
+        for number, column, message in new_errors[:max(room, 0)]:
+            session.add(ImportRowError(import_id=job.id, row=number, column=column[:60], message=message))
+        job.created_count += counts["created"]
+        job.updated_count += counts["updated"]
+        job.unchanged_count += counts["unchanged"]
+        job.failed_count += counts["failed"]
+        job.processed_rows = processed_after
+        uow.commit()
+    except BaseException:
+        remove_photo_files(media_root, photos)
+        raise
+    remove_photo_files(media_root, {0: unused})
+    return stored_errors + min(len(new_errors), max(room, 0))
+
+
+def _taken_slugs(session: Session, merchant_id: str) -> set[str]:
+    return set(session.scalars(select(Product.slug).where(Product.merchant_id == merchant_id)))
+
+
+def _free_slug(name: str, taken: set[str]) -> str:
+    base = domain.slugify(name)
+    slug, n = base, 2
+    while slug in taken:
+        slug = f"{base}-{n}"
+        n += 1
+    taken.add(slug)
+    return slug
+
+
+def _write_chunk(session: Session, merchant: Merchant, plans: list[RowPlan], existing: dict[str, Product],
+                 photos: dict[int, list[StoredPhoto]]):
+    """Apply the chunk's plans to the session: (changed products, counts, row errors,
+    fetched photos left unused)."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
+    errors: list[tuple[int, str, str]] = []
+    unused: list[StoredPhoto] = []
+    changed: list[Product] = []
+    taken = _taken_slugs(session, merchant.id)
+    now = utcnow()
+    for plan in plans:
+        errors += [(plan.number, column, message) for column, message in plan.errors]
+        if plan.clean is None:
+            counts["failed"] += 1
+            continue
+        product = existing.get(plan.sku)
+        row_photos = photos.get(plan.number, [])
+        if product is None:
+            product = Product(
+                id=new_id(), merchant_id=merchant.id, slug=_free_slug(plan.clean["name"], taken), version=1,
+                created_at=now, updated_at=now, deleted_at=None, photos=[], **plan.clean,
+            )
+            _attach(product, row_photos)
+            session.add(product)
+            existing[plan.sku] = product
+            changed.append(product)
+            counts["created"] += 1
+        else:
+            changes = {key: value for key, value in plan.clean.items() if getattr(product, key) != value}
+            if "name" in changes:
+                taken.discard(product.slug)
+                changes["slug"] = _free_slug(changes["name"], taken)
+                if changes["slug"] == product.slug:
+                    del changes["slug"]
+            if product.photos and row_photos:
+                unused += row_photos  # someone added photos meanwhile: keep theirs
+                row_photos = []
+            if changes or row_photos:
+                for key, value in changes.items():
+                    setattr(product, key, value)
+                _attach(product, row_photos)
+                product.version += 1
+                product.updated_at = now
+                changed.append(product)
+                counts["updated"] += 1
+            else:
+                counts["unchanged"] += 1
+        errors += [(plan.number, column, message) for column, message in plan.photo_errors]
+    return changed, counts, errors, unused
+
+
+def _attach(product: Product, stored: list[StoredPhoto]) -> None:
+    for position, photo in enumerate(stored):
+        product.photos.append(ProductPhoto(
+            id=photo.id, position=position, content_type=photo.content_type, width=photo.width,
+            height=photo.height, sha256=photo.sha256, variants=photo.variants, alt=product.name[:200],
+            created_at=utcnow(),
+        ))

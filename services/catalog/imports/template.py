@@ -1,0 +1,63 @@
+"""The import template a seller downloads: an XLSX with the sheet to fill in and a guide.
+
+Sheet "Produk" holds the header row and one example row (it imports as it is); sheet
+"Petunjuk" explains every column and lists the category slugs.
+"""
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from services.catalog.imports.sheet import COLUMN_NAMES, COLUMNS, MAX_FILE_BYTES, MAX_ROWS, SHEET_NAME, thousands
+from shared.taxonomy import TAXONOMY
+
+GUIDE_SHEET_NAME = "Petunjuk"
+
+
+def build_template() -> bytes:
+    """The XLSX a seller downloads: sheet "Produk" (header + one example row) and sheet
+    "Petunjuk" explaining every column and listing the category slugs."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET_NAME
+    sheet.append(list(COLUMN_NAMES))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.append([int(column.example) if column.example.isdigit() else column.example for column in COLUMNS])
+    sheet.freeze_panes = "A2"
+    for index, column in enumerate(COLUMNS):
+        sheet.column_dimensions[chr(ord("A") + index)].width = max(12, min(40, len(column.example) + 4))
+
+    guide = workbook.create_sheet(GUIDE_SHEET_NAME)
+    bold = Font(bold=True)
+    lines: list[list[str]] = [
+        ["Petunjuk impor produk Etalase Sultra"],
+        ["Isi lembar 'Produk' mulai baris 2 (baris 1 adalah judul kolom, jangan diubah). Hapus baris contoh."],
+        [f"Satu file paling banyak {thousands(MAX_ROWS)} baris produk dan {MAX_FILE_BYTES // (1024 * 1024)} MB. "
+         "Format: XLSX atau CSV (UTF-8, pemisah koma atau titik koma)."],
+        ["Mengimpor file yang sama dua kali tidak mengubah apa pun. Baris yang salah dilaporkan "
+         "beserta nomor baris dan kolomnya; baris yang benar tetap disimpan."],
+        [],
+        ["Kolom", "Penjelasan", "Contoh"],
+    ]
+    lines += [[column.name, column.help, column.example] for column in COLUMNS]
+    lines += [[], ["Daftar kategori"], ["Slug (isi kolom kategori)", "Nama subkategori", "Kategori induk"]]
+    for parent in TAXONOMY:
+        for child in parent["children"]:
+            lines.append([child["slug"], child["name"], parent["name"]])
+    for line in lines:
+        guide.append(line)
+    for row in guide.iter_rows():
+        if row and row[0].value in ("Kolom", "Daftar kategori", "Slug (isi kolom kategori)",
+                                    "Petunjuk impor produk Etalase Sultra"):
+            for cell in row:
+                cell.font = bold
+    guide.column_dimensions["A"].width = 28
+    guide.column_dimensions["B"].width = 90
+    guide.column_dimensions["C"].width = 40
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
