@@ -49,6 +49,14 @@ class DeadlineClient:
         finally:
             timer.cancel()
 
+    def cast(self, service: str, method: str, *args, **kwargs) -> None:
+        """Send ``service.method`` and do not wait for its reply (fire and forget), for calls
+        whose answer nobody needs; ``ServiceUnavailable`` when no such service is listening."""
+        try:
+            getattr(self._client[service], method).call_async(*args, **kwargs)
+        except UnknownService:
+            raise ServiceUnavailable(f"Layanan {service} tidak tersedia.", {"service": service})
+
 
 class DeadlineRpc(ClusterRpc):
     """A cluster RPC client whose calls all have deadlines."""

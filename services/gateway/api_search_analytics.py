@@ -10,7 +10,7 @@ shows (impressions), the product endpoint a view, and
 
     POST /api/v1/products/{id}/contact   -> 204   (a WhatsApp contact click)
 
-all through the search service's ``record_interactions`` RPC with a short deadline.
+all through the search service's ``record_interactions`` RPC, sent without waiting for a reply.
 """
 from __future__ import annotations
 
@@ -47,8 +47,6 @@ def search_queries(gw: Gateway, request):
 
 # --- impressions, views and WhatsApp contacts (campaign statistics) --------------------------
 
-INTERACTION_TIMEOUT = 0.3  # seconds: statistics never hold a buyer's page up for long
-
 
 def report_interactions(gw: Gateway, product_ids, kind: str) -> None:
     """Tell the search service which products were shown/opened/contacted; never fails the
@@ -57,12 +55,7 @@ def report_interactions(gw: Gateway, product_ids, kind: str) -> None:
     if not items:
         return
     try:
-        client = getattr(gw.rpc, "_client", None)  # DeadlineClient's nameko client
-        if client is not None:
-            # Fire and forget: publish the request, do not wait for the (empty) reply.
-            client["search"].record_interactions.call_async(items)
-        else:
-            gw.call("search", "record_interactions", items, timeout=INTERACTION_TIMEOUT)
+        gw.rpc.cast("search", "record_interactions", items)
     except Exception:  # noqa: BLE001 - statistics only
         log.warning("could not report %d %s interaction(s) to search", len(items), kind, exc_info=True)
 
