@@ -100,9 +100,15 @@ def apply_pricing(session: Session, event: Event) -> Change | None:
 def process_event(uow: UnitOfWork, engine: SearchEngine, event: Event) -> Change | None:
     """Apply ``event`` and stage its change in one transaction; show it once committed."""
     change = apply_event(uow.session, event)
+    commit_change(uow, engine, change)
+    return change
+
+
+def commit_change(uow: UnitOfWork, engine: SearchEngine, change: Change | None) -> None:
+    """Stage ``change`` in the unit of work, commit, then show it: memory never shows what
+    the database rolled back (see engine.py)."""
     if change:
         engine.stage(uow.session, change)
     uow.commit()
     if change:
         engine.apply(change)
-    return change

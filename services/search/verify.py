@@ -18,6 +18,7 @@ from typing import Callable, Iterator
 from sqlalchemy import select
 
 from services.search.engine import Change, Removal, document_from_snapshot, is_listed
+from services.search.indexer import commit_change
 from services.search.models import AggregateState
 from shared.contracts import ProductSnapshot
 
@@ -99,11 +100,7 @@ def repair(uow, engine, drift: dict) -> Change:
         _advance_state(uow.session, product.id, product.version)
         change.upserts.append(document_from_snapshot(product))
     change.removals = [Removal(id=doc_id, version=None) for doc_id in drift["extra"]]
-    if change:
-        engine.stage(uow.session, change)
-    uow.commit()
-    if change:
-        engine.apply(change)
+    commit_change(uow, engine, change)
     return change
 
 
