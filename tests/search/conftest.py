@@ -1,6 +1,39 @@
+"""Fixtures shared by the search tests: the search database, engines on it (embedded, or a
+live Elasticsearch for the contract tests), the nameko config of a search service, and a
+real catalog beside it (verify and reindex)."""
 import os
+import uuid
 
+import nameko
 import pytest
+from sqlalchemy import create_engine, text
+
+from services.search.elastic import ElasticsearchEngine
+from services.search.embedded import EmbeddedEngine
+from shared.db import make_engine, make_session_factory
+from shared.migrations import upgrade
+
+
+@pytest.fixture
+def search_db(migrated):
+    """A session factory on a migrated search database (SQLite and PostgreSQL)."""
+    return migrated("search")
+
+
+@pytest.fixture
+def engine(search_db):
+    """A started embedded engine on ``search_db``."""
+    engine = EmbeddedEngine(search_db)
+    engine.start()
+    return engine
+
+
+@pytest.fixture
+def search_config(rabbit_config, database_url):
+    """A migrated search database and the nameko config that points a search service at it."""
+    upgrade("search", database_url)
+    with nameko.config.patch({"SEARCH": {"DATABASE_URL": database_url}}):
+        yield
 
 
 @pytest.fixture(params=["embedded-sqlite", "embedded-postgres", "elasticsearch"])
@@ -8,10 +41,6 @@ def engine_factory(request):
     """``engine_factory()`` returns an engine on the test's store; calling it again gives a
     fresh instance on the same store (what a restarted service would see)."""
     if request.param.startswith("embedded"):
-        from services.search.embedded import EmbeddedEngine
-        from shared.db import make_engine, make_session_factory
-        from shared.migrations import upgrade
-
         if request.param == "embedded-postgres":
             if request.config.getoption("--no-postgres"):
                 pytest.skip("PostgreSQL disabled with --no-postgres")
@@ -38,11 +67,8 @@ def engine_factory(request):
 @pytest.fixture
 def elastic_engine_factory():
     """Engines on a throwaway alias of the live node at ELASTICSEARCH_URL."""
-    import uuid
-
+    # Imported here: the client library takes half a second to load, and only these tests use it.
     from elasticsearch import Elasticsearch
-
-    from services.search.elastic import ElasticsearchEngine
 
     client = Elasticsearch(os.environ["ELASTICSEARCH_URL"])
     alias = f"etalase-test-{uuid.uuid4().hex[:10]}"
@@ -57,5 +83,40 @@ def elastic_engine_factory():
     client.close()
 
 
-# A real catalog and a real search service, each with its own database (verify and reindex tests).
-from ops_helpers import platform_dbs, second_database_url  # noqa: E402,F401
+@pytest.fixture
+def second_database_url(database_url, tmp_path):
+    """Another empty database of the same kind as ``database_url`` (for the catalog)."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'catalog.db'}"
+        return
+    admin_url = os.environ.get("TEST_POSTGRES_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    name = f"etalase_t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{admin_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                               {"n": name})
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+@pytest.fixture
+def platform_dbs(rabbit_config, database_url, second_database_url, tmp_path, monkeypatch):
+    """A real catalog and a real search service, each with its own database (both SQLite, or
+    both PostgreSQL): (catalog session factory, search session factory), both migrated,
+    nameko config patched."""
+    for name in ("CATALOG_DATABASE_URL", "SEARCH_DATABASE_URL", "SEARCH_ENGINE"):
+        monkeypatch.delenv(name, raising=False)
+    upgrade("search", database_url)
+    upgrade("catalog", second_database_url)
+    engines = [make_engine(second_database_url), make_engine(database_url)]
+    config = {"SEARCH": {"DATABASE_URL": database_url},
+              "CATALOG": {"DATABASE_URL": second_database_url, "MEDIA_ROOT": str(tmp_path / "media")}}
+    with nameko.config.patch(config):
+        yield tuple(make_session_factory(engine) for engine in engines)
+    for engine in engines:
+        engine.dispose()

@@ -1,7 +1,17 @@
-"""Builders of catalog events and search documents for the search tests."""
+"""Builders of catalog events and search documents for the search tests, and what the
+indexer made of them (in memory and in the search database)."""
 from __future__ import annotations
 
-from shared.events import Event
+from typing import Iterable
+
+from sqlalchemy import select
+
+from services.search.engine import document_from_snapshot
+from services.search.indexer import process_event
+from services.search.models import SearchDocument
+from shared.contracts import ProductSnapshot
+from shared.db import UnitOfWork
+from shared.events import PRICING_CHANGED, PRODUCT_DELETED, PRODUCT_PUBLISHED, PRODUCT_UPDATED, Event
 from shared.regions import REGIONS
 
 
@@ -34,24 +44,21 @@ def snapshot(product_id: str, version: int = 1, *, name: str = "Kopi Bubuk", des
 
 
 def published(product_id: str, version: int = 1, **fields) -> Event:
-    return Event(type="catalog.product_published", aggregate_id=product_id, aggregate_version=version,
+    return Event(type=PRODUCT_PUBLISHED, aggregate_id=product_id, aggregate_version=version,
                  payload=snapshot(product_id, version, **fields))
 
 
 def updated(product_id: str, version: int, **fields) -> Event:
-    return Event(type="catalog.product_updated", aggregate_id=product_id, aggregate_version=version,
+    return Event(type=PRODUCT_UPDATED, aggregate_id=product_id, aggregate_version=version,
                  payload=snapshot(product_id, version, **fields))
 
 
 def deleted(product_id: str, version: int) -> Event:
-    return Event(type="catalog.product_deleted", aggregate_id=product_id, aggregate_version=version,
+    return Event(type=PRODUCT_DELETED, aggregate_id=product_id, aggregate_version=version,
                  payload={"id": product_id, "merchant_id": f"m-{product_id}", "version": version})
 
 
 def document(product_id: str, version: int = 1, **fields) -> dict:
-    from services.search.engine import document_from_snapshot
-    from shared.contracts import ProductSnapshot
-
     return document_from_snapshot(ProductSnapshot.model_validate(snapshot(product_id, version, **fields)))
 
 
@@ -65,5 +72,22 @@ def pricing(product_id: str, version: int = 1, *, normal_price: int = 25000, eff
 
 
 def pricing_changed(product_id: str, version: int = 1, **fields) -> Event:
-    return Event(type="promotion.pricing_changed", aggregate_id=product_id, aggregate_version=version,
+    return Event(type=PRICING_CHANGED, aggregate_id=product_id, aggregate_version=version,
                  payload=pricing(product_id, version, **fields))
+
+
+def index_events(search_db, engine, events: Iterable[Event]) -> None:
+    """Process ``events`` one by one, each in its own unit of work, as the consumer does."""
+    for event in events:
+        process_event(UnitOfWork(search_db, []), engine, event)
+
+
+def indexed(engine) -> dict[str, tuple[int, str]]:
+    """id -> (version, name) of every document in the embedded engine's memory index."""
+    return {doc["id"]: (doc["version"], doc["name"]) for doc in engine.index.documents()}
+
+
+def stored(search_db) -> dict[str, int]:
+    """id -> version of every row of ``search_documents``."""
+    with search_db() as session:
+        return dict(session.execute(select(SearchDocument.id, SearchDocument.version)).all())

@@ -1,11 +1,12 @@
 """Query understanding: typos, synonyms (and their reload), English words, regional intent
 and the "did you mean" query, against a small in-memory vocabulary."""
 import os
+import random
 import time
 
 import pytest
 
-from services.search.analysis import analyze
+from services.search.analysis import analyze, query_terms
 from services.search.language import (
     Alternative,
     Speller,
@@ -18,7 +19,6 @@ from services.search.language import (
     region_hint,
     speller_for,
 )
-from services.search.analysis import query_terms
 
 
 class Vocab:
@@ -137,8 +137,6 @@ def test_new_terms_become_corrections_when_the_vocabulary_grows(vocab):
 
 
 def test_speller_is_fast_on_a_large_vocabulary():
-    import random
-
     rng = random.Random(4)
     words = {"".join(rng.choice("abcdeghiklmnoprstuy") for _ in range(rng.randint(4, 11))) for _ in range(30000)}
     vocab = Vocab([])

@@ -2,7 +2,6 @@
 zero-result reports; on SQLite and PostgreSQL, and through the real service container."""
 from datetime import date, datetime, timedelta, timezone
 
-import nameko
 import pytest
 from nameko.testing.services import entrypoint_hook
 from search_factories import published
@@ -12,24 +11,14 @@ from services.search.analytics import (QueryBuffer, check_window, normalize_quer
                                        zero_result_queries)
 from services.search.models import SearchQueryStat
 from services.search.service import SearchService
-from shared.db import make_engine, make_session_factory
 from shared.errors import ValidationFailed
-from shared.migrations import upgrade
 
 TODAY = date(2025, 3, 10)
 NOON = datetime(2025, 3, 10, 12, 34, 56, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def sessions(database_url):
-    upgrade("search", database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
-
-
-def rows(sessions):
-    with sessions() as session:
+def rows(search_db):
+    with search_db() as session:
         return session.scalars(select(SearchQueryStat).order_by(SearchQueryStat.query, SearchQueryStat.day, SearchQueryStat.region)).all()
 
 
@@ -39,49 +28,49 @@ def test_normalize_query_folds_and_analyzes():
     assert normalize_query("yang dan") == "" and normalize_query(None) == ""
 
 
-def test_a_search_is_recorded_as_its_normalized_query_only(sessions):
+def test_a_search_is_recorded_as_its_normalized_query_only(search_db):
     buffer = QueryBuffer()
     assert buffer.record("Kripik Pisang  Budi 08123456789 budi@contoh.id", "7471", "camilan", 3, when=NOON)
-    assert buffer.flush(sessions) == 1
-    [row] = rows(sessions)
+    assert buffer.flush(search_db) == 1
+    [row] = rows(search_db)
     assert row.query == normalize_query("Kripik Pisang  Budi 08123456789 budi@contoh.id")
     assert (row.day, row.region, row.category, row.searches, row.zero_results, row.results_total) == (
         TODAY, "7471", "camilan", 1, 0, 3)
     assert row.last_hour.replace(tzinfo=timezone.utc) == NOON.replace(minute=0, second=0)
     # The table has no column that could hold who searched or the raw text.
-    with sessions() as session:
+    with search_db() as session:
         columns = {c["name"] for c in inspect(session.get_bind()).get_columns("search_query_stats")}
     assert columns == {"id", "day", "query", "region", "category", "searches", "zero_results", "results_total",
                        "last_hour"}
 
 
-def test_searches_are_aggregated_per_query_and_day(sessions):
+def test_searches_are_aggregated_per_query_and_day(search_db):
     buffer = QueryBuffer()
     for text in ("kripik pisang", "Keripik pisang", "KRIPIK PISANG"):
         buffer.record(text, None, None, 4, when=NOON)
     buffer.record("kripik pisang", None, None, 0, when=NOON - timedelta(days=1))
-    buffer.flush(sessions)
+    buffer.flush(search_db)
     buffer.record("keripik pisang", None, None, 2, when=NOON)  # a second flush adds to the row
-    buffer.flush(sessions)
-    assert [(r.day, r.query, r.searches, r.zero_results, r.results_total) for r in rows(sessions)] == [
+    buffer.flush(search_db)
+    assert [(r.day, r.query, r.searches, r.zero_results, r.results_total) for r in rows(search_db)] == [
         (TODAY - timedelta(days=1), "keripik pisang", 1, 1, 0), (TODAY, "keripik pisang", 4, 0, 14)]
 
 
-def test_empty_queries_are_not_recorded(sessions):
+def test_empty_queries_are_not_recorded(search_db):
     buffer = QueryBuffer()
     assert not buffer.record("", "7471", None, 10) and not buffer.record("dan yang", None, None, 0)
-    assert buffer.flush(sessions) == 0 and rows(sessions) == []
+    assert buffer.flush(search_db) == 0 and rows(search_db) == []
 
 
-def test_top_and_zero_result_reports_are_ordered(sessions):
+def test_top_and_zero_result_reports_are_ordered(search_db):
     buffer = QueryBuffer()
     for text, count, total in (("madu hutan", 5, 7), ("kopi", 3, 9), ("sinongih", 2, 0), ("gerabha", 4, 0)):
         for _ in range(count):
             buffer.record(text, None, None, total, when=NOON)
     buffer.record("kopi", "7401", None, 0, when=NOON)  # another filter combination, same query
     buffer.record("kuno", None, None, 0, when=NOON - timedelta(days=8))  # outside the window
-    buffer.flush(sessions)
-    with sessions() as session:
+    buffer.flush(search_db)
+    with search_db() as session:
         top = top_queries(session, days=7, limit=3, today=TODAY)
         zero = zero_result_queries(session, days=7, limit=20, today=TODAY)
         wide = zero_result_queries(session, days=9, limit=20, today=TODAY)
@@ -112,22 +101,20 @@ def test_report_window_is_bounded(days, limit, field):
     assert field in error.value.fields
 
 
-def test_service_records_searches_and_answers_reports(rabbit_config, database_url, container_factory):
-    upgrade("search", database_url)
-    with nameko.config.patch({"SEARCH": {"DATABASE_URL": database_url}}):
-        container = container_factory(SearchService)
-        container.start()
-        with entrypoint_hook(container, "handle_event") as handle:
-            handle(published("p1", name="Madu Hutan Konawe").to_dict())
-        with entrypoint_hook(container, "search") as search:
-            assert search(q="Madu hutan")["total"] == 1
-            assert search(q="MADU  Hutan", region="7471")["total"] == 0
-            assert search(q="madu hutan", page=2)["total"] == 1  # a second page is not a new search
-            assert search(q="gerabah kuno")["total"] == 0
-        with entrypoint_hook(container, "top_queries") as top:
-            result = top(days=7, limit=10)
-        with entrypoint_hook(container, "zero_result_queries") as zero:
-            zeros = zero()
+def test_service_records_searches_and_answers_reports(search_config, container_factory):
+    container = container_factory(SearchService)
+    container.start()
+    with entrypoint_hook(container, "handle_event") as handle:
+        handle(published("p1", name="Madu Hutan Konawe").to_dict())
+    with entrypoint_hook(container, "search") as search:
+        assert search(q="Madu hutan")["total"] == 1
+        assert search(q="MADU  Hutan", region="7471")["total"] == 0
+        assert search(q="madu hutan", page=2)["total"] == 1  # a second page is not a new search
+        assert search(q="gerabah kuno")["total"] == 0
+    with entrypoint_hook(container, "top_queries") as top:
+        result = top(days=7, limit=10)
+    with entrypoint_hook(container, "zero_result_queries") as zero:
+        zeros = zero()
     assert [(q["query"], q["searches"], q["zero_results"]) for q in result["queries"]] == [
         ("madu hutan", 2, 1), ("gerabah kuno", 1, 1)]
     # Equal zero-result counts: the more searched query first.

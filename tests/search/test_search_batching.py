@@ -1,12 +1,11 @@
 """Group commit of catalog events (services/search/batching.py) against a real search
 database (SQLite and PostgreSQL) and the embedded engine; no broker."""
 import eventlet
-import nameko
 from eventlet.event import Event as GreenEvent
 import pytest
 from nameko.testing.services import entrypoint_hook
 from pydantic import ValidationError
-from search_factories import deleted, pricing_changed, published, updated
+from search_factories import deleted, indexed, pricing_changed, published, stored, updated
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
@@ -15,22 +14,10 @@ from services.search.batching import EventBatcher
 from services.search.embedded import EmbeddedEngine
 from services.search.engine import Change, Removal, SearchQuery, merge_changes
 from services.search.indexer import apply_event
-from services.search.models import AggregateState, Inbox, SearchDocument
+from services.search.models import AggregateState, Inbox
+from services.search.service import SearchService
 from shared.db import UnitOfWork
 from shared.events import Event
-from shared.migrations import upgrade
-
-
-@pytest.fixture
-def search_db(migrated):
-    return migrated("search")
-
-
-@pytest.fixture
-def engine(search_db):
-    engine = EmbeddedEngine(search_db)
-    engine.start()
-    return engine
 
 
 class CountingUnits:
@@ -80,15 +67,6 @@ def submit_all(batcher, events) -> list:
 
     threads = [eventlet.spawn(one, event) for event in events]
     return [thread.wait() for thread in threads]
-
-
-def indexed(engine) -> dict[str, tuple[int, str]]:
-    return {doc["id"]: (doc["version"], doc["name"]) for doc in engine.index.documents()}
-
-
-def stored(search_db) -> dict[str, int]:
-    with search_db() as session:
-        return dict(session.execute(select(SearchDocument.id, SearchDocument.version)).all())
 
 
 def inbox_ids(search_db) -> set[str]:
@@ -261,34 +239,30 @@ def test_merge_changes_keeps_the_last_change_per_id():
     assert again.upserts == [{"id": "p1", "version": 4}] and again.removals == []
 
 
-def test_the_service_batches_concurrent_workers(rabbit_config, database_url, container_factory):
+def test_the_service_batches_concurrent_workers(search_config, container_factory):
     """The real SearchService: concurrent ``handle_event`` workers share commits."""
-    from services.search.service import SearchService
+    container = container_factory(SearchService)
+    container.start()
+    events = [published(f"p{n}", name=f"Keripik Pisang {n}").to_dict() for n in range(30)]
+    events.append(poison("bad").to_dict())
 
-    upgrade("search", database_url)
-    with nameko.config.patch({"SEARCH": {"DATABASE_URL": database_url}}):
-        container = container_factory(SearchService)
-        container.start()
-        events = [published(f"p{n}", name=f"Keripik Pisang {n}").to_dict() for n in range(30)]
-        events.append(poison("bad").to_dict())
+    entrypoint = next(ep for ep in container.entrypoints if ep.method_name == "handle_event")
 
-        entrypoint = next(ep for ep in container.entrypoints if ep.method_name == "handle_event")
+    def handle(body):
+        # As the consumer does for each message (entrypoint_hook waits for *a* worker of
+        # the method, not its own, so it cannot tell concurrent workers apart).
+        done = GreenEvent()
 
-        def handle(body):
-            # As the consumer does for each message (entrypoint_hook waits for *a* worker of
-            # the method, not its own, so it cannot tell concurrent workers apart).
-            done = GreenEvent()
+        def handle_result(worker_ctx, result=None, exc_info=None):
+            done.send(exc_info[1] if exc_info else result)
+            return result, exc_info
 
-            def handle_result(worker_ctx, result=None, exc_info=None):
-                done.send(exc_info[1] if exc_info else result)
-                return result, exc_info
+        container.spawn_worker(entrypoint, (body,), {}, handle_result=handle_result)
+        return done.wait()
 
-            container.spawn_worker(entrypoint, (body,), {}, handle_result=handle_result)
-            return done.wait()
-
-        results = [thread.wait() for thread in [eventlet.spawn(handle, body) for body in events]]
-        assert results[:30] == [None] * 30 and isinstance(results[30], ValidationError)
-        batcher = next(dep for dep in container.dependencies if dep.attr_name == "batcher").batcher
-        assert batcher.batches < 30
-        with entrypoint_hook(container, "search") as search:
-            assert search(q="keripik pisang")["total"] == 30
+    results = [thread.wait() for thread in [eventlet.spawn(handle, body) for body in events]]
+    assert results[:30] == [None] * 30 and isinstance(results[30], ValidationError)
+    batcher = next(dep for dep in container.dependencies if dep.attr_name == "batcher").batcher
+    assert batcher.batches < 30
+    with entrypoint_hook(container, "search") as search:
+        assert search(q="keripik pisang")["total"] == 30

@@ -1,7 +1,8 @@
 """The contract every search engine keeps (parametrized over the available engines)."""
-from search_factories import document, pricing
+from search_factories import document, pricing, snapshot
 
-from services.search.engine import SearchQuery
+from services.search.engine import SearchQuery, document_from_snapshot, result_item
+from shared.contracts import ProductSnapshot
 
 
 def ids(result):
@@ -172,11 +173,6 @@ def test_pricing_discount_sort_and_highlight(engine_factory):
 
 
 def test_a_hit_carries_its_first_photo_thumbnail(engine_factory):
-    from search_factories import snapshot
-
-    from services.search.engine import document_from_snapshot, result_item
-    from shared.contracts import ProductSnapshot
-
     photo = {"id": "f1", "urls": {"thumb": "/media/products/f1-160.webp", "medium": "/media/products/f1-480.webp"},
              "width": 480, "height": 480, "alt": "Kain tenun Muna motif bhia-bhia"}
     with_photo = ProductSnapshot.model_validate({**snapshot("p1", name="Kain Tenun Muna"), "photos": [photo]})

@@ -2,51 +2,23 @@
 recorded in the inbox once; each snapshot is ordered by its own product version."""
 import pytest
 from pydantic import ValidationError
-from search_factories import deleted, published, snapshot
+from search_factories import deleted, index_events, indexed, published, snapshot, stored
 from sqlalchemy import func, select
 
-from services.search.embedded import EmbeddedEngine
 from services.search.engine import SearchQuery
-from services.search.indexer import apply_event, process_event
-from services.search.models import AggregateState, Inbox, SearchDocument
-from shared.db import UnitOfWork
-from shared.events import Event
-
-
-@pytest.fixture
-def search_db(migrated):
-    return migrated("search")
-
-
-@pytest.fixture
-def engine(search_db):
-    engine = EmbeddedEngine(search_db)
-    engine.start()
-    return engine
+from services.search.indexer import apply_event
+from services.search.models import AggregateState, Inbox
+from shared.events import PRODUCTS_IMPORTED, Event
 
 
 def batch(import_id: str, number: int, *snapshots: dict) -> Event:
-    return Event(type="catalog.products_imported", aggregate_id=import_id, aggregate_version=number,
+    return Event(type=PRODUCTS_IMPORTED, aggregate_id=import_id, aggregate_version=number,
                  payload={"import_id": import_id, "merchant_id": "m-1", "batch": number, "products": list(snapshots)})
 
 
-def run(search_db, engine, *events):
-    for event in events:
-        process_event(UnitOfWork(search_db, []), engine, event)
-
-
-def indexed(engine) -> dict[str, tuple[int, str]]:
-    return {doc["id"]: (doc["version"], doc["name"]) for doc in engine.index.documents()}
-
-
-def stored(search_db) -> dict[str, int]:
-    with search_db() as session:
-        return dict(session.execute(select(SearchDocument.id, SearchDocument.version)).all())
-
-
 def test_every_product_of_a_batch_becomes_searchable(search_db, engine):
-    run(search_db, engine, batch("imp-1", 1, snapshot("p1", name="Kain Tenun Masalili"),
-                                 snapshot("p2", name="Kopi Kolaka"), snapshot("p3", name="Madu Hutan")))
+    index_events(search_db, engine, [batch("imp-1", 1, snapshot("p1", name="Kain Tenun Masalili"),
+                                           snapshot("p2", name="Kopi Kolaka"), snapshot("p3", name="Madu Hutan"))])
     assert indexed(engine) == {"p1": (1, "Kain Tenun Masalili"), "p2": (1, "Kopi Kolaka"), "p3": (1, "Madu Hutan")}
     assert stored(search_db) == {"p1": 1, "p2": 1, "p3": 1}
     assert [d["id"] for d in engine.search(SearchQuery(q="kopi")).items] == ["p2"]
@@ -57,24 +29,26 @@ def test_every_product_of_a_batch_becomes_searchable(search_db, engine):
 
 def test_a_duplicate_batch_is_a_no_op(search_db, engine):
     event = batch("imp-1", 1, snapshot("p1", name="Kopi"), snapshot("p2", name="Madu"))
-    run(search_db, engine, event)
+    index_events(search_db, engine, [event])
     engine.index.remove("p1")  # if the duplicate were applied, p1 would come back
     with search_db() as session:
         assert apply_event(session, event) is None
-    run(search_db, engine, event)
+    index_events(search_db, engine, [event])
     assert set(indexed(engine)) == {"p2"}
 
 
 def test_a_stale_snapshot_inside_a_batch_is_dropped_and_the_rest_applied(search_db, engine):
-    run(search_db, engine, published("p1", 3, name="Kopi Baru"))
-    run(search_db, engine, batch("imp-1", 1, snapshot("p1", 2, name="Kopi Lama"), snapshot("p2", 1, name="Madu")))
+    index_events(search_db, engine, [published("p1", 3, name="Kopi Baru")])
+    index_events(search_db, engine, [batch("imp-1", 1, snapshot("p1", 2, name="Kopi Lama"),
+                                           snapshot("p2", 1, name="Madu"))])
     assert indexed(engine) == {"p1": (3, "Kopi Baru"), "p2": (1, "Madu")}
     assert stored(search_db) == {"p1": 3, "p2": 1}
 
 
 def test_a_batch_after_a_delete_does_not_resurrect(search_db, engine):
-    run(search_db, engine, published("p1", 1, name="Kopi"), deleted("p1", 2))
-    run(search_db, engine, batch("imp-1", 1, snapshot("p1", 3, name="Kopi Lagi"), snapshot("p2", 1, name="Madu")))
+    index_events(search_db, engine, [published("p1", 1, name="Kopi"), deleted("p1", 2)])
+    index_events(search_db, engine, [batch("imp-1", 1, snapshot("p1", 3, name="Kopi Lagi"),
+                                           snapshot("p2", 1, name="Madu"))])
     assert indexed(engine) == {"p2": (1, "Madu")} and stored(search_db) == {"p2": 1}
     with search_db() as session:
         state = session.get(AggregateState, ("product", "p1"))
@@ -82,15 +56,16 @@ def test_a_batch_after_a_delete_does_not_resurrect(search_db, engine):
 
 
 def test_a_later_single_event_orders_after_a_batch_snapshot(search_db, engine):
-    run(search_db, engine, batch("imp-1", 1, snapshot("p1", 2, name="Kopi Impor")))
-    run(search_db, engine, published("p1", 1, name="Kopi Awal"))  # older: dropped
+    index_events(search_db, engine, [batch("imp-1", 1, snapshot("p1", 2, name="Kopi Impor"))])
+    index_events(search_db, engine, [published("p1", 1, name="Kopi Awal")])  # older: dropped
     assert indexed(engine) == {"p1": (2, "Kopi Impor")}
 
 
 def test_a_draft_or_archived_snapshot_leaves_the_index(search_db, engine):
-    run(search_db, engine, published("p1", 1, name="Kopi"), published("p2", 1, name="Madu"))
-    run(search_db, engine, batch("imp-1", 1, snapshot("p1", 2, name="Kopi", status="draft"),
-                                 snapshot("p2", 2, name="Madu", status="archived"), snapshot("p3", 1, name="Gula")))
+    index_events(search_db, engine, [published("p1", 1, name="Kopi"), published("p2", 1, name="Madu")])
+    index_events(search_db, engine, [batch("imp-1", 1, snapshot("p1", 2, name="Kopi", status="draft"),
+                                           snapshot("p2", 2, name="Madu", status="archived"),
+                                           snapshot("p3", 1, name="Gula"))])
     assert indexed(engine) == {"p3": (1, "Gula")} and stored(search_db) == {"p3": 1}
 
 

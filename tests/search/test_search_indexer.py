@@ -3,45 +3,19 @@ import random
 
 import pytest
 from pydantic import ValidationError
-from search_factories import deleted, published, updated
+from search_factories import deleted, index_events, indexed, published, stored, updated
 from sqlalchemy import func, select
 
 from services.search.embedded import EmbeddedEngine
 from services.search.engine import SearchQuery
 from services.search.indexer import apply_event, process_event
-from services.search.models import AggregateState, Inbox, SearchDocument
+from services.search.models import AggregateState, Inbox
 from shared.db import UnitOfWork
 from shared.events import Event
 
 
-@pytest.fixture
-def search_db(migrated):
-    return migrated("search")
-
-
-@pytest.fixture
-def engine(search_db):
-    engine = EmbeddedEngine(search_db)
-    engine.start()
-    return engine
-
-
-def run(search_db, engine, events):
-    for event in events:
-        process_event(UnitOfWork(search_db, []), engine, event)
-
-
-def indexed(engine) -> dict[str, tuple[int, str]]:
-    return {doc["id"]: (doc["version"], doc["name"]) for doc in engine.index.documents()}
-
-
-def stored(search_db) -> dict[str, int]:
-    with search_db() as session:
-        return dict(session.execute(select(SearchDocument.id, SearchDocument.version)).all())
-
-
 def test_published_product_becomes_searchable(search_db, engine):
-    run(search_db, engine, [published("p1", name="Kain Tenun Ikat", region="7401")])
+    index_events(search_db, engine, [published("p1", name="Kain Tenun Ikat", region="7401")])
     result = engine.search(SearchQuery(q="tenun"))
     assert [item["id"] for item in result.items] == ["p1"]
     assert result.items[0]["region_name"] == "Buton"
@@ -51,7 +25,7 @@ def test_published_product_becomes_searchable(search_db, engine):
 def test_every_event_delivered_twice_is_applied_once(search_db, engine):
     events = [published("p1", 1, name="Kopi"), updated("p1", 2, name="Kopi Robusta"),
               published("p2", 1, name="Madu"), deleted("p2", 2)]
-    run(search_db, engine, [e for event in events for e in (event, event)])
+    index_events(search_db, engine, [e for event in events for e in (event, event)])
     assert indexed(engine) == {"p1": (2, "Kopi Robusta")}
     with search_db() as session:
         assert session.scalar(select(func.count()).select_from(Inbox)) == 4
@@ -66,8 +40,8 @@ def test_duplicate_is_a_no_op(search_db, engine):
 
 
 def test_late_update_after_delete_does_not_resurrect(search_db, engine):
-    run(search_db, engine, [published("p1", 1), deleted("p1", 3), updated("p1", 2, name="Kopi Lama")])
-    run(search_db, engine, [updated("p1", 4, name="Kopi Baru")])  # even a newer one: tombstone
+    index_events(search_db, engine, [published("p1", 1), deleted("p1", 3), updated("p1", 2, name="Kopi Lama")])
+    index_events(search_db, engine, [updated("p1", 4, name="Kopi Baru")])  # even a newer one: tombstone
     assert indexed(engine) == {} and stored(search_db) == {}
     with search_db() as session:
         state = session.get(AggregateState, ("product", "p1"))
@@ -75,15 +49,15 @@ def test_late_update_after_delete_does_not_resurrect(search_db, engine):
 
 
 def test_stale_update_is_dropped(search_db, engine):
-    run(search_db, engine, [published("p1", 1, name="Kopi"), updated("p1", 3, name="Madu"),
-                            updated("p1", 2, name="Sarung")])
+    index_events(search_db, engine, [published("p1", 1, name="Kopi"), updated("p1", 3, name="Madu"),
+                                     updated("p1", 2, name="Sarung")])
     assert indexed(engine) == {"p1": (3, "Madu")}
 
 
 def test_unpublished_product_leaves_the_index_and_can_return(search_db, engine):
-    run(search_db, engine, [published("p1", 1, name="Kopi"), updated("p1", 2, name="Kopi", status="archived")])
+    index_events(search_db, engine, [published("p1", 1, name="Kopi"), updated("p1", 2, name="Kopi", status="archived")])
     assert indexed(engine) == {} and stored(search_db) == {}
-    run(search_db, engine, [updated("p1", 3, name="Kopi Robusta")])
+    index_events(search_db, engine, [updated("p1", 3, name="Kopi Robusta")])
     assert indexed(engine) == {"p1": (3, "Kopi Robusta")}
 
 
@@ -150,7 +124,7 @@ def test_shuffled_stream_converges_to_the_final_catalog(search_db, engine, seed)
     stream = [event for history in histories for event in history]
     stream += rnd.sample(stream, len(stream) // 3)  # redeliveries
     rnd.shuffle(stream)
-    run(search_db, engine, stream)
+    index_events(search_db, engine, stream)
 
     expected = {}
     for history in histories:
@@ -169,5 +143,5 @@ def test_the_catalog_unpublished_event_removes_the_product(search_db, engine):
     """An archived product comes as catalog.product_unpublished; it must leave search."""
     archived = updated("p1", 2, name="Kopi", status="archived")
     unpublished = Event(type="catalog.product_unpublished", aggregate_id="p1", aggregate_version=2, payload=archived.payload)
-    run(search_db, engine, [published("p1", 1, name="Kopi"), unpublished])
+    index_events(search_db, engine, [published("p1", 1, name="Kopi"), unpublished])
     assert indexed(engine) == {} and stored(search_db) == {}

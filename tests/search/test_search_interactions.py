@@ -3,7 +3,6 @@ search.interactions_recorded events in the search outbox, on both databases."""
 import json
 from datetime import datetime, timezone
 
-import nameko
 import pytest
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import select
@@ -12,34 +11,24 @@ from services.search import interactions
 from services.search.interactions import InteractionBuffer, parse_interactions
 from services.search.models import Outbox
 from services.search.service import SearchService
-from shared.db import make_engine, make_session_factory
 from shared.errors import ValidationFailed
 from shared.events import Event
-from shared.migrations import upgrade
 
 NOON = datetime(2025, 3, 10, 12, 0, tzinfo=timezone.utc)
 
 
-@pytest.fixture
-def sessions(database_url):
-    upgrade("search", database_url)
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
-
-
-def staged(sessions):
-    with sessions() as session:
+def staged(search_db):
+    with search_db() as session:
         return [Event.from_dict(json.loads(body)) for body in session.scalars(select(Outbox.body).order_by(Outbox.id))]
 
 
-def test_counts_are_staged_as_batch_events(sessions, monkeypatch):
+def test_counts_are_staged_as_batch_events(search_db, monkeypatch):
     monkeypatch.setattr(interactions, "BATCH_SIZE", 2)
     buffer = InteractionBuffer()
     buffer.add([("p-1", "impression"), ("p-2", "impression"), ("p-1", "impression")], when=NOON)
     buffer.add([("p-1", "view"), ("p-1", "contact")], when=NOON)
-    assert buffer.flush(sessions) == 2 and buffer.flush(sessions) == 0
-    events = staged(sessions)
+    assert buffer.flush(search_db) == 2 and buffer.flush(search_db) == 0
+    events = staged(search_db)
     assert {e.type for e in events} == {"search.interactions_recorded"}
     assert all(e.aggregate_version == 1 and e.payload["batch_id"] == e.aggregate_id for e in events)
     counts = sorted((c["product_id"], c["day"], c["kind"], c["count"]) for e in events for c in e.payload["counts"])
@@ -67,12 +56,11 @@ def test_bad_interactions_are_refused(items):
         parse_interactions(items)
 
 
-def test_service_stages_reported_interactions(rabbit_config, sessions, database_url, container_factory):
-    with nameko.config.patch({"SEARCH": {"DATABASE_URL": database_url}}):
-        container = container_factory(SearchService)
-        container.start()
-        with entrypoint_hook(container, "record_interactions") as record:
-            record([{"product_id": "p-1", "kind": "impression"}, {"product_id": "p-1", "kind": "contact"}])
-        container.stop()  # flushes what is buffered
-    [event] = staged(sessions)
+def test_service_stages_reported_interactions(search_config, search_db, container_factory):
+    container = container_factory(SearchService)
+    container.start()
+    with entrypoint_hook(container, "record_interactions") as record:
+        record([{"product_id": "p-1", "kind": "impression"}, {"product_id": "p-1", "kind": "contact"}])
+    container.stop()  # flushes what is buffered
+    [event] = staged(search_db)
     assert sorted((c["kind"], c["count"]) for c in event.payload["counts"]) == [("contact", 1), ("impression", 1)]

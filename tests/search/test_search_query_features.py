@@ -12,12 +12,9 @@ KERAJINAN = ("kerajinan", "Kerajinan Tangan")
 
 
 @pytest.fixture
-def search_db(migrated):
-    return migrated("search")
-
-
-@pytest.fixture
 def engine(search_db):
+    """In this module, the embedded engine holds five products of three categories and regions.
+    (It cannot build on conftest's ``engine``: pytest would lose the database parameters.)"""
     engine = EmbeddedEngine(search_db)
     engine.start()
     engine.upsert([

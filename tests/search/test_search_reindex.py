@@ -7,6 +7,7 @@ from sqlalchemy import select
 from ops_helpers import call, search_engine, seed_catalog, wait_for
 from services.catalog.service import CatalogService
 from services.search import reindex
+from services.search.elastic import ElasticsearchEngine
 from services.search.embedded import EmbeddedEngine
 from services.search.engine import SearchQuery, document_from_snapshot
 from services.search.models import SearchDocument
@@ -26,58 +27,51 @@ def snapshot(product_id: str, name: str, version: int = 1, status: str = "publis
     })
 
 
-@pytest.fixture
-def embedded(migrated):
-    engine = EmbeddedEngine(migrated("search"))
-    engine.start()
-    return engine
-
-
 def names(engine, q=""):
     return sorted(doc["name"] for doc in engine.search(SearchQuery(q=q, per_page=50)).items)
 
 
-def test_reindex_keeps_answering_and_keeps_events_applied_during_the_build(embedded):
-    embedded.upsert([document_from_snapshot(snapshot("old", "Barang Hantu", 4))])  # not in the catalog
-    embedded.upsert([document_from_snapshot(snapshot("p1", "Madu Lama", 1))])
+def test_reindex_keeps_answering_and_keeps_events_applied_during_the_build(engine):
+    engine.upsert([document_from_snapshot(snapshot("old", "Barang Hantu", 4))])  # not in the catalog
+    engine.upsert([document_from_snapshot(snapshot("p1", "Madu Lama", 1))])
     seen = []
 
     def export():
         yield snapshot("p1", "Madu Hutan", 2)
         yield snapshot("p2", "Kopi Kolaka", 1)
         # mid-build: search still answers from the old index, and events keep arriving
-        seen.append(names(embedded))
-        embedded.upsert([document_from_snapshot(snapshot("p2", "Kopi Kolaka Baru", 5))])
-        embedded.upsert([document_from_snapshot(snapshot("p9", "Keripik Baru", 1))])
-        embedded.upsert([document_from_snapshot(snapshot("p1", "Madu Salah", 1))])  # stale: ignored
+        seen.append(names(engine))
+        engine.upsert([document_from_snapshot(snapshot("p2", "Kopi Kolaka Baru", 5))])
+        engine.upsert([document_from_snapshot(snapshot("p9", "Keripik Baru", 1))])
+        engine.upsert([document_from_snapshot(snapshot("p1", "Madu Salah", 1))])  # stale: ignored
         yield snapshot("p3", "Draf", 1, status="draft")
 
     progress = reindex.Progress()
-    assert reindex.reindex_embedded(embedded, export(), progress) == 3
+    assert reindex.reindex_embedded(engine, export(), progress) == 3
     assert seen == [["Barang Hantu", "Madu Lama"]]
-    assert names(embedded) == ["Keripik Baru", "Kopi Kolaka Baru", "Madu Hutan"]
+    assert names(engine) == ["Keripik Baru", "Kopi Kolaka Baru", "Madu Hutan"]
     assert progress.done == 3
     # the documents table was rewritten too: a restart sees the same
-    again = EmbeddedEngine(embedded.session_factory)
+    again = EmbeddedEngine(engine.session_factory)
     again.start()
     assert names(again) == ["Keripik Baru", "Kopi Kolaka Baru", "Madu Hutan"]
-    with embedded.session_factory() as session:
+    with engine.session_factory() as session:
         assert dict(session.execute(select(SearchDocument.id, SearchDocument.version)).all()) == {
             "p1": 2, "p2": 5, "p9": 1}
 
 
-def test_events_committed_while_the_table_is_written_are_kept(embedded, monkeypatch):
+def test_events_committed_while_the_table_is_written_are_kept(engine, monkeypatch):
     original = reindex.delete
 
     def event_then_delete(table):
         # an event is applied (and committed) just as the table is about to be rewritten
-        embedded.upsert([document_from_snapshot(snapshot("p1", "Madu Terbaru", 7))])
+        engine.upsert([document_from_snapshot(snapshot("p1", "Madu Terbaru", 7))])
         return original(table)
 
     monkeypatch.setattr(reindex, "delete", event_then_delete)
-    reindex.reindex_embedded(embedded, iter([snapshot("p1", "Madu Hutan", 2)]), reindex.Progress())
-    assert names(embedded) == ["Madu Terbaru"]
-    with embedded.session_factory() as session:
+    reindex.reindex_embedded(engine, iter([snapshot("p1", "Madu Hutan", 2)]), reindex.Progress())
+    assert names(engine) == ["Madu Terbaru"]
+    with engine.session_factory() as session:
         row = session.get(SearchDocument, "p1")
         assert row.version == 7 and json.loads(row.document)["name"] == "Madu Terbaru"
 
@@ -113,8 +107,6 @@ class FakeClient:
 
 
 def test_elasticsearch_reindex_loads_a_new_index_then_switches_the_alias_atomically():
-    from services.search.elastic import ElasticsearchEngine
-
     client = FakeClient()
     engine = ElasticsearchEngine(client, "etalase")
     snapshots = [snapshot("p1", "Madu", 3), snapshot("p2", "Draf", 1, status="draft")]

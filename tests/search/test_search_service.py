@@ -1,33 +1,25 @@
 """The search service in nameko's real container against a real RabbitMQ (fresh vhost)."""
 import json
-import time
 
 import nameko
 import pytest
 from kombu import Connection, Producer
 from nameko.testing.services import entrypoint_hook
+from ops_helpers import wait_for
 from search_factories import pricing_changed, published
 
 from services.search.service import SearchService
 from shared.errors import ValidationFailed
-from shared.migrations import upgrade
 from shared.topology import SUBSCRIPTIONS, Subscription, declare_topology, events_exchange
 
 SEARCH = SUBSCRIPTIONS["search"]
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def short_retry(monkeypatch):
     # The fresh vhost gets a retry queue with this delay: keep retried messages quick.
     monkeypatch.setitem(SUBSCRIPTIONS, "search", Subscription(SEARCH.queue, SEARCH.routing_keys,
                                                                max_attempts=3, retry_delay_ms=200))
-
-
-@pytest.fixture
-def search_config(rabbit_config, database_url, short_retry):
-    upgrade("search", database_url)
-    with nameko.config.patch({"SEARCH": {"DATABASE_URL": database_url}}):
-        yield
 
 
 def publish(body, routing_key: str, content_type: str = "application/json") -> None:
@@ -46,15 +38,6 @@ def publish_event(event) -> None:
 def queue_depth(name: str) -> int:
     with Connection(nameko.config["AMQP_URI"]) as connection:
         return connection.default_channel.queue_declare(name, passive=True).message_count
-
-
-def wait_for(predicate, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 def call_search(container, **kwargs):

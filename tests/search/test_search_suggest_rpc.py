@@ -1,27 +1,18 @@
 """The search service's suggest and reload_synonyms RPCs in nameko's real container."""
-import nameko
 import pytest
 from nameko.testing.services import entrypoint_hook
+from ops_helpers import search_engine
 from search_factories import document
 
 from services.search.service import SearchService
 from shared.errors import ValidationFailed
-from shared.migrations import upgrade
-
-
-@pytest.fixture
-def search_config(rabbit_config, database_url):
-    upgrade("search", database_url)
-    with nameko.config.patch({"SEARCH": {"DATABASE_URL": database_url}}):
-        yield
 
 
 def test_suggest_and_reload_synonyms(search_config, container_factory):
     container = container_factory(SearchService)
     container.start()
-    provider = [d for d in container.extensions if d.__class__.__name__ == "SearchEngineProvider"][0]
-    provider.engine.upsert([document("p1", name="Madu Hutan Konawe"), document("p2", name="Kacang Mete Madu"),
-                            document("p3", name="Kopi Robusta")])
+    search_engine(container).upsert([document("p1", name="Madu Hutan Konawe"), document("p2", name="Kacang Mete Madu"),
+                                     document("p3", name="Kopi Robusta")])
 
     with entrypoint_hook(container, "suggest") as suggest:
         assert suggest(q="madu") == {"suggestions": ["Madu Hutan Konawe", "Kacang Mete Madu"]}

@@ -2,9 +2,12 @@
 import json
 import time
 
+import nameko
+from click.testing import CliRunner
 from sqlalchemy import select
 
 from ops_helpers import call, search_engine, seed_catalog, wait_for
+from services import cli
 from services.catalog.service import CatalogService
 from services.search.models import AggregateState, SearchDocument
 from services.search.service import SearchService
@@ -85,11 +88,6 @@ def test_unlisted_products_in_the_index_are_extra(platform_dbs, container_factor
 
 
 def test_cli_verify_and_reindex_call_the_running_service(platform_dbs, container_factory, monkeypatch):
-    import nameko
-    from click.testing import CliRunner
-
-    from services import cli
-
     catalog_db, _ = platform_dbs
     ids = seed_catalog(catalog_db, names=["Kopi Kolaka", "Madu Hutan Buton"])
     start(container_factory, CatalogService)
