@@ -6,6 +6,8 @@ eventlet timeout and turns "nobody answered in time" into ``ServiceTimeout`` (50
 """
 from __future__ import annotations
 
+from typing import Any
+
 import eventlet
 from kombu import Connection
 from kombu.exceptions import OperationalError
@@ -49,7 +51,7 @@ class DeadlineClient:
         finally:
             timer.cancel()
 
-    def cast(self, service: str, method: str, *args, **kwargs) -> None:
+    def cast(self, service: str, method: str, *args: Any, **kwargs: Any) -> None:
         """Send ``service.method`` and do not wait for its reply (fire and forget), for calls
         whose answer nobody needs; ``ServiceUnavailable`` when no such service is listening."""
         try:
