@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from services.promotion import campaigns
+from services.promotion.campaigns.fanout import refresh_products
 from services.promotion.interactions import apply_interactions
 from services.promotion.models import AggregateState, Inbox, MerchantFact, ProductFact
 from shared.consumer import accept_event, accept_version, record_in_inbox
@@ -31,14 +31,14 @@ def apply_event(session: Session, event: Event, now: datetime | None = None) -> 
         if not accept_event(session, event, Inbox, AggregateState):
             return False
         upsert_fact(session, snapshot, event.aggregate_version)
-        campaigns.refresh_products(session, [snapshot.id], now)
+        refresh_products(session, [snapshot.id], now)
         return True
     if event.type == PRODUCT_DELETED:
         deleted = ProductDeleted.model_validate(event.payload)
         if not accept_event(session, event, Inbox, AggregateState):
             return False
         session.execute(delete(ProductFact).where(ProductFact.id == deleted.id))
-        campaigns.refresh_products(session, [deleted.id], now)
+        refresh_products(session, [deleted.id], now)
         return True
     if event.type == PRODUCTS_IMPORTED:
         return apply_import_batch(session, event, now)
@@ -63,7 +63,7 @@ def apply_import_batch(session: Session, event: Event, now: datetime | None = No
             changed.append(snapshot.id)
     if changed:
         session.flush()
-        campaigns.refresh_products(session, changed, now or utcnow())
+        refresh_products(session, changed, now or utcnow())
     return bool(changed)
 
 
@@ -90,7 +90,7 @@ def apply_merchant(session: Session, snapshot: MerchantSnapshot, version: int, n
             fact.merchant_kind = snapshot.kind
             fact.merchant_verified = snapshot.verified
     session.flush()
-    campaigns.refresh_products(session, [fact.id for fact in products], now)
+    refresh_products(session, [fact.id for fact in products], now)
 
 
 def upsert_fact(session: Session, snapshot: ProductSnapshot, version: int) -> None:

@@ -11,7 +11,7 @@ Fed by ``search.interactions_recorded`` events that the search service publishes
 A batch is applied once (the inbox drops a redelivery) and only adds to the counters of
 ``product_interactions_daily``; one row per (product, day).
 
-Contacts also feed the campaigns' budget estimate (``campaigns.record_contacts``: each
+Contacts also feed the campaigns' budget estimate (``campaigns.budget.record_contacts``: each
 WhatsApp contact on a product priced by a discount campaign counts as one sale at that
 discount).
 """
@@ -21,11 +21,13 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from services.promotion.campaigns import record_contacts
+from services.promotion.campaigns.access import caller
+from services.promotion.campaigns.budget import record_contacts
 from services.promotion.models import Inbox, MerchantFact, ProductFact, ProductInteractionDay
 from shared.consumer import record_in_inbox
-from shared.errors import Forbidden, Unauthorized, ValidationFailed
+from shared.actor import ADMIN, OWNER, Actor
 from shared.contracts import InteractionsRecorded
+from shared.errors import Forbidden, ValidationFailed
 from shared.events import Event, utcnow
 
 COLUMNS = {"impression": "impressions", "view": "views", "contact": "contacts"}
@@ -73,17 +75,15 @@ MAX_STATISTICS_PRODUCTS = 200
 MAX_STATISTICS_DAYS = 365
 
 
-def product_statistics(session: Session, actor, product_ids, days=30, now: datetime | None = None) -> dict:
+def product_statistics(session: Session, actor: Actor, product_ids, days=30, now: datetime | None = None) -> dict:
     """Views, WhatsApp contacts and search impressions of some products over the last
     ``days`` days (UTC days, today included), for their owner (or an admin).
 
     ``{"days": 30, "since": "2026-11-03", "items": {product_id: {"impressions", "views", "contacts"}}}``.
     Products the actor does not own (or that promotion does not know yet) are left out;
     owned products without interactions get zeros."""
-    if not isinstance(actor, dict) or not actor.get("id"):
-        raise Unauthorized()
-    actor_id, role = str(actor["id"]), str(actor.get("role") or "")
-    if role not in ("owner", "admin"):
+    actor_id, role = caller(actor)
+    if role not in (OWNER, ADMIN):
         raise Forbidden("Hanya pemilik usaha yang melihat statistik produknya.")
     errors = {}
     if not isinstance(product_ids, list) or not all(isinstance(p, str) and 0 < len(p) <= 64 for p in product_ids) \
@@ -96,7 +96,7 @@ def product_statistics(session: Session, actor, product_ids, days=30, now: datet
     since = (now or utcnow()).astimezone(timezone.utc).date() - timedelta(days=days - 1)
     wanted = sorted(set(product_ids))
     query = select(ProductFact.id).where(ProductFact.id.in_(wanted))
-    if role != "admin":
+    if role != ADMIN:
         query = query.join(MerchantFact, MerchantFact.id == ProductFact.merchant_id).where(
             MerchantFact.owner_id == actor_id)
     owned = list(session.scalars(query)) if wanted else []

@@ -3,7 +3,7 @@ and pricing, the campaigns, their members, the last pricing published per produc
 outbox of promotion events.
 
 Facts arrive only as catalog events; the service never reads the catalog's database.
-Times are stored in UTC (SQLite hands them back naive: ``campaigns.aware`` fixes that).
+Times are stored in UTC (SQLite hands them back naive: ``campaigns.times.aware`` fixes that).
 """
 from datetime import date, datetime
 

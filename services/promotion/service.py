@@ -1,14 +1,16 @@
 """Promotion service entry points: campaign RPCs, the campaign timer, the catalog/analytics
 event consumer and the outbox relay of ``promotion.pricing_changed``. The logic lives in
-``campaigns`` (and ``facts``/``interactions``); every writing entry point commits before it
-returns (nameko replies before dependency providers see the worker result), and the commit
-wakes the relay."""
+the ``campaigns`` package (and ``facts``/``interactions``); every writing entry point
+commits before it returns (nameko replies before dependency providers see the worker
+result), and the commit wakes the relay. The RPC contract: docs/contracts/promotion-rpc.md."""
 import logging
 
 from nameko.rpc import rpc
 from sqlalchemy import text
 
-from services.promotion import campaigns, facts, interactions
+from services.promotion import facts, interactions
+from services.promotion.campaigns import operations, queries
+from services.promotion.campaigns.status import advance
 from services.promotion.models import Outbox
 from services.promotion.settings import PromotionSettings
 from shared.consumer import event_consumer
@@ -37,7 +39,7 @@ class PromotionService:
     def advance_campaigns(self):
         """Starts and ends campaigns on time; eager, so a start or end that passed while the
         service was down takes effect as soon as it is back."""
-        moved = campaigns.advance(self.db.session, utcnow())
+        moved = advance(self.db.session, utcnow())
         self.db.commit()
         if moved["started"] or moved["ended"]:
             log.info("campaigns started %s ended %s", moved["started"], moved["ended"])
@@ -45,59 +47,59 @@ class PromotionService:
     @rpc(expected_exceptions=EtalaseError)
     def health(self):
         self.db.session.execute(text("SELECT 1"))
-        return {"status": "ok", **campaigns.counts(self.db.session)}
+        return {"status": "ok", **queries.counts(self.db.session)}
 
     @rpc(expected_exceptions=EtalaseError)
     def create_campaign(self, actor, data):
-        result = campaigns.create_campaign(self.db.session, actor, data, utcnow())
+        result = operations.create_campaign(self.db.session, actor, data, utcnow())
         self.db.commit()
         return result
 
     @rpc(expected_exceptions=EtalaseError)
     def list_campaigns(self, actor, status=None, page=1, per_page=20):
-        return campaigns.list_campaigns(self.db.session, actor, utcnow(), status, page, per_page)
+        return queries.list_campaigns(self.db.session, actor, utcnow(), status, page, per_page)
 
     @rpc(expected_exceptions=EtalaseError)
     def get_campaign(self, actor, campaign_id):
-        return campaigns.get_campaign(self.db.session, actor, campaign_id, utcnow())
+        return queries.get_campaign(self.db.session, actor, campaign_id, utcnow())
 
     @rpc(expected_exceptions=EtalaseError)
     def update_campaign(self, actor, campaign_id, changes, expected_version=None):
-        result = campaigns.update_campaign(self.db.session, actor, campaign_id, changes, utcnow(), expected_version)
+        result = operations.update_campaign(self.db.session, actor, campaign_id, changes, utcnow(), expected_version)
         self.db.commit()
         return result
 
     @rpc(expected_exceptions=EtalaseError)
     def schedule_campaign(self, actor, campaign_id):
-        result = campaigns.schedule_campaign(self.db.session, actor, campaign_id, utcnow())
+        result = operations.schedule_campaign(self.db.session, actor, campaign_id, utcnow())
         self.db.commit()
         return result
 
     @rpc(expected_exceptions=EtalaseError)
     def cancel_campaign(self, actor, campaign_id):
-        result = campaigns.cancel_campaign(self.db.session, actor, campaign_id, utcnow())
+        result = operations.cancel_campaign(self.db.session, actor, campaign_id, utcnow())
         self.db.commit()
         return result
 
     @rpc(expected_exceptions=EtalaseError)
     def preview_campaign(self, actor, campaign_id, limit=50):
-        return campaigns.preview_campaign(self.db.session, actor, campaign_id, utcnow(), limit)
+        return queries.preview_campaign(self.db.session, actor, campaign_id, utcnow(), limit)
 
     @rpc(expected_exceptions=EtalaseError)
     def opt_out(self, actor, campaign_id, product_id):
-        result = campaigns.opt_out(self.db.session, actor, campaign_id, product_id, utcnow())
+        result = operations.opt_out(self.db.session, actor, campaign_id, product_id, utcnow())
         self.db.commit()
         return result
 
     @rpc(expected_exceptions=EtalaseError)
     def opt_in(self, actor, campaign_id, product_id):
-        result = campaigns.opt_in(self.db.session, actor, campaign_id, product_id, utcnow())
+        result = operations.opt_in(self.db.session, actor, campaign_id, product_id, utcnow())
         self.db.commit()
         return result
 
     @rpc(expected_exceptions=EtalaseError)
     def campaigns_for_owner(self, actor):
-        return campaigns.campaigns_for_owner(self.db.session, actor, utcnow())
+        return queries.campaigns_for_owner(self.db.session, actor, utcnow())
 
     @rpc(expected_exceptions=EtalaseError)
     def product_statistics(self, actor, product_ids, days=30):
@@ -106,12 +108,12 @@ class PromotionService:
 
     @rpc(expected_exceptions=EtalaseError)
     def active_campaigns(self, limit=10):
-        return campaigns.active_campaigns(self.db.session, limit)
+        return queries.active_campaigns(self.db.session, limit)
 
     @rpc(expected_exceptions=EtalaseError)
     def featured_products(self, slots=8):
-        return campaigns.featured_products(self.db.session, utcnow(), slots, self.settings.featured_rotation_seconds)
+        return queries.featured_products(self.db.session, utcnow(), slots, self.settings.featured_rotation_seconds)
 
     @rpc(expected_exceptions=EtalaseError)
     def pricing_for(self, product_ids):
-        return campaigns.pricing_for(self.db.session, product_ids, utcnow())
+        return queries.pricing_for(self.db.session, product_ids, utcnow())

@@ -1,0 +1,212 @@
+"""Write operations of the promotion service's RPC: create, edit, schedule and cancel a
+campaign; opt a product out of a campaign or in. Plain functions over a session;
+``service.py`` only calls them and commits.
+
+What can be edited (``update_campaign``):
+- draft and scheduled: every field (the whole campaign is validated again; a start moved
+  into the past is refused, a start within the grace period activates at once);
+- active: only ``name``, ``description``, ``ends_at`` (not before now, still after the
+  start), ``budget`` (not below what is spent; raising it above the spent amount makes a
+  campaign discount again) and ``max_products`` (not below the current product count;
+  raising it lets more matching products join). Window start, discount, featured, targeting,
+  sign-up and funder are fixed once buyers have seen the campaign: changing them would
+  silently change prices already shown. Anything else answers 409 Conflict naming the field;
+- ended and cancelled: nothing (409 Conflict).
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from services.promotion.campaigns.access import managed_campaign, open_campaign, owned_product, promoter
+from services.promotion.campaigns.fanout import reprice
+from services.promotion.campaigns.status import OPEN_STATUSES, activate, close, transition
+from services.promotion.campaigns.targeting import join, matches_target, materialise, member_count, member_ids
+from services.promotion.campaigns.times import aware
+from services.promotion.campaigns.validation import (DESCRIPTION_MAX, MAX_BUDGET, MAX_PRODUCTS_LIMIT, NAME_MAX,
+                                                     NAME_MIN, campaign_input, int_field, parse_time,
+                                                     validate_campaign)
+from services.promotion.campaigns.views import detail
+from services.promotion.models import Campaign, CampaignMember, CampaignOptOut, CampaignSignup
+from shared.actor import Actor
+from shared.errors import Conflict, ValidationFailed
+
+ACTIVE_EDITABLE = ("name", "description", "ends_at", "budget", "max_products")
+EDITABLE = ("name", "description", "starts_at", "ends_at", "discount", "featured", "target", "max_products",
+            "budget", "funded_by", "open_for_signup")
+
+
+def create_campaign(session: Session, actor: Actor, data, now: datetime) -> dict:
+    """A new campaign of the promoter (or admin): scheduled, or a draft when ``data["draft"]``
+    is true; a start within the grace period activates it at once."""
+    owner_id, _ = promoter(actor)
+    fields = validate_campaign(data, now)
+    draft = isinstance(data, dict) and data.get("draft") is True
+    campaign = Campaign(id=str(uuid.uuid4()), owner_id=owner_id, status="draft" if draft else "scheduled",
+                        budget_spent=0, budget_exhausted=False, version=1, created_at=now, updated_at=now, **fields)
+    session.add(campaign)
+    session.flush()
+    if not draft and fields["starts_at"] <= now:
+        activate(session, campaign.id, now)  # within the grace period: it starts at once
+        session.refresh(campaign)
+    return detail(session, campaign, now)
+
+
+def _check_version(campaign: Campaign, expected_version) -> None:
+    if expected_version is not None and expected_version != campaign.version:
+        raise Conflict("Kampanye telah diubah orang lain; muat ulang lalu coba lagi.",
+                       {"version": campaign.version})
+
+
+def update_campaign(session: Session, actor: Actor, campaign_id, changes, now: datetime, expected_version=None) -> dict:
+    """Edit a campaign (see the module docstring for what each status allows); with
+    ``expected_version``, a campaign changed meanwhile is a Conflict."""
+    campaign = managed_campaign(session, actor, campaign_id, lock=True)
+    _check_version(campaign, expected_version)
+    if not isinstance(changes, dict) or not changes:
+        raise ValidationFailed("Tidak ada perubahan.", {"changes": "Kirim minimal satu kolom yang diubah."})
+    unknown = [key for key in changes if key not in EDITABLE]
+    if unknown:
+        raise ValidationFailed("Kolom tidak dikenal.", {key: "Kolom ini tidak dapat diubah." for key in unknown})
+    if campaign.status in ("ended", "cancelled"):
+        raise Conflict("Kampanye yang sudah selesai atau dibatalkan tidak dapat diubah.",
+                       {"status": campaign.status})
+    if campaign.status == "active":
+        _update_active(session, campaign, changes, now)
+    else:
+        merged = campaign_input(campaign) | changes
+        fields = validate_campaign(merged, now, check_start="starts_at" in changes)
+        for name, value in fields.items():
+            setattr(campaign, name, value)
+        campaign.version += 1
+        campaign.updated_at = now
+        session.flush()
+        if campaign.status == "scheduled" and fields["starts_at"] <= now:
+            activate(session, campaign.id, now)
+    session.refresh(campaign)
+    return detail(session, campaign, now)
+
+
+def _update_active(session: Session, campaign: Campaign, changes: dict, now: datetime) -> None:
+    """The limited edit of a running campaign; joins (a raised ``max_products``) and reprices."""
+    fixed = [key for key in changes if key not in ACTIVE_EDITABLE]
+    if fixed:
+        raise Conflict("Kampanye yang sedang berjalan hanya dapat diubah nama, deskripsi, waktu selesai, "
+                       "anggaran dan jumlah produk maksimumnya.",
+                       {key: "Tidak dapat diubah saat kampanye berjalan." for key in fixed})
+    errors: dict[str, str] = {}
+    if "name" in changes:
+        name = changes["name"]
+        if not isinstance(name, str) or not NAME_MIN <= len(name.strip()) <= NAME_MAX:
+            errors["name"] = f"Nama kampanye wajib diisi, {NAME_MIN} sampai {NAME_MAX} karakter."
+    if "description" in changes:
+        description = changes["description"] or ""
+        if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
+            errors["description"] = f"Deskripsi berupa teks, paling banyak {DESCRIPTION_MAX} karakter."
+    ends_at = None
+    if "ends_at" in changes:
+        ends_at = parse_time(changes["ends_at"], "ends_at", errors)
+        if ends_at and ends_at <= now:
+            errors["ends_at"] = "Waktu selesai tidak boleh sebelum sekarang."
+        elif ends_at and ends_at <= aware(campaign.starts_at):
+            errors["ends_at"] = "Waktu selesai harus setelah waktu mulai."
+    if "budget" in changes:
+        budget = int_field(changes["budget"], "budget", errors, 1, MAX_BUDGET, "Anggaran minimal Rp 1.")
+        if budget is not None and budget < (campaign.budget_spent or 0):
+            errors["budget"] = f"Anggaran tidak boleh di bawah yang sudah terpakai (Rp {campaign.budget_spent})."
+    current = member_count(session, campaign.id)
+    if "max_products" in changes:
+        maximum = int_field(changes["max_products"], "max_products", errors, 1, MAX_PRODUCTS_LIMIT,
+                       f"Jumlah produk maksimum harus 1 sampai {MAX_PRODUCTS_LIMIT}.")
+        if maximum is not None and maximum < current:
+            errors["max_products"] = f"Tidak boleh di bawah jumlah produk saat ini ({current})."
+    if errors:
+        raise ValidationFailed("Data kampanye tidak valid.", errors)
+    if "name" in changes:
+        campaign.name = changes["name"].strip()
+    if "description" in changes:
+        campaign.description = (changes["description"] or "").strip()
+    if ends_at is not None:
+        campaign.ends_at = ends_at
+    if "budget" in changes:
+        campaign.budget = changes["budget"]
+        if campaign.budget is not None and not campaign.funded_by:
+            campaign.funded_by = "promoter"
+        campaign.budget_exhausted = campaign.budget is not None and (campaign.budget_spent or 0) >= campaign.budget
+    if "max_products" in changes:
+        campaign.max_products = changes["max_products"]
+    campaign.version += 1
+    campaign.updated_at = now
+    session.flush()
+    joined = materialise(session, campaign, now) if "max_products" in changes else []
+    reprice(session, member_ids(session, campaign.id) + joined, now)
+
+
+def schedule_campaign(session: Session, actor: Actor, campaign_id, now: datetime) -> dict:
+    """Draft -> scheduled; a start that already passed activates it at once."""
+    campaign = managed_campaign(session, actor, campaign_id, lock=True)
+    if campaign.status != "draft":
+        raise Conflict("Hanya draf yang dapat dijadwalkan.", {"status": campaign.status})
+    if aware(campaign.ends_at) <= now:
+        raise ValidationFailed("Data kampanye tidak valid.", {"ends_at": "Waktu selesai sudah lewat."})
+    transition(session, campaign.id, ("draft",), "scheduled", now)
+    if aware(campaign.starts_at) <= now:
+        activate(session, campaign.id, now)  # the start already passed: it starts at once
+    session.refresh(campaign)
+    return detail(session, campaign, now)
+
+
+def cancel_campaign(session: Session, actor: Actor, campaign_id, now: datetime) -> dict:
+    """Cancel a draft, scheduled or active campaign; an active one's products revert."""
+    campaign = managed_campaign(session, actor, campaign_id, lock=True)
+    if campaign.status not in OPEN_STATUSES or not close(session, campaign.id, now, "cancelled"):
+        raise Conflict("Kampanye yang sudah selesai atau dibatalkan tidak dapat dibatalkan.",
+                       {"status": campaign.status})
+    session.refresh(campaign)
+    return detail(session, campaign, now)
+
+
+def opt_out(session: Session, actor: Actor, campaign_id, product_id, now: datetime) -> dict:
+    """Take a product out of a scheduled or active campaign (and keep it out); it reverts."""
+    campaign = open_campaign(session, actor, campaign_id)
+    fact = owned_product(session, actor, campaign, product_id)
+    if session.get(CampaignOptOut, (campaign.id, fact.id)) is None:
+        session.add(CampaignOptOut(campaign_id=campaign.id, product_id=fact.id, created_at=now))
+    signup = session.get(CampaignSignup, (campaign.id, fact.id))
+    if signup is not None:
+        session.delete(signup)
+    member = session.get(CampaignMember, (campaign.id, fact.id))
+    if member is not None and member.left_at is None:
+        member.left_at = now
+    session.flush()
+    reprice(session, [fact.id], now)
+    return {"campaign_id": campaign.id, "product_id": fact.id, "member": False}
+
+
+def opt_in(session: Session, actor: Actor, campaign_id, product_id, now: datetime) -> dict:
+    """Sign a product up for a campaign that invites sign-ups, or take back an opt-out."""
+    campaign = open_campaign(session, actor, campaign_id)
+    fact = owned_product(session, actor, campaign, product_id)
+    opted_out = session.get(CampaignOptOut, (campaign.id, fact.id))
+    if not campaign.open_for_signup and opted_out is None:
+        raise Conflict("Kampanye ini tidak menerima pendaftaran produk.", {"open_for_signup": False})
+    if not matches_target(session, campaign, fact.id):
+        raise ValidationFailed("Produk tidak sesuai dengan sasaran kampanye.",
+                               {"product_id": "tidak sesuai dengan sasaran kampanye"})
+    if campaign.status == "active":
+        member = session.get(CampaignMember, (campaign.id, fact.id))
+        if (member is None or member.left_at is not None) and campaign.max_products is not None \
+                and member_count(session, campaign.id) >= campaign.max_products:
+            raise Conflict("Kuota produk kampanye sudah penuh.", {"max_products": campaign.max_products})
+    if opted_out is not None:
+        session.delete(opted_out)
+    if campaign.open_for_signup and session.get(CampaignSignup, (campaign.id, fact.id)) is None:
+        session.add(CampaignSignup(campaign_id=campaign.id, product_id=fact.id, created_at=now))
+    session.flush()
+    if campaign.status == "active":
+        join(session, campaign, [fact.id], now)
+        session.flush()
+        reprice(session, [fact.id], now)
+    return {"campaign_id": campaign.id, "product_id": fact.id, "member": True}

@@ -1,0 +1,203 @@
+"""Validation of campaign input: every field of a create (or of an edit of a draft or
+scheduled campaign, merged into its current input), each bad field named in one
+ValidationFailed. Times are ISO 8601 with an offset ("2026-12-03T08:00:00+08:00" or "...Z");
+a start up to ``START_GRACE`` in the past is still accepted (clock skew, slow forms).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from services.promotion.campaigns.times import UTC, aware
+from services.promotion.models import Campaign
+from shared.errors import ValidationFailed
+from shared.regions import REGIONS
+from shared.taxonomy import ALL_SLUGS
+
+START_GRACE = timedelta(minutes=5)  # a start this far in the past is still accepted (clock skew, slow forms)
+DISCOUNT_TYPES = ("percent", "fixed")
+FUNDERS = ("seller", "promoter", "pemda")
+MERCHANT_KINDS = ("umkm", "koperasi")
+NAME_MIN, NAME_MAX = 3, 120
+DESCRIPTION_MAX = 2000
+MAX_TARGET_PRODUCTS = 1000
+MAX_PRODUCTS_LIMIT = 100_000
+MAX_FIXED_DISCOUNT = 1_000_000_000
+MAX_BUDGET = 1_000_000_000_000
+
+CATEGORIES = ALL_SLUGS  # a campaign targets parent or leaf categories
+
+
+def parse_time(value, field: str, errors: dict) -> datetime | None:
+    """An ISO 8601 time with an offset, as UTC; None (and what is wrong in ``errors``) otherwise."""
+    if value is None or value == "":
+        errors[field] = "Wajib diisi (ISO 8601 dengan zona waktu, mis. 2026-12-03T08:00:00+08:00)."
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            errors[field] = "Format waktu tidak valid; gunakan ISO 8601, mis. 2026-12-03T08:00:00+08:00."
+            return None
+    else:
+        errors[field] = "Harus berupa teks waktu ISO 8601."
+        return None
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        errors[field] = "Waktu harus menyertakan zona waktu (mis. +08:00 untuk WITA atau Z untuk UTC)."
+        return None
+    return moment.astimezone(UTC)
+
+
+def int_field(value, field: str, errors: dict, low: int, high: int, message: str) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        errors[field] = message
+        return None
+    return value
+
+
+def bool_field(value, field: str, errors: dict, default: bool = False) -> bool:
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        errors[field] = "Harus true atau false."
+        return default
+    return value
+
+
+def string_list(value, field: str, errors: dict) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        errors[field] = "Harus berupa daftar teks."
+        return []
+    seen: dict[str, None] = {}
+    for item in value:
+        seen.setdefault(item.strip(), None)
+    return list(seen)
+
+
+def validate_target(target, errors: dict) -> dict:
+    if target is None:
+        target = {}
+    if not isinstance(target, dict):
+        errors["target"] = "Harus berupa objek penargetan."
+        return {}
+    product_ids = string_list(target.get("product_ids"), "target.product_ids", errors)
+    if len(product_ids) > MAX_TARGET_PRODUCTS:
+        errors["target.product_ids"] = f"Paling banyak {MAX_TARGET_PRODUCTS} produk."
+    categories = string_list(target.get("categories"), "target.categories", errors)
+    unknown = [slug for slug in categories if slug not in CATEGORIES]
+    if unknown:
+        errors["target.categories"] = f"Kategori tidak dikenal: {', '.join(unknown[:5])}."
+    regions = string_list(target.get("regions"), "target.regions", errors)
+    unknown = [code for code in regions if code not in REGIONS]
+    if unknown:
+        errors["target.regions"] = f"Kabupaten/kota tidak dikenal: {', '.join(unknown[:5])} (gunakan kode BPS, mis. 7402)."
+    kind = target.get("merchant_kind")
+    if kind in ("", None):
+        kind = None
+    elif kind not in MERCHANT_KINDS:
+        errors["target.merchant_kind"] = "Harus 'umkm' atau 'koperasi'."
+        kind = None
+    verified_only = bool_field(target.get("verified_only"), "target.verified_only", errors)
+    result = {"product_ids": product_ids, "categories": categories, "regions": regions,
+              "merchant_kind": kind, "verified_only": verified_only}
+    if not any(result.values()) and not any(key.startswith("target") for key in errors):
+        errors["target"] = ("Pilih minimal satu kriteria: daftar produk, kategori, kabupaten/kota, "
+                            "jenis usaha atau hanya usaha terverifikasi.")
+    return result
+
+
+def validate_campaign(data, now: datetime, check_start: bool = True) -> dict:
+    """The campaign fields from create/update input; ValidationFailed names every bad field."""
+    if not isinstance(data, dict):
+        raise ValidationFailed("Data kampanye tidak valid.", {"data": "Harus berupa objek."})
+    errors: dict[str, str] = {}
+    name = data.get("name")
+    if not isinstance(name, str) or not NAME_MIN <= len(name.strip()) <= NAME_MAX:
+        errors["name"] = f"Nama kampanye wajib diisi, {NAME_MIN} sampai {NAME_MAX} karakter."
+    description = data.get("description")
+    if description is None:
+        description = ""
+    if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
+        errors["description"] = f"Deskripsi berupa teks, paling banyak {DESCRIPTION_MAX} karakter."
+        description = ""
+    starts_at = parse_time(data.get("starts_at"), "starts_at", errors)
+    ends_at = parse_time(data.get("ends_at"), "ends_at", errors)
+    if starts_at and check_start and starts_at < now - START_GRACE:
+        errors["starts_at"] = "Waktu mulai sudah lewat; pilih waktu sekarang atau yang akan datang."
+    if starts_at and ends_at and ends_at <= starts_at:
+        errors["ends_at"] = "Waktu selesai harus setelah waktu mulai."
+    elif ends_at and ends_at <= now:
+        errors["ends_at"] = "Waktu selesai sudah lewat."
+
+    discount = data.get("discount")
+    discount_type, discount_value = None, 0
+    if discount is not None:
+        if not isinstance(discount, dict):
+            errors["discount"] = "Harus berupa objek {type, value} atau null."
+        else:
+            discount_type = discount.get("type")
+            value = discount.get("value")
+            if discount_type not in DISCOUNT_TYPES:
+                errors["discount.type"] = "Harus 'percent' atau 'fixed'."
+                discount_type = None
+            if isinstance(value, bool) or not isinstance(value, int):
+                errors["discount.value"] = "Harus bilangan bulat."
+            elif discount_type == "percent" and not 1 <= value <= 90:
+                errors["discount.value"] = "Diskon persen harus 1 sampai 90."
+            elif discount_type == "fixed" and not 1 <= value <= MAX_FIXED_DISCOUNT:
+                errors["discount.value"] = "Potongan harga minimal Rp 1."
+            else:
+                discount_value = value
+    featured = bool_field(data.get("featured"), "featured", errors)
+    if discount is None and not featured and "featured" not in errors:
+        errors["discount"] = "Kampanye harus memberi diskon atau menampilkan produk unggulan (featured)."
+
+    target = validate_target(data.get("target"), errors)
+    max_products = int_field(data.get("max_products"), "max_products", errors, 1, MAX_PRODUCTS_LIMIT,
+                        f"Jumlah produk maksimum harus 1 sampai {MAX_PRODUCTS_LIMIT}.")
+    budget = int_field(data.get("budget"), "budget", errors, 1, MAX_BUDGET, "Anggaran minimal Rp 1.")
+    funded_by = data.get("funded_by")
+    if funded_by in (None, ""):
+        funded_by = "promoter" if budget is not None else None
+    elif funded_by not in FUNDERS:
+        errors["funded_by"] = "Harus 'seller', 'promoter' atau 'pemda'."
+    open_for_signup = bool_field(data.get("open_for_signup"), "open_for_signup", errors)
+    if errors:
+        raise ValidationFailed("Data kampanye tidak valid.", errors)
+    return {
+        "name": name.strip(), "description": description.strip(), "starts_at": starts_at, "ends_at": ends_at,
+        "discount_type": discount_type, "discount_value": discount_value, "featured": featured,
+        "target_product_ids": target["product_ids"], "target_categories": target["categories"],
+        "target_regions": target["regions"], "target_merchant_kind": target["merchant_kind"],
+        "target_verified_only": target["verified_only"], "max_products": max_products,
+        "budget": budget, "funded_by": funded_by, "open_for_signup": open_for_signup,
+    }
+
+
+def campaign_input(campaign: Campaign) -> dict:
+    """A campaign as create input (to merge an update into)."""
+    return {
+        "name": campaign.name, "description": campaign.description, "starts_at": aware(campaign.starts_at),
+        "ends_at": aware(campaign.ends_at), "discount": discount_of(campaign), "featured": campaign.featured,
+        "target": target_of(campaign), "max_products": campaign.max_products, "budget": campaign.budget,
+        "funded_by": campaign.funded_by, "open_for_signup": campaign.open_for_signup,
+    }
+
+
+def discount_of(campaign: Campaign) -> dict | None:
+    """A campaign's discount as input and output show it: ``{"type", "value"}`` or None."""
+    if not campaign.discount_type:
+        return None
+    return {"type": campaign.discount_type, "value": campaign.discount_value}
+
+
+def target_of(campaign: Campaign) -> dict:
+    """A campaign's targeting as input and output show it."""
+    return {"product_ids": list(campaign.target_product_ids or []), "categories": list(campaign.target_categories or []),
+            "regions": list(campaign.target_regions or []), "merchant_kind": campaign.target_merchant_kind,
+            "verified_only": bool(campaign.target_verified_only)}
