@@ -47,7 +47,9 @@ class BatcherStopped(RuntimeError):
 
 
 @dataclass
-class _Pending:
+class PendingEvent:
+    """An event handed in by a worker, and what became of it once its batch is done."""
+
     event: Event
     done: GreenEvent = field(default_factory=GreenEvent)
     change: Change | None = None
@@ -89,7 +91,7 @@ class EventBatcher:
         self.engine = engine
         self.max_batch = max_batch
         self.spawn = spawn
-        self._pending: deque[_Pending] = deque()
+        self._pending: deque[PendingEvent] = deque()
         self.drainer = Wakeable()  # the drainer's running flag and wake-up signal
         self._thread = None
         self.batches = 0  # committed batches (tests and logs)
@@ -103,7 +105,7 @@ class EventBatcher:
         if not self.drainer.running:
             # No drainer (not started, or stopping after the last batch): index it alone.
             return process_event(self.new_unit(), self.engine(), event)
-        item = _Pending(event)
+        item = PendingEvent(event)
         self._pending.append(item)
         self.drainer.wake()
         item.done.wait()
@@ -146,11 +148,11 @@ class EventBatcher:
                 if not isinstance(exc, Exception):
                     raise
 
-    def process(self, batch: list[_Pending]) -> None:
+    def process(self, batch: list[PendingEvent]) -> None:
         """Index ``batch`` in one transaction and wake its waiters."""
         engine = self.engine()
         unit = self.new_unit()
-        accepted: list[_Pending] = []
+        accepted: list[PendingEvent] = []
         try:
             session = unit.session
             begin_for_savepoints(session)
@@ -189,7 +191,7 @@ class EventBatcher:
         for item in batch:
             item.finish(item.change, item.error)
 
-    def _one_by_one(self, engine: SearchEngine, batch: list[_Pending]) -> None:
+    def _one_by_one(self, engine: SearchEngine, batch: list[PendingEvent]) -> None:
         for item in batch:
             unit = self.new_unit()
             try:

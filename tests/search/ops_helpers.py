@@ -1,8 +1,10 @@
-"""Helpers for tests that run real service containers: seed the catalog, call an entry
-point, reach the search engine, wait for something to happen (the ``platform_dbs`` fixture
-is in conftest.py)."""
+"""Helpers for tests that run service containers: seed the catalog, call an entry point,
+reach the search engine, wait for something to happen, or stand in for a container around
+one provider (the ``platform_dbs`` fixture is in conftest.py)."""
 import time
+from types import SimpleNamespace
 
+import eventlet
 from nameko.testing.services import entrypoint_hook
 
 from services.catalog import domain
@@ -41,3 +43,21 @@ def wait_for(predicate, timeout: float = 20.0):
         if value or time.monotonic() > deadline:
             return value
         time.sleep(0.1)
+
+
+class ProviderHost:
+    """Just enough of a nameko container for one background provider: green threads, and a
+    ``db`` sibling whose session factory is ``session_factory``."""
+
+    def __init__(self, session_factory):
+        self.dependencies = [SimpleNamespace(attr_name="db", session_factory=session_factory)]
+        self.threads = []
+
+    def spawn_managed_thread(self, target, identifier=None):
+        thread = eventlet.spawn(target)
+        self.threads.append(thread)
+        return thread
+
+    def host(self, provider):
+        provider.container = self
+        return provider

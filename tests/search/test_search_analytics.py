@@ -2,12 +2,14 @@
 zero-result reports; on SQLite and PostgreSQL, and through the real service container."""
 from datetime import date, datetime, timedelta, timezone
 
+import eventlet
 import pytest
 from nameko.testing.services import entrypoint_hook
+from ops_helpers import ProviderHost, wait_for
 from search_factories import published
 from sqlalchemy import inspect, select
 
-from services.search.analytics import (QueryBuffer, check_window, normalize_query, top_queries,
+from services.search.analytics import (QueryAnalytics, QueryBuffer, check_window, normalize_query, top_queries,
                                        zero_result_queries)
 from services.search.models import SearchQueryStat
 from services.search.service import SearchService
@@ -119,3 +121,18 @@ def test_service_records_searches_and_answers_reports(search_config, container_f
         ("madu hutan", 2, 1), ("gerabah kuno", 1, 1)]
     # Equal zero-result counts: the more searched query first.
     assert [q["query"] for q in zeros["queries"]] == ["madu hutan", "gerabah kuno"]
+
+
+def test_the_provider_flushes_a_full_buffer_at_once_and_the_rest_when_stopped(search_db):
+    host = ProviderHost(search_db)
+    analytics = host.host(QueryAnalytics("db", interval=60, flush_size=2))
+    analytics.start()
+    analytics.record("madu", None, None, 1)
+    eventlet.sleep(0.05)
+    assert rows(search_db) == []  # one search waits for the interval (a minute here)
+    analytics.record("kopi", None, None, 0)
+    assert wait_for(lambda: len(rows(search_db)) == 2, timeout=5)
+    analytics.record("sagu", None, None, 3)
+    analytics.stop()
+    assert [row.query for row in rows(search_db)] == ["kopi", "madu", "sagu"]
+    host.threads[0].wait()  # the loop has ended

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from services.search import batching
-from services.search.batching import EventBatcher
+from services.search.batching import BatcherStopped, EventBatcher, PendingEvent
 from services.search.embedded import EmbeddedEngine
 from services.search.engine import Change, Removal, SearchQuery, merge_changes
 from services.search.indexer import apply_event
@@ -203,7 +203,7 @@ def test_a_batch_is_one_transaction(search_db, engine):
             raise OperationalError("COMMIT", {}, Exception("refused"))
 
     batcher = EventBatcher(lambda: NeverCommits(search_db, []), lambda: engine)
-    batch = [batching._Pending(published(f"p{n}")) for n in range(3)]
+    batch = [PendingEvent(published(f"p{n}")) for n in range(3)]
     batcher.process(batch)
     assert all(isinstance(item.error, OperationalError) for item in batch)
     # pysqlite would have committed each event on RELEASE SAVEPOINT without the explicit BEGIN.
@@ -217,6 +217,29 @@ def test_a_stopped_batcher_indexes_inline(search_db, engine, units):
     batcher.stop()
     assert isinstance(batcher.submit(published("p2")), Change)
     assert set(indexed(engine)) == {"p1", "p2"}
+
+
+def test_stop_drains_what_is_pending(search_db, engine, units):
+    # The drainer starts late, so the events are still pending when the batcher is stopped.
+    batcher = EventBatcher(units, lambda: engine, spawn=lambda run: eventlet.spawn_after(0.05, run))
+    batcher.start()
+    threads = [eventlet.spawn(batcher.submit, published(f"p{n}")) for n in range(3)]
+    eventlet.sleep(0)  # the workers hand in their events
+    batcher.stop()
+    assert all(isinstance(thread.wait(), Change) for thread in threads)
+    assert set(indexed(engine)) == {"p0", "p1", "p2"}
+
+
+def test_kill_fails_what_is_pending(search_db, engine, units):
+    batcher = EventBatcher(units, lambda: engine, spawn=lambda run: None)  # no drainer: all stays pending
+    batcher.start()
+    threads = [eventlet.spawn(batcher.submit, published(f"p{n}")) for n in range(3)]
+    eventlet.sleep(0)
+    batcher.kill()
+    for thread in threads:
+        with pytest.raises(BatcherStopped):
+            thread.wait()
+    assert indexed(engine) == {} and units.commits == 0
 
 
 def test_merge_changes_keeps_the_last_change_per_id():

@@ -5,10 +5,11 @@ from datetime import datetime, timezone
 
 import pytest
 from nameko.testing.services import entrypoint_hook
+from ops_helpers import ProviderHost, wait_for
 from sqlalchemy import select
 
 from services.search import interactions
-from services.search.interactions import InteractionBuffer, parse_interactions
+from services.search.interactions import InteractionBuffer, InteractionRecorder, parse_interactions
 from services.search.models import Outbox
 from services.search.service import SearchService
 from shared.errors import ValidationFailed
@@ -64,3 +65,13 @@ def test_service_stages_reported_interactions(search_config, search_db, containe
     container.stop()  # flushes what is buffered
     [event] = staged(search_db)
     assert sorted((c["kind"], c["count"]) for c in event.payload["counts"]) == [("contact", 1), ("impression", 1)]
+
+
+def test_the_recorder_stages_every_interval_and_a_kill_stops_it(search_db):
+    host = ProviderHost(search_db)
+    recorder = host.host(InteractionRecorder("db", interval=0.05))
+    recorder.start()
+    recorder.get_dependency(None).add([("p-1", "view")], when=NOON)
+    assert wait_for(lambda: len(staged(search_db)) == 1, timeout=5)
+    recorder.kill()
+    host.threads[0].wait()  # the loop has ended
