@@ -8,19 +8,9 @@ from services.catalog import domain
 from services.catalog.models import Product
 from shared.contracts import MerchantSnapshot, ProductDeleted, ProductSnapshot
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from shared.events import Event
-from catalog_helpers import ADMIN, MERCHANT_DATA, OTHER_OWNER, OWNER, PROMOTER, counts, outbox_rows, product_data
-
-
-def create(catalog_db, actor, data) -> dict:
-    with catalog_db() as session:
-        result = domain.create_product(session, actor, data)
-        session.commit()
-    return result
-
-
-def event_of(row) -> Event:
-    return Event.from_dict(json.loads(row.body))
+from catalog_helpers import (
+    ADMIN, MERCHANT_DATA, OTHER_OWNER, OWNER, PROMOTER, counts, create_product, event_of, outbox_rows, product_data,
+)
 
 
 # --- merchants ---
@@ -70,7 +60,7 @@ def test_unknown_merchant_is_not_found(session):
 
 
 def test_create_product_returns_json_ready_dict(catalog_db, merchant):
-    product = create(catalog_db, OWNER, product_data(merchant["id"]))
+    product = create_product(catalog_db, merchant["id"])
     json.dumps(product)
     assert product["version"] == 1 and product["status"] == "published"
     assert product["slug"] == "kain-tenun-masalili-motif-bia-bia"
@@ -84,9 +74,9 @@ def test_create_product_returns_json_ready_dict(catalog_db, merchant):
 
 
 def test_slugs_are_unique_per_merchant(catalog_db, merchant):
-    first = create(catalog_db, OWNER, product_data(merchant["id"], name="Kopi Robusta Kolaka"))
-    second = create(catalog_db, OWNER, product_data(merchant["id"], name="Kopi  Robusta — Kolaka!"))
-    third = create(catalog_db, OWNER, product_data(merchant["id"], name="Kopi Robusta Kolaka"))
+    first = create_product(catalog_db, merchant["id"], name="Kopi Robusta Kolaka")
+    second = create_product(catalog_db, merchant["id"], name="Kopi  Robusta — Kolaka!")
+    third = create_product(catalog_db, merchant["id"], name="Kopi Robusta Kolaka")
     assert [first["slug"], second["slug"], third["slug"]] == ["kopi-robusta-kolaka", "kopi-robusta-kolaka-2", "kopi-robusta-kolaka-3"]
 
 
@@ -126,7 +116,7 @@ def test_only_the_merchants_owner_creates_products(catalog_db, merchant, actor):
 
 
 def test_create_update_delete_versions_and_events(catalog_db, merchant):
-    product = create(catalog_db, OWNER, product_data(merchant["id"]))
+    product = create_product(catalog_db, merchant["id"])
     with catalog_db() as session:
         updated = domain.update_product(session, OWNER, product["id"], {"price": 475_000, "stock": 10}, expected_version=1)
         session.commit()
@@ -161,7 +151,7 @@ def test_create_update_delete_versions_and_events(catalog_db, merchant):
 
 
 def test_stale_expected_version_is_a_conflict(catalog_db, merchant):
-    product = create(catalog_db, OWNER, product_data(merchant["id"]))
+    product = create_product(catalog_db, merchant["id"])
     with catalog_db() as session:
         domain.update_product(session, OWNER, product["id"], {"stock": 5})
         session.commit()
@@ -182,7 +172,7 @@ def test_stale_expected_version_is_a_conflict(catalog_db, merchant):
 
 @pytest.mark.parametrize("actor", [OTHER_OWNER, PROMOTER, ADMIN])
 def test_only_the_owner_updates_and_deletes(catalog_db, merchant, actor):
-    product = create(catalog_db, OWNER, product_data(merchant["id"]))
+    product = create_product(catalog_db, merchant["id"])
     before = counts(catalog_db)
     with catalog_db() as session:
         with pytest.raises(Forbidden):
@@ -196,7 +186,7 @@ def test_only_the_owner_updates_and_deletes(catalog_db, merchant, actor):
 
 
 def test_invalid_patch_writes_nothing(catalog_db, merchant):
-    product = create(catalog_db, OWNER, product_data(merchant["id"]))
+    product = create_product(catalog_db, merchant["id"])
     before = counts(catalog_db)
     for patch in ({}, {"merchant_id": "other"}, {"price": -1}, {"halal": "ya", "stock": 1.5}, {"warna": "merah"}):
         with catalog_db() as session, pytest.raises(ValidationFailed):
@@ -207,7 +197,7 @@ def test_invalid_patch_writes_nothing(catalog_db, merchant):
 
 
 def test_patch_without_real_change_is_not_a_new_version(catalog_db, merchant):
-    product = create(catalog_db, OWNER, product_data(merchant["id"]))
+    product = create_product(catalog_db, merchant["id"])
     before = counts(catalog_db)
     with catalog_db() as session:
         same = domain.update_product(session, OWNER, product["id"], {"price": product["price"]})
@@ -217,8 +207,8 @@ def test_patch_without_real_change_is_not_a_new_version(catalog_db, merchant):
 
 
 def test_renaming_changes_the_slug_but_keeps_it_unique(catalog_db, merchant):
-    create(catalog_db, OWNER, product_data(merchant["id"], name="Sarung Tenun Buton"))
-    other = create(catalog_db, OWNER, product_data(merchant["id"], name="Sarung Biasa"))
+    create_product(catalog_db, merchant["id"], name="Sarung Tenun Buton")
+    other = create_product(catalog_db, merchant["id"], name="Sarung Biasa")
     with catalog_db() as session:
         renamed = domain.update_product(session, OWNER, other["id"], {"name": "Sarung Tenun Buton"})
         session.commit()
@@ -229,7 +219,7 @@ def test_renaming_changes_the_slug_but_keeps_it_unique(catalog_db, merchant):
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_concurrent_writer_is_caught_by_the_version_check(database_url, catalog_db, merchant):
     """Two sessions read v1; the second to flush loses instead of writing a second v2."""
-    product = create(catalog_db, OWNER, product_data(merchant["id"]))
+    product = create_product(catalog_db, merchant["id"])
     first, second = catalog_db(), catalog_db()
     try:
         # second reads v1 now and keeps it (the identity map holds objects weakly)
@@ -254,7 +244,7 @@ def test_list_categories_are_leaves_with_parents():
 
 def test_merchant_products_are_paged_and_the_page_size_is_bounded(catalog_db, merchant):
     for n in range(5):
-        create(catalog_db, OWNER, product_data(merchant["id"], name=f"Produk nomor {n}"))
+        create_product(catalog_db, merchant["id"], name=f"Produk nomor {n}")
     with catalog_db() as session:
         page = domain.list_merchant_products(session, merchant["id"], page=2, per_page=2)
         assert page["total"] == 5 and page["page"] == 2 and len(page["items"]) == 2

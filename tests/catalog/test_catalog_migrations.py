@@ -3,6 +3,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from services.catalog.models import Base
+from shared.migrations import upgrade
 
 
 def test_upgrade_creates_tables_and_matches_models(catalog_db):
@@ -16,6 +17,4 @@ def test_upgrade_creates_tables_and_matches_models(catalog_db):
 
 
 def test_upgrade_twice_is_a_noop(database_url, catalog_db):
-    from shared.migrations import upgrade
-
     upgrade("catalog", database_url)

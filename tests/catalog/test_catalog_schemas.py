@@ -3,6 +3,7 @@ import pytest
 
 from services.catalog import schemas
 from shared.errors import ValidationFailed
+from shared.regions import REGIONS
 
 MERCHANT = {"name": "Koperasi Mete Muna", "kind": "koperasi", "region": "7402", "whatsapp": "081234567890"}
 PRODUCT = {"merchant_id": "m-1", "name": "Kacang Mete Goreng", "price": 85000, "stock": 40, "category": "mete-kacang"}
@@ -65,8 +66,6 @@ def test_all_merchant_problems_are_reported_at_once():
 
 
 def test_every_region_code_is_accepted():
-    from shared.regions import REGIONS
-
     for code in REGIONS:
         assert schemas.validate_merchant({**MERCHANT, "region": code})["region"] == code
 

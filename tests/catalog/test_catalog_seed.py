@@ -7,6 +7,8 @@ from sqlalchemy import select
 from catalog_helpers import counts
 from services.catalog import domain, seed
 from services.catalog.models import OutboxMessage, Product
+from shared.db import make_engine, make_session_factory
+from shared.migrations import upgrade
 
 FIXTURE = {
     "merchants": [
@@ -84,9 +86,6 @@ def test_seed_needs_every_owner_account(catalog_db, demo_file):
 @pytest.mark.skipif(not seed.DEMO_DATA.exists(), reason="demo_data.json not written yet")
 def test_the_shipped_demo_data_passes_validation(sqlite_url):
     """Every merchant and product of demo_data.json is accepted by the catalog's rules."""
-    from shared.db import make_engine, make_session_factory
-    from shared.migrations import upgrade
-
     upgrade("catalog", sqlite_url)
     engine = make_engine(sqlite_url)
     data = seed.load_demo_data()

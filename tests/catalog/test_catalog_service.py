@@ -12,6 +12,7 @@ from nameko.testing.services import entrypoint_hook
 from sqlalchemy import select
 
 from catalog_helpers import MERCHANT_DATA, OTHER_OWNER, OWNER, counts, outbox_rows, product_data
+from services.catalog import domain
 from services.catalog.models import OutboxMessage
 from services.catalog.service import CatalogService
 from shared.contracts import ProductSnapshot
@@ -19,14 +20,6 @@ from shared.errors import Forbidden, ValidationFailed
 from shared.events import Event
 from shared.outbox import PENDING, PUBLISHED, OutboxRelay
 from shared.topology import EVENTS_EXCHANGE, SUBSCRIPTIONS
-
-
-@pytest.fixture
-def catalog_config(database_url, catalog_db, rabbit_config, monkeypatch):
-    """Point the catalog settings at the migrated test database (env vars would win)."""
-    monkeypatch.delenv("CATALOG_DATABASE_URL", raising=False)
-    with nameko.config.patch({"CATALOG": {"DATABASE_URL": database_url}}):
-        yield
 
 
 @pytest.fixture
@@ -107,8 +100,6 @@ def test_errors_cross_rpc_as_themselves_and_write_nothing(catalog_config, catalo
 
 
 def test_relay_keeps_rows_while_broker_is_down_then_publishes_in_order(catalog_config, catalog_db, event_tap):
-    from services.catalog import domain
-
     with catalog_db() as session:
         merchant = domain.register_merchant(session, OWNER, MERCHANT_DATA)
         domain.create_product(session, OWNER, product_data(merchant["id"]))

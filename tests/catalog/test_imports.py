@@ -3,21 +3,29 @@ exact row/column errors, upsert by SKU, batches of events, limits, ownership, ph
 import base64
 import csv
 import io
-import json
+import subprocess
+import sys
+import time
 import zipfile
 
 import pytest
+from nameko.testing.services import entrypoint_hook
 from openpyxl import Workbook, load_workbook
+from PIL import Image
 from sqlalchemy import func, select
 
-from catalog_helpers import MERCHANT_DATA, OTHER_OWNER, OWNER, PROMOTER, outbox_rows
+from catalog_helpers import MERCHANT_DATA, OTHER_OWNER, OWNER, PROMOTER, event_of, outbox_rows
+from services import platform as etalase_platform
 from services.catalog import domain, fetch, imports
-from shared.taxonomy import leaf_categories
 from services.catalog.models import ImportJob, ImportRowError, Product, ProductPhoto
+from services.catalog.service import CatalogService
 from shared.contracts import ProductsImported
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, make_engine, make_session_factory
 from shared.errors import Forbidden, NotFound, PayloadTooLarge, ValidationFailed
 from shared.events import Event
+from shared.migrations import upgrade
+from shared.outbox import PUBLISHED
+from shared.taxonomy import leaf_categories
 
 HEADER = ["sku", "nama", "deskripsi", "harga", "harga_coret", "stok", "satuan", "kategori", "halal", "status", "tag"]
 
@@ -86,8 +94,7 @@ def products(catalog_db) -> dict[str, Product]:
 
 
 def import_events(catalog_db) -> list[Event]:
-    return [Event.from_dict(json.loads(row.body)) for row in outbox_rows(catalog_db)
-            if row.event_type == "catalog.products_imported"]
+    return [event_of(row) for row in outbox_rows(catalog_db) if row.event_type == "catalog.products_imported"]
 
 
 def test_mixed_good_and_bad_rows_save_the_good_and_report_the_bad(catalog_db, merchant, tmp_path):
@@ -349,8 +356,6 @@ def test_only_the_owner_of_the_merchant_may_import_or_read(catalog_db, merchant,
 
 
 def png_bytes(color=(200, 30, 30)) -> bytes:
-    from PIL import Image
-
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), color).save(buffer, "PNG")
     return buffer.getvalue()
@@ -391,25 +396,8 @@ def test_photo_urls_are_fetched_once_and_a_bad_photo_is_a_row_error(catalog_db, 
 # --- in the catalog service, and from the command line ----------------------------------
 
 
-@pytest.fixture
-def catalog_config(database_url, catalog_db, rabbit_config, monkeypatch, tmp_path):
-    import nameko
-
-    monkeypatch.delenv("CATALOG_DATABASE_URL", raising=False)
-    monkeypatch.delenv("CATALOG_MEDIA_ROOT", raising=False)
-    with nameko.config.patch({"CATALOG": {"DATABASE_URL": database_url, "MEDIA_ROOT": str(tmp_path / "media")}}):
-        yield
-
-
 def test_the_service_imports_in_the_background_and_keeps_answering(catalog_config, catalog_db, merchant,
                                                                  container_factory):
-    import time
-
-    from nameko.testing.services import entrypoint_hook
-
-    from services.catalog.service import CatalogService
-    from shared.outbox import PUBLISHED
-
     container = container_factory(CatalogService)
     container.start()
     content = base64.b64encode(csv_bytes([good(f"C-{n:04d}") for n in range(1000)])).decode()
@@ -444,13 +432,6 @@ def test_the_service_imports_in_the_background_and_keeps_answering(catalog_confi
 
 
 def test_the_command_line_imports_with_a_progress_bar(tmp_path):
-    import subprocess
-    import sys
-
-    from services import platform as etalase_platform
-    from shared.db import make_engine, make_session_factory
-    from shared.migrations import upgrade
-
     var = tmp_path / "var"
     url = f"sqlite:///{var / 'catalog.db'}"
     var.mkdir()

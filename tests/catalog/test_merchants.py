@@ -4,15 +4,21 @@ Every change is one merchant event of the right type and version, with a payload
 against ``MerchantSnapshot``; a change that products show re-publishes the products."""
 import json
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import nameko
 import pytest
+from nameko.standalone.rpc import ClusterRpcClient
 from sqlalchemy import select
 
-from catalog_helpers import ADMIN, MERCHANT_DATA, OTHER_OWNER, OWNER, PROMOTER, counts, outbox_rows, product_data
+from catalog_helpers import (
+    ADMIN, MERCHANT_DATA, OTHER_OWNER, OWNER, PROMOTER, committed, counts, create_product, event_of, outbox_rows,
+    register_merchant,
+)
 from services.catalog import domain, schemas
 from services.catalog.models import Merchant, Product
+from services.catalog.schemas import WITA
+from services.catalog.service import CatalogService
 from shared.contracts import MerchantSnapshot, ProductSnapshot
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.events import Event
@@ -35,10 +41,6 @@ def today() -> date:
     return schemas.wita_today()
 
 
-def event_of(row) -> Event:
-    return Event.from_dict(json.loads(row.body))
-
-
 def new_events(catalog_db, before: int) -> list[Event]:
     return [event_of(row) for row in outbox_rows(catalog_db)[before:]]
 
@@ -51,32 +53,12 @@ def product_events(events: list[Event]) -> list[Event]:
     return [e for e in events if e.aggregate_type == "product"]
 
 
-def register(catalog_db, data=None, actor=OWNER) -> dict:
-    with catalog_db() as session:
-        result = domain.register_merchant(session, actor, data or MERCHANT_DATA)
-        session.commit()
-    return result
-
-
-def create_product(catalog_db, merchant_id, actor=OWNER, **overrides) -> dict:
-    with catalog_db() as session:
-        result = domain.create_product(session, actor, product_data(merchant_id, **overrides))
-        session.commit()
-    return result
-
-
 def update(catalog_db, merchant_id, data, actor=OWNER, expected_version=None) -> dict:
-    with catalog_db() as session:
-        result = domain.update_merchant(session, actor, merchant_id, data, expected_version)
-        session.commit()
-    return result
+    return committed(catalog_db, domain.update_merchant, actor, merchant_id, data, expected_version)
 
 
 def decide(catalog_db, merchant_id, decision, reason=None, actor=ADMIN) -> dict:
-    with catalog_db() as session:
-        result = domain.decide_verification(session, actor, merchant_id, decision, reason)
-        session.commit()
-    return result
+    return committed(catalog_db, domain.decide_verification, actor, merchant_id, decision, reason)
 
 
 def assert_one_merchant_event(events, event_type, merchant_id, version) -> MerchantSnapshot:
@@ -93,7 +75,7 @@ def assert_one_merchant_event(events, event_type, merchant_id, version) -> Merch
 def test_koperasi_registers_with_every_credential(catalog_db):
     expires = today() + timedelta(days=365)
     data = {**KOPERASI_DATA, "halal_number": "ID74110000123450124", "halal_expires_on": expires.isoformat()}
-    merchant = register(catalog_db, data)
+    merchant = register_merchant(catalog_db, data)
     json.dumps(merchant)
     assert merchant["address"] == KOPERASI_DATA["address"]
     assert merchant["status"] == "pending" and merchant["verified"] is False and merchant["status_reason"] is None
@@ -116,7 +98,7 @@ def test_koperasi_registers_with_every_credential(catalog_db):
 
 
 def test_umkm_without_credentials_has_empty_ones(catalog_db):
-    merchant = register(catalog_db)
+    merchant = register_merchant(catalog_db)
     assert merchant["address"] == ""
     assert merchant["credentials"]["halal_valid"] is False
     assert all(value is None for key, value in merchant["credentials"].items() if key != "halal_valid")
@@ -185,7 +167,7 @@ def test_umkm_refuses_koperasi_fields_all_at_once(catalog_db):
 
 
 def test_an_umkm_cannot_add_koperasi_fields_later(catalog_db):
-    merchant = register(catalog_db)
+    merchant = register_merchant(catalog_db)
     before = counts(catalog_db)
     with catalog_db() as session, pytest.raises(ValidationFailed) as info:
         domain.update_merchant(session, OWNER, merchant["id"], {"member_count": 10, "name": "Tenun Masalili Baru"})
@@ -198,7 +180,7 @@ def test_an_umkm_cannot_add_koperasi_fields_later(catalog_db):
 
 @pytest.mark.parametrize("actor", [OTHER_OWNER, PROMOTER, ADMIN, None])
 def test_only_the_owner_updates_a_merchant(catalog_db, actor):
-    merchant = register(catalog_db)
+    merchant = register_merchant(catalog_db)
     before = counts(catalog_db)
     with catalog_db() as session:
         with pytest.raises(Forbidden):
@@ -217,7 +199,7 @@ def test_only_the_owner_updates_a_merchant(catalog_db, actor):
     ({"halal_number": "ID7402000123"}, {"halal_expires_on"}),
 ])
 def test_invalid_merchant_patch_writes_nothing(catalog_db, patch, fields):
-    merchant = register(catalog_db)
+    merchant = register_merchant(catalog_db)
     before = counts(catalog_db)
     with catalog_db() as session:
         with pytest.raises(ValidationFailed) as info:
@@ -233,7 +215,7 @@ def test_unknown_merchant_update_is_not_found(catalog_db):
 
 
 def test_profile_change_is_one_merchant_updated_event(catalog_db):
-    merchant = register(catalog_db)
+    merchant = register_merchant(catalog_db)
     product = create_product(catalog_db, merchant["id"])
     before = len(outbox_rows(catalog_db))
     updated = update(catalog_db, merchant["id"], {"description": "Tenun ikat tangan.", "address": "Desa Masalili"},
@@ -251,7 +233,7 @@ def test_profile_change_is_one_merchant_updated_event(catalog_db):
 
 
 def test_stale_merchant_version_is_a_conflict(catalog_db):
-    merchant = register(catalog_db)
+    merchant = register_merchant(catalog_db)
     update(catalog_db, merchant["id"], {"description": "Versi dua."})
     before = counts(catalog_db)
     for stale in (1, '"1"', 'W/"1"'):
@@ -262,7 +244,7 @@ def test_stale_merchant_version_is_a_conflict(catalog_db):
 
 
 def test_name_change_republishes_every_live_product(catalog_db):
-    merchant = register(catalog_db)
+    merchant = register_merchant(catalog_db)
     first = create_product(catalog_db, merchant["id"], name="Sarung Tenun Muna")
     second = create_product(catalog_db, merchant["id"], name="Selendang Tenun", status="draft")
     gone = create_product(catalog_db, merchant["id"], name="Taplak Tenun")
@@ -282,7 +264,7 @@ def test_name_change_republishes_every_live_product(catalog_db):
 
 
 def test_credential_change_is_one_credentials_changed_event(catalog_db):
-    merchant = register(catalog_db)
+    merchant = register_merchant(catalog_db)
     plain = create_product(catalog_db, merchant["id"], name="Kain Tenun", halal=False)
     food = create_product(catalog_db, merchant["id"], name="Kripik Pisang", category="camilan", halal=True)
     assert food["halal"] is False
@@ -310,7 +292,7 @@ def test_credential_change_is_one_credentials_changed_event(catalog_db):
 
 
 def test_profile_and_credentials_in_one_patch_are_two_events(catalog_db):
-    merchant = register(catalog_db)
+    merchant = register_merchant(catalog_db)
     before = len(outbox_rows(catalog_db))
     updated = update(catalog_db, merchant["id"], {"address": "Raha", "pirt_number": "2157402010123"})
     assert updated["version"] == 3
@@ -349,7 +331,7 @@ def walk(catalog_db, merchant_id, decisions):
 
 @pytest.mark.parametrize("earlier, decision, status", TRANSITIONS)
 def test_every_verification_transition(catalog_db, earlier, decision, status):
-    merchant = register(catalog_db)
+    merchant = register_merchant(catalog_db)
     product = create_product(catalog_db, merchant["id"])
     walk(catalog_db, merchant["id"], earlier)
     version = 1 + len(earlier)
@@ -387,7 +369,7 @@ INVALID = [
 
 @pytest.mark.parametrize("earlier, decision, status", INVALID)
 def test_invalid_transition_is_a_conflict_naming_decision_and_status(catalog_db, earlier, decision, status):
-    merchant = register(catalog_db)
+    merchant = register_merchant(catalog_db)
     walk(catalog_db, merchant["id"], earlier)
     before = counts(catalog_db)
     with catalog_db() as session, pytest.raises(Conflict) as info:
@@ -399,7 +381,7 @@ def test_invalid_transition_is_a_conflict_naming_decision_and_status(catalog_db,
 
 @pytest.mark.parametrize("actor", [OWNER, OTHER_OWNER, PROMOTER, None, {"role": "admin"}])
 def test_only_admins_decide(catalog_db, actor):
-    merchant = register(catalog_db)
+    merchant = register_merchant(catalog_db)
     before = counts(catalog_db)
     with catalog_db() as session:
         with pytest.raises(Forbidden):
@@ -418,7 +400,7 @@ def test_only_admins_decide(catalog_db, actor):
     (None, 5, {"decision", "reason"}),
 ])
 def test_bad_decision_or_missing_reason_is_named(catalog_db, decision, reason, fields):
-    merchant = register(catalog_db)
+    merchant = register_merchant(catalog_db)
     before = counts(catalog_db)
     with catalog_db() as session, pytest.raises(ValidationFailed) as info:
         domain.decide_verification(session, ADMIN, merchant["id"], decision, reason)
@@ -427,7 +409,7 @@ def test_bad_decision_or_missing_reason_is_named(catalog_db, decision, reason, f
 
 
 def test_suspending_needs_a_reason(catalog_db):
-    merchant = register(catalog_db)
+    merchant = register_merchant(catalog_db)
     decide(catalog_db, merchant["id"], "verified")
     with catalog_db() as session, pytest.raises(ValidationFailed) as info:
         domain.decide_verification(session, ADMIN, merchant["id"], "suspended", "")
@@ -440,7 +422,7 @@ def test_unknown_merchant_decision_is_not_found(catalog_db):
 
 
 def test_admin_queue_lists_by_status_with_pages(catalog_db):
-    ids = [register(catalog_db, {**MERCHANT_DATA, "name": f"Usaha Nomor {n}"})["id"] for n in range(5)]
+    ids = [register_merchant(catalog_db, {**MERCHANT_DATA, "name": f"Usaha Nomor {n}"})["id"] for n in range(5)]
     decide(catalog_db, ids[0], "verified")
     decide(catalog_db, ids[1], "rejected", "NIB tidak ditemukan di OSS.")
     with catalog_db() as session:
@@ -461,7 +443,7 @@ def test_admin_queue_lists_by_status_with_pages(catalog_db):
 def certified_merchant(catalog_db, name: str, expires_on: date) -> tuple[dict, dict, dict]:
     """A merchant whose certificate was valid when entered and now ends on ``expires_on``,
     with one product claiming halal and one not."""
-    merchant = register(catalog_db, {**MERCHANT_DATA, "name": name, "halal_number": "ID74020000777",
+    merchant = register_merchant(catalog_db, {**MERCHANT_DATA, "name": name, "halal_number": "ID74020000777",
                                      "halal_expires_on": (today() + timedelta(days=1)).isoformat()})
     food = create_product(catalog_db, merchant["id"], name="Kopi Bubuk Kolaka", category="kopi-teh", halal=True)
     cloth = create_product(catalog_db, merchant["id"], name="Sarung Tenun", halal=False)
@@ -529,25 +511,18 @@ def test_renewing_an_expired_certificate_brings_the_mark_back(catalog_db):
 
 
 def test_wita_today_is_utc_plus_eight():
-    from datetime import datetime, timezone
-
-    from services.catalog.schemas import WITA
-
     assert datetime(2026, 1, 1, 16, 30, tzinfo=timezone.utc).astimezone(WITA).date() == date(2026, 1, 2)
     assert datetime(2026, 1, 1, 15, 59, tzinfo=timezone.utc).astimezone(WITA).date() == date(2026, 1, 1)
 
 
 @pytest.fixture
-def fast_halal_timer(database_url, catalog_db, rabbit_config, monkeypatch):
-    monkeypatch.delenv("CATALOG_DATABASE_URL", raising=False)
-    monkeypatch.delenv("CATALOG_HALAL_CHECK_INTERVAL", raising=False)
-    with nameko.config.patch({"CATALOG": {"DATABASE_URL": database_url, "HALAL_CHECK_INTERVAL": 0.2}}):
+def fast_halal_timer(catalog_config):
+    """The catalog service's settings with a halal check every 0.2 s instead of every minute."""
+    with nameko.config.patch({"CATALOG": {**nameko.config["CATALOG"], "HALAL_CHECK_INTERVAL": 0.2}}):
         yield
 
 
 def test_the_service_timer_expires_certificates_without_a_call(fast_halal_timer, catalog_db, container_factory):
-    from services.catalog.service import CatalogService
-
     merchant, food, _ = certified_merchant(catalog_db, "Kopi Timer", today() - timedelta(days=1))
     container = container_factory(CatalogService)
     container.start()
@@ -569,10 +544,6 @@ def test_the_service_timer_expires_certificates_without_a_call(fast_halal_timer,
 
 
 def test_rpc_entry_points_commit_and_errors_cross_as_themselves(fast_halal_timer, catalog_db, container_factory):
-    from nameko.standalone.rpc import ClusterRpcClient
-
-    from services.catalog.service import CatalogService
-
     container = container_factory(CatalogService)
     container.start()
     with ClusterRpcClient() as client:

@@ -3,25 +3,22 @@ real media directory: what an upload must be, what is stored, and that a refused
 leaves nothing behind (no row, no event, no file)."""
 import base64
 import io
-import json
 import struct
 import time
 import zlib
 
 import eventlet
-import nameko
 import pytest
 from nameko.testing.services import entrypoint_hook
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, PngImagePlugin
 from sqlalchemy import func, select
 
-from catalog_helpers import OTHER_OWNER, OWNER, PROMOTER, outbox_rows, product_data
+from catalog_helpers import OTHER_OWNER, OWNER, PROMOTER, event_of, outbox_rows
 from services.catalog import domain, images, photos
 from services.catalog.models import Merchant, ProductPhoto
 from services.catalog.service import CatalogService
 from shared.contracts import MerchantSnapshot, PhotoRef, ProductSnapshot
 from shared.errors import BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
-from shared.events import Event
 
 # --- images made in the test -----------------------------------------------------------
 
@@ -76,24 +73,7 @@ def media_files(root) -> list:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
-def event_of(row) -> Event:
-    return Event.from_dict(json.loads(row.body))
-
-
 # --- fixtures ------------------------------------------------------------------------
-
-
-@pytest.fixture
-def media_root(tmp_path):
-    return tmp_path / "media"
-
-
-@pytest.fixture
-def product(catalog_db, merchant):
-    with catalog_db() as session:
-        result = domain.create_product(session, OWNER, product_data(merchant["id"]))
-        session.commit()
-    return result
 
 
 @pytest.fixture
@@ -184,8 +164,6 @@ def test_metadata_is_stripped_and_orientation_applied(product, media_root, add):
 
 
 def test_png_text_and_exif_are_stripped(product, media_root, add):
-    from PIL import PngImagePlugin
-
     info = PngImagePlugin.PngInfo()
     info.add_text("Author", "Wa Ode Rahasia")
     exif = Image.Exif()
@@ -449,20 +427,17 @@ def test_merchant_logo_checks_owner_and_image(catalog_db, merchant, media_root):
 
 
 def test_rpc_entry_points_commit_and_use_the_configured_media_root(
-    database_url, catalog_db, merchant, product, media_root, rabbit_config, container_factory, monkeypatch
+    catalog_config, catalog_db, merchant, product, media_root, container_factory
 ):
-    monkeypatch.delenv("CATALOG_DATABASE_URL", raising=False)
-    monkeypatch.delenv("CATALOG_MEDIA_ROOT", raising=False)
-    with nameko.config.patch({"CATALOG": {"DATABASE_URL": database_url, "MEDIA_ROOT": str(media_root)}}):
-        container = container_factory(CatalogService)
-        container.start()
-        with entrypoint_hook(container, "add_product_photo") as add_photo:
-            result = add_photo(OWNER, product["id"], upload(jpeg()))
-        with entrypoint_hook(container, "set_merchant_logo") as set_logo_rpc:
-            merchant_after = set_logo_rpc(OWNER, merchant["id"], upload(png(), "logo.png", "image/png"))
-        assert len(media_files(media_root)) == 5
-        with entrypoint_hook(container, "delete_product_photo") as delete_photo:
-            after = delete_photo(OWNER, product["id"], result["photos"][0]["id"], expected_version=2)
+    container = container_factory(CatalogService)
+    container.start()
+    with entrypoint_hook(container, "add_product_photo") as add_photo:
+        result = add_photo(OWNER, product["id"], upload(jpeg()))
+    with entrypoint_hook(container, "set_merchant_logo") as set_logo_rpc:
+        merchant_after = set_logo_rpc(OWNER, merchant["id"], upload(png(), "logo.png", "image/png"))
+    assert len(media_files(media_root)) == 5
+    with entrypoint_hook(container, "delete_product_photo") as delete_photo:
+        after = delete_photo(OWNER, product["id"], result["photos"][0]["id"], expected_version=2)
     assert after["version"] == 3 and after["photos"] == []
     assert merchant_after["logo"]["urls"]["thumb"].startswith("/media/logos/")
     assert len(media_files(media_root)) == 2  # the logo's two sizes

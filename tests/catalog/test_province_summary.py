@@ -7,6 +7,7 @@ import pytest
 
 from catalog_helpers import ADMIN, MERCHANT_DATA, OWNER, PROMOTER, product_data
 from services.catalog import domain
+from services.catalog.service import CatalogService
 from shared.errors import Forbidden
 from shared.regions import REGIONS
 
@@ -97,8 +98,6 @@ def test_only_admins(catalog_db, actor):
 
 def test_the_rpc(catalog_db, province, monkeypatch):
     """The entry point hands the actor and the session to the domain function."""
-    from services.catalog.service import CatalogService
-
     seen = {}
     monkeypatch.setattr(domain, "province_summary", lambda session, actor: seen.setdefault("actor", actor) or {})
     service = CatalogService.__new__(CatalogService)
