@@ -18,18 +18,23 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from services.catalog import schemas
 from services.catalog.access import require_admin, require_owner, require_owns
-from shared.taxonomy import category_list, leaf_categories
 from services.catalog.media import logo_ref, photo_ref
 from services.catalog.models import Merchant, OutboxMessage, Product, new_id
-from shared.contracts import (
-    CategoryRef, MerchantCredentials, MerchantRef, MerchantSnapshot, ProductDeleted, ProductSnapshot,
-)
-from shared.actor import Actor
-from shared.errors import Conflict, NotFound, ValidationFailed
 from shared import events
+from shared.actor import Actor
+from shared.contracts import (
+    CategoryRef,
+    MerchantCredentials,
+    MerchantRef,
+    MerchantSnapshot,
+    ProductDeleted,
+    ProductSnapshot,
+)
+from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.events import Event, utcnow
 from shared.outbox import add_event
 from shared.regions import REGIONS, region_name
+from shared.taxonomy import category_list, leaf_categories
 
 # --- helpers ---
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 
-from shared.taxonomy import LEAF_SLUGS, PARENT_SLUGS
 from shared.errors import ValidationFailed
 from shared.regions import REGIONS
+from shared.taxonomy import LEAF_SLUGS, PARENT_SLUGS
 
 MERCHANT_KINDS = ("umkm", "koperasi")
 MAX_PRICE = 1_000_000_000

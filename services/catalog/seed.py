@@ -8,17 +8,16 @@ from __future__ import annotations
 
 import json
 import zlib
-from pathlib import Path
-
 from datetime import date
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.catalog import domain
 from services.catalog.models import Merchant
-from shared.actor import OWNER, make_actor
 from shared import events
+from shared.actor import OWNER, make_actor
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo" / "demo_data.json"
 

@@ -9,15 +9,13 @@ import base64
 from nameko.rpc import rpc
 from sqlalchemy import text
 
-from services.catalog import domain
-from services.catalog import imports
-from services.catalog import photos
+from services.catalog import domain, imports, photos
 from services.catalog.media import MediaRoot
 from services.catalog.models import OutboxMessage
 from services.catalog.settings import CatalogSettings
-from shared.extensions import settings_timer
 from shared.db import Database
 from shared.errors import EtalaseError
+from shared.extensions import settings_timer
 from shared.outbox import OutboxRelayRunner
 
 

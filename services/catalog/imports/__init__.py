@@ -22,7 +22,15 @@ The modules, in the order a file goes through them:
 Row numbers are the ones the seller sees in the sheet: the header is row 1.
 """
 from services.catalog.imports.jobs import (
-    DONE, FAILED, MAX_REPORTED_ERRORS, PENDING, RUNNING, create_job, get_import, job_to_dict, start_import,
+    DONE,
+    FAILED,
+    MAX_REPORTED_ERRORS,
+    PENDING,
+    RUNNING,
+    create_job,
+    get_import,
+    job_to_dict,
+    start_import,
 )
 from services.catalog.imports.runner import CHUNK_ROWS, ImportRunner, claim_next_job, run_job
 from services.catalog.imports.sheet import COLUMN_NAMES, MAX_FILE_BYTES, MAX_ROWS

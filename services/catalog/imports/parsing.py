@@ -17,7 +17,13 @@ from typing import Iterator
 from openpyxl import load_workbook
 
 from services.catalog.imports.sheet import (
-    COLUMN_NAMES, HEADER_ALIASES, MAX_FILE_BYTES, MAX_ROWS, SHEET_NAME, file_error, thousands,
+    COLUMN_NAMES,
+    HEADER_ALIASES,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    SHEET_NAME,
+    file_error,
+    thousands,
 )
 from shared.errors import EtalaseError
 
