@@ -18,14 +18,15 @@ discount).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.promotion.campaigns.access import caller
 from services.promotion.campaigns.budget import record_contacts
 from services.promotion.models import Inbox, MerchantFact, ProductFact, ProductInteractionDay
-from shared.consumer import record_in_inbox
 from shared.actor import ADMIN, OWNER, Actor
+from shared.consumer import record_in_inbox
 from shared.contracts import InteractionsRecorded
 from shared.errors import Forbidden, ValidationFailed
 from shared.events import Event, utcnow

@@ -1,11 +1,14 @@
-"""Builders for the promotion campaign tests: product facts straight into the database,
-campaign input, and readers of the staged pricing events."""
+"""Builders for the promotion tests: product facts straight into the database, catalog and
+search events as the service receives them, campaign input, and readers of the staged
+pricing events."""
 import json
+import uuid
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 
 from services.promotion.models import MerchantFact, Outbox, ProductFact
+from shared.events import Event
 
 NOW = datetime(2026, 12, 3, 0, 0, tzinfo=timezone.utc)  # 08.00 WITA
 PROMOTER = {"id": "promoter-1", "role": "promoter"}
@@ -62,3 +65,41 @@ def pricing_events(session, since_id=0):
 
 def last_outbox_id(session):
     return pricing_events(session)[1]
+
+
+def product_snapshot(product_id="p-1", version=1, price=15000, status="published", region="7402",
+                     name="Kacang Mete Goreng", slug="kacang-mete-goreng", verified=False, merchant_status=None,
+                     photos=None):
+    """A catalog product snapshot of merchant m-1 (the payload of catalog.product_* events);
+    the merchant's ``status`` and the ``photos`` only when given."""
+    merchant = {"id": "m-1", "name": "Mete Muna", "kind": "koperasi", "region": region, "verified": verified}
+    if merchant_status is not None:
+        merchant["status"] = merchant_status
+    snapshot = {
+        "id": product_id, "merchant_id": "m-1", "name": name, "slug": slug,
+        "description": "", "price": price, "stock": 3, "unit": "bungkus",
+        "category": {"slug": "mete-kacang", "name": "Jambu Mete & Kacang",
+                     "parent_slug": "pertanian-perkebunan", "parent_name": "Pertanian & Perkebunan"},
+        "halal": True, "status": status, "region": region, "region_name": "Muna",
+        "merchant": merchant,
+        "version": version, "created_at": "2026-11-26T00:00:00+00:00", "updated_at": "2026-11-26T00:00:00+00:00",
+    }
+    if photos is not None:
+        snapshot["photos"] = photos
+    return snapshot
+
+
+def catalog_product_event(product_id, version, kind="updated", **snapshot_fields):
+    """A ``catalog.product_<kind>`` event: a deletion carries ids only, the others a snapshot."""
+    payload = ({"id": product_id, "merchant_id": "m-1", "version": version} if kind == "deleted"
+               else product_snapshot(product_id, version, **snapshot_fields))
+    return Event(type=f"catalog.product_{kind}", aggregate_id=product_id, aggregate_version=version, payload=payload)
+
+
+def interactions_batch(*counts, batch_id=None):
+    """A ``search.interactions_recorded`` batch of ``(product_id, day, kind, count)`` tuples
+    (the day a date or its ISO text)."""
+    batch_id = batch_id or str(uuid.uuid4())
+    return Event(type="search.interactions_recorded", aggregate_id=batch_id, aggregate_version=1, payload={
+        "batch_id": batch_id,
+        "counts": [{"product_id": p, "day": str(d), "kind": k, "count": c} for p, d, k, c in counts]})

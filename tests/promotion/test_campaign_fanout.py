@@ -4,20 +4,14 @@ price; after the end every product reverts."""
 import time
 from collections import Counter
 
-import pytest
-from campaign_helpers import PROMOTER, add_merchant, add_products, at, campaign_data, last_outbox_id, pricing_events
+from campaign_helpers import (PROMOTER, add_merchant, add_products, at, campaign_data, catalog_product_event,
+                              last_outbox_id, pricing_events, product_snapshot)
 
 from services.promotion import campaigns, facts
 from services.promotion.models import ProductPricingState
 from shared.events import Event
 
 COUNT = 10_000
-
-
-@pytest.fixture
-def session(migrated):
-    with migrated("promotion")() as session:
-        yield session
 
 
 def test_ten_thousand_products_start_and_revert(session):
@@ -52,25 +46,18 @@ def test_ten_thousand_products_start_and_revert(session):
     print(f"\n10k fan-out on {session.bind.dialect.name}: start {start_seconds:.2f}s, end {end_seconds:.2f}s")
 
 
-def snapshot(product_id, version, price=100_000, region="7402", status="published", merchant_status="verified"):
-    return {
-        "id": product_id, "merchant_id": "m-1", "name": "Kacang Mete Goreng", "slug": "kacang-mete-goreng",
-        "description": "", "price": price, "stock": 3, "unit": "bungkus",
-        "category": {"slug": "mete-kacang", "name": "Jambu Mete & Kacang",
-                     "parent_slug": "pertanian-perkebunan", "parent_name": "Pertanian & Perkebunan"},
-        "halal": True, "status": status, "region": region, "region_name": "Muna",
-        "merchant": {"id": "m-1", "name": "Mete Muna", "kind": "koperasi", "region": region, "verified": True,
-                     "status": merchant_status},
-        "version": version, "created_at": "2026-11-26T00:00:00+00:00", "updated_at": "2026-11-26T00:00:00+00:00",
-        "photos": [{"id": "ph1", "urls": {"thumb": "/media/p/ph1-160.webp", "large": "/media/p/ph1-1280.webp"},
-                    "width": 1280, "height": 960}],
-    }
+# A product of a verified merchant, with a photo (the facts keep its thumbnail).
+LISTED = {"price": 100_000, "verified": True, "merchant_status": "verified",
+          "photos": [{"id": "ph1", "urls": {"thumb": "/media/p/ph1-160.webp", "large": "/media/p/ph1-1280.webp"},
+                      "width": 1280, "height": 960}]}
 
 
-def product_event(product_id, version, kind="updated", **kw):
-    payload = ({"id": product_id, "merchant_id": "m-1", "version": version} if kind == "deleted"
-               else snapshot(product_id, version, **kw))
-    return Event(type=f"catalog.product_{kind}", aggregate_id=product_id, aggregate_version=version, payload=payload)
+def snapshot(product_id, version, **snapshot_fields):
+    return product_snapshot(product_id, version, **(LISTED | snapshot_fields))
+
+
+def product_event(product_id, version, kind="updated", **snapshot_fields):
+    return catalog_product_event(product_id, version, kind, **(LISTED | snapshot_fields))
 
 
 def merchant_event(version, status):

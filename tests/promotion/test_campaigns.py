@@ -15,12 +15,6 @@ from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.events import Event
 
 
-@pytest.fixture
-def session(migrated):
-    with migrated("promotion")() as session:
-        yield session
-
-
 def create(session, actor=PROMOTER, now=NOW, **overrides):
     return campaigns.create_campaign(session, actor, campaign_data(**overrides), now)
 

@@ -1,5 +1,6 @@
 """The promotion service keeps its product facts from catalog events, on both databases."""
 import pytest
+from campaign_helpers import catalog_product_event, product_snapshot
 from pydantic import ValidationError
 
 from services.promotion import facts
@@ -7,27 +8,8 @@ from services.promotion.models import ProductFact
 from shared.events import Event
 
 
-def snapshot(product_id="p-1", version=1, price=15000, status="published"):
-    return {
-        "id": product_id, "merchant_id": "m-1", "name": "Kacang Mete Goreng", "slug": "kacang-mete-goreng",
-        "description": "", "price": price, "stock": 3, "unit": "bungkus",
-        "category": {"slug": "mete-kacang", "name": "Jambu Mete & Kacang",
-                     "parent_slug": "pertanian-perkebunan", "parent_name": "Pertanian & Perkebunan"},
-        "halal": True, "status": status, "region": "7402", "region_name": "Muna",
-        "merchant": {"id": "m-1", "name": "Mete Muna", "kind": "koperasi", "region": "7402", "verified": False},
-        "version": version, "created_at": "2026-11-26T00:00:00+00:00", "updated_at": "2026-11-26T00:00:00+00:00",
-    }
-
-
-def event(kind, version, **kw):
-    payload = {"id": "p-1", "merchant_id": "m-1", "version": version} if kind == "deleted" else snapshot(version=version, **kw)
-    return Event(type=f"catalog.product_{kind}", aggregate_id="p-1", aggregate_version=version, payload=payload)
-
-
-@pytest.fixture
-def session(migrated):
-    with migrated("promotion")() as session:
-        yield session
+def event(kind, version, **snapshot_fields):
+    return catalog_product_event("p-1", version, kind, **snapshot_fields)
 
 
 def test_facts_follow_the_catalog_and_ignore_stale_or_repeated_events(session):
@@ -59,7 +41,7 @@ def test_a_payload_that_breaks_the_contract_raises_and_records_nothing(session):
 def test_an_unpublished_product_leaves_the_facts(session):
     facts.apply_event(session, event("published", 1))
     archived = Event(type="catalog.product_unpublished", aggregate_id="p-1", aggregate_version=2,
-                     payload=snapshot(version=2, status="archived"))
+                     payload=product_snapshot(version=2, status="archived"))
     assert facts.apply_event(session, archived)
     session.commit()
     assert facts.product_count(session) == 0

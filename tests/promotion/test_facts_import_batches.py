@@ -1,5 +1,5 @@
 """The promotion service applies catalog.products_imported batches snapshot by snapshot."""
-import pytest
+from campaign_helpers import catalog_product_event, product_snapshot
 from sqlalchemy import func, select
 
 from services.promotion import facts
@@ -7,16 +7,10 @@ from services.promotion.models import Inbox, ProductFact
 from shared.events import Event
 
 
-def snapshot(product_id, version=1, price=15000, status="published"):
-    return {
-        "id": product_id, "merchant_id": "m-1", "name": f"Kacang Mete {product_id}", "slug": f"kacang-{product_id}",
-        "description": "", "price": price, "stock": 3, "unit": "bungkus",
-        "category": {"slug": "mete-kacang", "name": "Jambu Mete & Kacang",
-                     "parent_slug": "pertanian-perkebunan", "parent_name": "Pertanian & Perkebunan"},
-        "halal": True, "status": status, "region": "7402", "region_name": "Muna",
-        "merchant": {"id": "m-1", "name": "Mete Muna", "kind": "koperasi", "region": "7402", "verified": False},
-        "version": version, "created_at": "2026-11-26T00:00:00+00:00", "updated_at": "2026-11-26T00:00:00+00:00",
-    }
+def snapshot(product_id, version=1, **snapshot_fields):
+    """A snapshot named after its product (a batch carries many)."""
+    return product_snapshot(product_id, version, name=f"Kacang Mete {product_id}", slug=f"kacang-{product_id}",
+                            **snapshot_fields)
 
 
 def batch(number, *snapshots, import_id="imp-1"):
@@ -24,16 +18,9 @@ def batch(number, *snapshots, import_id="imp-1"):
                  payload={"import_id": import_id, "merchant_id": "m-1", "batch": number, "products": list(snapshots)})
 
 
-def single(kind, product_id, version, **kw):
-    payload = ({"id": product_id, "merchant_id": "m-1", "version": version} if kind == "deleted"
-               else snapshot(product_id, version, **kw))
-    return Event(type=f"catalog.product_{kind}", aggregate_id=product_id, aggregate_version=version, payload=payload)
-
-
-@pytest.fixture
-def session(migrated):
-    with migrated("promotion")() as session:
-        yield session
+def single(kind, product_id, version, **snapshot_fields):
+    return catalog_product_event(product_id, version, kind, name=f"Kacang Mete {product_id}",
+                                 slug=f"kacang-{product_id}", **snapshot_fields)
 
 
 def prices(session) -> dict[str, int]:

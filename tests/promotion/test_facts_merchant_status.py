@@ -1,31 +1,15 @@
 """A product of a suspended merchant is not on sale: it leaves the promotion facts and
 comes back with the next snapshot once the merchant is reinstated."""
-import pytest
+
+from campaign_helpers import catalog_product_event
 
 from services.promotion import facts
 from services.promotion.models import ProductFact
-from shared.events import Event
 
 
 def product_event(version, merchant_status, verified):
-    payload = {
-        "id": "p-1", "merchant_id": "m-1", "name": "Kacang Mete Goreng", "slug": "kacang-mete-goreng",
-        "description": "", "price": 85000, "stock": 3, "unit": "bungkus",
-        "category": {"slug": "mete-kacang", "name": "Jambu Mete & Kacang",
-                     "parent_slug": "pertanian-perkebunan", "parent_name": "Pertanian & Perkebunan"},
-        "halal": True, "status": "published", "region": "7402", "region_name": "Muna",
-        "merchant": {"id": "m-1", "name": "Mete Muna", "kind": "koperasi", "region": "7402",
-                     "verified": verified, "status": merchant_status},
-        "version": version, "created_at": "2026-11-26T00:00:00+00:00", "updated_at": "2026-11-26T00:00:00+00:00",
-    }
-    event_type = "catalog.product_published" if version == 1 else "catalog.product_updated"
-    return Event(type=event_type, aggregate_id="p-1", aggregate_version=version, payload=payload)
-
-
-@pytest.fixture
-def session(migrated):
-    with migrated("promotion")() as session:
-        yield session
+    kind = "published" if version == 1 else "updated"
+    return catalog_product_event("p-1", version, kind, price=85000, verified=verified, merchant_status=merchant_status)
 
 
 def test_suspended_merchant_products_leave_the_facts_and_return(session):

@@ -3,6 +3,7 @@ per-product counters in the promotion service, once per batch, on both databases
 import uuid
 
 import pytest
+from campaign_helpers import interactions_batch
 from pydantic import ValidationError
 
 from services.promotion import facts
@@ -11,24 +12,12 @@ from services.promotion.models import ProductInteractionDay
 from shared.events import Event
 
 
-def batch(*counts, batch_id=None):
-    batch_id = batch_id or str(uuid.uuid4())
-    return Event(type="search.interactions_recorded", aggregate_id=batch_id, aggregate_version=1, payload={
-        "batch_id": batch_id,
-        "counts": [{"product_id": p, "day": d, "kind": k, "count": c} for p, d, k, c in counts]})
-
-
-@pytest.fixture
-def session(migrated):
-    with migrated("promotion")() as session:
-        yield session
-
-
 def test_batches_add_up_per_product_and_day(session):
-    first = batch(("p-1", "2025-03-10", "impression", 12), ("p-1", "2025-03-10", "view", 3),
-                  ("p-1", "2025-03-10", "impression", 2), ("p-2", "2025-03-10", "contact", 1))
+    first = interactions_batch(("p-1", "2025-03-10", "impression", 12), ("p-1", "2025-03-10", "view", 3),
+                               ("p-1", "2025-03-10", "impression", 2), ("p-2", "2025-03-10", "contact", 1))
     assert facts.apply_event(session, first)
-    assert facts.apply_event(session, batch(("p-1", "2025-03-10", "contact", 1), ("p-1", "2025-03-11", "view", 5)))
+    second = interactions_batch(("p-1", "2025-03-10", "contact", 1), ("p-1", "2025-03-11", "view", 5))
+    assert facts.apply_event(session, second)
     session.commit()
     assert product_interactions(session, "p-1") == [
         {"day": "2025-03-10", "impressions": 14, "views": 3, "contacts": 1},
@@ -37,7 +26,7 @@ def test_batches_add_up_per_product_and_day(session):
 
 
 def test_a_redelivered_batch_counts_once(session):
-    event = batch(("p-1", "2025-03-10", "impression", 4))
+    event = interactions_batch(("p-1", "2025-03-10", "impression", 4))
     assert facts.apply_event(session, event)
     session.commit()
     assert not facts.apply_event(session, event)
@@ -61,7 +50,7 @@ def test_a_batch_that_breaks_the_shape_raises_and_records_nothing(session, count
 
 
 def test_batch_id_must_match_the_aggregate(session):
-    event = batch(("p-1", "2025-03-10", "view", 1))
+    event = interactions_batch(("p-1", "2025-03-10", "view", 1))
     wrong = Event(type=event.type, aggregate_id=str(uuid.uuid4()), aggregate_version=1, payload=event.payload)
     with pytest.raises(ValueError):
         facts.apply_event(session, wrong)

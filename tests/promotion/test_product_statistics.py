@@ -1,34 +1,26 @@
 """Per-product statistics for owners: views, contacts and impressions of the last N days,
 only for the products the owner's merchants sell (promotion's merchant facts)."""
-import uuid
 from datetime import timedelta
 
 import pytest
+from campaign_helpers import ADMIN, NOW, OTHER_OWNER, OWNER, PROMOTER, add_merchant, add_products, interactions_batch
 
 from services.promotion import facts
 from services.promotion.interactions import product_statistics
 from shared.errors import Forbidden, Unauthorized, ValidationFailed
-from shared.events import Event
-from tests.promotion.campaign_helpers import ADMIN, NOW, OTHER_OWNER, OWNER, PROMOTER, add_merchant, add_products
 
 TODAY = NOW.date()
 
 
-def batch(*counts):
-    batch_id = str(uuid.uuid4())
-    return Event(type="search.interactions_recorded", aggregate_id=batch_id, aggregate_version=1, payload={
-        "batch_id": batch_id,
-        "counts": [{"product_id": p, "day": d.isoformat(), "kind": k, "count": c} for p, d, k, c in counts]})
-
-
 @pytest.fixture
-def session(migrated):
-    with migrated("promotion")() as session:
+def session(promotion_db):
+    """A session on the promotion database with two owners' products and their interactions."""
+    with promotion_db() as session:
         add_merchant(session, "m-1", "owner-1")
         add_merchant(session, "m-2", "owner-2")
         add_products(session, 2, prefix="a", merchant_id="m-1")
         add_products(session, 1, prefix="b", merchant_id="m-2")
-        facts.apply_event(session, batch(
+        facts.apply_event(session, interactions_batch(
             ("a00000", TODAY, "view", 5), ("a00000", TODAY, "contact", 2), ("a00000", TODAY, "impression", 40),
             ("a00000", TODAY - timedelta(days=29), "view", 1),
             ("a00000", TODAY - timedelta(days=30), "view", 100),  # outside the 30 days

@@ -18,11 +18,6 @@ from shared.topology import EVENTS_EXCHANGE, declare_topology
 
 
 @pytest.fixture
-def promotion_db(migrated):
-    return migrated("promotion")
-
-
-@pytest.fixture
 def promotion_config(database_url, promotion_db, rabbit_config, monkeypatch):
     monkeypatch.delenv("PROMOTION_DATABASE_URL", raising=False)
     with nameko.config.patch({"PROMOTION": {"DATABASE_URL": database_url, "CAMPAIGN_TICK": 0.2}}):
