@@ -16,6 +16,7 @@ to draw.
 from __future__ import annotations
 
 import itertools
+from typing import NamedTuple
 
 from markupsafe import Markup, escape
 
@@ -62,19 +63,45 @@ def _label_every(count: int, room: int) -> int:
     return max(1, -(-count // max(1, room)))
 
 
-def vertical_bars(points, title: str, width: int = 420, height: int = 200) -> Markup:
-    """One ``<rect class="bar">`` per point (label, value), left to right."""
-    points = [(str(label), _number(value)) for label, value in points]
-    if not points:
-        return Markup("")
-    left, right, top, bottom = 44, 8, 12, 30
+def _points(points) -> list[tuple[str, int]]:
+    return [(str(label), _number(value)) for label, value in points]
+
+
+class _Frame(NamedTuple):
+    """The plot area of a chart over time, and the parts drawn so far (the frame and y axis)."""
+    left: int
+    top: int
+    plot_w: float
+    plot_h: float
+    top_value: int
+    label_every: int
+    parts: list[str]
+
+
+def _frame(kind: str, points: list[tuple[str, int]], title: str, width: int, height: int, right: int) -> _Frame:
+    """The y axis runs up to a round maximum; x labels are spaced at least 52 px apart."""
+    left, top, bottom = 44, 12, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     top_value = _nice_max(max(value for _, value in points))
+    every = _label_every(len(points), int(plot_w // 52))
+    parts = _open(kind, title, width, height)
+    parts += _axes(left, top, plot_w, plot_h, top_value)
+    return _Frame(left, top, plot_w, plot_h, top_value, every, parts)
+
+
+def _x_label(x: float, height: int, label: str) -> str:
+    return (f'<text class="label" x="{_fmt(x)}" y="{height - 10}" text-anchor="middle" '
+            f'font-size="13">{escape(label)}</text>')
+
+
+def vertical_bars(points, title: str, width: int = 420, height: int = 200) -> Markup:
+    """One ``<rect class="bar">`` per point (label, value), left to right."""
+    points = _points(points)
+    if not points:
+        return Markup("")
+    left, top, plot_w, plot_h, top_value, every, parts = _frame("vbars", points, title, width, height, right=8)
     slot = plot_w / len(points)
     bar_w = max(1.0, slot * 0.7)
-    every = _label_every(len(points), int(plot_w // 52))
-    parts = _open("vbars", title, width, height)
-    parts += _axes(left, top, plot_w, plot_h, top_value)
     for index, (label, value) in enumerate(points):
         bar_h = plot_h * value / top_value
         x = left + index * slot + (slot - bar_w) / 2
@@ -83,24 +110,18 @@ def vertical_bars(points, title: str, width: int = 420, height: int = 200) -> Ma
             f'height="{_fmt(bar_h)}"><title>{escape(label)}: {_grouped(value)}</title></rect>'
         )
         if index % every == 0:
-            parts.append(f'<text class="label" x="{_fmt(left + index * slot + slot / 2)}" y="{height - 10}" '
-                         f'text-anchor="middle" font-size="13">{escape(label)}</text>')
+            parts.append(_x_label(left + index * slot + slot / 2, height, label))
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
 def line(points, title: str, width: int = 420, height: int = 200) -> Markup:
     """A polyline through one ``<circle class="point">`` per point (label, value)."""
-    points = [(str(label), _number(value)) for label, value in points]
+    points = _points(points)
     if not points:
         return Markup("")
-    left, right, top, bottom = 44, 20, 12, 30
-    plot_w, plot_h = width - left - right, height - top - bottom
-    top_value = _nice_max(max(value for _, value in points))
+    left, top, plot_w, plot_h, top_value, every, parts = _frame("linechart", points, title, width, height, right=20)
     step = plot_w / max(1, len(points) - 1) if len(points) > 1 else 0
-    every = _label_every(len(points), int(plot_w // 52))
-    parts = _open("linechart", title, width, height)
-    parts += _axes(left, top, plot_w, plot_h, top_value)
     coords = []
     for index, (_, value) in enumerate(points):
         x = left + (index * step if len(points) > 1 else plot_w / 2)
@@ -111,15 +132,14 @@ def line(points, title: str, width: int = 420, height: int = 200) -> Markup:
         parts.append(f'<circle class="point" cx="{_fmt(x)}" cy="{_fmt(y)}" r="3.5">'
                      f"<title>{escape(label)}: {_grouped(value)}</title></circle>")
         if index % every == 0:
-            parts.append(f'<text class="label" x="{_fmt(x)}" y="{height - 10}" text-anchor="middle" '
-                         f'font-size="13">{escape(label)}</text>')
+            parts.append(_x_label(x, height, label))
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
 def horizontal_bars(points, title: str, width: int = 420, row: int = 24, label_width: int = 130) -> Markup:
     """One ``<rect class="bar">`` per point (label, value), top to bottom, the value at its end."""
-    points = [(str(label), _number(value)) for label, value in points]
+    points = _points(points)
     if not points:
         return Markup("")
     top, value_room = 4, 48
