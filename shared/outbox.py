@@ -212,9 +212,6 @@ class OutboxRelayRunner(BackgroundProvider):
         database: Database = sibling_dependency(self.container, self.database_attr)
         return database
 
-    # Kept for subclasses written before ``database()`` was public (search's PolledOutboxRelay).
-    _database = database
-
     def start(self) -> None:
         session_factory = self.database().session_factory
         assert session_factory is not None, "every provider's setup() runs before any start()"
