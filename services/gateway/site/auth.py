@@ -70,7 +70,7 @@ def register_page(web):
     except (ValidationFailed, Conflict) as exc:
         gw.uow.rollback()
         return web.render("register.html", status=exc.status, values=values, errors=exc.fields,
-                          error=web.t("auth.register.invalid"))
+                          error=web.gettext("Periksa kembali isian Anda."))
     token = accounts.sign_in(gw.uow.session, account["email"], password, ttl_days=gw.settings.session_ttl_days,
                              release=gw.uow.commit, ip=session.client_ip(web.request))
     gw.uow.commit()

@@ -14,7 +14,6 @@ section is hidden and a warning logged; the page still answers 200.
 from __future__ import annotations
 
 import logging
-import math
 import re
 from urllib.parse import quote, urlencode
 
@@ -22,6 +21,19 @@ import eventlet
 from markupsafe import Markup
 
 from services.gateway.api_search_analytics import report_interactions
+from services.gateway.site.i18n import N_
+from services.gateway.site.present import (
+    category_groups,
+    category_options,
+    optional,
+    page_count,
+    page_links,
+    present_merchant,
+    requested_page,
+    url_path,
+    valid_id,
+    whole,
+)
 from services.gateway.site.render import page
 from services.gateway.site.session import is_https
 from shared.errors import EtalaseError, NotFound
@@ -31,31 +43,18 @@ log = logging.getLogger(__name__)
 
 PER_PAGE = 20
 MERCHANT_PER_PAGE = 20
-SECTION_TIMEOUT = 1.5  # seconds: an optional section never holds the page up for long
 FILTERS = ("region", "category", "min_price", "max_price", "halal", "kind", "verified", "on_promo", "in_stock",
            "sort")
 FLAGS = ("halal", "verified", "on_promo", "in_stock")
 SORTS = ("relevance", "price_asc", "price_desc", "newest", "discount")
 KINDS = ("umkm", "koperasi")
 HIDDEN_MERCHANT_STATUSES = ("rejected", "suspended")
-
-
-def optional(gw, service: str, method: str, *args, timeout: float = SECTION_TIMEOUT, **kwargs):
-    """``gw.call`` for a section the page can do without: None (logged) on any failure."""
-    try:
-        return gw.call(service, method, *args, timeout=timeout, **kwargs)
-    except EtalaseError as exc:
-        log.warning("page section %s.%s hidden: %s", service, method, exc)
-    except Exception:  # noqa: BLE001 - an optional section never breaks the page
-        log.warning("page section %s.%s hidden", service, method, exc_info=True)
-    return None
+# The message a buyer's WhatsApp contact starts with. Always Indonesian, whatever the buyer's
+# language: the seller reads it.
+CONTACT_MESSAGE = 'Halo, saya tertarik dengan produk "{name}" di Etalase Sultra: {url}'
 
 
 # --- presenting search hits and products ----------------------------------------------------
-
-
-def _int(value):
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def first_photo(item: dict, size: str = "thumb") -> dict | None:
@@ -87,8 +86,8 @@ def present_item(item: dict) -> dict:
         region_label = region.get("name") or region_name(region.get("code", "")) or ""
     else:
         region_label = region_name(str(region or "")) or item.get("region_name") or ""
-    price = _int(item.get("price"))
-    effective = _int(item.get("effective_price"))
+    price = whole(item.get("price"))
+    effective = whole(item.get("effective_price"))
     highlight = item.get("highlight")
     product_id = item.get("id")
     return {
@@ -129,15 +128,11 @@ def read_search_params(args, fixed_region: str | None = None) -> tuple[dict, int
             params[name] = value[:100]
     if fixed_region:
         params["region"] = fixed_region
-    try:
-        page_number = max(1, int(args.get("page") or 1))
-    except ValueError:
-        page_number = 1  # a hand-edited URL should not break the page
-    return params, page_number
+    return params, requested_page(args.get("page"))
 
 
-FACET_TITLES = {"region": "search.region", "category": "search.category", "price": "search.price",
-                "halal": "search.halal", "kind": "search.kind"}
+FACET_TITLES = {"region": N_("Kabupaten/kota"), "category": N_("Kategori"), "price": N_("Harga"),
+                "halal": N_("Halal"), "kind": N_("Jenis usaha")}
 
 
 def facet_groups(facets: dict, base: str, params: dict, fixed_region: str | None = None) -> list[dict]:
@@ -151,7 +146,7 @@ def facet_groups(facets: dict, base: str, params: dict, fixed_region: str | None
             if not isinstance(entry, dict) or not entry.get("count"):
                 continue
             if name == "price":
-                low, high = _int(entry.get("min")), _int(entry.get("max"))
+                low, high = whole(entry.get("min")), whole(entry.get("max"))
                 change = {"min_price": str(low) if low else None,
                           "max_price": str(high - 1) if high else None}
                 selected = params.get("min_price") == change["min_price"] and params.get("max_price") == change["max_price"]
@@ -185,38 +180,20 @@ def present_result(result: dict, base: str, params: dict, fixed_region: str | No
     total = int(result.get("total") or 0)
     page_number = int(result.get("page") or 1)
     per_page = int(result.get("per_page") or PER_PAGE)
-    pages = max(1, math.ceil(total / per_page)) if per_page > 0 else 1
+    pages = page_count(total, per_page)
     suggestion = result.get("suggestion") or None
     return {
         "total": total,
         "page": page_number,
         "pages": pages,
         "hits": [present_item(item) for item in result.get("items") or [] if isinstance(item, dict)],
-        "prev": search_link(base, params, page=page_number - 1) if page_number > 1 else None,
-        "next": search_link(base, params, page=page_number + 1) if page_number < pages else None,
+        **page_links(page_number, pages, lambda number: search_link(base, params, page=number)),
         "numbers": [{"n": n, "href": search_link(base, params, page=n) if n else None}
                     for n in page_numbers(page_number, pages)] if pages > 1 else [],
         "facets": facet_groups(result.get("facets") or {}, base, params, fixed_region),
         "suggestion": suggestion,
         "suggestion_href": search_link(base, params, q=suggestion, page=1) if suggestion else None,
     }
-
-
-def _category_options(categories) -> list[dict]:
-    options = []
-    for entry in categories or []:
-        if isinstance(entry, dict) and entry.get("slug"):
-            parent = entry.get("parent") if isinstance(entry.get("parent"), dict) else {}
-            options.append({"slug": entry["slug"], "name": entry.get("name") or entry["slug"],
-                            "parent": parent.get("name") or ""})
-    return options
-
-
-def _category_groups(options: list[dict]) -> list[dict]:
-    groups: dict[str, list] = {}
-    for option in options:
-        groups.setdefault(option["parent"], []).append(option)
-    return [{"name": name, "categories": items} for name, items in groups.items()]
 
 
 # --- home and search --------------------------------------------------------------------------
@@ -244,9 +221,9 @@ def _home(web):
         report_interactions(gw, [item["id"] for item in featured_items], "impression")
     campaign_items = [c for c in (campaigns or {}).get("items") or [] if isinstance(c, dict)] \
         if isinstance(campaigns, dict) else []
-    options = _category_options(categories if isinstance(categories, list) else [])
+    options = category_options(categories)
     return web.render("home.html", q="", params={}, regions=region_list(), category_options=options,
-                      featured=featured_items, campaigns=campaign_items, category_groups=_category_groups(options))
+                      featured=featured_items, campaigns=campaign_items, category_groups=category_groups(options))
 
 
 def _search(web, base: str, params: dict, page_number: int, region_title: str | None = None):
@@ -261,11 +238,9 @@ def _search(web, base: str, params: dict, page_number: int, region_title: str | 
                             "impression")
     except EtalaseError as exc:
         status, error = _friendly_error(web, exc, params.get("region", ""))
-    category_list = categories.wait()
     return web.render(
         "search.html", status=status, q=params.get("q", ""), params=params, base=base, result=result, error=error,
-        regions=region_list(), category_options=_category_options(category_list if isinstance(category_list, list)
-                                                                    else []),
+        regions=region_list(), category_options=category_options(categories.wait()),
         region_title=region_title, fixed_region=fixed_region,
         reset_href=base + (("?" + urlencode({"q": params["q"]})) if params.get("q") else ""),
     )
@@ -273,11 +248,11 @@ def _search(web, base: str, params: dict, page_number: int, region_title: str | 
 
 def _friendly_error(web, exc: EtalaseError, region: str) -> tuple[int, str]:
     if exc.status >= 500:
-        return 503, web.t("search.unavailable")
+        return 503, web.gettext("Pencarian sedang tidak tersedia. Silakan coba lagi beberapa saat lagi.")
     if region and region not in REGIONS:
-        return exc.status, web.t("search.bad_region")
+        return exc.status, web.gettext("Kabupaten/kota yang dipilih tidak dikenal. Silakan pilih dari daftar.")
     details = " ".join(str(message) for message in (exc.fields or {}).values())
-    return exc.status, (details or exc.message or web.t("search.bad_query"))
+    return exc.status, details or exc.message or web.gettext("Pencarian tidak dapat diproses. Periksa kata kunci Anda.")
 
 
 @page
@@ -293,13 +268,9 @@ def region_page(web, region_code: str):
 # --- product --------------------------------------------------------------------------------
 
 
-def _valid_id(value: str) -> bool:
-    return isinstance(value, str) and 1 <= len(value) <= 64
-
-
 def load_public_product(gw, product_id: str) -> dict:
     """The product when the public may see it (published, merchant not suspended), else NotFound."""
-    if not _valid_id(product_id):
+    if not valid_id(product_id):
         raise NotFound("Produk tidak ditemukan.")
     product = gw.call("catalog", "get_product", product_id)
     if not isinstance(product, dict):
@@ -316,32 +287,13 @@ def _pricing(gw, product_id: str) -> dict | None:
     return entry if isinstance(entry, dict) else None
 
 
-def present_merchant(merchant: dict) -> dict:
-    """The merchant card: name, kind, region, verified and the credentials to show."""
-    credentials = merchant.get("credentials") if isinstance(merchant.get("credentials"), dict) else {}
-    mid = merchant.get("id") if isinstance(merchant.get("id"), str) else ""
-    logo = merchant.get("logo") if isinstance(merchant.get("logo"), dict) else None
-    logo_urls = (logo or {}).get("urls") or {}
-    return {
-        "id": mid,
-        "url": "/usaha/" + quote(mid, safe="") if mid else None,
-        "name": merchant.get("name") or "",
-        "kind": merchant.get("kind") or "",
-        "region": merchant.get("region") or "",
-        "region_name": merchant.get("region_name") or region_name(str(merchant.get("region") or "")) or "",
-        "verified": merchant.get("verified") is True,
-        "description": merchant.get("description") or "",
-        "address": merchant.get("address") or "",
-        "logo": logo_urls.get("thumb") or logo_urls.get("medium"),
-        "halal_number": credentials.get("halal_number") if credentials.get("halal_valid") else None,
-        "halal_expires_on": credentials.get("halal_expires_on"),
-        "nib": credentials.get("nib"),
-        "pirt": credentials.get("pirt_number"),
-        "legal_number": credentials.get("legal_number"),
-        "member_count": _int(credentials.get("member_count")),
-        "last_rat_year": _int(credentials.get("last_rat_year")),
-        "has_whatsapp": bool(whatsapp_digits(merchant.get("whatsapp"))),
-    }
+def merchant_card(merchant: dict) -> dict:
+    """The merchant card buyers see: a halal certificate only while it is valid, and whether
+    the seller can be contacted on WhatsApp."""
+    card = present_merchant(merchant)
+    card["halal_number"] = card["halal_number"] if card["halal_valid"] else ""
+    card["has_whatsapp"] = bool(whatsapp_digits(merchant.get("whatsapp")))
+    return card
 
 
 def whatsapp_digits(number) -> str:
@@ -362,7 +314,7 @@ def product_page(web, product_id: str):
     """``GET /produk/<id>``: photos, price (promoted: normal price struck through and the
     badge), the merchant's card, WhatsApp contact and share links. Counts a view."""
     gw = web.gw
-    pricing = eventlet.spawn(_pricing, gw, product_id) if _valid_id(product_id) else None
+    pricing = eventlet.spawn(_pricing, gw, product_id) if valid_id(product_id) else None
     try:
         product = load_public_product(gw, product_id)
     except BaseException:
@@ -373,8 +325,8 @@ def product_page(web, product_id: str):
     price_info = pricing.wait() if pricing is not None else None
     report_interactions(gw, [product_id], "view")
 
-    price = _int(product.get("price"))
-    effective = _int((price_info or {}).get("effective_price"))
+    price = whole(product.get("price"))
+    effective = whole((price_info or {}).get("effective_price"))
     promoted = bool(price_info) and effective is not None and price is not None and effective < price
     photos = []
     for photo in product.get("photos") or []:
@@ -382,9 +334,9 @@ def product_page(web, product_id: str):
         if isinstance(urls, dict) and urls:
             photos.append({"src": urls.get("medium") or urls.get("large") or urls.get("thumb"),
                            "large": urls.get("large") or urls.get("medium"),
-                           "alt": photo.get("alt") or web.t("product.photo", name=product.get("name") or ""),
-                           "width": _int(photo.get("width")), "height": _int(photo.get("height"))})
-    card = present_merchant(merchant) if isinstance(merchant, dict) else None
+                           "alt": photo.get("alt") or web.gettext("Foto %(name)s", name=product.get("name") or ""),
+                           "width": whole(photo.get("width")), "height": whole(photo.get("height"))})
+    card = merchant_card(merchant) if isinstance(merchant, dict) else None
     share_url = product_url(web, product_id)
     return web.render(
         "product.html",
@@ -401,7 +353,7 @@ def product_page(web, product_id: str):
         share_whatsapp="https://wa.me/?" + urlencode({"text": f'{product.get("name") or ""} {share_url}'},
                                                      quote_via=quote),
         halal=product.get("halal") is True,
-        stock=_int(product.get("stock")),
+        stock=whole(product.get("stock")),
         category_name=product.get("category_name") or "",
         category=product.get("category") if isinstance(product.get("category"), str) else "",
         region_code=product.get("region") or "",
@@ -421,10 +373,7 @@ def contact(web, product_id: str):
     if not digits:
         raise NotFound("Penjual belum mencantumkan nomor WhatsApp.")
     report_interactions(gw, [product_id], "contact")
-    from services.gateway.site.i18n import translate
-
-    message = translate("id", "product.contact.message", name=product.get("name") or "",
-                        url=product_url(web, product_id))
+    message = CONTACT_MESSAGE.format(name=product.get("name") or "", url=product_url(web, product_id))
     return web.redirect(f"https://wa.me/{digits}?" + urlencode({"text": message}, quote_via=quote))
 
 
@@ -435,12 +384,9 @@ def contact(web, product_id: str):
 def merchant_page(web, merchant_id: str):
     """``GET /usaha/<id>``: profile, credentials and the published products, paginated."""
     gw = web.gw
-    if not _valid_id(merchant_id):
+    if not valid_id(merchant_id):
         raise NotFound("Usaha tidak ditemukan.")
-    try:
-        page_number = max(1, int(web.request.args.get("page") or 1))
-    except ValueError:
-        page_number = 1
+    page_number = requested_page(web.request.args.get("page"))
     products = eventlet.spawn(gw.call, "catalog", "list_merchant_products", merchant_id, page=page_number,
                               per_page=MERCHANT_PER_PAGE)
     try:
@@ -460,13 +406,12 @@ def merchant_page(web, merchant_id: str):
              for item in (listed or {}).get("items") or []
              if isinstance(item, dict) and item.get("status", "published") == "published"]
     total = int((listed or {}).get("total") or 0)
-    pages = max(1, math.ceil(total / MERCHANT_PER_PAGE))
-    base = "/usaha/" + quote(merchant_id, safe="")
+    pages = page_count(total, MERCHANT_PER_PAGE)
+    base = "/usaha/" + url_path(merchant_id)
     if items:
         report_interactions(gw, [item["id"] for item in items], "impression")
     return web.render(
-        "merchant.html", merchant=present_merchant(merchant), products=items, listed=listed is not None,
+        "merchant.html", merchant=merchant_card(merchant), products=items, listed=listed is not None,
         page=page_number, pages=pages, q="",
-        prev=f"{base}?page={page_number - 1}" if page_number > 1 else None,
-        next=f"{base}?page={page_number + 1}" if page_number < pages else None,
+        **page_links(page_number, pages, lambda number: f"{base}?page={number}"),
     )

@@ -9,18 +9,25 @@ scheduled), cancelling, and the statistics with charts.
 
 Promoters see their own campaigns, admins every campaign (the promotion service decides;
 another promoter's campaign is a 404). Times are typed in WITA (``datetime-local`` inputs)
-and sent as ISO 8601 with ``+08:00``; the contract is /work/notes/promotion_rpc.md.
+and sent as ISO 8601 with ``+08:00``.
 """
 from __future__ import annotations
 
-import math
 import re
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from services.gateway.api import catalog_actor
-from services.gateway.site import charts, i18n
-from services.gateway.site.buyer import optional
+from services.gateway.site import charts
+from services.gateway.site.present import (
+    category_groups,
+    category_options,
+    field_messages,
+    optional,
+    page_count,
+    page_links,
+    requested_page,
+    whole,
+)
 from services.gateway.site.render import page, require_role
 from shared.errors import EtalaseError, NotFound, ValidationFailed
 from shared.formatting import MONTHS_ID, WITA
@@ -48,204 +55,6 @@ FIELD_OF_ERROR = {
     "funded_by": "funded_by", "open_for_signup": "open_for_signup",
 }
 
-i18n.add_messages(
-    id={
-        "promoter.title": "Kampanye Saya",
-        "promoter.new": "Buat kampanye baru",
-        "promoter.none": "Belum ada kampanye.",
-        "promoter.filter.status": "Status",
-        "promoter.filter.all": "Semua status",
-        "promoter.filter.apply": "Tampilkan",
-        "promoter.col.name": "Nama",
-        "promoter.col.status": "Status",
-        "promoter.col.window": "Waktu (WITA)",
-        "promoter.col.products": "Produk",
-        "promoter.col.budget": "Anggaran terpakai",
-        "promoter.window": "{start} – {end}",
-        "promoter.no_budget": "Tanpa anggaran",
-        "promoter.budget_used": "{spent} dari {amount}",
-        "promoter.status.draft": "Draf",
-        "promoter.status.scheduled": "Terjadwal",
-        "promoter.status.active": "Berjalan",
-        "promoter.status.ended": "Selesai",
-        "promoter.status.cancelled": "Dibatalkan",
-        "promoter.form.title": "Kampanye baru",
-        "promoter.form.intro": "Kampanye disimpan sebagai draf. Anda dapat melihat produk yang tersasar sebelum menjadwalkannya.",
-        "promoter.form.invalid": "Periksa kembali isian yang ditandai.",
-        "promoter.form.basics": "Kampanye",
-        "promoter.form.name": "Nama kampanye",
-        "promoter.form.description": "Deskripsi (opsional)",
-        "promoter.form.starts_at": "Mulai (WITA)",
-        "promoter.form.ends_at": "Selesai (WITA)",
-        "promoter.form.time_hint": "Tanggal dan jam dalam WITA (UTC+8).",
-        "promoter.form.offer": "Penawaran",
-        "promoter.form.discount_type": "Jenis diskon",
-        "promoter.form.discount.none": "Tanpa diskon (hanya produk unggulan)",
-        "promoter.form.discount.percent": "Persen (%)",
-        "promoter.form.discount.fixed": "Potongan harga (Rp)",
-        "promoter.form.discount_value": "Besar diskon",
-        "promoter.form.discount_hint": "Persen: 1–90. Potongan: dalam rupiah.",
-        "promoter.form.featured": "Tampilkan sebagai Produk Unggulan",
-        "promoter.form.target": "Sasaran produk",
-        "promoter.form.target_hint": "Pilih minimal satu kriteria. Tahan Ctrl (atau Cmd) untuk memilih beberapa.",
-        "promoter.form.categories": "Kategori",
-        "promoter.form.regions": "Kabupaten/kota",
-        "promoter.form.merchant_kind": "Jenis usaha",
-        "promoter.form.kind.any": "Semua jenis usaha",
-        "promoter.form.verified_only": "Hanya usaha terverifikasi",
-        "promoter.form.product_ids": "Id produk tertentu (opsional)",
-        "promoter.form.product_ids_hint": "Pisahkan dengan koma, spasi atau baris baru.",
-        "promoter.form.limits": "Batas dan anggaran",
-        "promoter.form.max_products": "Jumlah produk maksimum (opsional)",
-        "promoter.form.budget": "Anggaran diskon (Rp, opsional)",
-        "promoter.form.funded_by": "Ditanggung oleh",
-        "promoter.form.funded.promoter": "Promotor",
-        "promoter.form.funded.seller": "Penjual",
-        "promoter.form.funded.pemda": "Pemerintah daerah",
-        "promoter.form.open_for_signup": "Terbuka untuk pendaftaran produk oleh pemilik usaha",
-        "promoter.form.submit": "Simpan draf dan lihat pratinjau",
-        "promoter.error.time": "Isi tanggal dan jam dengan benar.",
-        "promoter.error.integer": "Harus bilangan bulat.",
-        "promoter.error.discount_value": "Isi besar diskon.",
-        "promoter.error.product_ids": "Paling banyak {n} id produk.",
-        "promoter.detail.status": "Status",
-        "promoter.detail.window": "Waktu",
-        "promoter.detail.discount": "Diskon",
-        "promoter.detail.discount.percent": "{value}%",
-        "promoter.detail.discount.none": "Tanpa diskon",
-        "promoter.detail.featured": "Produk Unggulan",
-        "promoter.detail.target": "Sasaran",
-        "promoter.detail.products": "Produk dalam kampanye",
-        "promoter.preview": "Pratinjau produk",
-        "promoter.preview.count": "{n} produk tersasar saat ini.",
-        "promoter.preview.shown": "Menampilkan {shown} pertama.",
-        "promoter.preview.none": "Belum ada produk yang cocok dengan sasaran ini.",
-        "promoter.preview.unavailable": "Pratinjau sedang tidak tersedia.",
-        "promoter.col.price": "Harga",
-        "promoter.col.promo_price": "Harga promo",
-        "promoter.col.region": "Kabupaten/kota",
-        "promoter.schedule": "Jadwalkan",
-        "promoter.schedule.hint": "Setelah dijadwalkan, kampanye berjalan otomatis pada waktu mulainya.",
-        "promoter.cancel": "Batalkan kampanye",
-        "promoter.cancel.hint": "Harga produk kembali normal.",
-        "promoter.stats": "Statistik",
-        "promoter.stats.impressions": "Tayangan per hari",
-        "promoter.stats.clicks": "Klik per hari",
-        "promoter.stats.table": "Angka per hari",
-        "promoter.stats.none": "Belum ada data statistik.",
-        "promoter.col.day": "Tanggal",
-        "promoter.col.impressions": "Tayangan",
-        "promoter.col.clicks": "Klik",
-        "promoter.col.contacts": "Kontak WhatsApp",
-        "promoter.col.total": "Jumlah",
-        "promoter.budget": "Diskon diberikan dan anggaran",
-        "promoter.budget.given": "Diskon diberikan: {amount}",
-        "promoter.budget.of": "Terpakai {spent} dari anggaran {amount} (sisa {remaining}), ditanggung {funder}.",
-        "promoter.budget.exhausted": "Anggaran habis.",
-        "promoter.budget.meter": "Anggaran terpakai",
-        "promoter.back": "← Semua kampanye",
-    },
-    en={
-        "promoter.title": "My campaigns",
-        "promoter.new": "New campaign",
-        "promoter.none": "No campaigns yet.",
-        "promoter.filter.all": "All statuses",
-        "promoter.filter.apply": "Show",
-        "promoter.col.name": "Name",
-        "promoter.col.window": "Time (WITA)",
-        "promoter.col.products": "Products",
-        "promoter.col.budget": "Budget used",
-        "promoter.no_budget": "No budget",
-        "promoter.budget_used": "{spent} of {amount}",
-        "promoter.status.draft": "Draft",
-        "promoter.status.scheduled": "Scheduled",
-        "promoter.status.active": "Running",
-        "promoter.status.ended": "Ended",
-        "promoter.status.cancelled": "Cancelled",
-        "promoter.form.title": "New campaign",
-        "promoter.form.intro": "The campaign is saved as a draft. You can see the products it targets before scheduling it.",
-        "promoter.form.invalid": "Please check the marked fields.",
-        "promoter.form.basics": "Campaign",
-        "promoter.form.name": "Campaign name",
-        "promoter.form.description": "Description (optional)",
-        "promoter.form.starts_at": "Starts (WITA)",
-        "promoter.form.ends_at": "Ends (WITA)",
-        "promoter.form.time_hint": "Date and time in WITA (UTC+8).",
-        "promoter.form.offer": "Offer",
-        "promoter.form.discount_type": "Discount type",
-        "promoter.form.discount.none": "No discount (featured products only)",
-        "promoter.form.discount.percent": "Percent (%)",
-        "promoter.form.discount.fixed": "Amount off (Rp)",
-        "promoter.form.discount_value": "Discount",
-        "promoter.form.discount_hint": "Percent: 1–90. Amount off: in rupiah.",
-        "promoter.form.featured": "Show as featured products",
-        "promoter.form.target": "Targeted products",
-        "promoter.form.target_hint": "Choose at least one criterion. Hold Ctrl (or Cmd) to choose several.",
-        "promoter.form.categories": "Categories",
-        "promoter.form.regions": "Regencies/cities",
-        "promoter.form.merchant_kind": "Business type",
-        "promoter.form.kind.any": "All business types",
-        "promoter.form.verified_only": "Verified businesses only",
-        "promoter.form.product_ids": "Specific product ids (optional)",
-        "promoter.form.product_ids_hint": "Separate with commas, spaces or new lines.",
-        "promoter.form.limits": "Limits and budget",
-        "promoter.form.max_products": "Maximum number of products (optional)",
-        "promoter.form.budget": "Discount budget (Rp, optional)",
-        "promoter.form.funded_by": "Paid by",
-        "promoter.form.funded.promoter": "Promoter",
-        "promoter.form.funded.seller": "Seller",
-        "promoter.form.funded.pemda": "Local government",
-        "promoter.form.open_for_signup": "Open for business owners to sign their products up",
-        "promoter.form.submit": "Save draft and preview",
-        "promoter.error.time": "Enter a valid date and time.",
-        "promoter.error.integer": "Must be a whole number.",
-        "promoter.error.discount_value": "Enter the discount.",
-        "promoter.error.product_ids": "At most {n} product ids.",
-        "promoter.detail.window": "Time",
-        "promoter.detail.discount": "Discount",
-        "promoter.detail.discount.none": "No discount",
-        "promoter.detail.featured": "Featured products",
-        "promoter.detail.target": "Target",
-        "promoter.detail.products": "Products in the campaign",
-        "promoter.preview": "Product preview",
-        "promoter.preview.count": "{n} products targeted now.",
-        "promoter.preview.shown": "Showing the first {shown}.",
-        "promoter.preview.none": "No products match this target yet.",
-        "promoter.preview.unavailable": "The preview is unavailable right now.",
-        "promoter.col.price": "Price",
-        "promoter.col.promo_price": "Promotion price",
-        "promoter.col.region": "Regency/city",
-        "promoter.schedule": "Schedule",
-        "promoter.schedule.hint": "Once scheduled, the campaign runs by itself from its start time.",
-        "promoter.cancel": "Cancel campaign",
-        "promoter.cancel.hint": "Product prices go back to normal.",
-        "promoter.stats": "Statistics",
-        "promoter.stats.impressions": "Impressions per day",
-        "promoter.stats.clicks": "Clicks per day",
-        "promoter.stats.table": "Figures per day",
-        "promoter.stats.none": "No statistics yet.",
-        "promoter.col.day": "Date",
-        "promoter.col.impressions": "Impressions",
-        "promoter.col.clicks": "Clicks",
-        "promoter.col.contacts": "WhatsApp contacts",
-        "promoter.col.total": "Total",
-        "promoter.budget": "Discount given and budget",
-        "promoter.budget.given": "Discount given: {amount}",
-        "promoter.budget.of": "Used {spent} of the {amount} budget ({remaining} left), paid by {funder}.",
-        "promoter.budget.exhausted": "Budget exhausted.",
-        "promoter.budget.meter": "Budget used",
-        "promoter.back": "← All campaigns",
-    },
-)
-
-
-def _actor(web) -> dict:
-    return catalog_actor(web.user)
-
-
-def _int(value):
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
 
 def _campaign_id(campaign_id: str) -> str:
     if not _UUID.match(campaign_id or ""):
@@ -269,9 +78,9 @@ def present_campaign(campaign: dict) -> dict:
         "status": campaign.get("status") or "",
         "starts_at": campaign.get("starts_at"),
         "ends_at": campaign.get("ends_at"),
-        "product_count": _int(campaign.get("product_count")) or 0,
-        "budget": {"amount": _int(budget.get("amount")) or 0, "spent": _int(budget.get("spent")) or 0,
-                   "remaining": _int(budget.get("remaining")) or 0, "funded_by": budget.get("funded_by") or "",
+        "product_count": whole(campaign.get("product_count")) or 0,
+        "budget": {"amount": whole(budget.get("amount")) or 0, "spent": whole(budget.get("spent")) or 0,
+                   "remaining": whole(budget.get("remaining")) or 0, "funded_by": budget.get("funded_by") or "",
                    "exhausted": budget.get("exhausted") is True} if budget else None,
     }
 
@@ -283,23 +92,19 @@ def campaign_list(web):
     status = web.request.args.get("status") or None
     if status not in STATUSES:
         status = None
-    try:
-        page_number = max(1, int(web.request.args.get("page") or 1))
-    except ValueError:
-        page_number = 1
-    result = web.gw.call("promotion", "list_campaigns", _actor(web), status=status, page=page_number,
+    page_number = requested_page(web.request.args.get("page"))
+    result = web.gw.call("promotion", "list_campaigns", web.actor, status=status, page=page_number,
                          per_page=PER_PAGE)
     items = [present_campaign(c) for c in (result or {}).get("items") or [] if isinstance(c, dict)]
-    total = _int((result or {}).get("total")) or 0
-    pages = max(1, math.ceil(total / PER_PAGE))
+    total = whole((result or {}).get("total")) or 0
+    pages = page_count(total, PER_PAGE)
 
     def link(number: int) -> str:
         return "/promotor?" + urlencode([(k, v) for k, v in (("status", status), ("page", number)) if v])
 
     return web.render("promoter_list.html", campaigns=items, current_status=status or "", statuses=STATUSES,
                       total=total, page=page_number, pages=pages,
-                      prev=link(page_number - 1) if page_number > 1 else None,
-                      next=link(page_number + 1) if page_number < pages else None)
+                      **page_links(page_number, pages, link))
 
 
 # --- create -----------------------------------------------------------------------------------
@@ -347,22 +152,22 @@ def build_campaign(web, values: dict) -> tuple[dict, dict]:
     """The create_campaign data from the form, and the errors the gateway can tell alone
     (the promotion service checks the rest: ranges, windows, known categories...)."""
     errors: dict[str, str] = {}
-    whole = web.t("promoter.error.integer")
+    whole = web.gettext("Harus bilangan bulat.")
     starts_at = wita_to_iso(values["starts_at"])
     if starts_at is None:
-        errors["starts_at"] = web.t("promoter.error.time")
+        errors["starts_at"] = web.gettext("Isi tanggal dan jam dengan benar.")
     ends_at = wita_to_iso(values["ends_at"])
     if ends_at is None:
-        errors["ends_at"] = web.t("promoter.error.time")
+        errors["ends_at"] = web.gettext("Isi tanggal dan jam dengan benar.")
     discount = None
     if values["discount_type"] in DISCOUNT_TYPES:
         amount = _whole(values["discount_value"], "discount_value", errors, whole)
         if amount is None and "discount_value" not in errors:
-            errors["discount_value"] = web.t("promoter.error.discount_value")
+            errors["discount_value"] = web.gettext("Isi besar diskon.")
         discount = {"type": values["discount_type"], "value": amount}
     product_ids = [p for p in re.split(r"[\s,;]+", values["product_ids"]) if p]
     if len(product_ids) > MAX_PRODUCT_IDS:
-        errors["product_ids"] = web.t("promoter.error.product_ids", n=MAX_PRODUCT_IDS)
+        errors["product_ids"] = web.gettext("Paling banyak %(n)s id produk.", n=MAX_PRODUCT_IDS)
     max_products = _whole(values["max_products"], "max_products", errors, whole)
     budget = _whole(values["budget"], "budget", errors, whole)
     data = {
@@ -401,18 +206,6 @@ def form_errors(fields: dict) -> tuple[dict, list[str]]:
     return by_field, other
 
 
-def _category_groups(categories) -> list[dict]:
-    groups: dict[str, dict] = {}
-    for entry in categories if isinstance(categories, list) else []:
-        if not isinstance(entry, dict) or not entry.get("slug"):
-            continue
-        parent = entry.get("parent") if isinstance(entry.get("parent"), dict) else {}
-        name = parent.get("name") or ""
-        groups.setdefault(name, {"name": name, "categories": []})["categories"].append(
-            {"slug": entry["slug"], "name": entry.get("name") or entry["slug"]})
-    return list(groups.values())
-
-
 def default_values() -> dict:
     start = (datetime.now(WITA) + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
     end = start + timedelta(days=7)
@@ -424,7 +217,7 @@ def default_values() -> dict:
 def _form_page(web, values: dict, errors: dict, other_errors: list[str], status: int = 200):
     categories = optional(web.gw, "catalog", "list_categories")
     return web.render("promoter_form.html", status=status, values=values, errors=errors, other_errors=other_errors,
-                      category_groups=_category_groups(categories), regions=region_list(), kinds=KINDS,
+                      category_groups=category_groups(category_options(categories)), regions=region_list(), kinds=KINDS,
                       funders=FUNDERS, invalid=bool(errors or other_errors))
 
 
@@ -439,7 +232,7 @@ def new_campaign(web):
     if errors:
         return _form_page(web, values, errors, [], status=422)
     try:
-        detail = web.gw.call("promotion", "create_campaign", _actor(web), data)
+        detail = web.gw.call("promotion", "create_campaign", web.actor, data)
     except ValidationFailed as exc:
         by_field, other = form_errors(exc.fields)
         if not by_field and not other:
@@ -491,16 +284,16 @@ def present_statistics(web, statistics) -> dict:
     for entry in statistics.get("days") or []:
         if isinstance(entry, dict) and entry.get("day"):
             days.append({"day": str(entry["day"]), "label": day_label(entry["day"]),
-                         "impressions": _int(entry.get("impressions")) or 0, "clicks": _int(entry.get("clicks")) or 0,
-                         "contacts": _int(entry.get("contacts")) or 0})
+                         "impressions": whole(entry.get("impressions")) or 0, "clicks": whole(entry.get("clicks")) or 0,
+                         "contacts": whole(entry.get("contacts")) or 0})
     days = fill_days(days)
     return {
         "days": days,
-        "totals": {name: _int(totals.get(name)) or 0 for name in ("impressions", "clicks", "contacts",
+        "totals": {name: whole(totals.get(name)) or 0 for name in ("impressions", "clicks", "contacts",
                                                                     "discount_given")},
         "impressions_chart": charts.vertical_bars([(d["label"], d["impressions"]) for d in days],
-                                                  web.t("promoter.stats.impressions")),
-        "clicks_chart": charts.line([(d["label"], d["clicks"]) for d in days], web.t("promoter.stats.clicks")),
+                                                  web.gettext("Tayangan per hari")),
+        "clicks_chart": charts.line([(d["label"], d["clicks"]) for d in days], web.gettext("Klik per hari")),
     }
 
 
@@ -522,7 +315,7 @@ def present_detail(web, campaign: dict, names: dict[str, str] | None = None) -> 
         "discount": discount,
         "featured": campaign.get("featured") is True,
         "open_for_signup": campaign.get("open_for_signup") is True,
-        "max_products": _int(campaign.get("max_products")),
+        "max_products": whole(campaign.get("max_products")),
         "target": {
             "categories": [names.get(c, c) for c in target.get("categories") or [] if isinstance(c, str)],
             "regions": [region_name(r) or r for r in target.get("regions") or [] if isinstance(r, str)],
@@ -544,15 +337,15 @@ def present_preview(preview) -> dict | None:
     for item in preview.get("products") or []:
         if not isinstance(item, dict):
             continue
-        price, effective = _int(item.get("price")), _int(item.get("effective_price"))
+        price, effective = whole(item.get("price")), whole(item.get("effective_price"))
         products.append({"id": item.get("id") or "", "name": item.get("name") or "", "price": price,
                          "effective_price": effective if effective is not None and effective != price else None,
                          "region": region_name(str(item.get("region") or "")) or item.get("region") or ""})
-    return {"count": _int(preview.get("count")) or 0, "products": products}
+    return {"count": whole(preview.get("count")) or 0, "products": products}
 
 
 def _detail_page(web, campaign_id: str, status: int = 200, error: str | None = None):
-    actor = _actor(web)
+    actor = web.actor
     campaign = web.gw.call("promotion", "get_campaign", actor, campaign_id)
     if not isinstance(campaign, dict):
         raise NotFound("Kampanye tidak ditemukan.")
@@ -577,11 +370,11 @@ def campaign_page(web, campaign_id: str):
 def _transition(web, campaign_id: str, method: str):
     campaign_id = _campaign_id(campaign_id)
     try:
-        web.gw.call("promotion", method, _actor(web), campaign_id)
+        web.gw.call("promotion", method, web.actor, campaign_id)
     except EtalaseError as exc:
         if exc.status >= 500 or exc.status in (401, 403, 404):
             raise
-        details = " ".join(str(m) for m in (exc.fields or {}).values() if isinstance(m, str))
+        details = field_messages(exc)
         return _detail_page(web, campaign_id, status=exc.status, error=f"{exc.message} {details}".strip())
     return web.redirect(campaign_url(campaign_id))
 

@@ -1,4 +1,4 @@
-"""Rendering HTML pages: the per-request ``Web`` context, the ``page`` decorator, error
+r"""Rendering HTML pages: the per-request ``Web`` context, the ``page`` decorator, error
 pages, security headers and static asset URLs.
 
 How to add a page (see ``buyer.py`` for examples)::
@@ -31,15 +31,42 @@ A form with CSRF in a template::
 
     <form method="post" action="/pemilik/produk">
       {{ csrf_field() }}
-      <label for="name">{{ t("owner.name") }}</label> <input id="name" name="name">
-      <button>{{ t("owner.save") }}</button>
+      <label for="name">{{ _("Nama produk") }}</label> <input id="name" name="name">
+      <button>{{ _("Simpan produk") }}</button>
     </form>
 
 Every template extends ``base.html`` and fills ``{% block title %}`` and ``{% block main %}``;
-context available everywhere: ``user`` (or None), ``lang``, ``t``, ``csrf_field()``,
-``static_url(path)``, ``request_path``, ``lang_switch_url``; filters ``rupiah``, ``wita``.
+context available everywhere: ``user`` (or None), ``lang``, ``_``/``gettext``, ``pgettext``,
+``ngettext``, ``csrf_field()``, ``static_url(path)``, ``request_path``, ``lang_switch_url``;
+filters ``rupiah``, ``wita``. Names of statuses, kinds and decisions are in ``_labels.html``
+(``{% import "_labels.html" as labels with context %}``). Shared page helpers (``whole``,
+``requested_page``, ``optional``, ``present_merchant``, categories) are in ``present.py``.
 No inline ``<script>`` or ``style=""`` (the CSP forbids them): put JS in
 ``static/js/`` and CSS in ``static/css/site.css``. Never ``|safe`` on stored data.
+
+Texts a visitor reads are written in Indonesian and translated with gettext (``i18n.py``
+explains the calls and how the catalog is loaded). Adding or changing a text, from the
+repository root:
+
+1. write it in Indonesian: ``{{ _("Produk baru") }}`` in a template, ``web.gettext("Produk
+   baru")`` in a view, ``N_("Produk baru")`` for a module constant; values as
+   ``%(name)s`` (``_("Stok: %(n)s", n=stock)``), a literal ``%`` as ``%%``;
+2. extract the messages into the template catalog::
+
+       .venv/bin/pybabel extract -F babel.cfg --add-location=file --sort-output \
+           --project="Etalase Sultra" -o services/gateway/locale/messages.pot .
+
+3. merge them into the English catalog (new messages arrive with an empty translation;
+   messages no longer used are dropped)::
+
+       .venv/bin/pybabel update -i services/gateway/locale/messages.pot \
+           -d services/gateway/locale -l en --no-fuzzy-matching --ignore-obsolete
+
+4. translate the new entries in ``services/gateway/locale/en/LC_MESSAGES/messages.po``
+   (an editor such as Poedit, or by hand) and run
+   ``.venv/bin/python -m pytest tests/gateway/test_translations.py``: it fails while a
+   message is missing, empty or fuzzy, while a placeholder differs, or while the .pot is
+   out of date. Restart the server to see it (the catalog is read once per process).
 """
 from __future__ import annotations
 
@@ -55,8 +82,10 @@ from markupsafe import Markup, escape
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
+from services.gateway.api import catalog_actor
 from services.gateway.formatting import format_rupiah, format_wita
 from services.gateway.site import i18n, session
+from services.gateway.site.i18n import N_
 from shared.errors import EtalaseError, Forbidden, NotFound, PayloadTooLarge, Unauthorized
 
 log = logging.getLogger(__name__)
@@ -82,6 +111,17 @@ HTML_HEADERS = {
     "Vary": "Cookie",
     **SECURITY_HEADERS,
 }
+
+
+ERROR_TITLE = N_("Terjadi kesalahan")
+ERROR_TITLES = {403: N_("Akses ditolak"), 404: N_("Halaman tidak ditemukan")}
+ERROR_MESSAGE = N_("Terjadi kesalahan pada server. Silakan coba lagi.")
+ERROR_MESSAGES = {
+    403: N_("Anda tidak berhak membuka halaman ini."),
+    404: N_("Maaf, yang Anda cari tidak ada atau sudah dihapus."),
+    503: N_("Layanan sedang tidak tersedia. Silakan coba lagi beberapa saat lagi."),
+}
+CSRF_REFUSED = N_("Formulir sudah kedaluwarsa atau tidak sah. Muat ulang halaman lalu coba lagi.")
 
 
 # --- static asset URLs (content-hashed, so they can be cached for a year) --------------
@@ -125,10 +165,11 @@ def environment() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    i18n.install(env)
     env.filters["rupiah"] = rupiah
     env.filters["wita"] = wita
-    env.globals["t"] = i18n.t
     env.globals["static_url"] = static_url
     return env
 
@@ -158,8 +199,20 @@ class Web:
             self._user = session.current_user(self.gw, self.request)
         return self._user
 
-    def t(self, key: str, **values) -> str:
-        return i18n.translate(self.lang, key, **values)
+    @property
+    def actor(self) -> dict:
+        """The signed-in account as the services take it: ``{"id", "role"}``."""
+        return catalog_actor(self.user)
+
+    # texts in the visitor's language (see i18n.py)
+    def gettext(self, message: str, **values) -> str:
+        return i18n.gettext(self.lang, message, **values)
+
+    def pgettext(self, context: str, message: str, **values) -> str:
+        return i18n.pgettext(self.lang, context, message, **values)
+
+    def ngettext(self, singular: str, plural: str, n: int, **values) -> str:
+        return i18n.ngettext(self.lang, singular, plural, n, **values)
 
     # CSRF
     @property
@@ -201,10 +254,8 @@ class Web:
 
     def error(self, status: int, message: str | None = None, title: str | None = None) -> Response:
         """The error page: 403, 404, 500, 503 ... in the visitor's language."""
-        titles = {403: "error.403.title", 404: "error.404.title"}
-        messages = {403: "error.403", 404: "error.404", 503: "error.503"}
-        title = title or self.t(titles.get(status, "error.title"))
-        message = message or self.t(messages.get(status, "error.500"))
+        title = title or self.gettext(ERROR_TITLES.get(status, ERROR_TITLE))
+        message = message or self.gettext(ERROR_MESSAGES.get(status, ERROR_MESSAGE))
         return self.render("error.html", status=status, title=title, message=message)
 
     def finish(self, response: Response) -> Response:
@@ -254,7 +305,7 @@ def page(view=None, *, max_body: int | None = None):
             if request.method == "POST" and not session.check_csrf(request):
                 log.info("refused a POST to %s without a valid CSRF token", request.path)
                 web.renew_csrf()  # the next form works
-                return web.error(403, web.t("error.csrf"))
+                return web.error(403, web.gettext(CSRF_REFUSED))
             return view(web, *args, **kwargs)
         except RequestEntityTooLarge:
             return web.error(413, PayloadTooLarge().message)

@@ -1,0 +1,123 @@
+"""Page helpers shared by the view modules: reading page parameters, fetching the sections a
+page can do without, and shaping service answers (merchants, categories) for templates.
+
+A helper that two view modules need lives here, once; what only one page family uses stays
+beside its views.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from urllib.parse import quote
+
+from shared.errors import EtalaseError
+from shared.regions import region_name
+
+log = logging.getLogger(__name__)
+
+SECTION_TIMEOUT = 1.5  # seconds: an optional section never holds the page up for long
+
+
+def whole(value) -> int | None:
+    """``value`` when it is an int (not a bool), else None: numbers from service answers."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def valid_id(value) -> bool:
+    """An id from a URL worth asking a service about (the services check the rest)."""
+    return isinstance(value, str) and 1 <= len(value) <= 64
+
+
+def requested_page(value, highest: int | None = None) -> int:
+    """``?page=`` as a number from 1 (and at most ``highest``); a hand-edited URL gives page 1."""
+    try:
+        number = max(1, int(value or 1))
+    except ValueError:
+        return 1
+    return min(number, highest) if highest is not None else number
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages ``total`` items fill, at least one."""
+    return max(1, math.ceil(total / per_page)) if per_page > 0 else 1
+
+
+def page_links(page_number: int, pages: int, link) -> dict:
+    """``{"prev", "next"}``: the neighbouring pages' URLs (None past either end); ``link(n)``
+    makes page n's URL."""
+    return {"prev": link(page_number - 1) if page_number > 1 else None,
+            "next": link(page_number + 1) if page_number < pages else None}
+
+
+def url_path(*parts: str) -> str:
+    """Path segments quoted for a URL: ``url_path("a/b", "c")`` -> ``a%2Fb/c``."""
+    return "/".join(quote(str(part), safe="") for part in parts)
+
+
+def field_messages(exc: EtalaseError) -> str:
+    """The field messages of a refusal, in one line ("" when it has none)."""
+    return " ".join(str(message) for message in (exc.fields or {}).values() if isinstance(message, str))
+
+
+def optional(gw, service: str, method: str, *args, timeout: float = SECTION_TIMEOUT, **kwargs):
+    """``gw.call`` for a section the page can do without: None (logged) on any failure."""
+    try:
+        return gw.call(service, method, *args, timeout=timeout, **kwargs)
+    except EtalaseError as exc:
+        log.warning("page section %s.%s hidden: %s", service, method, exc)
+    except Exception:  # noqa: BLE001 - an optional section never breaks the page
+        log.warning("page section %s.%s hidden", service, method, exc_info=True)
+    return None
+
+
+def present_merchant(merchant: dict) -> dict:
+    """A merchant as the templates show it, for every audience: profile, status and credentials,
+    every field present (missing text is "", missing numbers None). The views add what is
+    their own (the owner's edit links, the buyer's WhatsApp flag, the admin's decisions)."""
+    credentials = merchant.get("credentials") if isinstance(merchant.get("credentials"), dict) else {}
+    logo = merchant.get("logo") if isinstance(merchant.get("logo"), dict) else {}
+    logo_urls = logo.get("urls") if isinstance(logo.get("urls"), dict) else {}
+    merchant_id = merchant.get("id") if isinstance(merchant.get("id"), str) else ""
+    return {
+        "id": merchant_id,
+        "url": "/usaha/" + url_path(merchant_id) if merchant_id else None,
+        "name": merchant.get("name") or "",
+        "kind": merchant.get("kind") or "",
+        "region": merchant.get("region") or "",
+        "region_name": merchant.get("region_name") or region_name(str(merchant.get("region") or "")) or "",
+        "whatsapp": merchant.get("whatsapp") or "",
+        "address": merchant.get("address") or "",
+        "description": merchant.get("description") or "",
+        "logo": logo_urls.get("thumb") or logo_urls.get("medium"),
+        "created_at": merchant.get("created_at"),
+        "status": merchant.get("status") or "pending",
+        "status_reason": merchant.get("status_reason") or "",
+        "verified": merchant.get("verified") is True,
+        "nib": credentials.get("nib") or "",
+        "pirt": credentials.get("pirt_number") or "",
+        "halal_number": credentials.get("halal_number") or "",
+        "halal_expires_on": credentials.get("halal_expires_on") or "",
+        "halal_valid": credentials.get("halal_valid") is True,
+        "legal_number": credentials.get("legal_number") or "",
+        "member_count": whole(credentials.get("member_count")),
+        "last_rat_year": whole(credentials.get("last_rat_year")),
+    }
+
+
+def category_options(categories) -> list[dict]:
+    """``catalog.list_categories`` as options: slug, name and the parent's name ("" for none)."""
+    options = []
+    for entry in categories if isinstance(categories, list) else []:
+        if isinstance(entry, dict) and entry.get("slug"):
+            parent = entry.get("parent") if isinstance(entry.get("parent"), dict) else {}
+            options.append({"slug": entry["slug"], "name": entry.get("name") or entry["slug"],
+                            "parent": parent.get("name") or ""})
+    return options
+
+
+def category_groups(options: list[dict]) -> list[dict]:
+    """Options grouped under their parent's name, in the order the catalog lists them."""
+    groups: dict[str, list] = {}
+    for option in options:
+        groups.setdefault(option["parent"], []).append(option)
+    return [{"name": name, "categories": items} for name, items in groups.items()]
