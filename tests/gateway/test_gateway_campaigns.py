@@ -1,24 +1,18 @@
 """Campaigns over HTTP (issue 5): the real gateway container on a real RabbitMQ (fresh vhost)
-and SQLite; the promotion and catalog services are fakes that record their calls and answer
-in the shapes of the promotion RPC contract. The promotion service's own rules (windows,
-ranges, who owns which campaign) are its tests' business: here the fake raises its typed
-errors on demand and the gateway must pass them through in the error shape."""
+and SQLite; the promotion and catalog services are the fakes of gateway_fakes.py, answering
+in the shapes of the promotion RPC contract (docs/contracts/promotion-rpc.md). The promotion
+service's own rules (windows, ranges, who owns which campaign) are its tests' business: here
+the fake raises its typed errors on demand and the gateway must pass them through in the
+error shape."""
+import functools
 import time
 import uuid
 
-import eventlet
 import pytest
-from nameko.rpc import rpc
 
-from services.gateway.admin import create_admin
-from services.gateway.service import GatewayService
-from shared.db import make_engine, make_session_factory
+from gateway_fakes import FakeCatalog, FakePromotion, FakeSearch
+from gateway_helpers import assert_error, register_and_sign_in, sign_in_admin
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from shared.migrations import upgrade
-
-CALLS: list[tuple] = []
-RAISE: dict[str, Exception] = {}  # method name -> what the fake promotion raises instead of answering
-SLOW: dict[str, float] = {}  # method name -> seconds the fake promotion sleeps first
 
 CAMPAIGN_ID = str(uuid.uuid4())
 PRODUCT_ID = "8c3c5a0e-4a1f-4d36-9a57-2f0b7f1c9d11"
@@ -64,193 +58,58 @@ def detail(campaign_id=CAMPAIGN_ID, owner_id="promoter-id", status="scheduled", 
     return base
 
 
-class FakePromotion:
-    name = "promotion"
-
-    def _enter(self, method, *args):
-        CALLS.append((method, *args))
-        if method in SLOW:
-            eventlet.sleep(SLOW[method])
-        if method in RAISE:
-            raise RAISE[method]
-
-    @rpc
-    def health(self):
-        return {"status": "ok", "products": 0, "campaigns": 0}
-
-    @rpc
-    def create_campaign(self, actor, data):
-        self._enter("create_campaign", actor, data)
-        return detail(owner_id=actor["id"], status="draft" if data.get("draft") else "scheduled")
-
-    @rpc
-    def list_campaigns(self, actor, status=None, page=1, per_page=20):
-        self._enter("list_campaigns", actor, status, page, per_page)
-        item = detail(owner_id=actor["id"])
-        item["statistics"] = {"totals": item["statistics"]["totals"]}
-        return {"total": 1, "page": page, "per_page": per_page, "items": [item]}
-
-    @rpc
-    def get_campaign(self, actor, campaign_id):
-        self._enter("get_campaign", actor, campaign_id)
-        return detail(campaign_id)
-
-    @rpc
-    def update_campaign(self, actor, campaign_id, changes, expected_version=None):
-        self._enter("update_campaign", actor, campaign_id, changes, expected_version)
-        return detail(campaign_id, version=2, **{k: v for k, v in changes.items() if k in ("name", "description")})
-
-    @rpc
-    def schedule_campaign(self, actor, campaign_id):
-        self._enter("schedule_campaign", actor, campaign_id)
-        return detail(campaign_id, status="scheduled", version=2)
-
-    @rpc
-    def cancel_campaign(self, actor, campaign_id):
-        self._enter("cancel_campaign", actor, campaign_id)
-        return detail(campaign_id, status="cancelled", version=3)
-
-    @rpc
-    def preview_campaign(self, actor, campaign_id, limit=50):
-        self._enter("preview_campaign", actor, campaign_id, limit)
-        return {"count": 1, "products": [{"id": PRODUCT_ID, "name": "Sarung Tenun", "price": 45000,
-                                          "effective_price": 40500, "region": "7401", "category": "tenun",
-                                          "merchant_id": "m1"}]}
-
-    @rpc
-    def opt_out(self, actor, campaign_id, product_id):
-        self._enter("opt_out", actor, campaign_id, product_id)
-        return {"campaign_id": campaign_id, "product_id": product_id, "member": False}
-
-    @rpc
-    def opt_in(self, actor, campaign_id, product_id):
-        self._enter("opt_in", actor, campaign_id, product_id)
-        return {"campaign_id": campaign_id, "product_id": product_id, "member": True}
-
-    @rpc
-    def campaigns_for_owner(self, actor):
-        self._enter("campaigns_for_owner", actor)
-        return {"items": [{"id": CAMPAIGN_ID, "name": CAMPAIGN_BODY["name"], "status": "active",
-                           "my_products": [{"product_id": PRODUCT_ID, "member": True}]}]}
-
-    @rpc
-    def active_campaigns(self, limit=10):
-        self._enter("active_campaigns", limit)
-        return {"items": [{"id": CAMPAIGN_ID, "name": CAMPAIGN_BODY["name"], "product_count": 12}]}
-
-    @rpc
-    def featured_products(self, slots=8):
-        self._enter("featured_products", slots)
-        return {"slots": slots, "rotation_seconds": 300,
-                "items": [{"id": PRODUCT_ID, "name": "Sarung Tenun", "badge": "Unggulan"}]}
-
-    @rpc
-    def pricing_for(self, product_ids):
-        self._enter("pricing_for", product_ids)
-        return {pid: PRICING for pid in product_ids if pid == PRODUCT_ID}
-
-
-class FakeCatalog:
-    name = "catalog"
-
-    @rpc
-    def health(self):
-        return {"status": "ok"}
-
-    @rpc
-    def get_product(self, product_id):
-        CALLS.append(("get_product", product_id))
-        if product_id not in (PRODUCT_ID, PLAIN_PRODUCT_ID):
-            raise NotFound("Produk tidak ditemukan.")
-        return {"id": product_id, "name": "Sarung Tenun", "price": 45000, "version": 3}
-
-
-class FakeSearch:
-    """Takes the product page's fire-and-forget view counts."""
-
-    name = "search"
-
-    @rpc
-    def health(self):
-        return {"status": "ok"}
-
-    @rpc
-    def record_interactions(self, items):
-        return None
+def list_own_campaigns(actor, status, page, per_page):
+    """This module's promotion lists one campaign: the caller's own."""
+    item = detail(owner_id=actor["id"])
+    item["statistics"] = {"totals": item["statistics"]["totals"]}
+    return {"total": 1, "page": page, "per_page": per_page, "items": [item]}
 
 
 @pytest.fixture(autouse=True)
-def clean():
-    CALLS.clear()
-    RAISE.clear()
-    SLOW.clear()
+def promotion_and_catalog(fakes):
+    promotion = fakes.promotion
+    promotion.add_campaigns(detail())
+    promotion.new_campaign = detail()
+    promotion.list_campaigns = list_own_campaigns
+    promotion.preview = {"count": 1, "products": [{"id": PRODUCT_ID, "name": "Sarung Tenun", "price": 45000,
+                                                   "effective_price": 40500, "region": "7401", "category": "tenun",
+                                                   "merchant_id": "m1"}]}
+    promotion.owner_campaigns = [{"id": CAMPAIGN_ID, "name": CAMPAIGN_BODY["name"], "status": "active",
+                                  "my_products": [{"product_id": PRODUCT_ID, "member": True}]}]
+    promotion.active = [{"id": CAMPAIGN_ID, "name": CAMPAIGN_BODY["name"], "product_count": 12}]
+    promotion.featured = [{"id": PRODUCT_ID, "name": "Sarung Tenun", "badge": "Unggulan"}]
+    promotion.pricing = {PRODUCT_ID: PRICING}
+    fakes.catalog.add_products(*({"id": product_id, "name": "Sarung Tenun", "price": 45000, "version": 3}
+                                 for product_id in (PRODUCT_ID, PLAIN_PRODUCT_ID)))
 
 
 @pytest.fixture
-def start_gateway(rabbit_config, web_config, runner_factory, sqlite_url):
-    """start_gateway(*fakes, **settings) runs the gateway with the given fakes; returns a
-    session factory for its database."""
-    engines = []
-
-    def start(*fakes, **settings):
-        upgrade("gateway", sqlite_url)
-        config = {"GATEWAY": {"DATABASE_URL": sqlite_url, "RPC_TIMEOUT": 2, "HEALTH_TIMEOUT": 1,
-                              "MAX_BODY_BYTES": MAX_BODY, **settings}}
-        runner_factory(config, GatewayService, *fakes).start()
-        engine = make_engine(sqlite_url)
-        engines.append(engine)
-        return make_session_factory(engine)
-
-    yield start
-    for engine in engines:
-        engine.dispose()
-
-
-def sign_in(web_session, email, password) -> dict:
-    response = web_session.post("/api/v1/sessions", json={"email": email, "password": password})
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['token']}"}
+def start_gateway(start_gateway):
+    """This module's gateway takes bodies of at most MAX_BODY bytes."""
+    return functools.partial(start_gateway, MAX_BODY_BYTES=MAX_BODY)
 
 
 def make_accounts(session_factory, web_session) -> dict:
     """role -> {"auth": headers, "actor": {"id", "role"}} for an owner, a promoter and an admin."""
     people = {}
     for role, email in (("owner", "wa.ode@example.com"), ("promoter", "la.ode@example.com")):
-        response = web_session.post("/api/v1/accounts", json={"email": email, "password": "rahasia-123",
-                                                              "name": role.title(), "role": role})
-        assert response.status_code == 201, response.text
-        people[role] = {"auth": sign_in(web_session, email, "rahasia-123"),
-                        "actor": {"id": response.json()["id"], "role": role}}
-    with session_factory() as session:
-        admin = create_admin(session, "kurator@dinas.example", "Kurator Dinas", "rahasia-kurator-1")
-        session.commit()
-    people["admin"] = {"auth": sign_in(web_session, "kurator@dinas.example", "rahasia-kurator-1"),
-                       "actor": {"id": admin["id"], "role": "admin"}}
+        auth, account_id = register_and_sign_in(web_session, email, role)
+        people[role] = {"auth": auth, "actor": {"id": account_id, "role": role}}
+    auth, admin = sign_in_admin(session_factory, web_session)
+    people["admin"] = {"auth": auth, "actor": {"id": admin["id"], "role": "admin"}}
     return people
 
 
 @pytest.fixture
-def people(start_gateway, web_session):
-    return make_accounts(start_gateway(FakePromotion, FakeCatalog, FakeSearch), web_session)
-
-
-def assert_error(response, status, code, field=None):
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "fields"}
-    assert body["error"]["code"] == code
-    assert body["error"]["message"]
-    if field is not None:
-        assert field in body["error"]["fields"], body
-    return body["error"]
+def people(gateway, web_session):
+    return make_accounts(gateway, web_session)
 
 
 # --- creating and listing --------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("role", ["promoter", "admin"])
-def test_create_campaign(people, web_session, role):
+def test_create_campaign(people, web_session, role, fakes):
     who = people[role]
     response = web_session.post("/api/v1/campaigns", json=CAMPAIGN_BODY, headers=who["auth"])
     assert response.status_code == 201, response.text
@@ -259,26 +118,26 @@ def test_create_campaign(people, web_session, role):
     assert body["id"] == CAMPAIGN_ID and body["status"] == "scheduled"
     assert response.headers["Location"] == f"/api/v1/campaigns/{CAMPAIGN_ID}"
     assert response.headers["ETag"] == '"1"'
-    assert CALLS == [("create_campaign", who["actor"], CAMPAIGN_BODY)]  # only id and role cross over
+    assert fakes.calls == [("create_campaign", who["actor"], CAMPAIGN_BODY)]  # only id and role cross over
 
 
-def test_create_draft(people, web_session):
+def test_create_draft(people, web_session, fakes):
     body = {**CAMPAIGN_BODY, "draft": True, "open_for_signup": True, "discount": None, "featured": True,
             "description": None, "max_products": None, "budget": None, "funded_by": None}
     response = web_session.post("/api/v1/campaigns", json=body, headers=people["promoter"]["auth"])
     assert response.status_code == 201, response.text
     assert response.json()["status"] == "draft"
-    assert CALLS == [("create_campaign", people["promoter"]["actor"], body)]
+    assert fakes.calls == [("create_campaign", people["promoter"]["actor"], body)]
 
 
-def test_create_refused_to_owner_and_anonymous(people, web_session):
+def test_create_refused_to_owner_and_anonymous(people, web_session, fakes):
     assert_error(web_session.post("/api/v1/campaigns", json=CAMPAIGN_BODY), 401, "unauthorized")
     assert_error(web_session.post("/api/v1/campaigns", json=CAMPAIGN_BODY, headers=people["owner"]["auth"]),
                  403, "forbidden")
-    assert CALLS == []
+    assert fakes.calls == []
 
 
-def test_create_body_shape(people, web_session):
+def test_create_body_shape(people, web_session, fakes):
     auth = {**people["promoter"]["auth"], "Content-Type": "application/json"}
     assert_error(web_session.post("/api/v1/campaigns", data=b"{nama", headers=auth), 400, "bad_request")
     assert_error(web_session.post("/api/v1/campaigns", data=b"[1, 2]", headers=auth), 400, "bad_request")
@@ -287,18 +146,18 @@ def test_create_body_shape(people, web_session):
 
     error = assert_error(
         web_session.post("/api/v1/campaigns", json={**CAMPAIGN_BODY, "diskon": 10, "owner_id": "x"}, headers=auth),
-        422, "validation_failed")
+        422, "validation_failed")["error"]
     assert set(error["fields"]) == {"diskon", "owner_id"}
 
     wrong_types = {**CAMPAIGN_BODY, "name": 5, "featured": "ya", "target": ["tenun"], "discount": 10,
                    "max_products": True, "budget": "5 juta", "starts_at": None}
     error = assert_error(web_session.post("/api/v1/campaigns", json=wrong_types, headers=auth),
-                         422, "validation_failed")
+                         422, "validation_failed")["error"]
     assert set(error["fields"]) == {"name", "featured", "target", "discount", "max_products", "budget", "starts_at"}
-    assert CALLS == []
+    assert fakes.calls == []
 
 
-def test_list_campaigns(people, web_session):
+def test_list_campaigns(people, web_session, fakes):
     promoter = people["promoter"]
     response = web_session.get("/api/v1/campaigns", headers=promoter["auth"])
     assert response.status_code == 200, response.text
@@ -306,11 +165,11 @@ def test_list_campaigns(people, web_session):
     response = web_session.get("/api/v1/campaigns?status=active&page=2&per_page=50", headers=people["admin"]["auth"])
     assert response.status_code == 200, response.text
     assert response.json()["page"] == 2 and response.json()["per_page"] == 50
-    assert CALLS == [("list_campaigns", promoter["actor"], None, 1, 20),
+    assert fakes.calls == [("list_campaigns", promoter["actor"], None, 1, 20),
                      ("list_campaigns", people["admin"]["actor"], "active", 2, 50)]
 
 
-def test_list_campaigns_bad_params(people, web_session):
+def test_list_campaigns_bad_params(people, web_session, fakes):
     for query, field in [
         ("per_page=51", "per_page"), ("per_page=0", "per_page"), ("per_page=banyak", "per_page"),
         ("page=0", "page"), ("page=-1", "page"), ("page=satu", "page"), ("status=selesai", "status"),
@@ -318,21 +177,21 @@ def test_list_campaigns_bad_params(people, web_session):
         response = web_session.get(f"/api/v1/campaigns?{query}", headers=people["promoter"]["auth"])
         assert_error(response, 422, "validation_failed", field)
     error = assert_error(web_session.get("/api/v1/campaigns?page=0&per_page=51", headers=people["admin"]["auth"]),
-                         422, "validation_failed")
+                         422, "validation_failed")["error"]
     assert set(error["fields"]) == {"page", "per_page"}
-    assert CALLS == []
+    assert fakes.calls == []
 
 
-def test_list_campaigns_refused(people, web_session):
+def test_list_campaigns_refused(people, web_session, fakes):
     assert_error(web_session.get("/api/v1/campaigns"), 401, "unauthorized")
     assert_error(web_session.get("/api/v1/campaigns", headers=people["owner"]["auth"]), 403, "forbidden")
-    assert CALLS == []
+    assert fakes.calls == []
 
 
 # --- one campaign ----------------------------------------------------------------------------
 
 
-def test_campaign_lifecycle_routes(people, web_session):
+def test_campaign_lifecycle_routes(people, web_session, fakes):
     promoter = people["promoter"]
     auth, actor = promoter["auth"], promoter["actor"]
     base = f"/api/v1/campaigns/{CAMPAIGN_ID}"
@@ -358,7 +217,7 @@ def test_campaign_lifecycle_routes(people, web_session):
     response = web_session.get(f"{base}/preview?limit=100", headers=people["admin"]["auth"])
     assert response.status_code == 200, response.text
 
-    assert CALLS == [
+    assert fakes.calls == [
         ("get_campaign", actor, CAMPAIGN_ID),
         ("update_campaign", actor, CAMPAIGN_ID, {"name": "Festival Tenun"}, 1),
         ("update_campaign", actor, CAMPAIGN_ID, {"description": "Baru"}, None),
@@ -369,13 +228,13 @@ def test_campaign_lifecycle_routes(people, web_session):
     ]
 
 
-def test_campaign_id_is_normalised(people, web_session):
+def test_campaign_id_is_normalised(people, web_session, fakes):
     response = web_session.get(f"/api/v1/campaigns/{CAMPAIGN_ID.upper()}", headers=people["promoter"]["auth"])
     assert response.status_code == 200, response.text
-    assert CALLS == [("get_campaign", people["promoter"]["actor"], CAMPAIGN_ID)]
+    assert fakes.calls == [("get_campaign", people["promoter"]["actor"], CAMPAIGN_ID)]
 
 
-def test_update_shape_and_if_match(people, web_session):
+def test_update_shape_and_if_match(people, web_session, fakes):
     auth = people["promoter"]["auth"]
     base = f"/api/v1/campaigns/{CAMPAIGN_ID}"
     assert_error(web_session.patch(base, json={"draft": True}, headers=auth), 422, "validation_failed", "draft")
@@ -388,7 +247,7 @@ def test_update_shape_and_if_match(people, web_session):
                  413, "payload_too_large")
     assert_error(web_session.get(f"{base}/preview?limit=101", headers=auth), 422, "validation_failed", "limit")
     assert_error(web_session.get(f"{base}/preview?limit=0", headers=auth), 422, "validation_failed", "limit")
-    assert CALLS == []
+    assert fakes.calls == []
 
 
 MANAGE_ROUTES = [
@@ -401,17 +260,17 @@ CAMPAIGN_ROUTES = [("get", "/api/v1/campaigns/{id}"), *MANAGE_ROUTES,
                    ("post", "/api/v1/campaigns/{id}/opt-out"), ("post", "/api/v1/campaigns/{id}/opt-in")]
 
 
-def test_bad_campaign_id_is_404_without_a_call(people, web_session):
+def test_bad_campaign_id_is_404_without_a_call(people, web_session, fakes):
     auth = people["admin"]["auth"]  # admins may use every route
     for method, path in CAMPAIGN_ROUTES:
         for bad in ("bukan-uuid", "123", f"{CAMPAIGN_ID}0", CAMPAIGN_ID.replace("-", ""), CAMPAIGN_ID[:-1] + "z"):
             response = getattr(web_session, method)(path.format(id=bad), json={"product_id": PRODUCT_ID},
                                                     headers=auth)
             assert_error(response, 404, "not_found")
-    assert CALLS == []
+    assert fakes.calls == []
 
 
-def test_campaign_routes_need_a_session_and_the_right_role(people, web_session):
+def test_campaign_routes_need_a_session_and_the_right_role(people, web_session, fakes):
     for method, path in CAMPAIGN_ROUTES:
         response = getattr(web_session, method)(path.format(id=CAMPAIGN_ID), json={"product_id": PRODUCT_ID})
         assert_error(response, 401, "unauthorized")
@@ -419,7 +278,7 @@ def test_campaign_routes_need_a_session_and_the_right_role(people, web_session):
         response = getattr(web_session, method)(path.format(id=CAMPAIGN_ID), json={"name": "x"},
                                                 headers=people["owner"]["auth"])
         assert_error(response, 403, "forbidden")
-    assert CALLS == []
+    assert fakes.calls == []
 
 
 # --- errors of the promotion service ----------------------------------------------------------
@@ -433,10 +292,10 @@ def test_campaign_routes_need_a_session_and_the_right_role(people, web_session):
     (Forbidden("Bukan kampanye Anda."), 403, "forbidden"),
     (Conflict("Kampanye sudah berakhir.", {"status": "ended"}), 409, "conflict"),
 ])
-def test_promotion_errors_pass_through(people, web_session, error, status, code):
+def test_promotion_errors_pass_through(people, web_session, error, status, code, fakes):
     auth = people["promoter"]["auth"]
     for method in ("create_campaign", "update_campaign", "cancel_campaign"):
-        RAISE[method] = error
+        fakes.promotion.raises[method] = error
     requests = [
         web_session.post("/api/v1/campaigns", json=CAMPAIGN_BODY, headers=auth),
         web_session.patch(f"/api/v1/campaigns/{CAMPAIGN_ID}", json={"ends_at": "2020-01-01T00:00:00+08:00"},
@@ -444,9 +303,9 @@ def test_promotion_errors_pass_through(people, web_session, error, status, code)
         web_session.post(f"/api/v1/campaigns/{CAMPAIGN_ID}/cancel", headers=auth),
     ]
     for response in requests:
-        body = assert_error(response, status, code)
+        body = assert_error(response, status, code)["error"]
         assert body == {"code": code, "message": error.message, "fields": error.fields}
-    assert [call[0] for call in CALLS] == ["create_campaign", "update_campaign", "cancel_campaign"]
+    assert [call[0] for call in fakes.calls] == ["create_campaign", "update_campaign", "cancel_campaign"]
 
 
 def test_promotion_down_is_503(start_gateway, web_session):
@@ -460,16 +319,16 @@ def test_promotion_down_is_503(start_gateway, web_session):
 
 
 @pytest.mark.parametrize("action,member", [("opt-out", False), ("opt-in", True)])
-def test_opt_out_and_in(people, web_session, action, member):
+def test_opt_out_and_in(people, web_session, action, member, fakes):
     path = f"/api/v1/campaigns/{CAMPAIGN_ID}/{action}"
     method = action.replace("-", "_")
     for role in ("owner", "admin"):
         response = web_session.post(path, json={"product_id": PRODUCT_ID}, headers=people[role]["auth"])
         assert response.status_code == 200, response.text
         assert response.json() == {"campaign_id": CAMPAIGN_ID, "product_id": PRODUCT_ID, "member": member}
-    assert CALLS == [(method, people["owner"]["actor"], CAMPAIGN_ID, PRODUCT_ID),
+    assert fakes.calls == [(method, people["owner"]["actor"], CAMPAIGN_ID, PRODUCT_ID),
                      (method, people["admin"]["actor"], CAMPAIGN_ID, PRODUCT_ID)]
-    CALLS.clear()
+    fakes.calls.clear()
 
     owner = people["owner"]["auth"]
     assert_error(web_session.post(path, json={"product_id": PRODUCT_ID}, headers=people["promoter"]["auth"]),
@@ -478,40 +337,40 @@ def test_opt_out_and_in(people, web_session, action, member):
         assert_error(web_session.post(path, json=bad, headers=owner), 422, "validation_failed", "product_id")
     assert_error(web_session.post(path, data=b"{", headers=owner), 400, "bad_request")
     assert_error(web_session.post(path, json={"product_id": "x" * MAX_BODY}, headers=owner), 413, "payload_too_large")
-    assert CALLS == []
+    assert fakes.calls == []
 
-    RAISE[method] = Forbidden("Produk ini bukan milik Anda.")
+    fakes.promotion.raises[method] = Forbidden("Produk ini bukan milik Anda.")
     assert_error(web_session.post(path, json={"product_id": PRODUCT_ID}, headers=owner), 403, "forbidden")
-    RAISE[method] = Conflict("Kampanye tidak menerima pendaftaran.")
+    fakes.promotion.raises[method] = Conflict("Kampanye tidak menerima pendaftaran.")
     assert_error(web_session.post(path, json={"product_id": PRODUCT_ID}, headers=owner), 409, "conflict")
 
 
-def test_my_campaigns(people, web_session):
+def test_my_campaigns(people, web_session, fakes):
     response = web_session.get("/api/v1/me/campaigns", headers=people["owner"]["auth"])
     assert response.status_code == 200, response.text
     assert response.json()["items"][0]["my_products"] == [{"product_id": PRODUCT_ID, "member": True}]
-    assert CALLS == [("campaigns_for_owner", people["owner"]["actor"])]
+    assert fakes.calls == [("campaigns_for_owner", people["owner"]["actor"])]
     assert_error(web_session.get("/api/v1/me/campaigns"), 401, "unauthorized")
     assert_error(web_session.get("/api/v1/me/campaigns", headers=people["promoter"]["auth"]), 403, "forbidden")
-    assert len(CALLS) == 1
+    assert len(fakes.calls) == 1
 
 
 # --- public ----------------------------------------------------------------------------------
 
 
-def test_active_campaigns_are_public_and_win_over_the_id_route(people, web_session):
+def test_active_campaigns_are_public_and_win_over_the_id_route(people, web_session, fakes):
     response = web_session.get("/api/v1/campaigns/active")
     assert response.status_code == 200, response.text
     assert response.json()["items"][0]["id"] == CAMPAIGN_ID
     assert web_session.get("/api/v1/campaigns/active?limit=50").status_code == 200
     assert_error(web_session.get("/api/v1/campaigns/active?limit=51"), 422, "validation_failed", "limit")
-    assert CALLS == [("active_campaigns", 10), ("active_campaigns", 50)]
+    assert fakes.calls == [("active_campaigns", 10), ("active_campaigns", 50)]
     # Only GET is the public list; other methods on "active" are the id routes, and "active" is no id.
     assert_error(web_session.patch("/api/v1/campaigns/active", json={}, headers=people["admin"]["auth"]),
                  404, "not_found")
 
 
-def test_featured_is_public(people, web_session):
+def test_featured_is_public(people, web_session, fakes):
     response = web_session.get("/api/v1/featured")
     assert response.status_code == 200, response.text
     assert response.json()["slots"] == 8 and response.json()["items"][0]["id"] == PRODUCT_ID
@@ -519,19 +378,19 @@ def test_featured_is_public(people, web_session):
     assert web_session.get("/api/v1/featured?slots=1").json()["slots"] == 1
     for bad in ("0", "25", "delapan", "-3"):
         assert_error(web_session.get(f"/api/v1/featured?slots={bad}"), 422, "validation_failed", "slots")
-    assert CALLS == [("featured_products", 8), ("featured_products", 24), ("featured_products", 1)]
+    assert fakes.calls == [("featured_products", 8), ("featured_products", 24), ("featured_products", 1)]
 
 
 # --- the product page's pricing ----------------------------------------------------------------
 
 
-def test_product_carries_its_pricing(people, web_session):
+def test_product_carries_its_pricing(people, web_session, fakes):
     response = web_session.get(f"/api/v1/products/{PRODUCT_ID}")
     assert response.status_code == 200, response.text
     assert response.json() == {"id": PRODUCT_ID, "name": "Sarung Tenun", "price": 45000, "version": 3,
                                "pricing": PRICING}
     assert response.headers["ETag"] == '"3"'
-    assert ("pricing_for", [PRODUCT_ID]) in CALLS
+    assert ("pricing_for", [PRODUCT_ID]) in fakes.calls
 
     response = web_session.get(f"/api/v1/products/{PLAIN_PRODUCT_ID}")  # in no campaign
     assert response.status_code == 200, response.text
@@ -541,17 +400,17 @@ def test_product_carries_its_pricing(people, web_session):
 
 
 @pytest.mark.parametrize("error", [RuntimeError("bug"), ValidationFailed("Terlalu banyak id.", {"product_ids": "x"})])
-def test_product_answers_when_pricing_fails(people, web_session, error):
-    RAISE["pricing_for"] = error
+def test_product_answers_when_pricing_fails(people, web_session, error, fakes):
+    fakes.promotion.raises["pricing_for"] = error
     response = web_session.get(f"/api/v1/products/{PRODUCT_ID}")
     assert response.status_code == 200, response.text
     assert response.json()["pricing"] is None and response.json()["name"] == "Sarung Tenun"
-    assert ("pricing_for", [PRODUCT_ID]) in CALLS
+    assert ("pricing_for", [PRODUCT_ID]) in fakes.calls
 
 
-def test_product_does_not_wait_for_slow_pricing(start_gateway, web_session):
+def test_product_does_not_wait_for_slow_pricing(start_gateway, web_session, fakes):
     start_gateway(FakePromotion, FakeCatalog, FakeSearch, PRICING_TIMEOUT=0.2)
-    SLOW["pricing_for"] = 3
+    fakes.promotion.delays["pricing_for"] = 3
     started = time.monotonic()
     response = web_session.get(f"/api/v1/products/{PRODUCT_ID}")
     elapsed = time.monotonic() - started
@@ -560,11 +419,11 @@ def test_product_does_not_wait_for_slow_pricing(start_gateway, web_session):
     assert elapsed < 1.5, elapsed
 
 
-def test_product_answers_without_the_promotion_service(start_gateway, web_session):
+def test_product_answers_without_the_promotion_service(start_gateway, web_session, fakes):
     start_gateway(FakeCatalog, FakeSearch, PRICING_TIMEOUT=0.3)  # no promotion service at all
     started = time.monotonic()
     response = web_session.get(f"/api/v1/products/{PRODUCT_ID}")
     assert response.status_code == 200, response.text
     assert response.json()["pricing"] is None and response.json()["version"] == 3
     assert time.monotonic() - started < 1.5
-    assert CALLS == [("get_product", PRODUCT_ID)]
+    assert fakes.calls == [("get_product", PRODUCT_ID)]

@@ -1,170 +1,33 @@
 """The gateway over HTTP: the real gateway container on a real RabbitMQ (fresh vhost) and a
-real database; catalog, search and promotion are small fake nameko services defined here."""
+real database; catalog, search and promotion are the fakes of gateway_fakes.py."""
+import functools
 import time
-import uuid
 
-import eventlet
 import pytest
-from nameko.rpc import rpc
 
-from services.gateway.service import GatewayService
-from services.search.params import parse_search_query
-from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from shared.migrations import upgrade
-
-# What the fakes received, so tests can check what the gateway sent (or did not send).
-CALLS: list[tuple] = []
-PRODUCTS: dict[str, dict] = {}
-MERCHANTS: dict[str, dict] = {}
-
-SCRIPT_NAME = "<script>alert(1)</script>"
-
-
-class FakeCatalog:
-    name = "catalog"
-
-    @rpc
-    def health(self):
-        return {"status": "ok"}
-
-    @rpc
-    def list_categories(self):
-        return [{"slug": "tenun", "name": "Kain Tenun", "parent": {"slug": "kerajinan", "name": "Kerajinan Tangan"}}]
-
-    @rpc
-    def register_merchant(self, actor, data):
-        CALLS.append(("register_merchant", actor, data))
-        if not data.get("name"):
-            raise ValidationFailed("Data usaha tidak valid.", {"name": "Nama usaha wajib diisi."})
-        merchant = {"id": str(uuid.uuid4()), "owner_id": actor["id"], **data}
-        MERCHANTS[merchant["id"]] = merchant
-        return merchant
-
-    @rpc
-    def get_merchant(self, merchant_id):
-        if merchant_id not in MERCHANTS:
-            raise NotFound("Usaha tidak ditemukan.")
-        return MERCHANTS[merchant_id]
-
-    @rpc
-    def create_product(self, actor, data):
-        CALLS.append(("create_product", actor, data))
-        product = {"id": str(uuid.uuid4()), "version": 1, "owner_id": actor["id"], **data}
-        PRODUCTS[product["id"]] = product
-        return product
-
-    @rpc
-    def get_product(self, product_id):
-        if product_id not in PRODUCTS:
-            raise NotFound("Produk tidak ditemukan.")
-        return PRODUCTS[product_id]
-
-    @rpc
-    def update_product(self, actor, product_id, data, expected_version):
-        CALLS.append(("update_product", actor, product_id, data, expected_version))
-        product = self.get_product(product_id)
-        if product["owner_id"] != actor["id"]:
-            raise Forbidden("Bukan produk Anda.")
-        if expected_version != product["version"]:
-            raise Conflict("Produk sudah diubah orang lain.", {"version": product["version"]})
-        product.update(data, version=product["version"] + 1)
-        return product
-
-    @rpc
-    def delete_product(self, actor, product_id):
-        CALLS.append(("delete_product", actor, product_id))
-        self.get_product(product_id)
-        del PRODUCTS[product_id]
-
-
-class SlowCatalog:
-    """Answers, but only after the gateway's deadline has passed."""
-
-    name = "catalog"
-
-    @rpc
-    def health(self):
-        eventlet.sleep(3)
-
-    @rpc
-    def create_product(self, actor, data):
-        eventlet.sleep(3)
-        return {"id": "terlambat", "version": 1}
-
-
-class FakeSearch:
-    name = "search"
-
-    @rpc
-    def health(self):
-        return {"status": "ok"}
-
-    @rpc
-    def search(self, q="", region=None, page=1, per_page=20, **filters):
-        CALLS.append(("search", q, region, page, per_page, filters))
-        parse_search_query(q=q, region=region, page=page, per_page=per_page, **filters)  # the real validation
-        items = [
-            {"id": "p1", "name": SCRIPT_NAME, "price": 15000, "region": "7402", "merchant": {"name": "Koperasi <b>Muna</b>"}},
-            {"id": "p2", "name": "Kain Tenun Buton", "price": 450000, "region": "7401", "merchant": {"name": "UD Tenun"}},
-        ]
-        return {"total": 45, "page": page, "per_page": per_page, "items": items}
-
-
-class FakePromotion:
-    name = "promotion"
-
-    @rpc
-    def health(self):
-        return {"status": "ok"}
-
-
-@pytest.fixture(autouse=True)
-def clean_fakes():
-    CALLS.clear()
-    PRODUCTS.clear()
-    MERCHANTS.clear()
+from gateway_fakes import FakeCatalog, FakePromotion, FakeSearch
+from gateway_helpers import SCRIPT, assert_error, register_and_sign_in
 
 
 @pytest.fixture
-def start_gateway(rabbit_config, web_config, runner_factory, sqlite_url):
-    """start_gateway(*fake_services, database_url=...) runs the gateway with the given fakes."""
-
-    def start(*fakes, database_url=sqlite_url):
-        upgrade("gateway", database_url)
-        config = {"GATEWAY": {"DATABASE_URL": database_url, "RPC_TIMEOUT": 1, "HEALTH_TIMEOUT": 1}}
-        runner = runner_factory(config, GatewayService, *fakes)
-        runner.start()
-        return runner
-
-    return start
+def start_gateway(start_gateway):
+    """This module's gateway gives the other services one second (a slow one is a 504 by then)."""
+    return functools.partial(start_gateway, RPC_TIMEOUT=1)
 
 
-def assert_error(response, status, code, field=None):
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert set(body["error"]) == {"code", "message", "fields"}
-    assert body["error"]["code"] == code
-    assert body["error"]["message"]
-    if field is not None:
-        assert field in body["error"]["fields"], body
-    return body
-
-
-def register_and_sign_in(web_session, email="wa.ode@example.com", role="owner"):
-    response = web_session.post(
-        "/api/v1/accounts", json={"email": email, "password": "rahasia-123", "name": "Wa Ode", "role": role}
-    )
-    assert response.status_code == 201, response.text
-    response = web_session.post("/api/v1/sessions", json={"email": email, "password": "rahasia-123"})
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['token']}"}, response.json()["token"]
+@pytest.fixture(autouse=True)
+def search_answers(fakes):
+    fakes.search.total = 45
+    fakes.search.hits = [
+        {"id": "p1", "name": SCRIPT, "price": 15000, "region": "7402", "merchant": {"name": "Koperasi <b>Muna</b>"}},
+        {"id": "p2", "name": "Kain Tenun Buton", "price": 450000, "region": "7401", "merchant": {"name": "UD Tenun"}},
+    ]
 
 
 # --- the happy path ------------------------------------------------------------------
 
 
-def test_owner_registers_lists_edits_and_deletes_a_product(start_gateway, web_session, database_url):
+def test_owner_registers_lists_edits_and_deletes_a_product(start_gateway, web_session, database_url, fakes):
     start_gateway(FakeCatalog, FakeSearch, FakePromotion, database_url=database_url)
 
     response = web_session.post(
@@ -185,7 +48,7 @@ def test_owner_registers_lists_edits_and_deletes_a_product(start_gateway, web_se
     assert response.status_code == 201, response.text
     merchant = response.json()
     assert merchant["id"] and merchant["name"] == merchant_data["name"]
-    assert CALLS[-1] == ("register_merchant", {"id": account["id"], "role": "owner"}, merchant_data)
+    assert fakes.calls[-1] == ("register_merchant", {"id": account["id"], "role": "owner"}, merchant_data)
 
     assert web_session.get(f"/api/v1/merchants/{merchant['id']}").json()["id"] == merchant["id"]
 
@@ -195,7 +58,7 @@ def test_owner_registers_lists_edits_and_deletes_a_product(start_gateway, web_se
     assert response.status_code == 201, response.text
     product = response.json()
     assert product["version"] == 1
-    assert CALLS[-1][1] == {"id": account["id"], "role": "owner"}  # only id and role cross over
+    assert fakes.calls[-1][1] == {"id": account["id"], "role": "owner"}  # only id and role cross over
 
     response = web_session.get(f"/api/v1/products/{product['id']}")  # public
     assert response.status_code == 200 and response.json()["name"] == "Sarung Tenun"
@@ -206,7 +69,7 @@ def test_owner_registers_lists_edits_and_deletes_a_product(start_gateway, web_se
     )
     assert response.status_code == 200, response.text
     assert response.json()["version"] == 2 and response.json()["price"] == 375000
-    assert CALLS[-1][-1] == 1  # expected_version from If-Match
+    assert fakes.calls[-1][-1] == 1  # expected_version from If-Match
 
     # A stale If-Match is the catalog's 409, passed through in the error shape.
     response = web_session.patch(
@@ -223,7 +86,7 @@ def test_owner_registers_lists_edits_and_deletes_a_product(start_gateway, web_se
     assert_error(web_session.post("/api/v1/products", json={}, headers=auth), 401, "unauthorized")
 
 
-def test_reference_data_and_search(start_gateway, web_session):
+def test_reference_data_and_search(start_gateway, web_session, fakes):
     start_gateway(FakeCatalog, FakeSearch, FakePromotion)
 
     regions = web_session.get("/api/v1/regions").json()
@@ -236,18 +99,18 @@ def test_reference_data_and_search(start_gateway, web_session):
     assert response.status_code == 200
     body = response.json()
     assert {"total", "page", "per_page", "items"} <= set(body)
-    assert CALLS[-1] == ("search", "tenun", "7402", "2", "10", {})  # query-string values, as strings
+    assert fakes.calls[-1] == ("search", "tenun", "7402", "2", "10", {})  # query-string values, as strings
 
 
 SEARCH_FILTERS = {"category": "makanan-minuman", "min_price": "1000", "max_price": "50000", "halal": "ya",
                   "kind": "koperasi", "verified": "1", "on_promo": "true", "in_stock": "tidak", "sort": "discount"}
 
 
-def test_search_passes_every_filter_through(start_gateway, web_session):
+def test_search_passes_every_filter_through(start_gateway, web_session, fakes):
     start_gateway(FakeCatalog, FakeSearch, FakePromotion)
     response = web_session.get("/api/v1/search", params={"q": "kopi", **SEARCH_FILTERS})
     assert response.status_code == 200
-    assert CALLS[-1] == ("search", "kopi", None, 1, 20, SEARCH_FILTERS)
+    assert fakes.calls[-1] == ("search", "kopi", None, 1, 20, SEARCH_FILTERS)
 
 
 @pytest.mark.parametrize("params, field", [
@@ -284,13 +147,13 @@ MUTATIONS = [
 ]
 
 
-def test_every_mutation_needs_a_valid_token(start_gateway, web_session):
+def test_every_mutation_needs_a_valid_token(start_gateway, web_session, fakes):
     start_gateway(FakeCatalog, FakeSearch, FakePromotion)
     for method, url in MUTATIONS:
         for headers in ({}, {"Authorization": "Bearer palsu"}, {"Authorization": "Basic abc"}):
             response = getattr(web_session, method)(url, json={"name": "x"}, headers={**headers, "If-Match": "1"})
             assert_error(response, 401, "unauthorized")
-    assert CALLS == []  # the catalog was never asked
+    assert fakes.calls == []  # the catalog was never asked
 
 
 def test_error_shapes(start_gateway, web_session):
@@ -338,8 +201,9 @@ def test_error_shapes(start_gateway, web_session):
     assert_error(web_session.post("/api/v1/accounts", data=big), 413, "payload_too_large")
 
 
-def test_a_slow_service_is_a_504_after_the_deadline(start_gateway, web_session):
-    start_gateway(SlowCatalog, FakeSearch, FakePromotion)
+def test_a_slow_service_is_a_504_after_the_deadline(start_gateway, web_session, fakes):
+    fakes.catalog.delays.update(health=3, create_product=3)  # answers, but after the deadline
+    start_gateway(FakeCatalog, FakeSearch, FakePromotion)
     auth, _ = register_and_sign_in(web_session)
     started = time.monotonic()
     response = web_session.post("/api/v1/products", json={"name": "Kopi"}, headers=auth)
@@ -368,15 +232,16 @@ def test_health_ok_when_every_service_answers(start_gateway, web_session):
 def test_health_names_a_missing_service(start_gateway, web_session):
     start_gateway(FakeCatalog, FakePromotion)
     response = web_session.get("/health")
-    body = assert_error(response, 503, "service_unavailable")
+    body = assert_error(response, 503, "service_unavailable", other_keys={"status"})
     assert body["status"] == "unavailable"
     assert body["error"]["fields"] == {"search": "tidak tersedia"}
 
 
-def test_health_names_a_slow_service_within_the_deadline(start_gateway, web_session):
-    start_gateway(SlowCatalog, FakeSearch, FakePromotion)
+def test_health_names_a_slow_service_within_the_deadline(start_gateway, web_session, fakes):
+    fakes.catalog.delays.update(health=3, create_product=3)  # answers, but after the deadline
+    start_gateway(FakeCatalog, FakeSearch, FakePromotion)
     started = time.monotonic()
-    body = assert_error(web_session.get("/health"), 503, "service_unavailable")
+    body = assert_error(web_session.get("/health"), 503, "service_unavailable", other_keys={"status"})
     assert time.monotonic() - started < 2.5  # checked concurrently, one deadline in total
     assert body["error"]["fields"] == {"catalog": "tidak menjawab"}
 
@@ -406,12 +271,12 @@ def test_search_page_escapes_and_formats(start_gateway, web_session):
     assert "page=2" in html  # 45 results, 20 per page: a next link
 
 
-def test_search_page_without_query_is_the_home_page(start_gateway, web_session):
+def test_search_page_without_query_is_the_home_page(start_gateway, web_session, fakes):
     start_gateway(FakeCatalog, FakeSearch, FakePromotion)
     response = web_session.get("/")
     assert response.status_code == 200
     assert "Ketik kata kunci" in response.text
-    assert [call for call in CALLS if call[0] == "search"] == []  # the home page does not search
+    assert [call for call in fakes.calls if call[0] == "search"] == []  # the home page does not search
 
 
 def test_search_page_bad_region_is_a_friendly_message(start_gateway, web_session):

@@ -1,20 +1,12 @@
-"""Imports through the gateway: the real gateway container on a real RabbitMQ, a fake
-catalog that records what it receives (the multipart file must arrive byte for byte)."""
-import base64
+"""Imports through the gateway: the real gateway container on a real RabbitMQ, beside the fake
+services of gateway_fakes.py; the fake catalog records what it receives (the multipart file
+must arrive byte for byte)."""
 import io
-import uuid
 
 import pytest
-from nameko.rpc import rpc
 from openpyxl import Workbook
 
-from services.gateway.service import GatewayService
-from shared.errors import NotFound, ValidationFailed
-from shared.migrations import upgrade
-from test_gateway_http import FakePromotion, FakeSearch, assert_error, register_and_sign_in
-
-RECEIVED: list[tuple] = []
-JOBS: dict[str, dict] = {}
+from gateway_helpers import assert_error, register_and_sign_in
 
 
 def template_bytes() -> bytes:
@@ -30,55 +22,17 @@ def template_bytes() -> bytes:
 TEMPLATE = template_bytes()
 
 
-class FakeImportCatalog:
-    name = "catalog"
-
-    @rpc
-    def health(self):
-        return {"status": "ok"}
-
-    @rpc
-    def start_import(self, actor, merchant_id, filename, data_b64):
-        data = base64.b64decode(data_b64)
-        RECEIVED.append((actor, merchant_id, filename, data))
-        if merchant_id != "m-1":
-            raise ValidationFailed("Data tidak valid.", {"merchant_id": "usaha tidak ditemukan"})
-        if data.startswith(b"rusak"):
-            raise ValidationFailed("File XLSX rusak.", {"file": "File XLSX rusak atau tidak dapat dibaca."})
-        job = {"id": str(uuid.uuid4()), "status": "pending", "owner": actor["id"]}
-        JOBS[job["id"]] = job
-        return {"id": job["id"], "status": "pending"}
-
-    @rpc
-    def get_import(self, actor, import_id):
-        job = JOBS.get(import_id)
-        if job is None or job["owner"] != actor["id"]:
-            raise NotFound("Impor tidak ditemukan.")
-        return {"id": import_id, "status": "done", "counts": {"total": 2, "created": 1, "updated": 0,
-                                                                "unchanged": 0, "failed": 1},
-                "errors": [{"row": 3, "column": "harga", "message": "harus berupa angka bulat, mis. 15000"}]}
-
-    @rpc
-    def import_template(self):
-        return base64.b64encode(TEMPLATE).decode()
-
-
 @pytest.fixture(autouse=True)
-def clean():
-    RECEIVED.clear()
-    JOBS.clear()
+def catalog(fakes):
+    """A business "m-1" to import into; every import ends with one row created and one failed."""
+    fakes.catalog.add_merchants({"id": "m-1", "name": "Koperasi Kopi Kolaka", "status": "verified", "version": 1})
+    fakes.catalog.import_template_bytes = TEMPLATE
+    fakes.catalog.import_outcome = {
+        "status": "done", "counts": {"total": 2, "created": 1, "updated": 0, "unchanged": 0, "failed": 1},
+        "errors": [{"row": 3, "column": "harga", "message": "harus berupa angka bulat, mis. 15000"}]}
 
 
-@pytest.fixture
-def gateway(rabbit_config, web_config, runner_factory, sqlite_url):
-    upgrade("gateway", sqlite_url)
-    config = {"GATEWAY": {"DATABASE_URL": sqlite_url, "RPC_TIMEOUT": 2, "HEALTH_TIMEOUT": 1}}
-    runner = runner_factory(config, GatewayService, FakeImportCatalog, FakeSearch, FakePromotion)
-    runner.start()
-    return runner
-
-
-def test_upload_passes_the_file_through_and_answers_202(gateway, web_session):
+def test_upload_passes_the_file_through_and_answers_202(gateway, web_session, fakes):
     auth, _ = register_and_sign_in(web_session)
     content = "sku;nama\r\nA-1;Kopi Kolaka\r\n".encode("utf-8-sig") + bytes(range(256))  # any bytes survive
     response = web_session.post("/api/v1/imports", headers=auth, data={"merchant_id": "m-1"},
@@ -86,7 +40,7 @@ def test_upload_passes_the_file_through_and_answers_202(gateway, web_session):
     assert response.status_code == 202, response.text
     body = response.json()
     assert body["status"] == "pending" and response.headers["Location"] == f"/api/v1/imports/{body['id']}"
-    actor, merchant_id, filename, data = RECEIVED[-1]
+    _, actor, merchant_id, filename, data = fakes.calls_to("start_import")[-1]
     assert set(actor) == {"id", "role"} and actor["role"] == "owner"
     assert (merchant_id, filename, data) == ("m-1", "produk saya.csv", content)
 
@@ -105,16 +59,16 @@ def test_the_template_route_wins_and_downloads_as_xlsx(gateway, web_session):
     assert response.content == TEMPLATE
 
 
-def test_who_may_import_and_read(gateway, web_session):
+def test_who_may_import_and_read(gateway, web_session, fakes):
     files = {"file": ("p.csv", b"sku\nA\n", "text/csv")}
     assert_error(web_session.post("/api/v1/imports", data={"merchant_id": "m-1"}, files=files), 401, "unauthorized")
     assert_error(web_session.get("/api/v1/imports/apa-saja"), 401, "unauthorized")
-    assert RECEIVED == []
+    assert fakes.calls_to("start_import") == []
 
     promoter, _ = register_and_sign_in(web_session, email="promotor@example.com", role="promoter")
     assert_error(web_session.post("/api/v1/imports", headers=promoter, data={"merchant_id": "m-1"}, files=files),
                  403, "forbidden")
-    assert RECEIVED == []
+    assert fakes.calls_to("start_import") == []
 
     owner, _ = register_and_sign_in(web_session)
     job = web_session.post("/api/v1/imports", headers=owner, data={"merchant_id": "m-1"}, files=files).json()
@@ -139,10 +93,10 @@ def test_what_the_form_must_hold(gateway, web_session):
                                   files={"file": ("p.csv", b"sku\n", "text/csv")}), 422, "validation_failed", "merchant_id")
 
 
-def test_a_file_over_five_megabytes_is_a_413_naming_file(gateway, web_session):
+def test_a_file_over_five_megabytes_is_a_413_naming_file(gateway, web_session, fakes):
     auth, _ = register_and_sign_in(web_session)
     big = b"a" * (5 * 1024 * 1024 + 1)
     response = web_session.post("/api/v1/imports", headers=auth, data={"merchant_id": "m-1"},
                                 files={"file": ("besar.csv", big, "text/csv")})
     assert_error(response, 413, "payload_too_large", "file")
-    assert RECEIVED == []
+    assert fakes.calls_to("start_import") == []

@@ -1,69 +1,17 @@
 """Photo uploads and ``/media/`` over HTTP: the real gateway container on a real RabbitMQ
-(fresh vhost) and a real database; the catalog is a small fake that records what it got."""
+(fresh vhost) and a real database; the catalog is the fake of gateway_fakes.py, which
+records what it got."""
 import base64
 import http.client
 import os
-import uuid
 from urllib.parse import urlsplit
 
 import pytest
-from nameko.rpc import rpc
 
-from services.gateway.service import GatewayService
-from shared.errors import Forbidden, NotFound, ValidationFailed
-from shared.migrations import upgrade
-
-CALLS: list[tuple] = []
-PRODUCTS: dict[str, dict] = {}
-MERCHANTS: dict[str, dict] = {}
+from gateway_fakes import FakeCatalog
+from gateway_helpers import assert_error, register_and_sign_in
 
 JPEG_BYTES = b"\xff\xd8\xff\xe0" + os.urandom(2048) + b"\xff\xd9"  # the fake catalog does not decode
-
-
-class FakeCatalog:
-    name = "catalog"
-
-    @rpc
-    def add_product_photo(self, actor, product_id, upload, expected_version=None):
-        CALLS.append(("add_product_photo", actor, product_id, upload, expected_version))
-        product = PRODUCTS.get(product_id)
-        if product is None:
-            raise NotFound("Produk tidak ditemukan.")
-        if product["owner_id"] != actor["id"]:
-            raise Forbidden("Anda bukan pemilik usaha ini.")
-        if upload["content_type"] not in ("image/jpeg", "image/png", "image/webp"):
-            raise ValidationFailed("Foto tidak valid.", {"photo": "Unggah foto JPEG, PNG atau WebP."})
-        photo_id = str(uuid.uuid4())
-        product["photos"].append({"id": photo_id, "urls": {"thumb": f"/media/products/{photo_id[:2]}/{photo_id}-320.webp"}})
-        product["version"] += 1
-        return product
-
-    @rpc
-    def delete_product_photo(self, actor, product_id, photo_id, expected_version=None):
-        CALLS.append(("delete_product_photo", actor, product_id, photo_id, expected_version))
-        product = PRODUCTS[product_id]
-        if product["owner_id"] != actor["id"]:
-            raise Forbidden("Anda bukan pemilik usaha ini.")
-        product["photos"] = [p for p in product["photos"] if p["id"] != photo_id]
-        product["version"] += 1
-        return product
-
-    @rpc
-    def set_merchant_logo(self, actor, merchant_id, upload):
-        CALLS.append(("set_merchant_logo", actor, merchant_id, upload))
-        merchant = MERCHANTS[merchant_id]
-        if merchant["owner_id"] != actor["id"]:
-            raise Forbidden("Anda bukan pemilik usaha ini.")
-        merchant["logo"] = {"id": "logo-1", "urls": {"thumb": "/media/logos/lo/logo-1-320.webp"}, "width": 1, "height": 1, "alt": ""}
-        merchant["version"] += 1
-        return merchant
-
-
-@pytest.fixture(autouse=True)
-def clean_fakes():
-    CALLS.clear()
-    PRODUCTS.clear()
-    MERCHANTS.clear()
 
 
 @pytest.fixture
@@ -74,47 +22,25 @@ def media_root(tmp_path):
 
 
 @pytest.fixture
-def gateway(rabbit_config, web_config, runner_factory, sqlite_url, media_root, monkeypatch):
+def gateway(start_gateway, media_root, monkeypatch):
     """The gateway with the fake catalog; its database is ``<tmp>/test.db``, beside the media root."""
     monkeypatch.delenv("GATEWAY_MEDIA_ROOT", raising=False)
-    upgrade("gateway", sqlite_url)
-    config = {"GATEWAY": {"DATABASE_URL": sqlite_url, "RPC_TIMEOUT": 1, "MEDIA_ROOT": str(media_root)}}
-    runner = runner_factory(config, GatewayService, FakeCatalog)
-    runner.start()
-    return runner
-
-
-def sign_in(web_session, email):
-    data = {"email": email, "password": "rahasia-123", "name": "Wa Ode", "role": "owner"}
-    account = web_session.post("/api/v1/accounts", json=data)
-    assert account.status_code == 201, account.text
-    response = web_session.post("/api/v1/sessions", json={"email": email, "password": "rahasia-123"})
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['token']}"}, account.json()["id"]
+    return start_gateway(FakeCatalog, RPC_TIMEOUT=1, MEDIA_ROOT=str(media_root))
 
 
 @pytest.fixture
-def owner(gateway, web_session):
-    auth, account_id = sign_in(web_session, "pemilik@example.com")
-    PRODUCTS["p1"] = {"id": "p1", "owner_id": account_id, "version": 1, "photos": []}
-    MERCHANTS["m1"] = {"id": "m1", "owner_id": account_id, "version": 1, "logo": None}
+def owner(gateway, web_session, fakes):
+    """A signed-in owner of business m1 and its product p1."""
+    auth, account_id = register_and_sign_in(web_session, "pemilik@example.com")
+    fakes.catalog.add_merchants({"id": "m1", "owner_id": account_id, "version": 1, "status": "verified", "logo": None})
+    fakes.catalog.add_products({"id": "p1", "merchant_id": "m1", "version": 1, "photos": []})
     return auth, account_id
-
-
-def assert_error(response, status, code, field=None):
-    assert response.status_code == status, response.text
-    assert response.headers["Content-Type"].startswith("application/json")
-    body = response.json()
-    assert body["error"]["code"] == code and body["error"]["message"]
-    if field is not None:
-        assert field in body["error"]["fields"], body
-    return body
 
 
 # --- uploads ----------------------------------------------------------------------------
 
 
-def test_multipart_upload_passes_through_to_the_catalog(owner, web_session):
+def test_multipart_upload_passes_through_to_the_catalog(owner, web_session, fakes):
     auth, account_id = owner
     response = web_session.post(
         "/api/v1/products/p1/photos",
@@ -127,37 +53,37 @@ def test_multipart_upload_passes_through_to_the_catalog(owner, web_session):
     assert product["version"] == 2 and response.headers["ETag"] == '"2"'
     assert response.headers["Location"] == f"/api/v1/products/p1/photos/{product['photos'][0]['id']}"
 
-    [(name, actor, product_id, upload, expected_version)] = CALLS
+    [(name, actor, product_id, upload, expected_version)] = fakes.calls
     assert (name, actor, product_id, expected_version) == ("add_product_photo", {"id": account_id, "role": "owner"}, "p1", 1)
     assert upload["filename"] == "kain tenun.jpg" and upload["content_type"] == "image/jpeg"
     assert upload["alt"] == "Kain tenun motif bia-bia"
     assert base64.b64decode(upload["data_b64"]) == JPEG_BYTES
 
 
-def test_upload_errors(owner, web_session):
+def test_upload_errors(owner, web_session, fakes):
     auth, _ = owner
     photo = {"photo": ("foto.jpg", JPEG_BYTES, "image/jpeg")}
 
     assert_error(web_session.post("/api/v1/products/p1/photos", files=photo), 401, "unauthorized")
-    assert CALLS == []  # refused before the catalog is asked
+    assert fakes.calls == []  # refused before the catalog is asked
 
     # Not multipart, or no "photo" part: 422 naming the field, the catalog is not asked.
     assert_error(web_session.post("/api/v1/products/p1/photos", json={"photo": "x"}, headers=auth), 422, "validation_failed", "photo")
     response = web_session.post("/api/v1/products/p1/photos", files={"gambar": ("a.jpg", JPEG_BYTES, "image/jpeg")}, headers=auth)
     assert_error(response, 422, "validation_failed", "photo")
-    assert CALLS == []
+    assert fakes.calls == []
 
     # The catalog's answers come back as they are.
     response = web_session.post("/api/v1/products/p1/photos", files={"photo": ("a.txt", b"halo", "text/plain")}, headers=auth)
     assert_error(response, 422, "validation_failed", "photo")
     assert_error(web_session.post("/api/v1/products/nope/photos", files=photo, headers=auth), 404, "not_found")
 
-    other, _ = sign_in(web_session, "orang-lain@example.com")
+    other, _ = register_and_sign_in(web_session, "orang-lain@example.com")
     assert_error(web_session.post("/api/v1/products/p1/photos", files=photo, headers=other), 403, "forbidden")
-    assert PRODUCTS["p1"]["photos"] == []
+    assert fakes.catalog.products["p1"]["photos"] == []
 
 
-def test_over_five_megabytes_is_413_without_asking_the_catalog(owner, web_session):
+def test_over_five_megabytes_is_413_without_asking_the_catalog(owner, web_session, fakes):
     auth, _ = owner
     too_big = b"\xff\xd8\xff" + b"\x00" * (5 * 1024 * 1024)
     response = web_session.post("/api/v1/products/p1/photos", files={"photo": ("besar.jpg", too_big, "image/jpeg")}, headers=auth)
@@ -166,21 +92,21 @@ def test_over_five_megabytes_is_413_without_asking_the_catalog(owner, web_sessio
     just_over = b"\x00" * (5 * 1024 * 1024 + 10)
     response = web_session.post("/api/v1/products/p1/photos", files={"photo": ("b.jpg", just_over, "image/jpeg")}, headers=auth)
     assert_error(response, 413, "payload_too_large", "photo")
-    assert CALLS == []
+    assert fakes.calls == []
 
 
-def test_delete_photo_and_merchant_logo(owner, web_session):
+def test_delete_photo_and_merchant_logo(owner, web_session, fakes):
     auth, account_id = owner
     added = web_session.post("/api/v1/products/p1/photos", files={"photo": ("a.jpg", JPEG_BYTES, "image/jpeg")}, headers=auth)
     photo_id = added.json()["photos"][0]["id"]
 
     assert_error(web_session.delete(f"/api/v1/products/p1/photos/{photo_id}"), 401, "unauthorized")
-    other, _ = sign_in(web_session, "orang-lain@example.com")
+    other, _ = register_and_sign_in(web_session, "orang-lain@example.com")
     assert_error(web_session.delete(f"/api/v1/products/p1/photos/{photo_id}", headers=other), 403, "forbidden")
     response = web_session.delete(f"/api/v1/products/p1/photos/{photo_id}", headers=auth)
     assert response.status_code == 200, response.text
     assert response.json()["photos"] == [] and response.headers["ETag"] == '"3"'
-    assert CALLS[-1] == ("delete_product_photo", {"id": account_id, "role": "owner"}, "p1", photo_id, None)
+    assert fakes.calls[-1] == ("delete_product_photo", {"id": account_id, "role": "owner"}, "p1", photo_id, None)
 
     logo = {"photo": ("logo.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")}
     assert_error(web_session.post("/api/v1/merchants/m1/logo", files=logo), 401, "unauthorized")
@@ -188,7 +114,7 @@ def test_delete_photo_and_merchant_logo(owner, web_session):
     response = web_session.post("/api/v1/merchants/m1/logo", files=logo, headers=auth)
     assert response.status_code == 200, response.text
     assert response.json()["logo"]["id"] == "logo-1"
-    assert CALLS[-1][0] == "set_merchant_logo" and base64.b64decode(CALLS[-1][3]["data_b64"]).startswith(b"\x89PNG")
+    assert fakes.calls[-1][0] == "set_merchant_logo" and base64.b64decode(fakes.calls[-1][3]["data_b64"]).startswith(b"\x89PNG")
 
 
 # --- serving /media/ ----------------------------------------------------------------------

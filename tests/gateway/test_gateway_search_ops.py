@@ -1,92 +1,21 @@
 """Admin search operations and dead letters over HTTP: the real gateway container on a real
-RabbitMQ (fresh vhost) and database; the search service is a fake that records its calls;
-the dead-letter queues are real."""
+RabbitMQ (fresh vhost) and database; the search service is the fake of gateway_fakes.py,
+which records its calls; the dead-letter queues are real."""
 import json
 
 import nameko
 import pytest
 from kombu import Connection, Producer
-from nameko.rpc import rpc
 
+from gateway_fakes import FakeSearch
 from services.gateway import dead_letters
-from services.gateway.admin import create_admin
-from services.gateway.service import GatewayService
 from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER
-from shared.db import make_engine, make_session_factory
-from shared.errors import Conflict
-from shared.migrations import upgrade
 from shared.topology import SUBSCRIPTIONS, declare_topology
 
-CALLS: list[tuple] = []
-STATE = {"running": False}
-
-
-class FakeSearch:
-    name = "search"
-
-    @rpc
-    def health(self):
-        return {"status": "ok", "documents": 0}
-
-    @rpc(expected_exceptions=Conflict)
-    def start_reindex(self):
-        CALLS.append(("start_reindex",))
-        if STATE["running"]:
-            raise Conflict("Pengindeksan ulang sedang berjalan.")
-        STATE["running"] = True
-        return {"id": "r1", "status": "running"}
-
-    @rpc
-    def reindex_status(self):
-        CALLS.append(("reindex_status",))
-        return {"id": "r1", "status": "running" if STATE["running"] else "idle", "done": 3, "total": 10,
-                "error": None}
-
-    @rpc
-    def verify(self, repair=False):
-        CALLS.append(("verify", repair))
-        return {"checked": 2, "indexed": 2, "listed": 2, "in_sync": not repair, "repaired": repair,
-                "missing": {"count": 0, "ids": []}, "stale": {"count": 0, "ids": []},
-                "extra": {"count": 0, "ids": []}}
-
-
-@pytest.fixture(autouse=True)
-def clean():
-    CALLS.clear()
-    STATE["running"] = False
-
 
 @pytest.fixture
-def gateway(rabbit_config, web_config, runner_factory, sqlite_url):
-    upgrade("gateway", sqlite_url)
-    config = {"GATEWAY": {"DATABASE_URL": sqlite_url, "RPC_TIMEOUT": 2, "HEALTH_TIMEOUT": 1}}
-    runner = runner_factory(config, GatewayService, FakeSearch)
-    runner.start()
-    engine = make_engine(sqlite_url)
-    yield make_session_factory(engine)
-    engine.dispose()
-
-
-def sign_in(web_session, email, password):
-    response = web_session.post("/api/v1/sessions", json={"email": email, "password": password})
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['token']}"}
-
-
-@pytest.fixture
-def admin_auth(gateway, web_session):
-    with gateway() as session:
-        create_admin(session, "kurator@dinas.example", "Kurator Dinas", "rahasia-kurator-1")
-        session.commit()
-    return sign_in(web_session, "kurator@dinas.example", "rahasia-kurator-1")
-
-
-@pytest.fixture
-def owner_auth(gateway, web_session):
-    response = web_session.post("/api/v1/accounts", json={"email": "wa.ode@example.com", "password": "rahasia-123",
-                                                          "name": "Wa Ode", "role": "owner"})
-    assert response.status_code == 201, response.text
-    return sign_in(web_session, "wa.ode@example.com", "rahasia-123")
+def gateway(start_gateway):
+    return start_gateway(FakeSearch)
 
 
 ADMIN_ROUTES = [
@@ -99,17 +28,17 @@ ADMIN_ROUTES = [
 
 
 @pytest.mark.parametrize("method,path", ADMIN_ROUTES)
-def test_admin_only(gateway, web_session, owner_auth, method, path):
+def test_admin_only(gateway, web_session, owner_auth, method, path, fakes):
     response = getattr(web_session, method)(path)
     assert response.status_code == 401, response.text
     assert response.json()["error"]["code"] == "unauthorized"
     response = getattr(web_session, method)(path, headers=owner_auth)
     assert response.status_code == 403, response.text
     assert response.json()["error"]["code"] == "forbidden"
-    assert CALLS == []
+    assert fakes.calls == []
 
 
-def test_verify(web_session, admin_auth):
+def test_verify(web_session, admin_auth, fakes):
     response = web_session.post("/api/v1/admin/search/verify", headers=admin_auth)
     assert response.status_code == 200, response.text
     assert response.json()["in_sync"] is True
@@ -117,7 +46,7 @@ def test_verify(web_session, admin_auth):
     assert response.status_code == 200 and response.json()["repaired"] is True
     response = web_session.post("/api/v1/admin/search/verify", headers=admin_auth, json={"repair": "ya"})
     assert response.status_code == 422 and "repair" in response.json()["error"]["fields"]
-    assert CALLS == [("verify", False), ("verify", True)]
+    assert fakes.calls == [("verify", False), ("verify", True)]
 
 
 def test_reindex_start_status_and_conflict(web_session, admin_auth):
