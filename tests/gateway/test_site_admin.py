@@ -1,22 +1,14 @@
 """The admins' HTML pages over HTTP: the real gateway container on a real RabbitMQ (fresh
-vhost) and database; catalog and search are fakes answering in the shapes of their
-contracts (catalog decide_verification / list_merchants_by_status / province_summary,
-search zero_result_queries)."""
+vhost) and database; catalog and search are the fakes of gateway_fakes.py, answering in the
+shapes of their contracts (catalog decide_verification / list_merchants_by_status /
+province_summary, search zero_result_queries)."""
 import re
 
 import pytest
-from nameko.rpc import rpc
 
-from services.gateway.admin import create_admin
-from services.gateway.service import GatewayService
-from shared.db import make_engine, make_session_factory
-from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from shared.migrations import upgrade
+from gateway_fakes import FakeCatalog, FakeSearch
+from gateway_helpers import SCRIPT, assert_html_page, form_token, register_on_site, sign_in_admin_on_site
 from shared.regions import REGIONS
-
-SCRIPT = "<script>alert(1)</script>"
-PASSWORD = "rahasia-123"
-CALLS: list[tuple] = []
 
 
 def merchant(merchant_id, status, **changes):
@@ -41,83 +33,31 @@ def region_entry(code, merchants=0, products=0):
                          "suspended": 0}}
 
 
-class FakeCatalog:
-    name = "catalog"
-
-    @rpc
-    def health(self):
-        return {"status": "ok"}
-
-    @rpc(expected_exceptions=(ValidationFailed, Forbidden))
-    def list_merchants_by_status(self, actor, status="pending", page=1, per_page=50):
-        CALLS.append(("list_merchants_by_status", actor, status, page, per_page))
-        items = {"pending": [merchant("m1", "pending"),
-                             merchant("m2", "pending", kind="umkm", name="Tenun Masalili",
-                                      credentials={"nib": None, "halal_valid": False})],
-                 "verified": [merchant("m3", "verified")], "suspended": [merchant("m4", "suspended")],
-                 "rejected": []}[status]
-        return {"items": items, "total": len(items), "page": page, "per_page": per_page}
-
-    @rpc(expected_exceptions=(ValidationFailed, Conflict, NotFound, Forbidden))
-    def decide_verification(self, actor, merchant_id, decision, reason=None):
-        CALLS.append(("decide_verification", actor, merchant_id, decision, reason))
-        if merchant_id == "konflik":
-            raise Conflict("Keputusan 'verified' tidak berlaku untuk usaha berstatus 'verified'.")
-        if reason == "ab":
-            raise ValidationFailed("Keputusan verifikasi tidak valid.", {"reason": "minimal 3 karakter"})
-        return merchant(merchant_id, {"verified": "verified", "rejected": "rejected", "suspended": "suspended",
-                                      "reinstated": "verified"}[decision], name="Tenun Masalili")
-
-    @rpc(expected_exceptions=(Forbidden,))
-    def province_summary(self, actor):
-        CALLS.append(("province_summary", actor))
-        regions = [region_entry(code) for code in REGIONS]
-        regions[1] = region_entry("7402", merchants=12, products=340)
-        regions[15] = region_entry("7471", merchants=30, products=900)
-        return {"year": 2026, "today": "2026-12-02", "regions": regions,
-                "totals": {"merchants": 42, "products": 1240, "koperasi": 2, "rat_late": 1},
-                "koperasi": [
-                    {"id": "k1", "name": "Koperasi Sagu " + SCRIPT, "region": "7403", "region_name": "Konawe",
-                     "status": "verified", "member_count": 20, "last_rat_year": None, "rat_status": "late"},
-                    {"id": "k2", "name": "Koperasi Mete Muna", "region": "7402", "region_name": "Muna",
-                     "status": "verified", "member_count": 120, "last_rat_year": 2026, "rat_status": "up_to_date"}]}
-
-
-class FakeSearch:
-    name = "search"
-
-    @rpc
-    def health(self):
-        return {"status": "ok"}
-
-    @rpc
-    def zero_result_queries(self, days=7, limit=20):
-        CALLS.append(("zero_result_queries", days, limit))
-        return {"days": days, "queries": [
-            {"query": "kasuami", "searches": 14, "zero_results": 14, "avg_results": 0.0, "last_day": "2026-12-01"},
-            {"query": SCRIPT, "searches": 3, "zero_results": 3, "avg_results": 0.0, "last_day": "2026-11-29"}]}
+def province_summary() -> dict:
+    regions = [region_entry(code) for code in REGIONS]
+    regions[1] = region_entry("7402", merchants=12, products=340)
+    regions[15] = region_entry("7471", merchants=30, products=900)
+    return {"year": 2026, "today": "2026-12-02", "regions": regions,
+            "totals": {"merchants": 42, "products": 1240, "koperasi": 2, "rat_late": 1},
+            "koperasi": [
+                {"id": "k1", "name": "Koperasi Sagu " + SCRIPT, "region": "7403", "region_name": "Konawe",
+                 "status": "verified", "member_count": 20, "last_rat_year": None, "rat_status": "late"},
+                {"id": "k2", "name": "Koperasi Mete Muna", "region": "7402", "region_name": "Muna",
+                 "status": "verified", "member_count": 120, "last_rat_year": 2026, "rat_status": "up_to_date"}]}
 
 
 @pytest.fixture(autouse=True)
-def clean():
-    CALLS.clear()
-
-
-@pytest.fixture
-def start_gateway(rabbit_config, web_config, runner_factory, sqlite_url):
-    engines = []
-
-    def start(*fakes):
-        upgrade("gateway", sqlite_url)
-        config = {"GATEWAY": {"DATABASE_URL": sqlite_url, "RPC_TIMEOUT": 2, "HEALTH_TIMEOUT": 1}}
-        runner_factory(config, GatewayService, *fakes).start()
-        engine = make_engine(sqlite_url)
-        engines.append(engine)
-        return make_session_factory(engine)
-
-    yield start
-    for engine in engines:
-        engine.dispose()
+def catalog_and_search(fakes):
+    """Two businesses awaiting verification, two verified (verifying "konflik" again is a
+    conflict), one suspended; the province's figures; two queries that found nothing."""
+    fakes.catalog.add_merchants(
+        merchant("m1", "pending"),
+        merchant("m2", "pending", kind="umkm", name="Tenun Masalili", credentials={"nib": None, "halal_valid": False}),
+        merchant("m3", "verified"), merchant("konflik", "verified"), merchant("m4", "suspended"))
+    fakes.catalog.summary = province_summary()
+    fakes.search.zero_result_rows = [
+        {"query": "kasuami", "searches": 14, "zero_results": 14, "avg_results": 0.0, "last_day": "2026-12-01"},
+        {"query": SCRIPT, "searches": 3, "zero_results": 3, "avg_results": 0.0, "last_day": "2026-11-29"}]
 
 
 @pytest.fixture
@@ -125,40 +65,10 @@ def gateway(start_gateway):
     return start_gateway(FakeCatalog, FakeSearch)
 
 
-def csrf_token(web_session, path="/masuk"):
-    html = web_session.get(path).text
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def sign_in_admin(session_factory, web_session):
-    with session_factory() as session:
-        create_admin(session, "kurator@dinas.example", "Kurator Dinas", "rahasia-kurator-1")
-        session.commit()
-    response = web_session.post("/masuk", data={"csrf_token": csrf_token(web_session),
-                                                 "email": "kurator@dinas.example", "password": "rahasia-kurator-1"},
-                                allow_redirects=False)
-    assert response.status_code == 303 and response.headers["Location"] == "/admin"
-
-
 @pytest.fixture
 def admin(gateway, web_session):
-    sign_in_admin(gateway, web_session)
+    sign_in_admin_on_site(gateway, web_session)
     return web_session
-
-
-def assert_html_page(response, status=200):
-    assert response.status_code == status, response.text[:3000]
-    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
-    html = response.text
-    assert re.search(r"<script(?! src=\"/static/)", html) is None
-    assert ' style="' not in html and "<style" not in html
-    assert SCRIPT not in html
-    return html
-
-
-def form_token(html):
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def decide(web_session, merchant_id, decision, reason=None, token=None, status="pending"):
@@ -184,21 +94,19 @@ def test_signed_out_goes_to_sign_in(gateway, web_session, path):
 
 @pytest.mark.parametrize("role", ["owner", "promoter"])
 @pytest.mark.parametrize("path", PAGES)
-def test_other_roles_are_refused(gateway, web_session, path, role):
-    response = web_session.post("/daftar", data={"csrf_token": csrf_token(web_session, "/daftar"), "name": "Wa Ode",
-                                                 "email": f"{role}@example.com", "password": PASSWORD, "role": role},
-                                allow_redirects=False)
+def test_other_roles_are_refused(gateway, web_session, path, role, fakes):
+    response = register_on_site(web_session, f"{role}@example.com", role)
     assert response.status_code == 303
     assert_html_page(web_session.get(path), status=403)
     response = web_session.post("/admin/usaha/m1/keputusan", data={"csrf_token": form_token(
         web_session.get("/").text), "decision": "verified"})
     assert response.status_code == 403
-    assert not CALLS
+    assert not fakes.calls
 
 
-def test_the_queue_shows_pending_merchants_with_their_credentials(admin):
+def test_the_queue_shows_pending_merchants_with_their_credentials(admin, fakes):
     html = assert_html_page(admin.get("/admin"))
-    call = CALLS[-1]
+    call = fakes.calls[-1]
     assert call[0] == "list_merchants_by_status" and call[1]["role"] == "admin" and call[2:] == ("pending", 1, 20)
     assert "Koperasi &lt;script&gt;alert(1)&lt;/script&gt;" in html and "Tenun Masalili" in html
     assert "NIB 1234567890123" in html and "PIRT P-IRT 2157402010123-27" in html
@@ -213,7 +121,7 @@ def test_the_queue_shows_pending_merchants_with_their_credentials(admin):
     assert html.count('name="csrf_token"') == html.count("<form method=\"post\"")
 
 
-def test_tabs_show_suspend_and_reinstate(admin):
+def test_tabs_show_suspend_and_reinstate(admin, fakes):
     html = assert_html_page(admin.get("/admin", params={"status": "verified"}))
     assert 'name="decision" value="suspended"' in html and 'name="decision" value="verified"' not in html
     html = assert_html_page(admin.get("/admin", params={"status": "suspended"}))
@@ -222,27 +130,27 @@ def test_tabs_show_suspend_and_reinstate(admin):
     html = assert_html_page(admin.get("/admin", params={"status": "rejected"}))
     assert "Tidak ada usaha dengan status ini." in html
     admin.get("/admin", params={"status": "hmm"})
-    assert CALLS[-1][2] == "pending"
+    assert fakes.calls[-1][2] == "pending"
 
 
-def test_verify(admin):
+def test_verify(admin, fakes):
     response = decide(admin, "m1", "verified")
     assert response.status_code == 303
     assert response.headers["Location"] == "/admin?status=pending&done=verified"
-    assert decisions(CALLS) == [("m1", "verified", None)]
-    assert [c for c in CALLS if c[0] == "decide_verification"][0][1]["role"] == "admin"
+    assert decisions(fakes.calls) == [("m1", "verified", None)]
+    assert [c for c in fakes.calls if c[0] == "decide_verification"][0][1]["role"] == "admin"
     html = assert_html_page(admin.get(response.headers["Location"]))
     assert "Keputusan disimpan: usaha terverifikasi." in html
 
 
-def test_reject_requires_a_reason(admin):
+def test_reject_requires_a_reason(admin, fakes):
     html = assert_html_page(decide(admin, "m1", "rejected", reason="   "), status=422)
-    assert not decisions(CALLS)
+    assert not decisions(fakes.calls)
     assert 'id="reason-m1-rejected-error">Alasan wajib diisi untuk menolak atau membekukan usaha.' in html
     assert 'aria-invalid="true" aria-describedby="reason-m1-rejected-error"' in html
     response = decide(admin, "m1", "rejected", reason="Dokumen NIB tidak terbaca.")
     assert response.status_code == 303 and "done=rejected" in response.headers["Location"]
-    assert decisions(CALLS) == [("m1", "rejected", "Dokumen NIB tidak terbaca.")]
+    assert decisions(fakes.calls) == [("m1", "rejected", "Dokumen NIB tidak terbaca.")]
 
 
 def test_the_catalog_reason_error_is_shown_next_to_the_field_with_the_input_kept(admin):
@@ -250,13 +158,13 @@ def test_the_catalog_reason_error_is_shown_next_to_the_field_with_the_input_kept
     assert 'id="reason-m2-rejected-error">minimal 3 karakter' in html and ">ab</textarea>" in html
 
 
-def test_suspend_and_reinstate(admin):
+def test_suspend_and_reinstate(admin, fakes):
     assert_html_page(decide(admin, "m3", "suspended", reason="", status="verified"), status=422)
     response = decide(admin, "m3", "suspended", reason="Laporan pembeli: produk palsu.", status="verified")
     assert response.status_code == 303 and response.headers["Location"].startswith("/admin?status=verified&done=suspended")
     response = decide(admin, "m4", "reinstated", reason="", status="suspended")
     assert response.status_code == 303 and "done=reinstated" in response.headers["Location"]
-    assert decisions(CALLS) == [("m3", "suspended", "Laporan pembeli: produk palsu."), ("m4", "reinstated", None)]
+    assert decisions(fakes.calls) == [("m3", "suspended", "Laporan pembeli: produk palsu."), ("m4", "reinstated", None)]
 
 
 def test_a_conflict_is_a_notice(admin):
@@ -264,18 +172,18 @@ def test_a_conflict_is_a_notice(admin):
     assert "Keputusan tidak dapat disimpan." in html and "tidak berlaku untuk usaha berstatus" in html
 
 
-def test_post_without_csrf_is_refused(admin):
+def test_post_without_csrf_is_refused(admin, fakes):
     for token in ("", "palsu"):
         response = admin.post("/admin/usaha/m1/keputusan", data={"csrf_token": token, "decision": "verified"},
                               allow_redirects=False)
         assert_html_page(response, status=403)
-    assert not decisions(CALLS)
+    assert not decisions(fakes.calls)
 
 
-def test_the_dashboard(admin):
+def test_the_dashboard(admin, fakes):
     html = assert_html_page(admin.get("/admin/dasbor"))
-    assert ("zero_result_queries", 7, 20) in CALLS
-    assert [c for c in CALLS if c[0] == "province_summary"][0][1]["role"] == "admin"
+    assert ("zero_result_queries", 7, 20) in fakes.calls
+    assert [c for c in fakes.calls if c[0] == "province_summary"][0][1]["role"] == "admin"
     # 17 regions in the table and one bar each in both region charts
     assert html.count('<tr class="region-row">') == 17
     for code, name in REGIONS.items():
@@ -297,14 +205,14 @@ def test_the_dashboard(admin):
 
 
 def test_the_dashboard_without_search_or_catalog_still_answers(start_gateway, web_session):
-    sign_in_admin(start_gateway(), web_session)
+    sign_in_admin_on_site(start_gateway(), web_session)
     html = assert_html_page(web_session.get("/admin/dasbor"))
     assert html.count("Data ini sedang tidak tersedia.") == 3
 
 
 def test_english(admin):
     admin.get("/bahasa", params={"l": "en", "next": "/"})
-    html = assert_html_page(admin.get("/admin/dasbor"))
+    html = assert_html_page(admin.get("/admin/dasbor"), lang="en")
     assert "Province dashboard" in html and "Businesses per regency/city" in html
-    html = assert_html_page(admin.get("/admin"))
+    html = assert_html_page(admin.get("/admin"), lang="en")
     assert "Awaiting verification" in html and "Reject" in html

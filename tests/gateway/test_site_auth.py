@@ -6,31 +6,24 @@ from datetime import timedelta
 
 import pytest
 
+from gateway_helpers import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    PASSWORD,
+    create_admin_account,
+    csrf_token,
+    register_on_site,
+    sign_in_on_site,
+)
 from services.gateway import accounts, throttle
-from services.gateway.admin import create_admin
-from services.gateway.service import GatewayService
-from shared.db import make_engine, make_session_factory
 from shared.errors import Unauthorized
 from shared.events import utcnow
-from shared.migrations import upgrade
-
-PASSWORD = "rahasia-123"
 
 
 @pytest.fixture
-def gateway(rabbit_config, web_config, runner_factory, sqlite_url):
-    upgrade("gateway", sqlite_url)
-    config = {"GATEWAY": {"DATABASE_URL": sqlite_url, "RPC_TIMEOUT": 2, "HEALTH_TIMEOUT": 1}}
-    runner = runner_factory(config, GatewayService)
-    runner.start()
-    engine = make_engine(sqlite_url)
-    yield make_session_factory(engine)
-    engine.dispose()
-
-
-def csrf_token(web_session, path="/masuk"):
-    html = web_session.get(path).text
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+def gateway(start_gateway):
+    """The gateway alone: signing in needs no other service."""
+    return start_gateway()
 
 
 def cookie_header(response, name):
@@ -40,21 +33,8 @@ def cookie_header(response, name):
     return matching[0]
 
 
-def register(web_session, email="wa.ode@example.com", role="owner", **headers):
-    token = csrf_token(web_session, "/daftar")
-    return web_session.post("/daftar", data={"csrf_token": token, "name": "Wa Ode", "email": email,
-                                             "password": PASSWORD, "role": role}, headers=headers,
-                            allow_redirects=False)
-
-
-def sign_in(web_session, email, password, next_path="", **headers):
-    token = csrf_token(web_session)
-    return web_session.post("/masuk", data={"csrf_token": token, "email": email, "password": password,
-                                            "next": next_path}, headers=headers, allow_redirects=False)
-
-
 def test_register_signs_in_and_goes_to_the_role_home(gateway, web_session):
-    response = register(web_session)
+    response = register_on_site(web_session)
     assert response.status_code == 303 and response.headers["Location"] == "/pemilik"
     cookie = cookie_header(response, "etalase_session")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/" in cookie and "Secure" not in cookie
@@ -63,9 +43,9 @@ def test_register_signs_in_and_goes_to_the_role_home(gateway, web_session):
 
 
 def test_register_promoter_and_errors(gateway, web_session):
-    assert register(web_session, "promotor@example.com", role="promoter").headers["Location"] == "/promotor"
+    assert register_on_site(web_session, "promotor@example.com", role="promoter").headers["Location"] == "/promotor"
     web_session.cookies.clear()
-    response = register(web_session, "promotor@example.com")
+    response = register_on_site(web_session, "promotor@example.com")
     assert response.status_code == 409 and "Email sudah terdaftar." in response.text
     token = csrf_token(web_session, "/daftar")
     response = web_session.post("/daftar", data={"csrf_token": token, "name": "<b>X</b>", "email": "bukan-email",
@@ -77,9 +57,9 @@ def test_register_promoter_and_errors(gateway, web_session):
 
 
 def test_sign_in_out_and_cookie_flags_under_https(gateway, web_session):
-    register(web_session)
+    register_on_site(web_session)
     web_session.cookies.clear()
-    response = sign_in(web_session, "WA.ODE@example.com", PASSWORD, **{"X-Forwarded-Proto": "https"})
+    response = sign_in_on_site(web_session, "WA.ODE@example.com", PASSWORD, **{"X-Forwarded-Proto": "https"})
     assert response.status_code == 303 and response.headers["Location"] == "/pemilik"
     cookie = cookie_header(response, "etalase_session")
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie and "Max-Age=" in cookie
@@ -99,31 +79,31 @@ def test_sign_in_out_and_cookie_flags_under_https(gateway, web_session):
 
 
 def test_sign_in_goes_back_to_a_local_next_only(gateway, web_session, ):
-    register(web_session)
+    register_on_site(web_session)
     web_session.cookies.clear()
-    assert sign_in(web_session, "wa.ode@example.com", PASSWORD, "/produk/p1").headers["Location"] == "/produk/p1"
+    response = sign_in_on_site(web_session, "wa.ode@example.com", PASSWORD, "/produk/p1")
+    assert response.headers["Location"] == "/produk/p1"
     web_session.cookies.clear()
-    assert sign_in(web_session, "wa.ode@example.com", PASSWORD, "//evil.example").headers["Location"] == "/pemilik"
+    response = sign_in_on_site(web_session, "wa.ode@example.com", PASSWORD, "//evil.example")
+    assert response.headers["Location"] == "/pemilik"
 
 
 def test_admin_goes_to_admin(gateway, web_session):
-    with gateway() as session:
-        create_admin(session, "kurator@dinas.example", "Kurator Dinas", "rahasia-kurator-1")
-        session.commit()
-    assert sign_in(web_session, "kurator@dinas.example", "rahasia-kurator-1").headers["Location"] == "/admin"
+    create_admin_account(gateway)
+    assert sign_in_on_site(web_session, ADMIN_EMAIL, ADMIN_PASSWORD).headers["Location"] == "/admin"
 
 
 def test_wrong_password_is_an_indonesian_message(gateway, web_session):
-    register(web_session)
+    register_on_site(web_session)
     web_session.cookies.clear()
-    response = sign_in(web_session, "wa.ode@example.com", "salah-sekali")
+    response = sign_in_on_site(web_session, "wa.ode@example.com", "salah-sekali")
     assert response.status_code == 401 and "Email atau kata sandi salah." in response.text
     assert "etalase_session" not in response.headers.get("Set-Cookie", "")
 
 
 @pytest.mark.parametrize("token", [None, "", "palsu-palsu-palsu-palsu-palsu"])
 def test_a_post_without_the_right_csrf_token_is_refused(gateway, web_session, token):
-    register(web_session)
+    register_on_site(web_session)
     web_session.cookies.clear()
     csrf_token(web_session)  # the browser has a CSRF cookie, the form does not carry it
     data = {"email": "wa.ode@example.com", "password": PASSWORD}
@@ -136,7 +116,7 @@ def test_a_post_without_the_right_csrf_token_is_refused(gateway, web_session, to
     assert "etalase_session=" not in response.headers.get("Set-Cookie", "")
     assert web_session.post("/keluar", data=data, allow_redirects=False).status_code == 403
     # with the token it is accepted
-    assert sign_in(web_session, "wa.ode@example.com", PASSWORD).status_code == 303
+    assert sign_in_on_site(web_session, "wa.ode@example.com", PASSWORD).status_code == 303
 
 
 def test_a_post_without_any_csrf_cookie_is_refused(gateway, web_session):
@@ -146,21 +126,21 @@ def test_a_post_without_any_csrf_cookie_is_refused(gateway, web_session):
 
 
 def test_web_sign_in_is_throttled_after_five_failures(gateway, web_session):
-    register(web_session)
+    register_on_site(web_session)
     web_session.cookies.clear()
     for _ in range(5):
-        assert sign_in(web_session, "wa.ode@example.com", "salah-sekali").status_code == 401
-    response = sign_in(web_session, "wa.ode@example.com", PASSWORD)  # even the right password
+        assert sign_in_on_site(web_session, "wa.ode@example.com", "salah-sekali").status_code == 401
+    response = sign_in_on_site(web_session, "wa.ode@example.com", PASSWORD)  # even the right password
     assert response.status_code == 429
     assert 0 < int(response.headers["Retry-After"]) <= 15 * 60
     assert "Terlalu banyak percobaan masuk yang gagal" in response.text and "menit" in response.text
     assert "etalase_session=" not in response.headers.get("Set-Cookie", "")
     # another email from the same address is not locked yet (the address allows 20)
-    assert sign_in(web_session, "lain@example.com", "salah-sekali").status_code == 401
+    assert sign_in_on_site(web_session, "lain@example.com", "salah-sekali").status_code == 401
 
 
 def test_api_sign_in_is_throttled_after_five_failures(gateway, web_session):
-    register(web_session)
+    register_on_site(web_session)
     for _ in range(5):
         response = web_session.post("/api/v1/sessions", json={"email": "wa.ode@example.com", "password": "salah!!!"})
         assert response.status_code == 401

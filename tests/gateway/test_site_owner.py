@@ -1,30 +1,26 @@
 """The owners' HTML pages over HTTP: the real gateway container on a real RabbitMQ (fresh
-vhost) and database, an owner registered through /daftar; catalog and promotion are fakes
-answering in the shapes of their contracts (services/catalog/domain.py, imports.job_to_dict,
-/work/notes/promotion_rpc.md, promotion.product_statistics)."""
+vhost) and database, an owner registered through /daftar; catalog and promotion are the
+fakes of gateway_fakes.py, answering in the shapes of their contracts
+(services/catalog/domain.py, imports.job_to_dict, docs/contracts/promotion-rpc.md,
+promotion.product_statistics)."""
 import base64
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from nameko.rpc import rpc
-from sqlalchemy import create_engine, text
+from sqlalchemy import select
 
-from services.gateway.service import GatewayService
-from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from shared.migrations import upgrade
-from tests.gateway.test_site_pages import assert_html_page
+from gateway_fakes import FakeCatalog, FakePromotion
+from gateway_helpers import ESCAPED_SCRIPT, SCRIPT, assert_html_page, csrf_token, register_on_site
+from services.gateway.models import Account
+from shared.errors import Conflict
 
-SCRIPT = "<script>alert(1)</script>"
-ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
-CALLS: list[tuple] = []
-STATE: dict = {}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def merchant(merchant_id="m1", owner_id=None, **overrides):
     data = {
-        "id": merchant_id, "owner_id": owner_id or STATE.get("owner"), "name": "Koperasi Tenun <b>Masalili</b>",
+        "id": merchant_id, "owner_id": owner_id, "name": "Koperasi Tenun <b>Masalili</b>",
         "kind": "koperasi", "region": "7402", "region_name": "Muna", "whatsapp": "+6281234567890",
         "description": "Tenun ikat.", "verified": False, "version": 3, "created_at": "2026-01-01T00:00:00Z",
         "updated_at": "2026-01-01T00:00:00Z", "address": "Jl. Poros Raha", "status": "rejected",
@@ -66,176 +62,36 @@ IMPORT_JOB = {
     "finished_at": "2026-12-01T00:00:02Z",
 }
 
-
-def _owned(actor, merchant_id):
-    if actor.get("role") != "owner":
-        raise Forbidden("Hanya pemilik usaha.")
-    if merchant_id != "m1" or actor.get("id") != STATE.get("owner"):
-        raise Forbidden("Bukan usaha Anda.")
-
-
-class FakeCatalog:
-    name = "catalog"
-
-    @rpc
-    def list_categories(self):
-        return [{"slug": "tenun", "name": "Kain Tenun", "parent": {"slug": "kerajinan", "name": "Kerajinan Tangan"}},
-                {"slug": "anyaman", "name": "Anyaman", "parent": {"slug": "kerajinan", "name": "Kerajinan Tangan"}},
-                {"slug": "kopi", "name": "Kopi & Teh", "parent": {"slug": "minuman", "name": "Minuman"}}]
-
-    @rpc
-    def list_owner_merchants(self, owner_id):
-        CALLS.append(("list_owner_merchants", owner_id))
-        return [] if STATE.get("no_business") or owner_id != STATE.get("owner") else [merchant()]
-
-    @rpc(expected_exceptions=NotFound)
-    def get_merchant(self, merchant_id):
-        if merchant_id == "m1":
-            return merchant()
-        if merchant_id == "m9":
-            return merchant("m9", owner_id="someone-else")
-        raise NotFound("Usaha tidak ditemukan.")
-
-    @rpc(expected_exceptions=(ValidationFailed, Forbidden))
-    def register_merchant(self, actor, data):
-        CALLS.append(("register_merchant", actor, data))
-        if len(data.get("name") or "") < 3:
-            raise ValidationFailed("Data tidak valid: periksa kolom yang ditandai.", {"name": "harus 3–120 karakter"})
-        return merchant("m1", status="pending")
-
-    @rpc(expected_exceptions=(ValidationFailed, Conflict, Forbidden))
-    def update_merchant(self, actor, merchant_id, data, expected_version=None):
-        CALLS.append(("update_merchant", actor, merchant_id, data, expected_version))
-        _owned(actor, merchant_id)
-        if expected_version != 3:
-            raise Conflict("Data usaha sudah diubah orang lain.", {"version": "3"})
-        if data.get("nib") == "123":
-            raise ValidationFailed("Data tidak valid: periksa kolom yang ditandai.",
-                                   {"nib": "NIB harus tepat 13 angka"})
-        return merchant(version=4)
-
-    @rpc(expected_exceptions=(ValidationFailed, Forbidden))
-    def set_merchant_logo(self, actor, merchant_id, upload):
-        CALLS.append(("set_merchant_logo", actor, merchant_id, upload))
-        _owned(actor, merchant_id)
-        return merchant()
-
-    @rpc(expected_exceptions=NotFound)
-    def list_merchant_products(self, merchant_id, page=1, per_page=50):
-        CALLS.append(("list_merchant_products", merchant_id, page, per_page))
-        return {"items": [PRODUCTS["p1"], PRODUCTS["p2"], PRODUCTS["draft"]], "total": 3, "page": page,
-                "per_page": per_page}
-
-    @rpc(expected_exceptions=NotFound)
-    def get_product(self, product_id):
-        if product_id not in PRODUCTS:
-            raise NotFound("Produk tidak ditemukan.")
-        return PRODUCTS[product_id]
-
-    @rpc(expected_exceptions=(ValidationFailed, Forbidden))
-    def create_product(self, actor, data):
-        CALLS.append(("create_product", actor, data))
-        _owned(actor, data.get("merchant_id"))
-        if not isinstance(data.get("price"), int):
-            raise ValidationFailed("Data tidak valid: periksa kolom yang ditandai.",
-                                   {"price": "harus berupa angka bulat (rupiah)", "category": "kategori tidak dikenal"})
-        return {**product("p-new", data["name"]), "version": 1}
-
-    @rpc(expected_exceptions=(ValidationFailed, Conflict, Forbidden, NotFound))
-    def update_product(self, actor, product_id, data, expected_version=None):
-        CALLS.append(("update_product", actor, product_id, data, expected_version))
-        if expected_version != 4:
-            raise Conflict("Produk sudah diubah orang lain; versi saat ini adalah 5.", {"version": "5"})
-        return {**PRODUCTS[product_id], **data, "version": 5}
-
-    @rpc(expected_exceptions=(Conflict, Forbidden, NotFound))
-    def delete_product(self, actor, product_id, expected_version=None):
-        CALLS.append(("delete_product", actor, product_id, expected_version))
-        return {"id": product_id, "merchant_id": "m1", "version": 5}
-
-    @rpc(expected_exceptions=(ValidationFailed, Forbidden, NotFound))
-    def add_product_photo(self, actor, product_id, upload, expected_version=None):
-        CALLS.append(("add_product_photo", actor, product_id, upload, expected_version))
-        if not base64.b64decode(upload["data_b64"]).startswith(b"\x89PNG"):
-            raise ValidationFailed("Foto tidak dapat dibaca.", {"photo": "berkas bukan gambar JPEG, PNG atau WebP"})
-        return PRODUCTS[product_id]
-
-    @rpc(expected_exceptions=(Forbidden, NotFound))
-    def delete_product_photo(self, actor, product_id, photo_id, expected_version=None):
-        CALLS.append(("delete_product_photo", actor, product_id, photo_id))
-        return PRODUCTS[product_id]
-
-    @rpc(expected_exceptions=(ValidationFailed, Forbidden))
-    def start_import(self, actor, merchant_id, filename, data_b64):
-        CALLS.append(("start_import", actor, merchant_id, filename, base64.b64decode(data_b64)))
-        _owned(actor, merchant_id)
-        return {"id": "imp1", "status": "pending"}
-
-    @rpc(expected_exceptions=NotFound)
-    def get_import(self, actor, import_id):
-        if import_id == "imp1" and actor.get("id") == STATE.get("owner"):
-            return IMPORT_JOB
-        if import_id == "running":
-            return {**IMPORT_JOB, "status": "running", "processed_rows": 1, "errors": [], "finished_at": None,
-                    "counts": {**IMPORT_JOB["counts"], "failed": 0}}
-        raise NotFound("Impor tidak ditemukan.")
-
-
-class FakePromotion:
-    name = "promotion"
-
-    @rpc
-    def product_statistics(self, actor, product_ids, days=30):
-        CALLS.append(("product_statistics", actor, product_ids, days))
-        return {"days": days, "since": "2026-11-03", "items": {
-            "p1": {"impressions": 900, "views": 123, "contacts": 47},
-            "p2": {"impressions": 0, "views": 0, "contacts": 0}}}
-
-    @rpc
-    def campaigns_for_owner(self, actor):
-        CALLS.append(("campaigns_for_owner", actor))
-        return {"items": [
-            {"id": "c1", "name": "Festival Tenun <Muna>", "description": "Diskon tenun sepekan.", "status": "active",
-             "starts_at": "2026-12-01T00:00:00Z", "ends_at": "2026-12-08T00:00:00Z",
-             "starts_at_wita": "1 Des 2026 08.00 WITA", "ends_at_wita": "8 Des 2026 08.00 WITA",
-             "discount": {"type": "percent", "value": 20}, "featured": True, "product_count": 12,
-             "open_for_signup": False,
-             "my_products": [{"product_id": "p1", "member": True, "opted_out": False},
-                             {"product_id": "p2", "member": False, "opted_out": True}]},
-            {"id": "c2", "name": "Bazar Akhir Tahun", "description": "", "status": "scheduled",
-             "starts_at": "2026-12-20T00:00:00Z", "ends_at": "2026-12-31T00:00:00Z",
-             "discount": {"type": "fixed", "value": 5000}, "featured": False, "product_count": 0,
-             "open_for_signup": True, "my_products": [{"product_id": "p2", "member": False, "opted_out": False}]},
-        ]}
-
-    @rpc(expected_exceptions=(NotFound, Forbidden, Conflict))
-    def opt_out(self, actor, campaign_id, product_id):
-        CALLS.append(("opt_out", actor, campaign_id, product_id))
-        return {"campaign_id": campaign_id, "product_id": product_id, "member": False}
-
-    @rpc(expected_exceptions=(NotFound, Forbidden, Conflict, ValidationFailed))
-    def opt_in(self, actor, campaign_id, product_id):
-        CALLS.append(("opt_in", actor, campaign_id, product_id))
-        if campaign_id == "c2":
-            raise Conflict("Kuota produk kampanye sudah penuh.", {"max_products": 10})
-        return {"campaign_id": campaign_id, "product_id": product_id, "member": True}
+RUNNING_JOB = {**IMPORT_JOB, "id": "running", "status": "running", "processed_rows": 1, "errors": [],
+               "finished_at": None, "counts": {**IMPORT_JOB["counts"], "failed": 0}}
 
 
 @pytest.fixture(autouse=True)
-def clean():
-    CALLS.clear()
-    STATE.clear()
+def promotion(fakes):
+    """Statistics of the owner's products and the campaigns they are in or invited to."""
+    fakes.promotion.statistics = {"since": "2026-11-03", "items": {
+        "p1": {"impressions": 900, "views": 123, "contacts": 47},
+        "p2": {"impressions": 0, "views": 0, "contacts": 0}}}
+    fakes.promotion.owner_campaigns = [
+        {"id": "c1", "name": "Festival Tenun <Muna>", "description": "Diskon tenun sepekan.", "status": "active",
+         "starts_at": "2026-12-01T00:00:00Z", "ends_at": "2026-12-08T00:00:00Z",
+         "starts_at_wita": "1 Des 2026 08.00 WITA", "ends_at_wita": "8 Des 2026 08.00 WITA",
+         "discount": {"type": "percent", "value": 20}, "featured": True, "product_count": 12,
+         "open_for_signup": False,
+         "my_products": [{"product_id": "p1", "member": True, "opted_out": False},
+                         {"product_id": "p2", "member": False, "opted_out": True}]},
+        {"id": "c2", "name": "Bazar Akhir Tahun", "description": "", "status": "scheduled",
+         "starts_at": "2026-12-20T00:00:00Z", "ends_at": "2026-12-31T00:00:00Z",
+         "discount": {"type": "fixed", "value": 5000}, "featured": False, "product_count": 0,
+         "open_for_signup": True, "my_products": [{"product_id": "p2", "member": False, "opted_out": False}]},
+    ]
 
 
-@pytest.fixture
-def start_gateway(rabbit_config, web_config, runner_factory, sqlite_url):
-    def start(*fakes):
-        upgrade("gateway", sqlite_url)
-        config = {"GATEWAY": {"DATABASE_URL": sqlite_url, "RPC_TIMEOUT": 2, "HEALTH_TIMEOUT": 1}}
-        runner_factory(config, GatewayService, *fakes).start()
-        return sqlite_url
-
-    return start
+def open_shop(fakes, owner_id) -> None:
+    """The owner's business m1 with its products and imports, and someone else's m9."""
+    fakes.catalog.add_merchants(merchant(owner_id=owner_id), merchant("m9", owner_id="someone-else"))
+    fakes.catalog.add_products(*PRODUCTS.values())
+    fakes.catalog.add_imports({**IMPORT_JOB, "owner_id": owner_id}, {**RUNNING_JOB, "owner_id": owner_id})
 
 
 @pytest.fixture
@@ -243,31 +99,26 @@ def gateway(start_gateway):
     return start_gateway(FakeCatalog, FakePromotion)
 
 
-def csrf_token(web_session, path):
-    html = web_session.get(path).text
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def register(web_session, database_url, email="wa.ode@example.com", role="owner") -> str:
-    token = csrf_token(web_session, "/daftar")
-    response = web_session.post("/daftar", data={"csrf_token": token, "name": "Wa Ode", "email": email,
-                                                 "password": "rahasia-123", "role": role}, allow_redirects=False)
+def register(web_session, session_factory, email="wa.ode@example.com", role="owner") -> str:
+    """Registers through /daftar (signed in afterwards); returns the new account's id."""
+    response = register_on_site(web_session, email, role)
     assert response.status_code == 303, response.text[:500]
-    engine = create_engine(database_url)
-    with engine.connect() as connection:
-        account_id = connection.execute(text("SELECT id FROM accounts WHERE email = :e"), {"e": email}).scalar_one()
-    engine.dispose()
+    with session_factory() as session:
+        return session.scalars(select(Account.id).where(Account.email == email)).one()
+
+
+@pytest.fixture
+def owner_id(gateway, web_session, fakes) -> str:
+    """The account id of the owner signed in on ``web_session``, who has opened the shop."""
+    account_id = register(web_session, gateway)
+    open_shop(fakes, account_id)
     return account_id
 
 
 @pytest.fixture
-def owner(gateway, web_session):
-    STATE["owner"] = register(web_session, gateway)
+def owner(owner_id, web_session):
+    """The signed-in owner's browser."""
     return web_session
-
-
-def calls(name):
-    return [call for call in CALLS if call[0] == name]
 
 
 def post_form(web_session, path, data, files=None, token_from=None):
@@ -302,41 +153,41 @@ def test_signed_out_visitors_go_to_sign_in(gateway, web_session, path):
     assert location.path == "/masuk" and parse_qs(location.query)["next"] == [path]
 
 
-def test_a_promoter_is_refused(gateway, web_session):
+def test_a_promoter_is_refused(gateway, web_session, fakes):
     register(web_session, gateway, "promotor@example.com", role="promoter")
     for path in OWNER_PAGES:
         assert_html_page(web_session.get(path), status=403)
     token = csrf_token(web_session, "/")
     response = web_session.post("/pemilik/produk/baru", data={"csrf_token": token, "merchant_id": "m1", "name": "X"})
     assert response.status_code == 403
-    assert not calls("create_product") and not calls("list_owner_merchants")
+    assert not fakes.calls_to("create_product") and not fakes.calls_to("list_owner_merchants")
 
 
 @pytest.mark.parametrize("path", ["/pemilik/usaha/baru", "/pemilik/usaha/m1", "/pemilik/usaha/m1/logo",
                                   "/pemilik/produk/baru", "/pemilik/produk/p1", "/pemilik/produk/p1/hapus",
                                   "/pemilik/produk/p1/foto", "/pemilik/produk/p1/foto/ph1/hapus", "/pemilik/impor",
                                   "/pemilik/kampanye/c1/keluar", "/pemilik/kampanye/c1/ikut"])
-def test_forms_posted_without_their_csrf_token_are_refused(owner, path):
+def test_forms_posted_without_their_csrf_token_are_refused(owner, path, fakes):
     response = owner.post(path, data={"merchant_id": "m1", "name": "Kain", "product_id": "p1", "version": "4"},
                           allow_redirects=False)
     html = assert_html_page(response, status=403)
     assert "Formulir sudah kedaluwarsa" in html
     writes = ("create_product", "update_product", "delete_product", "add_product_photo", "delete_product_photo",
               "register_merchant", "update_merchant", "set_merchant_logo", "start_import", "opt_in", "opt_out")
-    assert not [call for call in CALLS if call[0] in writes]
+    assert not [call for call in fakes.calls if call[0] in writes]
 
 
-def test_dashboard_lists_products_with_statistics_and_campaigns(owner):
+def test_dashboard_lists_products_with_statistics_and_campaigns(owner, fakes, owner_id):
     html = assert_html_page(owner.get("/pemilik"))
     assert "Koperasi Tenun &lt;b&gt;Masalili&lt;/b&gt;" in html
     assert "Ditolak" in html and "Foto KTP pengurus &lt;i&gt;buram&lt;/i&gt;" in html  # status and reason
-    assert ESCAPED in html and "Rp 15.000" in html and "Rp 250.000" in html and "5 lembar" in html
+    assert ESCAPED_SCRIPT in html and "Rp 15.000" in html and "Rp 250.000" in html and "5 lembar" in html
     assert "Tayang" in html and "Draf" in html
     assert 'href="/pemilik/produk/p1"' in html and 'href="/pemilik/produk/draft"' in html
     assert 'href="/pemilik/produk/p1/hapus"' in html
     # statistics of the last 30 days, per product
-    assert calls("product_statistics")[0][1:] == ({"id": STATE["owner"], "role": "owner"}, ["p1", "p2", "draft"], 30)
-    row = re.search(r"<tr>\s*<th scope=\"row\">" + re.escape(ESCAPED) + r"</th>(.*?)</tr>", html, re.S).group(1)
+    assert fakes.calls_to("product_statistics")[0][1:] == ({"id": owner_id, "role": "owner"}, ["p1", "p2", "draft"], 30)
+    row = re.search(r"<tr>\s*<th scope=\"row\">" + re.escape(ESCAPED_SCRIPT) + r"</th>(.*?)</tr>", html, re.S).group(1)
     assert '<td class="num" data-stat="views">123</td>' in row and '<td class="num" data-stat="contacts">47</td>' in row
     assert "30 hari terakhir" in html and "Klik WhatsApp" in html
     # campaigns: p1 is in c1 (opt out), p2 opted out of c1 (opt in again), c2 invites p2 (opt in)
@@ -347,16 +198,16 @@ def test_dashboard_lists_products_with_statistics_and_campaigns(owner):
     assert 'name="product_id" value="p1"' in html
 
 
-def test_dashboard_without_promotion_still_answers(start_gateway, web_session):
-    STATE["owner"] = register(web_session, start_gateway(FakeCatalog))
+def test_dashboard_without_promotion_still_answers(start_gateway, web_session, fakes):
+    open_shop(fakes, register(web_session, start_gateway(FakeCatalog)))
     html = assert_html_page(web_session.get("/pemilik"))
-    assert ESCAPED in html and "Rp 15.000" in html
+    assert ESCAPED_SCRIPT in html and "Rp 15.000" in html
     assert "Statistik sedang tidak tersedia." in html and "Daftar kampanye sedang tidak tersedia." in html
     assert 'data-stat="views">–</td>' in html
 
 
-def test_without_a_business_the_owner_registers_one(owner):
-    STATE["no_business"] = True
+def test_without_a_business_the_owner_registers_one(owner, fakes):
+    del fakes.catalog.merchants["m1"]
     html = assert_html_page(owner.get("/pemilik"))
     assert 'href="/pemilik/usaha/baru"' in html and "belum mendaftarkan usaha" in html
     assert owner.get("/pemilik/produk/baru", allow_redirects=False).headers["Location"] == "/pemilik/usaha/baru"
@@ -370,12 +221,12 @@ def test_without_a_business_the_owner_registers_one(owner):
     response = post_form(owner, "/pemilik/usaha/baru", {"name": "Mete Bu Wa Ode", "kind": "umkm", "region": "7471",
                                                         "whatsapp": "0812 3456 7890", "nib": "1234567890123"})
     assert response.status_code == 303 and response.headers["Location"] == "/pemilik/usaha/m1?ok=registered"
-    data = calls("register_merchant")[-1][2]
+    data = fakes.calls_to("register_merchant")[-1][2]
     assert data == {"name": "Mete Bu Wa Ode", "kind": "umkm", "region": "7471", "whatsapp": "0812 3456 7890",
                     "nib": "1234567890123"}
 
 
-def test_business_profile_and_credentials(owner):
+def test_business_profile_and_credentials(owner, fakes, owner_id):
     html = assert_html_page(owner.get("/pemilik/usaha/m1"))
     assert 'name="version" value="3"' in html and 'value="AHU-0001.AH.01"' in html and 'value="40"' in html
     assert 'value="2028-05-01"' in html and '<option value="7402" selected>' in html
@@ -386,8 +237,8 @@ def test_business_profile_and_credentials(owner):
             "member_count": "41", "last_rat_year": "2025"}
     response = post_form(owner, "/pemilik/usaha/m1", form)
     assert response.status_code == 303 and response.headers["Location"] == "/pemilik/usaha/m1?ok=saved"
-    _, actor, merchant_id, data, version = calls("update_merchant")[-1]
-    assert actor == {"id": STATE["owner"], "role": "owner"} and merchant_id == "m1" and version == 3
+    _, actor, merchant_id, data, version = fakes.calls_to("update_merchant")[-1]
+    assert actor == {"id": owner_id, "role": "owner"} and merchant_id == "m1" and version == 3
     assert data["member_count"] == 41 and data["last_rat_year"] == 2025 and data["pirt_number"] is None
     assert data["halal_expires_on"] == "2028-05-01" and "kind" not in data
     assert "Perubahan disimpan." in owner.get("/pemilik/usaha/m1?ok=saved").text
@@ -398,15 +249,15 @@ def test_business_profile_and_credentials(owner):
     assert_html_page(owner.get("/pemilik/usaha/m9"), status=404)  # another owner's business
 
 
-def test_logo_upload(owner):
+def test_logo_upload(owner, fakes):
     response = post_form(owner, "/pemilik/usaha/m1/logo", {}, files={"photo": ("logo.png", PNG, "image/png")},
                          token_from="/pemilik/usaha/m1")
     assert response.status_code == 303 and response.headers["Location"] == "/pemilik/usaha/m1?ok=logo"
-    upload = calls("set_merchant_logo")[-1][3]
+    upload = fakes.calls_to("set_merchant_logo")[-1][3]
     assert base64.b64decode(upload["data_b64"]) == PNG and upload["filename"] == "logo.png"
 
 
-def test_a_valid_product_form_creates_the_product(owner):
+def test_a_valid_product_form_creates_the_product(owner, fakes, owner_id):
     html = assert_html_page(owner.get("/pemilik/produk/baru"))
     assert '<optgroup label="Kerajinan Tangan">' in html and '<option value="anyaman">Anyaman</option>' in html
     assert 'name="merchant_id" value="m1"' in html
@@ -414,15 +265,16 @@ def test_a_valid_product_form_creates_the_product(owner):
         "merchant_id": "m1", "name": "Kain Tenun Masalili", "description": "Warna alam", "price": "Rp 250.000",
         "stock": "12", "unit": "lembar", "category": "tenun", "halal": "1", "status": "draft",
         "tags": "tenun, oleh-oleh , "})
-    assert response.status_code == 303 and response.headers["Location"] == "/pemilik/produk/p-new?ok=created"
-    _, actor, data = calls("create_product")[-1]
-    assert actor == {"id": STATE["owner"], "role": "owner"}
+    # the fake catalog numbers a new product after p1 and p2
+    assert response.status_code == 303 and response.headers["Location"] == "/pemilik/produk/p3?ok=created"
+    _, actor, data = fakes.calls_to("create_product")[-1]
+    assert actor == {"id": owner_id, "role": "owner"}
     assert data == {"merchant_id": "m1", "name": "Kain Tenun Masalili", "description": "Warna alam", "price": 250000,
                     "stock": 12, "unit": "lembar", "category": "tenun", "halal": True, "status": "draft",
                     "tags": ["tenun", "oleh-oleh"]}
 
 
-def test_a_refused_product_form_shows_the_messages_next_to_the_fields(owner):
+def test_a_refused_product_form_shows_the_messages_next_to_the_fields(owner, fakes):
     response = post_form(owner, "/pemilik/produk/baru", {
         "merchant_id": "m1", "name": "Kain <b>Tenun</b>", "price": "lima ribu", "stock": "3", "category": "",
         "status": "published"})
@@ -433,10 +285,10 @@ def test_a_refused_product_form_shows_the_messages_next_to_the_fields(owner):
             'aria-describedby="price-hint price-error" aria-invalid="true">') in html
     assert '<p class="field-error" id="category-error">kategori tidak dikenal</p>' in html
     assert 'value="lima ribu"' in html and 'value="Kain &lt;b&gt;Tenun&lt;/b&gt;"' in html
-    assert calls("create_product")[-1][2]["price"] == "lima ribu"
+    assert fakes.calls_to("create_product")[-1][2]["price"] == "lima ribu"
 
 
-def test_edit_carries_the_version_and_a_conflict_is_explained(owner):
+def test_edit_carries_the_version_and_a_conflict_is_explained(owner, fakes):
     html = assert_html_page(owner.get("/pemilik/produk/p1"))
     assert 'name="version" value="4"' in html and 'value="15000"' in html and 'value="tenun, oleh-oleh"' in html
     assert 'name="halal" value="1" checked' in html  # what the owner claimed, not the effective mark
@@ -445,7 +297,7 @@ def test_edit_carries_the_version_and_a_conflict_is_explained(owner):
             "status": "published", "unit": "lembar", "tags": ""}
     response = post_form(owner, "/pemilik/produk/p1", form)
     assert response.status_code == 303 and response.headers["Location"] == "/pemilik/produk/p1?ok=saved"
-    _, _, product_id, data, version = calls("update_product")[-1]
+    _, _, product_id, data, version = fakes.calls_to("update_product")[-1]
     assert product_id == "p1" and version == 4 and data["price"] == 16000 and data["tags"] == []
     html = assert_html_page(post_form(owner, "/pemilik/produk/p1", {**form, "version": "3"}), status=409)
     assert "sudah diubah di tempat lain" in html and 'value="16.000"' in html
@@ -453,11 +305,11 @@ def test_edit_carries_the_version_and_a_conflict_is_explained(owner):
     assert_html_page(owner.get("/pemilik/produk/nope"), status=404)
 
 
-def test_photo_upload_passes_the_file_and_delete(owner):
+def test_photo_upload_passes_the_file_and_delete(owner, fakes):
     response = post_form(owner, "/pemilik/produk/p1/foto", {"alt": "Kain merah"},
                          files={"photo": ("kain.png", PNG, "image/png")}, token_from="/pemilik/produk/p1")
     assert response.status_code == 303 and response.headers["Location"] == "/pemilik/produk/p1?ok=photo_added#foto"
-    _, _, product_id, upload, _ = calls("add_product_photo")[-1]
+    _, _, product_id, upload, _ = fakes.calls_to("add_product_photo")[-1]
     assert product_id == "p1" and base64.b64decode(upload["data_b64"]) == PNG
     assert upload["filename"] == "kain.png" and upload["content_type"] == "image/png" and upload["alt"] == "Kain merah"
     response = post_form(owner, "/pemilik/produk/p1/foto", {}, files={"photo": ("x.png", b"bukan", "image/png")},
@@ -470,28 +322,29 @@ def test_photo_upload_passes_the_file_and_delete(owner):
     response = post_form(owner, "/pemilik/produk/p1/foto", {}, files={"photo": ("big.png", big, "image/png")},
                          token_from="/pemilik/produk/p1")
     assert_html_page(response, status=413)
-    assert len(calls("add_product_photo")) == 2
+    assert len(fakes.calls_to("add_product_photo")) == 2
     response = post_form(owner, "/pemilik/produk/p1/foto/ph1/hapus", {}, token_from="/pemilik/produk/p1")
     assert response.headers["Location"] == "/pemilik/produk/p1?ok=photo_deleted#foto"
-    assert calls("delete_product_photo")[-1][2:] == ("p1", "ph1")
+    assert fakes.calls_to("delete_product_photo")[-1][2:4] == ("p1", "ph1")
 
 
-def test_delete_asks_then_deletes_with_the_version(owner):
+def test_delete_asks_then_deletes_with_the_version(owner, fakes):
     html = assert_html_page(owner.get("/pemilik/produk/p1/hapus"))
-    assert ESCAPED in html and 'name="version" value="4"' in html
+    assert ESCAPED_SCRIPT in html and 'name="version" value="4"' in html
     response = post_form(owner, "/pemilik/produk/p1/hapus", {"version": "4"})
     assert response.status_code == 303 and response.headers["Location"] == "/pemilik?ok=deleted"
-    assert calls("delete_product")[-1][2:] == ("p1", 4)
+    assert fakes.calls_to("delete_product")[-1][2:] == ("p1", 4)
     assert "Produk dihapus." in owner.get("/pemilik?ok=deleted").text
 
 
-def test_import_upload_then_status_with_row_errors(owner):
+def test_import_upload_then_status_with_row_errors(owner, fakes):
     html = assert_html_page(owner.get("/pemilik/impor"))
     assert 'href="/api/v1/imports/template.xlsx"' in html and 'enctype="multipart/form-data"' in html
     csv = "nama,harga\nKain,15000\n".encode()
     response = post_form(owner, "/pemilik/impor", {"merchant_id": "m1"}, files={"file": ("produk.csv", csv, "text/csv")})
-    assert response.status_code == 303 and response.headers["Location"] == "/pemilik/impor/imp1"
-    assert calls("start_import")[-1][2:] == ("m1", "produk.csv", csv)
+    # the fake catalog numbers a new import after imp1
+    assert response.status_code == 303 and response.headers["Location"] == "/pemilik/impor/imp2"
+    assert fakes.calls_to("start_import")[-1][2:] == ("m1", "produk.csv", csv)
     html = assert_html_page(owner.get("/pemilik/impor/imp1"))
     assert "Selesai" in html and "produk &lt;1&gt;.csv" in html
     assert '<td class="num">3</td><td>harga</td><td>harus berupa angka bulat (rupiah)</td>' in html
@@ -506,13 +359,14 @@ def test_import_upload_then_status_with_row_errors(owner):
     assert 'id="file-error"' in html
 
 
-def test_opt_out_and_opt_in(owner):
+def test_opt_out_and_opt_in(owner, fakes, owner_id):
     response = post_form(owner, "/pemilik/kampanye/c1/keluar", {"product_id": "p1"}, token_from="/pemilik")
     assert response.status_code == 303 and response.headers["Location"] == "/pemilik?ok=opted_out#kampanye"
-    assert calls("opt_out")[-1][1:] == ({"id": STATE["owner"], "role": "owner"}, "c1", "p1")
+    assert fakes.calls_to("opt_out")[-1][1:] == ({"id": owner_id, "role": "owner"}, "c1", "p1")
     assert "Produk dikeluarkan dari kampanye." in owner.get("/pemilik?ok=opted_out").text
     response = post_form(owner, "/pemilik/kampanye/c1/ikut", {"product_id": "p2"}, token_from="/pemilik")
     assert response.headers["Location"] == "/pemilik?ok=opted_in#kampanye"
+    fakes.promotion.raises["opt_in"] = Conflict("Kuota produk kampanye sudah penuh.", {"max_products": 10})
     html = assert_html_page(post_form(owner, "/pemilik/kampanye/c2/ikut", {"product_id": "p2"},
                                       token_from="/pemilik"), status=409)
     assert "Kuota produk kampanye sudah penuh." in html

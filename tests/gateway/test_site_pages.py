@@ -1,22 +1,14 @@
 """The buyers' HTML pages over HTTP: the real gateway container on a real RabbitMQ (fresh
-vhost) and database; catalog, search and promotion are fakes answering in the shapes of
-their contracts (shared/contracts.py, services/search/engine.result_item,
-/work/notes/promotion_rpc.md)."""
+vhost) and database; catalog, search and promotion are the fakes of gateway_fakes.py,
+answering in the shapes of their contracts (shared/contracts.py,
+services/search/engine.result_item, docs/contracts/promotion-rpc.md)."""
 import re
 from urllib.parse import parse_qs, urlsplit
 
-import eventlet
 import pytest
-from nameko.rpc import rpc
 
-from services.gateway.service import GatewayService
-from services.search.params import parse_search_query
-from shared.errors import NotFound
-from shared.migrations import upgrade
-
-SCRIPT = "<script>alert(1)</script>"
-CALLS: list[tuple] = []
-INTERACTIONS: list[dict] = []
+from gateway_fakes import FakeCatalog, FakePromotion, FakeSearch, BrokenPromotion
+from gateway_helpers import SCRIPT, assert_html_page, wait_for
 
 MERCHANT = {
     "id": "m1", "owner_id": "a1", "name": "Koperasi Tenun <b>Masalili</b>", "kind": "koperasi", "region": "7402",
@@ -71,159 +63,49 @@ FACETS = {
 }
 
 
-class FakeCatalog:
-    name = "catalog"
-
-    @rpc
-    def health(self):
-        return {"status": "ok"}
-
-    @rpc
-    def list_categories(self):
-        return [{"slug": "tenun", "name": "Kain Tenun", "parent": {"slug": "kerajinan", "name": "Kerajinan Tangan"}},
-                {"slug": "kopi", "name": "Kopi & Teh", "parent": {"slug": "minuman", "name": "Minuman"}}]
-
-    @rpc(expected_exceptions=NotFound)
-    def get_product(self, product_id):
-        CALLS.append(("get_product", product_id))
-        if product_id not in PRODUCTS:
-            raise NotFound("Produk tidak ditemukan.")
-        return PRODUCTS[product_id]
-
-    @rpc(expected_exceptions=NotFound)
-    def get_merchant(self, merchant_id):
-        if merchant_id != "m1":
-            raise NotFound("Usaha tidak ditemukan.")
-        return MERCHANT
-
-    @rpc(expected_exceptions=NotFound)
-    def list_merchant_products(self, merchant_id, page=1, per_page=50):
-        CALLS.append(("list_merchant_products", merchant_id, page, per_page))
-        if merchant_id != "m1":
-            raise NotFound("Usaha tidak ditemukan.")
-        items = [PRODUCTS["p1"], PRODUCTS["p2"], PRODUCTS["draft"]]
-        return {"items": items, "total": 45, "page": page, "per_page": per_page}
-
-
-class FakeSearch:
-    name = "search"
-
-    @rpc
-    def health(self):
-        return {"status": "ok"}
-
-    @rpc
-    def search(self, q="", region=None, page=1, per_page=20, **filters):
-        CALLS.append(("search", q, region, page, per_page, filters))
-        parse_search_query(q=q, region=region, page=page, per_page=per_page, **filters)  # the real validation
-        items = [{**hit(1), "id": "p1", "name": SCRIPT, "highlight": "&lt;script&gt;alert(1)&lt;/script&gt;",
-                  "photo": {"url": "/media/products/p1-160.webp", "alt": SCRIPT}}]
-        items += [hit(n) for n in range(2, per_page + 1)]
-        return {"total": 45, "page": page, "per_page": per_page, "items": items, "facets": FACETS,
-                "suggestion": "tenun" if q == "tenan" else None}
-
-    @rpc
-    def suggest(self, q=""):
-        return {"suggestions": ["tenun ikat"]}
-
-    @rpc
-    def record_interactions(self, interactions):
-        INTERACTIONS.extend(interactions)
-
-
-class FakePromotion:
-    name = "promotion"
-
-    @rpc
-    def health(self):
-        return {"status": "ok"}
-
-    @rpc
-    def featured_products(self, slots=8):
-        return {"slots": slots, "rotation_seconds": 600, "items": [
-            {"id": "p1", "name": SCRIPT, "slug": "x", "price": 15000, "effective_price": 12000,
-             "discount_percent": 20, "badge": "Diskon 20%", "region": "7402", "category": "tenun",
-             "merchant_id": "m1", "merchant_name": "Koperasi <i>Muna</i>", "photo_url": "/media/products/p1-160.webp"},
-            {"id": "p2", "name": "Kain Tenun Masalili", "slug": "y", "price": 150000, "effective_price": 150000,
-             "discount_percent": 0, "badge": None, "region": "7402", "category": "tenun", "merchant_id": "m1",
-             "merchant_name": "Koperasi Muna", "photo_url": None}]}
-
-    @rpc
-    def active_campaigns(self, limit=10):
-        return {"items": [{"id": "c1", "name": "Festival Tenun <Muna>", "description": "Diskon tenun sepekan.",
-                           "starts_at": "2026-12-01T00:00:00Z", "ends_at": "2026-12-08T00:00:00Z",
-                           "starts_at_wita": "1 Des 2026 08.00 WITA", "ends_at_wita": "8 Des 2026 08.00 WITA",
-                           "discount": {"type": "percent", "value": 20}, "featured": True, "product_count": 12}]}
-
-    @rpc
-    def pricing_for(self, product_ids):
-        return {"p1": {"effective_price": 12000, "normal_price": 15000, "discount_percent": 20, "promoted": True,
-                       "badge": "Diskon 20%", "campaign_id": "c1", "campaign_name": "Festival",
-                       "valid_until": "2026-12-08T00:00:00Z"}} if "p1" in product_ids else {}
-
-
-class BrokenPromotion:
-    """Promotion is running but old: none of the RPCs the pages use exist."""
-
-    name = "promotion"
-
-    @rpc
-    def health(self):
-        return {"status": "ok"}
-
-
 @pytest.fixture(autouse=True)
-def clean():
-    CALLS.clear()
-    INTERACTIONS.clear()
+def shop(fakes):
+    """The business m1 with its products, a search that finds 45, featured products and a campaign."""
+    catalog = fakes.catalog
+    catalog.add_merchants(MERCHANT)
+    catalog.add_products(*PRODUCTS.values())
+    listing = catalog.list_merchant_products
+    # 45 products on paper, the same three on every page: paging without 45 fakes.
+    catalog.list_merchant_products = lambda merchant_id, page, per_page: {**listing(merchant_id, page, per_page),
+                                                                         "total": 45}
 
+    search = fakes.search
+    search.hits = [{**hit(1), "id": "p1", "name": SCRIPT, "highlight": "&lt;script&gt;alert(1)&lt;/script&gt;",
+                    "photo": {"url": "/media/products/p1-160.webp", "alt": SCRIPT}}]
+    search.hits += [hit(n) for n in range(2, 21)]
+    search.total = 45
+    search.facets = FACETS
+    search.did_you_mean = {"tenan": "tenun"}
+    search.suggestions = ["tenun ikat"]
 
-@pytest.fixture
-def start_gateway(rabbit_config, web_config, runner_factory, sqlite_url):
-    def start(*fakes):
-        upgrade("gateway", sqlite_url)
-        config = {"GATEWAY": {"DATABASE_URL": sqlite_url, "RPC_TIMEOUT": 2, "HEALTH_TIMEOUT": 1}}
-        runner = runner_factory(config, GatewayService, *fakes)
-        runner.start()
-        return runner
-
-    return start
-
-
-@pytest.fixture
-def site(start_gateway):
-    start_gateway(FakeCatalog, FakeSearch, FakePromotion)
-
-
-def wait_for(predicate, timeout=3.0):
-    for _ in range(int(timeout / 0.05)):
-        if predicate():
-            return True
-        eventlet.sleep(0.05)
-    return predicate()
-
-
-def assert_html_page(response, status=200, lang="id"):
-    assert response.status_code == status, response.text[:2000]
-    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
-    csp = response.headers["Content-Security-Policy"]
-    for directive in ("default-src 'self'", "img-src 'self' data:", "form-action 'self'", "frame-ancestors 'none'"):
-        assert directive in csp
-    assert "unsafe-inline" not in csp
-    assert response.headers["X-Content-Type-Options"] == "nosniff"
-    assert response.headers["Referrer-Policy"]
-    html = response.text
-    assert f'<html lang="{lang}">' in html
-    assert re.search(r"<script(?! src=\"/static/)", html) is None  # no inline scripts at all
-    assert ' style="' not in html
-    return html
+    promotion = fakes.promotion
+    promotion.rotation_seconds = 600
+    promotion.featured = [
+        {"id": "p1", "name": SCRIPT, "slug": "x", "price": 15000, "effective_price": 12000,
+         "discount_percent": 20, "badge": "Diskon 20%", "region": "7402", "category": "tenun",
+         "merchant_id": "m1", "merchant_name": "Koperasi <i>Muna</i>", "photo_url": "/media/products/p1-160.webp"},
+        {"id": "p2", "name": "Kain Tenun Masalili", "slug": "y", "price": 150000, "effective_price": 150000,
+         "discount_percent": 0, "badge": None, "region": "7402", "category": "tenun", "merchant_id": "m1",
+         "merchant_name": "Koperasi Muna", "photo_url": None}]
+    promotion.active = [{"id": "c1", "name": "Festival Tenun <Muna>", "description": "Diskon tenun sepekan.",
+                         "starts_at": "2026-12-01T00:00:00Z", "ends_at": "2026-12-08T00:00:00Z",
+                         "starts_at_wita": "1 Des 2026 08.00 WITA", "ends_at_wita": "8 Des 2026 08.00 WITA",
+                         "discount": {"type": "percent", "value": 20}, "featured": True, "product_count": 12}]
+    promotion.pricing = {"p1": {"effective_price": 12000, "normal_price": 15000, "discount_percent": 20,
+                                "promoted": True, "badge": "Diskon 20%", "campaign_id": "c1",
+                                "campaign_name": "Festival", "valid_until": "2026-12-08T00:00:00Z"}}
 
 
 PAGES = ["/", "/?q=tenun", "/produk/p1", "/usaha/m1", "/wilayah/7402", "/masuk", "/daftar"]
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_every_page_renders_in_indonesian_and_then_in_english(site, web_session, path):
+def test_every_page_renders_in_indonesian_and_then_in_english(gateway, web_session, path):
     html = assert_html_page(web_session.get(path))
     assert "Masuk" in html and "Langsung ke isi" in html
     response = web_session.get("/bahasa", params={"l": "en", "next": path}, allow_redirects=False)
@@ -236,12 +118,12 @@ def test_every_page_renders_in_indonesian_and_then_in_english(site, web_session,
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:x"])
-def test_language_switch_only_goes_back_to_local_paths(site, web_session, target):
+def test_language_switch_only_goes_back_to_local_paths(gateway, web_session, target):
     response = web_session.get("/bahasa", params={"l": "en", "next": target}, allow_redirects=False)
     assert response.status_code == 303 and response.headers["Location"] == "/"
 
 
-def test_home_shows_featured_campaigns_categories_and_regions(site, web_session):
+def test_home_shows_featured_campaigns_categories_and_regions(gateway, web_session, fakes):
     html = assert_html_page(web_session.get("/"))
     assert "Produk Unggulan" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and SCRIPT not in html
@@ -254,7 +136,7 @@ def test_home_shows_featured_campaigns_categories_and_regions(site, web_session)
     for code in ("7401", "7402", "7415", "7471", "7472"):
         assert f'href="/wilayah/{code}"' in html
     assert html.count('href="/wilayah/') == 17
-    assert wait_for(lambda: {(i["product_id"], i["kind"]) for i in INTERACTIONS} >= {("p1", "impression")})
+    assert wait_for(lambda: {(i["product_id"], i["kind"]) for i in fakes.interactions()} >= {("p1", "impression")})
 
 
 @pytest.mark.parametrize("promotion", [None, BrokenPromotion])
@@ -271,11 +153,11 @@ def test_home_without_catalog_still_lists_the_regions(start_gateway, web_session
     assert "Produk Unggulan" in html and html.count('href="/wilayah/') == 17
 
 
-def test_search_results_with_facets_filters_sort_and_pages(site, web_session):
+def test_search_results_with_facets_filters_sort_and_pages(gateway, web_session, fakes):
     response = web_session.get("/", params={"q": "tenun", "region": "7402", "halal": "ya", "sort": "price_asc",
                                             "min_price": "1000", "page": "2"})
     html = assert_html_page(response)
-    search = [call for call in CALLS if call[0] == "search"][-1]
+    search = [call for call in fakes.calls if call[0] == "search"][-1]
     assert search[1:5] == ("tenun", "7402", 2, 20)
     assert search[5] == {"halal": "ya", "sort": "price_asc", "min_price": "1000"}
     assert "Ditemukan 45 produk." in html
@@ -302,18 +184,18 @@ def test_search_results_with_facets_filters_sort_and_pages(site, web_session):
     assert 'rel="prev"' in html and 'rel="next"' in html and "page=3" in html and "Halaman 2 dari 3" in html
 
 
-def test_search_did_you_mean(site, web_session):
+def test_search_did_you_mean(gateway, web_session):
     html = assert_html_page(web_session.get("/", params={"q": "tenan"}))
     assert "Mungkin maksud Anda:" in html and 'href="/?q=tenun&amp;page=1">tenun</a>' in html
 
 
-def test_search_bad_parameter_is_a_friendly_page(site, web_session):
+def test_search_bad_parameter_is_a_friendly_page(gateway, web_session):
     response = web_session.get("/", params={"q": "kopi", "min_price": "murah"})
     html = assert_html_page(response, status=422)
     assert "Harga harus bilangan bulat" in html and "Traceback" not in html
 
 
-def test_a_results_page_weighs_less_than_150_kb(site, web_session):
+def test_a_results_page_weighs_less_than_150_kb(gateway, web_session):
     response = web_session.get("/", params={"q": "tenun"})
     html = assert_html_page(response)
     assert html.count('class="card"') == 20
@@ -324,15 +206,15 @@ def test_a_results_page_weighs_less_than_150_kb(site, web_session):
     assert size + len(css.content) + len(js.content) < 150_000
 
 
-def test_region_page(site, web_session):
+def test_region_page(gateway, web_session, fakes):
     html = assert_html_page(web_session.get("/wilayah/7402", params={"q": "tenun", "page": "2"}))
     assert "Produk dari Muna" in html
-    search = [call for call in CALLS if call[0] == "search"][-1]
+    search = [call for call in fakes.calls if call[0] == "search"][-1]
     assert search[1:4] == ("tenun", "7402", 2)
     assert 'href="/wilayah/7402?q=tenun&amp;region=7402&amp;page=3"' in html
 
 
-def test_product_page(site, web_session):
+def test_product_page(gateway, web_session, fakes):
     html = assert_html_page(web_session.get("/produk/p1"))
     assert "<h1>&lt;script&gt;alert(1)&lt;/script&gt;</h1>" in html and SCRIPT not in html
     assert "Rp 12.000" in html and "Rp 15.000</s>" in html and "Diskon 20%" in html
@@ -344,7 +226,7 @@ def test_product_page(site, web_session):
     assert "RAT terakhir 2025" in html
     assert 'href="/produk/p1/hubungi"' in html and "Hubungi via WhatsApp" in html
     assert "https://wa.me/?text=" in html and "Bagikan" in html
-    assert wait_for(lambda: {"product_id": "p1", "kind": "view"} in INTERACTIONS)
+    assert wait_for(lambda: {"product_id": "p1", "kind": "view"} in fakes.interactions())
 
 
 def test_product_page_without_promotion_shows_the_normal_price(start_gateway, web_session):
@@ -355,32 +237,32 @@ def test_product_page_without_promotion_shows_the_normal_price(start_gateway, we
 
 @pytest.mark.parametrize("path", ["/produk/tidak-ada", "/produk/draft", "/usaha/tidak-ada", "/wilayah/9999",
                                   "/produk/tidak-ada/hubungi", "/produk/" + "x" * 80])
-def test_unknown_ids_are_404_pages_in_indonesian(site, web_session, path):
+def test_unknown_ids_are_404_pages_in_indonesian(gateway, web_session, path):
     html = assert_html_page(web_session.get(path, allow_redirects=False), status=404)
     assert "Halaman tidak ditemukan" in html
 
 
-def test_contact_counts_and_redirects_to_whatsapp_naming_the_product(site, web_session):
+def test_contact_counts_and_redirects_to_whatsapp_naming_the_product(gateway, web_session, fakes):
     response = web_session.get("/produk/p2/hubungi", allow_redirects=False)
     assert response.status_code == 303
     location = urlsplit(response.headers["Location"])
     assert (location.scheme, location.netloc, location.path) == ("https", "wa.me", "/6281234567890")
     text = parse_qs(location.query)["text"][0]
     assert "Kain Tenun Masalili" in text and "/produk/p2" in text
-    assert wait_for(lambda: {"product_id": "p2", "kind": "contact"} in INTERACTIONS)
+    assert wait_for(lambda: {"product_id": "p2", "kind": "contact"} in fakes.interactions())
 
 
-def test_merchant_page(site, web_session):
+def test_merchant_page(gateway, web_session, fakes):
     html = assert_html_page(web_session.get("/usaha/m1", params={"page": "2"}))
     assert "Koperasi Tenun &lt;b&gt;Masalili&lt;/b&gt;" in html
     assert "Terverifikasi" in html and "Badan hukum AHU-0001.AH.01" in html and "NIB 1234567890123" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and SCRIPT not in html
     assert "Belum terbit" not in html  # drafts are not public
-    assert ("list_merchant_products", "m1", 2, 20) in CALLS
+    assert ("list_merchant_products", "m1", 2, 20) in fakes.calls
     assert 'href="/usaha/m1?page=1"' in html and 'href="/usaha/m1?page=3"' in html
 
 
-def test_static_files_are_cached_and_confined(site, web_session):
+def test_static_files_are_cached_and_confined(gateway, web_session):
     html = web_session.get("/masuk").text
     url = re.search(r'href="(/static/css/site.css\?v=\w+)"', html).group(1)
     response = web_session.get(url)
@@ -394,7 +276,7 @@ def test_static_files_are_cached_and_confined(site, web_session):
         assert web_session.get(path).status_code == 404
 
 
-def test_search_box_has_autocomplete_markup(site, web_session):
+def test_search_box_has_autocomplete_markup(gateway, web_session):
     html = web_session.get("/").text
     assert 'list="q-suggestions"' in html and '<datalist id="q-suggestions">' in html
     assert 'for="q"' in html

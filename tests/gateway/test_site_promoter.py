@@ -1,22 +1,16 @@
 """The promoters' HTML pages over HTTP: the real gateway container on a real RabbitMQ (fresh
-vhost) and database; catalog and promotion are fakes answering in the shapes of their
-contracts (/work/notes/promotion_rpc.md)."""
+vhost) and database; catalog and promotion are the fakes of gateway_fakes.py, answering in
+the shapes of their contracts (docs/contracts/promotion-rpc.md)."""
 import re
 
 import pytest
-from nameko.rpc import rpc
 
-from services.gateway.admin import create_admin
-from services.gateway.service import GatewayService
-from shared.db import make_engine, make_session_factory
-from shared.errors import Conflict, NotFound, ValidationFailed
-from shared.migrations import upgrade
+from gateway_fakes import FakeCatalog, FakePromotion
+from gateway_helpers import SCRIPT, assert_html_page, form_token, register_on_site, sign_in_admin_on_site
+from shared.errors import Conflict, ValidationFailed
 
-SCRIPT = "<script>alert(1)</script>"
 CID = "0b6f0c3e-8d2a-4c55-9d7e-1f2a3b4c5d6e"
 DRAFT_ID = "1c7e1d4f-9e3b-4d66-8e8f-2a3b4c5d6e7f"
-PASSWORD = "rahasia-123"
-CALLS: list[tuple] = []
 
 
 def detail(campaign_id=CID, status="active", **changes):
@@ -41,106 +35,27 @@ def detail(campaign_id=CID, status="active", **changes):
     return campaign
 
 
-class FakeCatalog:
-    name = "catalog"
-
-    @rpc
-    def health(self):
-        return {"status": "ok"}
-
-    @rpc
-    def list_categories(self):
-        return [{"slug": "tenun", "name": "Kain Tenun", "parent": {"slug": "kerajinan", "name": "Kerajinan Tangan"}},
-                {"slug": "anyaman", "name": "Anyaman", "parent": {"slug": "kerajinan", "name": "Kerajinan Tangan"}},
-                {"slug": "kopi", "name": "Kopi & Teh", "parent": {"slug": "minuman", "name": "Minuman"}}]
-
-
-class FakePromotion:
-    name = "promotion"
-
-    @rpc
-    def health(self):
-        return {"status": "ok"}
-
-    @rpc
-    def list_campaigns(self, actor, status=None, page=1, per_page=20):
-        CALLS.append(("list_campaigns", actor, status, page, per_page))
-        items = [detail(), detail(DRAFT_ID, "draft", name="Draf Kopi", budget=None, product_count=0)]
-        for item in items:
-            item["statistics"].pop("days")
-        return {"total": 2, "page": page, "per_page": per_page, "items": items}
-
-    @rpc(expected_exceptions=(ValidationFailed,))
-    def create_campaign(self, actor, data):
-        CALLS.append(("create_campaign", actor, data))
-        if data["name"] == "salah":
-            raise ValidationFailed("Data kampanye tidak valid.", {
-                "name": "Nama kampanye wajib diisi, 3 sampai 120 karakter.",
-                "ends_at": "Waktu selesai harus setelah waktu mulai.",
-                "target.regions": "Kabupaten/kota tidak dikenal: 9999.",
-                "discount.value": "Diskon persen harus 1 sampai 90.",
-                "target": "Pilih minimal satu kriteria.",
-                "mystery": "Sesuatu yang lain."})
-        return detail(DRAFT_ID, "draft")
-
-    @rpc(expected_exceptions=(NotFound,))
-    def get_campaign(self, actor, campaign_id):
-        CALLS.append(("get_campaign", actor, campaign_id))
-        if campaign_id == DRAFT_ID:
-            return detail(DRAFT_ID, "draft", statistics={"totals": {"impressions": 0, "clicks": 0, "contacts": 0,
-                                                                    "discount_given": 0}, "days": []})
-        if campaign_id != CID:
-            raise NotFound("Kampanye tidak ditemukan.")
-        return detail()
-
-    @rpc(expected_exceptions=(NotFound,))
-    def preview_campaign(self, actor, campaign_id, limit=50):
-        CALLS.append(("preview_campaign", actor, campaign_id, limit))
-        return {"count": 61, "products": [
-            {"id": "p1", "name": SCRIPT, "price": 150000, "effective_price": 120000, "region": "7402",
-             "category": "tenun", "merchant_id": "m1"},
-            {"id": "p2", "name": "Kain Tenun Masalili", "price": 450000, "effective_price": 360000, "region": "7402",
-             "category": "tenun", "merchant_id": "m1"}]}
-
-    @rpc(expected_exceptions=(NotFound, Conflict))
-    def schedule_campaign(self, actor, campaign_id):
-        CALLS.append(("schedule_campaign", actor, campaign_id))
-        if campaign_id == CID:
-            raise Conflict("Hanya draf yang dapat dijadwalkan.")
-        return detail(campaign_id, "scheduled")
-
-    @rpc(expected_exceptions=(NotFound,))
-    def cancel_campaign(self, actor, campaign_id):
-        CALLS.append(("cancel_campaign", actor, campaign_id))
-        return detail(campaign_id, "cancelled")
-
-
 @pytest.fixture(autouse=True)
-def clean():
-    CALLS.clear()
+def campaigns(fakes):
+    """An active campaign with statistics, and a draft (the one a new campaign becomes)."""
+    no_statistics = {"totals": {"impressions": 0, "clicks": 0, "contacts": 0, "discount_given": 0}, "days": []}
+    fakes.promotion.add_campaigns(detail(), detail(DRAFT_ID, "draft", name="Draf Kopi", budget=None, product_count=0,
+                                                   statistics=no_statistics))
+    fakes.promotion.new_campaign = detail(DRAFT_ID, "draft")
+    fakes.promotion.preview = {"count": 61, "products": [
+        {"id": "p1", "name": SCRIPT, "price": 150000, "effective_price": 120000, "region": "7402",
+         "category": "tenun", "merchant_id": "m1"},
+        {"id": "p2", "name": "Kain Tenun Masalili", "price": 450000, "effective_price": 360000, "region": "7402",
+         "category": "tenun", "merchant_id": "m1"}]}
 
 
 @pytest.fixture
-def gateway(rabbit_config, web_config, runner_factory, sqlite_url):
-    upgrade("gateway", sqlite_url)
-    config = {"GATEWAY": {"DATABASE_URL": sqlite_url, "RPC_TIMEOUT": 2, "HEALTH_TIMEOUT": 1}}
-    runner = runner_factory(config, GatewayService, FakeCatalog, FakePromotion)
-    runner.start()
-    engine = make_engine(sqlite_url)
-    yield make_session_factory(engine)
-    engine.dispose()
-
-
-def csrf_token(web_session, path="/daftar"):
-    html = web_session.get(path).text
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+def gateway(start_gateway):
+    return start_gateway(FakeCatalog, FakePromotion)
 
 
 def register(web_session, role):
-    token = csrf_token(web_session)
-    response = web_session.post("/daftar", data={"csrf_token": token, "name": f"Wa Ode {role}",
-                                                 "email": f"{role}@example.com", "password": PASSWORD, "role": role},
-                                allow_redirects=False)
+    response = register_on_site(web_session, f"{role}@example.com", role, name=f"Wa Ode {role}")
     assert response.status_code == 303, response.text[:500]
 
 
@@ -148,21 +63,6 @@ def register(web_session, role):
 def promoter(gateway, web_session):
     register(web_session, "promoter")
     return web_session
-
-
-def assert_html_page(response, status=200):
-    assert response.status_code == status, response.text[:3000]
-    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
-    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
-    html = response.text
-    assert re.search(r"<script(?! src=\"/static/)", html) is None
-    assert ' style="' not in html and "<style" not in html
-    assert SCRIPT not in html
-    return html
-
-
-def form_token(html):
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
 def actor_of(call):
@@ -179,27 +79,22 @@ def test_signed_out_goes_to_sign_in(gateway, web_session, path):
 
 
 @pytest.mark.parametrize("path", PAGES)
-def test_an_owner_is_refused(gateway, web_session, path):
+def test_an_owner_is_refused(gateway, web_session, path, fakes):
     register(web_session, "owner")
     html = assert_html_page(web_session.get(path), status=403)
     assert "Akses ditolak" in html
-    assert not CALLS
+    assert not fakes.calls
 
 
-def test_an_admin_may_open_the_promoter_pages(gateway, web_session):
-    with gateway() as session:
-        create_admin(session, "kurator@dinas.example", "Kurator", "rahasia-kurator-1")
-        session.commit()
-    token = csrf_token(web_session, "/masuk")
-    web_session.post("/masuk", data={"csrf_token": token, "email": "kurator@dinas.example",
-                                     "password": "rahasia-kurator-1"})
+def test_an_admin_may_open_the_promoter_pages(gateway, web_session, fakes):
+    sign_in_admin_on_site(gateway, web_session)
     assert_html_page(web_session.get("/promotor"))
-    assert actor_of(CALLS[-1])["role"] == "admin"
+    assert actor_of(fakes.calls[-1])["role"] == "admin"
 
 
-def test_campaign_list(promoter):
+def test_campaign_list(promoter, fakes):
     html = assert_html_page(promoter.get("/promotor", params={"status": "active", "page": "1"}))
-    call = CALLS[-1]
+    call = fakes.calls[-1]
     assert call[0] == "list_campaigns" and actor_of(call)["role"] == "promoter" and call[2:] == ("active", 1, 20)
     assert "Festival Tenun &lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert f'href="/promotor/kampanye/{CID}"' in html and f'href="/promotor/kampanye/{DRAFT_ID}"' in html
@@ -210,7 +105,7 @@ def test_campaign_list(promoter):
     assert 'href="/promotor/kampanye/baru"' in html
     # an unknown status filter is ignored, not an error
     assert_html_page(promoter.get("/promotor", params={"status": "hmm", "page": "x"}))
-    assert CALLS[-1][2:] == (None, 1, 20)
+    assert fakes.calls[-1][2:] == (None, 1, 20)
 
 
 def test_the_create_form(promoter):
@@ -237,11 +132,11 @@ def valid_form(token, **changes):
     return data
 
 
-def test_create_sends_the_right_data_and_goes_to_the_draft(promoter):
+def test_create_sends_the_right_data_and_goes_to_the_draft(promoter, fakes):
     token = form_token(promoter.get("/promotor/kampanye/baru").text)
     response = promoter.post("/promotor/kampanye/baru", data=valid_form(token), allow_redirects=False)
     assert response.status_code == 303 and response.headers["Location"] == f"/promotor/kampanye/{DRAFT_ID}"
-    call = [c for c in CALLS if c[0] == "create_campaign"][-1]
+    call = [c for c in fakes.calls if c[0] == "create_campaign"][-1]
     assert actor_of(call)["role"] == "promoter"
     assert call[2] == {
         "name": "Festival Kopi Kendari", "description": "Kopi lokal.",
@@ -253,14 +148,14 @@ def test_create_sends_the_right_data_and_goes_to_the_draft(promoter):
     }
 
 
-def test_create_without_discount_or_options(promoter):
+def test_create_without_discount_or_options(promoter, fakes):
     token = form_token(promoter.get("/promotor/kampanye/baru").text)
     form = valid_form(token, discount_type="none", discount_value="", product_ids="", max_products="", budget="",
                       merchant_kind="", categories=[], regions=["7402"])
     for flag in ("verified_only", "open_for_signup", "description"):
         form.pop(flag)
     assert promoter.post("/promotor/kampanye/baru", data=form, allow_redirects=False).status_code == 303
-    data = [c for c in CALLS if c[0] == "create_campaign"][-1][2]
+    data = [c for c in fakes.calls if c[0] == "create_campaign"][-1][2]
     assert data["discount"] is None and data["featured"] is True and data["description"] is None
     assert data["target"] == {"product_ids": [], "categories": [], "regions": ["7402"], "merchant_kind": None,
                               "verified_only": False}
@@ -268,7 +163,14 @@ def test_create_without_discount_or_options(promoter):
                                                                                                     False)
 
 
-def test_service_field_errors_are_shown_next_to_the_fields_with_the_input_kept(promoter):
+def test_service_field_errors_are_shown_next_to_the_fields_with_the_input_kept(promoter, fakes):
+    fakes.promotion.raises["create_campaign"] = ValidationFailed("Data kampanye tidak valid.", {
+        "name": "Nama kampanye wajib diisi, 3 sampai 120 karakter.",
+        "ends_at": "Waktu selesai harus setelah waktu mulai.",
+        "target.regions": "Kabupaten/kota tidak dikenal: 9999.",
+        "discount.value": "Diskon persen harus 1 sampai 90.",
+        "target": "Pilih minimal satu kriteria.",
+        "mystery": "Sesuatu yang lain."})
     token = form_token(promoter.get("/promotor/kampanye/baru").text)
     response = promoter.post("/promotor/kampanye/baru", data=valid_form(token, name="salah",
                                                                       description=SCRIPT))
@@ -290,7 +192,7 @@ def test_service_field_errors_are_shown_next_to_the_fields_with_the_input_kept(p
     assert "p1, p2\np3</textarea>" in html
 
 
-def test_the_gateway_own_checks_do_not_call_the_service(promoter):
+def test_the_gateway_own_checks_do_not_call_the_service(promoter, fakes):
     token = form_token(promoter.get("/promotor/kampanye/baru").text)
     response = promoter.post("/promotor/kampanye/baru", data=valid_form(
         token, starts_at="besok", ends_at="", discount_value="banyak", budget="dua juta"))
@@ -298,10 +200,10 @@ def test_the_gateway_own_checks_do_not_call_the_service(promoter):
     assert 'id="starts_at-error">Isi tanggal dan jam dengan benar.' in html
     assert 'id="ends_at-error">Isi tanggal dan jam dengan benar.' in html
     assert 'id="discount_value-error">Harus bilangan bulat.' in html and 'id="budget-error">Harus bilangan bulat.' in html
-    assert not [c for c in CALLS if c[0] == "create_campaign"]
+    assert not [c for c in fakes.calls if c[0] == "create_campaign"]
 
 
-def test_post_without_csrf_is_refused(promoter):
+def test_post_without_csrf_is_refused(promoter, fakes):
     for path in ("/promotor/kampanye/baru", f"/promotor/kampanye/{DRAFT_ID}/jadwalkan",
                  f"/promotor/kampanye/{CID}/batal"):
         response = promoter.post(path, data=valid_form("salah-token"), allow_redirects=False)
@@ -309,12 +211,12 @@ def test_post_without_csrf_is_refused(promoter):
         response = promoter.post(path, data={k: v for k, v in valid_form("").items() if k != "csrf_token"},
                                  allow_redirects=False)
         assert response.status_code == 403
-    assert not [c for c in CALLS if c[0] in ("create_campaign", "schedule_campaign", "cancel_campaign")]
+    assert not [c for c in fakes.calls if c[0] in ("create_campaign", "schedule_campaign", "cancel_campaign")]
 
 
-def test_draft_page_shows_the_preview_and_schedules(promoter):
+def test_draft_page_shows_the_preview_and_schedules(promoter, fakes):
     html = assert_html_page(promoter.get(f"/promotor/kampanye/{DRAFT_ID}"))
-    assert ("preview_campaign", CALLS[-1][1], DRAFT_ID, 50) == CALLS[-1]
+    assert ("preview_campaign", fakes.calls[-1][1], DRAFT_ID, 50) == fakes.calls[-1]
     assert "Pratinjau produk" in html and "61 produk tersasar saat ini." in html and "Menampilkan 2 pertama." in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and 'href="/produk/p1"' in html
     assert "Rp 150.000" in html and "Rp 120.000" in html and "Muna" in html
@@ -323,18 +225,19 @@ def test_draft_page_shows_the_preview_and_schedules(promoter):
     response = promoter.post(f"/promotor/kampanye/{DRAFT_ID}/jadwalkan", data={"csrf_token": form_token(html)},
                              allow_redirects=False)
     assert response.status_code == 303 and response.headers["Location"] == f"/promotor/kampanye/{DRAFT_ID}"
-    call = [c for c in CALLS if c[0] == "schedule_campaign"][-1]
+    call = [c for c in fakes.calls if c[0] == "schedule_campaign"][-1]
     assert call[2] == DRAFT_ID and actor_of(call)["role"] == "promoter"
 
 
-def test_a_refused_transition_is_shown_on_the_page(promoter):
+def test_a_refused_transition_is_shown_on_the_page(promoter, fakes):
+    fakes.promotion.raises["schedule_campaign"] = Conflict("Hanya draf yang dapat dijadwalkan.")
     html = promoter.get(f"/promotor/kampanye/{CID}").text
     response = promoter.post(f"/promotor/kampanye/{CID}/jadwalkan", data={"csrf_token": form_token(html)})
     html = assert_html_page(response, status=409)
     assert "Hanya draf yang dapat dijadwalkan." in html
 
 
-def test_active_campaign_page_with_statistics_charts_and_cancel(promoter):
+def test_active_campaign_page_with_statistics_charts_and_cancel(promoter, fakes):
     html = assert_html_page(promoter.get(f"/promotor/kampanye/{CID}"))
     assert "<h1>Festival Tenun &lt;script&gt;alert(1)&lt;/script&gt;</h1>" in html
     assert "Berjalan" in html and "1 Des 2026 08.00 WITA – 8 Des 2026 08.00 WITA" in html and "20%" in html
@@ -360,7 +263,7 @@ def test_active_campaign_page_with_statistics_charts_and_cancel(promoter):
     response = promoter.post(f"/promotor/kampanye/{CID}/batal", data={"csrf_token": form_token(html)},
                              allow_redirects=False)
     assert response.status_code == 303 and response.headers["Location"] == f"/promotor/kampanye/{CID}"
-    call = [c for c in CALLS if c[0] == "cancel_campaign"][-1]
+    call = [c for c in fakes.calls if c[0] == "cancel_campaign"][-1]
     assert call[2] == CID and actor_of(call)["role"] == "promoter"
 
 
@@ -372,7 +275,7 @@ def test_unknown_campaign_is_404(promoter, campaign_id):
 
 def test_english(promoter):
     promoter.get("/bahasa", params={"l": "en", "next": "/"})
-    html = assert_html_page(promoter.get(f"/promotor/kampanye/{CID}"))
+    html = assert_html_page(promoter.get(f"/promotor/kampanye/{CID}"), lang="en")
     assert "Impressions per day" in html and "Cancel campaign" in html and "Running" in html
 
 
