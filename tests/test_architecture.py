@@ -37,7 +37,8 @@ def _sources():
 
 def test_every_document_the_code_cites_is_in_the_repository():
     cited = re.compile(r"\bdocs/[\w./-]+\.md\b")
-    outside = re.compile(r"/work/|\.\./shared/")
+    # Spelled in pieces so that this line does not match itself.
+    outside = re.compile("/" + "work/|" + re.escape("../" + "shared/"))
     missing, escaping = [], []
     for path in _sources():
         text = path.read_text(encoding="utf-8", errors="replace")
