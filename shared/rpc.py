@@ -20,11 +20,11 @@ from shared.settings import amqp_uri
 
 
 class DeadlineClient:
-    def __init__(self, client, default_timeout: float):
+    def __init__(self, client: Any, default_timeout: float):  # client: nameko's cluster RPC proxy
         self._client = client
         self.default_timeout = default_timeout
 
-    def call(self, service: str, method: str, *args, timeout: float | None = None, **kwargs):
+    def call(self, service: str, method: str, *args: Any, timeout: float | None = None, **kwargs: Any) -> Any:
         """Call ``service.method`` and return its result, or raise a typed ``EtalaseError``."""
         deadline = self.default_timeout if timeout is None else timeout
         timer = eventlet.Timeout(deadline)
@@ -63,11 +63,11 @@ class DeadlineClient:
 class DeadlineRpc(ClusterRpc):
     """A cluster RPC client whose calls all have deadlines."""
 
-    def __init__(self, default_timeout: float = 5.0, **options):
+    def __init__(self, default_timeout: float = 5.0, **options: Any):
         self.default_timeout = default_timeout
         super().__init__(**options)
 
-    def setup(self):
+    def setup(self) -> None:
         # ClusterRpc reads the broker URI when the service class is defined; read it now instead.
         self.amqp_uri = amqp_uri()
         super().setup()
@@ -77,7 +77,7 @@ class DeadlineRpc(ClusterRpc):
         with Connection(self.amqp_uri, connect_timeout=5) as connection:
             self.reply_listener.queue.bind(connection).declare()
 
-    def get_dependency(self, worker_ctx):
+    def get_dependency(self, worker_ctx: Any) -> DeadlineClient:
         return DeadlineClient(super().get_dependency(worker_ctx), self.default_timeout)
 
 
