@@ -82,9 +82,22 @@ class BackgroundProvider(DependencyProvider):
 
     def __init__(self) -> None:
         self.loop = Wakeable()
+        self.thread: Any = None  # the green thread running ``run``, once started
 
     def start(self) -> None:
-        self.loop.start(self._spawn, self.run)
+        self.thread = self.loop.start(self._spawn, self.run)
+
+    def join(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for ``run`` to return (after ``stop``, to let the
+        current piece of work finish); True when it has returned or never started."""
+        if self.thread is None:
+            return True
+        with eventlet.Timeout(timeout, False):
+            try:
+                self.thread.wait()
+            except Exception:  # noqa: BLE001 - run's own failure is logged by the container
+                pass
+        return bool(self.thread.dead)
 
     def _spawn(self, target: Callable[[], Any]) -> Any:
         return self.container.spawn_managed_thread(target, identifier=self.thread_name)

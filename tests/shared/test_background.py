@@ -3,7 +3,7 @@ import time
 
 import eventlet
 
-from shared.background import Wakeable
+from shared.background import BackgroundProvider, Wakeable
 
 
 def test_wait_returns_at_once_after_a_wake_and_consumes_it():
@@ -57,3 +57,26 @@ def test_pause_ignores_wakes_but_not_a_stop():
     started = time.monotonic()
     loop.pause(10)
     assert time.monotonic() - started < 5
+
+
+
+class LoopWithoutContainer(BackgroundProvider):
+    """A provider whose thread is a plain green thread (no nameko container needed)."""
+
+    def _spawn(self, target):
+        return eventlet.spawn(target)
+
+    def run(self):
+        while self.loop.running:
+            self.loop.wait(10)
+        eventlet.sleep(0.05)  # finishing the current piece of work
+
+
+def test_a_provider_joins_its_thread_after_stop():
+    worker = LoopWithoutContainer()
+    assert worker.join(0.01) is True  # never started
+    worker.start()
+    assert worker.loop.running
+    assert worker.join(0.05) is False  # still running
+    worker.stop()
+    assert worker.join(5) is True and not worker.loop.running

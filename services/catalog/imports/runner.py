@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Callable
 
 import eventlet
-from eventlet.event import Event as GreenEvent
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -165,7 +164,6 @@ class ImportRunner(BackgroundProvider):
         super().__init__()
         self.database_attr = database_attr
         self.poll_interval = poll_interval
-        self._finished = GreenEvent()  # sent when ``run`` returns
         self._seen: dict = {}  # requeue_stalled_jobs' memory of the running jobs' progress
 
     def setup(self) -> None:
@@ -175,23 +173,17 @@ class ImportRunner(BackgroundProvider):
         return self  # entry points call wake() after starting an import
 
     def stop(self) -> None:
-        started = self.loop.running
         super().stop()
-        if started:
-            with eventlet.Timeout(self.STOP_WAIT_SECONDS, False):
-                self._finished.wait()
+        self.join(self.STOP_WAIT_SECONDS)
 
     def run(self) -> None:
-        try:
-            database = sibling_dependency(self.container, self.database_attr)
-            while self.loop.running:
-                try:
-                    self.run_pending(database)
-                except Exception:  # noqa: BLE001 - keep the runner alive; the next poll retries
-                    log.exception("import runner failed")
-                self.loop.wait(self.poll_interval)
-        finally:
-            self._finished.send(None)
+        database = sibling_dependency(self.container, self.database_attr)
+        while self.loop.running:
+            try:
+                self.run_pending(database)
+            except Exception:  # noqa: BLE001 - keep the runner alive; the next poll retries
+                log.exception("import runner failed")
+            self.loop.wait(self.poll_interval)
 
     def run_pending(self, database: Any) -> None:
         uow = database.new_unit()
