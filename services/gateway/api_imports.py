@@ -10,11 +10,10 @@ from __future__ import annotations
 import base64
 import binascii
 
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from services.gateway.api import Gateway, authenticate, catalog_actor
-from services.gateway.web import json_api, json_response
+from services.gateway.web import bounded_body, json_api, json_response
 from shared.errors import Forbidden, PayloadTooLarge, UpstreamError, ValidationFailed
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024  # the same 5 MB the catalog enforces
@@ -34,15 +33,9 @@ def _too_large() -> PayloadTooLarge:
 
 def read_import_upload(request) -> tuple[str, str, bytes]:
     """(merchant_id, filename, bytes) of the multipart form; size checked before reading."""
-    limit = MAX_IMPORT_BYTES + MAX_FORM_OVERHEAD
-    if request.content_length is not None and request.content_length > limit:
-        raise _too_large()
-    request.max_content_length = limit  # werkzeug stops reading past it (also without a length)
-    try:
+    with bounded_body(request, MAX_IMPORT_BYTES + MAX_FORM_OVERHEAD, _too_large):
         upload = request.files.get(FILE_FIELD)
         merchant_id = (request.form.get("merchant_id") or "").strip()
-    except RequestEntityTooLarge:
-        raise _too_large() from None
     errors = {}
     if upload is None:
         errors[FILE_FIELD] = "Pilih file CSV atau XLSX (formulir multipart, kolom file)."

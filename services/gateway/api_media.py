@@ -10,11 +10,10 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from services.gateway.api import Gateway, version_headers, authenticate, catalog_actor, parse_if_match
-from services.gateway.web import json_api, json_response
+from services.gateway.web import bounded_body, json_api, json_response
 from shared.errors import NotFound, PayloadTooLarge, ValidationFailed
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024  # the same 5 MB the catalog enforces
@@ -40,15 +39,9 @@ def _too_large() -> PayloadTooLarge:
 def read_photo_upload(request) -> dict:
     """The ``photo`` part (and optional ``alt``) of a multipart form, as the catalog's upload
     dict. The size is checked before the body is read, and again while reading."""
-    limit = MAX_PHOTO_BYTES + MAX_FORM_OVERHEAD
-    if request.content_length is not None and request.content_length > limit:
-        raise _too_large()
-    request.max_content_length = limit  # werkzeug stops reading past it (also without a length)
-    try:
+    with bounded_body(request, MAX_PHOTO_BYTES + MAX_FORM_OVERHEAD, _too_large):
         photo = request.files.get(PHOTO_FIELD)
         alt = request.form.get("alt", "")
-    except RequestEntityTooLarge:
-        raise _too_large() from None
     if photo is None:
         message = "Pilih foto JPEG, PNG atau WebP (formulir multipart, kolom photo)."
         raise ValidationFailed("Foto wajib diunggah.", {PHOTO_FIELD: message})

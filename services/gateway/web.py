@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from typing import Callable
+from contextlib import contextmanager
+from typing import Callable, Iterator
 
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from shared.errors import EtalaseError, PayloadTooLarge
@@ -83,6 +84,20 @@ def json_api(fn):
 def _to_response(result: tuple[int, dict, str], extra_headers: dict | None = None) -> Response:
     status, headers, body = result
     return Response(body, status=status, headers={**headers, **(extra_headers or {})})
+
+
+@contextmanager
+def bounded_body(request: Request, limit: int, too_large: Callable[[], EtalaseError]) -> Iterator[None]:
+    """Read a request's form inside this block with at most ``limit`` bytes of body: a larger
+    declared length is refused before anything is read, and werkzeug stops reading past the
+    limit when the length is not declared; either way the caller's ``too_large()`` is raised."""
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large()
+    request.max_content_length = limit
+    try:
+        yield
+    except RequestEntityTooLarge:
+        raise too_large() from None
 
 
 # The HTML 404 page belongs to the site layer, which sits above this one: the gateway service
