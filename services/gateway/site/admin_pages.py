@@ -16,9 +16,8 @@ from urllib.parse import urlencode
 
 import eventlet
 
-from services.gateway.site import charts
+from services.gateway.site import charts, present
 from services.gateway.site.i18n import N_
-from services.gateway.site.present import optional, page_count, page_links, present_merchant, requested_page, whole
 from services.gateway.site.render import page, require_role
 from shared.errors import EtalaseError, NotFound
 from shared.regions import region_list, region_name
@@ -50,7 +49,7 @@ ZERO_LIMIT = 20
 
 def under_review(merchant: dict) -> dict:
     """The merchant as the admin reviews it: every credential, and the decisions that apply."""
-    shown = present_merchant(merchant)
+    shown = present.merchant(merchant)
     shown["decisions"] = DECISIONS.get(shown["status"], ())
     return shown
 
@@ -60,15 +59,15 @@ def _queue_page(web, status: str, page_number: int, *, http_status: int = 200, d
     result = web.gw.call("catalog", "list_merchants_by_status", web.actor, status, page=page_number,
                          per_page=PER_PAGE)
     merchants = [under_review(m) for m in (result or {}).get("items") or [] if isinstance(m, dict)]
-    total = whole((result or {}).get("total")) or 0
-    pages = page_count(total, PER_PAGE)
+    total = present.count((result or {}).get("total"))
+    pages = present.page_count(total, PER_PAGE)
 
     def link(number: int) -> str:
         return "/admin?" + urlencode({"status": status, "page": number})
 
     return web.render(
         "admin_queue.html", status=http_status, tab=status, statuses=STATUSES, merchants=merchants, total=total,
-        page=page_number, pages=pages, **page_links(page_number, pages, link), reason_required=REASON_REQUIRED,
+        page=page_number, pages=pages, **present.page_links(page_number, pages, link), reason_required=REASON_REQUIRED,
         done=done, error=error or {}, notice=notice,
     )
 
@@ -83,7 +82,7 @@ def queue(web):
     """``GET /admin``: merchants of one status, oldest first; ``?done=`` shows the last decision."""
     args = web.request.args
     done = web.gettext(DONE[args["done"]]) if args.get("done") in DONE else None
-    return _queue_page(web, _tab(args.get("status")), requested_page(args.get("page")), done=done)
+    return _queue_page(web, _tab(args.get("status")), present.requested_page(args.get("page")), done=done)
 
 
 @page
@@ -96,7 +95,7 @@ def decide(web, merchant_id: str):
     decision = form.get("decision") or ""
     reason = (form.get("reason") or "").strip()[:1000]
     tab = _tab(form.get("status"))
-    page_number = requested_page(form.get("page"))
+    page_number = present.requested_page(form.get("page"))
     if decision not in ("verified", "rejected", "suspended", "reinstated"):
         return _queue_page(web, tab, page_number, http_status=422, notice=web.gettext(FAILED))
     if decision in REASON_REQUIRED and not reason:
@@ -131,21 +130,21 @@ def present_summary(web, summary) -> dict | None:
         kinds = entry.get("kinds") if isinstance(entry.get("kinds"), dict) else {}
         statuses = entry.get("statuses") if isinstance(entry.get("statuses"), dict) else {}
         rows.append({"code": region["code"], "name": region["name"],
-                     "merchants": whole(entry.get("merchants")) or 0, "products": whole(entry.get("products")) or 0,
-                     "umkm": whole(kinds.get("umkm")) or 0, "koperasi": whole(kinds.get("koperasi")) or 0,
-                     "pending": whole(statuses.get("pending")) or 0, "verified": whole(statuses.get("verified")) or 0,
-                     "suspended": whole(statuses.get("suspended")) or 0})
+                     "merchants": present.count(entry.get("merchants")),
+                     "products": present.count(entry.get("products")),
+                     **{kind: present.count(kinds.get(kind)) for kind in ("umkm", "koperasi")},
+                     **{state: present.count(statuses.get(state)) for state in ("pending", "verified", "suspended")}})
     koperasi = [k for k in summary.get("koperasi") or [] if isinstance(k, dict)]
     late = sum(1 for k in koperasi if k.get("rat_status") == "late")
     totals = {name: sum(row[name] for row in rows) for name in
               ("merchants", "products", "umkm", "koperasi", "pending", "verified", "suspended")}
     return {
-        "year": whole(summary.get("year")),
+        "year": present.whole(summary.get("year")),
         "regions": rows,
         "totals": totals,
         "koperasi": [{"id": k.get("id") or "", "name": k.get("name") or "",
                       "region_name": k.get("region_name") or region_name(str(k.get("region") or "")) or "",
-                      "status": k.get("status") or "", "last_rat_year": whole(k.get("last_rat_year")),
+                      "status": k.get("status") or "", "last_rat_year": present.whole(k.get("last_rat_year")),
                       "rat_status": "late" if k.get("rat_status") == "late" else "up_to_date"} for k in koperasi],
         "late": late,
         "merchants_chart": charts.horizontal_bars([(r["name"], r["merchants"]) for r in rows],
@@ -164,8 +163,8 @@ def present_zero(web, result) -> dict | None:
     queries = []
     for entry in result.get("queries") or []:
         if isinstance(entry, dict) and isinstance(entry.get("query"), str):
-            queries.append({"query": entry["query"], "zero_results": whole(entry.get("zero_results")) or 0,
-                            "searches": whole(entry.get("searches")) or 0, "last_day": entry.get("last_day") or ""})
+            queries.append({"query": entry["query"], "zero_results": present.count(entry.get("zero_results")),
+                            "searches": present.count(entry.get("searches")), "last_day": entry.get("last_day") or ""})
     return {"queries": queries,
             "chart": charts.horizontal_bars([(q["query"], q["zero_results"]) for q in queries[:10]],
                                             web.gettext("Pencarian tanpa hasil terbanyak"))}
@@ -176,8 +175,8 @@ def present_zero(web, result) -> dict | None:
 def dashboard(web):
     """``GET /admin/dasbor``: each section shows on its own; a missing service hides only its section."""
     gw = web.gw
-    zero = eventlet.spawn(optional, gw, "search", "zero_result_queries", days=ZERO_DAYS, limit=ZERO_LIMIT,
+    zero = eventlet.spawn(present.optional, gw, "search", "zero_result_queries", days=ZERO_DAYS, limit=ZERO_LIMIT,
                           timeout=gw.settings.rpc_timeout)
-    summary = optional(gw, "catalog", "province_summary", web.actor, timeout=gw.settings.rpc_timeout)
+    summary = present.optional(gw, "catalog", "province_summary", web.actor, timeout=gw.settings.rpc_timeout)
     return web.render("admin_dashboard.html", summary=present_summary(web, summary),
                       zero=present_zero(web, zero.wait()), days=ZERO_DAYS)

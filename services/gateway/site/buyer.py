@@ -8,7 +8,7 @@
 
 Other services are reached with ``gw.call`` (always a deadline). Optional sections
 (featured products, campaigns, categories, the promoted price, the merchant card) are
-fetched with ``optional(...)``: when that service is down, slow or lacks the RPC, the
+fetched with ``present.optional(...)``: when that service is down, slow or lacks the RPC, the
 section is hidden and a warning logged; the page still answers 200.
 """
 from __future__ import annotations
@@ -21,19 +21,8 @@ import eventlet
 from markupsafe import Markup
 
 from services.gateway.api_search_analytics import report_interactions
+from services.gateway.site import present
 from services.gateway.site.i18n import N_
-from services.gateway.site.present import (
-    category_groups,
-    category_options,
-    optional,
-    page_count,
-    page_links,
-    present_merchant,
-    requested_page,
-    url_path,
-    valid_id,
-    whole,
-)
 from services.gateway.site.render import page
 from services.gateway.site.session import is_https
 from shared.errors import EtalaseError, NotFound
@@ -86,8 +75,8 @@ def present_item(item: dict) -> dict:
         region_label = region.get("name") or region_name(region.get("code", "")) or ""
     else:
         region_label = region_name(str(region or "")) or item.get("region_name") or ""
-    price = whole(item.get("price"))
-    effective = whole(item.get("effective_price"))
+    price = present.whole(item.get("price"))
+    effective = present.whole(item.get("effective_price"))
     highlight = item.get("highlight")
     product_id = item.get("id")
     return {
@@ -128,7 +117,7 @@ def read_search_params(args, fixed_region: str | None = None) -> tuple[dict, int
             params[name] = value[:100]
     if fixed_region:
         params["region"] = fixed_region
-    return params, requested_page(args.get("page"))
+    return params, present.requested_page(args.get("page"))
 
 
 FACET_TITLES = {"region": N_("Kabupaten/kota"), "category": N_("Kategori"), "price": N_("Harga"),
@@ -146,10 +135,11 @@ def facet_groups(facets: dict, base: str, params: dict, fixed_region: str | None
             if not isinstance(entry, dict) or not entry.get("count"):
                 continue
             if name == "price":
-                low, high = whole(entry.get("min")), whole(entry.get("max"))
+                low, high = present.whole(entry.get("min")), present.whole(entry.get("max"))
                 change = {"min_price": str(low) if low else None,
                           "max_price": str(high - 1) if high else None}
-                selected = params.get("min_price") == change["min_price"] and params.get("max_price") == change["max_price"]
+                selected = (params.get("min_price") == change["min_price"]
+                            and params.get("max_price") == change["max_price"])
             elif name == "halal":
                 if entry.get("value") is not True:
                     continue  # "not halal" is no filter a buyer asks for
@@ -180,14 +170,14 @@ def present_result(result: dict, base: str, params: dict, fixed_region: str | No
     total = int(result.get("total") or 0)
     page_number = int(result.get("page") or 1)
     per_page = int(result.get("per_page") or PER_PAGE)
-    pages = page_count(total, per_page)
+    pages = present.page_count(total, per_page)
     suggestion = result.get("suggestion") or None
     return {
         "total": total,
         "page": page_number,
         "pages": pages,
         "hits": [present_item(item) for item in result.get("items") or [] if isinstance(item, dict)],
-        **page_links(page_number, pages, lambda number: search_link(base, params, page=number)),
+        **present.page_links(page_number, pages, lambda number: search_link(base, params, page=number)),
         "numbers": [{"n": n, "href": search_link(base, params, page=n) if n else None}
                     for n in page_numbers(page_number, pages)] if pages > 1 else [],
         "facets": facet_groups(result.get("facets") or {}, base, params, fixed_region),
@@ -211,9 +201,9 @@ def home_or_search(web):
 def _home(web):
     gw = web.gw
     pool = eventlet.GreenPool(3)
-    featured = pool.spawn(optional, gw, "promotion", "featured_products", slots=8)
-    campaigns = pool.spawn(optional, gw, "promotion", "active_campaigns", limit=5)
-    categories = pool.spawn(optional, gw, "catalog", "list_categories")
+    featured = pool.spawn(present.optional, gw, "promotion", "featured_products", slots=8)
+    campaigns = pool.spawn(present.optional, gw, "promotion", "active_campaigns", limit=5)
+    categories = pool.spawn(present.optional, gw, "catalog", "list_categories")
     featured, campaigns, categories = featured.wait(), campaigns.wait(), categories.wait()
     featured_items = [present_item(item) for item in (featured or {}).get("items") or [] if isinstance(item, dict)] \
         if isinstance(featured, dict) else []
@@ -221,15 +211,16 @@ def _home(web):
         report_interactions(gw, [item["id"] for item in featured_items], "impression")
     campaign_items = [c for c in (campaigns or {}).get("items") or [] if isinstance(c, dict)] \
         if isinstance(campaigns, dict) else []
-    options = category_options(categories)
+    options = present.category_options(categories)
     return web.render("home.html", q="", params={}, regions=region_list(), category_options=options,
-                      featured=featured_items, campaigns=campaign_items, category_groups=category_groups(options))
+                      featured=featured_items, campaigns=campaign_items,
+                      category_groups=present.category_groups(options))
 
 
 def _search(web, base: str, params: dict, page_number: int, region_title: str | None = None):
     gw = web.gw
     fixed_region = params.get("region") if region_title else None
-    categories = eventlet.spawn(optional, gw, "catalog", "list_categories")
+    categories = eventlet.spawn(present.optional, gw, "catalog", "list_categories")
     status, error, result = 200, None, None
     try:
         found = gw.call("search", "search", page=page_number, per_page=PER_PAGE, **params)
@@ -240,7 +231,7 @@ def _search(web, base: str, params: dict, page_number: int, region_title: str | 
         status, error = _friendly_error(web, exc, params.get("region", ""))
     return web.render(
         "search.html", status=status, q=params.get("q", ""), params=params, base=base, result=result, error=error,
-        regions=region_list(), category_options=category_options(categories.wait()),
+        regions=region_list(), category_options=present.category_options(categories.wait()),
         region_title=region_title, fixed_region=fixed_region,
         reset_href=base + (("?" + urlencode({"q": params["q"]})) if params.get("q") else ""),
     )
@@ -270,7 +261,7 @@ def region_page(web, region_code: str):
 
 def load_public_product(gw, product_id: str) -> dict:
     """The product when the public may see it (published, merchant not suspended), else NotFound."""
-    if not valid_id(product_id):
+    if not present.valid_id(product_id):
         raise NotFound("Produk tidak ditemukan.")
     product = gw.call("catalog", "get_product", product_id)
     if not isinstance(product, dict):
@@ -282,7 +273,7 @@ def load_public_product(gw, product_id: str) -> dict:
 
 
 def _pricing(gw, product_id: str) -> dict | None:
-    prices = optional(gw, "promotion", "pricing_for", [product_id], timeout=gw.settings.pricing_timeout)
+    prices = present.optional(gw, "promotion", "pricing_for", [product_id], timeout=gw.settings.pricing_timeout)
     entry = prices.get(product_id) if isinstance(prices, dict) else None
     return entry if isinstance(entry, dict) else None
 
@@ -290,7 +281,7 @@ def _pricing(gw, product_id: str) -> dict | None:
 def merchant_card(merchant: dict) -> dict:
     """The merchant card buyers see: a halal certificate only while it is valid, and whether
     the seller can be contacted on WhatsApp."""
-    card = present_merchant(merchant)
+    card = present.merchant(merchant)
     card["halal_number"] = card["halal_number"] if card["halal_valid"] else ""
     card["has_whatsapp"] = bool(whatsapp_digits(merchant.get("whatsapp")))
     return card
@@ -314,19 +305,19 @@ def product_page(web, product_id: str):
     """``GET /produk/<id>``: photos, price (promoted: normal price struck through and the
     badge), the merchant's card, WhatsApp contact and share links. Counts a view."""
     gw = web.gw
-    pricing = eventlet.spawn(_pricing, gw, product_id) if valid_id(product_id) else None
+    pricing = eventlet.spawn(_pricing, gw, product_id) if present.valid_id(product_id) else None
     try:
         product = load_public_product(gw, product_id)
     except BaseException:
         if pricing is not None:
             pricing.kill()
         raise
-    merchant = optional(gw, "catalog", "get_merchant", product.get("merchant_id"))
+    merchant = present.optional(gw, "catalog", "get_merchant", product.get("merchant_id"))
     price_info = pricing.wait() if pricing is not None else None
     report_interactions(gw, [product_id], "view")
 
-    price = whole(product.get("price"))
-    effective = whole((price_info or {}).get("effective_price"))
+    price = present.whole(product.get("price"))
+    effective = present.whole((price_info or {}).get("effective_price"))
     promoted = bool(price_info) and effective is not None and price is not None and effective < price
     photos = []
     for photo in product.get("photos") or []:
@@ -335,7 +326,7 @@ def product_page(web, product_id: str):
             photos.append({"src": urls.get("medium") or urls.get("large") or urls.get("thumb"),
                            "large": urls.get("large") or urls.get("medium"),
                            "alt": photo.get("alt") or web.gettext("Foto %(name)s", name=product.get("name") or ""),
-                           "width": whole(photo.get("width")), "height": whole(photo.get("height"))})
+                           "width": present.whole(photo.get("width")), "height": present.whole(photo.get("height"))})
     card = merchant_card(merchant) if isinstance(merchant, dict) else None
     share_url = product_url(web, product_id)
     return web.render(
@@ -353,7 +344,7 @@ def product_page(web, product_id: str):
         share_whatsapp="https://wa.me/?" + urlencode({"text": f'{product.get("name") or ""} {share_url}'},
                                                      quote_via=quote),
         halal=product.get("halal") is True,
-        stock=whole(product.get("stock")),
+        stock=present.whole(product.get("stock")),
         category_name=product.get("category_name") or "",
         category=product.get("category") if isinstance(product.get("category"), str) else "",
         region_code=product.get("region") or "",
@@ -384,9 +375,9 @@ def contact(web, product_id: str):
 def merchant_page(web, merchant_id: str):
     """``GET /usaha/<id>``: profile, credentials and the published products, paginated."""
     gw = web.gw
-    if not valid_id(merchant_id):
+    if not present.valid_id(merchant_id):
         raise NotFound("Usaha tidak ditemukan.")
-    page_number = requested_page(web.request.args.get("page"))
+    page_number = present.requested_page(web.request.args.get("page"))
     products = eventlet.spawn(gw.call, "catalog", "list_merchant_products", merchant_id, page=page_number,
                               per_page=MERCHANT_PER_PAGE)
     try:
@@ -406,12 +397,12 @@ def merchant_page(web, merchant_id: str):
              for item in (listed or {}).get("items") or []
              if isinstance(item, dict) and item.get("status", "published") == "published"]
     total = int((listed or {}).get("total") or 0)
-    pages = page_count(total, MERCHANT_PER_PAGE)
-    base = "/usaha/" + url_path(merchant_id)
+    pages = present.page_count(total, MERCHANT_PER_PAGE)
+    base = "/usaha/" + present.url_path(merchant_id)
     if items:
         report_interactions(gw, [item["id"] for item in items], "impression")
     return web.render(
         "merchant.html", merchant=merchant_card(merchant), products=items, listed=listed is not None,
         page=page_number, pages=pages, q="",
-        **page_links(page_number, pages, lambda number: f"{base}?page={number}"),
+        **present.page_links(page_number, pages, lambda number: f"{base}?page={number}"),
     )

@@ -32,20 +32,8 @@ from services.gateway.api_imports import IMPORT_RPC_TIMEOUT, MAX_IMPORT_BYTES, r
 from services.gateway.api_imports import MAX_FORM_OVERHEAD as IMPORT_OVERHEAD
 from services.gateway.api_media import MAX_FORM_OVERHEAD as PHOTO_OVERHEAD
 from services.gateway.api_media import MAX_PHOTO_BYTES, read_photo_upload
+from services.gateway.site import present
 from services.gateway.site.i18n import N_
-from services.gateway.site.present import (
-    category_groups,
-    category_options,
-    field_messages,
-    optional,
-    page_count,
-    page_links,
-    present_merchant,
-    requested_page,
-    url_path,
-    valid_id,
-    whole,
-)
 from services.gateway.site.render import page, require_role, rupiah
 from shared.errors import Conflict, EtalaseError, NotFound, PayloadTooLarge, ValidationFailed
 from shared.regions import region_list
@@ -96,11 +84,11 @@ CONFLICT = N_("Data ini sudah diubah di tempat lain (mis. di perangkat lain) sej
 
 
 def merchant_url(merchant_id: str) -> str:
-    return "/pemilik/usaha/" + url_path(merchant_id)
+    return "/pemilik/usaha/" + present.url_path(merchant_id)
 
 
 def product_url(product_id: str, suffix: str = "") -> str:
-    return "/pemilik/produk/" + url_path(product_id) + suffix
+    return "/pemilik/produk/" + present.url_path(product_id) + suffix
 
 
 def notice(web) -> str | None:
@@ -124,7 +112,7 @@ def merchant_choices(merchants: list[dict]) -> list[dict]:
 
 def owned_merchant(web, merchant_id: str) -> dict:
     """The business when the signed-in owner owns it; anyone else's is a 404."""
-    if not valid_id(merchant_id):
+    if not present.valid_id(merchant_id):
         raise NotFound("Usaha tidak ditemukan.")
     merchant = web.gw.call("catalog", "get_merchant", merchant_id)
     if not isinstance(merchant, dict) or merchant.get("owner_id") != web.user["id"]:
@@ -134,7 +122,7 @@ def owned_merchant(web, merchant_id: str) -> dict:
 
 def owned_product(web, product_id: str) -> tuple[dict, dict]:
     """(product, merchant) when the signed-in owner owns the product's business, else 404."""
-    if not valid_id(product_id):
+    if not present.valid_id(product_id):
         raise NotFound("Produk tidak ditemukan.")
     product = web.gw.call("catalog", "get_product", product_id)
     if not isinstance(product, dict):
@@ -179,11 +167,11 @@ def _writing(call):
 
 def owner_merchant(web, merchant: dict) -> dict:
     """The business as its owner sees it: its own edit page, the public page and the status."""
-    shown = present_merchant(merchant)
+    shown = present.merchant(merchant)
     status = shown["status"]
     shown.update({
         "url": merchant_url(shown["id"]),
-        "public_url": "/usaha/" + url_path(shown["id"]),
+        "public_url": "/usaha/" + present.url_path(shown["id"]),
         "status_label": web.gettext(MERCHANT_STATUSES[status]) if status in MERCHANT_STATUSES else "",
     })
     return shown
@@ -211,14 +199,14 @@ def present_product(product: dict, stats: dict | None) -> dict:
         "id": pid,
         "name": product.get("name") or "",
         "status": product.get("status") or "published",
-        "price": whole(product.get("price")),
-        "stock": whole(product.get("stock")),
+        "price": present.whole(product.get("price")),
+        "stock": present.whole(product.get("stock")),
         "unit": product.get("unit") or "",
         "edit_url": product_url(pid),
         "delete_url": product_url(pid, "/hapus"),
-        "public_url": "/produk/" + url_path(pid),
-        "views": whole((counts or {}).get("views")),
-        "contacts": whole((counts or {}).get("contacts")),
+        "public_url": "/produk/" + present.url_path(pid),
+        "views": present.whole((counts or {}).get("views")),
+        "contacts": present.whole((counts or {}).get("contacts")),
     }
 
 
@@ -229,7 +217,7 @@ def present_campaigns(web, result, names: dict) -> list[dict]:
             continue
         discount = item.get("discount") if isinstance(item.get("discount"), dict) else None
         discount_text = ""
-        if discount and whole(discount.get("value")) is not None:
+        if discount and present.whole(discount.get("value")) is not None:
             if discount.get("type") == "percent":
                 discount_text = web.gettext("Diskon %(value)s%%", value=discount["value"])
             else:
@@ -254,8 +242,8 @@ def present_campaigns(web, result, names: dict) -> list[dict]:
             "starts": item.get("starts_at_wita") or item.get("starts_at"),
             "ends": item.get("ends_at_wita") or item.get("ends_at"),
             "discount": discount_text,
-            "opt_in_url": "/pemilik/kampanye/" + url_path(item["id"]) + "/ikut",
-            "opt_out_url": "/pemilik/kampanye/" + url_path(item["id"]) + "/keluar",
+            "opt_in_url": "/pemilik/kampanye/" + present.url_path(item["id"]) + "/ikut",
+            "opt_out_url": "/pemilik/kampanye/" + present.url_path(item["id"]) + "/keluar",
             "products": products,
         })
     return campaigns
@@ -263,7 +251,7 @@ def present_campaigns(web, result, names: dict) -> list[dict]:
 
 def dashboard_context(web) -> dict:
     gw = web.gw
-    page_number = requested_page(web.request.args.get("page"), highest=10_000)
+    page_number = present.requested_page(web.request.args.get("page"), highest=10_000)
     merchants = owner_merchants(web)
     sections = []
     for merchant in merchants:
@@ -272,16 +260,16 @@ def dashboard_context(web) -> dict:
         sections.append({"merchant": owner_merchant(web, merchant), "items": items,
                          "total": int((listed or {}).get("total") or 0)})
     product_ids = [p["id"] for section in sections for p in section["items"]][:200]
-    stats = optional(gw, "promotion", "product_statistics", web.actor, product_ids, days=STAT_DAYS) \
+    stats = present.optional(gw, "promotion", "product_statistics", web.actor, product_ids, days=STAT_DAYS) \
         if product_ids else {"items": {}}
-    campaigns = optional(gw, "promotion", "campaigns_for_owner", web.actor) if merchants else {"items": []}
+    campaigns = present.optional(gw, "promotion", "campaigns_for_owner", web.actor) if merchants else {"items": []}
     stat_items = stats.get("items") if isinstance(stats, dict) and isinstance(stats.get("items"), dict) else None
     names = {}
     for section in sections:
         names.update({p["id"]: p.get("name") or "" for p in section["items"]})
         section["products"] = [present_product(p, stat_items) for p in section["items"]]
-        pages = page_count(section["total"], PER_PAGE)
-        section.update(page_links(page_number, pages, lambda number: f"/pemilik?page={number}"))
+        pages = present.page_count(section["total"], PER_PAGE)
+        section.update(present.page_links(page_number, pages, lambda number: f"/pemilik?page={number}"))
         section["pages"] = pages
     return {
         "sections": sections,
@@ -309,12 +297,12 @@ def home(web):
 def campaign_membership(web, campaign_id: str, action: str):
     """``POST /pemilik/kampanye/<id>/ikut|keluar`` with ``product_id``: opt in or out."""
     product_id = form_text(web.request.form, "product_id", 64)
-    if not valid_id(campaign_id) or not product_id:
+    if not present.valid_id(campaign_id) or not product_id:
         raise NotFound("Kampanye tidak ditemukan.")
     method = "opt_in" if action == "ikut" else "opt_out"
     _, failed = _writing(lambda: web.gw.call("promotion", method, web.actor, campaign_id, product_id))
     if failed is not None:
-        details = field_messages(failed)
+        details = present.field_messages(failed)
         message = failed.message + (f" ({details})" if details and details not in failed.message else "")
         return render_dashboard(web, status=failed.status, error=message)
     return web.redirect(with_notice("/pemilik", "opted_in" if method == "opt_in" else "opted_out") + "#kampanye")
@@ -425,8 +413,8 @@ def product_values(product: dict) -> dict:
     return {
         "name": product.get("name") or "",
         "description": product.get("description") or "",
-        "price": str(product["price"]) if whole(product.get("price")) is not None else "",
-        "stock": str(product["stock"]) if whole(product.get("stock")) is not None else "",
+        "price": str(product["price"]) if present.whole(product.get("price")) is not None else "",
+        "stock": str(product["stock"]) if present.whole(product.get("stock")) is not None else "",
         "unit": product.get("unit") or "",
         "category": product.get("category") if isinstance(product.get("category"), str) else "",
         "halal": bool(product.get("halal_claimed", product.get("halal"))),
@@ -464,19 +452,20 @@ def present_photos(web, product: dict) -> list[dict]:
         urls = photo.get("urls") if isinstance(photo.get("urls"), dict) else {}
         photos.append({"id": photo["id"], "src": urls.get("thumb") or urls.get("medium"),
                        "alt": photo.get("alt") or web.gettext("Foto %(name)s", name=product.get("name") or ""),
-                       "delete_url": product_url(product.get("id") or "", "/foto/" + url_path(photo["id"]) + "/hapus")})
+                       "delete_url": product_url(product.get("id") or "",
+                                                 "/foto/" + present.url_path(photo["id"]) + "/hapus")})
     return photos
 
 
 def render_product(web, *, product: dict | None, merchants: list[dict], values: dict, errors: dict,
                    error: str | None, status: int = 200, conflict: bool = False):
-    categories = optional(web.gw, "catalog", "list_categories")
-    options = category_options(categories)
+    categories = present.optional(web.gw, "catalog", "list_categories")
+    options = present.category_options(categories)
     if values.get("category") and all(o["slug"] != values["category"] for o in options):
         options.append({"slug": values["category"], "name": values["category"], "parent": ""})
     return web.render(
         "owner_product.html", status=status, product=product, merchants=merchants, values=values, errors=errors,
-        error=error, conflict=conflict, notice=notice(web), category_groups=category_groups(options),
+        error=error, conflict=conflict, notice=notice(web), category_groups=present.category_groups(options),
         photos=present_photos(web, product) if product else [],
         action=product_url(product["id"]) if product else "/pemilik/produk/baru",
     )
@@ -594,7 +583,7 @@ def import_page(web):
             job = web.gw.call("catalog", "start_import", web.actor, merchant_id, filename,
                               base64.b64encode(data).decode("ascii"),
                               timeout=max(web.gw.settings.rpc_timeout, IMPORT_RPC_TIMEOUT))
-            return web.redirect("/pemilik/impor/" + url_path(job["id"]))
+            return web.redirect("/pemilik/impor/" + present.url_path(job["id"]))
         except RequestEntityTooLarge:
             errors, error, status = {"file": PayloadTooLarge().message}, web.gettext(INVALID), 413
         except (ValidationFailed, PayloadTooLarge, Conflict) as exc:
@@ -608,7 +597,7 @@ def import_page(web):
 @require_role(OWNER)
 def import_status(web, import_id: str):
     """``GET /pemilik/impor/<id>``: progress, counts and each failed row."""
-    if not valid_id(import_id):
+    if not present.valid_id(import_id):
         raise NotFound("Impor tidak ditemukan.")
     job = web.gw.call("catalog", "get_import", web.actor, import_id)
     counts = job.get("counts") if isinstance(job.get("counts"), dict) else {}
@@ -618,5 +607,5 @@ def import_status(web, import_id: str):
         status_label=web.gettext(IMPORT_STATUSES[status]) if status in IMPORT_STATUSES else status,
         running=status in ("pending", "running"),
         errors=[e for e in job.get("errors") or [] if isinstance(e, dict)],
-        self_url="/pemilik/impor/" + url_path(import_id),
+        self_url="/pemilik/impor/" + present.url_path(import_id),
     )

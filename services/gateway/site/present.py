@@ -23,6 +23,11 @@ def whole(value) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def count(value) -> int:
+    """A count or an amount from a service answer: 0 when it is missing or not a number."""
+    return whole(value) or 0
+
+
 def valid_id(value) -> bool:
     """An id from a URL worth asking a service about (the services check the rest)."""
     return isinstance(value, str) and 1 <= len(value) <= 64
@@ -70,7 +75,7 @@ def optional(gw, service: str, method: str, *args, timeout: float = SECTION_TIME
     return None
 
 
-def present_merchant(merchant: dict) -> dict:
+def merchant(merchant: dict) -> dict:
     """A merchant as the templates show it, for every audience: profile, status and credentials,
     every field present (missing text is "", missing numbers None). The views add what is
     their own (the owner's edit links, the buyer's WhatsApp flag, the admin's decisions)."""

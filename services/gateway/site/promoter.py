@@ -17,17 +17,7 @@ import re
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
-from services.gateway.site import charts
-from services.gateway.site.present import (
-    category_groups,
-    category_options,
-    field_messages,
-    optional,
-    page_count,
-    page_links,
-    requested_page,
-    whole,
-)
+from services.gateway.site import charts, present
 from services.gateway.site.render import page, require_role
 from shared.errors import EtalaseError, NotFound, ValidationFailed
 from shared.formatting import MONTHS_ID, WITA
@@ -78,9 +68,9 @@ def present_campaign(campaign: dict) -> dict:
         "status": campaign.get("status") or "",
         "starts_at": campaign.get("starts_at"),
         "ends_at": campaign.get("ends_at"),
-        "product_count": whole(campaign.get("product_count")) or 0,
-        "budget": {"amount": whole(budget.get("amount")) or 0, "spent": whole(budget.get("spent")) or 0,
-                   "remaining": whole(budget.get("remaining")) or 0, "funded_by": budget.get("funded_by") or "",
+        "product_count": present.count(campaign.get("product_count")),
+        "budget": {"amount": present.count(budget.get("amount")), "spent": present.count(budget.get("spent")),
+                   "remaining": present.count(budget.get("remaining")), "funded_by": budget.get("funded_by") or "",
                    "exhausted": budget.get("exhausted") is True} if budget else None,
     }
 
@@ -92,19 +82,19 @@ def campaign_list(web):
     status = web.request.args.get("status") or None
     if status not in STATUSES:
         status = None
-    page_number = requested_page(web.request.args.get("page"))
+    page_number = present.requested_page(web.request.args.get("page"))
     result = web.gw.call("promotion", "list_campaigns", web.actor, status=status, page=page_number,
                          per_page=PER_PAGE)
     items = [present_campaign(c) for c in (result or {}).get("items") or [] if isinstance(c, dict)]
-    total = whole((result or {}).get("total")) or 0
-    pages = page_count(total, PER_PAGE)
+    total = present.count((result or {}).get("total"))
+    pages = present.page_count(total, PER_PAGE)
 
     def link(number: int) -> str:
         return "/promotor?" + urlencode([(k, v) for k, v in (("status", status), ("page", number)) if v])
 
     return web.render("promoter_list.html", campaigns=items, current_status=status or "", statuses=STATUSES,
                       total=total, page=page_number, pages=pages,
-                      **page_links(page_number, pages, link))
+                      **present.page_links(page_number, pages, link))
 
 
 # --- create -----------------------------------------------------------------------------------
@@ -215,10 +205,10 @@ def default_values() -> dict:
 
 
 def _form_page(web, values: dict, errors: dict, other_errors: list[str], status: int = 200):
-    categories = optional(web.gw, "catalog", "list_categories")
+    categories = present.optional(web.gw, "catalog", "list_categories")
     return web.render("promoter_form.html", status=status, values=values, errors=errors, other_errors=other_errors,
-                      category_groups=category_groups(category_options(categories)), regions=region_list(), kinds=KINDS,
-                      funders=FUNDERS, invalid=bool(errors or other_errors))
+                      category_groups=present.category_groups(present.category_options(categories)),
+                      regions=region_list(), kinds=KINDS, funders=FUNDERS, invalid=bool(errors or other_errors))
 
 
 @page
@@ -284,13 +274,12 @@ def present_statistics(web, statistics) -> dict:
     for entry in statistics.get("days") or []:
         if isinstance(entry, dict) and entry.get("day"):
             days.append({"day": str(entry["day"]), "label": day_label(entry["day"]),
-                         "impressions": whole(entry.get("impressions")) or 0, "clicks": whole(entry.get("clicks")) or 0,
-                         "contacts": whole(entry.get("contacts")) or 0})
+                         **{name: present.count(entry.get(name)) for name in ("impressions", "clicks", "contacts")}})
     days = fill_days(days)
     return {
         "days": days,
-        "totals": {name: whole(totals.get(name)) or 0 for name in ("impressions", "clicks", "contacts",
-                                                                    "discount_given")},
+        "totals": {name: present.count(totals.get(name))
+                   for name in ("impressions", "clicks", "contacts", "discount_given")},
         "impressions_chart": charts.vertical_bars([(d["label"], d["impressions"]) for d in days],
                                                   web.gettext("Tayangan per hari")),
         "clicks_chart": charts.line([(d["label"], d["clicks"]) for d in days], web.gettext("Klik per hari")),
@@ -299,7 +288,7 @@ def present_statistics(web, statistics) -> dict:
 
 def category_names(web) -> dict[str, str]:
     """slug -> the name people read ({} when the catalog does not answer: slugs are shown)."""
-    categories = optional(web.gw, "catalog", "list_categories")
+    categories = present.optional(web.gw, "catalog", "list_categories")
     if not isinstance(categories, list):
         return {}
     return {c["slug"]: c.get("name") or c["slug"] for c in categories if isinstance(c, dict) and c.get("slug")}
@@ -315,7 +304,7 @@ def present_detail(web, campaign: dict, names: dict[str, str] | None = None) -> 
         "discount": discount,
         "featured": campaign.get("featured") is True,
         "open_for_signup": campaign.get("open_for_signup") is True,
-        "max_products": whole(campaign.get("max_products")),
+        "max_products": present.whole(campaign.get("max_products")),
         "target": {
             "categories": [names.get(c, c) for c in target.get("categories") or [] if isinstance(c, str)],
             "regions": [region_name(r) or r for r in target.get("regions") or [] if isinstance(r, str)],
@@ -337,11 +326,11 @@ def present_preview(preview) -> dict | None:
     for item in preview.get("products") or []:
         if not isinstance(item, dict):
             continue
-        price, effective = whole(item.get("price")), whole(item.get("effective_price"))
+        price, effective = present.whole(item.get("price")), present.whole(item.get("effective_price"))
         products.append({"id": item.get("id") or "", "name": item.get("name") or "", "price": price,
                          "effective_price": effective if effective is not None and effective != price else None,
                          "region": region_name(str(item.get("region") or "")) or item.get("region") or ""})
-    return {"count": whole(preview.get("count")) or 0, "products": products}
+    return {"count": present.count(preview.get("count")), "products": products}
 
 
 def _detail_page(web, campaign_id: str, status: int = 200, error: str | None = None):
@@ -351,7 +340,7 @@ def _detail_page(web, campaign_id: str, status: int = 200, error: str | None = N
         raise NotFound("Kampanye tidak ditemukan.")
     preview, preview_failed = None, False
     if campaign.get("status") in CANCELLABLE:
-        preview = present_preview(optional(web.gw, "promotion", "preview_campaign", actor, campaign_id,
+        preview = present_preview(present.optional(web.gw, "promotion", "preview_campaign", actor, campaign_id,
                                            limit=PREVIEW_LIMIT, timeout=web.gw.settings.rpc_timeout))
         preview_failed = preview is None
     target = campaign.get("target")
@@ -374,7 +363,7 @@ def _transition(web, campaign_id: str, method: str):
     except EtalaseError as exc:
         if exc.status >= 500 or exc.status in (401, 403, 404):
             raise
-        details = field_messages(exc)
+        details = present.field_messages(exc)
         return _detail_page(web, campaign_id, status=exc.status, error=f"{exc.message} {details}".strip())
     return web.redirect(campaign_url(campaign_id))
 

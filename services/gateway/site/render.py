@@ -40,7 +40,7 @@ context available everywhere: ``user`` (or None), ``lang``, ``_``/``gettext``, `
 ``ngettext``, ``csrf_field()``, ``static_url(path)``, ``request_path``, ``lang_switch_url``;
 filters ``rupiah``, ``wita``. Names of statuses, kinds and decisions are in ``_labels.html``
 (``{% import "_labels.html" as labels with context %}``). Shared page helpers (``whole``,
-``requested_page``, ``optional``, ``present_merchant``, categories) are in ``present.py``.
+``requested_page``, ``optional``, ``merchant``, categories) are in ``present.py``.
 No inline ``<script>`` or ``style=""`` (the CSP forbids them): put JS in
 ``static/js/`` and CSS in ``static/css/site.css``. Never ``|safe`` on stored data.
 
