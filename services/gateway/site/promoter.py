@@ -9,7 +9,7 @@ scheduled), cancelling, and the statistics with charts.
 
 Promoters see their own campaigns, admins every campaign (the promotion service decides;
 another promoter's campaign is a 404). Times are typed in WITA (``datetime-local`` inputs)
-and sent as ISO 8601 with ``+08:00``.
+and sent as ISO 8601 with ``+08:00``; the contract is docs/contracts/promotion-rpc.md.
 """
 from __future__ import annotations
 
