@@ -20,10 +20,9 @@ import uuid
 from datetime import datetime, timezone
 
 import httpx
+from common import letters, owner_with_merchant, private_platform
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
-
-from common import letters, owner_with_merchant, private_platform
 
 
 def run_clients(clients: int, total: int, make_one) -> float:

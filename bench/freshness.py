@@ -14,9 +14,9 @@ import time
 import uuid
 
 import httpx
+from common import letters, owner_with_merchant, percentile, private_platform
 from kombu import Connection, Exchange, Queue
 
-from common import letters, owner_with_merchant, percentile, private_platform
 
 def raw_round_trips(uri: str, count: int) -> list[float]:
     """Publish one persistent, confirmed message and wait for a consumer to receive it."""

@@ -32,7 +32,6 @@ import sys
 import time
 
 import httpx
-
 from common import letters, owner_with_merchant, percentile, private_platform
 from search import generate_snapshots, indexing_burst, query_mix
 

@@ -24,10 +24,9 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import httpx
+from common import private_platform
 from kombu import Connection, Producer
 from nameko.standalone.rpc import ClusterRpcClient
-
-from common import private_platform
 from search import generate_snapshots, indexing_burst
 
 from shared.events import Event

@@ -21,10 +21,10 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shared.taxonomy import leaf_categories  # noqa: E402
 from services.search.engine import SearchQuery, document_from_snapshot  # noqa: E402
 from shared.contracts import ProductSnapshot  # noqa: E402
 from shared.regions import REGIONS  # noqa: E402
+from shared.taxonomy import leaf_categories  # noqa: E402
 
 DEMO = ROOT / "services" / "catalog" / "demo" / "demo_data.json"
 JUDGMENTS = Path(__file__).resolve().parent / "relevance.json"

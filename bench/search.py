@@ -24,17 +24,16 @@ import time
 import uuid
 
 import httpx
-from kombu import Connection, Producer
-
 from common import percentile, private_platform
 from freshness import freshness
+from kombu import Connection, Producer
 from relevance import DEMO, load_cases
 
-from shared.taxonomy import leaf_categories
 from services.search.engine import SearchQuery, document_from_snapshot
 from shared.contracts import ProductSnapshot
 from shared.events import Event
 from shared.regions import REGIONS
+from shared.taxonomy import leaf_categories
 from shared.topology import events_exchange
 
 QUERY_MIX = 30

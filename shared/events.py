@@ -14,8 +14,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared.contracts import (InteractionsRecorded, MerchantSnapshot, ProductDeleted, ProductPricing, ProductsImported,
-                              ProductSnapshot)
+from shared.contracts import (
+    InteractionsRecorded,
+    MerchantSnapshot,
+    ProductDeleted,
+    ProductPricing,
+    ProductsImported,
+    ProductSnapshot,
+)
 
 # Event type names: the only place they are spelled. "<context>.<aggregate>_<change>".
 MERCHANT_REGISTERED = "catalog.merchant_registered"

@@ -18,6 +18,7 @@ from sqlalchemy import text
 from services.gateway import accounts
 from services.gateway.settings import GatewaySettings
 from services.gateway.web import error_response, json_api, json_response
+from shared.actor import Actor, make_actor
 from shared.errors import (
     BadRequest,
     EtalaseError,
@@ -28,7 +29,6 @@ from shared.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from shared.actor import Actor, make_actor
 from shared.regions import region_list
 
 log = logging.getLogger(__name__)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from werkzeug.wrappers import Response
 
-from services.gateway.api import Gateway, version_headers, authenticate, catalog_actor, parse_if_match
+from services.gateway.api import Gateway, authenticate, catalog_actor, parse_if_match, version_headers
 from services.gateway.web import bounded_body, json_api, json_response
 from shared.errors import NotFound, PayloadTooLarge, ValidationFailed
 

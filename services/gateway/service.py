@@ -1,18 +1,20 @@
 """The gateway's entry points: HTTP only, each one line delegating to ``api`` or ``pages``."""
-from services.gateway import api
-from services.gateway import api_campaigns
-from services.gateway import api_imports
-from services.gateway import api_media
-from services.gateway import api_merchants
-from services.gateway import api_search_admin
-from services.gateway import api_search_ops
-from services.gateway import api_search_analytics
-from shared.extensions import Settings
+from services.gateway import (
+    api,
+    api_campaigns,
+    api_imports,
+    api_media,
+    api_merchants,
+    api_search_admin,
+    api_search_analytics,
+    api_search_ops,
+)
 from services.gateway.settings import GatewaySettings
 from services.gateway.site import routes  # not "import SitePages": nameko run would take the mixin for a service
 from services.gateway.site.render import not_found_page
 from services.gateway.web import http, use_html_not_found
 from shared.db import Database
+from shared.extensions import Settings
 from shared.rpc import DeadlineRpc
 
 # A browser that asks for an unknown path gets the site's 404 page, an API client the JSON error.

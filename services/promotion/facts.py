@@ -13,8 +13,15 @@ from services.promotion.interactions import apply_interactions
 from services.promotion.models import AggregateState, Inbox, MerchantFact, ProductFact
 from shared.consumer import accept_event, accept_version, record_in_inbox
 from shared.contracts import MerchantSnapshot, ProductDeleted, ProductsImported, ProductSnapshot
-from shared.events import (INTERACTIONS_RECORDED, MERCHANT_EVENTS, PRODUCT_DELETED, PRODUCT_UPSERTS, PRODUCTS_IMPORTED,
-                           Event, utcnow)
+from shared.events import (
+    INTERACTIONS_RECORDED,
+    MERCHANT_EVENTS,
+    PRODUCT_DELETED,
+    PRODUCT_UPSERTS,
+    PRODUCTS_IMPORTED,
+    Event,
+    utcnow,
+)
 
 
 def apply_event(session: Session, event: Event, now: datetime | None = None) -> bool:

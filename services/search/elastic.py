@@ -22,8 +22,17 @@ from typing import Iterable
 from services.search.analysis import STOPWORDS, VARIANTS, query_terms
 from services.search.embedded import store_pricing
 from services.search.engine import (
-    HALAL_LABELS, KINDS, MAX_PROMOTION_BOOST, PRICE_BUCKETS, REGION_HINT_BOOST, Change, Removal, SearchQuery,
-    SearchResult, price_bucket_label, pricing_view,
+    HALAL_LABELS,
+    KINDS,
+    MAX_PROMOTION_BOOST,
+    PRICE_BUCKETS,
+    REGION_HINT_BOOST,
+    Change,
+    Removal,
+    SearchQuery,
+    SearchResult,
+    price_bucket_label,
+    pricing_view,
 )
 from services.search.language import MAX_CORRECTIONS, RARE_DF, Alternative, QueryPlan, max_edits, plan_query
 from services.search.models import SearchPricing

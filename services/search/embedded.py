@@ -27,8 +27,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.search.analysis import analyze
 from services.search.engine import (
-    HALAL_LABELS, KINDS, MAX_PROMOTION_BOOST, PRICE_BUCKETS, REGION_HINT_BOOST, Change, Removal, SearchQuery,
-    SearchResult, highlight, parse_time, price_bucket_label, pricing_view,
+    HALAL_LABELS,
+    KINDS,
+    MAX_PROMOTION_BOOST,
+    PRICE_BUCKETS,
+    REGION_HINT_BOOST,
+    Change,
+    Removal,
+    SearchQuery,
+    SearchResult,
+    highlight,
+    parse_time,
+    price_bucket_label,
+    pricing_view,
 )
 from services.search.language import plan_query
 from services.search.models import SearchDocument, SearchPricing

@@ -23,7 +23,12 @@ from nameko.extensions import DependencyProvider
 from sqlalchemy import delete
 
 from services.search.elastic import (
-    INDEX_VERSION, ElasticsearchEngine, ElasticsearchError, bulk_failures, bulk_operations, index_body,
+    INDEX_VERSION,
+    ElasticsearchEngine,
+    ElasticsearchError,
+    bulk_failures,
+    bulk_operations,
+    index_body,
     with_stored_pricing,
 )
 from services.search.embedded import EmbeddedEngine, MemoryIndex, remove_document, store_document

@@ -8,10 +8,19 @@ from services.catalog import domain
 from services.catalog.models import Product
 from shared.contracts import MerchantSnapshot, ProductDeleted, ProductSnapshot
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from catalog_helpers import (
-    ADMIN, MERCHANT_DATA, OTHER_OWNER, OWNER, PROMOTER, counts, create_product, event_of, outbox_rows, product_data,
-)
 
+from catalog_helpers import (
+    ADMIN,
+    MERCHANT_DATA,
+    OTHER_OWNER,
+    OWNER,
+    PROMOTER,
+    counts,
+    create_product,
+    event_of,
+    outbox_rows,
+    product_data,
+)
 
 # --- merchants ---
 

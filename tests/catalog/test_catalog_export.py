@@ -1,10 +1,11 @@
 """``export_products``: live products by id, in pages, as snapshots with their versions."""
 import pytest
 
-from catalog_helpers import OWNER, product_data
 from services.catalog import domain
 from shared.contracts import ProductSnapshot
 from shared.errors import ValidationFailed
+
+from catalog_helpers import OWNER, product_data
 
 
 def test_export_pages_live_products_by_id(session, merchant):

@@ -4,10 +4,11 @@ import json
 
 import pytest
 
-from catalog_helpers import MERCHANT_DATA, OWNER, counts, create_product, outbox_rows, update_product
 from services.catalog import domain
 from services.catalog.models import Merchant
 from shared.errors import ValidationFailed
+
+from catalog_helpers import MERCHANT_DATA, OWNER, counts, create_product, outbox_rows, update_product
 
 
 def event_types(catalog_db, product_id):

@@ -4,11 +4,12 @@ import json
 import pytest
 from sqlalchemy import select
 
-from catalog_helpers import counts
 from services.catalog import domain, seed
 from services.catalog.models import OutboxMessage, Product
 from shared.db import make_engine, make_session_factory
 from shared.migrations import upgrade
+
+from catalog_helpers import counts
 
 FIXTURE = {
     "merchants": [

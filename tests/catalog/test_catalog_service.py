@@ -11,7 +11,6 @@ from nameko.standalone.rpc import ClusterRpcClient
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import select
 
-from catalog_helpers import MERCHANT_DATA, OTHER_OWNER, OWNER, counts, outbox_rows, product_data
 from services.catalog import domain
 from services.catalog.models import OutboxMessage
 from services.catalog.service import CatalogService
@@ -20,6 +19,8 @@ from shared.errors import Forbidden, ValidationFailed
 from shared.events import Event
 from shared.outbox import PENDING, PUBLISHED, OutboxRelay
 from shared.topology import EVENTS_EXCHANGE, SUBSCRIPTIONS
+
+from catalog_helpers import MERCHANT_DATA, OTHER_OWNER, OWNER, counts, outbox_rows, product_data
 
 
 @pytest.fixture

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from shared.taxonomy import leaf_categories
 from services.catalog.schemas import MERCHANT_KINDS, validate_merchant, validate_product_create
 from shared.regions import REGIONS
+from shared.taxonomy import leaf_categories
 
 DEMO_PATH = Path(__file__).resolve().parents[2] / "services" / "catalog" / "demo" / "demo_data.json"
 WHATSAPP = re.compile(r"^\+628\d{8,11}$")

@@ -14,7 +14,6 @@ from openpyxl import Workbook, load_workbook
 from PIL import Image
 from sqlalchemy import func, select
 
-from catalog_helpers import MERCHANT_DATA, OTHER_OWNER, OWNER, PROMOTER, event_of, outbox_rows
 from services import platform as etalase_platform
 from services.catalog import domain, fetch, imports
 from services.catalog.models import ImportJob, ImportRowError, Product, ProductPhoto
@@ -26,6 +25,8 @@ from shared.events import Event
 from shared.migrations import upgrade
 from shared.outbox import PUBLISHED
 from shared.taxonomy import leaf_categories
+
+from catalog_helpers import MERCHANT_DATA, OTHER_OWNER, OWNER, PROMOTER, event_of, outbox_rows
 
 HEADER = ["sku", "nama", "deskripsi", "harga", "harga_coret", "stok", "satuan", "kategori", "halal", "status", "tag"]
 

@@ -11,10 +11,6 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcClient
 from sqlalchemy import select
 
-from catalog_helpers import (
-    ADMIN, MERCHANT_DATA, OTHER_OWNER, OWNER, PROMOTER, committed, counts, create_product, event_of, outbox_rows,
-    register_merchant,
-)
 from services.catalog import domain, schemas
 from services.catalog.models import Merchant, Product
 from services.catalog.schemas import WITA
@@ -22,6 +18,20 @@ from services.catalog.service import CatalogService
 from shared.contracts import MerchantSnapshot, ProductSnapshot
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.events import Event
+
+from catalog_helpers import (
+    ADMIN,
+    MERCHANT_DATA,
+    OTHER_OWNER,
+    OWNER,
+    PROMOTER,
+    committed,
+    counts,
+    create_product,
+    event_of,
+    outbox_rows,
+    register_merchant,
+)
 
 KOPERASI_DATA = {
     "name": "Koperasi Mete Muna Sejahtera",

@@ -13,12 +13,13 @@ from nameko.testing.services import entrypoint_hook
 from PIL import Image, ImageCms, PngImagePlugin
 from sqlalchemy import func, select
 
-from catalog_helpers import OTHER_OWNER, OWNER, PROMOTER, event_of, outbox_rows
 from services.catalog import domain, images, photos
 from services.catalog.models import Merchant, ProductPhoto
 from services.catalog.service import CatalogService
 from shared.contracts import MerchantSnapshot, PhotoRef, ProductSnapshot
 from shared.errors import BadRequest, Conflict, Forbidden, NotFound, PayloadTooLarge, ValidationFailed
+
+from catalog_helpers import OTHER_OWNER, OWNER, PROMOTER, event_of, outbox_rows
 
 # --- images made in the test -----------------------------------------------------------
 

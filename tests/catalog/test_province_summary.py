@@ -5,11 +5,12 @@ from datetime import date
 
 import pytest
 
-from catalog_helpers import ADMIN, MERCHANT_DATA, OWNER, PROMOTER, product_data
 from services.catalog import domain
 from services.catalog.service import CatalogService
 from shared.errors import Forbidden
 from shared.regions import REGIONS
+
+from catalog_helpers import ADMIN, MERCHANT_DATA, OWNER, PROMOTER, product_data
 
 TODAY = date(2026, 12, 2)
 

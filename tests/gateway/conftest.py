@@ -2,12 +2,13 @@
 vhost per test, from nameko's pytest plugin) and a real database, beside the fake catalog,
 search and promotion services of gateway_fakes.py."""
 import pytest
-from gateway_fakes import FAKES, FakeCatalog, FakePromotion, FakeSearch
-from gateway_helpers import register_and_sign_in, sign_in_admin
 
 from services.gateway.service import GatewayService
 from shared.db import make_engine, make_session_factory
 from shared.migrations import upgrade
+
+from gateway_fakes import FAKES, FakeCatalog, FakePromotion, FakeSearch
+from gateway_helpers import register_and_sign_in, sign_in_admin
 
 
 @pytest.fixture

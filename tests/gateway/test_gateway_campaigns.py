@@ -10,9 +10,10 @@ import uuid
 
 import pytest
 
+from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
 from gateway_fakes import FakeCatalog, FakePromotion, FakeSearch
 from gateway_helpers import assert_error, register_and_sign_in, sign_in_admin
-from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 CAMPAIGN_ID = str(uuid.uuid4())
 PRODUCT_ID = "8c3c5a0e-4a1f-4d36-9a57-2f0b7f1c9d11"

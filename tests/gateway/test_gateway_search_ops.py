@@ -7,10 +7,11 @@ import nameko
 import pytest
 from kombu import Connection, Producer
 
-from gateway_fakes import FakeSearch
 from services.gateway import dead_letters
 from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER
 from shared.topology import SUBSCRIPTIONS, declare_topology
+
+from gateway_fakes import FakeSearch
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ import re
 
 import pytest
 
+from shared.regions import REGIONS
+
 from gateway_fakes import FakeCatalog, FakeSearch
 from gateway_helpers import SCRIPT, assert_html_page, form_token, register_on_site, sign_in_admin_on_site
-from shared.regions import REGIONS
 
 
 def merchant(merchant_id, status, **changes):

@@ -6,6 +6,10 @@ from datetime import timedelta
 
 import pytest
 
+from services.gateway import accounts, throttle
+from shared.errors import Unauthorized
+from shared.events import utcnow
+
 from gateway_helpers import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
@@ -15,9 +19,6 @@ from gateway_helpers import (
     register_on_site,
     sign_in_on_site,
 )
-from services.gateway import accounts, throttle
-from shared.errors import Unauthorized
-from shared.events import utcnow
 
 
 @pytest.fixture

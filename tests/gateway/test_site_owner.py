@@ -10,10 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select
 
-from gateway_fakes import FakeCatalog, FakePromotion
-from gateway_helpers import ESCAPED_SCRIPT, SCRIPT, assert_html_page, csrf_token, register_on_site
 from services.gateway.models import Account
 from shared.errors import Conflict
+
+from gateway_fakes import FakeCatalog, FakePromotion
+from gateway_helpers import ESCAPED_SCRIPT, SCRIPT, assert_html_page, csrf_token, register_on_site
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from gateway_fakes import FakeCatalog, FakePromotion, FakeSearch, BrokenPromotion
+from gateway_fakes import BrokenPromotion, FakeCatalog, FakePromotion, FakeSearch
 from gateway_helpers import SCRIPT, assert_html_page, wait_for
 
 MERCHANT = {

@@ -4,12 +4,21 @@ price; after the end every product reverts."""
 import time
 from collections import Counter
 
-from campaign_helpers import (PROMOTER, add_merchant, add_products, at, campaign_data, catalog_product_event,
-                              last_outbox_id, pricing_events, product_snapshot)
-
 from services.promotion import campaigns, facts
 from services.promotion.models import ProductPricingState
 from shared.events import Event
+
+from campaign_helpers import (
+    PROMOTER,
+    add_merchant,
+    add_products,
+    at,
+    campaign_data,
+    catalog_product_event,
+    last_outbox_id,
+    pricing_events,
+    product_snapshot,
+)
 
 COUNT = 10_000
 

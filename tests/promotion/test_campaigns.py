@@ -5,14 +5,28 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from campaign_helpers import (ADMIN, NOW, OTHER_OWNER, OTHER_PROMOTER, OWNER, PROMOTER, add_merchant, add_products,
-                              at, campaign_data, iso, last_outbox_id, pricing_events)
 from sqlalchemy import select
 
 from services.promotion import campaigns, facts
 from services.promotion.models import Campaign, ProductInteractionDay, ProductPricingState
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.events import Event
+
+from campaign_helpers import (
+    ADMIN,
+    NOW,
+    OTHER_OWNER,
+    OTHER_PROMOTER,
+    OWNER,
+    PROMOTER,
+    add_merchant,
+    add_products,
+    at,
+    campaign_data,
+    iso,
+    last_outbox_id,
+    pricing_events,
+)
 
 
 def create(session, actor=PROMOTER, now=NOW, **overrides):

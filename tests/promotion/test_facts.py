@@ -1,11 +1,12 @@
 """The promotion service keeps its product facts from catalog events, on both databases."""
 import pytest
-from campaign_helpers import catalog_product_event, product_snapshot
 from pydantic import ValidationError
 
 from services.promotion import facts
 from services.promotion.models import ProductFact
 from shared.events import Event
+
+from campaign_helpers import catalog_product_event, product_snapshot
 
 
 def event(kind, version, **snapshot_fields):

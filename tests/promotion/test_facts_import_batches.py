@@ -1,10 +1,11 @@
 """The promotion service applies catalog.products_imported batches snapshot by snapshot."""
-from campaign_helpers import catalog_product_event, product_snapshot
 from sqlalchemy import func, select
 
 from services.promotion import facts
 from services.promotion.models import Inbox, ProductFact
 from shared.events import Event
+
+from campaign_helpers import catalog_product_event, product_snapshot
 
 
 def snapshot(product_id, version=1, **snapshot_fields):

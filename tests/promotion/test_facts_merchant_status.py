@@ -1,10 +1,10 @@
 """A product of a suspended merchant is not on sale: it leaves the promotion facts and
 comes back with the next snapshot once the merchant is reinstated."""
 
-from campaign_helpers import catalog_product_event
-
 from services.promotion import facts
 from services.promotion.models import ProductFact
+
+from campaign_helpers import catalog_product_event
 
 
 def product_event(version, merchant_status, verified):

@@ -3,13 +3,14 @@ per-product counters in the promotion service, once per batch, on both databases
 import uuid
 
 import pytest
-from campaign_helpers import interactions_batch
 from pydantic import ValidationError
 
 from services.promotion import facts
 from services.promotion.interactions import product_interactions
 from services.promotion.models import ProductInteractionDay
 from shared.events import Event
+
+from campaign_helpers import interactions_batch
 
 
 def test_batches_add_up_per_product_and_day(session):

@@ -3,11 +3,12 @@ only for the products the owner's merchants sell (promotion's merchant facts).""
 from datetime import timedelta
 
 import pytest
-from campaign_helpers import ADMIN, NOW, OTHER_OWNER, OWNER, PROMOTER, add_merchant, add_products, interactions_batch
 
 from services.promotion import facts
 from services.promotion.interactions import product_statistics
 from shared.errors import Forbidden, Unauthorized, ValidationFailed
+
+from campaign_helpers import ADMIN, NOW, OTHER_OWNER, OWNER, PROMOTER, add_merchant, add_products, interactions_batch
 
 TODAY = NOW.date()
 

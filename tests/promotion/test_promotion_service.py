@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import nameko
 import pytest
-from campaign_helpers import PROMOTER, add_products, campaign_data
 from kombu import Connection, Exchange, Queue
 from nameko.testing.services import entrypoint_hook
 
@@ -15,6 +14,8 @@ from services.promotion.service import PromotionService
 from shared.errors import NotFound, ValidationFailed
 from shared.events import utcnow
 from shared.topology import EVENTS_EXCHANGE, declare_topology
+
+from campaign_helpers import PROMOTER, add_products, campaign_data
 
 
 @pytest.fixture

@@ -5,15 +5,22 @@ from datetime import date, datetime, timedelta, timezone
 import eventlet
 import pytest
 from nameko.testing.services import entrypoint_hook
-from ops_helpers import ProviderHost, wait_for
-from search_factories import published
 from sqlalchemy import inspect, select
 
-from services.search.analytics import (QueryAnalytics, QueryBuffer, check_window, normalize_query, top_queries,
-                                       zero_result_queries)
+from services.search.analytics import (
+    QueryAnalytics,
+    QueryBuffer,
+    check_window,
+    normalize_query,
+    top_queries,
+    zero_result_queries,
+)
 from services.search.models import SearchQueryStat
 from services.search.service import SearchService
 from shared.errors import ValidationFailed
+
+from ops_helpers import ProviderHost, wait_for
+from search_factories import published
 
 TODAY = date(2025, 3, 10)
 NOON = datetime(2025, 3, 10, 12, 34, 56, tzinfo=timezone.utc)

@@ -1,11 +1,10 @@
 """Group commit of catalog events (services/search/batching.py) against a real search
 database (SQLite and PostgreSQL) and the embedded engine; no broker."""
 import eventlet
-from eventlet.event import Event as GreenEvent
 import pytest
+from eventlet.event import Event as GreenEvent
 from nameko.testing.services import entrypoint_hook
 from pydantic import ValidationError
-from search_factories import deleted, indexed, pricing_changed, published, stored, updated
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
@@ -18,6 +17,8 @@ from services.search.models import AggregateState, Inbox
 from services.search.service import SearchService
 from shared.db import UnitOfWork
 from shared.events import Event
+
+from search_factories import deleted, indexed, pricing_changed, published, stored, updated
 
 
 class CountingUnits:

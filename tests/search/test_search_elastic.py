@@ -1,14 +1,23 @@
 """The Elasticsearch engine's requests, checked without a server (a fake client records them).
 Behaviour against a live node is covered by the engine contract suite when ELASTICSEARCH_URL is set."""
 import pytest
-from search_factories import document
 
 from services.search.elastic import (
-    FUZZINESS, ElasticsearchEngine, ElasticsearchError, ProbedVocabulary, bulk_operations, facets_from, index_body,
-    search_body, text_query, vocabulary_from,
+    FUZZINESS,
+    ElasticsearchEngine,
+    ElasticsearchError,
+    ProbedVocabulary,
+    bulk_operations,
+    facets_from,
+    index_body,
+    search_body,
+    text_query,
+    vocabulary_from,
 )
 from services.search.engine import REGION_HINT_BOOST, Change, Removal, SearchQuery
 from services.search.language import Synonyms, plan_query
+
+from search_factories import document
 
 
 class FakeIndices:

@@ -1,8 +1,8 @@
 """The contract every search engine keeps (parametrized over the available engines)."""
-from search_factories import document, pricing, snapshot
-
 from services.search.engine import SearchQuery, document_from_snapshot, result_item
 from shared.contracts import ProductSnapshot
+
+from search_factories import document, pricing, snapshot
 
 
 def ids(result):

@@ -2,13 +2,14 @@
 recorded in the inbox once; each snapshot is ordered by its own product version."""
 import pytest
 from pydantic import ValidationError
-from search_factories import deleted, index_events, indexed, published, snapshot, stored
 from sqlalchemy import func, select
 
 from services.search.engine import SearchQuery
 from services.search.indexer import apply_event
 from services.search.models import AggregateState, Inbox
 from shared.events import PRODUCTS_IMPORTED, Event
+
+from search_factories import deleted, index_events, indexed, published, snapshot, stored
 
 
 def batch(import_id: str, number: int, *snapshots: dict) -> Event:

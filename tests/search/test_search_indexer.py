@@ -3,7 +3,6 @@ import random
 
 import pytest
 from pydantic import ValidationError
-from search_factories import deleted, index_events, indexed, published, stored, updated
 from sqlalchemy import func, select
 
 from services.search.embedded import EmbeddedEngine
@@ -12,6 +11,8 @@ from services.search.indexer import apply_event, process_event
 from services.search.models import AggregateState, Inbox
 from shared.db import UnitOfWork
 from shared.events import Event
+
+from search_factories import deleted, index_events, indexed, published, stored, updated
 
 
 def test_published_product_becomes_searchable(search_db, engine):

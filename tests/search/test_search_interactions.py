@@ -5,7 +5,6 @@ from datetime import datetime, timezone
 
 import pytest
 from nameko.testing.services import entrypoint_hook
-from ops_helpers import ProviderHost, wait_for
 from sqlalchemy import select
 
 from services.search import interactions
@@ -14,6 +13,8 @@ from services.search.models import Outbox
 from services.search.service import SearchService
 from shared.errors import ValidationFailed
 from shared.events import Event
+
+from ops_helpers import ProviderHost, wait_for
 
 NOON = datetime(2025, 3, 10, 12, 0, tzinfo=timezone.utc)
 

@@ -1,13 +1,14 @@
 """promotion.pricing_changed through the indexer, against a real search database (SQLite and PostgreSQL)."""
 import pytest
 from pydantic import ValidationError
-from search_factories import deleted, index_events, pricing_changed, published, updated
 from sqlalchemy import select
 
 from services.search.embedded import EmbeddedEngine
 from services.search.engine import SearchQuery
 from services.search.models import SearchPricing
 from shared.events import Event
+
+from search_factories import deleted, index_events, pricing_changed, published, updated
 
 
 def shown(engine, q="madu"):

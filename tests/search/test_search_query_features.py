@@ -1,9 +1,10 @@
 """Filters, facets, sorts, pricing, boost and highlight of the embedded engine (SQLite and PostgreSQL)."""
 import pytest
-from search_factories import document, pricing
 
 from services.search.embedded import EmbeddedEngine
 from services.search.engine import SearchQuery
+
+from search_factories import document, pricing
 
 KOPI = ("kopi-teh", "Kopi & Teh")
 MADU = ("madu", "Madu")

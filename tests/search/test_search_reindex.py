@@ -4,7 +4,6 @@ import json
 import pytest
 from sqlalchemy import select
 
-from ops_helpers import call, search_engine, seed_catalog, wait_for
 from services.catalog.service import CatalogService
 from services.search import reindex
 from services.search.elastic import ElasticsearchEngine
@@ -14,6 +13,8 @@ from services.search.models import SearchDocument
 from services.search.service import SearchService
 from shared.contracts import ProductSnapshot
 from shared.errors import Conflict
+
+from ops_helpers import call, search_engine, seed_catalog, wait_for
 
 
 def snapshot(product_id: str, name: str, version: int = 1, status: str = "published") -> ProductSnapshot:

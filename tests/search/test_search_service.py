@@ -5,12 +5,13 @@ import nameko
 import pytest
 from kombu import Connection, Producer
 from nameko.testing.services import entrypoint_hook
-from ops_helpers import wait_for
-from search_factories import pricing_changed, published
 
 from services.search.service import SearchService
 from shared.errors import ValidationFailed
 from shared.topology import SUBSCRIPTIONS, Subscription, declare_topology, events_exchange
+
+from ops_helpers import wait_for
+from search_factories import pricing_changed, published
 
 SEARCH = SUBSCRIPTIONS["search"]
 

@@ -1,11 +1,12 @@
 """The search service's suggest and reload_synonyms RPCs in nameko's real container."""
 import pytest
 from nameko.testing.services import entrypoint_hook
-from ops_helpers import search_engine
-from search_factories import document
 
 from services.search.service import SearchService
 from shared.errors import ValidationFailed
+
+from ops_helpers import search_engine
+from search_factories import document
 
 
 def test_suggest_and_reload_synonyms(search_config, container_factory):

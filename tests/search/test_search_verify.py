@@ -6,11 +6,12 @@ import nameko
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from ops_helpers import call, search_engine, seed_catalog, wait_for
 from services import cli
 from services.catalog.service import CatalogService
 from services.search.models import AggregateState, SearchDocument
 from services.search.service import SearchService
+
+from ops_helpers import call, search_engine, seed_catalog, wait_for
 
 
 def start(container_factory, cls):

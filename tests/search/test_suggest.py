@@ -1,7 +1,7 @@
 """Prefix autocomplete over product names."""
 import time
 
-from services.search.suggest import EngineNames, MAX_SUGGESTIONS, SuggestIndex, suggest
+from services.search.suggest import MAX_SUGGESTIONS, EngineNames, SuggestIndex, suggest
 
 
 class Names:

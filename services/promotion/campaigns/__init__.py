@@ -20,10 +20,24 @@ working; code inside the service imports from the module that owns a name.
 """
 from services.promotion.campaigns.budget import record_contacts
 from services.promotion.campaigns.fanout import refresh_products, reprice
-from services.promotion.campaigns.operations import (cancel_campaign, create_campaign, opt_in, opt_out,
-                                                     schedule_campaign, update_campaign)
-from services.promotion.campaigns.queries import (active_campaigns, campaigns_for_owner, counts, featured_products,
-                                                  get_campaign, list_campaigns, preview_campaign, pricing_for)
+from services.promotion.campaigns.operations import (
+                                                     cancel_campaign,
+                                                     create_campaign,
+                                                     opt_in,
+                                                     opt_out,
+                                                     schedule_campaign,
+                                                     update_campaign,
+)
+from services.promotion.campaigns.queries import (
+                                                     active_campaigns,
+                                                     campaigns_for_owner,
+                                                     counts,
+                                                     featured_products,
+                                                     get_campaign,
+                                                     list_campaigns,
+                                                     preview_campaign,
+                                                     pricing_for,
+)
 from services.promotion.campaigns.status import advance
 from services.promotion.campaigns.targeting import member_ids
 from services.promotion.campaigns.times import aware

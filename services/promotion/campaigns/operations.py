@@ -25,9 +25,17 @@ from services.promotion.campaigns.fanout import reprice
 from services.promotion.campaigns.status import OPEN_STATUSES, activate, close, transition
 from services.promotion.campaigns.targeting import join, matches_target, materialise, member_count, member_ids
 from services.promotion.campaigns.times import aware
-from services.promotion.campaigns.validation import (DESCRIPTION_MAX, MAX_BUDGET, MAX_PRODUCTS_LIMIT, NAME_MAX,
-                                                     NAME_MIN, campaign_input, int_field, parse_time,
-                                                     validate_campaign)
+from services.promotion.campaigns.validation import (
+    DESCRIPTION_MAX,
+    MAX_BUDGET,
+    MAX_PRODUCTS_LIMIT,
+    NAME_MAX,
+    NAME_MIN,
+    campaign_input,
+    int_field,
+    parse_time,
+    validate_campaign,
+)
 from services.promotion.campaigns.views import detail
 from services.promotion.models import Campaign, CampaignMember, CampaignOptOut, CampaignSignup
 from shared.actor import Actor

@@ -14,8 +14,14 @@ from services.promotion.campaigns.status import STATUSES
 from services.promotion.campaigns.targeting import eligible_query, member_ids, selection, target_conditions
 from services.promotion.campaigns.times import aware
 from services.promotion.campaigns.views import detail, lite, product_view
-from services.promotion.models import (Campaign, CampaignMember, CampaignOptOut, MerchantFact, ProductFact,
-                                       ProductPricingState)
+from services.promotion.models import (
+    Campaign,
+    CampaignMember,
+    CampaignOptOut,
+    MerchantFact,
+    ProductFact,
+    ProductPricingState,
+)
 from services.promotion.pricing import discounted_price
 from shared.actor import ADMIN, OWNER, Actor
 from shared.errors import Forbidden, ValidationFailed
