@@ -184,6 +184,16 @@ def test_search_results_with_facets_filters_sort_and_pages(gateway, web_session,
     assert 'rel="prev"' in html and 'rel="next"' in html and "page=3" in html and "Halaman 2 dari 3" in html
 
 
+
+def test_result_cards_and_pages_follow_the_chosen_language(gateway, web_session):
+    # The cards, the pager and the merchant card are macros: they must see the page's language.
+    web_session.get("/bahasa", params={"l": "en", "next": "/"})
+    html = assert_html_page(web_session.get("/", params={"q": "tenun", "page": "2"}), lang="en")
+    assert "Page 2 of 3" in html and "Halaman 2 dari 3" not in html
+    assert "Previous" in html and "Sebelumnya" not in html
+    html = assert_html_page(web_session.get("/produk/p1"), lang="en")
+    assert "Verified" in html and "Terverifikasi" not in html
+
 def test_search_did_you_mean(gateway, web_session):
     html = assert_html_page(web_session.get("/", params={"q": "tenan"}))
     assert "Mungkin maksud Anda:" in html and 'href="/?q=tenun&amp;page=1">tenun</a>' in html
