@@ -1,11 +1,16 @@
 """Test fixtures shared by the whole suite.
 
 nameko runs on eventlet; its pytest plugin no longer monkey patches, so we do it here,
-before anything else imports socket or threading.
+before the test modules import nameko, kombu and the services (several of them bind
+``threading.Event``, ``time.sleep`` and the like at import). Everything but ``os``: the
+green ``os.read``/``os.write`` wait in eventlet's hub even on a ready pipe, and the browser
+tests' Playwright must never wait there (tests/browser/hub_free_playwright.py). Nothing run
+in-process needs a green ``os``: subprocess pipes are green through the patched
+``subprocess`` module, and sockets through ``socket``.
 """
 import eventlet
 
-eventlet.monkey_patch()
+eventlet.monkey_patch(os=False)
 
 import os  # noqa: E402
 import uuid  # noqa: E402

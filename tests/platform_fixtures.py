@@ -1,7 +1,9 @@
 """The real platform as processes on a fresh RabbitMQ vhost, shared by the end-to-end tests
 (tests/e2e) and the browser tests (tests/browser).
 
-A conftest imports the fixtures it needs (pytest registers fixtures a conftest imports)::
+``fresh_vhost()`` and ``platform_on(amqp_uri, var_dir)`` start them; the module-scoped
+fixtures ``vhost_uri`` and ``running_platform`` give each test module its own platform. A
+conftest imports the fixtures it needs (pytest registers fixtures a conftest imports)::
 
     from platform_fixtures import RunningPlatform, running_platform, vhost_uri  # noqa: F401
 """
@@ -11,6 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -27,8 +30,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def vhost_uri():
+@contextmanager
+def fresh_vhost():
+    """A new RabbitMQ virtual host (made through the management API), deleted afterwards;
+    yields its AMQP URI."""
     vhost = f"etalase_e2e_{uuid.uuid4().hex[:8]}"
     auth = ("guest", "guest")
     httpx.put(f"{RABBIT_API}/api/vhosts/{vhost}", auth=auth).raise_for_status()
@@ -36,8 +41,16 @@ def vhost_uri():
         f"{RABBIT_API}/api/permissions/{vhost}/guest", auth=auth,
         json={"configure": ".*", "write": ".*", "read": ".*"},
     ).raise_for_status()
-    yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    httpx.delete(f"{RABBIT_API}/api/vhosts/{vhost}", auth=auth)
+    try:
+        yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    finally:
+        httpx.delete(f"{RABBIT_API}/api/vhosts/{vhost}", auth=auth)
+
+
+@pytest.fixture(scope="module")
+def vhost_uri():
+    with fresh_vhost() as amqp_uri:
+        yield amqp_uri
 
 
 class RunningPlatform:
@@ -83,20 +96,27 @@ class RunningPlatform:
         return False
 
 
-@pytest.fixture(scope="module")
-def running_platform(vhost_uri, tmp_path_factory):
-    var_dir = tmp_path_factory.mktemp("var")
+@contextmanager
+def platform_on(amqp_uri: str, var_dir: Path):
+    """The four services as processes on ``amqp_uri``, their data and logs in ``var_dir``,
+    migrated and healthy; yields a ``RunningPlatform`` and stops the processes afterwards."""
     port = free_port()
-    env = etalase_platform.child_env({"AMQP_URI": vhost_uri, "ETALASE_VAR_DIR": str(var_dir), "LOG_LEVEL": "INFO"})
+    env = etalase_platform.child_env({"AMQP_URI": amqp_uri, "ETALASE_VAR_DIR": str(var_dir), "LOG_LEVEL": "INFO"})
     migrated = subprocess.run([sys.executable, "-m", "services.cli", "migrate"], env=env, capture_output=True, text=True, timeout=120)
     assert migrated.returncode == 0, migrated.stderr
-    etalase_platform.declare_events_topology(vhost_uri)
+    etalase_platform.declare_events_topology(amqp_uri)
     supervisor = etalase_platform.Platform(
         etalase_platform.config_path(), "127.0.0.1", port, env=env, log_dir=Path(var_dir) / "logs"
     )
     supervisor.start()
     try:
         supervisor.wait_healthy(timeout=60)
-        yield RunningPlatform(supervisor, f"http://127.0.0.1:{port}", vhost_uri, Path(var_dir), env)
+        yield RunningPlatform(supervisor, f"http://127.0.0.1:{port}", amqp_uri, Path(var_dir), env)
     finally:
         supervisor.stop()
+
+
+@pytest.fixture(scope="module")
+def running_platform(vhost_uri, tmp_path_factory):
+    with platform_on(vhost_uri, tmp_path_factory.mktemp("var")) as platform:
+        yield platform

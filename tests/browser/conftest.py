@@ -1,6 +1,8 @@
 """Browser tests: Playwright for Python driving Debian's chromium (headless) against the real
-platform (tests/platform_fixtures.py: the four services as processes on a fresh vhost, one
-platform per test module).
+platform (tests/platform_fixtures.py: the four services as processes on a fresh vhost). One
+platform serves every browser test module: each test makes its own accounts and names
+(``unique_word``), and together they stay far below the gateway's limit of failed sign-ins
+per client address.
 
 Playwright's own browser download cannot work here: the browser is ``CHROMIUM_PATH`` or
 ``chromium`` on the PATH (``make browser`` installs it). Pages are opened at phone width
@@ -10,35 +12,34 @@ is recorded in ``outside.blocked``. A JavaScript dialog (``alert(1)``) fails the
 opened it. ``screenshot(page, "home")`` writes tests/browser/screenshots/home.png (an
 ignored folder).
 
-These tests always run in a pytest process without eventlet's monkey patch: Playwright's
-sync API (asyncio plus a driver subprocess) stalls under it. The rest of the suite is
-patched (tests/conftest.py), so when this folder is collected in a patched process only
-test_in_own_process.py is collected, and it runs this folder again in a pytest of its own
-without that conftest::
-
-    .venv/bin/python -m pytest -q --confcutdir=tests/browser tests/browser
+These tests run in the same pytest process as the rest of the suite, which eventlet has
+monkey patched (tests/conftest.py): Playwright runs on an event loop that never waits in
+eventlet's hub (hub_free_playwright.py). They run after all the other tests, so that their
+platform, which lives until the end of the session, is not running beside the rest.
 """
 import os
 import shutil
-import sys
 from pathlib import Path
 
-import eventlet.patcher
 import pytest
-from playwright.sync_api import sync_playwright
+from hub_free_playwright import start_playwright
+
+from platform_fixtures import fresh_vhost, platform_on
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))  # tests/: platform_fixtures
-from platform_fixtures import RunningPlatform, running_platform, vhost_uri  # noqa: E402, F401
-
 SCREENSHOTS = HERE / "screenshots"
 PHONE = {"width": 375, "height": 740}
 
-if eventlet.patcher.is_monkey_patched("socket"):
-    # patched process (the whole suite): every browser test module but the one that reruns
-    # this folder unpatched
-    collect_ignore_glob = sorted(path.name for path in HERE.glob("test_*.py")
-                                 if path.name != "test_in_own_process.py")
+
+def pytest_collection_modifyitems(items):
+    """Browser tests last, in their own order."""
+    items.sort(key=lambda item: item.path.is_relative_to(HERE))
+
+
+@pytest.fixture(scope="session")
+def running_platform(tmp_path_factory):
+    with fresh_vhost() as amqp_uri, platform_on(amqp_uri, tmp_path_factory.mktemp("browser-var")) as platform:
+        yield platform
 
 
 def chromium_path() -> str:
@@ -51,12 +52,15 @@ def browser():
     if not os.access(executable, os.X_OK):
         pytest.fail(f"no chromium at {executable}: run `make browser` or set CHROMIUM_PATH")
     args = ["--no-sandbox"] if os.geteuid() == 0 else []
-    with sync_playwright() as playwright:
+    playwright = start_playwright()
+    try:
         browser = playwright.chromium.launch(executable_path=executable, headless=True, args=args)
         try:
             yield browser
         finally:
             browser.close()
+    finally:
+        playwright.stop()
 
 
 class Outside:
@@ -73,7 +77,7 @@ def outside():
 
 
 @pytest.fixture
-def context(browser, running_platform, outside):  # noqa: F811 - the imported fixture
+def context(browser, running_platform, outside):
     context = browser.new_context(viewport=PHONE, locale="id-ID", base_url=running_platform.base_url,
                                   timezone_id="Asia/Makassar")
     def whatsapp(route):

@@ -5,6 +5,7 @@ reverts when the campaign is cancelled."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
+
 from e2e_helpers import unique_word
 
 pytestmark = pytest.mark.e2e

@@ -4,6 +4,7 @@ import time
 
 import httpx
 import pytest
+
 from e2e_helpers import unique_word
 
 pytestmark = pytest.mark.e2e

@@ -1,6 +1,7 @@
 """An owner lists a product and a buyer finds it, through the real platform over RabbitMQ."""
 
 import pytest
+
 from e2e_helpers import unique_word
 
 pytestmark = pytest.mark.e2e
