@@ -22,10 +22,18 @@ def test_translate_falls_back_to_indonesian_then_to_the_key():
     assert i18n.gettext("id", "Produk Unggulan") == "Produk Unggulan"
     assert i18n.gettext("en", "Etalase Sultra") == "Etalase Sultra"  # the same in both languages
     assert i18n.gettext("en", "tidak.ada") == "tidak.ada"
-    assert i18n.gettext("id", "Ditemukan %(n)s produk.", n=3) == "Ditemukan 3 produk."
-    assert i18n.gettext("en", "Ditemukan %(n)s produk.", n="<b>") == "<b> products found."
-    html = environment().from_string('{{ _("Ditemukan %(n)s produk.", n=v) }}').render(lang="en", v="<b>")
-    assert html == "&lt;b&gt; products found."  # values are escaped by autoescape
+    assert i18n.gettext("id", "%(n)s anggota", n=3) == "3 anggota"
+    assert i18n.gettext("en", "%(n)s anggota", n="<b>") == "<b> members"
+    html = environment().from_string('{{ _("%(n)s anggota", n=v) }}').render(lang="en", v="<b>")
+    assert html == "&lt;b&gt; members"  # values are escaped by autoescape
+
+
+@pytest.mark.parametrize("lang, n, text", [("en", 1, "1 product found."), ("en", 45, "45 products found."),
+                                           ("en", 0, "0 products found."), ("id", 1, "Ditemukan 1 produk."),
+                                           ("id", 45, "Ditemukan 45 produk.")])
+def test_counts_take_the_plural_form_of_the_language(lang, n, text):
+    template = '{{ ngettext("Ditemukan %(num)s produk.", "Ditemukan %(num)s produk.", n) }}'
+    assert environment().from_string(template).render(lang=lang, n=n) == text
     with pytest.raises(ValueError):
         i18n.translations("fr")
 

@@ -71,7 +71,7 @@ def test_every_message_in_use_has_an_english_translation(extracted, english):
     translated = messages(english)
     missing = [key for key in messages(extracted) if key not in translated]
     assert missing == []
-    empty = [key for key, message in translated.items() if not message.string]
+    empty = [key for key, message in translated.items() if not all(forms(message.string))]
     assert empty == []
     fuzzy = [key for key, message in translated.items() if message.fuzzy]
     assert fuzzy == []
@@ -84,18 +84,31 @@ def test_the_english_catalog_is_in_sync_with_the_template(english):
     assert set(messages(english)) == set(messages(read_catalog(TEMPLATE_CATALOG)))
 
 
+def forms(text) -> tuple:
+    """A message's text, or each of a plural message's forms."""
+    return text if isinstance(text, tuple) else (text,)
+
+
 def test_placeholders_of_each_translation_match_the_message(english):
     for (context, msgid), message in messages(english).items():
-        assert conversions(message.string) == conversions(msgid), (context, msgid, message.string)
-        assert "%" not in re.sub(r"%\(\w+\)s|%%", "", msgid), f"only %(name)s placeholders and %%: {msgid!r}"
-        values = dict.fromkeys(re.findall(r"%\((\w+)\)s", msgid), "x")
-        # messages are always %-formatted (with or without values): a lone % would break the page
-        assert isinstance(msgid % values, str) and isinstance(message.string % values, str)
+        for source in forms(msgid):
+            for string in forms(message.string):
+                assert conversions(string) == conversions(source), (context, msgid, message.string)
+            assert "%" not in re.sub(r"%\(\w+\)s|%%", "", source), f"only %(name)s placeholders and %%: {msgid!r}"
+            values = dict.fromkeys(re.findall(r"%\((\w+)\)s", source), "x")
+            # messages are always %-formatted (with or without values): a lone % would break the page
+            assert isinstance(source % values, str)
+            assert all(isinstance(string % values, str) for string in forms(message.string))
 
 
 def test_the_catalog_loads_as_the_site_loads_it(english):
     translations = i18n.translations("en")
     for (context, msgid), message in messages(english).items():
+        if isinstance(msgid, tuple):  # a count: English has one form for 1 and one for the rest
+            singular, plural = msgid
+            assert translations.ngettext(singular, plural, 1) == message.string[0]
+            assert translations.ngettext(singular, plural, 2) == message.string[1]
+            continue
         got = translations.pgettext(context, msgid) if context else translations.gettext(msgid)
         assert got == message.string
 
