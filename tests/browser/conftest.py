@@ -22,8 +22,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from hub_free_playwright import start_playwright
 
+from hub_free_playwright import start_playwright
 from platform_fixtures import fresh_vhost, platform_on
 
 HERE = Path(__file__).resolve().parent
