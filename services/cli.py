@@ -1,6 +1,7 @@
 """The `etalase` command: run the platform, migrate, seed, manage admins and dead letters."""
 from __future__ import annotations
 
+import signal
 import sys
 import warnings
 
@@ -48,6 +49,9 @@ def run(host: str, port: int, seed: bool):
         if counts:
             click.echo(f"etalase: demo data loaded ({counts}); demo owners sign in with password '{platform.DEMO_PASSWORD}'")
     supervisor = platform.Platform(platform.config_path(), host, port)
+    # `kill`, systemd and `docker stop` send SIGTERM: stop the four services as Ctrl-C does
+    # (the finally below), instead of dying and leaving them running.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     supervisor.start()
     try:
         supervisor.wait_healthy(timeout=90)
