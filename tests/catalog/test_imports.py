@@ -122,7 +122,7 @@ def test_mixed_good_and_bad_rows_save_the_good_and_report_the_bad(catalog_db, me
     messages = {(e["row"], e["column"]): e["message"] for e in report["errors"]}
     assert messages[(3, "nama")] == "wajib diisi"
     assert messages[(3, "harga")] == "harus berupa angka bulat, mis. 15000"
-    assert messages[(4, "kategori")] == "kategori tidak dikenal"
+    assert messages[(4, "kategori")] == "kategori 'sepatu' tidak dikenal; lihat daftar kategori di lembar Petunjuk"
     assert messages[(6, "sku")] == "SKU yang sama sudah ada di baris 2"
     assert messages[(9, "harga_coret")] == "harus lebih besar dari harga"
     assert messages[(11, "kategori")] == "pilih subkategori, bukan kategori induk"
@@ -226,6 +226,45 @@ def test_the_template_has_the_columns_an_example_and_a_guide(catalog_db, merchan
     assert report["counts"]["created"] == 1 and report["counts"]["failed"] == 0
     assert [(e["row"], e["column"]) for e in report["errors"]] == [(2, "foto")]
 
+
+
+def test_the_template_offers_drop_down_lists_for_category_halal_and_status():
+    workbook = load_workbook(io.BytesIO(imports.build_template()))
+    sheet = workbook["Produk"]
+    header = [cell.value for cell in sheet[1]]
+    lists = {}
+    for validation in sheet.data_validations.dataValidation:
+        [cells] = str(validation.sqref).split()
+        column = header[ord(cells[0]) - ord("A")]
+        lists[column] = validation
+        assert validation.type == "list" and cells.endswith(str(imports.MAX_ROWS + 1))
+    assert set(lists) == {"kategori", "halal", "status"}
+    assert lists["halal"].formula1 == '"ya,tidak"' and lists["status"].formula1 == '"tayang,draf,arsip"'
+    # the category list points at the slugs listed on the guide sheet, all of them and only them
+    sheet_name, cells = lists["kategori"].formula1.split("!")
+    first, last = (int(ref.split("$")[-1]) for ref in cells.split(":"))
+    slugs = [workbook["Petunjuk"].cell(row=n, column=1).value for n in range(first, last + 1)]
+    assert sheet_name == "'Petunjuk'" and sorted(slugs) == sorted(leaf_categories())
+
+
+def test_indonesian_status_words_and_category_suggestions(catalog_db, merchant, tmp_path):
+    rows = [
+        good("S-1", status="tayang"), good("S-2", status="draf"), good("S-3", status="arsip"),
+        good("S-4", status="Tayang"),
+        good("S-5", kategori="madu hutan"),    # row 6: a word of a category's name
+        good("S-6", kategori="camilann"),      # row 7: a typo
+        good("S-7", kategori="sepeda motor"),  # row 8: nothing close
+    ]
+    report = import_file(catalog_db, merchant, csv_bytes(rows), tmp_path)
+    assert report["counts"]["created"] == 4 and report["counts"]["failed"] == 3
+    messages = {(e["row"], e["column"]): e["message"] for e in report["errors"]}
+    assert messages == {
+        (6, "kategori"): "kategori 'madu hutan' tidak dikenal; mungkin maksud Anda 'madu' (Madu)",
+        (7, "kategori"): "kategori 'camilann' tidak dikenal; mungkin maksud Anda 'camilan' (Camilan & Kue Kering)",
+        (8, "kategori"): "kategori 'sepeda motor' tidak dikenal; lihat daftar kategori di lembar Petunjuk",
+    }
+    saved = products(catalog_db)
+    assert [saved[sku].status for sku in ("S-1", "S-2", "S-3", "S-4")] == ["published", "draft", "archived", "published"]
 
 def test_a_file_over_the_size_limit_is_refused_and_nothing_is_stored(catalog_db, merchant):
     content = csv_bytes([good("L-1")]) + b"#" * imports.MAX_FILE_BYTES

@@ -7,6 +7,7 @@ or the database (a SKU twice in the file, a deleted product's SKU) is decided by
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 from services.catalog import schemas
@@ -20,7 +21,9 @@ MAX_PHOTOS = 8  # photo URLs per row, as many as a product may have
 
 HALAL_VALUES = {"ya": True, "y": True, "true": True, "1": True, "benar": True,
                 "tidak": False, "t": False, "false": False, "0": False, "salah": False}
-STATUS_ALIASES = {"terbit": "published", "tampil": "published", "draf": "draft", "arsip": "archived"}
+# Sellers write the status in Indonesian (the template offers tayang, draf, arsip).
+STATUS_ALIASES = {"tayang": "published", "terbit": "published", "tampil": "published", "draf": "draft",
+                  "draft": "draft", "arsip": "archived"}
 
 
 @dataclass
@@ -60,6 +63,32 @@ def _category(text: str) -> str:
         if leaf["name"].lower() == key:
             return slug
     return key  # unknown: the validator says so (and whether it is a parent category)
+
+
+def closest_category(text: str) -> str | None:
+    """The leaf category a seller most likely meant by an unknown ``text`` (its slug), or None:
+    a category whose slug or name shares a word with it, else the closest spelling."""
+    key = text.strip().lower()
+    if not key:
+        return None
+    leaves = leaf_categories()
+    words = set(key.replace("-", " ").split())
+    for slug, leaf in leaves.items():
+        names = set(slug.split("-")) | set(leaf["name"].lower().replace("&", " ").replace(",", " ").split())
+        if words & {name for name in names if len(name) > 3}:
+            return slug
+    spellings = {slug: slug for slug in leaves} | {leaf["name"].lower(): slug for slug, leaf in leaves.items()}
+    match = difflib.get_close_matches(key, list(spellings), n=1, cutoff=0.6)
+    return spellings[match[0]] if match else None
+
+
+def unknown_category_message(text: str) -> str:
+    """Names the value the seller wrote and, when one is close, the category to use instead."""
+    value = text.strip()[:60]
+    suggestion = closest_category(text)
+    if suggestion is None:
+        return f"kategori '{value}' tidak dikenal; lihat daftar kategori di lembar Petunjuk"
+    return f"kategori '{value}' tidak dikenal; mungkin maksud Anda '{suggestion}' ({leaf_categories()[suggestion]['name']})"
 
 
 def plan_row(row: SheetRow, merchant: Merchant, existing: Product | None) -> RowPlan:
@@ -115,6 +144,8 @@ def plan_row(row: SheetRow, merchant: Merchant, existing: Product | None) -> Row
             errors.setdefault(column, str(message))
         if not failed.fields:
             errors.setdefault("", failed.message)
+        if errors.get("kategori") == "kategori tidak dikenal":
+            errors["kategori"] = unknown_category_message(values["kategori"])
         clean = None
     if clean is not None and clean.get("member_business") and merchant.kind != "koperasi":
         errors["anggota"] = "hanya koperasi yang dapat menjual atas nama anggota"

@@ -42,8 +42,8 @@ COLUMNS: tuple[Column, ...] = (
            "atau namanya persis.", "camilan"),
     Column("halal", "halal", "ya/tidak (juga true/false atau 1/0). Tanda halal tampil hanya bila "
            "sertifikat halal usaha masih berlaku. Kosong = tidak.", "ya"),
-    Column("status", "status", "published (tampil), draft (belum tampil) atau archived (diarsipkan). "
-           "Kosong = published.", "published"),
+    Column("status", "status", "tayang (tampil di etalase), draf (belum tampil) atau arsip (diarsipkan); "
+           "juga published, draft, archived. Kosong = tayang.", "tayang"),
     Column("tag", "tags", "Kata kunci dipisah koma, paling banyak 10.", "oleh-oleh, kendari, pisang"),
     Column("anggota", "member_business", "Khusus koperasi: nama usaha anggota yang menjual produk ini.", ""),
     Column("foto", None, "Alamat foto (http/https), paling banyak 8, dipisah spasi atau baris baru. "

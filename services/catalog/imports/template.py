@@ -1,7 +1,8 @@
 """The import template a seller downloads: an XLSX with the sheet to fill in and a guide.
 
 Sheet "Produk" holds the header row and one example row (it imports as it is); sheet
-"Petunjuk" explains every column and lists the category slugs.
+"Petunjuk" explains every column and lists the category slugs. The kategori, halal and status
+columns offer drop-down lists (data validation), so a seller picks instead of typing.
 """
 from __future__ import annotations
 
@@ -9,11 +10,15 @@ import io
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from services.catalog.imports.sheet import COLUMN_NAMES, COLUMNS, MAX_FILE_BYTES, MAX_ROWS, SHEET_NAME, thousands
-from shared.taxonomy import TAXONOMY
+from shared.taxonomy import LEAF_SLUGS, TAXONOMY
 
 GUIDE_SHEET_NAME = "Petunjuk"
+HALAL_CHOICES = ("ya", "tidak")
+STATUS_CHOICES = ("tayang", "draf", "arsip")
 
 
 def build_template() -> bytes:
@@ -55,9 +60,25 @@ def build_template() -> bytes:
             for cell in row:
                 cell.font = bold
     guide.column_dimensions["A"].width = 28
+    slug_rows = [row[0].row for row in guide.iter_rows() if row[0].value in LEAF_SLUGS]
+    _add_choices(sheet, "kategori", f"'{GUIDE_SHEET_NAME}'!$A${min(slug_rows)}:$A${max(slug_rows)}")
+    _add_choices(sheet, "halal", '"' + ",".join(HALAL_CHOICES) + '"')
+    _add_choices(sheet, "status", '"' + ",".join(STATUS_CHOICES) + '"')
     guide.column_dimensions["B"].width = 90
     guide.column_dimensions["C"].width = 40
 
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def _add_choices(sheet, column_name: str, formula: str) -> None:
+    """A drop-down list on the column's data cells (rows 2 to MAX_ROWS + 1). A value typed by
+    hand that is not in the list gets a warning, not a refusal: the import accepts more
+    spellings (a category's name, published/draft) and reports what it cannot read."""
+    letter = get_column_letter(COLUMN_NAMES.index(column_name) + 1)
+    validation = DataValidation(type="list", formula1=formula, allow_blank=True, showDropDown=False,
+                                errorStyle="warning", showErrorMessage=True,
+                                errorTitle="Nilai tidak ada di daftar", error="Pilih dari daftar, atau lihat lembar Petunjuk.")
+    validation.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
+    sheet.add_data_validation(validation)
