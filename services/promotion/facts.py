@@ -1,8 +1,8 @@
 """Keeps the promotion service's product and merchant facts in step with catalog events,
 and campaigns in step with the facts: after a product's fact changes it joins or leaves the
 active campaigns it now matches or no longer matches, and is repriced (a deleted or
-unlisted product, or one of a suspended merchant, leaves every campaign and, if it had a
-campaign pricing, gets a revert event)."""
+unlisted product, or one of a rejected or suspended merchant, leaves every campaign and the
+featured slots and, if it had a campaign pricing, gets a revert event)."""
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -22,6 +22,10 @@ from shared.events import (
     Event,
     utcnow,
 )
+
+# A merchant in one of these statuses is hidden everywhere (its pages answer 404): its
+# products are not on sale, so they have no fact (search hides the same ones).
+HIDDEN_MERCHANT_STATUSES = ("rejected", "suspended")
 
 
 def apply_event(session: Session, event: Event, now: datetime | None = None) -> bool:
@@ -76,8 +80,8 @@ def apply_import_batch(session: Session, event: Event, now: datetime | None = No
 
 def apply_merchant(session: Session, snapshot: MerchantSnapshot, version: int, now: datetime) -> None:
     """Keep the merchant's fact (who owns it: opt-out and opt-in) and bring its products'
-    merchant fields along; a suspended merchant's products leave (the catalog republishes
-    them too, this just does not wait for it)."""
+    merchant fields along; a rejected or suspended merchant's products leave (the catalog
+    republishes them too, this just does not wait for it)."""
     merchant = session.get(MerchantFact, snapshot.id) or MerchantFact(id=snapshot.id)
     merchant.owner_id = snapshot.owner_id
     merchant.name = snapshot.name
@@ -89,7 +93,7 @@ def apply_merchant(session: Session, snapshot: MerchantSnapshot, version: int, n
     products = list(session.scalars(select(ProductFact).where(ProductFact.merchant_id == snapshot.id)))
     if not products:
         return
-    if snapshot.status == "suspended":
+    if snapshot.status in HIDDEN_MERCHANT_STATUSES:
         session.execute(delete(ProductFact).where(ProductFact.merchant_id == snapshot.id))
     else:
         for fact in products:
@@ -102,8 +106,8 @@ def apply_merchant(session: Session, snapshot: MerchantSnapshot, version: int, n
 
 def upsert_fact(session: Session, snapshot: ProductSnapshot, version: int) -> None:
     """Keep the fact of a product on sale; drop it otherwise (no tombstone: it may return)."""
-    if snapshot.status != "published" or snapshot.merchant.status == "suspended":
-        # Not on sale: a draft or archived product, or one of a suspended merchant.
+    if snapshot.status != "published" or snapshot.merchant.status in HIDDEN_MERCHANT_STATUSES:
+        # Not on sale: a draft or archived product, or one of a rejected or suspended merchant.
         session.execute(delete(ProductFact).where(ProductFact.id == snapshot.id))
         return
     fact = session.get(ProductFact, snapshot.id) or ProductFact(id=snapshot.id)

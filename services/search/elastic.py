@@ -23,6 +23,7 @@ from services.search.analysis import STOPWORDS, VARIANTS, query_terms
 from services.search.embedded import store_pricing
 from services.search.engine import (
     HALAL_LABELS,
+    HIDDEN_MERCHANT_STATUSES,
     KINDS,
     MAX_PROMOTION_BOOST,
     PRICE_BUCKETS,
@@ -343,8 +344,8 @@ def search_body(query: SearchQuery, operator: str = "and", now_ms: int | None = 
     vocabulary). ``probe`` adds the vocabulary probe (see ``vocabulary_probe``)."""
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     clauses = filter_clauses(query)
-    # Belt and braces: the indexer already removes a suspended merchant's products.
-    hidden = [{"term": {"merchant.status": "suspended"}}]
+    # Belt and braces: the indexer already removes a rejected or suspended merchant's products.
+    hidden = [{"terms": {"merchant.status": list(HIDDEN_MERCHANT_STATUSES)}}]
     body: dict = {"from": query.offset, "size": query.per_page, "track_total_hits": True,
                   "runtime_mappings": runtime_mappings(now_ms)}
     has_text = bool(query.q.strip())

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.search.analysis import analyze
 from services.search.engine import (
     HALAL_LABELS,
+    HIDDEN_MERCHANT_STATUSES,
     KINDS,
     MAX_PROMOTION_BOOST,
     PRICE_BUCKETS,
@@ -167,6 +168,8 @@ class MemoryIndex:
             return False
         self._unlink(doc_id)
         self._versions[doc_id] = version
+        if (doc.get("merchant") or {}).get("status") in HIDDEN_MERCHANT_STATUSES:
+            return True  # belt and braces, as Elasticsearch's filter: the indexer removes these
         docno = self._next
         self._next += 1
         terms = weighted_terms(doc)

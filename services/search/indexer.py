@@ -59,8 +59,9 @@ def apply_event(session: Session, event: Event) -> Change | None:
     if event.type == PRODUCT_DELETED:
         return Change(removals=[Removal(id=event.aggregate_id, version=event.aggregate_version)])
     if not is_listed(product):
-        # A draft or archived product, or one of a suspended merchant, leaves the index but
-        # may come back (the catalog re-publishes a reinstated merchant's products): no tombstone.
+        # A draft or archived product, or one of a rejected or suspended merchant, leaves the
+        # index but may come back (the catalog re-publishes the products of a merchant verified
+        # or reinstated): no tombstone.
         return Change(removals=[Removal(id=product.id, version=event.aggregate_version)])
     return Change(upserts=[document_from_snapshot(product, version=event.aggregate_version)])
 

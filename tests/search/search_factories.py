@@ -19,7 +19,7 @@ def snapshot(product_id: str, version: int = 1, *, name: str = "Kopi Bubuk", des
              region: str = "7402", status: str = "published", category=("lainnya", "Lainnya"),
              merchant_name: str = "UMKM Sejahtera", price: int = 25000,
              updated_at: str | None = None, halal: bool = True, kind: str = "umkm", verified: bool = True,
-             stock: int = 10, parent=("makanan-minuman", "Makanan & Minuman")) -> dict:
+             stock: int = 10, parent=("makanan-minuman", "Makanan & Minuman"), merchant_status: str | None = None) -> dict:
     return {
         "id": product_id,
         "merchant_id": f"m-{product_id}",
@@ -36,7 +36,7 @@ def snapshot(product_id: str, version: int = 1, *, name: str = "Kopi Bubuk", des
         "region": region,
         "region_name": REGIONS[region],
         "merchant": {"id": f"m-{product_id}", "name": merchant_name, "kind": kind, "region": region,
-                     "verified": verified},
+                     "verified": verified, "status": merchant_status or ("verified" if verified else "pending")},
         "version": version,
         "created_at": "2025-01-01T00:00:00+00:00",
         "updated_at": updated_at or f"2025-01-01T00:00:{version:02d}+00:00",

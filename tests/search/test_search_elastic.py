@@ -356,7 +356,7 @@ def test_filters_facets_sorts_and_highlight_stay_with_a_plan():
     assert body["aggs"]["region"]["filter"] == {"bool": {"filter": [{"term": {"halal": True}}]}}
     assert body["sort"][0] == {"effective_price_now": "asc"} and body["highlight"]["encoder"] == "html"
     assert body["query"]["function_score"]["query"]["bool"]["must_not"] == [
-        {"term": {"merchant.status": "suspended"}}]
+        {"terms": {"merchant.status": ["rejected", "suspended"]}}]
 
 
 def test_only_stopwords_match_nothing():

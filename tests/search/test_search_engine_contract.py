@@ -116,6 +116,27 @@ def test_delete(engine_factory):
     assert ids(engine.search(SearchQuery(q=""))) == ["p2"]
 
 
+def test_a_hidden_merchants_documents_are_never_returned(engine_factory):
+    """Belt and braces behind the indexer: a document whose merchant is rejected or
+    suspended (its pages answer 404) is not found, by text, filters or the empty query; a
+    newer version of it with the merchant back in good standing is."""
+    engine = engine_factory()
+    engine.upsert([
+        document("p1", 1, name="Kopi Robusta Kolaka"),
+        document("p2", 1, name="Kopi Arabika Kolaka", merchant_status="rejected", verified=False),
+        document("p3", 1, name="Kopi Luwak Kolaka", merchant_status="suspended", verified=False),
+        document("p4", 1, name="Kopi Liberika Kolaka", merchant_status="pending", verified=False),
+    ])
+    assert sorted(ids(engine.search(SearchQuery(q="kopi")))) == ["p1", "p4"]
+    assert sorted(ids(engine.search(SearchQuery(q="")))) == ["p1", "p4"]
+    assert sorted(ids(engine.search(SearchQuery(q="", region="7402")))) == ["p1", "p4"]
+    assert engine.search(SearchQuery(q="arabika")).total == 0
+    engine.upsert([document("p2", 2, name="Kopi Arabika Kolaka")])  # verified after a re-review
+    assert sorted(ids(engine.search(SearchQuery(q="kopi")))) == ["p1", "p2", "p4"]
+    engine.upsert([document("p1", 2, name="Kopi Robusta Kolaka", merchant_status="suspended", verified=False)])
+    assert sorted(ids(engine.search(SearchQuery(q="kopi")))) == ["p2", "p4"]
+
+
 def test_survives_a_restart(engine_factory):
     engine = engine_factory()
     engine.upsert([document("p1", name="Kain Tenun Buton", region="7401"), document("p2", name="Madu Hutan")])

@@ -1,6 +1,7 @@
 """A merchant's status reaches search through catalog events: products of an unverified
-merchant are listed and marked unverified; a suspended merchant's products leave search
-and come back when it is reinstated. The catalog (its real domain, on its own SQLite
+merchant are listed and marked unverified; a rejected or suspended merchant's products leave
+search (what the product page refuses is never listed) and come back when it is verified or
+reinstated; a verified merchant changing its credentials loses the badge until reviewed. The catalog (its real domain, on its own SQLite
 file) produces the events; they go through the real indexer into a search database
 (SQLite and PostgreSQL). Promotion facts follow the same events."""
 import json
@@ -148,3 +149,82 @@ def test_a_renamed_merchant_is_found_by_its_new_name(world):
     world.flush()
     [hit] = search(world.engine, "mekongga")
     assert hit["merchant"]["name"] == "Kopi Mekongga"
+
+
+def test_a_rejected_merchant_leaves_search_and_its_region_and_returns_when_verified(world):
+    """What the product page refuses, search does not list: a rejected merchant's products
+    leave the text search, the empty query and the region filter (the region page), and the
+    promotion facts (featured slots); verifying it after a re-review brings them back."""
+    merchant = in_catalog(world, domain.register_merchant, OWNER, {
+        "name": "Madu Hutan Kolaka", "kind": "umkm", "region": "7404", "whatsapp": "081234567890",
+    })
+    other = in_catalog(world, domain.register_merchant, OTHER_OWNER, {
+        "name": "Madu Konawe", "kind": "umkm", "region": "7404", "whatsapp": "081298765432",
+    })
+    madu = in_catalog(world, domain.create_product, OWNER, {
+        "merchant_id": merchant["id"], "name": "Madu Hutan Asli", "price": 120_000, "stock": 4, "category": "madu",
+    })
+    lain = in_catalog(world, domain.create_product, OTHER_OWNER, {
+        "merchant_id": other["id"], "name": "Madu Kelulut", "price": 150_000, "stock": 4, "category": "madu",
+    })
+    world.flush()
+    assert {item["id"] for item in search(world.engine, "madu")} == {madu["id"], lain["id"]}  # pending: listed
+
+    in_catalog(world, domain.decide_verification, ADMIN, merchant["id"], "rejected", "NIB tidak ditemukan di OSS.")
+    world.flush()
+    assert [item["id"] for item in search(world.engine, "madu")] == [lain["id"]]
+    assert [item["id"] for item in search(world.engine)] == [lain["id"]]
+    region = world.engine.search(SearchQuery(q="", region="7404", per_page=100))
+    assert [doc["id"] for doc in region.items] == [lain["id"]] and region.total == 1
+    assert fact_ids(world) == {lain["id"]}
+
+    in_catalog(world, domain.decide_verification, ADMIN, merchant["id"], "verified", None)
+    world.flush()
+    hits = {item["id"]: item for item in search(world.engine, "madu")}
+    assert set(hits) == {madu["id"], lain["id"]} and hits[madu["id"]]["merchant"]["verified"] is True
+    assert fact_ids(world) == {madu["id"], lain["id"]}
+
+
+def test_an_archived_or_deleted_product_leaves_search(world):
+    merchant = in_catalog(world, domain.register_merchant, OWNER, {
+        "name": "Kopi Mekongga", "kind": "umkm", "region": "7404", "whatsapp": "081234567890",
+    })
+
+    def kopi(name):
+        return in_catalog(world, domain.create_product, OWNER, {
+            "merchant_id": merchant["id"], "name": name, "price": 25_000, "stock": 4, "category": "kopi-teh",
+        })
+
+    arsip, hapus, tetap = kopi("Kopi Robusta"), kopi("Kopi Arabika"), kopi("Kopi Luwak")
+    world.flush()
+    in_catalog(world, domain.update_product, OWNER, arsip["id"], {"status": "archived"})
+    in_catalog(world, domain.delete_product, OWNER, hapus["id"])
+    world.flush()
+    assert [item["id"] for item in search(world.engine, "kopi")] == [tetap["id"]]
+    assert fact_ids(world) == {tetap["id"]}
+
+
+def test_a_verified_merchant_changing_its_nib_loses_the_badge_until_verified_again(world):
+    """Re-verification reaches search: the products stay listed (pending merchants are), but
+    without the verified badge and out of the "verified only" filter."""
+    merchant = in_catalog(world, domain.register_merchant, OWNER, {
+        "name": "Tenun Masalili", "kind": "umkm", "region": "7402", "whatsapp": "081234567890",
+        "nib": "9120001234567",
+    })
+    sarung = in_catalog(world, domain.create_product, OWNER, {
+        "merchant_id": merchant["id"], "name": "Sarung Tenun", "price": 350_000, "stock": 4, "category": "tenun",
+    })
+    in_catalog(world, domain.decide_verification, ADMIN, merchant["id"], "verified", None)
+    world.flush()
+    verified_only = SearchQuery(q="sarung", verified=True)
+    assert [doc["id"] for doc in world.engine.search(verified_only).items] == [sarung["id"]]
+
+    in_catalog(world, domain.update_merchant, OWNER, merchant["id"], {"nib": "9120007654321"})
+    world.flush()
+    [hit] = search(world.engine, "sarung")
+    assert hit["merchant"]["verified"] is False
+    assert world.engine.search(verified_only).items == []
+
+    in_catalog(world, domain.decide_verification, ADMIN, merchant["id"], "verified", None)
+    world.flush()
+    assert [doc["id"] for doc in world.engine.search(verified_only).items] == [sarung["id"]]
