@@ -252,6 +252,9 @@ DECISION_EVENTS = {
 }
 # What products show of their merchant (MerchantRef): a change re-publishes every live product.
 PRODUCT_VISIBLE_MERCHANT_FIELDS = ("name", "region", "kind")
+# The verified badge means the Dinas checked these as they are now: changing one sends a
+# verified merchant back to "pending" until an admin decides again (re-verification).
+REVIEWED_FIELDS = ("name", "nib", "pirt_number", "halal_number", "legal_number")
 
 
 def _lock_merchant(session: Session, merchant_id) -> Merchant:
@@ -304,19 +307,57 @@ def update_merchant(session: Session, actor: Actor, merchant_id, data, expected_
     changes = {field: value for field, value in changes.items() if getattr(merchant, field) != value}
     if not changes:
         return merchant_to_dict(merchant)  # nothing changed: no new version, no event
+    sent_back = _note_review_changes(merchant, changes, owner_id)
     for field, value in changes.items():
         setattr(merchant, field, value)
     halal_before = merchant.halal_active
     merchant.halal_active = halal_valid_on(merchant, schemas.wita_today())
+    # The events carry the snapshot: a merchant sent back to review is "pending" in both.
     if any(field in schemas.MERCHANT_PROFILE_FIELDS for field in changes):
         _record_merchant_change(session, merchant, events.MERCHANT_UPDATED)
     if any(field in schemas.CREDENTIAL_FIELDS for field in changes):
         _record_merchant_change(session, merchant, events.MERCHANT_CREDENTIALS_CHANGED)
-    if any(field in PRODUCT_VISIBLE_MERCHANT_FIELDS for field in changes):
-        republish_products(session, merchant)
+    if sent_back or any(field in PRODUCT_VISIBLE_MERCHANT_FIELDS for field in changes):
+        republish_products(session, merchant)  # the products' merchant.verified follows
     elif merchant.halal_active != halal_before:
         republish_products(session, merchant, halal_only=True)
     return merchant_to_dict(merchant)
+
+
+def _review_value(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _note_review_changes(merchant: Merchant, changes: dict, owner_id: str) -> bool:
+    """Re-verification, before ``changes`` are applied: a verified merchant changing one of
+    ``REVIEWED_FIELDS`` goes back to "pending" with the list of what changed (field, old,
+    new); a merchant already waiting for re-verification adds to that list (the first old
+    value stays; a field changed back drops out). Rejected and suspended merchants stay as
+    they are. Returns whether the status changed."""
+    reviewed = [field for field in REVIEWED_FIELDS if field in changes]
+    if not reviewed:
+        return False
+    if merchant.status == "verified":
+        listed: list[dict] = []
+    elif merchant.status == "pending" and merchant.review_changes is not None:
+        listed = [dict(entry) for entry in merchant.review_changes]
+    else:
+        return False
+    by_field = {entry["field"]: entry for entry in listed}
+    for field in reviewed:
+        entry = by_field.get(field)
+        if entry is None:
+            entry = by_field[field] = {"field": field, "old": _review_value(getattr(merchant, field))}
+            listed.append(entry)
+        entry["new"] = _review_value(changes[field])
+    merchant.review_changes = [entry for entry in listed if entry["old"] != entry["new"]]
+    if merchant.status == "pending":
+        return False
+    merchant.status = "pending"
+    merchant.status_reason = None
+    merchant.status_changed_at = utcnow()
+    merchant.status_changed_by = owner_id
+    return True
 
 
 def decide_verification(session: Session, actor: Actor, merchant_id, decision, reason=None) -> dict:
@@ -334,6 +375,7 @@ def decide_verification(session: Session, actor: Actor, merchant_id, decision, r
         )
     merchant.status = new_status
     merchant.status_reason = reason
+    merchant.review_changes = None  # decided: nothing is waiting for review any more
     merchant.status_changed_at = utcnow()
     merchant.status_changed_by = admin_id
     _record_merchant_change(session, merchant, DECISION_EVENTS[decision])
@@ -341,27 +383,34 @@ def decide_verification(session: Session, actor: Actor, merchant_id, decision, r
     return merchant_to_dict(merchant)
 
 
-def list_merchants_by_status(session: Session, actor: Actor, status="pending", page: int = 1, per_page: int = 50) -> dict:
-    """The admin's queue: merchants with ``status``, oldest first."""
+def list_merchants_by_status(session: Session, actor: Actor, status="pending", page: int = 1, per_page: int = 50,
+                             region=None) -> dict:
+    """The admin's queue: merchants with ``status`` (in kabupaten/kota ``region`` when given),
+    oldest first. Each carries ``changes``: what it changed since it was verified, when that
+    sent it back to review ([{"field", "old", "new"}], else [])."""
     require_admin(actor)
     errors = {}
     if status not in MERCHANT_STATUSES:
         errors["status"] = "harus 'pending', 'verified', 'rejected' atau 'suspended'"
+    if region is not None and region not in REGIONS:
+        errors["region"] = "kode kabupaten/kota tidak dikenal"
     if not isinstance(page, int) or isinstance(page, bool) or page < 1:
         errors["page"] = "harus bilangan bulat mulai dari 1"
     if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= MAX_PER_PAGE:
         errors["per_page"] = f"harus bilangan bulat 1 sampai {MAX_PER_PAGE}"
     if errors:
         raise ValidationFailed("Parameter tidak valid.", errors)
-    total = session.scalar(select(func.count()).select_from(Merchant).where(Merchant.status == status)) or 0
+    where = [Merchant.status == status] + ([Merchant.region == region] if region is not None else [])
+    total = session.scalar(select(func.count()).select_from(Merchant).where(*where)) or 0
     merchants = session.scalars(
         select(Merchant)
-        .where(Merchant.status == status)
+        .where(*where)
         .order_by(Merchant.created_at, Merchant.id)
         .offset((page - 1) * per_page)
         .limit(per_page)
     )
-    return {"items": [merchant_to_dict(m) for m in merchants], "total": total, "page": page, "per_page": per_page}
+    items = [{**merchant_to_dict(m), "changes": list(m.review_changes or [])} for m in merchants]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
 def expire_halal_certificates(session: Session, today: date | None = None) -> int:

@@ -49,6 +49,9 @@ class Merchant(Base):
     status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     status_changed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Re-verification: what a verified merchant changed that sent it back to "pending", as
+    # [{"field", "old", "new"}], for the admin's queue; cleared by the admin's next decision.
+    review_changes: Mapped[list | None] = mapped_column(JSON, nullable=True)
     # Logo: the photo id whose files live under the media root (see ProductPhoto for the layout).
     logo: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     # Credentials, all optional.

@@ -63,8 +63,8 @@ class CatalogService:
         return result
 
     @rpc(expected_exceptions=EtalaseError)
-    def list_merchants_by_status(self, actor, status="pending", page=1, per_page=50):
-        return domain.list_merchants_by_status(self.db.session, actor, status, page, per_page)
+    def list_merchants_by_status(self, actor, status="pending", page=1, per_page=50, region=None):
+        return domain.list_merchants_by_status(self.db.session, actor, status, page, per_page, region)
 
     @rpc(expected_exceptions=EtalaseError)
     def province_summary(self, actor):
