@@ -14,7 +14,8 @@ from services.gateway.api import (
 )
 from services.gateway.web import json_api, json_response
 from shared.actor import ADMIN
-from shared.errors import Forbidden
+from shared.errors import Forbidden, ValidationFailed
+from shared.regions import REGIONS
 
 DEFAULT_PER_PAGE = 50
 
@@ -56,11 +57,17 @@ def decide_verification(gw: Gateway, request, merchant_id: str):
 
 @json_api
 def admin_merchants(gw: Gateway, request):
-    """GET /api/v1/admin/merchants?status=pending&page=&per_page= (admin)."""
+    """GET /api/v1/admin/merchants?status=pending&region=&page=&per_page= (admin). Each item
+    carries ``changes``: what a merchant sent back to review changed ([{"field", "old", "new"}])."""
     actor = authenticate(gw, request)
     _require_admin(actor)
     status = request.args.get("status") or "pending"
     page = parse_int_param(request.args, "page", 1)
     per_page = parse_int_param(request.args, "per_page", DEFAULT_PER_PAGE)
-    result = gw.call("catalog", "list_merchants_by_status", catalog_actor(actor), status, page=page, per_page=per_page)
+    region = request.args.get("region") or None
+    if region is not None and region not in REGIONS:
+        raise ValidationFailed("Parameter tidak valid.", {"region": "kode kabupaten/kota tidak dikenal"})
+    where = {"region": region} if region is not None else {}
+    result = gw.call("catalog", "list_merchants_by_status", catalog_actor(actor), status, page=page, per_page=per_page,
+                     **where)
     return json_response(200, result)

@@ -126,6 +126,21 @@ def test_admin_decides_and_sees_the_queue(gateway, web_session, fakes):
                  422, "validation_failed", "per_page")
 
 
+def test_the_queue_says_what_changed_and_refuses_an_unknown_region(gateway, web_session, fakes):
+    owner_auth, _ = register_and_sign_in(web_session, "wa.ode@example.com")
+    merchant = register(web_session, owner_auth)
+    changes = [{"field": "nib", "old": "9120001234567", "new": "9120007654321"}]
+    fakes.catalog.merchants[merchant["id"]]["changes"] = changes  # what the catalog lists after a re-verification
+    auth, _ = sign_in_admin(gateway, web_session)
+    response = web_session.get("/api/v1/admin/merchants", params={"status": "pending"}, headers=auth)
+    assert response.status_code == 200, response.text
+    assert response.json()["items"][0]["changes"] == changes
+    fakes.calls.clear()
+    assert_error(web_session.get("/api/v1/admin/merchants", params={"region": "9999"}, headers=auth),
+                 422, "validation_failed", "region")
+    assert fakes.calls == []  # refused before asking the catalog
+
+
 @pytest.mark.parametrize("role", ["owner", "promoter"])
 def test_only_admins_decide_or_see_the_queue(gateway, web_session, role, fakes):
     owner_auth, _ = register_and_sign_in(web_session, "wa.ode@example.com")

@@ -99,8 +99,9 @@ def test_other_roles_are_refused(gateway, web_session, path, role, fakes):
     response = register_on_site(web_session, f"{role}@example.com", role)
     assert response.status_code == 303
     assert_html_page(web_session.get(path), status=403)
-    response = web_session.post("/admin/usaha/m1/keputusan", data={"csrf_token": form_token(
-        web_session.get("/").text), "decision": "verified"})
+    token = form_token(web_session.get("/").text)
+    fakes.calls.clear()  # the home page asks for its sections
+    response = web_session.post("/admin/usaha/m1/keputusan", data={"csrf_token": token, "decision": "verified"})
     assert response.status_code == 403
     assert not fakes.calls
 
@@ -137,11 +138,39 @@ def test_tabs_show_suspend_and_reinstate(admin, fakes):
 def test_verify(admin, fakes):
     response = decide(admin, "m1", "verified")
     assert response.status_code == 303
-    assert response.headers["Location"] == "/admin?status=pending&done=verified"
+    assert response.headers["Location"] == "/admin?status=pending&done=verified&usaha=m1"
     assert decisions(fakes.calls) == [("m1", "verified", None)]
     assert [c for c in fakes.calls if c[0] == "decide_verification"][0][1]["role"] == "admin"
     html = assert_html_page(admin.get(response.headers["Location"]))
+    # the notice names the business (escaped)
+    assert "Keputusan disimpan: Koperasi &lt;script&gt;alert(1)&lt;/script&gt; terverifikasi." in html
+    # an unknown business (or a catalog that does not answer): the notice without a name
+    html = assert_html_page(admin.get("/admin", params={"status": "pending", "done": "verified", "usaha": "nope"}))
     assert "Keputusan disimpan: usaha terverifikasi." in html
+
+
+def test_the_queue_links_each_business_and_says_what_changed(admin, fakes):
+    fakes.catalog.merchants["m2"]["changes"] = [
+        {"field": "name", "old": "Tenun Lama", "new": "Tenun Masalili"},
+        {"field": "nib", "old": "9120001234567", "new": SCRIPT}]
+    html = assert_html_page(admin.get("/admin"))
+    assert '<a href="/usaha/m1">Lihat halaman usaha</a>' in html and '<a href="/usaha/m2#produk">' in html
+    assert "Diubah: nama, NIB" in html
+    assert "NIB: 9120001234567 → &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "nama: Tenun Lama → Tenun Masalili" in html
+    assert html.count("Diubah:") == 1  # m1 changed nothing since a review
+    # a suspended business's page answers 404 to buyers: no link, a note instead
+    html = assert_html_page(admin.get("/admin", params={"status": "suspended"}))
+    assert 'href="/usaha/m4"' not in html and "Halaman usaha dan produknya disembunyikan dari pembeli." in html
+
+
+def test_the_queue_offers_every_region_and_ignores_an_unknown_one(admin, fakes):
+    html = assert_html_page(admin.get("/admin"))
+    assert '<select id="queue-region" name="region">' in html
+    for code, name in REGIONS.items():
+        assert f'<option value="{code}">{name}</option>' in html
+    assert_html_page(admin.get("/admin", params={"region": "9999"}))
+    assert fakes.calls[-1][2:] == ("pending", 1, 20)  # no region passed on
 
 
 def test_reject_requires_a_reason(admin, fakes):

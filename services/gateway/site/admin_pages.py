@@ -1,7 +1,9 @@
 """The admins' (kurator Dinas) pages: the verification queue and the province dashboard.
 
-    GET  /admin                           merchants by status (?status=pending|verified|suspended|rejected),
-                                          with their credentials and the decisions that apply
+    GET  /admin                           merchants by status (?status=pending|verified|suspended|rejected)
+                                          and kabupaten/kota (?region=), with their credentials, what a
+                                          merchant sent back to review changed, links to its public
+                                          page and products, and the decisions that apply
     POST /admin/usaha/<id>/keputusan      decision=verified|rejected|suspended|reinstated, reason
                                           (required to reject or suspend) -> catalog.decide_verification
     GET  /admin/dasbor                    merchants and products per kabupaten/kota, koperasi and their
@@ -39,7 +41,24 @@ DONE = {
     "suspended": N_("Keputusan disimpan: usaha dibekukan."),
     "reinstated": N_("Keputusan disimpan: usaha aktif kembali."),
 }
+# The same, naming the business (?usaha=<id> after the redirect).
+DONE_NAMED = {
+    "verified": N_("Keputusan disimpan: %(name)s terverifikasi."),
+    "rejected": N_("Keputusan disimpan: %(name)s ditolak."),
+    "suspended": N_("Keputusan disimpan: %(name)s dibekukan."),
+    "reinstated": N_("Keputusan disimpan: %(name)s aktif kembali."),
+}
 FAILED = N_("Keputusan tidak dapat disimpan.")
+# What a merchant sent back to review changed (catalog REVIEWED_FIELDS), in the admin's words.
+CHANGED_FIELDS = {
+    "name": N_("nama"),
+    "nib": N_("NIB"),
+    "pirt_number": N_("PIRT"),
+    "halal_number": N_("nomor sertifikat halal"),
+    "legal_number": N_("nomor badan hukum"),
+}
+# A merchant in these statuses is hidden from buyers: its public page answers 404.
+HIDDEN_STATUSES = ("rejected", "suspended")
 ZERO_DAYS = 7
 ZERO_LIMIT = 20
 
@@ -47,28 +66,43 @@ ZERO_LIMIT = 20
 # --- the verification queue -------------------------------------------------------------------
 
 
-def under_review(merchant: dict) -> dict:
-    """The merchant as the admin reviews it: every credential, and the decisions that apply."""
-    shown = present.merchant(merchant)
-    shown["decisions"] = DECISIONS.get(shown["status"], ())
+def changed_fields(web, merchant: dict) -> list[dict]:
+    """What the merchant changed since it was verified: [{"label", "old", "new"}]."""
+    shown = []
+    for change in merchant.get("changes") or []:
+        if isinstance(change, dict) and change.get("field") in CHANGED_FIELDS:
+            shown.append({"label": web.gettext(CHANGED_FIELDS[change["field"]]),
+                          "old": str(change.get("old") or "–"), "new": str(change.get("new") or "–")})
     return shown
 
 
-def _queue_page(web, status: str, page_number: int, *, http_status: int = 200, done: str | None = None,
-                error: dict | None = None, notice: str | None = None):
+def under_review(web, merchant: dict) -> dict:
+    """The merchant as the admin reviews it: every credential, what it changed, its public
+    page (while buyers may see it), and the decisions that apply."""
+    shown = present.merchant(merchant)
+    shown["decisions"] = DECISIONS.get(shown["status"], ())
+    shown["changes"] = changed_fields(web, merchant)
+    shown["public"] = shown["url"] if shown["status"] not in HIDDEN_STATUSES else None
+    return shown
+
+
+def _queue_page(web, status: str, page_number: int, region: str | None = None, *, http_status: int = 200,
+                done: str | None = None, error: dict | None = None, notice: str | None = None):
+    where = {"region": region} if region else {}
     result = web.gw.call("catalog", "list_merchants_by_status", web.actor, status, page=page_number,
-                         per_page=PER_PAGE)
-    merchants = [under_review(m) for m in (result or {}).get("items") or [] if isinstance(m, dict)]
+                         per_page=PER_PAGE, **where)
+    merchants = [under_review(web, m) for m in (result or {}).get("items") or [] if isinstance(m, dict)]
     total = present.count((result or {}).get("total"))
     pages = present.page_count(total, PER_PAGE)
 
     def link(number: int) -> str:
-        return "/admin?" + urlencode({"status": status, "page": number})
+        return "/admin?" + urlencode({"status": status, **where, "page": number})
 
     return web.render(
         "admin_queue.html", status=http_status, tab=status, statuses=STATUSES, merchants=merchants, total=total,
         page=page_number, pages=pages, **present.page_links(page_number, pages, link), reason_required=REASON_REQUIRED,
-        done=done, error=error or {}, notice=notice,
+        done=done, error=error or {}, notice=notice, region=region or "", regions=region_list(),
+        region_suffix=("&region=" + region) if region else "",
     )
 
 
@@ -76,13 +110,31 @@ def _tab(value) -> str:
     return value if value in STATUSES else "pending"
 
 
+def _region(value) -> str | None:
+    return value if isinstance(value, str) and region_name(value) is not None else None
+
+
+def _done_notice(web, decision, merchant_id) -> str | None:
+    """The notice after a decision, naming the business when the catalog still answers."""
+    if decision not in DONE:
+        return None
+    decided = present.optional(web.gw, "catalog", "get_merchant", merchant_id) \
+        if isinstance(merchant_id, str) and 1 <= len(merchant_id) <= 64 else None
+    name = decided.get("name") if isinstance(decided, dict) else None
+    if isinstance(name, str) and name:
+        return web.gettext(DONE_NAMED[decision], name=name)
+    return web.gettext(DONE[decision])
+
+
 @page
 @require_role("admin")
 def queue(web):
-    """``GET /admin``: merchants of one status, oldest first; ``?done=`` shows the last decision."""
+    """``GET /admin``: merchants of one status (and kabupaten/kota), oldest first; ``?done=``
+    and ``?usaha=`` show the last decision and whom it was about."""
     args = web.request.args
-    done = web.gettext(DONE[args["done"]]) if args.get("done") in DONE else None
-    return _queue_page(web, _tab(args.get("status")), present.requested_page(args.get("page")), done=done)
+    done = _done_notice(web, args.get("done"), args.get("usaha"))
+    return _queue_page(web, _tab(args.get("status")), present.requested_page(args.get("page")),
+                       _region(args.get("region")), done=done)
 
 
 @page
@@ -95,13 +147,14 @@ def decide(web, merchant_id: str):
     decision = form.get("decision") or ""
     reason = (form.get("reason") or "").strip()[:1000]
     tab = _tab(form.get("status"))
+    region = _region(form.get("region"))
     page_number = present.requested_page(form.get("page"))
     if decision not in ("verified", "rejected", "suspended", "reinstated"):
-        return _queue_page(web, tab, page_number, http_status=422, notice=web.gettext(FAILED))
+        return _queue_page(web, tab, page_number, region, http_status=422, notice=web.gettext(FAILED))
     if decision in REASON_REQUIRED and not reason:
         error = {"merchant": merchant_id, "decision": decision, "reason": reason,
                  "message": web.gettext("Alasan wajib diisi untuk menolak atau membekukan usaha.")}
-        return _queue_page(web, tab, page_number, http_status=422, error=error)
+        return _queue_page(web, tab, page_number, region, http_status=422, error=error)
     try:
         web.gw.call("catalog", "decide_verification", web.actor, merchant_id, decision, reason or None)
     except EtalaseError as exc:
@@ -111,10 +164,11 @@ def decide(web, merchant_id: str):
         message = fields.get("reason") if isinstance(fields.get("reason"), str) else None
         if message:
             error = {"merchant": merchant_id, "decision": decision, "reason": reason, "message": message}
-            return _queue_page(web, tab, page_number, http_status=exc.status, error=error)
-        return _queue_page(web, tab, page_number, http_status=exc.status,
+            return _queue_page(web, tab, page_number, region, http_status=exc.status, error=error)
+        return _queue_page(web, tab, page_number, region, http_status=exc.status,
                            notice=f"{web.gettext(FAILED)} {exc.message}")
-    return web.redirect("/admin?" + urlencode({"status": tab, "done": decision}))
+    where = {"region": region} if region else {}
+    return web.redirect("/admin?" + urlencode({"status": tab, **where, "done": decision, "usaha": merchant_id}))
 
 
 # --- the province dashboard ---------------------------------------------------------------------
