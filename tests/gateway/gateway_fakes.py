@@ -339,6 +339,7 @@ class Promotion(FakeService):
         self.rotation_seconds = 300
         self.pricing: dict[str, dict] = {}  # product id -> its campaign price
         self.statistics: dict = {"since": None, "items": {}}  # what product_statistics answers
+        self.popular: list[dict] = []  # what popular_products answers (the home page's "Paling dicari")
 
     def add_campaigns(self, *campaigns: dict) -> None:
         for campaign in campaigns:
@@ -401,6 +402,9 @@ class Promotion(FakeService):
 
     def product_statistics(self, actor, product_ids, days):
         return {"days": days, **self.statistics}
+
+    def popular_products(self, limit, days):
+        return {"days": days, "items": self.popular[:limit]}
 
 
 class Fakes:
@@ -632,6 +636,10 @@ class FakePromotion:
     @rpc(expected_exceptions=EXPECTED)
     def product_statistics(self, actor, product_ids, days=30):
         return serve("promotion", "product_statistics", actor, product_ids, days)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def popular_products(self, limit=8, days=30):
+        return serve("promotion", "popular_products", limit, days)
 
 
 class BrokenPromotion:

@@ -130,6 +130,8 @@ def test_home_shows_featured_campaigns_categories_and_regions(gateway, web_sessi
     assert "Koperasi &lt;i&gt;Muna&lt;/i&gt;" in html
     assert "Rp 12.000" in html and '<s class="normal">Rp 15.000</s>' in html and "Diskon 20%" in html
     assert 'href="/produk/p1"' in html
+    # a featured product without a photo gets its category's illustration
+    assert re.search(r'src="/static/img/kategori/kerajinan.svg\?v=\w+" alt="Ilustrasi kategori', html)
     assert 'loading="lazy"' in html and 'alt="&lt;script&gt;alert(1)&lt;/script&gt;"' in html
     assert "Festival Tenun &lt;Muna&gt;" in html and "8 Des 2026 08.00 WITA" in html
     assert 'href="/?category=tenun"' in html and "Kopi &amp; Teh" in html
@@ -139,11 +141,32 @@ def test_home_shows_featured_campaigns_categories_and_regions(gateway, web_sessi
     assert wait_for(lambda: {(i["product_id"], i["kind"]) for i in fakes.interactions()} >= {("p1", "impression")})
 
 
+def test_home_always_has_the_newest_and_the_most_wanted_products(gateway, web_session, fakes):
+    fakes.promotion.popular = [{"id": "p9", "name": "Tenun Paling Dicari", "price": 300000, "effective_price": 300000,
+                                "region": "7402", "category": "tenun", "merchant_id": "m1",
+                                "merchant_name": "Koperasi Muna", "photo_url": None, "views": 40, "contacts": 7}]
+    html = assert_html_page(web_session.get("/"))
+    assert ("search", "", None, 1, 8, {"sort": "newest"}) in fakes.calls
+    assert ("popular_products", 8, 30) in fakes.calls
+    newest = html[html.index('id="h-newest"'):]
+    assert "Produk terbaru" in html and 'href="/produk/p20"' in newest and 'href="/?sort=newest"' in newest
+    popular = html[html.index('id="h-popular"'):]
+    assert "Paling dicari" in html and 'href="/produk/p9"' in popular and "Tenun Paling Dicari" in popular
+    assert wait_for(lambda: {("p9", "impression"), ("p20", "impression")}
+                    <= {(i["product_id"], i["kind"]) for i in fakes.interactions()})
+
+
+def test_home_hides_the_most_wanted_section_without_statistics(gateway, web_session):
+    html = assert_html_page(web_session.get("/"))  # nobody has looked at anything yet
+    assert "Paling dicari" not in html and "Produk terbaru" in html
+
+
 @pytest.mark.parametrize("promotion", [None, BrokenPromotion])
 def test_home_without_promotion_still_answers_without_those_sections(start_gateway, web_session, promotion):
     start_gateway(FakeCatalog, FakeSearch, *([promotion] if promotion else []))
     html = assert_html_page(web_session.get("/"))
     assert "Produk Unggulan" not in html and "Promo yang sedang berlangsung" not in html
+    assert "Paling dicari" not in html and "Produk terbaru" in html  # products all the same
     assert "Kain Tenun" in html and 'href="/wilayah/7402"' in html  # categories and regions still there
 
 
@@ -177,7 +200,7 @@ def test_search_results_with_facets_filters_sort_and_pages(gateway, web_session,
     assert '<option value="7402" selected>Muna</option>' in html
     assert '<option value="price_asc" selected>' in html
     assert 'name="halal" value="ya" checked' in html
-    assert 'id="min_price" name="min_price" inputmode="numeric" pattern="[0-9]*" value="1000"' in html
+    assert 'id="min_price" name="min_price" value="1000"' in html
     for name in ("category", "max_price", "kind", "verified", "on_promo", "in_stock"):
         assert f'name="{name}"' in html
     # pagination: 45 results, 20 a page
@@ -199,10 +222,71 @@ def test_search_did_you_mean(gateway, web_session):
     assert "Mungkin maksud Anda:" in html and 'href="/?q=tenun&amp;page=1">tenun</a>' in html
 
 
-def test_search_bad_parameter_is_a_friendly_page(gateway, web_session):
-    response = web_session.get("/", params={"q": "kopi", "min_price": "murah"})
+def test_search_bad_parameter_is_a_friendly_page(gateway, web_session, fakes):
+    response = web_session.get("/", params={"q": "kopi", "sort": "termahal"})
     html = assert_html_page(response, status=422)
-    assert "Harga harus bilangan bulat" in html and "Traceback" not in html
+    assert "Traceback" not in html and 'role="alert"' in html
+
+
+@pytest.mark.parametrize("typed, sent", [("100000", "100000"), ("100.000", "100000"), ("Rp 100.000", "100000"),
+                                         ("Rp100.000,-", "100000")])
+def test_price_filters_take_what_indonesians_type(gateway, web_session, fakes, typed, sent):
+    html = assert_html_page(web_session.get("/", params={"q": "tenun", "min_price": typed, "max_price": "Rp 250.000"}))
+    search = fakes.calls_to("search")[-1]
+    assert search[5] == {"min_price": sent, "max_price": "250000"}
+    assert 'id="min_price" name="min_price" value="100000"' in html  # shown back as plain digits
+    assert "Mulai Rp 100.000" in html and "Sampai Rp 250.000" in html  # the active filters, removable
+    assert 'href="/?q=tenun&amp;max_price=250000"' in html
+
+
+@pytest.mark.parametrize("typed", ["murah", "-5", "100,5"])
+def test_an_unreadable_price_says_how_to_write_it(gateway, web_session, fakes, typed):
+    html = assert_html_page(web_session.get("/", params={"q": "tenun", "max_price": typed}), status=422)
+    assert html.count("Tulis harga dalam rupiah, mis. 100000, 100.000 atau Rp 100.000.") == 2  # top and field
+    assert '<details class="filters" open>' in html and 'aria-invalid="true"' in html
+    assert f'value="{typed}"' in html  # kept, to correct it
+    assert fakes.calls_to("search") == [] and "Traceback" not in html
+
+
+def test_on_a_phone_results_come_first_with_filters_behind_a_button(gateway, web_session):
+    html = assert_html_page(web_session.get("/", params={"q": "tenun"}))
+    assert '<details class="filters">' in html  # closed: no filter chosen
+    assert '<span class="count">' not in html
+    # a facet applied: the panel stays closed, its button counts the active filters
+    html = assert_html_page(web_session.get("/", params={"q": "tenun", "region": "7402", "halal": "ya",
+                                                        "sort": "price_asc"}))
+    assert '<details class="filters">' in html
+    assert '<summary>Filter <span class="count">2 aktif</span></summary>' in html
+    # the sort control sits outside the panel, above the results, and keeps the filters
+    panel_end, sort_bar, cards = html.index("</details>"), html.index('class="sortbar"'), html.index('class="cards"')
+    assert panel_end < sort_bar < cards
+    sort_form = html[sort_bar:html.index("</form>", sort_bar)]
+    for field in ('name="q" value="tenun"', 'name="region" value="7402"', 'name="halal" value="ya"'):
+        assert field in sort_form
+    assert '<option value="price_asc" selected>' in sort_form and 'data-autosubmit' in sort_form
+    # the chosen filters are listed above the results, each with the link that removes it
+    assert 'aria-label="Hapus filter Muna"' in html and 'href="/?q=tenun&amp;halal=ya&amp;sort=price_asc"' in html
+    assert 'aria-label="Hapus filter Halal"' in html
+
+
+def test_cards_show_the_unit_sold_out_and_a_category_illustration_without_photo(gateway, web_session, fakes):
+    fakes.search.hits = [{**hit(2), "stock": 0}, {**hit(3), "category": "kopi-teh", "in_stock": True}]
+    html = assert_html_page(web_session.get("/", params={"q": "tenun"}))
+    assert html.count('<span class="unit">/ lembar</span>') == 2
+    assert html.count("Stok habis") == 1
+    assert re.search(r'<img src="/static/img/kategori/kerajinan.svg\?v=\w+" alt="Ilustrasi kategori Kerajinan '
+                     r'Tangan \(belum ada foto produk\)" loading="lazy" width="96" height="96" class="placeholder">',
+                     html)
+    assert re.search(r'src="/static/img/kategori/makanan-minuman.svg\?v=\w+"', html)
+
+
+def test_category_illustrations_are_served_as_cached_svg(gateway, web_session):
+    html = web_session.get("/", params={"q": "tenun"}).text
+    url = re.search(r'src="(/static/img/kategori/kerajinan.svg\?v=\w+)"', html).group(1)
+    response = web_session.get(url)
+    assert response.status_code == 200 and response.headers["Content-Type"] == "image/svg+xml"
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert 'role="img"' in response.text and "<title" in response.text and len(response.content) < 2000
 
 
 def test_a_results_page_weighs_less_than_150_kb(gateway, web_session):
@@ -237,6 +321,18 @@ def test_product_page(gateway, web_session, fakes):
     assert 'href="/produk/p1/hubungi"' in html and "Hubungi via WhatsApp" in html
     assert "https://wa.me/?text=" in html and "Bagikan" in html
     assert wait_for(lambda: {"product_id": "p1", "kind": "view"} in fakes.interactions())
+    # "Lainnya dari penjual ini": the seller's other published products
+    more = html[html.index('id="h-more"'):]
+    assert "Lainnya dari penjual ini" in html and 'href="/produk/p2"' in more
+    assert 'href="/produk/p1"' not in more and "Belum terbit" not in more and 'href="/usaha/m1"' in more
+
+
+def test_product_without_photo_shows_its_category_illustration(gateway, web_session, fakes):
+    fakes.catalog.add_products({**PRODUCTS["p2"], "id": "p3", "photos": [], "stock": 0})
+    html = assert_html_page(web_session.get("/produk/p3"))
+    assert re.search(r'<img class="placeholder" src="/static/img/kategori/kerajinan.svg\?v=\w+" '
+                     r'alt="Ilustrasi kategori Kain Tenun \(belum ada foto produk\)"', html)
+    assert '<p class="soldout">Stok habis</p>' in html
 
 
 def test_product_page_without_promotion_shows_the_normal_price(start_gateway, web_session):
@@ -269,6 +365,10 @@ def test_merchant_page(gateway, web_session, fakes):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and SCRIPT not in html
     assert "Belum terbit" not in html  # drafts are not public
     assert ("list_merchant_products", "m1", 2, 20) in fakes.calls
+    button = re.search(r'<a class="button whatsapp" href="([^"]+)"', html).group(1)
+    location = urlsplit(button.replace("&amp;", "&"))
+    assert (location.netloc, location.path) == ("wa.me", "/6281234567890")
+    assert "Etalase Sultra" in parse_qs(location.query)["text"][0] and "/usaha/m1" in parse_qs(location.query)["text"][0]
     assert 'href="/usaha/m1?page=1"' in html and 'href="/usaha/m1?page=3"' in html
 
 

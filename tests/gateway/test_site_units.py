@@ -1,9 +1,11 @@
-"""Pure pieces of the web layer: safe redirects, messages, WhatsApp numbers, pagination."""
+"""Pure pieces of the web layer: safe redirects, messages, WhatsApp numbers, pagination, rupiah
+amounts as typed, category illustrations."""
 import pytest
 
-from services.gateway.site import i18n
+from services.gateway.site import i18n, present
 from services.gateway.site.buyer import page_numbers, search_link, whatsapp_digits
-from services.gateway.site.render import environment, role_home, safe_next
+from services.gateway.site.render import STATIC_DIR, environment, role_home, safe_next
+from shared.taxonomy import TAXONOMY
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -64,3 +66,30 @@ def test_nameko_run_finds_only_the_gateway_service():
     from services.gateway.service import GatewayService
 
     assert import_services("services.gateway.service") == [GatewayService]
+
+
+@pytest.mark.parametrize("typed, amount", [
+    ("100000", 100000), ("100.000", 100000), ("Rp 100.000", 100000), ("Rp100.000", 100000), ("rp. 100.000", 100000),
+    ("Rp 100.000,-", 100000), ("100.000,00", 100000), (" 1.250.000 ", 1250000), ("100 000", 100000), ("0", 0),
+    ("", None), ("   ", None), (None, None), (15000, 15000),
+])
+def test_rupiah_as_indonesians_type_it(typed, amount):
+    assert present.parse_rupiah(typed) == amount
+
+
+@pytest.mark.parametrize("typed", ["murah", "-5", "100,5", "100.000,50", "1.00", "10.0000", "Rp", "1e5", "100.000.",
+                                   "1.000.000.000.001", -1, True])
+def test_unreadable_rupiah_says_how_to_write_it(typed):
+    with pytest.raises(ValueError, match="Rp 100.000"):
+        present.parse_rupiah(typed)
+
+
+def test_every_parent_category_has_its_illustration():
+    for parent in TAXONOMY:
+        photo = present.placeholder_photo(parent["children"][0]["slug"])
+        assert photo["src"].startswith(f"/static/img/kategori/{parent['slug']}.svg?v=")
+        assert photo["placeholder"] is True and photo["category"] == parent["name"]
+        svg = (STATIC_DIR / "img" / "kategori" / f"{parent['slug']}.svg").read_text()
+        assert 'role="img"' in svg and "<title" in svg and len(svg) < 2000
+    assert present.placeholder_photo("tidak-ada")["src"].startswith("/static/img/kategori/lainnya.svg?v=")
+    assert present.placeholder_photo(None)["category"] == ""

@@ -21,6 +21,7 @@ import eventlet
 from markupsafe import Markup
 
 from services.gateway.api_search_analytics import report_interactions
+from services.gateway.formatting import format_rupiah
 from services.gateway.site import present
 from services.gateway.site.i18n import N_
 from services.gateway.site.render import page
@@ -32,6 +33,10 @@ log = logging.getLogger(__name__)
 
 PER_PAGE = 20
 MERCHANT_PER_PAGE = 20
+HOME_SECTION_SIZE = 8  # cards in each of the home page's product sections
+POPULAR_DAYS = 30  # "Paling dicari": the most viewed and contacted products of these last days
+MORE_FROM_SELLER = 6  # "Lainnya dari penjual ini" on the product page
+PRICE_FILTERS = ("min_price", "max_price")
 FILTERS = ("region", "category", "min_price", "max_price", "halal", "kind", "verified", "on_promo", "in_stock",
            "sort")
 FLAGS = ("halal", "verified", "on_promo", "in_stock")
@@ -41,6 +46,7 @@ HIDDEN_MERCHANT_STATUSES = ("rejected", "suspended")
 # The message a buyer's WhatsApp contact starts with. Always Indonesian, whatever the buyer's
 # language: the seller reads it.
 CONTACT_MESSAGE = 'Halo, saya tertarik dengan produk "{name}" di Etalase Sultra: {url}'
+MERCHANT_CONTACT_MESSAGE = 'Halo, saya melihat usaha "{name}" di Etalase Sultra: {url}'
 
 
 # --- presenting search hits and products ----------------------------------------------------
@@ -62,6 +68,14 @@ def first_photo(item: dict, size: str = "thumb") -> dict | None:
         if isinstance(src, str) and src:
             return {"src": src, "alt": item.get("name") or ""}
     return None
+
+
+def sold_out(item: dict) -> bool:
+    """Whether the item says it has no stock (``in_stock`` false or ``stock`` 0); unknown: False."""
+    if item.get("in_stock") is False:
+        return True
+    stock = present.whole(item.get("stock"))
+    return stock is not None and stock <= 0
 
 
 def present_item(item: dict) -> dict:
@@ -94,7 +108,9 @@ def present_item(item: dict) -> dict:
         "merchant_id": merchant_id if isinstance(merchant_id, str) else None,
         "verified": bool(merchant.get("verified")) if isinstance(merchant, dict) else False,
         "halal": item.get("halal") is True,
-        "photo": first_photo(item),
+        "unit": item.get("unit") if isinstance(item.get("unit"), str) else "",
+        "sold_out": sold_out(item),
+        "photo": first_photo(item) or present.placeholder_photo(item.get("category")),
     }
 
 
@@ -118,6 +134,49 @@ def read_search_params(args, fixed_region: str | None = None) -> tuple[dict, int
     if fixed_region:
         params["region"] = fixed_region
     return params, present.requested_page(args.get("page"))
+
+
+TRUTHY = ("ya", "true", "1")
+FLAG_LABELS = {"halal": N_("Halal"), "verified": N_("Usaha terverifikasi"), "on_promo": N_("Sedang promo"),
+               "in_stock": N_("Stok tersedia")}
+KIND_LABELS = {"umkm": N_("UMKM"), "koperasi": N_("Koperasi")}
+
+
+def normalize_prices(params: dict) -> list[str]:
+    """The price filters as people type them (``Rp 100.000``) rewritten as digits in ``params``;
+    returns the names of those that cannot be read (left as typed, to show them again)."""
+    unreadable = []
+    for name in PRICE_FILTERS:
+        if name in params:
+            try:
+                params[name] = str(present.parse_rupiah(params[name]))
+            except ValueError:
+                unreadable.append(name)
+    return unreadable
+
+
+def active_filters(web, base: str, params: dict, category_options: list[dict],
+                   fixed_region: str | None = None) -> list[dict]:
+    """The filters in force, each ``{"label", "href"}`` with the link that removes it (sort
+    and the query are not filters; a region page's own region is not either)."""
+    def removing(*names):
+        return search_link(base, params, page=None, **{name: None for name in names})
+
+    chips = []
+    if params.get("region") and not fixed_region:
+        chips.append({"label": region_name(params["region"]) or params["region"], "href": removing("region")})
+    if params.get("category"):
+        names = {option["slug"]: option["name"] for option in category_options}
+        chips.append({"label": names.get(params["category"], params["category"]), "href": removing("category")})
+    for name, text in (("min_price", N_("Mulai %(price)s")), ("max_price", N_("Sampai %(price)s"))):
+        if params.get(name, "").isdigit():
+            chips.append({"label": web.gettext(text, price=format_rupiah(int(params[name]))), "href": removing(name)})
+    if params.get("kind") in KIND_LABELS:
+        chips.append({"label": web.gettext(KIND_LABELS[params["kind"]]), "href": removing("kind")})
+    for flag in FLAGS:
+        if params.get(flag) in TRUTHY:
+            chips.append({"label": web.gettext(FLAG_LABELS[flag]), "href": removing(flag)})
+    return chips
 
 
 FACET_TITLES = {"region": N_("Kabupaten/kota"), "category": N_("Kategori"), "price": N_("Harga"),
@@ -198,22 +257,35 @@ def home_or_search(web):
     return _home(web)
 
 
+def section_items(answer) -> list[dict]:
+    """``{"items": [...]}`` from an optional section's RPC as cards ([] when it failed)."""
+    items = answer.get("items") if isinstance(answer, dict) else None
+    return [present_item(item) for item in items or [] if isinstance(item, dict) and item.get("id")]
+
+
 def _home(web):
+    """Always products: "Produk terbaru" (search, newest first), "Paling dicari" (promotion's
+    interaction statistics, hidden while nobody has looked at anything) and "Produk Unggulan"
+    while a featured campaign runs."""
     gw = web.gw
-    pool = eventlet.GreenPool(3)
-    featured = pool.spawn(present.optional, gw, "promotion", "featured_products", slots=8)
+    pool = eventlet.GreenPool(5)
+    featured = pool.spawn(present.optional, gw, "promotion", "featured_products", slots=HOME_SECTION_SIZE)
+    popular = pool.spawn(present.optional, gw, "promotion", "popular_products", limit=HOME_SECTION_SIZE,
+                         days=POPULAR_DAYS)
+    newest = pool.spawn(present.optional, gw, "search", "search", sort="newest", page=1, per_page=HOME_SECTION_SIZE)
     campaigns = pool.spawn(present.optional, gw, "promotion", "active_campaigns", limit=5)
     categories = pool.spawn(present.optional, gw, "catalog", "list_categories")
-    featured, campaigns, categories = featured.wait(), campaigns.wait(), categories.wait()
-    featured_items = [present_item(item) for item in (featured or {}).get("items") or [] if isinstance(item, dict)] \
-        if isinstance(featured, dict) else []
-    if featured_items:
-        report_interactions(gw, [item["id"] for item in featured_items], "impression")
+    featured_items, popular_items, newest_items = (section_items(featured.wait()), section_items(popular.wait()),
+                                                   section_items(newest.wait()))
+    campaigns, categories = campaigns.wait(), categories.wait()
+    shown = [item["id"] for item in featured_items + popular_items + newest_items]
+    if shown:
+        report_interactions(gw, list(dict.fromkeys(shown)), "impression")
     campaign_items = [c for c in (campaigns or {}).get("items") or [] if isinstance(c, dict)] \
         if isinstance(campaigns, dict) else []
     options = present.category_options(categories)
     return web.render("home.html", q="", params={}, regions=region_list(), category_options=options,
-                      featured=featured_items, campaigns=campaign_items,
+                      featured=featured_items, popular=popular_items, newest=newest_items, campaigns=campaign_items,
                       category_groups=present.category_groups(options))
 
 
@@ -222,16 +294,23 @@ def _search(web, base: str, params: dict, page_number: int, region_title: str | 
     fixed_region = params.get("region") if region_title else None
     categories = eventlet.spawn(present.optional, gw, "catalog", "list_categories")
     status, error, result = 200, None, None
-    try:
-        found = gw.call("search", "search", page=page_number, per_page=PER_PAGE, **params)
-        result = present_result(found, base, params, fixed_region)
-        report_interactions(gw, [item.get("id") for item in found.get("items") or [] if isinstance(item, dict)],
-                            "impression")
-    except EtalaseError as exc:
-        status, error = _friendly_error(web, exc, params.get("region", ""))
+    unreadable = normalize_prices(params)
+    if unreadable:
+        status, error = 422, web.gettext(present.RUPIAH_HINT)
+    else:
+        try:
+            found = gw.call("search", "search", page=page_number, per_page=PER_PAGE, **params)
+            result = present_result(found, base, params, fixed_region)
+            report_interactions(gw, [item.get("id") for item in found.get("items") or [] if isinstance(item, dict)],
+                                "impression")
+        except EtalaseError as exc:
+            status, error = _friendly_error(web, exc, params.get("region", ""))
+    category_options = present.category_options(categories.wait())
+    chips = active_filters(web, base, params, category_options, fixed_region) if not unreadable else []
     return web.render(
         "search.html", status=status, q=params.get("q", ""), params=params, base=base, result=result, error=error,
-        regions=region_list(), category_options=present.category_options(categories.wait()),
+        regions=region_list(), category_options=category_options, unreadable=unreadable,
+        active_filters=chips, filter_count=len(chips) + len(unreadable),
         region_title=region_title, fixed_region=fixed_region,
         reset_href=base + (("?" + urlencode({"q": params["q"]})) if params.get("q") else ""),
     )
@@ -300,6 +379,11 @@ def product_url(web, product_id: str) -> str:
     return f"{scheme}://{web.request.host}/produk/{quote(product_id, safe='')}"
 
 
+def merchant_url(web, merchant_id: str) -> str:
+    scheme = "https" if is_https(web.request) else "http"
+    return f"{scheme}://{web.request.host}/usaha/{quote(merchant_id, safe='')}"
+
+
 @page
 def product_page(web, product_id: str):
     """``GET /produk/<id>``: photos, price (promoted: normal price struck through and the
@@ -312,9 +396,14 @@ def product_page(web, product_id: str):
         if pricing is not None:
             pricing.kill()
         raise
+    more = eventlet.spawn(present.optional, gw, "catalog", "list_merchant_products", product.get("merchant_id"),
+                          page=1, per_page=MORE_FROM_SELLER + 1)
     merchant = present.optional(gw, "catalog", "get_merchant", product.get("merchant_id"))
     price_info = pricing.wait() if pricing is not None else None
+    more_items = more_from_seller(more.wait(), product_id, merchant)
     report_interactions(gw, [product_id], "view")
+    if more_items:
+        report_interactions(gw, [item["id"] for item in more_items], "impression")
 
     price = present.whole(product.get("price"))
     effective = present.whole((price_info or {}).get("effective_price"))
@@ -329,6 +418,8 @@ def product_page(web, product_id: str):
                            "width": present.whole(photo.get("width")), "height": present.whole(photo.get("height"))})
     card = merchant_card(merchant) if isinstance(merchant, dict) else None
     share_url = product_url(web, product_id)
+    placeholder = None if photos else present.placeholder_photo(product.get("category"), product.get("category_name")
+                                                                 or "")
     return web.render(
         "product.html",
         product=product,
@@ -338,6 +429,8 @@ def product_page(web, product_id: str):
         badge=(price_info or {}).get("badge") if promoted else None,
         valid_until=(price_info or {}).get("valid_until") if promoted else None,
         photos=photos,
+        placeholder=placeholder,
+        more=more_items,
         merchant=card,
         contact_href="/produk/" + quote(product_id, safe="") + "/hubungi" if card and card["has_whatsapp"] else None,
         share_url=share_url,
@@ -351,6 +444,15 @@ def product_page(web, product_id: str):
         region_name=product.get("region_name") or region_name(str(product.get("region") or "")) or "",
         q="",
     )
+
+
+def more_from_seller(listed, product_id: str, merchant) -> list[dict]:
+    """The seller's other published products (a few) as cards, for "Lainnya dari penjual ini"."""
+    name = merchant.get("name") if isinstance(merchant, dict) else None
+    items = listed.get("items") if isinstance(listed, dict) else None
+    others = [item for item in items or [] if isinstance(item, dict) and item.get("id") != product_id
+              and item.get("status", "published") == "published"]
+    return [present_item({**item, "merchant": None, "merchant_name": name}) for item in others[:MORE_FROM_SELLER]]
 
 
 @page
@@ -401,8 +503,12 @@ def merchant_page(web, merchant_id: str):
     base = "/usaha/" + present.url_path(merchant_id)
     if items:
         report_interactions(gw, [item["id"] for item in items], "impression")
+    digits = whatsapp_digits(merchant.get("whatsapp"))
+    message = MERCHANT_CONTACT_MESSAGE.format(name=merchant.get("name") or "", url=merchant_url(web, merchant_id))
+    whatsapp_href = f"https://wa.me/{digits}?" + urlencode({"text": message}, quote_via=quote) if digits else None
     return web.render(
         "merchant.html", merchant=merchant_card(merchant), products=items, listed=listed is not None,
+        whatsapp_href=whatsapp_href,
         page=page_number, pages=pages, q="",
         **present.page_links(page_number, pages, lambda number: f"{base}?page={number}"),
     )

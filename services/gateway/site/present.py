@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from urllib.parse import quote
 
+from services.gateway.site.render import static_url
 from shared.errors import EtalaseError
 from shared.regions import region_name
+from shared.taxonomy import CATEGORY_NAMES, PARENT_OF, PARENT_SLUGS
 
 log = logging.getLogger(__name__)
 
@@ -126,3 +129,55 @@ def category_groups(options: list[dict]) -> list[dict]:
     for option in options:
         groups.setdefault(option["parent"], []).append(option)
     return [{"name": name, "categories": items} for name, items in groups.items()]
+
+
+# --- rupiah amounts as people type them -------------------------------------------------------
+
+RUPIAH_HINT = "Tulis harga dalam rupiah, mis. 100000, 100.000 atau Rp 100.000."
+MAX_RUPIAH = 1_000_000_000_000
+
+
+def parse_rupiah(text) -> int | None:
+    """An amount of rupiah as Indonesians type it: ``100000``, ``100.000``, ``Rp 100.000``,
+    ``Rp100.000,-``, ``100.000,00`` -> 100000; blank -> None. Dots and spaces group thousands;
+    a comma starts the sen (only zeros are accepted: prices are whole rupiah). Anything else
+    (words, a minus, sen that are not zero, more than a trillion) raises ``ValueError`` with
+    ``RUPIAH_HINT`` (a message id: views translate it)."""
+    if text is None:
+        return None
+    if isinstance(text, int) and not isinstance(text, bool):
+        if 0 <= text <= MAX_RUPIAH:
+            return text
+        raise ValueError(RUPIAH_HINT)
+    value = str(text).strip().lower()
+    if not value:
+        return None
+    value = re.sub(r"^rp\.?\s*", "", value)
+    value = re.sub(r",-$", "", value).replace(" ", "").replace("\u00a0", "")
+    whole_part, comma, sen = value.partition(",")
+    if comma and not re.fullmatch(r"0{1,2}", sen):
+        raise ValueError(RUPIAH_HINT)
+    if not re.fullmatch(r"\d{1,3}(\.\d{3})+|\d+", whole_part):
+        raise ValueError(RUPIAH_HINT)
+    amount = int(whole_part.replace(".", ""))
+    if amount > MAX_RUPIAH:
+        raise ValueError(RUPIAH_HINT)
+    return amount
+
+
+# --- a picture for every product ---------------------------------------------------------------
+
+PLACEHOLDER_DIR = "img/kategori"
+OTHER_PLACEHOLDER = "lainnya"
+
+
+def placeholder_photo(category, category_name: str = "") -> dict:
+    """The illustration of the product's parent category (one SVG per parent in
+    ``static/img/kategori/``, served with the static files' long cache), for a product without
+    a photo: ``{"src", "alt", "placeholder": True}``. ``category`` is a leaf or parent slug;
+    unknown or missing ones get the generic illustration. The alt text says it is an
+    illustration (a message id with ``%(category)s``: templates translate it)."""
+    slug = category if isinstance(category, str) else ""
+    parent = PARENT_OF.get(slug) or (slug if slug in PARENT_SLUGS else OTHER_PLACEHOLDER)
+    name = category_name or CATEGORY_NAMES.get(parent, "")
+    return {"src": static_url(f"{PLACEHOLDER_DIR}/{parent}.svg"), "placeholder": True, "category": name}

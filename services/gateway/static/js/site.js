@@ -1,7 +1,8 @@
 /* Etalase Sultra: progressive enhancement only; every page works without it.
    - autocomplete: the header search box (#q) gets suggestions from /api/v1/suggest
      into its <datalist id="q-suggestions">;
-   - share: a link with data-share-url uses the phone's share sheet when there is one. */
+   - share: a link with data-share-url uses the phone's share sheet when there is one;
+   - sort: a <select data-autosubmit> sends its form when changed (its button is then hidden). */
 (function () {
   "use strict";
   var box = document.getElementById("q");
@@ -35,5 +36,11 @@
       navigator.share({title: link.getAttribute("data-share-title") || document.title,
                        url: link.getAttribute("data-share-url")}).catch(function () {});
     });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll("select[data-autosubmit]"), function (select) {
+    var form = select.form;
+    if (!form) { return; }
+    Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) { b.hidden = true; });
+    select.addEventListener("change", function () { form.submit(); });
   });
 }());
