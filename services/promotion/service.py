@@ -86,14 +86,14 @@ class PromotionService:
         return queries.preview_campaign(self.db.session, actor, campaign_id, utcnow(), limit)
 
     @rpc(expected_exceptions=EtalaseError)
-    def opt_out(self, actor, campaign_id, product_id):
-        result = operations.opt_out(self.db.session, actor, campaign_id, product_id, utcnow())
+    def opt_out(self, actor, campaign_id, selection):
+        result = operations.opt_out(self.db.session, actor, campaign_id, selection, utcnow())
         self.db.commit()
         return result
 
     @rpc(expected_exceptions=EtalaseError)
-    def opt_in(self, actor, campaign_id, product_id):
-        result = operations.opt_in(self.db.session, actor, campaign_id, product_id, utcnow())
+    def opt_in(self, actor, campaign_id, selection):
+        result = operations.opt_in(self.db.session, actor, campaign_id, selection, utcnow())
         self.db.commit()
         return result
 

@@ -103,3 +103,10 @@ def interactions_batch(*counts, batch_id=None):
     return Event(type="search.interactions_recorded", aggregate_id=batch_id, aggregate_version=1, payload={
         "batch_id": batch_id,
         "counts": [{"product_id": p, "day": str(d), "kind": k, "count": c} for p, d, k, c in counts]})
+
+
+def join_all(session, campaign_id, merchant_id="m-1", now=NOW):
+    """The merchant's owner (here an admin acting for them) joins every product of
+    ``merchant_id`` the campaign invites: a discount applies only to joined products."""
+    from services.promotion import campaigns
+    return campaigns.opt_in(session, ADMIN, campaign_id, {"merchant_id": merchant_id, "all": True}, now)

@@ -9,12 +9,14 @@ from services.promotion.models import ProductPricingState
 from shared.events import Event
 
 from campaign_helpers import (
+    ADMIN,
     PROMOTER,
     add_merchant,
     add_products,
     at,
     campaign_data,
     catalog_product_event,
+    join_all,
     last_outbox_id,
     pricing_events,
     product_snapshot,
@@ -29,6 +31,7 @@ def test_ten_thousand_products_start_and_revert(session):
     session.commit()
     campaign = campaigns.create_campaign(session, PROMOTER, campaign_data(discount={"type": "percent", "value": 15}),
                                          at())
+    join_all(session, campaign["id"], now=at())  # the owner joins all 10,000 at once
     session.commit()
 
     started = time.perf_counter()
@@ -88,24 +91,30 @@ def test_catalog_events_move_products_in_and_out_of_an_active_campaign(session):
     for n in range(3):
         facts.apply_event(session, product_event(f"p{n}", 1, "published"), at())
     campaign = campaigns.create_campaign(session, PROMOTER, campaign_data(), at())
+    join_all(session, campaign["id"], now=at())
     campaigns.advance(session, at(hours=1))
     assert session.get(ProductPricingState, "p0").effective_price == 80_000
 
-    # a new product that matches joins; one that moves away leaves and reverts; a price change reprices
+    # a new product that matches is only invited (no price change until its owner joins);
+    # one that moves away leaves and reverts; a price change reprices
     mark = last_outbox_id(session)
     facts.apply_event(session, product_event("p3", 1, "published"), now)
     facts.apply_event(session, product_event("p1", 2, region="7401"), now)
     facts.apply_event(session, product_event("p2", 2, price=50_000), now)
     changed = latest(session, mark)
     assert {pid: (p["normal_price"], p["effective_price"], p["campaign_id"]) for pid, p in changed.items()} == {
-        "p3": (100_000, 80_000, campaign["id"]), "p1": (100_000, 100_000, None), "p2": (50_000, 40_000, campaign["id"])}
+        "p1": (100_000, 100_000, None), "p2": (50_000, 40_000, campaign["id"])}
+    assert campaigns.member_ids(session, campaign["id"]) == ["p0", "p2"]
+    mark = last_outbox_id(session)
+    campaigns.opt_in(session, ADMIN, campaign["id"], {"product_ids": ["p3"]}, now)  # its owner joins
+    assert {pid: p["effective_price"] for pid, p in latest(session, mark).items()} == {"p3": 80_000}
     assert campaigns.member_ids(session, campaign["id"]) == ["p0", "p2", "p3"]
 
     # an unrelated change (stock) publishes nothing; a product that comes back joins again
     mark = last_outbox_id(session)
     facts.apply_event(session, product_event("p0", 2), now)
     assert latest(session, mark) == {}
-    facts.apply_event(session, product_event("p1", 3), now)
+    facts.apply_event(session, product_event("p1", 3), now)  # it had joined: it is back in
     assert latest(session, mark)["p1"]["effective_price"] == 80_000
 
     # deleted and unpublished products leave and revert
@@ -130,7 +139,9 @@ def test_catalog_events_move_products_in_and_out_of_an_active_campaign(session):
 def test_max_products_holds_when_catalog_products_arrive(session):
     add_merchant(session)
     add_products(session, 2, prefix="a")
-    campaign = campaigns.create_campaign(session, PROMOTER, campaign_data(max_products=2), at())
+    # featured only: products are in without a join, so an arriving one would join but for the maximum
+    campaign = campaigns.create_campaign(session, PROMOTER, campaign_data(max_products=2, discount=None, featured=True),
+                                         at())
     campaigns.advance(session, at(hours=1))
     facts.apply_event(session, product_event("b0", 1, "published"), at(hours=2))
     assert campaigns.member_ids(session, campaign["id"]) == ["a00000", "a00001"]
@@ -142,12 +153,20 @@ def test_max_products_holds_when_catalog_products_arrive(session):
 
 def test_import_batches_join_in_bulk(session):
     campaign = campaigns.create_campaign(session, PROMOTER, campaign_data(), at())
+    featured = campaigns.create_campaign(session, PROMOTER, campaign_data(discount=None, featured=True), at())
     campaigns.advance(session, at(hours=1))
     batch = Event(type="catalog.products_imported", aggregate_id="imp-1", aggregate_version=1, payload={
         "import_id": "imp-1", "merchant_id": "m-1", "batch": 1,
         "products": [snapshot(f"i{n}", 1) for n in range(200)]})
     mark = last_outbox_id(session)
     assert facts.apply_event(session, batch, at(hours=2))
+    changed = latest(session, mark)  # the featured-only campaign takes them without a join; the discount waits
+    assert len(changed) == 200 and {(p["effective_price"], p["badge"]) for p in changed.values()} == {
+        (100_000, "Produk Unggulan")}
+    assert len(campaigns.member_ids(session, featured["id"])) == 200
+    assert campaigns.member_ids(session, campaign["id"]) == []
+    mark = last_outbox_id(session)
+    join_all(session, campaign["id"], now=at(hours=2))  # "Ikut semua": one call, one event each
     changed = latest(session, mark)
     assert len(changed) == 200 and {p["effective_price"] for p in changed.values()} == {80_000}
     assert len(campaigns.member_ids(session, campaign["id"])) == 200

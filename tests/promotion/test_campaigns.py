@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from services.promotion import campaigns, facts
-from services.promotion.models import Campaign, ProductInteractionDay, ProductPricingState
+from services.promotion.models import Campaign, ProductFact, ProductInteractionDay, ProductPricingState
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from shared.events import Event
 
@@ -24,13 +24,24 @@ from campaign_helpers import (
     at,
     campaign_data,
     iso,
+    join_all,
     last_outbox_id,
     pricing_events,
 )
 
 
-def create(session, actor=PROMOTER, now=NOW, **overrides):
-    return campaigns.create_campaign(session, actor, campaign_data(**overrides), now)
+def create(session, actor=PROMOTER, now=NOW, joined=True, **overrides):
+    """A campaign; with ``joined``, merchant m-1's owner joins every product it invites at
+    once (a discount applies only to joined products; the rule itself is tested below)."""
+    campaign = campaigns.create_campaign(session, actor, campaign_data(**overrides), now)
+    if joined and campaign["discount"] and campaign["status"] in ("scheduled", "active") and session.scalar(
+            select(ProductFact.id).where(ProductFact.merchant_id == "m-1").limit(1)) is not None:
+        try:
+            join_all(session, campaign["id"], now=now)
+        except ValidationFailed:  # none of m-1's products is invited
+            pass
+        return campaigns.get_campaign(session, ADMIN, campaign["id"], now)
+    return campaign
 
 
 def start(session, campaign, now=None):
@@ -124,11 +135,18 @@ def test_targeting_parent_category_region_kind_and_verified(session):
     assert campaigns.preview_campaign(session, PROMOTER, listed["id"], NOW)["count"] == 2
 
 
-def test_max_products_takes_the_first_by_id_and_respects_opt_outs(session):
+def test_max_products_counts_joined_products_and_refuses_an_opt_in_past_it_whole(session):
     add_merchant(session)
     add_products(session, 5)
-    campaign = create(session, max_products=3)
-    campaigns.opt_out(session, OWNER, campaign["id"], "p00001", NOW)
+    campaign = create(session, joined=False, max_products=3)
+    campaigns.opt_in(session, OWNER, campaign["id"], {"product_ids": ["p00000", "p00001", "p00002"]}, NOW)
+    with pytest.raises(Conflict) as excinfo:  # all or nothing: p00004 does not get in either
+        campaigns.opt_in(session, OWNER, campaign["id"], {"product_ids": ["p00003", "p00004"]}, NOW)
+    assert excinfo.value.fields == {"max_products": 3, "room": 0}
+    campaigns.opt_out(session, OWNER, campaign["id"], {"product_ids": ["p00001"]}, NOW)
+    with pytest.raises(Conflict):
+        campaigns.opt_in(session, OWNER, campaign["id"], {"product_ids": ["p00003", "p00004"]}, NOW)
+    campaigns.opt_in(session, OWNER, campaign["id"], {"product_ids": ["p00003"]}, NOW)
     preview = campaigns.preview_campaign(session, PROMOTER, campaign["id"], NOW)
     assert [product["id"] for product in preview["products"]] == ["p00000", "p00002", "p00003"]
     started = start(session, campaign)
@@ -149,35 +167,134 @@ def test_open_for_signup_takes_only_signed_up_matching_products(session):
     add_products(session, 3)
     add_products(session, 1, prefix="other", merchant_id="m-2")
     add_products(session, 1, prefix="buton", region="7401")
-    campaign = create(session, open_for_signup=True)
+    campaign = create(session, joined=False, open_for_signup=True, featured=True, discount=None)
     assert campaigns.preview_campaign(session, PROMOTER, campaign["id"], NOW)["count"] == 0
     assert campaigns.opt_in(session, OWNER, campaign["id"], "p00002", NOW) == {
-        "campaign_id": campaign["id"], "product_id": "p00002", "member": True}
+        "campaign_id": campaign["id"], "product_id": "p00002", "product_ids": ["p00002"], "member": True}
     with pytest.raises(Forbidden):
         campaigns.opt_in(session, OWNER, campaign["id"], "other00000", NOW)
     with pytest.raises(ValidationFailed) as excinfo:  # does not match the targeting (region)
-        campaigns.opt_in(session, {"id": "owner-1", "role": "admin"}, campaign["id"], "buton00000", NOW)
+        campaigns.opt_in(session, ADMIN, campaign["id"], "buton00000", NOW)
     assert "product_id" in excinfo.value.fields
     for_owner = campaigns.campaigns_for_owner(session, OWNER, NOW)["items"]
-    assert len(for_owner) == 1 and for_owner[0]["id"] == campaign["id"]
-    assert [(p["product_id"], p["member"]) for p in for_owner[0]["my_products"]] == [
-        ("p00000", False), ("p00001", False), ("p00002", True)]
+    assert len(for_owner) == 1 and for_owner[0]["id"] == campaign["id"] and for_owner[0]["requires_join"] is True
+    assert [(p["product_id"], p["member"], p["state"]) for p in for_owner[0]["my_products"]] == [
+        ("p00000", False, "invited"), ("p00001", False, "invited"), ("p00002", True, "joined")]
     assert start(session, campaign)["product_count"] == 1
     assert campaigns.member_ids(session, campaign["id"]) == ["p00002"]
 
 
-def test_opt_in_needs_an_open_campaign_or_a_previous_opt_out(session):
+def test_featured_only_takes_products_without_a_join_and_the_owner_can_take_them_out(session):
     add_merchant(session)
-    add_products(session, 1)
-    campaign = create(session)
-    with pytest.raises(Conflict):
-        campaigns.opt_in(session, OWNER, campaign["id"], "p00000", NOW)
+    add_products(session, 2)
+    campaign = create(session, joined=False, discount=None, featured=True)
+    assert campaigns.preview_campaign(session, PROMOTER, campaign["id"], NOW)["count"] == 2
+    assert campaigns.opt_in(session, OWNER, campaign["id"], "p00000", NOW)["member"] is True  # already in: fine
     campaigns.opt_out(session, OWNER, campaign["id"], "p00000", NOW)
-    assert campaigns.preview_campaign(session, PROMOTER, campaign["id"], NOW)["count"] == 0
-    campaigns.opt_in(session, OWNER, campaign["id"], "p00000", NOW)
     assert campaigns.preview_campaign(session, PROMOTER, campaign["id"], NOW)["count"] == 1
+    mine = campaigns.campaigns_for_owner(session, OWNER, NOW)["items"][0]
+    assert mine["requires_join"] is False
+    assert [(p["product_id"], p["state"]) for p in mine["my_products"]] == [("p00000", "out"), ("p00001", "joined")]
+    campaigns.opt_in(session, OWNER, campaign["id"], "p00000", NOW)
+    assert start(session, campaign)["product_count"] == 2
+    mark = last_outbox_id(session)
+    campaigns.opt_out(session, OWNER, campaign["id"], {"merchant_id": "m-1", "all": True}, at(hours=2))
+    events, _ = pricing_events(session, mark)
+    assert sorted((e["aggregate_id"], e["payload"]["badge"]) for e in events) == [("p00000", None), ("p00001", None)]
     with pytest.raises(Forbidden):
         campaigns.opt_out(session, OTHER_OWNER, campaign["id"], "p00000", NOW)
+
+
+def test_a_discount_invites_and_prices_only_what_the_owner_joined(session):
+    add_merchant(session)
+    add_products(session, 3)
+    campaign = create(session, joined=False, budget=1_000_000, funded_by="pemda")
+    assert campaign["product_count"] == 0  # invited, not in
+    mine = campaigns.campaigns_for_owner(session, OWNER, NOW)["items"]
+    assert [(item["id"], item["requires_join"], item["funded_by"], item["discount"], item["starts_at_wita"])
+            for item in mine] == [(campaign["id"], True, "pemda", {"type": "percent", "value": 20},
+                                   "3 Des 2026 09.00 WITA")]
+    assert [(p["product_id"], p["state"], p["member"], p["price"], p["effective_price"])
+            for p in mine[0]["my_products"]] == [(f"p0000{n}", "invited", False, 100_000, 80_000) for n in range(3)]
+    started = start(session, campaign)
+    assert started["product_count"] == 0 and pricing_events(session)[0] == []  # nobody's price changed
+
+    mark = last_outbox_id(session)
+    joined = campaigns.opt_in(session, OWNER, campaign["id"], {"product_ids": ["p00001", "p00000"]}, at(hours=2))
+    assert joined == {"campaign_id": campaign["id"], "product_ids": ["p00001", "p00000"], "member": True}
+    events, mark = pricing_events(session, mark)
+    assert sorted((e["aggregate_id"], e["payload"]["effective_price"]) for e in events) == [
+        ("p00000", 80_000), ("p00001", 80_000)]
+    campaigns.opt_in(session, OWNER, campaign["id"], {"product_ids": ["p00000"]}, at(hours=2))  # twice: fine
+    assert pricing_events(session, mark)[0] == []
+    mine = campaigns.campaigns_for_owner(session, OWNER, at(hours=2))["items"][0]
+    assert [(p["product_id"], p["state"], p["member"]) for p in mine["my_products"]] == [
+        ("p00000", "joined", True), ("p00001", "joined", True), ("p00002", "invited", False)]
+
+    campaigns.opt_out(session, OWNER, campaign["id"], {"product_ids": ["p00001"]}, at(hours=3))  # leaving reverts
+    events, mark = pricing_events(session, mark)
+    assert [(e["aggregate_id"], e["payload"]["effective_price"], e["payload"]["campaign_id"]) for e in events] == [
+        ("p00001", 100_000, None)]
+    mine = campaigns.campaigns_for_owner(session, OWNER, at(hours=3))["items"][0]
+    assert [p["state"] for p in mine["my_products"]] == ["joined", "out", "invited"]
+    # "Ikut semua": every invited product of the merchant, in one call; out ones come back in
+    assert campaigns.opt_in(session, OWNER, campaign["id"], {"merchant_id": "m-1", "all": True}, at(hours=3))[
+        "product_ids"] == ["p00000", "p00001", "p00002"]
+    events, _ = pricing_events(session, mark)
+    assert sorted(e["aggregate_id"] for e in events) == ["p00001", "p00002"]
+    assert campaigns.member_ids(session, campaign["id"]) == ["p00000", "p00001", "p00002"]
+
+
+@pytest.mark.parametrize("selection,field", [
+    ({}, "product_ids"), ({"product_ids": []}, "product_ids"), ({"product_ids": ["p00000", 3]}, "product_ids"),
+    ({"product_ids": [f"p{n}" for n in range(501)]}, "product_ids"), ({"product_id": ""}, "product_id"),
+    ({"merchant_id": "m-1"}, "all"), ({"merchant_id": "m-1", "all": "ya"}, "all"), ({"merchant_id": "", "all": True},
+                                                                                    "merchant_id"),
+    ({"product_ids": ["p00000"], "merchant_id": "m-1", "all": True}, "product_ids"), (["p00000"], "product_ids"),
+])
+def test_opt_in_and_out_validate_the_selection(session, selection, field):
+    add_merchant(session)
+    add_products(session, 1)
+    campaign = create(session, joined=False)
+    for operation in (campaigns.opt_in, campaigns.opt_out):
+        with pytest.raises(ValidationFailed) as excinfo:
+            operation(session, OWNER, campaign["id"], selection, NOW)
+        assert field in excinfo.value.fields
+
+
+def test_only_the_owner_or_an_admin_joins_and_a_refused_selection_writes_nothing(session):
+    add_merchant(session)
+    add_merchant(session, "m-2", "owner-2")
+    add_products(session, 2)
+    add_products(session, 1, prefix="other", merchant_id="m-2")
+    add_products(session, 1, prefix="buton", region="7401")
+    campaign = create(session, joined=False)
+    whole = {"merchant_id": "m-1", "all": True}
+    for actor in (PROMOTER, OTHER_PROMOTER):  # not even the campaign's own promoter
+        with pytest.raises(Forbidden):
+            campaigns.opt_in(session, actor, campaign["id"], whole, NOW)
+    with pytest.raises(Forbidden) as excinfo:
+        campaigns.opt_in(session, OTHER_OWNER, campaign["id"], whole, NOW)
+    assert excinfo.value.fields == {"merchant_id": "bukan milik Anda"}
+    with pytest.raises(Forbidden) as excinfo:  # one product is another owner's: none joins
+        campaigns.opt_in(session, OWNER, campaign["id"], {"product_ids": ["p00000", "other00000"]}, NOW)
+    assert "other00000" in excinfo.value.fields["product_ids"]
+    with pytest.raises(NotFound) as excinfo:
+        campaigns.opt_in(session, OWNER, campaign["id"], {"product_ids": ["p00000", "nope"]}, NOW)
+    assert "nope" in excinfo.value.fields["product_ids"]
+    with pytest.raises(NotFound):
+        campaigns.opt_in(session, OWNER, campaign["id"], {"merchant_id": "m-9", "all": True}, NOW)
+    with pytest.raises(ValidationFailed) as excinfo:  # buton00000 is not invited (another region)
+        campaigns.opt_in(session, ADMIN, campaign["id"], {"product_ids": ["p00001", "buton00000"]}, NOW)
+    assert "buton00000" in excinfo.value.fields["product_ids"]
+    with pytest.raises(Forbidden):
+        campaigns.opt_out(session, OTHER_OWNER, campaign["id"], {"product_ids": ["p00000"]}, NOW)
+    assert campaigns.preview_campaign(session, PROMOTER, campaign["id"], NOW)["count"] == 0
+    assert [p["state"] for p in campaigns.campaigns_for_owner(session, OWNER, NOW)["items"][0]["my_products"]] == [
+        "invited", "invited"]
+    # an admin may act for the owner
+    assert campaigns.opt_in(session, ADMIN, campaign["id"], whole, NOW)["product_ids"] == ["p00000", "p00001"]
+    assert campaigns.preview_campaign(session, PROMOTER, campaign["id"], NOW)["count"] == 2
 
 
 def test_opt_out_of_an_active_campaign_reverts_the_price(session):
@@ -234,6 +351,7 @@ def test_status_machine(session):
 def test_scheduling_a_draft_whose_start_passed_activates_it_at_once(session):
     add_products(session, 2)
     draft = campaigns.create_campaign(session, PROMOTER, campaign_data(draft=True), NOW)
+    join_all(session, draft["id"])
     scheduled = campaigns.schedule_campaign(session, PROMOTER, draft["id"], at(hours=2))
     assert scheduled["status"] == "active" and scheduled["product_count"] == 2
 
@@ -257,8 +375,10 @@ def test_scheduled_campaigns_take_every_edit_and_check_them_again(session):
 
 
 def test_active_campaigns_take_only_limited_edits(session):
+    add_merchant(session)
     add_products(session, 4)
-    campaign = create(session, max_products=2, budget=100_000)
+    campaign = create(session, joined=False, max_products=2, budget=100_000)
+    campaigns.opt_in(session, OWNER, campaign["id"], {"product_ids": ["p00000", "p00001"]}, NOW)
     start(session, campaign)
     now = at(hours=2)
     with pytest.raises(Conflict) as excinfo:
@@ -272,7 +392,8 @@ def test_active_campaigns_take_only_limited_edits(session):
     mark = last_outbox_id(session)
     updated = campaigns.update_campaign(session, PROMOTER, campaign["id"], {
         "name": "Festival Mete Muna Diperpanjang", "ends_at": iso(at(hours=48)), "max_products": 4}, now)
-    assert updated["product_count"] == 4 and updated["ends_at"] == "2026-12-05T00:00:00Z"
+    assert updated["product_count"] == 2 and updated["ends_at"] == "2026-12-05T00:00:00Z"  # only joined ones
+    campaigns.opt_in(session, OWNER, campaign["id"], {"product_ids": ["p00002", "p00003"]}, now)
     events, _ = pricing_events(session, mark)
     assert sorted(e["aggregate_id"] for e in events) == ["p00000", "p00001", "p00002", "p00003"]
     assert {e["payload"]["campaign_name"] for e in events} == {"Festival Mete Muna Diperpanjang"}

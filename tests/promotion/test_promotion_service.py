@@ -11,11 +11,11 @@ from kombu import Connection, Exchange, Queue
 from nameko.testing.services import entrypoint_hook
 
 from services.promotion.service import PromotionService
-from shared.errors import NotFound, ValidationFailed
+from shared.errors import Forbidden, NotFound, ValidationFailed
 from shared.events import utcnow
 from shared.topology import EVENTS_EXCHANGE, declare_topology
 
-from campaign_helpers import PROMOTER, add_products, campaign_data
+from campaign_helpers import OWNER, PROMOTER, add_merchant, add_products, campaign_data
 
 
 @pytest.fixture
@@ -59,6 +59,7 @@ def call(container, name, *args, **kwargs):
 def test_timer_starts_a_campaign_and_the_relay_publishes_pricing(promotion_config, promotion_db, container_factory,
                                                                  pricing_tap):
     with promotion_db() as session:
+        add_merchant(session)
         add_products(session, 3)
         session.commit()
     container = container_factory(PromotionService)
@@ -68,7 +69,12 @@ def test_timer_starts_a_campaign_and_the_relay_publishes_pricing(promotion_confi
     starts = utcnow() + timedelta(seconds=1.5)
     created = call(container, "create_campaign", PROMOTER, campaign_data(
         starts_at=starts.isoformat(), ends_at=(starts + timedelta(hours=1)).isoformat()))
-    assert created["status"] == "scheduled" and created["product_count"] == 3
+    assert created["status"] == "scheduled" and created["product_count"] == 0  # invited, not yet joined
+    with pytest.raises(Forbidden):  # the promoter cannot join for the owner
+        call(container, "opt_in", PROMOTER, created["id"], {"merchant_id": "m-1", "all": True})
+    joined = call(container, "opt_in", OWNER, created["id"], {"merchant_id": "m-1", "all": True})
+    assert joined == {"campaign_id": created["id"], "product_ids": ["p00000", "p00001", "p00002"], "member": True}
+    assert call(container, "get_campaign", PROMOTER, created["id"])["product_count"] == 3
     with pytest.raises(ValidationFailed) as excinfo:
         call(container, "create_campaign", PROMOTER, campaign_data(discount={"type": "percent", "value": 91}))
     assert "discount.value" in excinfo.value.fields
@@ -95,6 +101,7 @@ def test_timer_starts_a_campaign_and_the_relay_publishes_pricing(promotion_confi
 def test_a_start_that_passed_while_the_service_was_stopped_takes_effect_on_start(
         promotion_config, promotion_db, container_factory, pricing_tap):
     with promotion_db() as session:
+        add_merchant(session)
         add_products(session, 2)
         session.commit()
     first = container_factory(PromotionService)
@@ -102,6 +109,7 @@ def test_a_start_that_passed_while_the_service_was_stopped_takes_effect_on_start
     starts = utcnow() + timedelta(seconds=2)
     created = call(first, "create_campaign", PROMOTER, campaign_data(
         starts_at=starts.isoformat(), ends_at=(starts + timedelta(seconds=4)).isoformat()))
+    call(first, "opt_in", OWNER, created["id"], {"product_ids": ["p00000", "p00001"]})
     first.stop()
 
     time.sleep(max(0.0, (starts - utcnow()).total_seconds()) + 0.5)  # the start passes while stopped

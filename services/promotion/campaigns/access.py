@@ -3,7 +3,8 @@ it over RPC) checked against the campaign's owner and the product's owner.
 
 A promoter manages their own campaigns, an admin every campaign; another promoter's campaign
 answers NotFound (its existence is not disclosed). Owners act on their own products in
-campaigns that are scheduled or active (drafts stay private).
+campaigns that are scheduled or active (drafts stay private): they alone join or leave a
+campaign (an admin may act for them; the campaign's promoter may not).
 """
 from __future__ import annotations
 
@@ -63,16 +64,45 @@ def open_campaign(session: Session, actor: Actor, campaign_id) -> Campaign:
     return campaign
 
 
-def owned_product(session: Session, actor: Actor, campaign: Campaign, product_id) -> ProductFact:
-    """The product the actor may opt in or out of ``campaign``: its owner's, or any for an
-    admin or the campaign's promoter."""
+def _membership_caller(actor: Actor) -> tuple[str, str]:
+    """Only a product's owner decides whether it is in a campaign; an admin may act for them.
+    Nobody else, not even the campaign's promoter: a price changes only with the owner's consent."""
     actor_id, role = caller(actor)
-    fact = session.get(ProductFact, product_id) if isinstance(product_id, str) and product_id else None
-    if fact is None:
-        raise NotFound("Produk tidak ditemukan.", {"product_id": "tidak ditemukan"})
-    if role == ADMIN or (role == PROMOTER and campaign.owner_id == actor_id):
-        return fact
-    merchant = session.get(MerchantFact, fact.merchant_id)
-    if role != OWNER or merchant is None or merchant.owner_id != actor_id:
-        raise Forbidden("Hanya pemilik produk yang dapat mengatur keikutsertaannya.", {"product_id": "bukan milik Anda"})
-    return fact
+    if role not in (OWNER, ADMIN):
+        raise Forbidden("Hanya pemilik produk yang dapat mengatur keikutsertaannya.")
+    return actor_id, role
+
+
+def owned_products(session: Session, actor: Actor, product_ids: list[str], field: str) -> list[ProductFact]:
+    """The products (in the order asked) the actor may opt in or out: every one must exist
+    (NotFound) and be the actor's (Forbidden), or nothing is done; any for an admin."""
+    actor_id, role = _membership_caller(actor)
+    facts = {fact.id: fact for fact in session.scalars(select(ProductFact).where(ProductFact.id.in_(product_ids)))}
+    missing = [product_id for product_id in product_ids if product_id not in facts]
+    if missing:
+        raise NotFound("Produk tidak ditemukan.", {field: "tidak ditemukan: " + ", ".join(missing[:10])})
+    if role != ADMIN:
+        merchant_ids = {fact.merchant_id for fact in facts.values()}
+        owned = set(session.scalars(select(MerchantFact.id).where(MerchantFact.id.in_(merchant_ids),
+                                                                  MerchantFact.owner_id == actor_id)))
+        foreign = [product_id for product_id in product_ids if facts[product_id].merchant_id not in owned]
+        if foreign:
+            raise Forbidden("Hanya pemilik produk yang dapat mengatur keikutsertaannya.",
+                            {field: "bukan milik Anda: " + ", ".join(foreign[:10])})
+    return [facts[product_id] for product_id in product_ids]
+
+
+def owned_merchant(session: Session, actor: Actor, merchant_id: str) -> str:
+    """The merchant whose products the actor may opt in or out all at once: the actor's own
+    (Forbidden otherwise), or any for an admin; an unknown one is NotFound."""
+    actor_id, role = _membership_caller(actor)
+    merchant = session.get(MerchantFact, merchant_id)
+    if merchant is None:
+        exists_as_seller = session.scalar(select(ProductFact.id).where(ProductFact.merchant_id == merchant_id).limit(1))
+        if role != ADMIN or exists_as_seller is None:
+            raise NotFound("Usaha tidak ditemukan.", {"merchant_id": "tidak ditemukan"})
+        return merchant_id
+    if role != ADMIN and merchant.owner_id != actor_id:
+        raise Forbidden("Hanya pemilik usaha yang dapat mengatur keikutsertaan produknya.",
+                        {"merchant_id": "bukan milik Anda"})
+    return merchant_id

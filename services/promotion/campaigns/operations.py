@@ -1,5 +1,5 @@
 """Write operations of the promotion service's RPC: create, edit, schedule and cancel a
-campaign; opt a product out of a campaign or in. Plain functions over a session;
+campaign; an owner's products join a campaign (opt-in) or leave it (opt-out). Plain functions over a session;
 ``service.py`` only calls them and commits.
 
 What can be edited (``update_campaign``):
@@ -18,12 +18,28 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from services.promotion.campaigns.access import managed_campaign, open_campaign, owned_product, promoter
+from services.promotion.campaigns.access import (
+    managed_campaign,
+    open_campaign,
+    owned_merchant,
+    owned_products,
+    promoter,
+)
+from services.promotion.campaigns.bulk import bulk_insert, chunks
 from services.promotion.campaigns.fanout import reprice
 from services.promotion.campaigns.status import OPEN_STATUSES, activate, close, transition
-from services.promotion.campaigns.targeting import join, matches_target, materialise, member_count, member_ids
+from services.promotion.campaigns.targeting import (
+    eligible_query,
+    join,
+    materialise,
+    member_count,
+    member_ids,
+    requires_join,
+    target_conditions,
+)
 from services.promotion.campaigns.times import aware
 from services.promotion.campaigns.validation import (
     DESCRIPTION_MAX,
@@ -33,11 +49,12 @@ from services.promotion.campaigns.validation import (
     NAME_MIN,
     campaign_input,
     int_field,
+    membership_selection,
     parse_time,
     validate_campaign,
 )
 from services.promotion.campaigns.views import detail
-from services.promotion.models import Campaign, CampaignMember, CampaignOptOut, CampaignSignup
+from services.promotion.models import Campaign, CampaignMember, CampaignOptOut, CampaignSignup, ProductFact
 from shared.actor import Actor
 from shared.errors import Conflict, ValidationFailed
 
@@ -176,45 +193,101 @@ def cancel_campaign(session: Session, actor: Actor, campaign_id, now: datetime) 
     return detail(session, campaign, now)
 
 
-def opt_out(session: Session, actor: Actor, campaign_id, product_id, now: datetime) -> dict:
-    """Take a product out of a scheduled or active campaign (and keep it out); it reverts."""
+def _selected(session: Session, actor: Actor, campaign: Campaign, selection) -> tuple[list[str], dict]:
+    """The product ids an opt-in or opt-out acts on, all checked before anything is written:
+    the listed ones (each the actor's), or every product of the actor's merchant the
+    campaign's targeting selects. Returns ``(ids, the parsed selection)``."""
+    asked = membership_selection(selection)
+    if asked["merchant_id"] is not None:
+        merchant_id = owned_merchant(session, actor, asked["merchant_id"])
+        ids = list(session.scalars(select(ProductFact.id).where(ProductFact.merchant_id == merchant_id,
+                                                                *target_conditions(campaign))
+                                   .order_by(ProductFact.id)))
+        if not ids:
+            raise ValidationFailed("Tidak ada produk usaha ini yang diundang kampanye ini.",
+                                   {"merchant_id": "tidak ada produk yang sesuai dengan sasaran kampanye"})
+        return ids, asked
+    return [fact.id for fact in owned_products(session, actor, asked["product_ids"], asked["field"])], asked
+
+
+def _answer(campaign: Campaign, ids: list[str], asked: dict, member: bool) -> dict:
+    result = {"campaign_id": campaign.id, "product_ids": ids, "member": member}
+    if asked["field"] == "product_id":
+        result["product_id"] = ids[0]
+    return result
+
+
+def _rows(session: Session, model, campaign_id: str, ids: list[str]) -> dict:
+    rows = {}
+    for chunk in chunks(ids):
+        rows.update({row.product_id: row for row in session.scalars(
+            select(model).where(model.campaign_id == campaign_id, model.product_id.in_(chunk)))})
+    return rows
+
+
+def opt_out(session: Session, actor: Actor, campaign_id, selection, now: datetime) -> dict:
+    """The owner takes products out of a scheduled or active campaign, and keeps them out
+    (a join is withdrawn); members leave and their prices revert. Leaving twice is fine."""
     campaign = open_campaign(session, actor, campaign_id)
-    fact = owned_product(session, actor, campaign, product_id)
-    if session.get(CampaignOptOut, (campaign.id, fact.id)) is None:
-        session.add(CampaignOptOut(campaign_id=campaign.id, product_id=fact.id, created_at=now))
-    signup = session.get(CampaignSignup, (campaign.id, fact.id))
-    if signup is not None:
-        session.delete(signup)
-    member = session.get(CampaignMember, (campaign.id, fact.id))
-    if member is not None and member.left_at is None:
-        member.left_at = now
+    ids, asked = _selected(session, actor, campaign, selection)
+    opted_out = _rows(session, CampaignOptOut, campaign.id, ids)
+    bulk_insert(session, CampaignOptOut, [{"campaign_id": campaign.id, "product_id": product_id, "created_at": now}
+                                          for product_id in ids if product_id not in opted_out])
+    for chunk in chunks(ids):
+        session.execute(delete(CampaignSignup).where(CampaignSignup.campaign_id == campaign.id,
+                                                     CampaignSignup.product_id.in_(chunk)))
+    for member in _rows(session, CampaignMember, campaign.id, ids).values():
+        if member.left_at is None:
+            member.left_at = now
     session.flush()
-    reprice(session, [fact.id], now)
-    return {"campaign_id": campaign.id, "product_id": fact.id, "member": False}
+    reprice(session, ids, now)
+    return _answer(campaign, ids, asked, member=False)
 
 
-def opt_in(session: Session, actor: Actor, campaign_id, product_id, now: datetime) -> dict:
-    """Sign a product up for a campaign that invites sign-ups, or take back an opt-out."""
+def _check_room(session: Session, campaign: Campaign, ids: list[str]) -> None:
+    """An opt-in that would take the campaign past ``max_products`` is refused whole. Counted
+    on the members once active, on the joined products before the start; a featured-only
+    campaign before its start keeps its first ``max_products`` by id instead."""
+    if campaign.max_products is None or (campaign.status != "active" and not requires_join(campaign)):
+        return
+    if campaign.status == "active":
+        current = set(member_ids(session, campaign.id))
+    else:
+        current = set(session.scalars(eligible_query(campaign)))
+    joining = [product_id for product_id in ids if product_id not in current]
+    room = max(0, campaign.max_products - len(current))
+    if len(joining) > room:
+        raise Conflict(f"Kuota produk kampanye sudah penuh (sisa {room}).",
+                       {"max_products": campaign.max_products, "room": room})
+
+
+def opt_in(session: Session, actor: Actor, campaign_id, selection, now: datetime) -> dict:
+    """The owner joins products to a scheduled or active campaign (or takes back an
+    opt-out): a discount campaign prices them from then on (at once when active, one
+    pricing event each). All or nothing: every product must be the owner's and selected by
+    the targeting, and fit in ``max_products``. Joining twice is fine."""
     campaign = open_campaign(session, actor, campaign_id)
-    fact = owned_product(session, actor, campaign, product_id)
-    opted_out = session.get(CampaignOptOut, (campaign.id, fact.id))
-    if not campaign.open_for_signup and opted_out is None:
-        raise Conflict("Kampanye ini tidak menerima pendaftaran produk.", {"open_for_signup": False})
-    if not matches_target(session, campaign, fact.id):
+    ids, asked = _selected(session, actor, campaign, selection)
+    targeted = set()
+    for chunk in chunks(ids):
+        targeted.update(session.scalars(select(ProductFact.id).where(ProductFact.id.in_(chunk),
+                                                                     *target_conditions(campaign))))
+    outside = [product_id for product_id in ids if product_id not in targeted]
+    if outside:
         raise ValidationFailed("Produk tidak sesuai dengan sasaran kampanye.",
-                               {"product_id": "tidak sesuai dengan sasaran kampanye"})
-    if campaign.status == "active":
-        member = session.get(CampaignMember, (campaign.id, fact.id))
-        if (member is None or member.left_at is not None) and campaign.max_products is not None \
-                and member_count(session, campaign.id) >= campaign.max_products:
-            raise Conflict("Kuota produk kampanye sudah penuh.", {"max_products": campaign.max_products})
-    if opted_out is not None:
-        session.delete(opted_out)
-    if campaign.open_for_signup and session.get(CampaignSignup, (campaign.id, fact.id)) is None:
-        session.add(CampaignSignup(campaign_id=campaign.id, product_id=fact.id, created_at=now))
+                               {asked["field"]: "tidak sesuai dengan sasaran kampanye: " + ", ".join(outside[:10])})
+    _check_room(session, campaign, ids)
+    for chunk in chunks(ids):  # every check passed: now write
+        session.execute(delete(CampaignOptOut).where(CampaignOptOut.campaign_id == campaign.id,
+                                                     CampaignOptOut.product_id.in_(chunk)))
+    if requires_join(campaign):
+        joined = _rows(session, CampaignSignup, campaign.id, ids)
+        bulk_insert(session, CampaignSignup, [{"campaign_id": campaign.id, "product_id": product_id, "created_at": now}
+                                              for product_id in ids if product_id not in joined])
     session.flush()
     if campaign.status == "active":
-        join(session, campaign, [fact.id], now)
+        current = set(member_ids(session, campaign.id))
+        join(session, campaign, [product_id for product_id in ids if product_id not in current], now)
         session.flush()
-        reprice(session, [fact.id], now)
-    return {"campaign_id": campaign.id, "product_id": fact.id, "member": True}
+        reprice(session, ids, now)
+    return _answer(campaign, ids, asked, member=True)

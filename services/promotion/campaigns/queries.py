@@ -1,5 +1,5 @@
 """Read operations of the promotion service's RPC: a promoter's campaigns and their
-preview, the campaigns an owner's products are in, and what buyers see (running campaigns,
+preview, an owner's invitations (the campaigns that select their products), and what buyers see (running campaigns,
 featured slots, current pricing). Nothing here writes."""
 from __future__ import annotations
 
@@ -11,13 +11,20 @@ from sqlalchemy.orm import Session
 from services.promotion.campaigns.access import caller, managed_campaign, promoter
 from services.promotion.campaigns.bulk import chunks
 from services.promotion.campaigns.status import STATUSES
-from services.promotion.campaigns.targeting import eligible_query, member_ids, selection, target_conditions
+from services.promotion.campaigns.targeting import (
+    eligible_query,
+    member_ids,
+    requires_join,
+    selection,
+    target_conditions,
+)
 from services.promotion.campaigns.times import aware
 from services.promotion.campaigns.views import detail, lite, product_view
 from services.promotion.models import (
     Campaign,
     CampaignMember,
     CampaignOptOut,
+    CampaignSignup,
     MerchantFact,
     ProductFact,
     ProductPricingState,
@@ -86,9 +93,21 @@ def preview_campaign(session: Session, actor: Actor, campaign_id, now: datetime,
     return {"count": len(ids), "products": products}
 
 
+def _state(product_id: str, needs_join: bool, joined: set, members: set, opted_out: set) -> str:
+    """``out`` (the owner took it out), ``joined`` (in: joined a campaign that requires it, or
+    simply selected by a featured-only one) or ``invited`` (waiting for the owner's join)."""
+    if product_id in opted_out:
+        return "out"
+    if (product_id in joined) if needs_join else (product_id in members):
+        return "joined"
+    return "invited"
+
+
 def campaigns_for_owner(session: Session, actor: Actor, now: datetime) -> dict:
-    """Scheduled and active campaigns whose targeting selects some of the owner's products,
-    with whether each product is (or will be) in."""
+    """The owner's invitations: scheduled and active campaigns whose targeting selects some
+    of the owner's products, with the discount, window and funder, and per product whether
+    it is invited, joined or out, whether it is (or will be at the start) in the campaign,
+    and the price it gets there."""
     actor_id, role = caller(actor)
     if role not in (OWNER, ADMIN):
         raise Forbidden("Hanya pemilik usaha yang melihat kampanye untuk produknya.")
@@ -101,24 +120,38 @@ def campaigns_for_owner(session: Session, actor: Actor, now: datetime) -> dict:
     campaigns = session.scalars(select(Campaign).where(Campaign.status.in_(("scheduled", "active")))
                                 .order_by(Campaign.starts_at, Campaign.id))
     for campaign in campaigns:
-        targeted = []
+        facts = []
         for chunk in chunks(product_ids):
-            targeted += session.scalars(select(ProductFact.id).where(ProductFact.id.in_(chunk),
-                                                                     *target_conditions(campaign)))
-        if not targeted:
-            continue
-        if campaign.status == "active":
-            members = set(session.scalars(select(CampaignMember.product_id).where(
-                CampaignMember.campaign_id == campaign.id, CampaignMember.left_at.is_(None),
-                CampaignMember.product_id.in_(targeted))))
-        else:
-            members = set(session.scalars(eligible_query(campaign, targeted)))
-        opted_out = set(session.scalars(select(CampaignOptOut.product_id).where(
-            CampaignOptOut.campaign_id == campaign.id, CampaignOptOut.product_id.in_(targeted))))
-        items.append(lite(session, campaign) | {"my_products": [
-            {"product_id": product_id, "member": product_id in members, "opted_out": product_id in opted_out}
-            for product_id in sorted(targeted)]})
+            facts += session.scalars(select(ProductFact).where(ProductFact.id.in_(chunk), *target_conditions(campaign)))
+        if facts:
+            items.append(_invitation(session, campaign, sorted(facts, key=lambda fact: fact.id)))
     return {"items": items}
+
+
+def _invitation(session: Session, campaign: Campaign, facts: list[ProductFact]) -> dict:
+    targeted = [fact.id for fact in facts]
+    if campaign.status == "active":
+        members = set(session.scalars(select(CampaignMember.product_id).where(
+            CampaignMember.campaign_id == campaign.id, CampaignMember.left_at.is_(None),
+            CampaignMember.product_id.in_(targeted))))
+    else:
+        members = set(session.scalars(eligible_query(campaign, targeted)))
+    opted_out = set(session.scalars(select(CampaignOptOut.product_id).where(
+        CampaignOptOut.campaign_id == campaign.id, CampaignOptOut.product_id.in_(targeted))))
+    joined = set(session.scalars(select(CampaignSignup.product_id).where(
+        CampaignSignup.campaign_id == campaign.id, CampaignSignup.product_id.in_(targeted))))
+    needs_join = requires_join(campaign)
+    discounting = bool(campaign.discount_type) and not campaign.budget_exhausted
+    products = []
+    for fact in facts:
+        effective = (discounted_price(fact.price, campaign.discount_type, campaign.discount_value)
+                     if discounting else fact.price)
+        products.append({"product_id": fact.id, "name": fact.name, "merchant_id": fact.merchant_id,
+                         "state": _state(fact.id, needs_join, joined, members, opted_out),
+                         "member": fact.id in members, "opted_out": fact.id in opted_out,
+                         "price": fact.price, "effective_price": effective})
+    return lite(session, campaign) | {"funded_by": campaign.funded_by, "requires_join": needs_join,
+                                      "my_products": products}
 
 
 def active_campaigns(session: Session, limit=10) -> dict:

@@ -2,10 +2,13 @@
 membership.
 
 The targeting selects products on which all criteria hold (a parent category includes its
-children). Membership is materialised when a campaign activates: the products the
-targeting selects, minus the products their owners opted out, only the signed-up ones when
-the campaign is ``open_for_signup``, and at most ``max_products`` of them in product-id
-order. While it is active, catalog changes move products in and out
+children). A seller's price changes only with the seller's consent: a campaign that
+discounts (or is ``open_for_signup``) only *invites* the products its targeting selects,
+and takes the ones their owners joined (``CampaignSignup`` rows, see ``requires_join``); a
+featured-only campaign takes every selected product without a join. Membership is
+materialised when a campaign activates: the products the targeting selects, minus the
+products their owners opted out, only the joined ones when the campaign requires a join,
+and at most ``max_products`` of them in product-id order. While it is active, catalog changes move products in and out
 (``fanout.refresh_products``). A product that leaves keeps its member row with ``left_at``
 set, so statistics still count it.
 
@@ -40,24 +43,24 @@ def target_conditions(campaign: Campaign) -> list:
     return conditions or [false()]
 
 
+def requires_join(campaign: Campaign) -> bool:
+    """Whether a product is in only once its owner joined: a campaign that changes prices
+    (a discount), or one that invites sign-ups. A featured-only one needs no join."""
+    return bool(campaign.discount_type) or bool(campaign.open_for_signup)
+
+
 def eligible_query(campaign: Campaign, restrict: list[str] | None = None):
     """Product ids the campaign may include now, in the deterministic order (product id):
-    targeting, minus opt-outs, only sign-ups when the campaign invites sign-ups."""
+    targeting, minus opt-outs, only the joined ones when the campaign requires a join."""
     query = select(ProductFact.id).where(*target_conditions(campaign))
     if restrict is not None:
         query = query.where(ProductFact.id.in_(restrict))
     query = query.where(~exists().where(CampaignOptOut.campaign_id == campaign.id,
                                         CampaignOptOut.product_id == ProductFact.id))
-    if campaign.open_for_signup:
+    if requires_join(campaign):
         query = query.where(exists().where(CampaignSignup.campaign_id == campaign.id,
                                            CampaignSignup.product_id == ProductFact.id))
     return query.order_by(ProductFact.id)
-
-
-def matches_target(session: Session, campaign: Campaign, product_id: str) -> bool:
-    """Whether the campaign's targeting selects the product (opt-outs and sign-ups aside)."""
-    return session.scalar(select(ProductFact.id).where(ProductFact.id == product_id,
-                                                       *target_conditions(campaign))) is not None
 
 
 def selection(session: Session, campaign: Campaign) -> list[str]:
@@ -89,7 +92,7 @@ def join(session: Session, campaign: Campaign, product_ids: list[str], now: date
         for chunk in chunks(product_ids):
             rows.update({row.product_id: row for row in session.scalars(select(CampaignMember).where(
                 CampaignMember.campaign_id == campaign.id, CampaignMember.product_id.in_(chunk)))})
-    source = "signup" if campaign.open_for_signup else "target"
+    source = "signup" if requires_join(campaign) else "target"
     new = []
     for product_id in product_ids:
         row = rows.get(product_id)

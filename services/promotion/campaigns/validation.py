@@ -23,6 +23,8 @@ MAX_TARGET_PRODUCTS = 1000
 MAX_PRODUCTS_LIMIT = 100_000
 MAX_FIXED_DISCOUNT = 1_000_000_000
 MAX_BUDGET = 1_000_000_000_000
+MAX_SELECTED_PRODUCTS = 500  # product ids in one opt-in or opt-out
+MAX_ID = 64
 
 CATEGORIES = ALL_SLUGS  # a campaign targets parent or leaf categories
 
@@ -201,3 +203,45 @@ def target_of(campaign: Campaign) -> dict:
     return {"product_ids": list(campaign.target_product_ids or []), "categories": list(campaign.target_categories or []),
             "regions": list(campaign.target_regions or []), "merchant_kind": campaign.target_merchant_kind,
             "verified_only": bool(campaign.target_verified_only)}
+
+
+def _id(value) -> bool:
+    return isinstance(value, str) and 0 < len(value.strip()) <= MAX_ID
+
+
+def membership_selection(selection) -> dict:
+    """What an opt-in or opt-out names: ``{"product_ids": [...]}`` (1 to 500 ids),
+    ``{"merchant_id": "...", "all": true}`` (every product of that merchant the campaign
+    invites), or the older ``{"product_id": "..."}`` (also a bare id string). Returns
+    ``{"product_ids": [...] | None, "merchant_id": str | None, "field": <the field to name>}``;
+    ValidationFailed names what is wrong."""
+    if isinstance(selection, str):
+        selection = {"product_id": selection}
+    if not isinstance(selection, dict):
+        raise ValidationFailed("Data tidak valid.", {"product_ids": "Kirim product_ids, atau merchant_id dengan all: true."})
+    shapes = [key for key in ("product_id", "product_ids", "merchant_id") if key in selection]
+    if len(shapes) != 1:
+        raise ValidationFailed("Data tidak valid.", {"product_ids": "Kirim salah satu: product_ids, atau merchant_id "
+                                                                    "dengan all: true."})
+    field = shapes[0]
+    value = selection[field]
+    if field == "product_id":
+        if not _id(value):
+            raise ValidationFailed("Data tidak valid.", {"product_id": "Wajib diisi dengan id produk."})
+        return {"product_ids": [value.strip()], "merchant_id": None, "field": field}
+    if field == "merchant_id":
+        errors = {}
+        if not _id(value):
+            errors["merchant_id"] = "Wajib diisi dengan id usaha."
+        if selection.get("all") is not True:
+            errors["all"] = "Harus true: semua produk usaha ini yang diundang."
+        if errors:
+            raise ValidationFailed("Data tidak valid.", errors)
+        return {"product_ids": None, "merchant_id": value.strip(), "field": field}
+    if not isinstance(value, list) or not value or not all(_id(item) for item in value):
+        raise ValidationFailed("Data tidak valid.", {"product_ids": "Harus berupa daftar id produk (minimal satu)."})
+    ids = list(dict.fromkeys(item.strip() for item in value))
+    if len(ids) > MAX_SELECTED_PRODUCTS:
+        raise ValidationFailed("Data tidak valid.", {"product_ids": f"Paling banyak {MAX_SELECTED_PRODUCTS} produk "
+                                                                    "sekali kirim."})
+    return {"product_ids": ids, "merchant_id": None, "field": field}
