@@ -7,7 +7,16 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
 
-from browser_helpers import add_photo, new_account, new_merchant, new_product, searchable, unique_word
+from browser_helpers import (
+    PHONE_390,
+    add_photo,
+    layout_problems,
+    new_account,
+    new_merchant,
+    new_product,
+    searchable,
+    unique_word,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -56,6 +65,8 @@ def test_buyer_searches_filters_sorts_pages_and_contacts_the_seller(page, shop, 
     word, special = shop["word"], shop["special"]
 
     page.goto("/")
+    assert page.get_by_role("heading", name="Produk terbaru").is_visible()
+    assert page.locator("section.newest .card img").count() >= 1  # every card has a picture
     assert page.get_by_role("heading", name="Kategori").is_visible()
     assert page.locator('a[href^="/?category="]').count() > 0
     regions = page.locator("section[aria-labelledby=h-regions] a[href^='/wilayah/']")
@@ -78,20 +89,41 @@ def test_buyer_searches_filters_sorts_pages_and_contacts_the_seller(page, shop, 
     assert page.locator(".cards .card").count() == 5
     assert pager.locator("[aria-current=page]").inner_text() == "2"
 
+    # the facets wait behind "Filter"; applying one leaves the panel closed and counts it
+    panel = page.locator("details.filters")
+    assert panel.get_attribute("open") is None and not page.get_by_label("Harga minimum (Rp)").is_visible()
+    assert page.locator(".cards .card").first.bounding_box()["y"] < 740  # results on the first screen
+    panel.locator("summary").click()
     facet = page.get_by_role("navigation", name="Kabupaten/kota")
     with page.expect_navigation():
         facet.get_by_role("link", name=re.compile(r"^Kota Kendari \(3\)")).click()
     query = parse_qs(urlparse(page.url).query)
     assert query["region"] == ["7471"] and "page" not in query or query.get("page") == ["1"]
     assert page.get_by_text("Ditemukan 3 produk.").is_visible()
+    assert panel.get_attribute("open") is None
+    assert " ".join(panel.locator("summary").inner_text().split()) == "Filter 1 aktif"
+    assert page.get_by_role("link", name="Hapus filter Kota Kendari").is_visible()
 
-    page.get_by_label("Urutkan").select_option("price_desc")
+    # the sort control is above the results; choosing sends it (site.js), keeping the filters
+    assert not page.get_by_role("button", name="Ubah urutan").is_visible()
     with page.expect_navigation():
-        page.get_by_role("button", name="Terapkan").click()
+        page.get_by_label("Urutkan").select_option("price_desc")
     query = parse_qs(urlparse(page.url).query)
     assert query["sort"] == ["price_desc"] and query["region"] == ["7471"]
     assert card_prices(page) == [48000, 32000, 15000]
     assert "Rp 15.000" in page.locator(".cards").inner_text()
+
+    # a price typed the Indonesian way
+    panel.locator("summary").click()
+    page.get_by_label("Harga minimum (Rp)").fill("Rp 20.000")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Terapkan").click()
+    assert parse_qs(urlparse(page.url).query)["min_price"] == ["Rp 20.000"]
+    assert card_prices(page) == [48000, 32000]
+    assert page.get_by_role("link", name="Hapus filter Mulai Rp 20.000").is_visible()
+    assert panel.get_attribute("open") is None
+    with page.expect_navigation():
+        page.get_by_role("link", name="Hapus filter Mulai Rp 20.000").click()
 
     with page.expect_navigation():
         page.get_by_role("link", name=f"Kopi {word} Istimewa").click()
@@ -231,3 +263,66 @@ def test_screenshots_of_the_main_pages_at_phone_width(page, shop, screenshot):
         assert response.status == 200, path
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 375 + 1, f"{path} scrolls sideways"
         assert screenshot(page, name).stat().st_size > 1000
+
+
+def test_buyer_pages_at_390_px_have_no_sideways_scrolling_and_big_enough_targets(page, shop, screenshot):
+    page.set_viewport_size(PHONE_390)
+    pages = {
+        "home": "/",
+        "search": f"/?q={shop['word']}&region=7402&sort=price_asc",
+        "product": f"/produk/{shop['special']['id']}",
+        "product-no-photo": f"/produk/{shop['evil']['id']}",
+        "merchant": f"/usaha/{shop['kendari']}",
+        "region": "/wilayah/7402",
+    }
+    for name, path in pages.items():
+        assert page.goto(path).status == 200, path
+        assert layout_problems(page) == [], path
+        screenshot(page, f"buyer-390-{name}")
+    page.goto(f"/?q={shop['word']}")
+    page.locator("details.filters summary").click()  # the open filter panel too
+    assert layout_problems(page) == []
+    screenshot(page, "buyer-390-search-filters")
+
+
+def test_cards_and_pages_show_a_picture_the_unit_and_the_sellers_other_products(page, shop):
+    page.goto(f"/?q={shop['word']}")
+    cards = page.locator(".cards .card")
+    assert cards.count() == 20 and page.locator(".cards .card img").count() == 20
+    illustration = page.locator(".cards img.placeholder").first
+    assert illustration.get_attribute("alt").startswith("Ilustrasi kategori")
+    assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", illustration.element_handle())
+    assert "/ " in cards.first.locator(".price").inner_text()  # the unit
+
+    page.goto(f"/produk/{shop['special']['id']}")
+    more = page.locator("section.more-from-seller")
+    assert more.get_by_role("heading", name="Lainnya dari penjual ini").is_visible()
+    assert more.locator(".card").count() == 2  # the two other products of UMKM Kendari Jaya
+
+    page.goto(f"/usaha/{shop['kendari']}")
+    whatsapp = page.get_by_role("link", name="Hubungi via WhatsApp")
+    assert whatsapp.get_attribute("href").startswith("https://wa.me/6281234567890?text=")
+
+
+def test_search_filters_and_sort_work_without_javascript(browser, running_platform, shop):
+    context = browser.new_context(viewport=PHONE_390, locale="id-ID", base_url=running_platform.base_url,
+                                  java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"/?q={shop['word']}")
+        panel = page.locator("details.filters")
+        panel.locator("summary").click()
+        assert page.get_by_label("Harga maksimum (Rp)").is_visible()
+        page.get_by_label("Harga maksimum (Rp)").fill("30.000")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Terapkan").click()
+        assert parse_qs(urlparse(page.url).query)["max_price"] == ["30.000"]
+        assert panel.get_attribute("open") is None
+        page.get_by_label("Urutkan").select_option("price_asc")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Ubah urutan").click()
+        query = parse_qs(urlparse(page.url).query)
+        assert query["sort"] == ["price_asc"] and query["max_price"] == ["30000"]
+        assert card_prices(page)[:2] == [15000, 20000] and max(card_prices(page)) <= 30000
+    finally:
+        context.close()
