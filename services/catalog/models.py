@@ -158,6 +158,7 @@ class ImportJob(Base):
     updated_count: Mapped[int] = mapped_column(Integer, default=0)
     unchanged_count: Mapped[int] = mapped_column(Integer, default=0)
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    warning_count: Mapped[int] = mapped_column(Integer, default=0)  # rows saved with a problem (a photo not fetched)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)  # a whole-file problem
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -176,6 +177,8 @@ class ImportRowError(Base):
     row: Mapped[int] = mapped_column(Integer)  # as the seller sees it in the sheet (header = row 1)
     column: Mapped[str] = mapped_column(String(60))
     message: Mapped[str] = mapped_column(Text)
+    # "error": the row was not saved; "warning": the row was saved, with a problem (a photo).
+    severity: Mapped[str] = mapped_column(String(10), default="error")
 
     job: Mapped[ImportJob] = relationship(back_populates="row_errors")
 

@@ -114,7 +114,7 @@ def test_mixed_good_and_bad_rows_save_the_good_and_report_the_bad(catalog_db, me
     ]
     report = import_file(catalog_db, merchant, csv_bytes(rows), tmp_path)
     assert report["status"] == "done"
-    assert report["counts"] == {"total": 10, "created": 2, "updated": 0, "unchanged": 0, "failed": 8}
+    assert report["counts"] == {"total": 10, "created": 2, "updated": 0, "unchanged": 0, "failed": 8, "warnings": 0}
     assert [(e["row"], e["column"]) for e in report["errors"]] == [
         (3, "nama"), (3, "harga"), (4, "kategori"), (6, "sku"), (8, "halal"), (9, "harga_coret"),
         (10, "sku"), (11, "kategori"), (12, "status"),
@@ -141,7 +141,7 @@ def test_the_same_file_twice_changes_nothing(catalog_db, merchant, tmp_path):
     events = len(outbox_rows(catalog_db))
 
     second = import_file(catalog_db, merchant, content, tmp_path)
-    assert second["counts"] == {"total": 5, "created": 0, "updated": 0, "unchanged": 5, "failed": 0}
+    assert second["counts"] == {"total": 5, "created": 0, "updated": 0, "unchanged": 5, "failed": 0, "warnings": 0}
     assert second["errors"] == []
     assert {sku: p.version for sku, p in products(catalog_db).items()} == versions
     assert len(outbox_rows(catalog_db)) == events
@@ -153,7 +153,7 @@ def test_rows_update_by_sku_and_missing_columns_keep_their_values(catalog_db, me
     # Only sku, harga and stok: a price update that keeps everything else.
     report = import_file(catalog_db, merchant, csv_bytes([["U-1", "17000", "3"], ["U-2", "15000", "10"]],
                                                           header=["sku", "harga", "stok"]), tmp_path)
-    assert report["counts"] == {"total": 2, "created": 0, "updated": 1, "unchanged": 1, "failed": 0}
+    assert report["counts"] == {"total": 2, "created": 0, "updated": 1, "unchanged": 1, "failed": 0, "warnings": 0}
     after = products(catalog_db)
     assert (after["U-1"].price, after["U-1"].stock, after["U-1"].version) == (17_000, 3, 2)
     assert after["U-1"].name == before["U-1"].name and after["U-1"].id == before["U-1"].id
@@ -198,7 +198,7 @@ def test_xlsx_with_typed_cells(catalog_db, merchant, tmp_path):
             ["X-3", "Jahe Merah", None, 12000.5, None, 1, None, "herbal-jamu", None, None, None]]
     report = import_file(catalog_db, merchant, xlsx_bytes(rows), tmp_path, filename="produk.xlsx")
     assert report["format"] == "xlsx"
-    assert report["counts"] == {"total": 3, "created": 2, "updated": 0, "unchanged": 0, "failed": 1}
+    assert report["counts"] == {"total": 3, "created": 2, "updated": 0, "unchanged": 0, "failed": 1, "warnings": 0}
     assert [(e["row"], e["column"]) for e in report["errors"]] == [(4, "harga")]
     saved = products(catalog_db)
     assert saved["X-1"].halal is True and saved["X-1"].stock == 12 and saved["X-1"].unit == "botol"
@@ -224,7 +224,8 @@ def test_the_template_has_the_columns_an_example_and_a_guide(catalog_db, merchan
 
     report = import_file(catalog_db, merchant, template, tmp_path, filename="template.xlsx", fetcher=unreachable)
     assert report["counts"]["created"] == 1 and report["counts"]["failed"] == 0
-    assert [(e["row"], e["column"]) for e in report["errors"]] == [(2, "foto")]
+    assert report["counts"]["warnings"] == 1 and report["errors"] == []
+    assert [(w["row"], w["column"]) for w in report["warnings"]] == [(2, "foto")]
 
 
 
@@ -414,9 +415,10 @@ def test_photo_urls_are_fetched_once_and_a_bad_photo_is_a_row_error(catalog_db, 
     rows = [good("G-1", foto="https://cdn.contoh.example/a.png\nhttps://cdn.contoh.example/b.png"),
             good("G-2", foto="https://cdn.contoh.example/rusak.png https://cdn.contoh.example/c.png")]
     report = import_file(catalog_db, merchant, csv_bytes(rows, header=header), tmp_path, fetcher=fetcher)
-    assert report["counts"] == {"total": 2, "created": 2, "updated": 0, "unchanged": 0, "failed": 0}
-    assert [(e["row"], e["column"]) for e in report["errors"]] == [(3, "foto")]
-    assert "10.0.0.1" in report["errors"][0]["message"]
+    # a photo that cannot be fetched does not fail its row: a warning, counted and listed apart
+    assert report["counts"] == {"total": 2, "created": 2, "updated": 0, "unchanged": 0, "failed": 0, "warnings": 1}
+    assert report["errors"] == [] and [(w["row"], w["column"]) for w in report["warnings"]] == [(3, "foto")]
+    assert "10.0.0.1" in report["warnings"][0]["message"] and report["warnings_truncated"] is False
     with catalog_db() as session:
         by_sku = {p.sku: p for p in session.scalars(select(Product))}
         assert len(by_sku["G-1"].photos) == 2 and len(by_sku["G-2"].photos) == 1

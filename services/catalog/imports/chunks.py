@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from services.catalog import domain
-from services.catalog.imports.jobs import MAX_REPORTED_ERRORS
+from services.catalog.imports.jobs import ERROR, MAX_REPORTED_ERRORS, WARNING
 from services.catalog.imports.parsing import SheetRow
 from services.catalog.imports.photo_urls import Fetcher, StoredPhoto, fetch_photos, remove_photo_files
 from services.catalog.imports.rows import RowPlan, plan_row
@@ -79,12 +79,14 @@ def run_chunk(uow: UnitOfWork, job: ImportJob, merchant: Merchant, chunk: list[S
             )
             domain.emit_event(session, PRODUCTS_IMPORTED, job.id, batch, payload)
         room = MAX_REPORTED_ERRORS + 1 - stored_errors  # one more than shown: "truncated"
-        for number, column, message in new_errors[:max(room, 0)]:
-            session.add(ImportRowError(import_id=job.id, row=number, column=column[:60], message=message))
+        for number, column, message, severity in new_errors[:max(room, 0)]:
+            session.add(ImportRowError(import_id=job.id, row=number, column=column[:60], message=message,
+                                       severity=severity))
         job.created_count += counts["created"]
         job.updated_count += counts["updated"]
         job.unchanged_count += counts["unchanged"]
         job.failed_count += counts["failed"]
+        job.warning_count += counts["warnings"]
         job.processed_rows = processed_after
         uow.commit()
     except BaseException:
@@ -112,14 +114,14 @@ def _write_chunk(session: Session, merchant: Merchant, plans: list[RowPlan], exi
                  photos: dict[int, list[StoredPhoto]]):
     """Apply the chunk's plans to the session: (changed products, counts, row errors,
     fetched photos left unused)."""
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0}
-    errors: list[tuple[int, str, str]] = []
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0, "warnings": 0}
+    errors: list[tuple[int, str, str, str]] = []  # (row, column, message, ERROR or WARNING)
     unused: list[StoredPhoto] = []
     changed: list[Product] = []
     taken = _taken_slugs(session, merchant.id)
     now = utcnow()
     for plan in plans:
-        errors += [(plan.number, column, message) for column, message in plan.errors]
+        errors += [(plan.number, column, message, ERROR) for column, message in plan.errors]
         if plan.clean is None:
             counts["failed"] += 1
             continue
@@ -155,7 +157,9 @@ def _write_chunk(session: Session, merchant: Merchant, plans: list[RowPlan], exi
                 counts["updated"] += 1
             else:
                 counts["unchanged"] += 1
-        errors += [(plan.number, column, message) for column, message in plan.photo_errors]
+        if plan.photo_errors:  # the row is saved; its photo problems are warnings
+            counts["warnings"] += 1
+            errors += [(plan.number, column, message, WARNING) for column, message in plan.photo_errors]
     return changed, counts, errors, unused
 
 

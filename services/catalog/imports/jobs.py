@@ -23,6 +23,8 @@ from shared.errors import BadRequest, NotFound, ValidationFailed
 from shared.events import utcnow
 
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
+# A row problem is an ERROR (the row was not saved) or a WARNING (saved, e.g. a photo not fetched).
+ERROR, WARNING = "error", "warning"
 
 MAX_REPORTED_ERRORS = 500
 
@@ -56,7 +58,7 @@ def create_job(session: Session, merchant: Merchant, actor_id: str, filename, da
     job = ImportJob(
         id=new_id(), merchant_id=merchant.id, actor_id=actor_id, filename=filename, file_format=file_format,
         content=data, status=PENDING, total_rows=len(rows), processed_rows=0, created_count=0,
-        updated_count=0, unchanged_count=0, failed_count=0, created_at=utcnow(),
+        updated_count=0, unchanged_count=0, failed_count=0, warning_count=0, created_at=utcnow(),
     )
     session.add(job)
     return job
@@ -78,11 +80,18 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat()
 
 
-def job_to_dict(session: Session, job: ImportJob) -> dict:
-    errors = list(session.scalars(
-        select(ImportRowError).where(ImportRowError.import_id == job.id)
+def _problems(session: Session, job: ImportJob, severity: str) -> list[ImportRowError]:
+    return list(session.scalars(
+        select(ImportRowError).where(ImportRowError.import_id == job.id, ImportRowError.severity == severity)
         .order_by(ImportRowError.id).limit(MAX_REPORTED_ERRORS + 1)
     ))
+
+
+def job_to_dict(session: Session, job: ImportJob) -> dict:
+    """The job as its owner sees it: ``counts.failed`` rows were not saved (``errors`` says
+    why, by row and column); ``counts.warnings`` rows were saved with a problem (``warnings``)."""
+    errors = _problems(session, job, ERROR)
+    warnings = _problems(session, job, WARNING)
     return {
         "id": job.id,
         "merchant_id": job.merchant_id,
@@ -98,9 +107,12 @@ def job_to_dict(session: Session, job: ImportJob) -> dict:
             "updated": job.updated_count,
             "unchanged": job.unchanged_count,
             "failed": job.failed_count,
+            "warnings": job.warning_count,
         },
         "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in errors[:MAX_REPORTED_ERRORS]],
         "errors_truncated": len(errors) > MAX_REPORTED_ERRORS,
+        "warnings": [{"row": w.row, "column": w.column, "message": w.message} for w in warnings[:MAX_REPORTED_ERRORS]],
+        "warnings_truncated": len(warnings) > MAX_REPORTED_ERRORS,
         "created_at": _iso(job.created_at),
         "started_at": _iso(job.started_at),
         "finished_at": _iso(job.finished_at),
