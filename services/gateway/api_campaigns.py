@@ -12,9 +12,9 @@ campaign, and its typed errors pass through in the usual error shape.
     POST  /api/v1/campaigns/{id}/schedule         promoter|admin   -> detail
     POST  /api/v1/campaigns/{id}/cancel           promoter|admin   -> detail
     GET   /api/v1/campaigns/{id}/preview?limit=   promoter|admin   -> {"count", "products"}
-    POST  /api/v1/campaigns/{id}/opt-out          owner|admin {"product_id"} -> membership
-    POST  /api/v1/campaigns/{id}/opt-in           owner|admin {"product_id"} -> membership
-    GET   /api/v1/me/campaigns                    owner            -> campaigns_for_owner
+    POST  /api/v1/campaigns/{id}/opt-out          owner|admin {"product_ids": [...]} | {"merchant_id", "all": true}
+    POST  /api/v1/campaigns/{id}/opt-in           owner|admin (same; the older {"product_id"} too) -> membership
+    GET   /api/v1/me/campaigns                    owner            -> campaigns_for_owner (the invitations)
     GET   /api/v1/featured?slots=                 public (1..24, default 8) -> featured_products
 
 Signed-in routes answer 401/403 first; then a campaign id that is not a UUID is 404 without
@@ -37,6 +37,7 @@ MAX_PREVIEW = 100
 MAX_ACTIVE = 50
 MAX_SLOTS = 24
 MAX_PRODUCT_ID = 64
+MAX_SELECTED = 500  # product ids in one opt-in or opt-out
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -131,11 +132,40 @@ def _headers(detail, location: str | None = None) -> dict:
     return headers
 
 
-def _product_id(data: dict) -> str:
-    value = data.get("product_id")
-    if not isinstance(value, str) or not value.strip() or len(value) > MAX_PRODUCT_ID:
-        raise ValidationFailed("Data tidak valid.", {"product_id": "Wajib diisi dengan id produk."})
-    return value.strip()
+def _an_id(value) -> bool:
+    return isinstance(value, str) and bool(value.strip()) and len(value) <= MAX_PRODUCT_ID
+
+
+def membership_body(data: dict) -> dict:
+    """The products an opt-in or opt-out names: ``{"product_ids": [...]}`` (1..500 ids),
+    ``{"merchant_id", "all": true}`` or the older ``{"product_id"}``; 422 naming what is wrong.
+    Whether they are the caller's, and invited, is the promotion service's to check."""
+    unknown = [str(key) for key in data if key not in ("product_id", "product_ids", "merchant_id", "all")]
+    if unknown:
+        raise ValidationFailed("Data tidak valid.", {key: "Kolom tidak dikenal." for key in unknown})
+    shapes = [key for key in ("product_id", "product_ids", "merchant_id") if key in data]
+    if len(shapes) != 1:
+        raise ValidationFailed("Data tidak valid.", {"product_ids": "Kirim salah satu: product_ids, atau merchant_id "
+                                                                    "dengan all: true."})
+    if "product_id" in data:
+        if not _an_id(data["product_id"]):
+            raise ValidationFailed("Data tidak valid.", {"product_id": "Wajib diisi dengan id produk."})
+        return {"product_id": data["product_id"].strip()}
+    if "merchant_id" in data:
+        fields = {}
+        if not _an_id(data["merchant_id"]):
+            fields["merchant_id"] = "Wajib diisi dengan id usaha."
+        if data.get("all") is not True:
+            fields["all"] = "Harus true: semua produk usaha ini yang diundang."
+        if fields:
+            raise ValidationFailed("Data tidak valid.", fields)
+        return {"merchant_id": data["merchant_id"].strip(), "all": True}
+    ids = data["product_ids"]
+    if not isinstance(ids, list) or not ids or not all(_an_id(item) for item in ids):
+        raise ValidationFailed("Data tidak valid.", {"product_ids": "Harus berupa daftar id produk (minimal satu)."})
+    if len(ids) > MAX_SELECTED:
+        raise ValidationFailed("Data tidak valid.", {"product_ids": f"Paling banyak {MAX_SELECTED} produk sekali kirim."})
+    return {"product_ids": [item.strip() for item in ids]}
 
 
 # --- promoters and admins ------------------------------------------------------------------
@@ -209,8 +239,8 @@ def _membership(gw: Gateway, request, campaign_id: str, method: str):
         authenticate(gw, request), OPT_ROLES, "Hanya pemilik usaha yang dapat mengatur keikutsertaan produknya."
     )
     campaign_id = _campaign_id(campaign_id)
-    product_id = _product_id(read_json(request, gw.settings.max_body_bytes))
-    return json_response(200, gw.call(SERVICE, method, actor, campaign_id, product_id))
+    selection = membership_body(read_json(request, gw.settings.max_body_bytes))
+    return json_response(200, gw.call(SERVICE, method, actor, campaign_id, selection))
 
 
 @json_api

@@ -334,6 +334,7 @@ class Promotion(FakeService):
         self.new_campaign: dict = {}  # what create_campaign answers, with the caller as owner
         self.preview: dict = {"count": 0, "products": []}
         self.owner_campaigns: list[dict] = []
+        self.merchant_products: dict[str, list[str]] = {}  # merchant id -> what opting all in/out names
         self.active: list[dict] = []
         self.featured: list[dict] = []
         self.rotation_seconds = 300
@@ -382,11 +383,21 @@ class Promotion(FakeService):
         self.campaign(campaign_id)
         return self.preview
 
-    def opt_out(self, actor, campaign_id, product_id):
-        return {"campaign_id": campaign_id, "product_id": product_id, "member": False}
+    def membership(self, campaign_id, selection, member: bool) -> dict:
+        """What opt_in/opt_out answer: the ids named (a merchant's from ``merchant_products``)."""
+        if isinstance(selection, str):
+            selection = {"product_id": selection}
+        if "product_id" in selection:
+            return {"campaign_id": campaign_id, "product_ids": [selection["product_id"]],
+                    "product_id": selection["product_id"], "member": member}
+        ids = selection.get("product_ids") or self.merchant_products.get(selection.get("merchant_id"), [])
+        return {"campaign_id": campaign_id, "product_ids": list(ids), "member": member}
 
-    def opt_in(self, actor, campaign_id, product_id):
-        return {"campaign_id": campaign_id, "product_id": product_id, "member": True}
+    def opt_out(self, actor, campaign_id, selection):
+        return self.membership(campaign_id, selection, False)
+
+    def opt_in(self, actor, campaign_id, selection):
+        return self.membership(campaign_id, selection, True)
 
     def campaigns_for_owner(self, actor):
         return {"items": self.owner_campaigns}
@@ -610,12 +621,12 @@ class FakePromotion:
         return serve("promotion", "preview_campaign", actor, campaign_id, limit)
 
     @rpc(expected_exceptions=EXPECTED)
-    def opt_out(self, actor, campaign_id, product_id):
-        return serve("promotion", "opt_out", actor, campaign_id, product_id)
+    def opt_out(self, actor, campaign_id, selection):
+        return serve("promotion", "opt_out", actor, campaign_id, selection)
 
     @rpc(expected_exceptions=EXPECTED)
-    def opt_in(self, actor, campaign_id, product_id):
-        return serve("promotion", "opt_in", actor, campaign_id, product_id)
+    def opt_in(self, actor, campaign_id, selection):
+        return serve("promotion", "opt_in", actor, campaign_id, selection)
 
     @rpc(expected_exceptions=EXPECTED)
     def campaigns_for_owner(self, actor):

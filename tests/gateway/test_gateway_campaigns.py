@@ -326,15 +326,16 @@ def test_opt_out_and_in(people, web_session, action, member, fakes):
     for role in ("owner", "admin"):
         response = web_session.post(path, json={"product_id": PRODUCT_ID}, headers=people[role]["auth"])
         assert response.status_code == 200, response.text
-        assert response.json() == {"campaign_id": CAMPAIGN_ID, "product_id": PRODUCT_ID, "member": member}
-    assert fakes.calls == [(method, people["owner"]["actor"], CAMPAIGN_ID, PRODUCT_ID),
-                     (method, people["admin"]["actor"], CAMPAIGN_ID, PRODUCT_ID)]
+        assert response.json() == {"campaign_id": CAMPAIGN_ID, "product_id": PRODUCT_ID,
+                                   "product_ids": [PRODUCT_ID], "member": member}
+    assert fakes.calls == [(method, people["owner"]["actor"], CAMPAIGN_ID, {"product_id": PRODUCT_ID}),
+                           (method, people["admin"]["actor"], CAMPAIGN_ID, {"product_id": PRODUCT_ID})]
     fakes.calls.clear()
 
     owner = people["owner"]["auth"]
     assert_error(web_session.post(path, json={"product_id": PRODUCT_ID}, headers=people["promoter"]["auth"]),
                  403, "forbidden")
-    for bad in ({}, {"product_id": 7}, {"product_id": ""}, {"product_id": None}, {"product_id": "x" * 65}):
+    for bad in ({"product_id": 7}, {"product_id": ""}, {"product_id": None}, {"product_id": "x" * 65}):
         assert_error(web_session.post(path, json=bad, headers=owner), 422, "validation_failed", "product_id")
     assert_error(web_session.post(path, data=b"{", headers=owner), 400, "bad_request")
     assert_error(web_session.post(path, json={"product_id": "x" * MAX_BODY}, headers=owner), 413, "payload_too_large")
@@ -344,6 +345,35 @@ def test_opt_out_and_in(people, web_session, action, member, fakes):
     assert_error(web_session.post(path, json={"product_id": PRODUCT_ID}, headers=owner), 403, "forbidden")
     fakes.promotion.raises[method] = Conflict("Kampanye tidak menerima pendaftaran.")
     assert_error(web_session.post(path, json={"product_id": PRODUCT_ID}, headers=owner), 409, "conflict")
+
+
+@pytest.mark.parametrize("action,member", [("opt-out", False), ("opt-in", True)])
+def test_opt_in_and_out_take_a_list_or_a_whole_merchant(people, web_session, action, member, fakes):
+    path = f"/api/v1/campaigns/{CAMPAIGN_ID}/{action}"
+    method = action.replace("-", "_")
+    owner = people["owner"]["auth"]
+    fakes.promotion.merchant_products = {"m-1": ["p-1", "p-2"]}
+    response = web_session.post(path, json={"product_ids": ["p-1", " p-2 "]}, headers=owner)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"campaign_id": CAMPAIGN_ID, "product_ids": ["p-1", "p-2"], "member": member}
+    response = web_session.post(path, json={"merchant_id": "m-1", "all": True}, headers=owner)
+    assert response.status_code == 200, response.text
+    assert response.json()["product_ids"] == ["p-1", "p-2"]
+    assert fakes.calls == [(method, people["owner"]["actor"], CAMPAIGN_ID, {"product_ids": ["p-1", "p-2"]}),
+                           (method, people["owner"]["actor"], CAMPAIGN_ID, {"merchant_id": "m-1", "all": True})]
+    fakes.calls.clear()
+    for bad, field in (({}, "product_ids"), ({"product_ids": []}, "product_ids"), ({"product_ids": "p-1"}, "product_ids"),
+                       ({"product_ids": ["p-1", 2]}, "product_ids"), ({"product_ids": ["p"] * 501}, "product_ids"),
+                       ({"merchant_id": "m-1"}, "all"), ({"merchant_id": "m-1", "all": False}, "all"),
+                       ({"merchant_id": 5, "all": True}, "merchant_id"),
+                       ({"product_ids": ["p-1"], "merchant_id": "m-1", "all": True}, "product_ids"),
+                       ({"product_ids": ["p-1"], "semua": True}, "semua")):
+        assert_error(web_session.post(path, json=bad, headers=owner), 422, "validation_failed", field)
+    assert fakes.calls == []
+    fakes.promotion.raises[method] = Conflict("Kuota produk kampanye sudah penuh (sisa 1).",
+                                              {"max_products": 3, "room": 1})
+    body = assert_error(web_session.post(path, json={"merchant_id": "m-1", "all": True}, headers=owner), 409, "conflict")
+    assert body["error"]["fields"] == {"max_products": "3", "room": "1"}
 
 
 def test_my_campaigns(people, web_session, fakes):

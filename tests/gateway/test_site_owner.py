@@ -78,9 +78,11 @@ def promotion(fakes):
          "starts_at": "2026-12-01T00:00:00Z", "ends_at": "2026-12-08T00:00:00Z",
          "starts_at_wita": "1 Des 2026 08.00 WITA", "ends_at_wita": "8 Des 2026 08.00 WITA",
          "discount": {"type": "percent", "value": 20}, "featured": True, "product_count": 12,
-         "open_for_signup": False,
-         "my_products": [{"product_id": "p1", "member": True, "opted_out": False},
-                         {"product_id": "p2", "member": False, "opted_out": True}]},
+         "open_for_signup": False, "funded_by": "pemda", "requires_join": True,
+         "my_products": [{"product_id": "p1", "merchant_id": "m1", "state": "joined", "member": True,
+                          "opted_out": False, "price": 100000, "effective_price": 80000},
+                         {"product_id": "p2", "merchant_id": "m1", "state": "out", "member": False,
+                          "opted_out": True, "price": 250000, "effective_price": 200000}]},
         {"id": "c2", "name": "Bazar Akhir Tahun", "description": "", "status": "scheduled",
          "starts_at": "2026-12-20T00:00:00Z", "ends_at": "2026-12-31T00:00:00Z",
          "discount": {"type": "fixed", "value": 5000}, "featured": False, "product_count": 0,
@@ -191,11 +193,15 @@ def test_dashboard_lists_products_with_statistics_and_campaigns(owner, fakes, ow
     row = re.search(r"<tr>\s*<th scope=\"row\">" + re.escape(ESCAPED_SCRIPT) + r"</th>(.*?)</tr>", html, re.S).group(1)
     assert '<td class="num" data-stat="views">123</td>' in row and '<td class="num" data-stat="contacts">47</td>' in row
     assert "30 hari terakhir" in html and "Klik WhatsApp" in html
-    # campaigns: p1 is in c1 (opt out), p2 opted out of c1 (opt in again), c2 invites p2 (opt in)
+    # invitations: p1 joined c1 (take it out), p2 left c1 (join again, or "Ikut semua" for m1);
+    # c2 (an older answer without states) invites p2 (join)
     assert "Festival Tenun &lt;Muna&gt;" in html and "Diskon 20%" in html and "Potongan Rp 5.000" in html
-    assert "8 Des 2026 08.00 WITA" in html
+    assert "8 Des 2026 08.00 WITA" in html and "Didanai oleh Pemerintah daerah" in html
+    assert "Harga produk Anda hanya berubah jika Anda ikut." in html
+    assert "<s>Rp 100.000</s> Rp 80.000" in html and "Diundang" in html and "Tidak ikut" in html
     assert html.count('action="/pemilik/kampanye/c1/keluar"') == 1
-    assert html.count('action="/pemilik/kampanye/c1/ikut"') == 1 and html.count('action="/pemilik/kampanye/c2/ikut"') == 1
+    assert html.count('action="/pemilik/kampanye/c1/ikut"') == 2 and html.count('action="/pemilik/kampanye/c2/ikut"') == 1
+    assert html.count("Ikut semua") == 1 and 'name="merchant_id" value="m1"' in html
     assert 'name="product_id" value="p1"' in html
 
 
@@ -363,10 +369,20 @@ def test_import_upload_then_status_with_row_errors(owner, fakes):
 def test_opt_out_and_opt_in(owner, fakes, owner_id):
     response = post_form(owner, "/pemilik/kampanye/c1/keluar", {"product_id": "p1"}, token_from="/pemilik")
     assert response.status_code == 303 and response.headers["Location"] == "/pemilik?ok=opted_out#kampanye"
-    assert fakes.calls_to("opt_out")[-1][1:] == ({"id": owner_id, "role": "owner"}, "c1", "p1")
+    assert fakes.calls_to("opt_out")[-1][1:] == ({"id": owner_id, "role": "owner"}, "c1", {"product_ids": ["p1"]})
     assert "Produk dikeluarkan dari kampanye." in owner.get("/pemilik?ok=opted_out").text
     response = post_form(owner, "/pemilik/kampanye/c1/ikut", {"product_id": "p2"}, token_from="/pemilik")
     assert response.headers["Location"] == "/pemilik?ok=opted_in#kampanye"
+    # "Ikut semua": every invited product of the business in one call
+    response = post_form(owner, "/pemilik/kampanye/c1/ikut", {"merchant_id": "m1", "all": "1"}, token_from="/pemilik")
+    assert response.headers["Location"] == "/pemilik?ok=opted_in_all#kampanye"
+    assert fakes.calls_to("opt_in")[-1][1:] == ({"id": owner_id, "role": "owner"}, "c1",
+                                                {"merchant_id": "m1", "all": True})
+    assert "Semua produk yang diundang diikutkan dalam kampanye." in owner.get("/pemilik?ok=opted_in_all").text
+    calls = len(fakes.calls_to("opt_in"))
+    assert_html_page(post_form(owner, "/pemilik/kampanye/c1/ikut", {"merchant_id": "m1"}, token_from="/pemilik"),
+                     status=404)  # neither a product nor "all"
+    assert len(fakes.calls_to("opt_in")) == calls
     fakes.promotion.raises["opt_in"] = Conflict("Kuota produk kampanye sudah penuh.", {"max_products": 10})
     html = assert_html_page(post_form(owner, "/pemilik/kampanye/c2/ikut", {"product_id": "p2"},
                                       token_from="/pemilik"), status=409)

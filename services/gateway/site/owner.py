@@ -13,7 +13,7 @@ spreadsheet imports, campaign opt-in/opt-out and per-product statistics.
     GET/POST /pemilik/produk/<id>/hapus          confirm, then delete the product
     GET/POST /pemilik/impor                      spreadsheet upload (CSV/XLSX, multipart ``file``)
     GET      /pemilik/impor/<id>                 import progress: counts and row errors
-    POST     /pemilik/kampanye/<id>/ikut|keluar  opt a product (form ``product_id``) in or out
+    POST     /pemilik/kampanye/<id>/ikut|keluar  join or leave: form ``product_id``, or ``merchant_id`` + ``all``
 
 The catalog and promotion check ownership again on every write; the pages check it on reads
 (another owner's business or product is a 404). Validation errors of the catalog come back
@@ -62,6 +62,7 @@ NOTICES = {
     "registered": N_("Usaha didaftarkan dan menunggu verifikasi Dinas."),
     "opted_in": N_("Produk diikutkan dalam kampanye."),
     "opted_out": N_("Produk dikeluarkan dari kampanye."),
+    "opted_in_all": N_("Semua produk yang diundang diikutkan dalam kampanye."),
 }
 MERCHANT_STATUSES = {
     "pending": N_("Menunggu verifikasi Dinas"),
@@ -210,6 +211,25 @@ def present_product(product: dict, stats: dict | None) -> dict:
     }
 
 
+def invited_product(entry: dict, names: dict) -> dict:
+    """One of the owner's products in an invitation: ``invited`` (waiting for the owner's
+    join), ``joined`` or ``out``; the price it gets there when that differs."""
+    state = entry.get("state")
+    if state not in ("invited", "joined", "out"):  # an older promotion service
+        state = "out" if entry.get("opted_out") is True else "joined" if entry.get("member") is True else "invited"
+    price, effective = present.whole(entry.get("price")), present.whole(entry.get("effective_price"))
+    return {
+        "id": entry["product_id"],
+        "name": entry.get("name") or names.get(entry["product_id"]) or entry["product_id"],
+        "merchant_id": entry.get("merchant_id") if isinstance(entry.get("merchant_id"), str) else None,
+        "state": state,
+        "price": rupiah(price) if price is not None else "",
+        "effective_price": rupiah(effective) if effective is not None and price is not None and effective < price else "",
+        "can_opt_in": state != "joined",
+        "can_opt_out": state == "joined",
+    }
+
+
 def present_campaigns(web, result, names: dict) -> list[dict]:
     campaigns = []
     for item in (result or {}).get("items") or [] if isinstance(result, dict) else []:
@@ -222,18 +242,10 @@ def present_campaigns(web, result, names: dict) -> list[dict]:
                 discount_text = web.gettext("Diskon %(value)s%%", value=discount["value"])
             else:
                 discount_text = web.gettext("Potongan %(value)s", value=rupiah(discount["value"]))
-        products = []
-        for entry in item.get("my_products") or []:
-            if not isinstance(entry, dict) or not entry.get("product_id"):
-                continue
-            member = entry.get("member") is True
-            products.append({
-                "id": entry["product_id"],
-                "name": names.get(entry["product_id"]) or entry["product_id"],
-                "member": member,
-                "can_opt_in": not member and (entry.get("opted_out") is True or item.get("open_for_signup") is True),
-                "can_opt_out": member,
-            })
+        products = [invited_product(entry, names) for entry in item.get("my_products") or []
+                    if isinstance(entry, dict) and entry.get("product_id")]
+        # "Ikut semua": one form per business that still has a product to join
+        join_all = sorted({p["merchant_id"] for p in products if p["can_opt_in"] and p["merchant_id"]})
         campaigns.append({
             "id": item["id"],
             "name": item.get("name") or "",
@@ -242,6 +254,9 @@ def present_campaigns(web, result, names: dict) -> list[dict]:
             "starts": item.get("starts_at_wita") or item.get("starts_at"),
             "ends": item.get("ends_at_wita") or item.get("ends_at"),
             "discount": discount_text,
+            "funded_by": item.get("funded_by") if item.get("funded_by") in ("promoter", "seller", "pemda") else None,
+            "requires_join": item.get("requires_join") is True,
+            "join_all": join_all,
             "opt_in_url": "/pemilik/kampanye/" + present.url_path(item["id"]) + "/ikut",
             "opt_out_url": "/pemilik/kampanye/" + present.url_path(item["id"]) + "/keluar",
             "products": products,
@@ -295,17 +310,28 @@ def home(web):
 @page
 @require_role(OWNER)
 def campaign_membership(web, campaign_id: str, action: str):
-    """``POST /pemilik/kampanye/<id>/ikut|keluar`` with ``product_id``: opt in or out."""
-    product_id = form_text(web.request.form, "product_id", 64)
-    if not present.valid_id(campaign_id) or not product_id:
+    """``POST /pemilik/kampanye/<id>/ikut|keluar`` with ``product_id`` (one product) or
+    ``merchant_id`` and ``all`` ("Ikut semua": every product of that business the campaign
+    invites): join or leave. The promotion service checks the products are the owner's."""
+    form = web.request.form
+    product_id = form_text(form, "product_id", 64)
+    merchant_id = form_text(form, "merchant_id", 64)
+    if product_id:
+        selection: dict = {"product_ids": [product_id]}
+    elif merchant_id and form.get("all"):
+        selection = {"merchant_id": merchant_id, "all": True}
+    else:
+        selection = {}
+    if not present.valid_id(campaign_id) or not selection:
         raise NotFound("Kampanye tidak ditemukan.")
     method = "opt_in" if action == "ikut" else "opt_out"
-    _, failed = _writing(lambda: web.gw.call("promotion", method, web.actor, campaign_id, product_id))
+    _, failed = _writing(lambda: web.gw.call("promotion", method, web.actor, campaign_id, selection))
     if failed is not None:
         details = present.field_messages(failed)
         message = failed.message + (f" ({details})" if details and details not in failed.message else "")
         return render_dashboard(web, status=failed.status, error=message)
-    return web.redirect(with_notice("/pemilik", "opted_in" if method == "opt_in" else "opted_out") + "#kampanye")
+    key = "opted_out" if method == "opt_out" else "opted_in" if product_id else "opted_in_all"
+    return web.redirect(with_notice("/pemilik", key) + "#kampanye")
 
 
 # --- business ----------------------------------------------------------------------------------
