@@ -67,10 +67,17 @@ def seed_demo(session: Session, owner_ids: dict[str, str], path: Path | str = DE
 
 
 def _demo_credentials(session: Session, merchant_id: str, entry: dict, verified: bool) -> None:
-    """Demo merchants selling halal food hold a (fictional) halal certificate, and two in
-    three have been verified by the Dinas, so the demo shows every badge."""
+    """Demo merchants selling halal food hold a (fictional) halal certificate, demo koperasi
+    their (fictional) legal data and RAT year, and two in three merchants have been verified
+    by the Dinas, so the demo shows every badge and the RAT status."""
     merchant = session.get(Merchant, merchant_id)
     changed = False
+    koperasi = entry.get("koperasi")  # badan hukum, members, year of the last RAT
+    if koperasi and merchant.kind == "koperasi":
+        merchant.legal_number = koperasi["legal_number"]
+        merchant.member_count = koperasi["member_count"]
+        merchant.last_rat_year = koperasi["last_rat_year"]
+        changed = True
     if any(item.get("halal") for item in entry.get("products", [])):
         merchant.halal_number = f"ID{merchant.region}{zlib.crc32(merchant.name.encode()):010d}"
         merchant.halal_expires_on = date(2029, 12, 31)

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from services.catalog import domain, seed
-from services.catalog.models import OutboxMessage, Product
+from services.catalog.models import Merchant, OutboxMessage, Product
 from shared.db import make_engine, make_session_factory
 from shared.migrations import upgrade
 
@@ -95,6 +95,8 @@ def test_the_shipped_demo_data_passes_validation(sqlite_url):
         with make_session_factory(engine)() as session:
             result = seed.seed_demo(session, owner_ids)
             session.commit()
+            koperasi = session.scalars(select(Merchant).where(Merchant.kind == "koperasi")).all()
+            assert koperasi and all(m.last_rat_year and m.member_count and m.legal_number for m in koperasi)
     finally:
         engine.dispose()
     assert result["merchants"] == len(data["merchants"])

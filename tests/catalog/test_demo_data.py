@@ -45,7 +45,8 @@ def test_file_is_utf8_json_with_two_space_indent():
 
 def test_shape(merchants):
     for merchant in merchants:
-        assert set(merchant) == MERCHANT_KEYS, merchant.get("key")
+        keys = MERCHANT_KEYS | ({"koperasi"} if merchant["kind"] == "koperasi" else set())
+        assert set(merchant) == keys, merchant.get("key")
         assert set(merchant["owner"]) == {"email", "name"}
         assert merchant["products"], merchant["key"]
         for product in merchant["products"]:
@@ -139,3 +140,14 @@ def test_passes_catalog_validation(merchants):
         assert clean["whatsapp"] == merchant["whatsapp"]
         for product in merchant["products"]:
             validate_product_create({**product, "merchant_id": merchant["key"]})
+
+
+def test_every_koperasi_has_legal_data_and_a_rat_year(merchants):
+    """The admin dashboard's RAT status needs them; a few are late, as in the province."""
+    years = []
+    for merchant in (m for m in merchants if m["kind"] == "koperasi"):
+        data = merchant["koperasi"]
+        assert set(data) == {"legal_number", "member_count", "last_rat_year"}, merchant["key"]
+        assert "/BH/" in data["legal_number"] and 20 <= data["member_count"] <= 1000
+        years.append(data["last_rat_year"])
+    assert min(years) >= 2015 and len(set(years)) > 1
