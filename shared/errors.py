@@ -97,3 +97,13 @@ class ServiceTimeout(EtalaseError):
     code = "service_timeout"
     status = 504
     default_message = "Layanan tidak menjawab tepat waktu."
+
+
+@deserialize_to_instance
+class PromoterNotApproved(Forbidden):
+    """A promoter whose account an admin has not approved (pending, rejected or suspended)
+    may draft and preview campaigns but not schedule one."""
+
+    code = "promoter_not_approved"
+    status = 403
+    default_message = "Akun promotor Anda belum disetujui admin, jadi kampanye belum dapat dijadwalkan."

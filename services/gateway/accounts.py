@@ -18,13 +18,13 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from email_validator import EmailNotValidError, validate_email
 from eventlet import tpool
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.gateway import throttle
 from services.gateway.models import Account, SessionToken
-from shared.errors import Conflict, Unauthorized, ValidationFailed
+from shared.errors import Conflict, NotFound, PromoterNotApproved, Unauthorized, ValidationFailed
 from shared.events import utcnow
 
 PUBLIC_ROLES = ("owner", "promoter")
@@ -34,6 +34,23 @@ MAX_PASSWORD = 256  # an upper bound so a huge password cannot be used to burn C
 DEFAULT_TTL_DAYS = 30
 
 SIGN_IN_FAILED = "Email atau kata sandi salah."
+
+# Account status. Owners and admins are "active"; promoters are approved by an admin
+# before a campaign of theirs can be scheduled.
+ACTIVE, PENDING, APPROVED, REJECTED, SUSPENDED = "active", "pending", "approved", "rejected", "suspended"
+STATUSES = (ACTIVE, PENDING, APPROVED, REJECTED, SUSPENDED)
+PROMOTER_STATUSES = (PENDING, APPROVED, REJECTED, SUSPENDED)
+STATUS_LABELS = {ACTIVE: "aktif", PENDING: "menunggu persetujuan", APPROVED: "disetujui", REJECTED: "ditolak",
+                 SUSPENDED: "dibekukan"}
+# decision -> (the statuses it applies to, the status it leads to)
+APPROVAL_TRANSITIONS = {
+    "approved": ((PENDING, REJECTED), APPROVED),  # rejected -> approved: a second look
+    "rejected": ((PENDING,), REJECTED),
+    "suspended": ((APPROVED,), SUSPENDED),
+    "reinstated": ((SUSPENDED,), APPROVED),
+}
+REASON_REQUIRED = ("rejected", "suspended")
+MAX_REASON = 1000
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 _dummy_hash: str | None = None
@@ -111,10 +128,18 @@ def validate_account(email, password, name, role, allow_admin: bool = False) -> 
 
 
 def account_dict(account: Account) -> dict:
-    return {"id": account.id, "email": account.email, "name": account.name, "role": account.role}
+    return {"id": account.id, "email": account.email, "name": account.name, "role": account.role,
+            "status": account.status}
 
 
-def create_account(session: Session, email, password, name, role, allow_admin: bool = False) -> dict:
+def initial_status(role: str) -> str:
+    return PENDING if role == "promoter" else ACTIVE
+
+
+def create_account(session: Session, email, password, name, role, allow_admin: bool = False,
+                   approved: bool = False) -> dict:
+    """A new account; a promoter starts "pending" unless ``approved`` (the demo seed's
+    promoters are approved)."""
     clean = validate_account(email, password, name, role, allow_admin=allow_admin)
     # Hash before touching the database, so no connection is held during the slow part.
     password_hash = hash_password(clean["password"])
@@ -129,6 +154,7 @@ def create_account(session: Session, email, password, name, role, allow_admin: b
         role=clean["role"],
         password_hash=password_hash,
         created_at=utcnow(),
+        status=APPROVED if approved and clean["role"] == "promoter" else initial_status(clean["role"]),
     )
     session.add(account)
     try:
@@ -208,7 +234,7 @@ def resolve_token(session: Session, token) -> dict | None:
     stored, account = row
     if stored.revoked_at is not None or _as_utc(stored.expires_at) <= utcnow():
         return None
-    return account_dict(account)
+    return {**account_dict(account), "status_reason": account.status_reason}
 
 
 def sign_out(session: Session, token) -> None:
@@ -219,3 +245,120 @@ def sign_out(session: Session, token) -> None:
     if stored is not None and stored.revoked_at is None:
         stored.revoked_at = utcnow()
         session.flush()
+
+
+# --- promoter approval ------------------------------------------------------------------------
+
+
+NOT_APPROVED_MESSAGES = {
+    PENDING: "Akun promotor Anda menunggu persetujuan admin; kampanye dapat disimpan sebagai draf dan "
+             "dijadwalkan setelah disetujui.",
+    REJECTED: "Pendaftaran promotor Anda ditolak admin; kampanye tidak dapat dijadwalkan.",
+    SUSPENDED: "Akun promotor Anda dibekukan admin; kampanye tidak dapat dijadwalkan.",
+}
+
+
+def require_approved(actor: dict) -> None:
+    """A promoter may schedule (or create as scheduled) a campaign only once approved; other
+    roles are not concerned. ``actor`` is what ``resolve_token`` returned (it has ``status``)."""
+    if actor.get("role") != "promoter" or actor.get("status") == APPROVED:
+        return
+    status = actor.get("status") or PENDING
+    fields = {"status": status}
+    if actor.get("status_reason"):
+        fields["reason"] = actor["status_reason"]
+    raise PromoterNotApproved(NOT_APPROVED_MESSAGES.get(status, NOT_APPROVED_MESSAGES[PENDING]), fields)
+
+
+def admin_account_dict(account: Account) -> dict:
+    """An account as the admin reviews it: who, the status and the last decision."""
+    return {
+        **account_dict(account),
+        "status_reason": account.status_reason,
+        "status_decided_by": account.status_decided_by,
+        "status_decided_at": _iso(account.status_decided_at),
+        "created_at": _iso(account.created_at),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return _as_utc(value).astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def validate_decision(decision, reason) -> tuple[str, str | None]:
+    """The decision and its trimmed reason (None when empty), or one ``ValidationFailed``."""
+    errors: dict[str, str] = {}
+    if decision not in APPROVAL_TRANSITIONS:
+        errors["decision"] = "Harus salah satu dari: " + ", ".join(APPROVAL_TRANSITIONS) + "."
+    if reason is not None and not isinstance(reason, str):
+        errors["reason"] = "Alasan harus berupa teks."
+        reason = None
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > MAX_REASON:
+        errors["reason"] = f"Alasan maksimal {MAX_REASON} karakter."
+    elif reason is None and decision in REASON_REQUIRED:
+        errors["reason"] = "Alasan wajib diisi untuk menolak atau membekukan promotor."
+    if errors:
+        raise ValidationFailed("Keputusan tidak valid.", errors)
+    return decision, reason
+
+
+def _promoter(session: Session, account_id, lock: bool = False) -> Account:
+    query = select(Account).where(Account.id == account_id, Account.role == "promoter")
+    account = session.scalar(query.with_for_update() if lock else query) if isinstance(account_id, str) else None
+    if account is None:
+        raise NotFound("Akun promotor tidak ditemukan.", {"account_id": "Tidak dikenal."})
+    return account
+
+
+def check_transition(account: Account, decision: str) -> None:
+    """409 naming the status when ``decision`` does not apply to the account's status."""
+    allowed_from, _ = APPROVAL_TRANSITIONS[decision]
+    if account.status not in allowed_from:
+        label = STATUS_LABELS.get(account.status, account.status)
+        raise Conflict(
+            f"Keputusan '{decision}' tidak berlaku untuk promotor berstatus '{account.status}' ({label}).",
+            {"decision": f"tidak berlaku untuk status '{account.status}'", "status": account.status},
+        )
+
+
+def check_transition_of(session: Session, account_id, decision: str) -> None:
+    """NotFound or Conflict now, before a caller does slow work for the decision."""
+    check_transition(_promoter(session, account_id), decision)
+
+
+def get_promoter(session: Session, account_id) -> dict:
+    return admin_account_dict(_promoter(session, account_id))
+
+
+def decide_approval(session: Session, admin_id: str, account_id, decision, reason=None) -> dict:
+    """An admin approves, rejects, suspends or reinstates a promoter (APPROVAL_TRANSITIONS);
+    the reason, the admin and the time are kept. Does not commit."""
+    decision, reason = validate_decision(decision, reason)
+    account = _promoter(session, account_id, lock=True)
+    check_transition(account, decision)
+    account.status = APPROVAL_TRANSITIONS[decision][1]
+    account.status_reason = reason
+    account.status_decided_by = admin_id
+    account.status_decided_at = utcnow()
+    session.flush()
+    return admin_account_dict(account)
+
+
+def list_accounts(session: Session, role: str | None = None, status: str | None = None, page: int = 1,
+                  per_page: int = 20) -> dict:
+    """Accounts of ``role`` and ``status`` (each optional): those waiting for a decision first,
+    then oldest first."""
+    conditions = []
+    if role is not None:
+        conditions.append(Account.role == role)
+    if status is not None:
+        conditions.append(Account.status == status)
+    total = session.scalar(select(func.count()).select_from(Account).where(*conditions)) or 0
+    waiting_first = case((Account.status == PENDING, 0), else_=1)
+    rows = session.scalars(select(Account).where(*conditions)
+                           .order_by(waiting_first, Account.created_at, Account.id)
+                           .offset((page - 1) * per_page).limit(per_page))
+    return {"total": total, "page": page, "per_page": per_page, "items": [admin_account_dict(a) for a in rows]}

@@ -186,6 +186,7 @@ def categories(gw: Gateway):
 @json_api
 def create_account(gw: Gateway, request):
     data = read_json(request, gw.settings.max_body_bytes)
+    # -> {"id", "email", "name", "role", "status"}: a promoter starts "pending" (approved by an admin)
     account = accounts.create_account(
         gw.uow.session, data.get("email"), data.get("password"), data.get("name"), data.get("role")
     )

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+from services.gateway import accounts
 from services.gateway.api import Gateway, authenticate, bounded_int_param, catalog_actor, parse_if_match, read_json
 from services.gateway.web import json_api, json_response
 from shared.errors import Forbidden, NotFound, ValidationFailed
@@ -79,10 +80,17 @@ def _require_role(actor: dict, roles: tuple[str, ...], message: str) -> dict:
     return catalog_actor(actor)
 
 
-def _manager(gw: Gateway, request) -> dict:
-    return _require_role(
-        authenticate(gw, request), MANAGERS, "Hanya promotor atau admin yang dapat mengelola kampanye."
-    )
+def _manager(gw: Gateway, request, *, schedules: bool = False) -> dict:
+    return _as_manager(authenticate(gw, request), schedules=schedules)
+
+
+def _as_manager(signed_in: dict, *, schedules: bool = False) -> dict:
+    """The caller as the promotion service takes it; with ``schedules``, a promoter must be
+    approved by an admin (403 ``promoter_not_approved`` otherwise)."""
+    actor = _require_role(signed_in, MANAGERS, "Hanya promotor atau admin yang dapat mengelola kampanye.")
+    if schedules:
+        accounts.require_approved(signed_in)
+    return actor
 
 
 def _is_type(value, kind: str) -> bool:
@@ -173,8 +181,11 @@ def membership_body(data: dict) -> dict:
 
 @json_api
 def create_campaign(gw: Gateway, request):
-    actor = _manager(gw, request)
+    signed_in = authenticate(gw, request)
+    _as_manager(signed_in)
     data = campaign_body(read_json(request, gw.settings.max_body_bytes), create=True)
+    # Without "draft": true the campaign is created scheduled: only an approved promoter may.
+    actor = _as_manager(signed_in, schedules=data.get("draft") is not True)
     detail = gw.call(SERVICE, "create_campaign", actor, data)
     return json_response(201, detail, _headers(detail, f"/api/v1/campaigns/{detail['id']}"))
 
@@ -211,7 +222,7 @@ def update_campaign(gw: Gateway, request, campaign_id: str):
 
 @json_api
 def schedule_campaign(gw: Gateway, request, campaign_id: str):
-    actor = _manager(gw, request)
+    actor = _manager(gw, request, schedules=True)
     detail = gw.call(SERVICE, "schedule_campaign", actor, _campaign_id(campaign_id))
     return json_response(200, detail, _headers(detail))
 

@@ -13,7 +13,10 @@ class Base(DeclarativeBase):
 
 class Account(Base):
     __tablename__ = "accounts"
-    __table_args__ = (UniqueConstraint("email", name="uq_accounts_email"),)
+    __table_args__ = (
+        UniqueConstraint("email", name="uq_accounts_email"),
+        Index("ix_accounts_role_status", "role", "status"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     # Stored lowercased so that uniqueness and sign-in ignore case.
@@ -22,6 +25,13 @@ class Account(Base):
     role: Mapped[str] = mapped_column(String(20))  # owner | promoter | admin
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # Owners and admins are "active"; a promoter is "pending" until an admin approves it
+    # ("approved"), rejects or later suspends it (accounts.APPROVAL_TRANSITIONS).
+    status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
+    # The last decision: its reason (required to reject or suspend), the admin and when.
+    status_reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    status_decided_by: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    status_decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class SessionToken(Base):

@@ -1,6 +1,7 @@
 """The gateway's entry points: HTTP only, each one line delegating to ``api`` or ``pages``."""
 from services.gateway import (
     api,
+    api_accounts,
     api_campaigns,
     api_imports,
     api_media,
@@ -60,6 +61,14 @@ class GatewayService(routes.SitePages):
     @http("DELETE", "/api/v1/sessions/current")
     def delete_session(self, request):
         return api.delete_session(self._gateway(), request)
+
+    @http("GET", "/api/v1/admin/accounts")
+    def admin_accounts(self, request):
+        return api_accounts.list_accounts(self._gateway(), request)
+
+    @http("POST", "/api/v1/admin/accounts/<string:account_id>/approval")
+    def decide_account_approval(self, request, account_id):
+        return api_accounts.decide_approval(self._gateway(), request, account_id)
 
     # --- merchants ---
 
