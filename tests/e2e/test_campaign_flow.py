@@ -1,7 +1,8 @@
 """A promoter runs a discount campaign and a buyer sees it everywhere, through the real
-platform over RabbitMQ: search and the product JSON show the discounted price and badge
-from its start, an owner takes a product out, a price change is repriced, and every price
-reverts when the campaign is cancelled."""
+platform over RabbitMQ: the campaign only invites the owner's products (no price changes
+without the owner's consent); once the owner joins ("Ikut semua"), search and the product
+JSON show the discounted price and badge; the owner takes a product out, a price change is
+repriced, and every price reverts when the campaign is cancelled."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -57,6 +58,23 @@ def test_discount_campaign_reaches_search_and_product_and_reverts(running_platfo
         item = hit(p, product_id, q=word)
         return item is not None and item["effective_price"] == price and item["promoted"]
 
+    # it starts, but only invites: the owner sees the invitation and no price has changed
+    assert p.wait_until(lambda: p.http.get(f"/api/v1/campaigns/{campaign_id}", headers=promoter).json()["status"]
+                        == "active", timeout=20)
+    invitations = p.http.get("/api/v1/me/campaigns", headers=owner).json()["items"]
+    invitation = next(item for item in invitations if item["id"] == campaign_id)
+    assert invitation["requires_join"] is True and invitation["discount"] == {"type": "percent", "value": 25}
+    assert {(entry["product_id"], entry["state"]) for entry in invitation["my_products"]} == {
+        (first["id"], "invited"), (second["id"], "invited")}
+    assert not hit(p, first["id"], q=word)["promoted"]
+    assert p.http.get(f"/api/v1/products/{first['id']}").json().get("pricing") is None
+    # the promoter cannot join for the owner
+    assert p.http.post(f"/api/v1/campaigns/{campaign_id}/opt-in", headers=promoter,
+                       json={"merchant_id": merchant_id, "all": True}).status_code == 403
+    joined = p.http.post(f"/api/v1/campaigns/{campaign_id}/opt-in", headers=owner,
+                         json={"merchant_id": merchant_id, "all": True})
+    assert joined.status_code == 200 and set(joined.json()["product_ids"]) == {first["id"], second["id"]}, joined.text
+
     assert p.wait_until(lambda: discounted(first["id"], 30000) and discounted(second["id"], 45000), timeout=20), \
         p.search(q=word)
     item = hit(p, first["id"], q=word)
@@ -71,7 +89,7 @@ def test_discount_campaign_reaches_search_and_product_and_reverts(running_platfo
     assert p.http.get(f"/api/v1/campaigns/{campaign_id}", headers=other).status_code in (403, 404)
 
     # the owner takes the second product out: its price reverts
-    out = p.http.post(f"/api/v1/campaigns/{campaign_id}/opt-out", headers=owner, json={"product_id": second["id"]})
+    out = p.http.post(f"/api/v1/campaigns/{campaign_id}/opt-out", headers=owner, json={"product_ids": [second["id"]]})
     assert out.status_code == 200, out.text
     assert p.wait_until(lambda: (hit(p, second["id"], q=word) or {}).get("effective_price") == 60000)
 

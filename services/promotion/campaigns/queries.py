@@ -13,6 +13,7 @@ from services.promotion.campaigns.bulk import chunks
 from services.promotion.campaigns.status import STATUSES
 from services.promotion.campaigns.targeting import (
     eligible_query,
+    invited,
     member_ids,
     requires_join,
     selection,
@@ -69,15 +70,18 @@ def list_campaigns(session: Session, actor: Actor, now: datetime, status=None, p
 
 
 def preview_campaign(session: Session, actor: Actor, campaign_id, now: datetime, limit=50) -> dict:
-    """Which products the campaign includes: what its targeting selects now before it
-    starts, its members once started; the first ``limit`` with the price they get."""
+    """Which products the campaign takes: before the start, what its targeting invites now
+    (opt-outs removed) and which of them are joined (in at the start); from the start, its
+    members. The first ``limit`` with the price they get."""
     campaign = managed_campaign(session, actor, campaign_id)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 500:
         raise ValidationFailed("Parameter tidak valid.", {"limit": "Harus bilangan bulat 0 sampai 500."})
     if campaign.status in ("draft", "scheduled"):
-        ids = selection(session, campaign)
+        ids = invited(session, campaign)
+        joined = set(selection(session, campaign)) if requires_join(campaign) else set(ids)
     else:
         ids = member_ids(session, campaign.id)
+        joined = set(ids)
     shown = ids[:limit]
     facts = {fact.id: fact for fact in session.scalars(select(ProductFact).where(ProductFact.id.in_(shown)))}
     discounting = campaign.discount_type and not campaign.budget_exhausted
@@ -89,8 +93,9 @@ def preview_campaign(session: Session, actor: Actor, campaign_id, now: datetime,
         effective = (discounted_price(fact.price, campaign.discount_type, campaign.discount_value)
                      if discounting else fact.price)
         products.append({"id": fact.id, "name": fact.name, "price": fact.price, "effective_price": effective,
-                         "region": fact.region, "category": fact.category, "merchant_id": fact.merchant_id})
-    return {"count": len(ids), "products": products}
+                         "region": fact.region, "category": fact.category, "merchant_id": fact.merchant_id,
+                         "joined": product_id in joined})
+    return {"count": len(ids), "joined": len(joined), "products": products}
 
 
 def _state(product_id: str, needs_join: bool, joined: set, members: set, opted_out: set) -> str:

@@ -49,15 +49,16 @@ def requires_join(campaign: Campaign) -> bool:
     return bool(campaign.discount_type) or bool(campaign.open_for_signup)
 
 
-def eligible_query(campaign: Campaign, restrict: list[str] | None = None):
+def eligible_query(campaign: Campaign, restrict: list[str] | None = None, joined_only: bool = True):
     """Product ids the campaign may include now, in the deterministic order (product id):
-    targeting, minus opt-outs, only the joined ones when the campaign requires a join."""
+    targeting, minus opt-outs, only the joined ones when the campaign requires a join (with
+    ``joined_only`` False: every product it invites)."""
     query = select(ProductFact.id).where(*target_conditions(campaign))
     if restrict is not None:
         query = query.where(ProductFact.id.in_(restrict))
     query = query.where(~exists().where(CampaignOptOut.campaign_id == campaign.id,
                                         CampaignOptOut.product_id == ProductFact.id))
-    if requires_join(campaign):
+    if joined_only and requires_join(campaign):
         query = query.where(exists().where(CampaignSignup.campaign_id == campaign.id,
                                            CampaignSignup.product_id == ProductFact.id))
     return query.order_by(ProductFact.id)
@@ -67,6 +68,14 @@ def selection(session: Session, campaign: Campaign) -> list[str]:
     """What the campaign would include if it started now (``max_products`` applied)."""
     ids = list(session.scalars(eligible_query(campaign)))
     return ids[:campaign.max_products] if campaign.max_products else ids
+
+
+def invited(session: Session, campaign: Campaign) -> list[str]:
+    """What the campaign invites now: the targeting minus opt-outs (joined or not); for a
+    featured-only campaign, what it would include (``max_products`` applied)."""
+    if not requires_join(campaign):
+        return selection(session, campaign)
+    return list(session.scalars(eligible_query(campaign, joined_only=False)))
 
 
 def member_count(session: Session, campaign_id: str) -> int:
