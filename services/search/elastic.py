@@ -32,6 +32,7 @@ from services.search.engine import (
     Removal,
     SearchQuery,
     SearchResult,
+    did_you_mean,
     price_bucket_label,
     pricing_view,
 )
@@ -502,9 +503,11 @@ class ElasticsearchEngine:
         result = self._result(response)
         if plan.empty:
             return result
+        typed_total = result.total  # the words as typed, without typo corrections
         # 2. The plan as the embedded engine makes it, knowing the index's words (typo
         #    corrections, English words the index knows): asked again only when it differs.
-        informed = plan_query(query.q, vocabulary_from(response))
+        vocabulary = vocabulary_from(response)
+        informed = plan_query(query.q, vocabulary)
         if (informed.groups, informed.region_hint) != (plan.groups, plan.region_hint):
             result = self._search(search_body(query, plan=informed))
         # 3. Still nothing: Elasticsearch's own typo tolerance on the plain words, then any word.
@@ -514,10 +517,11 @@ class ElasticsearchEngine:
             result = self._search(search_body(query, plan=informed, fuzzy=True))
         if result.total == 0 and len(informed.groups) > 1:
             result = self._search(search_body(query, "or", plan=informed, fuzzy=fuzzy))
-        # Did you mean: as the embedded engine, the corrected query when few results.
-        corrected = informed.corrected
-        if result.total < 3 and corrected and corrected.strip().lower() != query.q.strip().lower():
-            result = dataclasses.replace(result, suggestion=corrected)
+        # Did you mean: the same rule as the embedded engine (engine.did_you_mean).
+        suggestion = did_you_mean(query.q, informed.corrected, typed_total, result.total,
+                                  lambda word: all(term in vocabulary for term in query_terms(word)))
+        if suggestion:
+            result = dataclasses.replace(result, suggestion=suggestion)
         return result
 
     def _request(self, body: dict) -> dict:

@@ -25,7 +25,7 @@ import eventlet
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.search.analysis import analyze
+from services.search.analysis import analyze, query_terms
 from services.search.engine import (
     HALAL_LABELS,
     HIDDEN_MERCHANT_STATUSES,
@@ -37,6 +37,7 @@ from services.search.engine import (
     Removal,
     SearchQuery,
     SearchResult,
+    did_you_mean,
     highlight,
     parse_time,
     price_bucket_label,
@@ -312,16 +313,9 @@ class MemoryIndex:
         groups: list[list[tuple[dict[int, int], float]]] = []
         if (query.q or "").strip():
             plan = plan_query(query.q, self.vocabulary)
-            for group in plan.groups:
-                alternatives = [(self._postings[alt.term], alt.weight) for alt in group if alt.term in self._postings]
-                groups.append(alternatives)
-            group_sets = [self._group_docs(alternatives) for alternatives in groups]
-            if not group_sets:
+            groups, matches = self._text_matches(plan)
+            if not groups:
                 return SearchResult(total=0, items=[], facets=self._facets(set(), {}, now))  # only stopwords
-            matches = _intersect(group_sets)
-            if not matches and len(group_sets) > 1:
-                # Nothing has every word: show what has some of them, best first.
-                matches = set().union(*group_sets)
         filters = self._filter_sets(query, matches, now)
         selected = _intersect([matches] + list(filters.values()))
         total = len(self._docs) if selected is None else len(selected)
@@ -330,9 +324,34 @@ class MemoryIndex:
         terms = {alt.term for group in plan.groups for alt in group} if plan else set()
         items = [self._item(docno, terms, now) for docno in docnos]
         suggestion = None
-        if plan is not None and total < 3 and plan.corrected and plan.corrected.strip().lower() != query.q.strip().lower():
-            suggestion = plan.corrected
+        if plan is not None and plan.corrected and total:
+            typed_total = self._typed_total(query, now)
+            suggestion = did_you_mean(query.q, plan.corrected, typed_total, total, self._knows_word)
         return SearchResult(total=total, items=items, facets=facets, suggestion=suggestion)
+
+    def _text_matches(self, plan) -> tuple[list, set | None]:
+        """The plan's groups of (postings, weight) and the documents they match: every group,
+        or, when nothing has every word, any of them (best first later)."""
+        groups = [[(self._postings[alt.term], alt.weight) for alt in group if alt.term in self._postings]
+                  for group in plan.groups]
+        group_sets = [self._group_docs(alternatives) for alternatives in groups]
+        if not group_sets:
+            return [], set()
+        matches = _intersect(group_sets)
+        if not matches and len(group_sets) > 1:
+            matches = set().union(*group_sets)
+        return groups, matches
+
+    def _typed_total(self, query: SearchQuery, now: float) -> int:
+        """How many results the words as typed find, without typo corrections (same filters)."""
+        groups, matches = self._text_matches(plan_query(query.q))
+        if not groups:
+            return 0
+        selected = _intersect([matches] + list(self._filter_sets(query, matches, now).values()))
+        return len(self._docs) if selected is None else len(selected)
+
+    def _knows_word(self, word: str) -> bool:
+        return all(term in self._postings for term in query_terms(word))
 
     @staticmethod
     def _group_docs(alternatives: list[tuple[dict[int, int], float]]):

@@ -16,7 +16,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Iterable, Protocol
+from typing import Callable, Iterable, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -83,6 +83,25 @@ class Change:
 
     def __bool__(self) -> bool:
         return bool(self.upserts or self.removals or self.pricings)
+
+
+# "Did you mean": a query whose words as typed find this many results needs no suggestion.
+GOOD_RESULTS = 3
+
+
+def did_you_mean(typed: str, corrected: str | None, typed_total: int, corrected_total: int,
+                 known: Callable[[str], bool]) -> str | None:
+    """The corrected query to propose, or None. Only when the words as typed find few results
+    (under ``GOOD_RESULTS``), every word of the correction is a word the index holds
+    (``known``: no clipped or invented word is proposed), and the correction finds clearly
+    more: at least twice as many as the typed words, plus one."""
+    if not corrected or corrected.strip().lower() == typed.strip().lower():
+        return None
+    if typed_total >= GOOD_RESULTS or corrected_total < 2 * typed_total + 1:
+        return None
+    if not all(known(word) for word in corrected.split()):
+        return None
+    return corrected
 
 
 def _newer_or_equal(later: int | None, earlier: int | None) -> bool:

@@ -49,7 +49,9 @@ class FakeClient:
 
     def search(self, index, body):
         self.calls.append(("search", index, body))
-        return {"hits": {"total": {"value": self.total}, "hits": self.hits}, "aggregations": self.aggregations,
+        # ``total`` is every request's total, or a list: one per request, in order
+        total = self.total.pop(0) if isinstance(self.total, list) else self.total
+        return {"hits": {"total": {"value": total}, "hits": self.hits}, "aggregations": self.aggregations,
                 "suggest": self.suggest}
 
 
@@ -315,7 +317,7 @@ def test_the_probe_becomes_a_vocabulary():
 
 
 def test_a_typo_is_corrected_from_the_probe_and_suggested():
-    client = FakeClient(total=0)
+    client = FakeClient(total=[0, 5])  # the typed word finds nothing, the corrected one five
     response = probed({"mdau": 0}, {"madu": 5})
     client.aggregations, client.suggest = response["aggregations"], response["suggest"]
     result = ElasticsearchEngine(client, "products").search(SearchQuery(q="mdau"))
@@ -325,8 +327,10 @@ def test_a_typo_is_corrected_from_the_probe_and_suggested():
     ]  # the plan corrected it: no fuzziness on top
     assert result.suggestion == "madu"
     client.calls.clear()
-    client.total = 3
+    client.total = [3, 9]
     assert ElasticsearchEngine(client, "products").search(SearchQuery(q="mdau")).suggestion is None  # enough results
+    client.total = [1, 2]
+    assert ElasticsearchEngine(client, "products").search(SearchQuery(q="mdau")).suggestion is None  # not clearly more
 
 
 def test_a_common_word_is_not_corrected():

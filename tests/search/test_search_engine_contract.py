@@ -203,3 +203,12 @@ def test_a_hit_carries_its_first_photo_thumbnail(engine_factory):
     hits = {item["id"]: result_item(item) for item in engine.search(SearchQuery(q="tenun")).items}
     assert hits["p1"]["photo"] == {"url": "/media/products/f1-160.webp", "alt": "Kain tenun Muna motif bhia-bhia"}
     assert hits["p2"]["photo"] is None
+
+
+def test_did_you_mean_only_when_the_correction_finds_clearly_more(engine_factory):
+    engine = engine_factory()
+    engine.upsert([document(f"m{n}", name=f"Madu Hutan {name}") for n, name in enumerate(["Buton", "Muna", "Kolaka"])])
+    typo = engine.search(SearchQuery(q="mdau"))
+    assert typo.total == 3 and typo.suggestion == "madu"  # the typed word finds nothing
+    assert engine.search(SearchQuery(q="madu")).suggestion is None  # nothing to correct
+    assert engine.search(SearchQuery(q="madu hutan")).suggestion is None
