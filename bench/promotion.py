@@ -1,11 +1,13 @@
 """Campaign fan-out benchmark (issue 5): a discount campaign that targets N products
 (default 10,000) on a fresh private platform.
 
-- start: the campaign is created through the gateway a few seconds ahead; timed from its
-  ``starts_at`` until search shows all N products discounted (``on_promo`` count = N and a
-  sample of prices right);
-- end: once all are discounted, the campaign's end is moved to a few seconds ahead
-  (``PATCH``, allowed while active); timed from that ``ends_at`` until none is discounted;
+- start: a discount changes a price only once the product's owner joined, so the campaign is
+  created an hour ahead, every merchant's products are joined ("Ikut semua", an admin acting
+  for the owners, one ``opt_in`` per merchant), then its start is moved to a few seconds
+  ahead; timed from that ``starts_at`` until search shows all N products discounted
+  (``on_promo`` count = N and a sample of prices right);
+- end: once all are discounted, the campaign's end is moved to a few seconds ahead (allowed
+  while active); timed from that ``ends_at`` until none is discounted;
 - raw baseline in the same run: N ``promotion.pricing_changed`` events published straight to
   the events exchange (no campaign, no promotion service work), timed until search shows
   them all, then N reverts. The ratios say what the campaign machinery adds on top of
@@ -23,7 +25,6 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
-import httpx
 from common import private_platform
 from kombu import Connection, Producer
 from nameko.standalone.rpc import ClusterRpcClient
@@ -67,37 +68,37 @@ def wall_to_perf(moment: datetime) -> float:
     return time.perf_counter() + (moment - datetime.now(timezone.utc)).total_seconds()
 
 
-def promoter_headers(http: httpx.Client) -> dict:
-    email = f"promotor-{uuid.uuid4().hex[:8]}@contoh.id"
-    http.post("/api/v1/accounts", json={"email": email, "password": "rahasia-123", "name": "Promotor Bench",
-                                        "role": "promoter"}).raise_for_status()
-    token = http.post("/api/v1/sessions", json={"email": email, "password": "rahasia-123"}).json()["token"]
-    return {"Authorization": f"Bearer {token}"}
+# The campaign is managed over the promotion RPC as an admin (who may also join for the
+# owners): what is timed is the start and the end, not the gateway's checks before them.
+ADMIN = {"id": f"bench-admin-{uuid.uuid4().hex[:8]}", "role": "admin"}
 
 
-def campaign_run(http: httpx.Client, rpc, count: int, lead: float, timeout: float) -> dict:
-    auth = promoter_headers(http)
-    starts_at = datetime.now(timezone.utc) + timedelta(seconds=lead)
-    response = http.post("/api/v1/campaigns", headers=auth, json={
+def campaign_run(rpc, merchant_ids: list[str], count: int, lead: float, timeout: float) -> dict:
+    later = datetime.now(timezone.utc) + timedelta(hours=1)
+    campaign_id = rpc.promotion.create_campaign(ADMIN, {
         "name": "Festival Kopi Sultra (bench)", "description": "Diskon untuk semua kopi.",
-        "starts_at": starts_at.isoformat(), "ends_at": (starts_at + timedelta(hours=2)).isoformat(),
+        "starts_at": later.isoformat(), "ends_at": (later + timedelta(hours=2)).isoformat(),
         "discount": {"type": "percent", "value": PERCENT}, "featured": False,
         "target": {"categories": [TARGET_CATEGORY]},
-    })
-    response.raise_for_status()
-    campaign_id = response.json()["id"]
+    })["id"]
+    joined = time.perf_counter()
+    for merchant_id in merchant_ids:  # "Ikut semua" of each owner
+        rpc.promotion.opt_in(ADMIN, campaign_id, {"merchant_id": merchant_id, "all": True})
+    joined = time.perf_counter() - joined
+    starts_at = datetime.now(timezone.utc) + timedelta(seconds=lead)
+    rpc.promotion.update_campaign(ADMIN, campaign_id, {"starts_at": starts_at.isoformat()})
     start_mark = wall_to_perf(starts_at)
     all_on = wait_for(rpc, TARGET_CATEGORY, lambda n: n >= count, timeout)
     check_prices(rpc, TARGET_CATEGORY, expect_discount=True)
-    detail = http.get(f"/api/v1/campaigns/{campaign_id}", headers=auth).json()
+    detail = rpc.promotion.get_campaign(ADMIN, campaign_id)
 
     ends_at = datetime.now(timezone.utc) + timedelta(seconds=lead)
-    http.patch(f"/api/v1/campaigns/{campaign_id}", headers=auth,
-               json={"ends_at": ends_at.isoformat()}).raise_for_status()
+    rpc.promotion.update_campaign(ADMIN, campaign_id, {"ends_at": ends_at.isoformat()})
     end_mark = wall_to_perf(ends_at)
     all_off = wait_for(rpc, TARGET_CATEGORY, lambda n: n == 0, timeout)
     check_prices(rpc, TARGET_CATEGORY, expect_discount=False)
-    return {"start_s": all_on - start_mark, "end_s": all_off - end_mark, "members": detail.get("product_count")}
+    return {"start_s": all_on - start_mark, "end_s": all_off - end_mark, "members": detail.get("product_count"),
+            "join_s": joined, "merchants": len(merchant_ids)}
 
 
 def raw_pricing_run(uri: str, rpc, snapshots, timeout: float) -> dict:
@@ -149,11 +150,12 @@ def main() -> int:
                 if time.perf_counter() > deadline:
                     raise TimeoutError("the promotion service did not receive every product")
                 time.sleep(0.5)
-            with httpx.Client(base_url=base_url, timeout=60) as http:
-                campaign = campaign_run(http, rpc, args.products, args.lead, args.timeout)
+            merchant_ids = sorted({snapshot.merchant_id for snapshot in snapshots})
+            campaign = campaign_run(rpc, merchant_ids, args.products, args.lead, args.timeout)
             raw = raw_pricing_run(uri, rpc, snapshots, args.timeout)
 
-    print(f"  campaign members: {campaign['members']}")
+    print(f"  campaign members: {campaign['members']} (joined by {campaign['merchants']} owners' \"Ikut semua\" "
+          f"in {campaign['join_s']:.2f} s, before the start)")
     print(f"  {'':34} {'campaign':>10} {'raw events':>11} {'ratio':>7}")
     for label, key in (("start -> all discounted in search", "start_s"), ("end -> all reverted in search", "end_s")):
         ratio = campaign[key] / raw[key] if raw[key] > 0 else float("inf")
