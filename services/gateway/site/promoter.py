@@ -4,7 +4,8 @@ scheduled), cancelling, and the statistics with charts.
     GET      /promotor                          campaign list (?status=&page=)
     GET/POST /promotor/kampanye/baru            create form -> a DRAFT -> 303 to its page
     GET      /promotor/kampanye/<id>            detail: preview of the products, statistics
-    POST     /promotor/kampanye/<id>/jadwalkan  draft -> scheduled (promotion.schedule_campaign)
+    POST     /promotor/kampanye/<id>/jadwalkan  draft -> scheduled (promotion.schedule_campaign); only
+                                                once an admin approved the promoter
     POST     /promotor/kampanye/<id>/batal      -> cancelled (promotion.cancel_campaign)
 
 Promoters see their own campaigns, admins every campaign (the promotion service decides;
@@ -17,9 +18,11 @@ import re
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
+from services.gateway import accounts
 from services.gateway.site import charts, present
+from services.gateway.site.i18n import N_
 from services.gateway.site.render import page, require_role
-from shared.errors import EtalaseError, NotFound, ValidationFailed
+from shared.errors import EtalaseError, NotFound, PromoterNotApproved, ValidationFailed
 from shared.formatting import MONTHS_ID, WITA
 from shared.regions import region_list, region_name
 
@@ -313,7 +316,8 @@ def present_detail(web, campaign: dict, names: dict[str, str] | None = None) -> 
             "product_ids": [p for p in target.get("product_ids") or [] if isinstance(p, str)],
         },
         "statistics": present_statistics(web, campaign.get("statistics")),
-        "can_schedule": campaign.get("status") == "draft",
+        "can_schedule": campaign.get("status") == "draft" and may_schedule(web.user),
+        "schedule_blocked": campaign.get("status") == "draft" and not may_schedule(web.user),
         "can_cancel": campaign.get("status") in CANCELLABLE,
     })
     return detail
@@ -368,10 +372,25 @@ def _transition(web, campaign_id: str, method: str):
     return web.redirect(campaign_url(campaign_id))
 
 
+SCHEDULE_REFUSED = N_("Kampanye belum dapat dijadwalkan: akun promotor Anda belum disetujui admin.")
+
+
+def may_schedule(user) -> bool:
+    """Only a promoter an admin approved (or an admin) schedules campaigns."""
+    try:
+        accounts.require_approved(user or {})
+    except PromoterNotApproved:
+        return False
+    return True
+
+
 @page
 @require_role(*ROLES)
 def schedule(web, campaign_id: str):
-    """``POST /promotor/kampanye/<id>/jadwalkan``: draft -> scheduled."""
+    """``POST /promotor/kampanye/<id>/jadwalkan``: draft -> scheduled (403 and the reason on
+    the page for a promoter not approved)."""
+    if not may_schedule(web.user):
+        return _detail_page(web, _campaign_id(campaign_id), status=403, error=web.gettext(SCHEDULE_REFUSED))
     return _transition(web, campaign_id, "schedule_campaign")
 
 
