@@ -330,6 +330,7 @@ def result_item(doc: dict) -> dict:
         "promoted": bool(doc.get("promoted")),
         "badge": doc.get("badge"),
         "unit": doc["unit"],
+        "in_stock": (doc.get("stock") or 0) > 0,  # cards say "Stok habis" (the count stays private)
         "region": doc["region"],
         "region_name": doc["region_name"],
         "category": doc["category"],

@@ -212,3 +212,10 @@ def test_did_you_mean_only_when_the_correction_finds_clearly_more(engine_factory
     assert typo.total == 3 and typo.suggestion == "madu"  # the typed word finds nothing
     assert engine.search(SearchQuery(q="madu")).suggestion is None  # nothing to correct
     assert engine.search(SearchQuery(q="madu hutan")).suggestion is None
+
+
+def test_a_hit_says_whether_it_is_in_stock(engine_factory):
+    engine = engine_factory()
+    engine.upsert([document("p1", name="Kopi Robusta", stock=0), document("p2", name="Kopi Arabika", stock=7)])
+    stock = {item["id"]: result_item(item)["in_stock"] for item in engine.search(SearchQuery(q="kopi")).items}
+    assert stock == {"p1": False, "p2": True}

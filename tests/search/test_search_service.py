@@ -53,7 +53,7 @@ def test_event_published_before_the_service_ever_ran_is_indexed(search_config, c
 
     result = wait_for(lambda: call_search(container, q="tenun")["total"] == 1 and call_search(container, q="tenun"))
     assert result["items"] == [{
-        "id": "p1", "name": "Kain Tenunan Ikat Muna", "price": 25000, "unit": "bungkus",
+        "id": "p1", "name": "Kain Tenunan Ikat Muna", "price": 25000, "unit": "bungkus", "in_stock": True,
         "region": "7402", "region_name": "Muna", "category": "lainnya", "category_name": "Lainnya",
         "halal": True, "merchant": {"id": "m-p1", "name": "UMKM Sejahtera", "kind": "umkm", "verified": True},
         "effective_price": 25000, "discount_percent": 0, "promoted": False, "badge": None,
