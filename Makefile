@@ -18,9 +18,18 @@ $(STAMP): pyproject.toml
 # The browser tests drive Debian's chromium (Playwright's own browser download cannot work
 # offline); CHROMIUM_PATH points the tests at another binary.
 CHROMIUM ?= $(or $(CHROMIUM_PATH),$(shell command -v chromium),/usr/bin/chromium)
-browser:
+# axe-core (npm, pinned in package.json/package-lock.json) is injected into pages by the
+# accessibility tests; npm itself comes from Debian when it is missing.
+AXE := node_modules/axe-core/axe.min.js
+browser: $(AXE)
 	@test -x $(CHROMIUM) || (echo "installing Debian's chromium for the browser tests" && \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+$(AXE): package.json package-lock.json
+	@command -v npm >/dev/null || (echo "installing Debian's npm for the accessibility tests" && \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(AXE)
 
 run: install
 	$(BIN)/etalase run --host $(HOST) --port $(PORT)

@@ -1,0 +1,128 @@
+"""Accessibility of every role's main pages at phone width (390 px), in a real browser:
+
+- axe-core (from the npm registry, `make browser` installs it into node_modules/) finds no
+  serious or critical violation;
+- nothing scrolls sideways;
+- every tap target is at least 24x24 CSS px (WCAG 2.2, 2.5.8), except links inside a
+  sentence, which the criterion exempts.
+
+The counts per page are printed (`pytest -s`); screenshots go to tests/browser/screenshots/.
+"""
+from pathlib import Path
+
+import pytest
+
+from browser_helpers import PASSWORD, add_photo, new_account, new_admin, new_merchant, new_product, sign_in, unique_word
+
+pytestmark = [pytest.mark.browser, pytest.mark.e2e]
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+
+# Visible controls narrower or shorter than 24 CSS px, leaving out links that sit inside a
+# line of text (their size is set by the sentence: WCAG 2.5.8's "inline" exception).
+SMALL_TARGETS = """() => {
+  const selector = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button]';
+  const small = [];
+  for (const el of document.querySelectorAll(selector)) {
+    const box = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    if (box.width === 0 || box.height === 0 || style.visibility === 'hidden') continue;
+    if (box.width >= 24 && box.height >= 24) continue;
+    if (el.tagName === 'A' && style.display === 'inline') {
+      const text = (el.parentElement.textContent || '').trim();
+      if (text.length > (el.textContent || '').trim().length + 1) continue;  // a link in a sentence
+    }
+    small.push(`${el.tagName.toLowerCase()} "${(el.textContent || el.value || el.name || '').trim().slice(0, 30)}" `
+               + `${Math.round(box.width)}x${Math.round(box.height)}`);
+  }
+  return small;
+}"""
+SERIOUS = ("serious", "critical")
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `make browser` (it installs axe-core with npm)")
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def checked_page(browser, running_platform, dialogs):
+    # axe is injected as a script: this context alone lets it past the pages' strict CSP.
+    context = browser.new_context(viewport=PHONE, locale="id-ID", base_url=running_platform.base_url,
+                                  timezone_id="Asia/Makassar", bypass_csp=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    yield page
+    context.close()
+
+
+def check(page, path, axe_source, screenshot, name) -> dict:
+    page.goto(path)
+    page.wait_for_load_state()
+    screenshot(page, f"a11y-{name}")
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    serious = [f"{v['id']} ({v['impact']}): {len(v['nodes'])} node(s)" for v in result["violations"]
+               if v["impact"] in SERIOUS]
+    width = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    small = page.evaluate(SMALL_TARGETS)
+    report = {"path": path, "violations": len(result["violations"]), "serious": serious,
+              "overflow": width[0] > width[1], "small_targets": small}
+    print(f"a11y {name}: {report['violations']} violation(s), serious/critical {len(serious)}, "
+          f"scroll width {width[0]} of {width[1]}, small targets {len(small)}")
+    return report
+
+
+def assert_accessible(report):
+    assert report["serious"] == [], f"{report['path']}: {report['serious']}"
+    assert not report["overflow"], f"{report['path']} scrolls sideways at 390 px"
+    assert report["small_targets"] == [], f"{report['path']}: targets under 24x24 px: {report['small_targets']}"
+
+
+@pytest.fixture(scope="module")
+def seller(running_platform):
+    """An owner with a business and two products (one with a photo), searchable."""
+    email, headers = new_account(running_platform)
+    merchant_id = new_merchant(running_platform, headers, name="Koperasi Aksesibel")
+    word = unique_word("aks")
+    first = new_product(running_platform, headers, merchant_id, f"Kopi {word}")
+    new_product(running_platform, headers, merchant_id, f"Madu {word}", category="madu")
+    add_photo(running_platform, headers, first["id"], alt=f"Kopi {word}")
+    assert running_platform.wait_until(lambda: running_platform.search(q=word)["total"] == 2, timeout=20)
+    return {"email": email, "merchant_id": merchant_id, "product_id": first["id"], "word": word}
+
+
+BUYER_PAGES = {"home": "/", "search": "/?q={word}", "product": "/produk/{product_id}",
+               "merchant": "/usaha/{merchant_id}", "region": "/wilayah/7402", "signin": "/masuk",
+               "register": "/daftar"}
+
+
+@pytest.mark.parametrize("name", list(BUYER_PAGES))
+def test_buyer_pages(checked_page, seller, axe_source, screenshot, name):
+    assert_accessible(check(checked_page, BUYER_PAGES[name].format(**seller), axe_source, screenshot, name))
+
+
+@pytest.mark.parametrize("name, path", [("owner-home", "/pemilik"), ("owner-product", "/pemilik/produk/baru"),
+                                        ("owner-import", "/pemilik/impor")])
+def test_owner_pages(checked_page, seller, axe_source, screenshot, name, path):
+    sign_in(checked_page, seller["email"], PASSWORD)
+    assert_accessible(check(checked_page, path, axe_source, screenshot, name))
+
+
+@pytest.mark.parametrize("name, path", [("promoter-home", "/promotor"), ("promoter-new", "/promotor/kampanye/baru")])
+def test_promoter_pages(checked_page, running_platform, axe_source, screenshot, name, path):
+    email, _ = new_account(running_platform, role="promoter")
+    sign_in(checked_page, email, PASSWORD)
+    assert_accessible(check(checked_page, path, axe_source, screenshot, name))
+
+
+@pytest.mark.parametrize("name, path", [("admin-queue", "/admin"), ("admin-dashboard", "/admin/dasbor")])
+def test_admin_pages(checked_page, running_platform, seller, axe_source, screenshot, name, path):
+    email, password, _ = new_admin(running_platform)
+    sign_in(checked_page, email, password)
+    assert_accessible(check(checked_page, path, axe_source, screenshot, name))
