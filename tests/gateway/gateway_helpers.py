@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 
 import eventlet
+from sqlalchemy import select
 
+from services.gateway import accounts
 from services.gateway.admin import create_admin
+from services.gateway.models import Account
 
 PASSWORD = "rahasia-123"
 ADMIN_EMAIL = "kurator@dinas.example"
@@ -91,6 +94,14 @@ def create_admin_account(session_factory) -> dict:
         admin = create_admin(session, ADMIN_EMAIL, "Kurator Dinas", ADMIN_PASSWORD)
         session.commit()
     return admin
+
+
+def approve_promoter(session_factory, email: str) -> None:
+    """A promoter starts pending: approved here, in the gateway's database, as an admin would."""
+    with session_factory() as session:
+        account_id = session.scalar(select(Account.id).where(Account.email == email))
+        accounts.decide_approval(session, "kurator-test", account_id, "approved")
+        session.commit()
 
 
 def sign_in_admin(session_factory, web_session) -> tuple[dict, dict]:

@@ -33,7 +33,7 @@ def _count(session, model):
 def test_create_account_stores_lowercased_email_and_argon2id_hash(session):
     created = _register(session)
     assert created["email"] == "wa.ode@example.com"
-    assert set(created) == {"id", "email", "name", "role"}
+    assert set(created) == {"id", "email", "name", "role", "status"} and created["status"] == "active"
     stored = session.get(Account, created["id"])
     assert stored.password_hash.startswith("$argon2id$")
     assert "rahasia-123" not in stored.password_hash
@@ -97,7 +97,8 @@ def test_sign_in_resolve_and_sign_out(session):
     assert token not in stored.token_hash  # only the hash is stored
 
     actor = accounts.resolve_token(session, token)
-    assert actor == {"id": created["id"], "email": "wa.ode@example.com", "name": "Wa Ode Sitti", "role": "owner"}
+    assert actor == {"id": created["id"], "email": "wa.ode@example.com", "name": "Wa Ode Sitti", "role": "owner",
+                     "status": "active", "status_reason": None}
 
     accounts.sign_out(session, token)
     session.commit()

@@ -13,7 +13,7 @@ import pytest
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from gateway_fakes import FakeCatalog, FakePromotion, FakeSearch
-from gateway_helpers import assert_error, register_and_sign_in, sign_in_admin
+from gateway_helpers import approve_promoter, assert_error, register_and_sign_in, sign_in_admin
 
 CAMPAIGN_ID = str(uuid.uuid4())
 PRODUCT_ID = "8c3c5a0e-4a1f-4d36-9a57-2f0b7f1c9d11"
@@ -95,6 +95,8 @@ def make_accounts(session_factory, web_session) -> dict:
     people = {}
     for role, email in (("owner", "wa.ode@example.com"), ("promoter", "la.ode@example.com")):
         auth, account_id = register_and_sign_in(web_session, email, role)
+        if role == "promoter":
+            approve_promoter(session_factory, email)  # scheduling needs an approved promoter
         people[role] = {"auth": auth, "actor": {"id": account_id, "role": role}}
     auth, admin = sign_in_admin(session_factory, web_session)
     people["admin"] = {"auth": auth, "actor": {"id": admin["id"], "role": "admin"}}

@@ -8,7 +8,14 @@ import pytest
 from shared.errors import Conflict, ValidationFailed
 
 from gateway_fakes import FakeCatalog, FakePromotion
-from gateway_helpers import SCRIPT, assert_html_page, form_token, register_on_site, sign_in_admin_on_site
+from gateway_helpers import (
+    SCRIPT,
+    approve_promoter,
+    assert_html_page,
+    form_token,
+    register_on_site,
+    sign_in_admin_on_site,
+)
 
 CID = "0b6f0c3e-8d2a-4c55-9d7e-1f2a3b4c5d6e"
 DRAFT_ID = "1c7e1d4f-9e3b-4d66-8e8f-2a3b4c5d6e7f"
@@ -63,6 +70,7 @@ def register(web_session, role):
 @pytest.fixture
 def promoter(gateway, web_session):
     register(web_session, "promoter")
+    approve_promoter(gateway, "promoter@example.com")  # scheduling needs an approved promoter
     return web_session
 
 
