@@ -276,7 +276,8 @@ def test_search_page_without_query_is_the_home_page(start_gateway, web_session, 
     response = web_session.get("/")
     assert response.status_code == 200
     assert "Ketik kata kunci" in response.text
-    assert [call for call in fakes.calls if call[0] == "search"] == []  # the home page does not search
+    # the home page asks search only for its "Produk terbaru" (newest first), not for the empty query
+    assert [call for call in fakes.calls if call[0] == "search"] == [("search", "", None, 1, 8, {"sort": "newest"})]
 
 
 def test_search_page_bad_region_is_a_friendly_message(start_gateway, web_session):
