@@ -61,6 +61,7 @@ class RunningPlatform:
         self.var_dir = var_dir
         self.env = env
         self.http = httpx.Client(base_url=base_url, timeout=15)
+        self._admin: dict | None = None
 
     def etalase(self, *args, stdin=None):
         return subprocess.run(
@@ -68,12 +69,32 @@ class RunningPlatform:
             capture_output=True, text=True, timeout=120,
         )
 
-    def sign_up(self, role="owner"):
+    def sign_up(self, role="owner", approved=True):
+        """Bearer headers of a new account; a promoter is approved by an admin unless ``approved``
+        is False (a new promoter starts pending and cannot schedule campaigns)."""
         email = f"{role}-{uuid.uuid4().hex[:8]}@contoh.id"
         response = self.http.post("/api/v1/accounts", json={"email": email, "password": "rahasia-123", "name": "Wa Ode Tester", "role": role})
         assert response.status_code == 201, response.text
+        if role == "promoter" and approved:
+            self.approve_promoter(response.json()["id"])
         token = self.http.post("/api/v1/sessions", json={"email": email, "password": "rahasia-123"}).json()["token"]
         return {"Authorization": f"Bearer {token}"}
+
+    def admin_headers(self) -> dict:
+        """Bearer headers of this platform's admin, made once with `etalase admin create`."""
+        if self._admin is None:
+            email, password = f"kurator-{uuid.uuid4().hex[:8]}@dinas.example", "sangat-rahasia-123"
+            created = self.etalase("admin", "create", "--email", email, "--name", "Kurator Dinas", "--password-stdin",
+                                   stdin=password + "\n")
+            assert created.returncode == 0, created.stderr
+            token = self.http.post("/api/v1/sessions", json={"email": email, "password": password}).json()["token"]
+            self._admin = {"Authorization": f"Bearer {token}"}
+        return self._admin
+
+    def approve_promoter(self, account_id: str) -> None:
+        response = self.http.post(f"/api/v1/admin/accounts/{account_id}/approval", headers=self.admin_headers(),
+                                  json={"decision": "approved"})
+        assert response.status_code == 200, response.text
 
     def new_merchant(self, headers, region="7402"):
         response = self.http.post("/api/v1/merchants", headers=headers, json={

@@ -19,12 +19,15 @@ def jpeg_bytes(color=(180, 120, 60), size=(800, 600)) -> bytes:
     return buffer.getvalue()
 
 
-def new_account(platform, role="owner", name="Wa Ode Tester"):
-    """(email, bearer headers) of a fresh account."""
+def new_account(platform, role="owner", name="Wa Ode Tester", approved=True):
+    """(email, bearer headers) of a fresh account; a promoter is approved by the platform's
+    admin unless ``approved`` is False."""
     email = f"{role}-{uuid.uuid4().hex[:8]}@contoh.id"
     created = platform.http.post("/api/v1/accounts", json={"email": email, "password": PASSWORD, "name": name,
                                                            "role": role})
     assert created.status_code == 201, created.text
+    if role == "promoter" and approved:
+        platform.approve_promoter(created.json()["id"])
     token = platform.http.post("/api/v1/sessions", json={"email": email, "password": PASSWORD}).json()["token"]
     return email, {"Authorization": f"Bearer {token}"}
 

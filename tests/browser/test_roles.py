@@ -186,8 +186,8 @@ def test_admin_verifies_a_pending_business(page, running_platform, screenshot):
     # verify it: it leaves the pending tab and shows under verified
     submit(page, entry.get_by_role("button", name="Verifikasi", exact=True))
     query = parse_qs(urlparse(page.url).query)
-    assert path_of(page) == "/admin" and query == {"status": ["pending"], "done": ["verified"]}
-    assert page.get_by_role("status").inner_text() == "Keputusan disimpan: usaha terverifikasi."
+    assert path_of(page) == "/admin" and query == {"status": ["pending"], "done": ["verified"], "usaha": [merchant_id]}
+    assert page.get_by_role("status").inner_text() == f"Keputusan disimpan: {business} terverifikasi."
     assert page.get_by_role("heading", name=business, exact=True).count() == 0
     with page.expect_navigation():
         page.get_by_role("navigation", name="Status usaha").get_by_role("link", name="Terverifikasi").click()
