@@ -90,7 +90,8 @@ def declare_events_topology(uri: str) -> None:
 
 
 def seed_demo(config: dict, data_path: Path | None = None) -> dict | None:
-    """Create the demo owners (gateway) and their merchants and products (catalog) once.
+    """Create the demo owners and promoters (gateway) and the owners' merchants and products
+    (catalog) once.
 
     Products go through the catalog's domain functions, so their events wait in the
     catalog outbox and reach search through the broker like any other change.
@@ -124,6 +125,10 @@ def seed_demo(config: dict, data_path: Path | None = None) -> dict | None:
                     gateway_session, owner["email"], DEMO_PASSWORD, owner["name"], "owner"
                 )
                 owner_ids[owner["email"]] = account["id"]
+            for promoter in demo.get("promoters", []):  # approved, so the demo can run campaigns
+                if gateway_session.scalar(select(Account).where(Account.email == promoter["email"].lower())) is None:
+                    accounts.create_account(gateway_session, promoter["email"], DEMO_PASSWORD, promoter["name"],
+                                            "promoter", approved=True)
             gateway_session.commit()
         with make_session_factory(catalog_engine)() as catalog_session:
             counts = catalog_seed.seed_demo(catalog_session, owner_ids, **kwargs)

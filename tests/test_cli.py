@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services import platform as etalase_platform
+from services.gateway.models import Account
 from shared.db import make_engine, make_session_factory
 
 
@@ -67,3 +68,9 @@ def test_seed_loads_the_demo_once(env, tmp_path):
     with make_session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(Product)) == products
     engine.dispose()
+    # the demo promoters are approved: they can schedule campaigns at once
+    gateway = make_engine(f"sqlite:///{tmp_path / 'var' / 'gateway.db'}")
+    with make_session_factory(gateway)() as session:
+        promoters = session.execute(select(Account.email, Account.status).where(Account.role == "promoter")).all()
+    gateway.dispose()
+    assert len(promoters) == 2 and {status for _, status in promoters} == {"approved"}
