@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from services.promotion.campaigns.access import caller
 from services.promotion.campaigns.budget import record_contacts
-from services.promotion.models import Inbox, MerchantFact, ProductFact, ProductInteractionDay
+from services.promotion.campaigns.views import product_view
+from services.promotion.models import Inbox, MerchantFact, ProductFact, ProductInteractionDay, ProductPricingState
 from shared.actor import ADMIN, OWNER, Actor
 from shared.consumer import record_in_inbox
 from shared.contracts import InteractionsRecorded
@@ -112,3 +113,34 @@ def product_statistics(session: Session, actor: Actor, product_ids, days=30, now
             items[product_id] = {"impressions": int(impressions or 0), "views": int(views or 0),
                                  "contacts": int(contacts or 0)}
     return {"days": days, "since": since.isoformat(), "items": items}
+
+
+MAX_POPULAR = 50
+CONTACT_WEIGHT = 3  # a WhatsApp contact says more about what buyers seek than a page view
+
+
+def popular_products(session: Session, limit=8, days=30, now: datetime | None = None) -> dict:
+    """The home page's "Paling dicari": the products buyers sought most over the last ``days``
+    UTC days (views + 3 x WhatsApp contacts), most first, ties by id; only products on sale
+    (promotion keeps facts of those alone) and that someone looked at. Each with the price
+    buyers pay now. ``{"days", "items": [product view]}``."""
+    errors = {}
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_POPULAR:
+        errors["limit"] = f"Harus bilangan bulat 1 sampai {MAX_POPULAR}."
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_STATISTICS_DAYS:
+        errors["days"] = f"Harus bilangan bulat 1 sampai {MAX_STATISTICS_DAYS}."
+    if errors:
+        raise ValidationFailed("Parameter tidak valid.", errors)
+    now = (now or utcnow()).astimezone(timezone.utc)
+    since = now.date() - timedelta(days=days - 1)
+    score = func.sum(ProductInteractionDay.views) + CONTACT_WEIGHT * func.sum(ProductInteractionDay.contacts)
+    ids = list(session.scalars(
+        select(ProductInteractionDay.product_id)
+        .join(ProductFact, ProductFact.id == ProductInteractionDay.product_id)
+        .where(ProductInteractionDay.day >= since)
+        .group_by(ProductInteractionDay.product_id).having(score > 0)
+        .order_by(score.desc(), ProductInteractionDay.product_id).limit(limit)))
+    facts = {fact.id: fact for fact in session.scalars(select(ProductFact).where(ProductFact.id.in_(ids)))} if ids else {}
+    states = {state.product_id: state for state in session.scalars(
+        select(ProductPricingState).where(ProductPricingState.product_id.in_(ids)))} if ids else {}
+    return {"days": days, "items": [product_view(facts[pid], states.get(pid), now) for pid in ids if pid in facts]}

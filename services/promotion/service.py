@@ -107,6 +107,10 @@ class PromotionService:
         return interactions.product_statistics(self.db.session, actor, product_ids, days)
 
     @rpc(expected_exceptions=EtalaseError)
+    def popular_products(self, limit=8, days=30):
+        return interactions.popular_products(self.db.session, limit, days)
+
+    @rpc(expected_exceptions=EtalaseError)
     def active_campaigns(self, limit=10):
         return queries.active_campaigns(self.db.session, limit)
 

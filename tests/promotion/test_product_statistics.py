@@ -52,3 +52,20 @@ def test_others_and_bad_parameters_are_refused(session):
         with pytest.raises(ValidationFailed):
             product_statistics(session, OWNER, ids, days, now=NOW)
 
+
+
+def test_popular_products_rank_views_and_contacts_of_products_on_sale(session):
+    from services.promotion.interactions import popular_products
+    facts.apply_event(session, interactions_batch(
+        ("a00001", TODAY, "view", 8), ("gone0", TODAY, "view", 500),  # gone0: no fact (not on sale)
+        ("b00000", TODAY - timedelta(days=40), "contact", 90)), now=NOW)  # long ago
+    # a00000: 6 views + 2 contacts x 3 = 12; a00001: 8; b00000: 7 (its old contacts are outside the 30 days)
+    result = popular_products(session, limit=8, days=30, now=NOW)
+    assert result["days"] == 30
+    assert [(item["id"], item["price"], item["effective_price"]) for item in result["items"]] == [
+        ("a00000", 100_000, 100_000), ("a00001", 100_000, 100_000), ("b00000", 100_000, 100_000)]
+    assert [item["id"] for item in popular_products(session, limit=1, now=NOW)["items"]] == ["a00000"]
+    assert popular_products(session, days=1, now=NOW + timedelta(days=10))["items"] == []  # nobody looked lately
+    with pytest.raises(ValidationFailed) as excinfo:
+        popular_products(session, limit=0, days=400)
+    assert set(excinfo.value.fields) == {"limit", "days"}
