@@ -364,6 +364,7 @@ def test_merchant_page(gateway, web_session, fakes):
     assert "Terverifikasi" in html and "Badan hukum AHU-0001.AH.01" in html and "NIB 1234567890123" in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and SCRIPT not in html
     assert "Belum terbit" not in html  # drafts are not public
+    assert '<h2 id="produk">Produk</h2>' in html  # the admin queue links to /usaha/<id>#produk
     assert ("list_merchant_products", "m1", 2, 20) in fakes.calls
     button = re.search(r'<a class="button whatsapp" href="([^"]+)"', html).group(1)
     location = urlsplit(button.replace("&amp;", "&"))
