@@ -392,3 +392,14 @@ def test_search_box_has_autocomplete_markup(gateway, web_session):
     assert 'list="q-suggestions"' in html and '<datalist id="q-suggestions">' in html
     assert 'for="q"' in html
     assert web_session.get("/api/v1/suggest", params={"q": "ten"}).json() == {"suggestions": ["tenun ikat"]}
+
+
+
+def test_category_names_follow_the_chosen_language(gateway, web_session):
+    web_session.get("/bahasa", params={"l": "en", "next": "/"})
+    html = assert_html_page(web_session.get("/", params={"q": "tenun"}), lang="en")
+    assert "Woven Cloth (45)" in html and "Kain Tenun (45)" not in html  # the category facet
+    product = assert_html_page(web_session.get("/produk/p1"), lang="en")
+    assert 'href="/?category=tenun">Woven Cloth</a>' in product
+    web_session.get("/bahasa", params={"l": "id", "next": "/"})
+    assert "Kain Tenun (45)" in assert_html_page(web_session.get("/", params={"q": "tenun"}))

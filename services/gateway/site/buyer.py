@@ -183,7 +183,7 @@ FACET_TITLES = {"region": N_("Kabupaten/kota"), "category": N_("Kategori"), "pri
                 "halal": N_("Halal"), "kind": N_("Jenis usaha")}
 
 
-def facet_groups(facets: dict, base: str, params: dict, fixed_region: str | None = None) -> list[dict]:
+def facet_groups(facets: dict, base: str, params: dict, fixed_region: str | None = None, lang: str = "id") -> list[dict]:
     """Facets as links that add (or, when already chosen, show) the filter."""
     groups = []
     for name in ("region", "category", "price", "halal", "kind"):
@@ -207,7 +207,9 @@ def facet_groups(facets: dict, base: str, params: dict, fixed_region: str | None
             else:
                 change = {name: str(entry.get("value"))}
                 selected = params.get(name) == change[name]
-            links.append({"label": f'{entry.get("label")} ({entry.get("count")})', "selected": selected,
+            label = present.category_label(lang, entry.get("value"), entry.get("label")) if name == "category" \
+                else entry.get("label")
+            links.append({"label": f'{label} ({entry.get("count")})', "selected": selected,
                           "href": search_link(base, params, page=1, **change)})
         if links:
             groups.append({"title": FACET_TITLES[name], "links": links})
@@ -225,7 +227,7 @@ def page_numbers(page_number: int, pages: int, width: int = 2) -> list[int | Non
     return out
 
 
-def present_result(result: dict, base: str, params: dict, fixed_region: str | None = None) -> dict:
+def present_result(result: dict, base: str, params: dict, fixed_region: str | None = None, lang: str = "id") -> dict:
     total = int(result.get("total") or 0)
     page_number = int(result.get("page") or 1)
     per_page = int(result.get("per_page") or PER_PAGE)
@@ -239,7 +241,7 @@ def present_result(result: dict, base: str, params: dict, fixed_region: str | No
         **present.page_links(page_number, pages, lambda number: search_link(base, params, page=number)),
         "numbers": [{"n": n, "href": search_link(base, params, page=n) if n else None}
                     for n in page_numbers(page_number, pages)] if pages > 1 else [],
-        "facets": facet_groups(result.get("facets") or {}, base, params, fixed_region),
+        "facets": facet_groups(result.get("facets") or {}, base, params, fixed_region, lang),
         "suggestion": suggestion,
         "suggestion_href": search_link(base, params, q=suggestion, page=1) if suggestion else None,
     }
@@ -283,7 +285,7 @@ def _home(web):
         report_interactions(gw, list(dict.fromkeys(shown)), "impression")
     campaign_items = [c for c in (campaigns or {}).get("items") or [] if isinstance(c, dict)] \
         if isinstance(campaigns, dict) else []
-    options = present.category_options(categories)
+    options = present.category_options(categories, web.lang)
     return web.render("home.html", q="", params={}, regions=region_list(), category_options=options,
                       featured=featured_items, popular=popular_items, newest=newest_items, campaigns=campaign_items,
                       category_groups=present.category_groups(options))
@@ -300,12 +302,12 @@ def _search(web, base: str, params: dict, page_number: int, region_title: str | 
     else:
         try:
             found = gw.call("search", "search", page=page_number, per_page=PER_PAGE, **params)
-            result = present_result(found, base, params, fixed_region)
+            result = present_result(found, base, params, fixed_region, web.lang)
             report_interactions(gw, [item.get("id") for item in found.get("items") or [] if isinstance(item, dict)],
                                 "impression")
         except EtalaseError as exc:
             status, error = _friendly_error(web, exc, params.get("region", ""))
-    category_options = present.category_options(categories.wait())
+    category_options = present.category_options(categories.wait(), web.lang)
     chips = active_filters(web, base, params, category_options, fixed_region) if not unreadable else []
     return web.render(
         "search.html", status=status, q=params.get("q", ""), params=params, base=base, result=result, error=error,

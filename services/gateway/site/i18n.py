@@ -43,6 +43,8 @@ from babel.support import NullTranslations, Translations
 from jinja2 import pass_context
 from markupsafe import Markup, escape
 
+from shared.taxonomy import CATEGORY_NAMES, CATEGORY_NAMES_EN
+
 LANGUAGES = ("id", "en")
 DEFAULT = "id"
 COOKIE = "lang"
@@ -119,8 +121,24 @@ def template_ngettext(context, singular: str, plural: str, n: int) -> Markup:
     return escape(translations(_language(context)).ngettext(singular, plural, n))
 
 
+def category_label(lang: str, slug, name: str = "") -> str:
+    """A category's name in the page's language: the taxonomy's English name in English mode,
+    else ``name`` as the service gave it (Indonesian), else the taxonomy's name of ``slug``."""
+    if not isinstance(slug, str):
+        return name or ""
+    if lang == "en" and slug in CATEGORY_NAMES_EN:
+        return CATEGORY_NAMES_EN[slug]
+    return name or CATEGORY_NAMES.get(slug, "")
+
+
+@pass_context
+def template_category_label(context, slug, name: str = "") -> str:
+    return category_label(_language(context), slug, name)
+
+
 def install(environment) -> None:
     """Give a Jinja environment (with the ``jinja2.ext.i18n`` extension) ``_``, ``gettext``,
     ``ngettext`` and ``pgettext`` in the language of the page being rendered."""
     environment.install_gettext_callables(template_gettext, template_ngettext, newstyle=True,
                                           pgettext=template_pgettext)
+    environment.globals["category_label"] = template_category_label

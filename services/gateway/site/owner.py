@@ -486,7 +486,7 @@ def present_photos(web, product: dict) -> list[dict]:
 def render_product(web, *, product: dict | None, merchants: list[dict], values: dict, errors: dict,
                    error: str | None, status: int = 200, conflict: bool = False):
     categories = present.optional(web.gw, "catalog", "list_categories")
-    options = present.category_options(categories)
+    options = present.category_options(categories, web.lang)
     if values.get("category") and all(o["slug"] != values["category"] for o in options):
         options.append({"slug": values["category"], "name": values["category"], "parent": ""})
     return web.render(

@@ -11,6 +11,7 @@ import math
 import re
 from urllib.parse import quote
 
+from services.gateway.site.i18n import category_label
 from services.gateway.site.render import static_url
 from shared.errors import EtalaseError
 from shared.regions import region_name
@@ -112,14 +113,16 @@ def merchant(merchant: dict) -> dict:
     }
 
 
-def category_options(categories) -> list[dict]:
-    """``catalog.list_categories`` as options: slug, name and the parent's name ("" for none)."""
+def category_options(categories, lang: str = "id") -> list[dict]:
+    """``catalog.list_categories`` as options: slug, name and the parent's name ("" for none),
+    in the page's language."""
     options = []
     for entry in categories if isinstance(categories, list) else []:
         if isinstance(entry, dict) and entry.get("slug"):
             parent = entry.get("parent") if isinstance(entry.get("parent"), dict) else {}
-            options.append({"slug": entry["slug"], "name": entry.get("name") or entry["slug"],
-                            "parent": parent.get("name") or ""})
+            options.append({"slug": entry["slug"],
+                            "name": category_label(lang, entry["slug"], entry.get("name") or entry["slug"]),
+                            "parent": category_label(lang, parent.get("slug"), parent.get("name") or "")})
     return options
 
 
@@ -180,4 +183,5 @@ def placeholder_photo(category, category_name: str = "") -> dict:
     slug = category if isinstance(category, str) else ""
     parent = PARENT_OF.get(slug) or (slug if slug in PARENT_SLUGS else OTHER_PLACEHOLDER)
     name = category_name or CATEGORY_NAMES.get(parent, "")
-    return {"src": static_url(f"{PLACEHOLDER_DIR}/{parent}.svg"), "placeholder": True, "category": name}
+    return {"src": static_url(f"{PLACEHOLDER_DIR}/{parent}.svg"), "placeholder": True, "category": name,
+            "category_slug": slug or parent}

@@ -210,7 +210,7 @@ def default_values() -> dict:
 def _form_page(web, values: dict, errors: dict, other_errors: list[str], status: int = 200):
     categories = present.optional(web.gw, "catalog", "list_categories")
     return web.render("promoter_form.html", status=status, values=values, errors=errors, other_errors=other_errors,
-                      category_groups=present.category_groups(present.category_options(categories)),
+                      category_groups=present.category_groups(present.category_options(categories, web.lang)),
                       regions=region_list(), kinds=KINDS, funders=FUNDERS, invalid=bool(errors or other_errors))
 
 
