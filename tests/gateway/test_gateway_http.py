@@ -36,7 +36,7 @@ def test_owner_registers_lists_edits_and_deletes_a_product(start_gateway, web_se
     )
     assert response.status_code == 201
     account = response.json()
-    assert set(account) == {"id", "email", "name", "role"}
+    assert set(account) == {"id", "email", "name", "role", "status"} and account["status"] == "active"
     assert account["email"] == "la.ode@example.com"
 
     response = web_session.post("/api/v1/sessions", json={"email": "la.ode@example.com", "password": "rahasia-123"})

@@ -39,9 +39,11 @@ def test_int_params():
 
 def test_present_item_accepts_region_codes_and_merchant_dicts():
     item = present_item({"name": "Tenun Masalili", "price": 450000, "region": "7402", "merchant": {"name": "Koperasi Tenun"}})
+    placeholder = item.pop("photo")  # no photo: the generic illustration (every card has an image)
+    assert placeholder["placeholder"] is True and placeholder["src"].startswith("/static/img/kategori/lainnya.svg")
     assert item == {"id": None, "url": None, "name": "Tenun Masalili", "price": 450000, "region": "Muna",
                     "merchant": "Koperasi Tenun", "merchant_id": None, "verified": False, "halal": False,
-                    "photo": None, "effective_price": None, "badge": None, "highlight": None}
+                    "effective_price": None, "badge": None, "highlight": None, "unit": "", "sold_out": False}
     item = present_item({"name": "Kopi", "price": 25000, "region": {"code": "7401", "name": "Buton"}, "merchant_name": "UD Kopi"})
     assert item["region"] == "Buton" and item["merchant"] == "UD Kopi"
 
