@@ -49,11 +49,19 @@ MERCHANT_PROFILE = ("name", "region", "whatsapp", "description", "address")
 CREDENTIALS = ("nib", "pirt_number", "halal_number", "halal_expires_on")
 KOPERASI_CREDENTIALS = ("legal_number", "member_count", "last_rat_year")
 NUMBER_CREDENTIALS = ("member_count", "last_rat_year")
-PRODUCT_TEXT = ("name", "description", "unit", "tags")
+PRODUCT_TEXT = ("name", "description", "unit", "tags", "sku", "member_business")
+PRICE_FIELDS = ("price", "compare_at_price")
 PRODUCT_STATUSES = ("published", "draft")
 # ?ok=<key> after a redirect: only these known messages are shown (never text from the URL)
 NOTICES = {
     "created": N_("Produk ditambahkan. Tambahkan fotonya di bawah."),
+    "created_with_photo": N_("Produk dan fotonya ditambahkan."),
+    # the product was created but its photo was not: the edit page says why
+    "photo_too_large": N_("Produk ditambahkan, tetapi fotonya tidak tersimpan: berkas lebih dari 5 MB. "
+                          "Unggah foto yang lebih kecil di bawah."),
+    "photo_refused": N_("Produk ditambahkan, tetapi fotonya tidak tersimpan: berkas bukan foto JPEG, PNG atau "
+                        "WebP yang dapat dibaca. Unggah foto lain di bawah."),
+    "photo_failed": N_("Produk ditambahkan, tetapi fotonya gagal diunggah. Coba unggah lagi di bawah."),
     "saved": N_("Perubahan disimpan."),
     "deleted": N_("Produk dihapus."),
     "photo_added": N_("Foto ditambahkan."),
@@ -77,6 +85,7 @@ IMPORT_STATUSES = {
     "failed": N_("Gagal"),
 }
 INVALID = N_("Periksa kembali isian yang ditandai.")
+COMPARE_NOT_ABOVE = N_("Harga coret harus lebih besar dari harga.")
 CONFLICT = N_("Data ini sudah diubah di tempat lain (mis. di perangkat lain) sejak halaman ini dibuka. "
               "Muat ulang halaman untuk melihat data terbaru, lalu ubah lagi.")
 
@@ -442,6 +451,10 @@ def product_values(product: dict) -> dict:
         "price": str(product["price"]) if present.whole(product.get("price")) is not None else "",
         "stock": str(product["stock"]) if present.whole(product.get("stock")) is not None else "",
         "unit": product.get("unit") or "",
+        "sku": product.get("sku") or "",
+        "compare_at_price": (str(product["compare_at_price"])
+                             if present.whole(product.get("compare_at_price")) is not None else ""),
+        "member_business": product.get("member_business") or "",
         "category": product.get("category") if isinstance(product.get("category"), str) else "",
         "halal": bool(product.get("halal_claimed", product.get("halal"))),
         "status": product.get("status") or "published",
@@ -451,15 +464,28 @@ def product_values(product: dict) -> dict:
     }
 
 
-def product_form(form) -> tuple[dict, dict]:
-    """(values to show again, data for the catalog)."""
-    values = {name: form_text(form, name) for name in PRODUCT_TEXT + ("price", "stock", "category", "status",
-                                                                     "merchant_id", "version")}
+def product_form(web, form, koperasi: bool) -> tuple[dict, dict, dict]:
+    """(values to show again, data for the catalog, {field: message} of prices that cannot be
+    read). Prices are read as Indonesians type them (``present.parse_rupiah``); the member
+    business is sent only for a koperasi."""
+    values = {name: form_text(form, name) for name in PRODUCT_TEXT + PRICE_FIELDS + (
+        "stock", "category", "status", "merchant_id", "version")}
     values["halal"] = form.get("halal") in ("1", "on", "true")
+    prices, errors = {}, {}
+    for name in PRICE_FIELDS:
+        try:
+            prices[name] = present.parse_rupiah(values[name])
+        except ValueError as exc:
+            errors[name] = web.gettext(str(exc))
+    if not errors and prices["compare_at_price"] is not None and prices["price"] is not None \
+            and prices["compare_at_price"] <= prices["price"]:
+        errors["compare_at_price"] = web.gettext(COMPARE_NOT_ABOVE)
     data = {
         "name": values["name"],
         "description": values["description"],
-        "price": parse_whole(values["price"]),
+        "price": prices.get("price"),
+        "compare_at_price": prices.get("compare_at_price"),
+        "sku": values["sku"] or None,
         "stock": parse_whole(values["stock"]),
         "unit": values["unit"] or None,
         "category": values["category"] or None,
@@ -467,7 +493,9 @@ def product_form(form) -> tuple[dict, dict]:
         "status": values["status"] or None,
         "tags": [tag.strip() for tag in values["tags"].split(",") if tag.strip()],
     }
-    return values, data
+    if koperasi:
+        data["member_business"] = values["member_business"] or None
+    return values, data, errors
 
 
 def present_photos(web, product: dict) -> list[dict]:
@@ -484,7 +512,8 @@ def present_photos(web, product: dict) -> list[dict]:
 
 
 def render_product(web, *, product: dict | None, merchants: list[dict], values: dict, errors: dict,
-                   error: str | None, status: int = 200, conflict: bool = False):
+                   error: str | None, status: int = 200, conflict: bool = False, koperasi: bool = False):
+    """``koperasi``: the form offers the member business (a koperasi sells for its members)."""
     categories = present.optional(web.gw, "catalog", "list_categories")
     options = present.category_options(categories, web.lang)
     if values.get("category") and all(o["slug"] != values["category"] for o in options):
@@ -492,56 +521,97 @@ def render_product(web, *, product: dict | None, merchants: list[dict], values: 
     return web.render(
         "owner_product.html", status=status, product=product, merchants=merchants, values=values, errors=errors,
         error=error, conflict=conflict, notice=notice(web), category_groups=present.category_groups(options),
-        photos=present_photos(web, product) if product else [],
+        photos=present_photos(web, product) if product else [], koperasi=koperasi,
+        rupiah_hint=web.gettext(present.RUPIAH_HINT),
         action=product_url(product["id"]) if product else "/pemilik/produk/baru",
     )
 
 
-@page
+def is_koperasi(merchant: dict | None) -> bool:
+    return isinstance(merchant, dict) and merchant.get("kind") == "koperasi"
+
+
+def chosen_photo(web) -> bool:
+    photo = web.request.files.get("photo")
+    return photo is not None and bool(photo.filename)
+
+
+def first_photo(web, product_id: str) -> str:
+    """Upload the photo chosen on the "add a product" form to the new product; the notice key
+    of the outcome. The product stays whatever happens to its photo."""
+    upload, failed = read_upload(web, read_photo_upload)
+    if upload is not None:
+        try:
+            web.gw.call("catalog", "add_product_photo", web.actor, product_id, upload,
+                        timeout=web.gw.settings.photo_rpc_timeout)
+            return "created_with_photo"
+        except EtalaseError as exc:
+            log.warning("the new product %s kept no photo: %s", product_id, exc.message)
+            failed = exc
+    if isinstance(failed, PayloadTooLarge):
+        return "photo_too_large"
+    return "photo_refused" if isinstance(failed, ValidationFailed) else "photo_failed"
+
+
+@page(max_body=PHOTO_BODY)
 @require_role(OWNER)
 def product_new(web):
-    """``GET/POST /pemilik/produk/baru``: add a product to one of the owner's businesses."""
+    """``GET/POST /pemilik/produk/baru``: add a product to one of the owner's businesses, with
+    its first photo when one is chosen (created first, then the photo through the catalog's
+    ``add_product_photo``; a refused photo leaves the product, and its edit page says why)."""
     merchants = owner_merchants(web)
     if not merchants:
         return web.redirect("/pemilik/usaha/baru")
     choices = merchant_choices(merchants)
+    any_koperasi = any(is_koperasi(m) for m in merchants)
     if web.request.method == "GET":
         wanted = web.request.args.get("usaha")
         merchant_id = wanted if any(m["id"] == wanted for m in merchants) else merchants[0]["id"]
         values = {"merchant_id": merchant_id, "status": "published", "unit": "pcs", "halal": False}
-        return render_product(web, product=None, merchants=choices, values=values, errors={}, error=None)
-    values, data = product_form(web.request.form)
-    if not any(m["id"] == values["merchant_id"] for m in merchants):
-        return render_product(web, product=None, merchants=choices, values=values, status=422,
-                              errors={"merchant_id": web.gettext(INVALID)}, error=web.gettext(INVALID))
+        return render_product(web, product=None, merchants=choices, values=values, errors={}, error=None,
+                              koperasi=any_koperasi)
+    chosen = next((m for m in merchants if m["id"] == web.request.form.get("merchant_id")), None)
+    values, data, errors = product_form(web, web.request.form, is_koperasi(chosen))
+    if chosen is None:
+        errors["merchant_id"] = web.gettext(INVALID)
+    if errors:
+        return render_product(web, product=None, merchants=choices, values=values, status=422, errors=errors,
+                              error=web.gettext(INVALID), koperasi=any_koperasi)
     data = {"merchant_id": values["merchant_id"], **{k: v for k, v in data.items() if v is not None
                                                      or k in ("price", "stock", "category")}}
     created, failed = _writing(lambda: web.gw.call("catalog", "create_product", web.actor, data))
     if failed is not None:
         error, errors = failure(web, failed)
         return render_product(web, product=None, merchants=choices, values=values, errors=errors, error=error,
-                              status=failed.status)
-    return web.redirect(with_notice(product_url(created["id"]), "created"))
+                              status=failed.status, koperasi=any_koperasi)
+    outcome = first_photo(web, created["id"]) if chosen_photo(web) else "created"
+    return web.redirect(with_notice(product_url(created["id"]), outcome))
 
 
 @page
 @require_role(OWNER)
 def product_edit(web, product_id: str):
     """``GET/POST /pemilik/produk/<id>``: edit; the form carries the version (a change made
-    elsewhere in between is a conflict, shown as such)."""
-    product, _merchant = owned_product(web, product_id)
+    elsewhere in between is a conflict, shown as such). A blank SKU, "harga coret" or member
+    business clears it."""
+    product, merchant = owned_product(web, product_id)
+    koperasi = is_koperasi(merchant)
     if web.request.method == "GET":
         return render_product(web, product=product, merchants=[], values=product_values(product), errors={},
-                              error=None)
-    values, data = product_form(web.request.form)
+                              error=None, koperasi=koperasi)
+    values, data, errors = product_form(web, web.request.form, koperasi)
+    if errors:
+        return render_product(web, product=product, merchants=[], values=values, errors=errors, status=422,
+                              error=web.gettext(INVALID), koperasi=koperasi)
     version = parse_whole(values["version"]) if values["version"] else None
-    data = {k: v for k, v in data.items() if v is not None or k in ("price", "stock", "category")}
+    data = {k: v for k, v in data.items() if v is not None
+            or k in ("price", "stock", "category", "sku", "compare_at_price", "member_business")}
     _, failed = _writing(lambda: web.gw.call("catalog", "update_product", web.actor, product["id"], data,
                                              version if isinstance(version, int) else None))
     if failed is not None:
         error, errors = failure(web, failed)
         return render_product(web, product=product, merchants=[], values=values, errors=errors, error=error,
-                              status=failed.status, conflict=isinstance(failed, Conflict))
+                              status=failed.status, conflict=isinstance(failed, Conflict), koperasi=koperasi)
     return web.redirect(with_notice(product_url(product["id"]), "saved"))
 
 
@@ -559,7 +629,7 @@ def product_photo_add(web, product_id: str):
             return web.redirect(with_notice(product_url(product["id"]), "photo_added") + "#foto")
     return render_product(web, product=product, merchants=[], values=product_values(product),
                           errors={"photo": upload_problem(failed)}, error=web.gettext(INVALID),
-                          status=failed.status)
+                          status=failed.status, koperasi=is_koperasi(_merchant))
 
 
 @page
