@@ -297,3 +297,50 @@ def test_days_without_activity_are_zero_bars():
     assert [(d["day"], d["label"], d["impressions"]) for d in filled] == [
         ("2026-11-30", "30 Nov", 2), ("2026-12-01", "1 Des", 0), ("2026-12-02", "2 Des", 0), ("2026-12-03", "3 Des", 5)]
     assert fill_days([]) == []
+
+
+def test_edit_form_shows_the_campaign_and_sends_only_the_changes(promoter, fakes):
+    html = assert_html_page(promoter.get(f"/promotor/kampanye/{DRAFT_ID}"))
+    assert f'href="/promotor/kampanye/{DRAFT_ID}/ubah"' in html
+    html = assert_html_page(promoter.get(f"/promotor/kampanye/{DRAFT_ID}/ubah"))
+    assert f'action="/promotor/kampanye/{DRAFT_ID}/ubah"' in html and 'name="version" value="2"' in html
+    assert 'value="Draf Kopi"' in html and 'value="2026-12-01T08:00"' in html and 'value="2026-12-08T08:00"' in html
+    assert '<option value="7402" selected>' in html and 'value="20"' in html
+    form = {"csrf_token": form_token(html), "version": "2", "name": "Draf Kopi Baru",
+            "description": "Diskon tenun sepekan.", "starts_at": "2026-12-01T08:00", "ends_at": "2026-12-09T08:00",
+            "discount_type": "percent", "discount_value": "20", "featured": "1", "categories": ["tenun"],
+            "regions": ["7402"], "merchant_kind": "koperasi", "verified_only": "1", "max_products": "50"}
+    response = promoter.post(f"/promotor/kampanye/{DRAFT_ID}/ubah", data=form, allow_redirects=False)
+    assert response.status_code == 303 and response.headers["Location"] == f"/promotor/kampanye/{DRAFT_ID}"
+    call = [c for c in fakes.calls if c[0] == "update_campaign"][-1]
+    assert call[2:] == (DRAFT_ID, {"name": "Draf Kopi Baru", "ends_at": "2026-12-09T08:00:00+08:00"}, 2)
+
+
+def test_an_active_campaign_refusing_a_field_shows_it_beside_the_field(promoter, fakes):
+    fakes.promotion.raises["update_campaign"] = Conflict(
+        "Kampanye sudah berjalan.", {"starts_at": "Waktu mulai tidak dapat diubah setelah kampanye berjalan."})
+    html = assert_html_page(promoter.get(f"/promotor/kampanye/{CID}/ubah"))
+    assert "hanya dapat diubah nama" in html
+    form = {"csrf_token": form_token(html), "version": "2", "name": "Festival Tenun", "starts_at": "2026-12-02T08:00",
+            "ends_at": "2026-12-08T08:00", "discount_type": "percent", "discount_value": "20",
+            "regions": ["7402"], "budget": "5000000", "funded_by": "pemda"}
+    html = assert_html_page(promoter.post(f"/promotor/kampanye/{CID}/ubah", data=form), status=409)
+    assert 'id="starts_at-error">Waktu mulai tidak dapat diubah' in html and 'value="2026-12-02T08:00"' in html
+    changes = [c for c in fakes.calls if c[0] == "update_campaign"][-1][3]
+    assert changes["starts_at"] == "2026-12-02T08:00:00+08:00" and "budget" not in changes
+
+
+def test_a_stale_version_asks_to_reload(promoter, fakes):
+    html = promoter.get(f"/promotor/kampanye/{DRAFT_ID}/ubah").text
+    form = {"csrf_token": form_token(html), "version": "1", "name": "Nama lain", "starts_at": "2026-12-01T08:00",
+            "ends_at": "2026-12-08T08:00", "discount_type": "percent", "discount_value": "20", "regions": ["7402"]}
+    html = assert_html_page(promoter.post(f"/promotor/kampanye/{DRAFT_ID}/ubah", data=form), status=409)
+    assert "baru saja diubah di tempat lain" in html
+
+
+def test_an_ended_campaign_is_not_edited(promoter, fakes):
+    fakes.promotion.add_campaigns(detail(status="ended"))
+    html = assert_html_page(promoter.get(f"/promotor/kampanye/{CID}"))
+    assert "/ubah" not in html
+    html = assert_html_page(promoter.get(f"/promotor/kampanye/{CID}/ubah"), status=409)
+    assert "tidak dapat diubah" in html

@@ -6,7 +6,11 @@ scheduled), cancelling, and the statistics with charts.
     GET      /promotor/kampanye/<id>            detail: preview of the products, statistics
     POST     /promotor/kampanye/<id>/jadwalkan  draft -> scheduled (promotion.schedule_campaign); only
                                                 once an admin approved the promoter
-    POST     /promotor/kampanye/<id>/batal      -> cancelled (promotion.cancel_campaign)
+    GET/POST /promotor/kampanye/<id>/ubah       edit a draft, scheduled or active campaign
+                                                (promotion.update_campaign, only the changed fields)
+    GET      /promotor/kampanye/<id>/batal      what cancelling will do, and a confirm button
+    POST     /promotor/kampanye/<id>/batal      -> cancelled (promotion.cancel_campaign), then the
+                                                campaign page says what it did (?dibatalkan=<n>)
 
 Promoters see their own campaigns, admins every campaign (the promotion service decides;
 another promoter's campaign is a 404). Times are typed in WITA (``datetime-local`` inputs)
@@ -22,7 +26,7 @@ from services.gateway import accounts
 from services.gateway.site import charts, present
 from services.gateway.site.i18n import N_
 from services.gateway.site.render import page, require_role
-from shared.errors import EtalaseError, NotFound, PromoterNotApproved, ValidationFailed
+from shared.errors import Conflict, EtalaseError, NotFound, PromoterNotApproved, ValidationFailed
 from shared.formatting import MONTHS_ID, WITA
 from shared.regions import region_list, region_name
 
@@ -31,6 +35,7 @@ PER_PAGE = 20
 PREVIEW_LIMIT = 50
 STATUSES = ("draft", "scheduled", "active", "ended", "cancelled")
 CANCELLABLE = ("draft", "scheduled", "active")
+EDITABLE = ("draft", "scheduled", "active")
 DISCOUNT_TYPES = ("percent", "fixed")
 FUNDERS = ("promoter", "seller", "pemda")
 KINDS = ("umkm", "koperasi")
@@ -207,9 +212,12 @@ def default_values() -> dict:
             "discount_type": "percent", "funded_by": "promoter"}
 
 
-def _form_page(web, values: dict, errors: dict, other_errors: list[str], status: int = 200):
+def _form_page(web, values: dict, errors: dict, other_errors: list[str], status: int = 200, campaign=None):
+    """The campaign form: a new campaign, or (``campaign``: its detail) the edit of one."""
     categories = present.optional(web.gw, "catalog", "list_categories")
+    edited = present_campaign(campaign) if campaign else None
     return web.render("promoter_form.html", status=status, values=values, errors=errors, other_errors=other_errors,
+                      edited=edited, action=f"{edited['url']}/ubah" if edited else "/promotor/kampanye/baru",
                       category_groups=present.category_groups(present.category_options(categories, web.lang)),
                       regions=region_list(), kinds=KINDS, funders=FUNDERS, invalid=bool(errors or other_errors))
 
@@ -232,6 +240,132 @@ def new_campaign(web):
             other = [exc.message]
         return _form_page(web, values, by_field, other, status=422)
     return web.redirect(campaign_url(detail["id"]))
+
+
+# --- edit -------------------------------------------------------------------------------------
+
+
+def utc_to_wita_input(value) -> str:
+    """``2026-12-01T00:00:00Z`` -> ``2026-12-01T08:00`` (what a WITA datetime-local shows)."""
+    try:
+        moment = datetime.fromisoformat(str(value or "").replace("Z", "+00:00"))
+    except ValueError:
+        return ""
+    if moment.tzinfo is None:
+        return ""
+    return moment.astimezone(WITA).strftime("%Y-%m-%dT%H:%M")
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def values_of(campaign: dict) -> dict:
+    """The form values showing a campaign as it is."""
+    discount = campaign.get("discount") if isinstance(campaign.get("discount"), dict) else None
+    budget = campaign.get("budget") if isinstance(campaign.get("budget"), dict) else None
+    target = campaign.get("target") if isinstance(campaign.get("target"), dict) else {}
+    return {
+        "name": _text(campaign.get("name")), "description": _text(campaign.get("description")),
+        "starts_at": utc_to_wita_input(campaign.get("starts_at")), "ends_at": utc_to_wita_input(campaign.get("ends_at")),
+        "discount_type": discount.get("type") if discount else "none",
+        "discount_value": _text(discount.get("value")) if discount else "",
+        "featured": campaign.get("featured") is True,
+        "merchant_kind": _text(target.get("merchant_kind")),
+        "verified_only": target.get("verified_only") is True,
+        "product_ids": "\n".join(p for p in target.get("product_ids") or [] if isinstance(p, str)),
+        "categories": [c for c in target.get("categories") or [] if isinstance(c, str)],
+        "regions": [r for r in target.get("regions") or [] if isinstance(r, str)],
+        "max_products": _text(campaign.get("max_products")),
+        "budget": _text(budget.get("amount")) if budget else "",
+        "funded_by": (budget.get("funded_by") if budget else None) or "promoter",
+        "open_for_signup": campaign.get("open_for_signup") is True,
+    }
+
+
+def _same_time(a, b) -> bool:
+    try:
+        return datetime.fromisoformat(str(a).replace("Z", "+00:00")) == datetime.fromisoformat(
+            str(b).replace("Z", "+00:00"))
+    except ValueError:
+        return False
+
+
+def changed_fields(campaign: dict, data: dict) -> dict:
+    """The update_campaign changes: only the fields the form changed (an active campaign
+    refuses a change to the fields it fixes, so unchanged ones are not sent)."""
+    budget = campaign.get("budget") if isinstance(campaign.get("budget"), dict) else None
+    current = {
+        "name": campaign.get("name"), "description": campaign.get("description") or None,
+        "discount": campaign.get("discount"), "featured": campaign.get("featured") is True,
+        "target": campaign.get("target"), "max_products": campaign.get("max_products"),
+        "budget": budget.get("amount") if budget else None,
+        "funded_by": budget.get("funded_by") if budget else None,
+        "open_for_signup": campaign.get("open_for_signup") is True,
+    }
+    changes = {}
+    for name in ("starts_at", "ends_at"):
+        if not _same_time(campaign.get(name), data[name]):
+            changes[name] = data[name]
+    for name, value in current.items():
+        if name == "target":
+            if {**dict.fromkeys(data["target"]), **(value or {})} != data["target"]:
+                changes["target"] = data["target"]
+        elif name == "funded_by":
+            if data["budget"] is not None and data["funded_by"] != value:
+                changes["funded_by"] = data["funded_by"]
+        elif data[name] != value:
+            changes[name] = data[name]
+    if "budget" in changes and data["budget"] is not None:
+        changes["funded_by"] = data["funded_by"]
+    return changes
+
+
+def _editable(web, campaign_id: str) -> dict:
+    campaign = web.gw.call("promotion", "get_campaign", web.actor, campaign_id)
+    if not isinstance(campaign, dict):
+        raise NotFound("Kampanye tidak ditemukan.")
+    return campaign
+
+
+def _version(value) -> int | None:
+    return int(value) if re.fullmatch(r"\d{1,9}", value or "") else None
+
+
+@page
+@require_role(*ROLES)
+def edit_campaign(web, campaign_id: str):
+    """``GET/POST /promotor/kampanye/<id>/ubah``: the campaign form filled in; the changed
+    fields go to update_campaign (with the version shown, so a concurrent change is refused)."""
+    campaign_id = _campaign_id(campaign_id)
+    campaign = _editable(web, campaign_id)
+    if campaign.get("status") not in EDITABLE:
+        return _detail_page(web, campaign_id, status=409,
+                            error=web.gettext("Kampanye yang sudah selesai atau dibatalkan tidak dapat diubah."))
+    if web.request.method == "GET":
+        return _form_page(web, {**values_of(campaign), "version": _text(campaign.get("version"))}, {}, [],
+                          campaign=campaign)
+    values = {**read_form(web.request.form), "version": (web.request.form.get("version") or "").strip()}
+    data, errors = build_campaign(web, values)
+    if errors:
+        return _form_page(web, values, errors, [], status=422, campaign=campaign)
+    del data["draft"]
+    changes = changed_fields(campaign, data)
+    if not changes:
+        return web.redirect(campaign_url(campaign_id))
+    try:
+        web.gw.call("promotion", "update_campaign", web.actor, campaign_id, changes,
+                    expected_version=_version(values["version"]))
+    except (ValidationFailed, Conflict) as exc:
+        by_field, other = form_errors(exc.fields)
+        if "version" in (exc.fields or {}):
+            other = [web.gettext("Kampanye ini baru saja diubah di tempat lain. Muat ulang halaman ini lalu ubah lagi.")]
+        elif not by_field and not other:
+            other = [exc.message]
+        elif by_field and isinstance(exc, Conflict):
+            other = [exc.message, *other]
+        return _form_page(web, values, by_field, other, status=exc.status, campaign=campaign)
+    return web.redirect(campaign_url(campaign_id))
 
 
 # --- detail, schedule, cancel ---------------------------------------------------------------------
@@ -319,6 +453,7 @@ def present_detail(web, campaign: dict, names: dict[str, str] | None = None) -> 
         "can_schedule": campaign.get("status") == "draft" and may_schedule(web.user),
         "schedule_blocked": campaign.get("status") == "draft" and not may_schedule(web.user),
         "can_cancel": campaign.get("status") in CANCELLABLE,
+        "can_edit": campaign.get("status") in EDITABLE,
     })
     return detail
 

@@ -18,6 +18,10 @@ class PromoterPages:
     def promoter_campaign(self, request, campaign_id):
         return promoter.campaign_page(self._gateway(), request, campaign_id)
 
+    @http("GET,POST", "/promotor/kampanye/<string:campaign_id>/ubah")
+    def promoter_edit_campaign(self, request, campaign_id):
+        return promoter.edit_campaign(self._gateway(), request, campaign_id)
+
     @http("POST", "/promotor/kampanye/<string:campaign_id>/jadwalkan")
     def promoter_schedule_campaign(self, request, campaign_id):
         return promoter.schedule(self._gateway(), request, campaign_id)
