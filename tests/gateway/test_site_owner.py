@@ -256,6 +256,48 @@ def test_business_profile_and_credentials(owner, fakes, owner_id):
     assert_html_page(owner.get("/pemilik/usaha/m9"), status=404)  # another owner's business
 
 
+REVERIFY_HINT = "Usaha sudah terverifikasi: mengubah isian ini mengirimnya kembali ke verifikasi Dinas."
+
+
+def test_a_verified_business_is_warned_and_told_when_it_goes_back_to_verification(owner, fakes, monkeypatch):
+    catalog = fakes.catalog
+    catalog.merchants["m1"].update(status="verified", status_reason=None)
+    html = assert_html_page(owner.get("/pemilik/usaha/m1"))
+    for field in ("name", "nib", "pirt_number", "halal_number", "legal_number"):
+        assert f'<p class="meta" id="{field}-hint">{REVERIFY_HINT}</p>' in html, field
+        assert f'id="{field}" name="{field}"' in html and f'aria-describedby="{field}-hint"' in html
+    assert html.count(REVERIFY_HINT) == 5  # not beside the address, WhatsApp or member count
+    plain_update = catalog.update_merchant
+
+    def update_merchant(actor, merchant_id, data, expected_version=None):  # the catalog's answer to a new NIB
+        merchant = plain_update(actor, merchant_id, data, expected_version)
+        merchant["status"] = "pending"
+        return merchant
+
+    monkeypatch.setattr(catalog, "update_merchant", update_merchant)
+    form = {**merchant_values_form(), "nib": "9999999999999"}
+    response = post_form(owner, "/pemilik/usaha/m1", form)
+    assert response.status_code == 303 and response.headers["Location"] == "/pemilik/usaha/m1?ok=reverify"
+    html = assert_html_page(owner.get(response.headers["Location"]))
+    assert "Usaha menunggu verifikasi ulang Dinas." in html and REVERIFY_HINT not in html
+    # a save the catalog leaves verified is just saved
+    catalog.merchants["m1"]["status"] = "verified"
+    monkeypatch.setattr(catalog, "update_merchant", plain_update)
+    form = {**form, "version": str(catalog.merchants["m1"]["version"]), "address": "Raha"}
+    assert post_form(owner, "/pemilik/usaha/m1", form).headers["Location"] == "/pemilik/usaha/m1?ok=saved"
+
+
+def test_an_unverified_business_gets_no_reverification_warning(owner):
+    assert REVERIFY_HINT not in assert_html_page(owner.get("/pemilik/usaha/m1"))  # rejected
+
+
+def merchant_values_form():
+    return {"version": "3", "name": "Koperasi Tenun Masalili", "region": "7402", "whatsapp": "0812-3456-7890",
+            "description": "Tenun", "address": "Raha", "nib": "1234567890123", "pirt_number": "",
+            "halal_number": "ID7411000123", "halal_expires_on": "2028-05-01", "legal_number": "AHU-1",
+            "member_count": "41", "last_rat_year": "2025"}
+
+
 def test_logo_upload(owner, fakes):
     response = post_form(owner, "/pemilik/usaha/m1/logo", {}, files={"photo": ("logo.png", PNG, "image/png")},
                          token_from="/pemilik/usaha/m1")

@@ -49,6 +49,8 @@ MERCHANT_PROFILE = ("name", "region", "whatsapp", "description", "address")
 CREDENTIALS = ("nib", "pirt_number", "halal_number", "halal_expires_on")
 KOPERASI_CREDENTIALS = ("legal_number", "member_count", "last_rat_year")
 NUMBER_CREDENTIALS = ("member_count", "last_rat_year")
+# changing one of these on a verified business sends it back to the Dinas for verification
+REVERIFIED_FIELDS = ("name", "nib", "pirt_number", "halal_number", "legal_number")
 PRODUCT_TEXT = ("name", "description", "unit", "tags", "sku", "member_business")
 PRICE_FIELDS = ("price", "compare_at_price")
 PRODUCT_STATUSES = ("published", "draft")
@@ -63,6 +65,7 @@ NOTICES = {
                         "WebP yang dapat dibaca. Unggah foto lain di bawah."),
     "photo_failed": N_("Produk ditambahkan, tetapi fotonya gagal diunggah. Coba unggah lagi di bawah."),
     "saved": N_("Perubahan disimpan."),
+    "reverify": N_("Perubahan disimpan. Usaha menunggu verifikasi ulang Dinas."),
     "deleted": N_("Produk dihapus."),
     "photo_added": N_("Foto ditambahkan."),
     "photo_deleted": N_("Foto dihapus."),
@@ -85,6 +88,7 @@ IMPORT_STATUSES = {
     "failed": N_("Gagal"),
 }
 INVALID = N_("Periksa kembali isian yang ditandai.")
+REVERIFY_HINT = N_("Usaha sudah terverifikasi: mengubah isian ini mengirimnya kembali ke verifikasi Dinas.")
 COMPARE_NOT_ABOVE = N_("Harga coret harus lebih besar dari harga.")
 CONFLICT = N_("Data ini sudah diubah di tempat lain (mis. di perangkat lain) sejak halaman ini dibuka. "
               "Muat ulang halaman untuk melihat data terbaru, lalu ubah lagi.")
@@ -368,6 +372,7 @@ def render_business(web, merchant: dict | None, values: dict, errors: dict, erro
     return web.render(
         "owner_business.html", status=status, merchant=owner_merchant(web, merchant) if merchant else None,
         values=values, errors=errors, error=error, regions=region_list(), notice=notice(web), conflict=conflict,
+        reverify_hint=web.gettext(REVERIFY_HINT) if merchant and merchant.get("status") == "verified" else None,
     )
 
 
@@ -402,13 +407,20 @@ def business_edit(web, merchant_id: str):
     values["version"] = form_text(form, "version", 20)
     version = parse_whole(values["version"]) if values["version"] else None
     data = merchant_data(form, values["kind"], creating=False)
-    _, failed = _writing(lambda: web.gw.call("catalog", "update_merchant", web.actor, merchant["id"], data,
-                                             version if isinstance(version, int) else None))
+    saved, failed = _writing(lambda: web.gw.call("catalog", "update_merchant", web.actor, merchant["id"], data,
+                                                 version if isinstance(version, int) else None))
     if failed is not None:
         error, errors = failure(web, failed)
         return render_business(web, merchant, values, errors, error, status=failed.status,
                                conflict=isinstance(failed, Conflict))
-    return web.redirect(with_notice(merchant_url(merchant["id"]), "saved"))
+    return web.redirect(with_notice(merchant_url(merchant["id"]), saved_notice(merchant, saved)))
+
+
+def saved_notice(before: dict, after) -> str:
+    """"reverify" when the save sent the business back for verification (the catalog answers
+    with status ``pending``), else "saved"."""
+    status = after.get("status") if isinstance(after, dict) else None
+    return "reverify" if status == "pending" and before.get("status") != "pending" else "saved"
 
 
 def read_upload(web, reader):
