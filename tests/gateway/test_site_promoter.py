@@ -267,13 +267,23 @@ def test_active_campaign_page_with_statistics_charts_and_cancel(promoter, fakes)
     assert "Diskon diberikan: Rp 1.250.000" in html
     assert '<meter id="budget-meter" min="0" max="5000000" value="1250000"' in html
     assert "Terpakai Rp 1.250.000 dari anggaran Rp 5.000.000 (sisa Rp 3.750.000), ditanggung Pemerintah daerah." in html
-    # cancel
-    assert f'action="/promotor/kampanye/{CID}/batal"' in html
+    # cancel asks first: a link to the confirmation page (no POST from here)
+    assert f'<a href="/promotor/kampanye/{CID}/batal">Batalkan kampanye</a>' in html
+    assert f'action="/promotor/kampanye/{CID}/batal"' not in html
+    html = assert_html_page(promoter.get(f"/promotor/kampanye/{CID}/batal"))
+    assert "Festival Tenun &lt;script&gt;" in html and "Berjalan" in html
+    assert "12 produk akan kembali ke harga normalnya." in html
+    assert f'action="/promotor/kampanye/{CID}/batal"' in html and f'href="/promotor/kampanye/{CID}"' in html
+    assert not [c for c in fakes.calls if c[0] == "cancel_campaign"]
     response = promoter.post(f"/promotor/kampanye/{CID}/batal", data={"csrf_token": form_token(html)},
                              allow_redirects=False)
-    assert response.status_code == 303 and response.headers["Location"] == f"/promotor/kampanye/{CID}"
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/promotor/kampanye/{CID}?dibatalkan=12"
     call = [c for c in fakes.calls if c[0] == "cancel_campaign"][-1]
     assert call[2] == CID and actor_of(call)["role"] == "promoter"
+    html = assert_html_page(promoter.get(response.headers["Location"]))
+    assert "Kampanye dibatalkan. 12 produk kembali ke harga normalnya." in html and "Dibatalkan" in html
+    assert "/batal" not in html  # nothing more to cancel
 
 
 @pytest.mark.parametrize("campaign_id", ["bukan-uuid", "2d8f2e5a-0f4c-4e77-9f90-3b4c5d6e7f80"])
@@ -344,3 +354,21 @@ def test_an_ended_campaign_is_not_edited(promoter, fakes):
     assert "/ubah" not in html
     html = assert_html_page(promoter.get(f"/promotor/kampanye/{CID}/ubah"), status=409)
     assert "tidak dapat diubah" in html
+
+
+def test_cancelling_a_draft_says_no_price_changes(promoter, fakes):
+    html = assert_html_page(promoter.get(f"/promotor/kampanye/{DRAFT_ID}/batal"))
+    assert "tidak ada harga yang berubah" in html and "Draf Kopi" in html
+    response = promoter.post(f"/promotor/kampanye/{DRAFT_ID}/batal", data={"csrf_token": form_token(html)})
+    html = assert_html_page(response)
+    assert "Kampanye dibatalkan. Tidak ada harga produk yang berubah." in html
+
+
+def test_a_cancelled_campaign_has_no_confirmation_page(promoter, fakes):
+    fakes.promotion.add_campaigns(detail(status="cancelled"))
+    html = assert_html_page(promoter.get(f"/promotor/kampanye/{CID}/batal"), status=409)
+    assert "tidak dapat dibatalkan" in html
+    html = assert_html_page(promoter.get(f"/promotor/kampanye/{CID}?dibatalkan=3"))
+    assert "Kampanye dibatalkan. 3 produk" in html  # shown only for a cancelled campaign
+    fakes.promotion.add_campaigns(detail())
+    assert "Kampanye dibatalkan" not in promoter.get(f"/promotor/kampanye/{CID}?dibatalkan=3").text

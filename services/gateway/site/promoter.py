@@ -472,6 +472,17 @@ def present_preview(preview) -> dict | None:
     return {"count": present.count(preview.get("count")), "products": products}
 
 
+def cancelled_notice(web, campaign: dict) -> str | None:
+    """After a cancel (``?dibatalkan=<n>``), what it did."""
+    count = web.request.args.get("dibatalkan") or ""
+    if campaign.get("status") != "cancelled" or not re.fullmatch(r"\d{1,7}", count):
+        return None
+    if int(count):
+        return web.ngettext("Kampanye dibatalkan. %(num)s produk kembali ke harga normalnya.",
+                            "Kampanye dibatalkan. %(num)s produk kembali ke harga normalnya.", int(count), num=int(count))
+    return web.gettext("Kampanye dibatalkan. Tidak ada harga produk yang berubah.")
+
+
 def _detail_page(web, campaign_id: str, status: int = 200, error: str | None = None):
     actor = web.actor
     campaign = web.gw.call("promotion", "get_campaign", actor, campaign_id)
@@ -485,7 +496,8 @@ def _detail_page(web, campaign_id: str, status: int = 200, error: str | None = N
     target = campaign.get("target")
     names = category_names(web) if isinstance(target, dict) and target.get("categories") else {}
     return web.render("promoter_detail.html", status=status, campaign=present_detail(web, campaign, names),
-                      preview=preview, preview_failed=preview_failed, error=error)
+                      preview=preview, preview_failed=preview_failed, error=error,
+                      done=cancelled_notice(web, campaign) if status == 200 else None)
 
 
 @page
@@ -529,8 +541,28 @@ def schedule(web, campaign_id: str):
     return _transition(web, campaign_id, "schedule_campaign")
 
 
+def reverting(campaign: dict) -> int:
+    """How many products return to their normal price when the campaign is cancelled: the
+    members of an active campaign that discounts (before the start no price changed)."""
+    if campaign.get("status") != "active" or campaign.get("discounting") is False or not campaign.get("discount"):
+        return 0
+    return present.count(campaign.get("product_count"))
+
+
 @page
 @require_role(*ROLES)
 def cancel(web, campaign_id: str):
-    """``POST /promotor/kampanye/<id>/batal``: -> cancelled."""
-    return _transition(web, campaign_id, "cancel_campaign")
+    """``GET /promotor/kampanye/<id>/batal``: what cancelling does, and the confirm button;
+    ``POST``: -> cancelled, then the campaign page says what it did."""
+    campaign_id = _campaign_id(campaign_id)
+    campaign = _editable(web, campaign_id)
+    if campaign.get("status") not in CANCELLABLE:
+        return _detail_page(web, campaign_id, status=409,
+                            error=web.gettext("Kampanye yang sudah selesai atau dibatalkan tidak dapat dibatalkan."))
+    if web.request.method == "GET":
+        return web.render("promoter_cancel.html", campaign=present_campaign(campaign), reverting=reverting(campaign))
+    count = reverting(campaign)
+    response = _transition(web, campaign_id, "cancel_campaign")
+    if response.status_code == 303:
+        return web.redirect(f"{campaign_url(campaign_id)}?dibatalkan={count}")
+    return response

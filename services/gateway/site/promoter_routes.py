@@ -26,6 +26,6 @@ class PromoterPages:
     def promoter_schedule_campaign(self, request, campaign_id):
         return promoter.schedule(self._gateway(), request, campaign_id)
 
-    @http("POST", "/promotor/kampanye/<string:campaign_id>/batal")
+    @http("GET,POST", "/promotor/kampanye/<string:campaign_id>/batal")
     def promoter_cancel_campaign(self, request, campaign_id):
         return promoter.cancel(self._gateway(), request, campaign_id)
