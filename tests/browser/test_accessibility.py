@@ -107,11 +107,43 @@ def test_buyer_pages(checked_page, seller, axe_source, screenshot, name):
     assert_accessible(check(checked_page, BUYER_PAGES[name].format(**seller), axe_source, screenshot, name))
 
 
+@pytest.fixture(scope="module")
+def importer(running_platform):
+    """Another owner (its products stay out of the seller's search) with a finished
+    spreadsheet import that has failed rows: the import page shows its table of rows."""
+    email, headers = new_account(running_platform)
+    merchant_id = new_merchant(running_platform, headers, name="Koperasi Impor Aksesibel")
+    word = unique_word("imp")
+    body = (f"sku,nama,deskripsi,harga,stok,kategori\nIM-1,Kopi {word},Kopi Muna,20000,5,kopi-teh\n"
+            f"IM-2,Kopi {word} rusak,,-5,5,kopi-teh\nIM-3,Madu {word},,lima ribu,5,madu\n").encode()
+    started = running_platform.http.post("/api/v1/imports", headers=headers, data={"merchant_id": merchant_id},
+                                         files={"file": ("produk.csv", body, "text/csv")})
+    assert started.status_code == 202, started.text
+    import_id = started.json()["id"]
+
+    def finished():
+        job = running_platform.http.get(f"/api/v1/imports/{import_id}", headers=headers).json()
+        return job["status"] in ("done", "failed") and job
+
+    assert running_platform.wait_until(finished, timeout=60)
+    return {"email": email, "import_id": import_id}
+
+
 @pytest.mark.parametrize("name, path", [("owner-home", "/pemilik"), ("owner-product", "/pemilik/produk/baru"),
+                                        ("owner-product-edit", "/pemilik/produk/{product_id}"),
                                         ("owner-import", "/pemilik/impor")])
 def test_owner_pages(checked_page, seller, axe_source, screenshot, name, path):
+    """The dashboard's products table (stacked cards below 600 px) and the product forms."""
     sign_in(checked_page, seller["email"], PASSWORD)
-    assert_accessible(check(checked_page, path, axe_source, screenshot, name))
+    assert_accessible(check(checked_page, path.format(**seller), axe_source, screenshot, name))
+
+
+def test_owner_import_with_rows(checked_page, importer, axe_source, screenshot):
+    sign_in(checked_page, importer["email"], PASSWORD)
+    report = check(checked_page, f"/pemilik/impor/{importer['import_id']}", axe_source, screenshot,
+                   "owner-import-rows")
+    assert checked_page.locator(".owner-table tbody tr").count() == 2
+    assert_accessible(report)
 
 
 @pytest.mark.parametrize("name, path", [("promoter-home", "/promotor"), ("promoter-new", "/promotor/kampanye/baru")])
