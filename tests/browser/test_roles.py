@@ -265,6 +265,16 @@ def test_promoter_creates_previews_schedules_and_cancels_a_campaign(page, runnin
     assert path_of(page) == campaign_url
     assert "Terjadwal" in page.locator("main dl").inner_text()
     assert page.get_by_role("button", name="Jadwalkan").count() == 0
+    # a scheduled campaign is still edited in the page
+    with page.expect_navigation():
+        page.get_by_role("link", name="Ubah kampanye").click()
+    assert path_of(page) == campaign_url + "/ubah"
+    form = page.locator("main form")
+    assert form.get_by_label("Nama kampanye").input_value() == name
+    form.get_by_label("Deskripsi (opsional)").fill("Diskon kain tenun selama dua pekan.")
+    submit(page, form.get_by_role("button", name="Simpan perubahan"))
+    assert path_of(page) == campaign_url
+    assert "Diskon kain tenun selama dua pekan." in page.locator("main").inner_text()
     assert scrolls_sideways(page) == [], "the campaign page"
     screenshot(page, "promoter-campaign")
 
@@ -281,9 +291,15 @@ def test_promoter_creates_previews_schedules_and_cancels_a_campaign(page, runnin
     # cancel it
     with page.expect_navigation():
         row.get_by_role("link", name=name).click()
-    submit(page, page.get_by_role("button", name="Batalkan kampanye"))
+    with page.expect_navigation():
+        page.get_by_role("link", name="Batalkan kampanye").click()
+    assert path_of(page) == campaign_url + "/batal"  # it asks first, saying what will happen
+    assert "Terjadwal" in page.locator("main dl").inner_text()
+    assert "tidak ada harga yang berubah" in page.locator("main").inner_text()
+    submit(page, page.get_by_role("button", name="Ya, batalkan kampanye"))
     assert path_of(page) == campaign_url
     assert "Dibatalkan" in page.locator("main dl").inner_text()
-    assert page.get_by_role("button", name="Batalkan kampanye").count() == 0
+    assert "Kampanye dibatalkan. Tidak ada harga produk yang berubah." in page.locator("main").inner_text()
+    assert page.get_by_role("link", name="Batalkan kampanye").count() == 0
     page.goto("/promotor?status=cancelled")
     assert page.get_by_role("row").filter(has=page.get_by_role("link", name=name)).count() == 1
