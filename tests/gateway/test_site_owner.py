@@ -191,7 +191,9 @@ def test_dashboard_lists_products_with_statistics_and_campaigns(owner, fakes, ow
     # statistics of the last 30 days, per product
     assert fakes.calls_to("product_statistics")[0][1:] == ({"id": owner_id, "role": "owner"}, ["p1", "p2", "draft"], 30)
     row = re.search(r"<tr>\s*<th scope=\"row\">" + re.escape(ESCAPED_SCRIPT) + r"</th>(.*?)</tr>", html, re.S).group(1)
-    assert '<td class="num" data-stat="views">123</td>' in row and '<td class="num" data-stat="contacts">47</td>' in row
+    # each cell names its column (data-label): below 600 px the rows are stacked cards
+    assert '<td class="num" data-stat="views" data-label="Dilihat">123</td>' in row
+    assert '<td class="num" data-stat="contacts" data-label="Klik WhatsApp">47</td>' in row
     assert "30 hari terakhir" in html and "Klik WhatsApp" in html
     # invitations: p1 joined c1 (take it out), p2 left c1 (join again, or "Ikut semua" for m1);
     # c2 (an older answer without states) invites p2 (join)
@@ -210,7 +212,7 @@ def test_dashboard_without_promotion_still_answers(start_gateway, web_session, f
     html = assert_html_page(web_session.get("/pemilik"))
     assert ESCAPED_SCRIPT in html and "Rp 15.000" in html
     assert "Statistik sedang tidak tersedia." in html and "Daftar kampanye sedang tidak tersedia." in html
-    assert 'data-stat="views">–</td>' in html
+    assert 'data-stat="views" data-label="Dilihat">–</td>' in html
 
 
 def test_without_a_business_the_owner_registers_one(owner, fakes):
@@ -465,7 +467,8 @@ def test_import_upload_then_status_with_row_errors(owner, fakes):
     assert fakes.calls_to("start_import")[-1][2:] == ("m1", "produk.csv", csv)
     html = assert_html_page(owner.get("/pemilik/impor/imp1"))
     assert "Selesai" in html and "produk &lt;1&gt;.csv" in html
-    assert '<td class="num">3</td><td>harga</td><td>harus berupa angka bulat (rupiah)</td>' in html
+    assert ('<td class="num" data-label="Baris">3</td><td data-label="Kolom">harga</td>'
+            '<td data-label="Masalah">harus berupa angka bulat (rupiah)</td>') in html
     assert "kategori &lt;tidak&gt; dikenal" in html and "Muat ulang" not in html
     assert "1 Des 2026 08.00 WITA" in html
     html = assert_html_page(owner.get("/pemilik/impor/running"))
