@@ -234,7 +234,9 @@ def test_promoter_creates_previews_schedules_and_cancels_a_campaign(page, runnin
     form.get_by_label("Selesai (WITA)").fill(wita_input(starts + timedelta(days=7)))
     form.get_by_label("Jenis diskon").select_option(label="Persen (%)")
     form.get_by_label("Besar diskon").fill("20")
-    form.get_by_label("Kategori", exact=True).select_option(label="Kain Tenun")
+    categories = form.get_by_role("group", name="Kategori", exact=True)
+    categories.locator("summary", has_text="Kerajinan Tangan").click()  # checkboxes grouped by parent
+    categories.get_by_label("Kain Tenun", exact=True).check()
     screenshot(page, "promoter-campaign-new")
     submit(page, form.get_by_role("button", name="Simpan draf dan lihat pratinjau"))
 

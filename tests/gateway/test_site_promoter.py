@@ -7,7 +7,7 @@ import pytest
 
 from shared.errors import Conflict, ValidationFailed
 
-from gateway_fakes import FakeCatalog, FakePromotion
+from gateway_fakes import FakeCatalog, FakePromotion, FakeSearch
 from gateway_helpers import (
     SCRIPT,
     approve_promoter,
@@ -59,7 +59,7 @@ def campaigns(fakes):
 
 @pytest.fixture
 def gateway(start_gateway):
-    return start_gateway(FakeCatalog, FakePromotion)
+    return start_gateway(FakeCatalog, FakePromotion, FakeSearch)
 
 
 def register(web_session, role):
@@ -119,12 +119,15 @@ def test_campaign_list(promoter, fakes):
 
 def test_the_create_form(promoter):
     html = assert_html_page(promoter.get("/promotor/kampanye/baru"))
-    assert '<optgroup label="Kerajinan Tangan">' in html and '<optgroup label="Minuman">' in html
-    assert "Kopi &amp; Teh" in html
-    assert html.count('<option value="74') == 17  # the regions
+    # targeting: checkboxes grouped by parent (no multi-select to Ctrl-click), the 17 regions
+    assert "multiple" not in html and "Ctrl" not in html
+    assert "<summary>Kerajinan Tangan</summary>" in html and "<summary>Minuman</summary>" in html
+    assert 'name="categories" value="kopi"> Kopi &amp; Teh</label>' in html
+    assert html.count('type="checkbox" name="regions" value="74') == 17
+    assert 'name="product_q" type="search"' in html and 'name="action" value="cari_produk"' in html
     assert 'type="datetime-local" name="starts_at"' in html and 'type="datetime-local" name="ends_at"' in html
-    for name in ("name", "description", "starts_at", "ends_at", "discount_type", "discount_value", "categories",
-                 "regions", "merchant_kind", "product_ids", "max_products", "budget", "funded_by"):
+    for name in ("name", "description", "starts_at", "ends_at", "discount_type", "discount_value", "merchant_kind",
+                 "product_q", "max_products", "budget", "funded_by"):
         assert f'<label for="{name}">' in html, name
     for name in ("featured", "verified_only", "open_for_signup"):
         assert f'<label class="check" for="{name}">' in html, name
@@ -135,7 +138,7 @@ def valid_form(token, **changes):
     data = {"csrf_token": token, "name": "Festival Kopi Kendari", "description": "Kopi lokal.",
             "starts_at": "2026-12-10T08:00", "ends_at": "2026-12-17T20:30", "discount_type": "percent",
             "discount_value": "15", "featured": "1", "categories": ["tenun", "kopi"], "regions": ["7402", "7471"],
-            "merchant_kind": "koperasi", "verified_only": "1", "product_ids": "p1, p2\np3", "max_products": "40",
+            "merchant_kind": "koperasi", "verified_only": "1", "product_ids": ["p1", "p2", "p3"], "max_products": "40",
             "budget": "2.000.000", "funded_by": "pemda", "open_for_signup": "1"}
     data.update(changes)
     return data
@@ -159,7 +162,7 @@ def test_create_sends_the_right_data_and_goes_to_the_draft(promoter, fakes):
 
 def test_create_without_discount_or_options(promoter, fakes):
     token = form_token(promoter.get("/promotor/kampanye/baru").text)
-    form = valid_form(token, discount_type="none", discount_value="", product_ids="", max_products="", budget="",
+    form = valid_form(token, discount_type="none", discount_value="", product_ids=[], max_products="", budget="",
                       merchant_kind="", categories=[], regions=["7402"])
     for flag in ("verified_only", "open_for_signup", "description"):
         form.pop(flag)
@@ -195,10 +198,10 @@ def test_service_field_errors_are_shown_next_to_the_fields_with_the_input_kept(p
     # what was typed is kept
     assert 'value="salah"' in html and "&lt;script&gt;alert(1)&lt;/script&gt;</textarea>" in html
     assert 'value="2026-12-10T08:00"' in html and 'value="2026-12-17T20:30"' in html
-    assert '<option value="tenun" selected>' in html and '<option value="7471" selected>' in html
+    assert 'value="tenun" checked>' in html and 'value="7471" checked>' in html
     assert '<option value="koperasi" selected>' in html and '<option value="pemda" selected>' in html
     assert 'name="featured" value="1" checked' in html and 'value="2.000.000"' in html
-    assert "p1, p2\np3</textarea>" in html
+    assert 'name="product_ids" value="p3" checked> p3</label>' in html
 
 
 def test_the_gateway_own_checks_do_not_call_the_service(promoter, fakes):
@@ -315,7 +318,7 @@ def test_edit_form_shows_the_campaign_and_sends_only_the_changes(promoter, fakes
     html = assert_html_page(promoter.get(f"/promotor/kampanye/{DRAFT_ID}/ubah"))
     assert f'action="/promotor/kampanye/{DRAFT_ID}/ubah"' in html and 'name="version" value="2"' in html
     assert 'value="Draf Kopi"' in html and 'value="2026-12-01T08:00"' in html and 'value="2026-12-08T08:00"' in html
-    assert '<option value="7402" selected>' in html and 'value="20"' in html
+    assert 'name="regions" value="7402" checked>' in html and 'value="20"' in html
     form = {"csrf_token": form_token(html), "version": "2", "name": "Draf Kopi Baru",
             "description": "Diskon tenun sepekan.", "starts_at": "2026-12-01T08:00", "ends_at": "2026-12-09T08:00",
             "discount_type": "percent", "discount_value": "20", "featured": "1", "categories": ["tenun"],
@@ -372,3 +375,31 @@ def test_a_cancelled_campaign_has_no_confirmation_page(promoter, fakes):
     assert "Kampanye dibatalkan. 3 produk" in html  # shown only for a cancelled campaign
     fakes.promotion.add_campaigns(detail())
     assert "Kampanye dibatalkan" not in promoter.get(f"/promotor/kampanye/{CID}?dibatalkan=3").text
+
+
+def test_products_are_picked_from_search_results_and_removed_by_unchecking(promoter, fakes):
+    fakes.search.hits = [{"id": "p9", "name": "Kopi Kolaka " + SCRIPT, "price": 85000, "region": "7401"},
+                         {"id": "p1", "name": "Sudah dipilih", "price": 1, "region": "7402"}]
+    token = form_token(promoter.get("/promotor/kampanye/baru").text)
+    form = valid_form(token, product_ids=["p1"], product_label=["p1\tSarung Buton"], product_q="kopi kolaka",
+                      action="cari_produk")
+    html = assert_html_page(promoter.post("/promotor/kampanye/baru", data=form))
+    search = [c for c in fakes.calls if c[0] == "search"][-1]
+    assert search[1:4] == ("kopi kolaka", None, 1)
+    assert not [c for c in fakes.calls if c[0] == "create_campaign"]  # searching saves nothing
+    assert 'name="product_ids" value="p1" checked> Sarung Buton</label>' in html  # picked, with its name
+    assert ('name="product_ids" value="p9"> Kopi Kolaka &lt;script&gt;alert(1)&lt;/script&gt; · Rp 85.000 · Buton'
+            in html)
+    assert "Sudah dipilih" not in html  # an already picked product is not offered again
+    assert 'value="Festival Kopi Kendari"' in html and 'value="kopi kolaka"' in html  # what was typed is kept
+    # p9 checked, p1 unchecked (removed): the draft targets p9
+    form = valid_form(token, product_ids=["p9"], product_label=["p1\tSarung Buton", "p9\tKopi"], product_q="")
+    assert promoter.post("/promotor/kampanye/baru", data=form, allow_redirects=False).status_code == 303
+    assert [c for c in fakes.calls if c[0] == "create_campaign"][-1][2]["target"]["product_ids"] == ["p9"]
+
+
+def test_the_search_button_with_nothing_to_search_saves(promoter, fakes):
+    token = form_token(promoter.get("/promotor/kampanye/baru").text)
+    response = promoter.post("/promotor/kampanye/baru", data=valid_form(token, product_q="", action="cari_produk"),
+                             allow_redirects=False)
+    assert response.status_code == 303 and [c for c in fakes.calls if c[0] == "create_campaign"]

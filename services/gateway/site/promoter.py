@@ -108,7 +108,7 @@ def campaign_list(web):
 # --- create -----------------------------------------------------------------------------------
 
 FORM_TEXT = ("name", "description", "starts_at", "ends_at", "discount_type", "discount_value", "merchant_kind",
-             "product_ids", "max_products", "budget", "funded_by")
+             "max_products", "budget", "funded_by", "product_q")
 FORM_FLAGS = ("featured", "verified_only", "open_for_signup")
 
 
@@ -117,12 +117,25 @@ def read_form(form) -> dict:
     values: dict = {name: (form.get(name) or "").strip() for name in FORM_TEXT}
     values["name"] = values["name"][:200]
     values["description"] = values["description"][:2000]
-    values["product_ids"] = values["product_ids"][:40_000]
+    values["product_q"] = values["product_q"][:100]
+    values["product_ids"] = list(dict.fromkeys(v.strip() for v in form.getlist("product_ids") if v.strip()))[
+        :MAX_PRODUCT_IDS + 1]
+    values["product_labels"] = product_labels(form.getlist("product_label"))
     for name in FORM_FLAGS:
         values[name] = form.get(name) in ("1", "on", "ya", "true")
     values["categories"] = [v for v in form.getlist("categories") if v][:100]
     values["regions"] = [v for v in form.getlist("regions") if v][:100]
     return values
+
+
+def product_labels(entries) -> dict[str, str]:
+    """The names of the picked products, carried in the form as ``<id>\t<name>``."""
+    labels = {}
+    for entry in entries[:MAX_PRODUCT_IDS * 2]:
+        product_id, _, name = str(entry).partition("\t")
+        if product_id and name:
+            labels[product_id[:100]] = name[:200]
+    return labels
 
 
 def wita_to_iso(value: str) -> str | None:
@@ -163,7 +176,7 @@ def build_campaign(web, values: dict) -> tuple[dict, dict]:
         if amount is None and "discount_value" not in errors:
             errors["discount_value"] = web.gettext("Isi besar diskon.")
         discount = {"type": values["discount_type"], "value": amount}
-    product_ids = [p for p in re.split(r"[\s,;]+", values["product_ids"]) if p]
+    product_ids = values["product_ids"]
     if len(product_ids) > MAX_PRODUCT_IDS:
         errors["product_ids"] = web.gettext("Paling banyak %(n)s id produk.", n=MAX_PRODUCT_IDS)
     max_products = _whole(values["max_products"], "max_products", errors, whole)
@@ -208,18 +221,50 @@ def default_values() -> dict:
     start = (datetime.now(WITA) + timedelta(days=1)).replace(hour=8, minute=0, second=0, microsecond=0)
     end = start + timedelta(days=7)
     return {**dict.fromkeys(FORM_TEXT, ""), **dict.fromkeys(FORM_FLAGS, False), "categories": [], "regions": [],
+            "product_ids": [], "product_labels": {},
             "starts_at": start.strftime("%Y-%m-%dT%H:%M"), "ends_at": end.strftime("%Y-%m-%dT%H:%M"),
             "discount_type": "percent", "funded_by": "promoter"}
 
 
-def _form_page(web, values: dict, errors: dict, other_errors: list[str], status: int = 200, campaign=None):
-    """The campaign form: a new campaign, or (``campaign``: its detail) the edit of one."""
+PRODUCT_SEARCH = "cari_produk"  # the form's "Cari" button: search products to pick, save nothing
+PRODUCT_RESULTS = 20
+
+
+def product_results(web, query: str, picked: list[str]) -> list[dict] | None:
+    """What the search service finds for ``query`` (as the buyers' search), the picked ones
+    left out; None when it did not answer."""
+    found = present.optional(web.gw, "search", "search", q=query, page=1, per_page=PRODUCT_RESULTS)
+    if not isinstance(found, dict):
+        return None
+    results = []
+    for item in found.get("items") or []:
+        if isinstance(item, dict) and isinstance(item.get("id"), str) and item["id"] not in picked:
+            results.append({"id": item["id"], "name": str(item.get("name") or item["id"]),
+                            "price": present.whole(item.get("price")),
+                            "region": region_name(str(item.get("region") or "")) or ""})
+    return results
+
+
+def _form_page(web, values: dict, errors: dict, other_errors: list[str], status: int = 200, campaign=None,
+               results=None, searched: bool = False):
+    """The campaign form: a new campaign, or (``campaign``: its detail) the edit of one;
+    ``results``: the products found to pick from."""
     categories = present.optional(web.gw, "catalog", "list_categories")
     edited = present_campaign(campaign) if campaign else None
+    picked = [{"id": p, "name": values["product_labels"].get(p) or p} for p in values["product_ids"]]
     return web.render("promoter_form.html", status=status, values=values, errors=errors, other_errors=other_errors,
+                      picked=picked, results=results, searched=searched, search_action=PRODUCT_SEARCH,
                       edited=edited, action=f"{edited['url']}/ubah" if edited else "/promotor/kampanye/baru",
                       category_groups=present.category_groups(present.category_options(categories, web.lang)),
                       regions=region_list(), kinds=KINDS, funders=FUNDERS, invalid=bool(errors or other_errors))
+
+
+def _search_page(web, values: dict, campaign=None):
+    """The form again, as typed, with the products the search found to pick from (the "Cari"
+    button with an empty search field saves: it is the button Enter presses)."""
+    results = product_results(web, values["product_q"], values["product_ids"])
+    errors = {} if results is not None else {"product_q": web.gettext("Pencarian produk sedang tidak tersedia.")}
+    return _form_page(web, values, errors, [], campaign=campaign, results=results, searched=True)
 
 
 @page
@@ -229,6 +274,8 @@ def new_campaign(web):
     if web.request.method == "GET":
         return _form_page(web, default_values(), {}, [])
     values = read_form(web.request.form)
+    if web.request.form.get("action") == PRODUCT_SEARCH and values["product_q"]:
+        return _search_page(web, values)
     data, errors = build_campaign(web, values)
     if errors:
         return _form_page(web, values, errors, [], status=422)
@@ -273,7 +320,8 @@ def values_of(campaign: dict) -> dict:
         "featured": campaign.get("featured") is True,
         "merchant_kind": _text(target.get("merchant_kind")),
         "verified_only": target.get("verified_only") is True,
-        "product_ids": "\n".join(p for p in target.get("product_ids") or [] if isinstance(p, str)),
+        "product_ids": [p for p in target.get("product_ids") or [] if isinstance(p, str)], "product_labels": {},
+        "product_q": "",
         "categories": [c for c in target.get("categories") or [] if isinstance(c, str)],
         "regions": [r for r in target.get("regions") or [] if isinstance(r, str)],
         "max_products": _text(campaign.get("max_products")),
@@ -346,6 +394,8 @@ def edit_campaign(web, campaign_id: str):
         return _form_page(web, {**values_of(campaign), "version": _text(campaign.get("version"))}, {}, [],
                           campaign=campaign)
     values = {**read_form(web.request.form), "version": (web.request.form.get("version") or "").strip()}
+    if web.request.form.get("action") == PRODUCT_SEARCH and values["product_q"]:
+        return _search_page(web, values, campaign)
     data, errors = build_campaign(web, values)
     if errors:
         return _form_page(web, values, errors, [], status=422, campaign=campaign)
