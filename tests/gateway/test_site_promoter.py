@@ -110,6 +110,7 @@ def test_campaign_list(promoter, fakes):
     assert "Berjalan" in html and "Draf" in html
     assert "1 Des 2026 08.00 WITA – 8 Des 2026 08.00 WITA" in html
     assert "Rp 1.250.000 dari Rp 5.000.000" in html and "Tanpa anggaran" in html
+    assert "Anggaran terpakai (perkiraan dari kontak WhatsApp)</th>" in html
     assert '<td class="num">12</td>' in html
     assert 'href="/promotor/kampanye/baru"' in html
     # an unknown status filter is ignored, not an error
@@ -267,9 +268,10 @@ def test_active_campaign_page_with_statistics_charts_and_cancel(promoter, fakes)
     assert '<time datetime="2026-12-02">2 Des</time></th><td class="num">300</td><td class="num">10</td>' in html
     assert '<td class="num">600</td><td class="num">21</td><td class="num">5</td>' in html
     # discount given vs budget
-    assert "Diskon diberikan: Rp 1.250.000" in html
+    assert "Diskon diberikan (perkiraan dari kontak WhatsApp): Rp 1.250.000" in html
+    assert '<label for="budget-meter">Anggaran terpakai (perkiraan dari kontak WhatsApp)</label>' in html
     assert '<meter id="budget-meter" min="0" max="5000000" value="1250000"' in html
-    assert "Terpakai Rp 1.250.000 dari anggaran Rp 5.000.000 (sisa Rp 3.750.000), ditanggung Pemerintah daerah." in html
+    assert "Terpakai Rp 1.250.000 (perkiraan dari kontak WhatsApp) dari anggaran Rp 5.000.000 (sisa Rp 3.750.000), ditanggung Pemerintah daerah." in html
     # cancel asks first: a link to the confirmation page (no POST from here)
     assert f'<a href="/promotor/kampanye/{CID}/batal">Batalkan kampanye</a>' in html
     assert f'action="/promotor/kampanye/{CID}/batal"' not in html
