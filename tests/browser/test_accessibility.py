@@ -8,6 +8,7 @@
 
 The counts per page are printed (`pytest -s`); screenshots go to tests/browser/screenshots/.
 """
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -110,9 +111,10 @@ def test_buyer_pages(checked_page, seller, axe_source, screenshot, name):
 @pytest.fixture(scope="module")
 def importer(running_platform):
     """Another owner (its products stay out of the seller's search) with a finished
-    spreadsheet import that has failed rows: the import page shows its table of rows."""
+    spreadsheet import that has failed rows (the import page shows its table of rows), and
+    its imported product invited to an active campaign (the dashboard lists the invitation)."""
     email, headers = new_account(running_platform)
-    merchant_id = new_merchant(running_platform, headers, name="Koperasi Impor Aksesibel")
+    merchant_id = new_merchant(running_platform, headers, name="Koperasi Impor Aksesibel", region="7406")
     word = unique_word("imp")
     body = (f"sku,nama,deskripsi,harga,stok,kategori\nIM-1,Kopi {word},Kopi Muna,20000,5,kopi-teh\n"
             f"IM-2,Kopi {word} rusak,,-5,5,kopi-teh\nIM-3,Madu {word},,lima ribu,5,madu\n").encode()
@@ -126,6 +128,19 @@ def importer(running_platform):
         return job["status"] in ("done", "failed") and job
 
     assert running_platform.wait_until(finished, timeout=60)
+    _, promoter = new_account(running_platform, role="promoter")
+    starts_at = datetime.now(timezone.utc) + timedelta(seconds=2)
+    campaign = running_platform.http.post("/api/v1/campaigns", headers=promoter, json={
+        "name": "Festival Kopi Bombana dengan nama yang cukup panjang", "starts_at": starts_at.isoformat(),
+        "ends_at": (starts_at + timedelta(hours=1)).isoformat(), "discount": {"type": "percent", "value": 10},
+        "target": {"categories": ["kopi-teh"], "regions": ["7406"]}})
+    assert campaign.status_code == 201, campaign.text
+
+    def invited():
+        items = running_platform.http.get("/api/v1/me/campaigns", headers=headers).json()["items"]
+        return any(item["id"] == campaign.json()["id"] and item["my_products"] for item in items)
+
+    assert running_platform.wait_until(invited, timeout=30)
     return {"email": email, "import_id": import_id}
 
 
@@ -143,6 +158,13 @@ def test_owner_import_with_rows(checked_page, importer, axe_source, screenshot):
     report = check(checked_page, f"/pemilik/impor/{importer['import_id']}", axe_source, screenshot,
                    "owner-import-rows")
     assert checked_page.locator(".owner-table tbody tr").count() == 2
+    assert_accessible(report)
+
+
+def test_owner_home_with_a_campaign_invitation(checked_page, importer, axe_source, screenshot):
+    sign_in(checked_page, importer["email"], PASSWORD)
+    report = check(checked_page, "/pemilik", axe_source, screenshot, "owner-home-campaign")
+    assert checked_page.locator(".owner-membership button").count() >= 1
     assert_accessible(report)
 
 
