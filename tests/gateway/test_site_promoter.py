@@ -50,11 +50,11 @@ def campaigns(fakes):
     fakes.promotion.add_campaigns(detail(), detail(DRAFT_ID, "draft", name="Draf Kopi", budget=None, product_count=0,
                                                    statistics=no_statistics))
     fakes.promotion.new_campaign = detail(DRAFT_ID, "draft")
-    fakes.promotion.preview = {"count": 61, "products": [
+    fakes.promotion.preview = {"count": 61, "joined": 7, "products": [
         {"id": "p1", "name": SCRIPT, "price": 150000, "effective_price": 120000, "region": "7402",
-         "category": "tenun", "merchant_id": "m1"},
+         "category": "tenun", "merchant_id": "m1", "joined": True},
         {"id": "p2", "name": "Kain Tenun Masalili", "price": 450000, "effective_price": 360000, "region": "7402",
-         "category": "tenun", "merchant_id": "m1"}]}
+         "category": "tenun", "merchant_id": "m1", "joined": False}]}
 
 
 @pytest.fixture
@@ -230,9 +230,10 @@ def test_post_without_csrf_is_refused(promoter, fakes):
 def test_draft_page_shows_the_preview_and_schedules(promoter, fakes):
     html = assert_html_page(promoter.get(f"/promotor/kampanye/{DRAFT_ID}"))
     assert ("preview_campaign", fakes.calls[-1][1], DRAFT_ID, 50) == fakes.calls[-1]
-    assert "Pratinjau produk" in html and "61 produk tersasar saat ini." in html and "Menampilkan 2 pertama." in html
+    assert "Pratinjau produk" in html and "61 produk diundang, 7 sudah ikut." in html and "Menampilkan 2 pertama." in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and 'href="/produk/p1"' in html
     assert "Rp 150.000" in html and "Rp 120.000" in html and "Muna" in html
+    assert "<td>Sudah ikut</td>" in html and "<td>Diundang</td>" in html  # each product says whether it joined
     assert f'action="/promotor/kampanye/{DRAFT_ID}/jadwalkan"' in html and ">Jadwalkan</button>" in html
     assert "Belum ada data statistik." in html
     response = promoter.post(f"/promotor/kampanye/{DRAFT_ID}/jadwalkan", data={"csrf_token": form_token(html)},

@@ -518,8 +518,10 @@ def present_preview(preview) -> dict | None:
         price, effective = present.whole(item.get("price")), present.whole(item.get("effective_price"))
         products.append({"id": item.get("id") or "", "name": item.get("name") or "", "price": price,
                          "effective_price": effective if effective is not None and effective != price else None,
-                         "region": region_name(str(item.get("region") or "")) or item.get("region") or ""})
-    return {"count": present.count(preview.get("count")), "products": products}
+                         "region": region_name(str(item.get("region") or "")) or item.get("region") or "",
+                         "joined": item.get("joined") is True})
+    return {"count": present.count(preview.get("count")), "joined": present.count(preview.get("joined")),
+            "products": products}
 
 
 def cancelled_notice(web, campaign: dict) -> str | None:
