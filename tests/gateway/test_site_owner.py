@@ -203,7 +203,8 @@ def test_dashboard_lists_products_with_statistics_and_campaigns(owner, fakes, ow
     assert "<s>Rp 100.000</s> Rp 80.000" in html and "Diundang" in html and "Tidak ikut" in html
     assert html.count('action="/pemilik/kampanye/c1/keluar"') == 1
     assert html.count('action="/pemilik/kampanye/c1/ikut"') == 2 and html.count('action="/pemilik/kampanye/c2/ikut"') == 1
-    assert html.count("Ikut semua") == 1 and 'name="merchant_id" value="m1"' in html
+    assert html.count(">Ikut semua</button>") == 1 and 'name="merchant_id" value="m1"' in html
+    assert 'aria-label="Ikut semua: ikutkan semua produk yang diundang dalam Festival Tenun &lt;Muna&gt;"' in html
     assert 'name="product_id" value="p1"' in html
 
 
