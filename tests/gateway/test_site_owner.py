@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from services.gateway.models import Account
-from shared.errors import Conflict
+from shared.errors import Conflict, ServiceUnavailable
 
 from gateway_fakes import FakeCatalog, FakePromotion
 from gateway_helpers import ESCAPED_SCRIPT, SCRIPT, assert_html_page, csrf_token, register_on_site
@@ -406,7 +406,27 @@ def test_a_refused_photo_keeps_the_new_product_and_the_edit_page_says_why(owner,
     assert response.status_code == 303 and response.headers["Location"] == "/pemilik/produk/p3?ok=photo_refused"
     assert "p3" in fakes.catalog.products and fakes.catalog.products["p3"]["photos"] == []
     html = assert_html_page(owner.get(response.headers["Location"]))
-    assert "Produk ditambahkan, tetapi fotonya tidak tersimpan" in html
+    assert ('<p class="notice" role="status">Produk ditambahkan, tetapi fotonya tidak tersimpan: berkas bukan foto '
+            'JPEG, PNG atau WebP yang dapat dibaca. Unggah foto lain di bawah.</p>') in html
+
+
+def test_a_catalog_failure_on_the_photo_keeps_the_new_product(owner, fakes):
+    fakes.catalog.raises["add_product_photo"] = ServiceUnavailable()
+    form = {"merchant_id": "m1", "name": "Kain", "price": "100000", "stock": "3", "category": "tenun",
+            "status": "published"}
+    response = post_form(owner, "/pemilik/produk/baru", form, files={"photo": ("kain.png", PNG, "image/png")})
+    assert response.status_code == 303 and response.headers["Location"] == "/pemilik/produk/p3?ok=photo_failed"
+    assert "p3" in fakes.catalog.products and len(fakes.calls_to("create_product")) == 1
+    html = assert_html_page(owner.get(response.headers["Location"]))
+    assert "Produk ditambahkan, tetapi fotonya gagal diunggah." in html
+
+
+def test_a_product_without_a_photo_does_not_call_the_photo_upload(owner, fakes):
+    form = {"merchant_id": "m1", "name": "Kain", "price": "100000", "stock": "3", "category": "tenun",
+            "status": "published"}
+    response = post_form(owner, "/pemilik/produk/baru", form, files={"photo": ("", b"", "application/octet-stream")})
+    assert response.headers["Location"] == "/pemilik/produk/p3?ok=created"
+    assert fakes.calls_to("add_product_photo") == []
 
 
 def test_edit_carries_the_version_and_a_conflict_is_explained(owner, fakes):

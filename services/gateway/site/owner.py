@@ -75,6 +75,7 @@ NOTICES = {
     "opted_out": N_("Produk dikeluarkan dari kampanye."),
     "opted_in_all": N_("Semua produk yang diundang diikutkan dalam kampanye."),
 }
+PHOTO_PROBLEMS = ("photo_too_large", "photo_refused", "photo_failed")  # shown as a warning, not a success
 MERCHANT_STATUSES = {
     "pending": N_("Menunggu verifikasi Dinas"),
     "verified": N_("Terverifikasi"),
@@ -534,6 +535,7 @@ def render_product(web, *, product: dict | None, merchants: list[dict], values: 
         "owner_product.html", status=status, product=product, merchants=merchants, values=values, errors=errors,
         error=error, conflict=conflict, notice=notice(web), category_groups=present.category_groups(options),
         photos=present_photos(web, product) if product else [], koperasi=koperasi,
+        notice_warning=web.request.args.get("ok") in PHOTO_PROBLEMS,
         rupiah_hint=web.gettext(present.RUPIAH_HINT),
         action=product_url(product["id"]) if product else "/pemilik/produk/baru",
     )
