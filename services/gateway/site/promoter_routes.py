@@ -1,4 +1,4 @@
-"""HTML routes for promoters: campaigns list, create with preview, cancel, statistics.
+"""HTML routes for promoters: campaigns list, create with preview, edit, cancel (confirmed), statistics.
 
 A mixin of ``SitePages`` (see routes.py): one-line entry points delegating to view functions."""
 from services.gateway.site import promoter
