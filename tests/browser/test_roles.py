@@ -99,10 +99,15 @@ def test_owner_registers_a_business_and_adds_a_product_with_a_photo(page, runnin
     form.get_by_label("Nama produk").fill(product)
     form.get_by_label("Deskripsi").fill("Madu hutan murni, 500 ml.")
     form.get_by_label("Harga (Rp)").fill("85.000")
+    form.get_by_label("Harga coret (Rp)").fill("Rp 100.000")
+    form.get_by_label("SKU").fill("MDU-500")
     form.get_by_label("Stok").fill("12")
     form.get_by_label("Satuan").fill("botol")
     form.get_by_label("Kategori").select_option(label="Madu")
     form.get_by_label("Tag").fill("madu, oleh-oleh")
+    # its first photo in the same submit (a PNG made here), with the text a screen reader reads
+    form.get_by_label("Foto (JPEG, PNG atau WebP").set_input_files(png_file(tmp_path))
+    form.get_by_label("Keterangan foto").fill("Botol madu hutan Mekongga")
     assert scrolls_sideways(page) == [], "the product form"
     screenshot(page, "owner-product-new")
     submit(page, form.get_by_role("button", name="Tambah produk"))
@@ -110,21 +115,26 @@ def test_owner_registers_a_business_and_adds_a_product_with_a_photo(page, runnin
     found = PRODUCT_PATH.match(path_of(page))
     assert found, page.url
     product_id = found.group(1)
-    assert page.get_by_role("status").inner_text() == "Produk ditambahkan. Tambahkan fotonya di bawah."
+    assert page.get_by_role("status").inner_text() == "Produk dan fotonya ditambahkan."
     assert page.get_by_role("heading", level=1).inner_text() == f"Ubah produk: {product}"
     assert page.get_by_label("Harga (Rp)").input_value() == "85000"
-
-    # upload its photo (a PNG made here), with the text a screen reader reads
+    assert page.get_by_label("Harga coret (Rp)").input_value() == "100000"
+    assert page.get_by_label("SKU").input_value() == "MDU-500"
     photos = page.get_by_role("region", name="Foto produk")
-    assert photos.get_by_text("Belum ada foto.").is_visible()
+    thumbnail = photos.get_by_role("img", name="Botol madu hutan Mekongga")
+    assert thumbnail.is_visible()
+    thumbnail.scroll_into_view_if_needed()  # it loads lazily
+    assert thumbnail.evaluate("img => img.complete ? img.naturalWidth > 0 : new Promise(done => "
+                              "img.addEventListener('load', () => done(img.naturalWidth > 0)))"), \
+        "the thumbnail does not load"
+
+    # a second photo through the photo form below
     photos.get_by_label("Foto (JPEG, PNG atau WebP").set_input_files(png_file(tmp_path))
-    photos.get_by_label("Keterangan foto").fill("Botol madu hutan Mekongga")
+    photos.get_by_label("Keterangan foto").fill("Label botol madu")
     submit(page, photos.get_by_role("button", name="Unggah foto"))
     assert PRODUCT_PATH.match(path_of(page)) and urlparse(page.url).fragment == "foto"
     assert page.get_by_role("status").inner_text() == "Foto ditambahkan."
-    thumbnail = photos.get_by_role("img", name="Botol madu hutan Mekongga")
-    assert thumbnail.is_visible()
-    assert thumbnail.evaluate("img => img.complete && img.naturalWidth > 0"), "the thumbnail does not load"
+    assert photos.get_by_role("img", name="Label botol madu").is_visible()
 
     # the dashboard lists it, published, at its price
     page.goto("/pemilik")
