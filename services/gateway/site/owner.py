@@ -6,7 +6,7 @@ spreadsheet imports, campaign opt-in/opt-out and per-product statistics.
     GET/POST /pemilik/usaha/baru                 register a business
     GET/POST /pemilik/usaha/<id>                 profile + credentials (carries the version)
     POST     /pemilik/usaha/<id>/logo            logo upload (multipart ``photo``)
-    GET/POST /pemilik/produk/baru?usaha=<id>     add a product
+    GET/POST /pemilik/produk/baru?usaha=<id>     add a product (multipart: its first ``photo`` and ``alt`` too)
     GET/POST /pemilik/produk/<id>                edit a product (carries the version)
     POST     /pemilik/produk/<id>/foto           photo upload (multipart ``photo``, ``alt``)
     POST     /pemilik/produk/<id>/foto/<ph>/hapus  delete a photo
@@ -17,7 +17,9 @@ spreadsheet imports, campaign opt-in/opt-out and per-product statistics.
 
 The catalog and promotion check ownership again on every write; the pages check it on reads
 (another owner's business or product is a 404). Validation errors of the catalog come back
-as ``fields`` and are shown next to each input; the form keeps what the owner typed.
+as ``fields`` and are shown next to each input; the form keeps what the owner typed. Prices
+("harga", "harga coret") are read as Indonesians type them (``present.parse_rupiah``); one
+that cannot be read is refused beside its field before anything is sent to the catalog.
 """
 from __future__ import annotations
 
