@@ -11,7 +11,7 @@ import math
 import re
 from urllib.parse import quote
 
-from services.gateway.site.i18n import category_label
+from services.gateway.site.i18n import N_, category_label
 from services.gateway.site.render import static_url
 from shared.errors import EtalaseError
 from shared.regions import region_name
@@ -136,7 +136,7 @@ def category_groups(options: list[dict]) -> list[dict]:
 
 # --- rupiah amounts as people type them -------------------------------------------------------
 
-RUPIAH_HINT = "Tulis harga dalam rupiah, mis. 100000, 100.000 atau Rp 100.000."
+RUPIAH_HINT = N_("Tulis harga dalam rupiah, mis. 100000, 100.000 atau Rp 100.000.")
 MAX_RUPIAH = 1_000_000_000_000
 
 
