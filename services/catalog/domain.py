@@ -589,8 +589,13 @@ def delete_product(session: Session, actor: Actor, product_id, expected_version=
 MAX_PER_PAGE = 100
 
 
-def list_merchant_products(session: Session, merchant_id, page: int = 1, per_page: int = 50) -> dict:
-    """One page of a merchant's products, newest first: {"items", "total", "page", "per_page"}."""
+def list_merchant_products(session: Session, merchant_id, page: int = 1, per_page: int = 50,
+                           actor: Actor | None = None) -> dict:
+    """One page of a merchant's products, newest first: {"items", "total", "page", "per_page"}.
+
+    Its owner (and an admin) sees every product, drafts and archived ones too; anyone else sees
+    only what buyers may see: published products of a merchant that is neither rejected nor
+    suspended (what search lists)."""
     errors = {}
     if not isinstance(page, int) or isinstance(page, bool) or page < 1:
         errors["page"] = "harus bilangan bulat mulai dari 1"
@@ -599,7 +604,12 @@ def list_merchant_products(session: Session, merchant_id, page: int = 1, per_pag
     if errors:
         raise ValidationFailed("Parameter halaman tidak valid.", errors)
     merchant = _load_merchant(session, merchant_id)
-    live = (Product.merchant_id == merchant.id, Product.deleted_at.is_(None))
+    live: tuple = (Product.merchant_id == merchant.id, Product.deleted_at.is_(None))
+    insider = isinstance(actor, dict) and (actor.get("role") == "admin" or actor.get("id") == merchant.owner_id)
+    if not insider:
+        if merchant.status in ("rejected", "suspended"):
+            return {"items": [], "total": 0, "page": page, "per_page": per_page}
+        live = (*live, Product.status == "published")
     total = session.scalar(select(func.count()).select_from(Product).where(*live)) or 0
     products = session.scalars(
         select(Product)

@@ -78,8 +78,8 @@ class CatalogService:
         self.db.commit()
 
     @rpc(expected_exceptions=EtalaseError)
-    def list_merchant_products(self, merchant_id, page=1, per_page=50):
-        return domain.list_merchant_products(self.db.session, merchant_id, page, per_page)
+    def list_merchant_products(self, merchant_id, page=1, per_page=50, actor=None):
+        return domain.list_merchant_products(self.db.session, merchant_id, page, per_page, actor)
 
     @rpc(expected_exceptions=EtalaseError)
     def create_product(self, actor, data):

@@ -230,9 +230,13 @@ def get_merchant(gw: Gateway, merchant_id: str):
 
 @json_api
 def merchant_products(gw: Gateway, request, merchant_id: str):
+    """Anyone sees what buyers may see; the merchant's owner (or an admin), signed in, sees
+    drafts and archived products too."""
     page = parse_int_param(request.args, "page", 1)
     per_page = parse_int_param(request.args, "per_page", 50)
-    return json_response(200, gw.call("catalog", "list_merchant_products", merchant_id, page=page, per_page=per_page))
+    actor = catalog_actor(authenticate(gw, request)) if bearer_token(request) is not None else None
+    return json_response(200, gw.call("catalog", "list_merchant_products", merchant_id, page=page, per_page=per_page,
+                                      actor=actor))
 
 
 @json_api

@@ -15,6 +15,7 @@ from catalog_helpers import (
     OTHER_OWNER,
     OWNER,
     PROMOTER,
+    committed,
     counts,
     create_product,
     event_of,
@@ -261,3 +262,21 @@ def test_merchant_products_are_paged_and_the_page_size_is_bounded(catalog_db, me
         with pytest.raises(ValidationFailed) as error:
             domain.list_merchant_products(session, merchant["id"], page=0, per_page=500)
     assert set(error.value.fields) == {"page", "per_page"}
+
+
+def test_a_merchants_list_shows_others_only_what_buyers_may_see(catalog_db, merchant):
+    published = create_product(catalog_db, merchant["id"], name="Kopi Tayang")
+    draft = create_product(catalog_db, merchant["id"], name="Kopi Draf", status="draft")
+    archived = create_product(catalog_db, merchant["id"], name="Kopi Arsip", status="archived")
+
+    def listed(actor=None):
+        with catalog_db() as session:
+            page = domain.list_merchant_products(session, merchant["id"], actor=actor)
+        return {item["id"] for item in page["items"]}, page["total"]
+
+    everything = ({published["id"], draft["id"], archived["id"]}, 3)
+    assert listed(OWNER) == everything and listed(ADMIN) == everything
+    assert listed() == ({published["id"]}, 1) and listed(OTHER_OWNER) == ({published["id"]}, 1)
+    committed(catalog_db, domain.decide_verification, ADMIN, merchant["id"], "rejected", "Dokumen tidak sah.")
+    assert listed() == (set(), 0)  # a rejected business shows buyers nothing, as search does
+    assert listed(OWNER) == everything

@@ -196,7 +196,7 @@ class Catalog(FakeService):
     def get_product(self, product_id):
         return self.product(product_id)
 
-    def list_merchant_products(self, merchant_id, page=1, per_page=50):
+    def list_merchant_products(self, merchant_id, page=1, per_page=50, actor=None):
         self.merchant(merchant_id)
         items = [product for product in self.products.values() if product.get("merchant_id") == merchant_id]
         return {"items": items, "total": len(items), "page": page, "per_page": per_page}
@@ -504,7 +504,7 @@ class FakeCatalog:
         return serve("catalog", "get_product", product_id)
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_merchant_products(self, merchant_id, page=1, per_page=50):
+    def list_merchant_products(self, merchant_id, page=1, per_page=50, actor=None):
         return serve("catalog", "list_merchant_products", merchant_id, page, per_page)
 
     @rpc(expected_exceptions=EXPECTED)

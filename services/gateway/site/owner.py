@@ -286,7 +286,8 @@ def dashboard_context(web) -> dict:
     merchants = owner_merchants(web)
     sections = []
     for merchant in merchants:
-        listed = gw.call("catalog", "list_merchant_products", merchant["id"], page=page_number, per_page=PER_PAGE)
+        listed = gw.call("catalog", "list_merchant_products", merchant["id"], page=page_number, per_page=PER_PAGE,
+                         actor=web.actor)  # the owner sees drafts and archived products too
         items = [p for p in (listed or {}).get("items") or [] if isinstance(p, dict) and p.get("id")]
         sections.append({"merchant": owner_merchant(web, merchant), "items": items,
                          "total": int((listed or {}).get("total") or 0)})
