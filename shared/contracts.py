@@ -12,6 +12,22 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# A merchant in one of these statuses is hidden from buyers everywhere: its pages answer 404,
+# and search, region pages and featured slots drop its products. The one place this rule is
+# written: catalog, search, promotion and the gateway's pages all read it from here.
+HIDDEN_MERCHANT_STATUSES: frozenset[str] = frozenset({"rejected", "suspended"})
+
+
+def merchant_listed(status: object) -> bool:
+    """Whether buyers may see a merchant (and its published products) with this status.
+    Pending merchants are listed, without the verified badge."""
+    return status not in HIDDEN_MERCHANT_STATUSES
+
+
+def product_listed(product_status: object, merchant_status: object) -> bool:
+    """Whether a product belongs in front of buyers: published, and its merchant listed."""
+    return product_status == "published" and merchant_listed(merchant_status)
+
 
 class _Contract(BaseModel):
     # Unknown fields are tolerated so producers can add fields without breaking consumers.
@@ -24,8 +40,12 @@ class MerchantRef(_Contract):
     kind: str  # "umkm" | "koperasi"
     region: str  # BPS code, e.g. "7402"
     verified: bool = False
-    # pending | verified | rejected | suspended. A suspended merchant's products are hidden.
+    # pending | verified | rejected | suspended; see HIDDEN_MERCHANT_STATUSES.
     status: str = "pending"
+
+    @property
+    def listed(self) -> bool:
+        return merchant_listed(self.status)
 
 
 class PhotoRef(_Contract):
@@ -77,6 +97,11 @@ class ProductSnapshot(_Contract):
     photos: list[PhotoRef] = []
     member_business: str | None = None  # a koperasi member the product is listed for
 
+    @property
+    def listed(self) -> bool:
+        """Published, and its merchant listed: exactly what the product page opens."""
+        return product_listed(self.status, self.merchant.status)
+
 
 class ProductDeleted(_Contract):
     """Payload of catalog.product_deleted."""
@@ -118,6 +143,10 @@ class MerchantSnapshot(_Contract):
     status_reason: str | None = None
     logo: PhotoRef | None = None
     credentials: MerchantCredentials = MerchantCredentials()
+
+    @property
+    def listed(self) -> bool:
+        return merchant_listed(self.status)
 
 
 class ProductsImported(_Contract):

@@ -23,12 +23,14 @@ from services.catalog.models import Merchant, OutboxMessage, Product, new_id
 from shared import events
 from shared.actor import Actor
 from shared.contracts import (
+    HIDDEN_MERCHANT_STATUSES,
     CategoryRef,
     MerchantCredentials,
     MerchantRef,
     MerchantSnapshot,
     ProductDeleted,
     ProductSnapshot,
+    merchant_listed,
 )
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.events import Event, utcnow
@@ -236,8 +238,6 @@ def get_merchant(session: Session, merchant_id) -> dict:
 # --- merchants: changes, verification, halal expiry ---
 
 MERCHANT_STATUSES = ("pending", "verified", "rejected", "suspended")
-# Buyers see nothing of a merchant in these statuses (search, pages and lists agree).
-HIDDEN_STATUSES = ("rejected", "suspended")
 STATUS_LABELS = {"pending": "menunggu verifikasi", "verified": "terverifikasi", "rejected": "ditolak", "suspended": "dibekukan"}
 # decision -> (the statuses it applies to, the status it leads to)
 VERIFICATION_TRANSITIONS = {
@@ -609,7 +609,7 @@ def list_merchant_products(session: Session, merchant_id, page: int = 1, per_pag
     live: tuple = (Product.merchant_id == merchant.id, Product.deleted_at.is_(None))
     insider = isinstance(actor, dict) and (actor.get("role") == "admin" or actor.get("id") == merchant.owner_id)
     if not insider:
-        if merchant.status in HIDDEN_STATUSES:
+        if not merchant_listed(merchant.status):
             return {"items": [], "total": 0, "page": page, "per_page": per_page}
         live = (*live, Product.status == "published")
     total = session.scalar(select(func.count()).select_from(Product).where(*live)) or 0
@@ -698,7 +698,7 @@ def province_summary(session: Session, actor: Actor, today: date | None = None) 
         select(Merchant.region, func.count(Product.id))
         .join(Merchant, Merchant.id == Product.merchant_id)
         .where(Product.deleted_at.is_(None), Product.status == "published",
-               Merchant.status.not_in(HIDDEN_STATUSES))
+               Merchant.status.not_in(sorted(HIDDEN_MERCHANT_STATUSES)))
         .group_by(Merchant.region)
     ).all()
     for region, count in product_rows:

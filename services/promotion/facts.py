@@ -23,9 +23,8 @@ from shared.events import (
     utcnow,
 )
 
-# A merchant in one of these statuses is hidden everywhere (its pages answer 404): its
-# products are not on sale, so they have no fact (search hides the same ones).
-HIDDEN_MERCHANT_STATUSES = ("rejected", "suspended")
+# A product not listed (``ProductSnapshot.listed``: a draft, archived, or of a rejected or
+# suspended merchant) is not on sale, so it has no fact; search hides the same ones.
 
 
 def apply_event(session: Session, event: Event, now: datetime | None = None) -> bool:
@@ -93,7 +92,7 @@ def apply_merchant(session: Session, snapshot: MerchantSnapshot, version: int, n
     products = list(session.scalars(select(ProductFact).where(ProductFact.merchant_id == snapshot.id)))
     if not products:
         return
-    if snapshot.status in HIDDEN_MERCHANT_STATUSES:
+    if not snapshot.listed:
         session.execute(delete(ProductFact).where(ProductFact.merchant_id == snapshot.id))
     else:
         for fact in products:
@@ -106,7 +105,7 @@ def apply_merchant(session: Session, snapshot: MerchantSnapshot, version: int, n
 
 def upsert_fact(session: Session, snapshot: ProductSnapshot, version: int) -> None:
     """Keep the fact of a product on sale; drop it otherwise (no tombstone: it may return)."""
-    if snapshot.status != "published" or snapshot.merchant.status in HIDDEN_MERCHANT_STATUSES:
+    if not snapshot.listed:
         # Not on sale: a draft or archived product, or one of a rejected or suspended merchant.
         session.execute(delete(ProductFact).where(ProductFact.id == snapshot.id))
         return

@@ -23,7 +23,6 @@ from services.search.analysis import STOPWORDS, VARIANTS, query_terms
 from services.search.embedded import store_pricing
 from services.search.engine import (
     HALAL_LABELS,
-    HIDDEN_MERCHANT_STATUSES,
     KINDS,
     MAX_PROMOTION_BOOST,
     PRICE_BUCKETS,
@@ -38,6 +37,7 @@ from services.search.engine import (
 )
 from services.search.language import MAX_CORRECTIONS, RARE_DF, Alternative, QueryPlan, max_edits, plan_query
 from services.search.models import SearchPricing
+from shared.contracts import HIDDEN_MERCHANT_STATUSES
 from shared.regions import REGIONS
 from shared.taxonomy import CATEGORY_NAMES
 
@@ -346,7 +346,7 @@ def search_body(query: SearchQuery, operator: str = "and", now_ms: int | None = 
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     clauses = filter_clauses(query)
     # Belt and braces: the indexer already removes a rejected or suspended merchant's products.
-    hidden = [{"terms": {"merchant.status": list(HIDDEN_MERCHANT_STATUSES)}}]
+    hidden = [{"terms": {"merchant.status": sorted(HIDDEN_MERCHANT_STATUSES)}}]
     body: dict = {"from": query.offset, "size": query.per_page, "track_total_hits": True,
                   "runtime_mappings": runtime_mappings(now_ms)}
     has_text = bool(query.q.strip())

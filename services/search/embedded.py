@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from services.search.analysis import analyze, query_terms
 from services.search.engine import (
     HALAL_LABELS,
-    HIDDEN_MERCHANT_STATUSES,
     KINDS,
     MAX_PROMOTION_BOOST,
     PRICE_BUCKETS,
@@ -45,6 +44,7 @@ from services.search.engine import (
 )
 from services.search.language import plan_query
 from services.search.models import SearchDocument, SearchPricing
+from shared.contracts import merchant_listed
 from shared.regions import REGIONS
 
 # Field weights (integers keep posting values small and unboxed). The name matters most.
@@ -169,7 +169,7 @@ class MemoryIndex:
             return False
         self._unlink(doc_id)
         self._versions[doc_id] = version
-        if (doc.get("merchant") or {}).get("status") in HIDDEN_MERCHANT_STATUSES:
+        if not merchant_listed((doc.get("merchant") or {}).get("status")):
             return True  # belt and braces, as Elasticsearch's filter: the indexer removes these
         docno = self._next
         self._next += 1

@@ -166,18 +166,6 @@ class SearchEngine(Protocol):
     def count(self) -> int: ...
 
 
-# A merchant in one of these statuses is hidden everywhere: its pages answer 404, so search
-# must not list its products either (the gateway's product and merchant pages agree).
-HIDDEN_MERCHANT_STATUSES = ("rejected", "suspended")
-
-
-def is_listed(product: ProductSnapshot) -> bool:
-    """Whether a product belongs in search: published, and its merchant neither rejected nor
-    suspended: exactly what the product page opens. (Products of a pending merchant are
-    listed, marked ``merchant.verified`` false.)"""
-    return product.status == "published" and product.merchant.status not in HIDDEN_MERCHANT_STATUSES
-
-
 def document_from_snapshot(product: ProductSnapshot, version: int | None = None) -> dict:
     """The search document of a product; ``version`` defaults to the snapshot's."""
     return {

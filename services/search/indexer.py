@@ -13,7 +13,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
-from services.search.engine import Change, Removal, SearchEngine, document_from_snapshot, is_listed
+from services.search.engine import Change, Removal, SearchEngine, document_from_snapshot
 from services.search.models import AggregateState, Inbox
 from shared.consumer import accept_event, accept_version, record_in_inbox
 from shared.contracts import ProductDeleted, ProductPricing, ProductsImported, ProductSnapshot
@@ -58,7 +58,7 @@ def apply_event(session: Session, event: Event) -> Change | None:
         return None
     if event.type == PRODUCT_DELETED:
         return Change(removals=[Removal(id=event.aggregate_id, version=event.aggregate_version)])
-    if not is_listed(product):
+    if not product.listed:
         # A draft or archived product, or one of a rejected or suspended merchant, leaves the
         # index but may come back (the catalog re-publishes the products of a merchant verified
         # or reinstated): no tombstone.
@@ -78,7 +78,7 @@ def apply_import_batch(session: Session, event: Event) -> Change | None:
     for product in batch.products:
         if not accept_version(session, AggregateState, "product", product.id, product.version):
             continue
-        if is_listed(product):
+        if product.listed:
             change.upserts.append(document_from_snapshot(product))
         else:
             change.removals.append(Removal(id=product.id, version=product.version))

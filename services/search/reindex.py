@@ -32,7 +32,7 @@ from services.search.elastic import (
     with_stored_pricing,
 )
 from services.search.embedded import EmbeddedEngine, MemoryIndex, remove_document, store_document
-from services.search.engine import Change, Removal, document_from_snapshot, is_listed
+from services.search.engine import Change, Removal, document_from_snapshot
 from services.search.models import SearchDocument
 from services.search.verify import catalog_export
 from shared.errors import Conflict
@@ -64,7 +64,7 @@ def listed_documents(snapshots: Iterable, progress: Progress) -> Iterable[dict]:
         progress.done = n
         if n > progress.total:
             progress.total = n
-        if is_listed(product):
+        if product.listed:
             yield document_from_snapshot(product)
         if n % YIELD_EVERY == 0:
             eventlet.sleep(0)

@@ -17,7 +17,7 @@ from typing import Callable, Iterator
 
 from sqlalchemy import select
 
-from services.search.engine import Change, Removal, document_from_snapshot, is_listed
+from services.search.engine import Change, Removal, document_from_snapshot
 from services.search.indexer import commit_change
 from services.search.models import AggregateState
 from shared.contracts import ProductSnapshot
@@ -65,7 +65,7 @@ def compare(snapshots: Iterator[ProductSnapshot], indexed: dict[str, int]) -> di
     checked = 0
     for product in snapshots:
         checked += 1
-        if not is_listed(product):
+        if not product.listed:
             continue
         listed_ids.add(product.id)
         have = indexed.get(product.id)

@@ -21,6 +21,7 @@ import eventlet
 from services.gateway.site import charts, present
 from services.gateway.site.i18n import N_
 from services.gateway.site.render import page, require_role
+from shared.contracts import merchant_listed
 from shared.errors import EtalaseError, NotFound
 from shared.regions import region_list, region_name
 
@@ -57,8 +58,6 @@ CHANGED_FIELDS = {
     "halal_number": N_("nomor sertifikat halal"),
     "legal_number": N_("nomor badan hukum"),
 }
-# A merchant in these statuses is hidden from buyers: its public page answers 404.
-HIDDEN_STATUSES = ("rejected", "suspended")
 ZERO_DAYS = 7
 ZERO_LIMIT = 20
 
@@ -82,7 +81,7 @@ def under_review(web, merchant: dict) -> dict:
     shown = present.merchant(merchant)
     shown["decisions"] = DECISIONS.get(shown["status"], ())
     shown["changes"] = changed_fields(web, merchant)
-    shown["public"] = shown["url"] if shown["status"] not in HIDDEN_STATUSES else None
+    shown["public"] = shown["url"] if merchant_listed(shown["status"]) else None
     return shown
 
 

@@ -26,6 +26,7 @@ from services.gateway.site import present
 from services.gateway.site.i18n import N_
 from services.gateway.site.render import page
 from services.gateway.site.session import is_https
+from shared.contracts import merchant_listed, product_listed
 from shared.errors import EtalaseError, NotFound
 from shared.regions import REGIONS, region_list, region_name
 
@@ -42,7 +43,6 @@ FILTERS = ("region", "category", "min_price", "max_price", "halal", "kind", "ver
 FLAGS = ("halal", "verified", "on_promo", "in_stock")
 SORTS = ("relevance", "price_asc", "price_desc", "newest", "discount")
 KINDS = ("umkm", "koperasi")
-HIDDEN_MERCHANT_STATUSES = ("rejected", "suspended")
 # The message a buyer's WhatsApp contact starts with. Always Indonesian, whatever the buyer's
 # language: the seller reads it.
 CONTACT_MESSAGE = 'Halo, saya tertarik dengan produk "{name}" di Etalase Sultra: {url}'
@@ -348,7 +348,7 @@ def load_public_product(gw, product_id: str) -> dict:
     if not isinstance(product, dict):
         raise NotFound("Produk tidak ditemukan.")
     merchant = product.get("merchant") if isinstance(product.get("merchant"), dict) else {}
-    if product.get("status", "published") != "published" or merchant.get("status") in HIDDEN_MERCHANT_STATUSES:
+    if not product_listed(product.get("status", "published"), merchant.get("status")):
         raise NotFound("Produk tidak ditemukan.")
     return product
 
@@ -489,7 +489,7 @@ def merchant_page(web, merchant_id: str):
     except BaseException:
         products.kill()
         raise
-    if not isinstance(merchant, dict) or merchant.get("status") in HIDDEN_MERCHANT_STATUSES:
+    if not isinstance(merchant, dict) or not merchant_listed(merchant.get("status")):
         products.kill()
         raise NotFound("Usaha tidak ditemukan.")
     try:
