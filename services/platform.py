@@ -89,12 +89,14 @@ def declare_events_topology(uri: str) -> None:
         declare_topology(connection)
 
 
-def seed_demo(config: dict, data_path: Path | None = None) -> dict | None:
+def seed_demo(config: dict, data_path: Path | None = None, with_images: bool = True) -> dict | None:
     """Create the demo owners and promoters (gateway) and the owners' merchants and products
     (catalog) once.
 
     Products go through the catalog's domain functions, so their events wait in the
     catalog outbox and reach search through the broker like any other change.
+    ``with_images``: each product gets a drawn illustration as its photo, written under the
+    catalog's media root (the directory the gateway serves /media/ from).
     Returns the counts, or None when the catalog already holds data.
     """
     from sqlalchemy import select
@@ -131,7 +133,8 @@ def seed_demo(config: dict, data_path: Path | None = None) -> dict | None:
                                             "promoter", approved=True)
             gateway_session.commit()
         with make_session_factory(catalog_engine)() as catalog_session:
-            counts = catalog_seed.seed_demo(catalog_session, owner_ids, **kwargs)
+            media_root = settings["catalog"].media_root if with_images else None
+            counts = catalog_seed.seed_demo(catalog_session, owner_ids, media_root=media_root, **kwargs)
             catalog_session.commit()
         return counts
     finally:

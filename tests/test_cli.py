@@ -55,14 +55,20 @@ def test_admin_create_reads_the_password_from_stdin(env, tmp_path):
 def test_seed_loads_the_demo_once(env, tmp_path):
     first = etalase("seed", env=env)
     assert first.returncode == 0, first.stderr
-    from services.catalog.models import OutboxMessage, Product
+    from services.catalog.models import OutboxMessage, Product, ProductPhoto
 
     engine = make_engine(f"sqlite:///{tmp_path / 'var' / 'catalog.db'}")
     with make_session_factory(engine)() as session:
         products = session.scalar(select(func.count()).select_from(Product))
         events = session.scalar(select(func.count()).select_from(OutboxMessage))
+        photos = session.execute(select(ProductPhoto.product_id, ProductPhoto.sha256, ProductPhoto.variants)).all()
     assert products >= 150
     assert events >= products  # every product's event waits in the outbox for the relay
+    # every demo product has its own drawn illustration, its files under the media root
+    assert len(photos) == products and len({product_id for product_id, _, _ in photos}) == products
+    assert len({sha256 for _, sha256, _ in photos}) == products
+    media_root = tmp_path / "var" / "media"
+    assert all((media_root / path).is_file() for _, _, variants in photos for path in variants.values())
     second = etalase("seed", env=env)
     assert second.returncode == 0 and "nothing seeded" in second.stdout
     with make_session_factory(engine)() as session:
