@@ -1,10 +1,18 @@
-"""Relevance of search over the demo data: nDCG@10 of the judged queries in
-bench/relevance.json, per case and per kind (plain, stem, variant, typo, synonym, english,
-region) and overall. In process, no broker: the demo products go straight into an
-embedded engine on a throwaway SQLite file; queries go through ``engine.search`` only.
+"""Relevance of search: nDCG@10 of judged queries, per case, per kind and overall.
+
+Three sets (see bench/relevance/README.md):
+- ``tuning``  (bench/relevance/tuning.json): the queries the engine may be tuned on;
+- ``heldout`` (bench/relevance/heldout.json): written before the engine ran on them and
+  never tuned on; its score is the figure that counts;
+- ``demo``    (bench/relevance.json): the first set, over the demo catalog only (the
+  regression floor in tests/search/test_relevance.py).
+The tuning and held-out sets run over the demo catalog plus bench/relevance/catalog_eval.json,
+a second catalog written for evaluation only. In process, no broker: the products go
+straight into an embedded engine on a throwaway SQLite file; queries go through
+``engine.search`` only.
 
     make bench
-    .venv/bin/python bench/relevance.py [--verbose]
+    .venv/bin/python bench/relevance.py [--set tuning|heldout|demo] [--verbose] [--worst N]
 """
 from __future__ import annotations
 
@@ -28,16 +36,25 @@ from shared.taxonomy import leaf_categories  # noqa: E402
 
 DEMO = ROOT / "services" / "catalog" / "demo" / "demo_data.json"
 JUDGMENTS = Path(__file__).resolve().parent / "relevance.json"
+EVAL_DIR = Path(__file__).resolve().parent / "relevance"
+EVAL_CATALOG = EVAL_DIR / "catalog_eval.json"
+SETS = {"tuning": EVAL_DIR / "tuning.json", "heldout": EVAL_DIR / "heldout.json", "demo": JUDGMENTS}
 K = 10
 
 
 def demo_documents() -> list[dict]:
     """Search documents for every demo product (merchants verified, all published)."""
-    data = json.loads(DEMO.read_text(encoding="utf-8"))
+    return catalog_documents([DEMO])
+
+
+def catalog_documents(paths: list[Path]) -> list[dict]:
+    """Search documents for every product of the catalogs at ``paths`` (demo_data.json's
+    shape; merchants verified, every product published)."""
     categories = leaf_categories()
     docs = []
     n = 0
-    for merchant in data["merchants"]:
+    merchants = [merchant for path in paths for merchant in json.loads(path.read_text(encoding="utf-8"))["merchants"]]
+    for merchant in merchants:
         merchant_ref = {"id": merchant["key"], "name": merchant["name"], "kind": merchant["kind"],
                         "region": merchant["region"], "verified": True, "status": "verified"}
         for product in merchant["products"]:
@@ -57,8 +74,9 @@ def demo_documents() -> list[dict]:
     return docs
 
 
-def demo_engine(directory: str):
-    """An embedded engine holding the demo products, on a SQLite file in ``directory``."""
+def demo_engine(directory: str, documents: list[dict] | None = None):
+    """An embedded engine holding ``documents`` (default: the demo products), on a SQLite
+    file in ``directory``."""
     from services.search.embedded import EmbeddedEngine
     from shared.db import make_engine, make_session_factory
     from shared.migrations import upgrade
@@ -67,7 +85,7 @@ def demo_engine(directory: str):
     upgrade("search", url)
     engine = EmbeddedEngine(make_session_factory(make_engine(url)))
     engine.start()
-    engine.upsert(demo_documents())
+    engine.upsert(demo_documents() if documents is None else documents)
     return engine
 
 
@@ -79,8 +97,13 @@ def ndcg(ranked_names: list[str], judgments: dict[str, int], k: int = K) -> floa
     return dcg / idcg if idcg else 0.0
 
 
-def load_cases() -> list[dict]:
-    return json.loads(JUDGMENTS.read_text(encoding="utf-8"))["cases"]
+def load_cases(name: str = "demo") -> list[dict]:
+    return json.loads(SETS[name].read_text(encoding="utf-8"))["cases"]
+
+
+def catalogs_of(name: str) -> list[Path]:
+    """The catalogs a set is judged over."""
+    return [DEMO] if name == "demo" else [DEMO, EVAL_CATALOG]
 
 
 def evaluate(engine, cases: list[dict]) -> dict:
@@ -98,24 +121,42 @@ def evaluate(engine, cases: list[dict]) -> dict:
     return {"cases": rows, "kinds": kinds, "overall": overall}
 
 
+def report_set(name: str, verbose: bool, worst: int) -> dict:
+    cases = load_cases(name)
+    with tempfile.TemporaryDirectory(prefix="etalase-relevance-") as directory:
+        engine = demo_engine(directory, catalog_documents(catalogs_of(name)))
+        report = evaluate(engine, cases)
+        count = engine.count()
+    print(f"relevance [{name}]: {len(cases)} judged queries over {count} products, nDCG@{K}")
+    if verbose:
+        for query, kind, score, names in report["cases"]:
+            print(f"  {score:5.3f}  {kind:9s} {query}")
+            for shown in names:
+                print(f"           - {shown}")
+    if worst:
+        print(f"  the {worst} worst:")
+        for query, kind, score, _names in sorted(report["cases"], key=lambda row: row[2])[:worst]:
+            print(f"  {score:5.3f}  {kind:9s} {query}")
+    for kind, score in report["kinds"].items():
+        number = sum(1 for case in cases if case["kind"] == kind)
+        print(f"  nDCG@{K} {kind:9s} {score:5.3f}  ({number} queries)")
+    print(f"  nDCG@{K} overall   {report['overall']:5.3f}")
+    return report
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=sorted(SETS), action="append",
+                        help="which set(s) to run (default: every set whose file exists)")
     parser.add_argument("--verbose", action="store_true", help="print the top results of every query")
+    parser.add_argument("--worst", type=int, default=0, help="list the N worst queries of each set")
     args = parser.parse_args()
-    cases = load_cases()
-    with tempfile.TemporaryDirectory(prefix="etalase-relevance-") as directory:
-        engine = demo_engine(directory)
-        report = evaluate(engine, cases)
-    print(f"relevance: {len(cases)} judged queries over {engine.count()} demo products, nDCG@{K}")
-    for query, kind, score, names in report["cases"]:
-        print(f"  {score:5.3f}  {kind:8s} {query}")
-        if args.verbose:
-            for name in names:
-                print(f"           - {name}")
-    for kind, score in report["kinds"].items():
-        count = sum(1 for case in cases if case["kind"] == kind)
-        print(f"  nDCG@{K} {kind:8s} {score:5.3f}  ({count} queries)")
-    print(f"  nDCG@{K} overall  {report['overall']:5.3f}")
+    names = args.set or [name for name in ("demo", "tuning", "heldout") if SETS[name].exists()]
+    overall = {name: report_set(name, args.verbose, args.worst)["overall"] for name in names}
+    if "tuning" in overall and "heldout" in overall:
+        gap = overall["tuning"] - overall["heldout"]
+        print(f"relevance: held-out {overall['heldout']:.3f} (the figure that counts), tuning "
+              f"{overall['tuning']:.3f}, gap {gap:+.3f}")
     return 0
 
 
