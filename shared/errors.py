@@ -1,12 +1,15 @@
 """Typed errors that cross RPC boundaries and map to one JSON error shape.
 
 Every error the platform shows a caller has a stable ``code``, a human ``message``
-(Bahasa Indonesia) and optional per-field details. Each class is registered with
+(Bahasa Indonesia, written through ``shared.messages.t`` so that the gateway can show it in
+English) and optional per-field details. Each class is registered with
 nameko so that it arrives at the caller as itself, not as a ``RemoteError``.
 """
 from typing import Any
 
 from nameko.exceptions import deserialize_to_instance
+
+from shared.messages import t
 
 
 class EtalaseError(Exception):
@@ -20,7 +23,7 @@ class EtalaseError(Exception):
         self.message = message
         self.fields = fields
 
-    default_message = "Permintaan tidak dapat diproses."
+    default_message = t("Permintaan tidak dapat diproses.")
 
     def to_dict(self) -> dict[str, Any]:
         return {"error": {"code": self.code, "message": self.message, "fields": self.fields}}
@@ -33,70 +36,70 @@ class EtalaseError(Exception):
 class BadRequest(EtalaseError):
     code = "bad_request"
     status = 400
-    default_message = "Permintaan tidak valid."
+    default_message = t("Permintaan tidak valid.")
 
 
 @deserialize_to_instance
 class ValidationFailed(EtalaseError):
     code = "validation_failed"
     status = 422
-    default_message = "Data tidak valid."
+    default_message = t("Data tidak valid.")
 
 
 @deserialize_to_instance
 class Unauthorized(EtalaseError):
     code = "unauthorized"
     status = 401
-    default_message = "Silakan masuk terlebih dahulu."
+    default_message = t("Silakan masuk terlebih dahulu.")
 
 
 @deserialize_to_instance
 class Forbidden(EtalaseError):
     code = "forbidden"
     status = 403
-    default_message = "Anda tidak berhak melakukan tindakan ini."
+    default_message = t("Anda tidak berhak melakukan tindakan ini.")
 
 
 @deserialize_to_instance
 class NotFound(EtalaseError):
     code = "not_found"
     status = 404
-    default_message = "Data tidak ditemukan."
+    default_message = t("Data tidak ditemukan.")
 
 
 @deserialize_to_instance
 class Conflict(EtalaseError):
     code = "conflict"
     status = 409
-    default_message = "Data bertentangan dengan keadaan saat ini."
+    default_message = t("Data bertentangan dengan keadaan saat ini.")
 
 
 @deserialize_to_instance
 class PayloadTooLarge(EtalaseError):
     code = "payload_too_large"
     status = 413
-    default_message = "Permintaan terlalu besar."
+    default_message = t("Permintaan terlalu besar.")
 
 
 @deserialize_to_instance
 class UpstreamError(EtalaseError):
     code = "upstream_error"
     status = 502
-    default_message = "Layanan mengalami kesalahan."
+    default_message = t("Layanan mengalami kesalahan.")
 
 
 @deserialize_to_instance
 class ServiceUnavailable(EtalaseError):
     code = "service_unavailable"
     status = 503
-    default_message = "Layanan sedang tidak tersedia."
+    default_message = t("Layanan sedang tidak tersedia.")
 
 
 @deserialize_to_instance
 class ServiceTimeout(EtalaseError):
     code = "service_timeout"
     status = 504
-    default_message = "Layanan tidak menjawab tepat waktu."
+    default_message = t("Layanan tidak menjawab tepat waktu.")
 
 
 @deserialize_to_instance
@@ -106,4 +109,4 @@ class PromoterNotApproved(Forbidden):
 
     code = "promoter_not_approved"
     status = 403
-    default_message = "Akun promotor Anda belum disetujui admin, jadi kampanye belum dapat dijadwalkan."
+    default_message = t("Akun promotor Anda belum disetujui admin, jadi kampanye belum dapat dijadwalkan.")

@@ -16,6 +16,7 @@ from nameko.exceptions import RemoteError, UnknownService
 from nameko.rpc import ClusterRpc
 
 from shared.errors import EtalaseError, ServiceTimeout, ServiceUnavailable, UpstreamError
+from shared.messages import t
 from shared.settings import amqp_uri
 
 
@@ -34,20 +35,23 @@ class DeadlineClient:
         except eventlet.Timeout as expired:
             if expired is not timer:
                 raise  # a deadline set by our caller, not ours
-            raise ServiceTimeout(f"Layanan {service} tidak menjawab dalam {deadline:g} detik.", {"service": service})
+            raise ServiceTimeout(t("Layanan %(service)s tidak menjawab dalam %(seconds)s detik.", service=service,
+                                   seconds=f"{deadline:g}"), {"service": service})
         except UnknownService:
-            raise ServiceUnavailable(f"Layanan {service} tidak tersedia.", {"service": service})
+            raise ServiceUnavailable(t("Layanan %(service)s tidak tersedia.", service=service), {"service": service})
         except EtalaseError:
             raise
         except (OperationalError, OSError) as exc:
             # The broker itself is out of reach: nothing was asked of the service.
             raise ServiceUnavailable(
-                f"Layanan {service} tidak dapat dihubungi saat ini.", {"service": service, "reason": type(exc).__name__}
+                t("Layanan %(service)s tidak dapat dihubungi saat ini.", service=service),
+                {"service": service, "reason": type(exc).__name__}
             )
         except RemoteError as exc:
             # A bug, not an outage: the service answered with an error it did not expect.
             # Its details stay in the service's log.
-            raise UpstreamError(f"Layanan {service} mengalami kesalahan.", {"service": service, "type": str(exc.exc_type)})
+            raise UpstreamError(t("Layanan %(service)s mengalami kesalahan.", service=service),
+                                {"service": service, "type": str(exc.exc_type)})
         finally:
             timer.cancel()
 
@@ -57,7 +61,7 @@ class DeadlineClient:
         try:
             getattr(self._client[service], method).call_async(*args, **kwargs)
         except UnknownService:
-            raise ServiceUnavailable(f"Layanan {service} tidak tersedia.", {"service": service})
+            raise ServiceUnavailable(t("Layanan %(service)s tidak tersedia.", service=service), {"service": service})
 
 
 class DeadlineRpc(ClusterRpc):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from services.catalog.models import Merchant
 from shared.actor import ADMIN, OWNER, Actor
 from shared.errors import Forbidden
+from shared.messages import t
 
 
 def _account_id_with_role(actor: Actor, role: str) -> str | None:
@@ -23,7 +24,7 @@ def require_owner(actor: Actor) -> str:
     """The actor's account id, if the actor is a business owner."""
     owner_id = _account_id_with_role(actor, OWNER)
     if owner_id is None:
-        raise Forbidden("Hanya pemilik usaha yang dapat melakukan tindakan ini.")
+        raise Forbidden(t("Hanya pemilik usaha yang dapat melakukan tindakan ini."))
     return owner_id
 
 
@@ -31,11 +32,11 @@ def require_admin(actor: Actor) -> str:
     """The actor's account id, if the actor is an admin (a Dinas curator)."""
     admin_id = _account_id_with_role(actor, ADMIN)
     if admin_id is None:
-        raise Forbidden("Hanya admin (kurator Dinas) yang dapat melakukan tindakan ini.")
+        raise Forbidden(t("Hanya admin (kurator Dinas) yang dapat melakukan tindakan ini."))
     return admin_id
 
 
 def require_owns(owner_id: str, merchant: Merchant) -> None:
     """Refuse unless the account ``owner_id`` owns ``merchant``."""
     if merchant.owner_id != owner_id:
-        raise Forbidden("Anda bukan pemilik usaha ini.")
+        raise Forbidden(t("Anda bukan pemilik usaha ini."))

@@ -34,6 +34,7 @@ from shared.contracts import (
 )
 from shared.errors import Conflict, NotFound, ValidationFailed
 from shared.events import Event, utcnow
+from shared.messages import t
 from shared.outbox import add_event
 from shared.regions import REGIONS, region_name
 from shared.taxonomy import category_list, leaf_categories
@@ -81,7 +82,7 @@ def _parse_version(expected_version) -> int | None:
     if expected_version is None:
         return None
     if isinstance(expected_version, bool):
-        raise ValidationFailed("Versi tidak valid.", fields={"version": "harus berupa angka versi"})
+        raise ValidationFailed(t("Versi tidak valid."), fields={"version": t("harus berupa angka versi")})
     if isinstance(expected_version, int):
         return expected_version
     text = str(expected_version).strip()
@@ -89,7 +90,7 @@ def _parse_version(expected_version) -> int | None:
         text = text[2:]
     text = text.strip('"')
     if not text.isdigit():
-        raise ValidationFailed("Versi tidak valid.", fields={"version": "harus berupa angka versi"})
+        raise ValidationFailed(t("Versi tidak valid."), fields={"version": t("harus berupa angka versi")})
     return int(text)
 
 
@@ -219,7 +220,7 @@ def register_merchant(session: Session, actor: Actor, data) -> dict:
 def _load_merchant(session: Session, merchant_id) -> Merchant:
     merchant = session.get(Merchant, merchant_id) if isinstance(merchant_id, str) else None
     if merchant is None:
-        raise NotFound("Usaha tidak ditemukan.", fields={"merchant_id": str(merchant_id)})
+        raise NotFound(t("Usaha tidak ditemukan."), fields={"merchant_id": str(merchant_id)})
     return merchant
 
 
@@ -238,7 +239,8 @@ def get_merchant(session: Session, merchant_id) -> dict:
 # --- merchants: changes, verification, halal expiry ---
 
 MERCHANT_STATUSES = ("pending", "verified", "rejected", "suspended")
-STATUS_LABELS = {"pending": "menunggu verifikasi", "verified": "terverifikasi", "rejected": "ditolak", "suspended": "dibekukan"}
+STATUS_LABELS = {"pending": t("menunggu verifikasi"), "verified": t("terverifikasi"), "rejected": t("ditolak"),
+                 "suspended": t("dibekukan")}
 # decision -> (the statuses it applies to, the status it leads to)
 VERIFICATION_TRANSITIONS = {
     "verified": (("pending", "rejected"), "verified"),  # rejected -> verified: a re-review
@@ -263,7 +265,7 @@ def _lock_merchant(session: Session, merchant_id) -> Merchant:
     """The merchant, row-locked until commit (PostgreSQL; SQLite writers take turns anyway)."""
     merchant = session.get(Merchant, merchant_id, with_for_update=True) if isinstance(merchant_id, str) else None
     if merchant is None:
-        raise NotFound("Usaha tidak ditemukan.", fields={"merchant_id": str(merchant_id)})
+        raise NotFound(t("Usaha tidak ditemukan."), fields={"merchant_id": str(merchant_id)})
     return merchant
 
 
@@ -271,7 +273,8 @@ def _check_merchant_version(merchant: Merchant, expected_version) -> None:
     expected = _parse_version(expected_version)
     if expected is not None and expected != merchant.version:
         raise Conflict(
-            f"Data usaha sudah diubah orang lain; versi saat ini adalah {merchant.version}. Muat ulang lalu coba lagi.",
+            t("Data usaha sudah diubah orang lain; versi saat ini adalah %(version)s. Muat ulang lalu coba lagi.",
+              version=merchant.version),
             fields={"version": str(merchant.version)},
         )
 
@@ -372,8 +375,10 @@ def decide_verification(session: Session, actor: Actor, merchant_id, decision, r
     if merchant.status not in allowed_from:
         label = STATUS_LABELS.get(merchant.status, merchant.status)
         raise Conflict(
-            f"Keputusan '{decision}' tidak berlaku untuk usaha berstatus '{merchant.status}' ({label}).",
-            fields={"decision": f"tidak berlaku untuk status '{merchant.status}'", "status": merchant.status},
+            t("Keputusan '%(decision)s' tidak berlaku untuk usaha berstatus '%(status)s' (%(label)s).",
+              decision=decision, status=merchant.status, label=label),
+            fields={"decision": t("tidak berlaku untuk status '%(status)s'", status=merchant.status),
+                    "status": merchant.status},
         )
     merchant.status = new_status
     merchant.status_reason = reason
@@ -393,15 +398,15 @@ def list_merchants_by_status(session: Session, actor: Actor, status="pending", p
     require_admin(actor)
     errors = {}
     if status not in MERCHANT_STATUSES:
-        errors["status"] = "harus 'pending', 'verified', 'rejected' atau 'suspended'"
+        errors["status"] = t("harus 'pending', 'verified', 'rejected' atau 'suspended'")
     if region is not None and region not in REGIONS:
-        errors["region"] = "kode kabupaten/kota tidak dikenal"
+        errors["region"] = t("kode kabupaten/kota tidak dikenal")
     if not isinstance(page, int) or isinstance(page, bool) or page < 1:
-        errors["page"] = "harus bilangan bulat mulai dari 1"
+        errors["page"] = t("harus bilangan bulat mulai dari 1")
     if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= MAX_PER_PAGE:
-        errors["per_page"] = f"harus bilangan bulat 1 sampai {MAX_PER_PAGE}"
+        errors["per_page"] = t("harus bilangan bulat 1 sampai %(max)s", max=MAX_PER_PAGE)
     if errors:
-        raise ValidationFailed("Parameter tidak valid.", errors)
+        raise ValidationFailed(t("Parameter tidak valid."), errors)
     where = [Merchant.status == status] + ([Merchant.region == region] if region is not None else [])
     total = session.scalar(select(func.count()).select_from(Merchant).where(*where)) or 0
     merchants = session.scalars(
@@ -448,7 +453,7 @@ def create_product(session: Session, actor: Actor, data) -> dict:
     clean = schemas.validate_product_create(data)
     merchant = session.get(Merchant, clean["merchant_id"])
     if merchant is None:
-        raise ValidationFailed("Data tidak valid: periksa kolom yang ditandai.", fields={"merchant_id": "usaha tidak ditemukan"})
+        raise ValidationFailed(schemas.INVALID, fields={"merchant_id": t("usaha tidak ditemukan")})
     require_owns(owner_id, merchant)
     _check_product_rules(session, merchant, clean)
     now = utcnow()
@@ -472,16 +477,16 @@ def _check_product_rules(session: Session, merchant: Merchant, values: dict, pro
     koperasi, a SKU is unique per merchant, and the "was" price stays above the price."""
     errors = {}
     if values.get("member_business") and merchant.kind != "koperasi":
-        errors["member_business"] = "hanya koperasi yang dapat menjual atas nama anggota"
+        errors["member_business"] = t("hanya koperasi yang dapat menjual atas nama anggota")
     sku = values.get("sku")
     if sku:
         query = select(Product.id).where(Product.merchant_id == merchant.id, Product.sku == sku)
         if product is not None:
             query = query.where(Product.id != product.id)
         if session.scalar(query) is not None:
-            errors["sku"] = "SKU ini sudah dipakai produk lain milik usaha Anda"
+            errors["sku"] = t("SKU ini sudah dipakai produk lain milik usaha Anda")
     if errors:
-        raise ValidationFailed("Data tidak valid: periksa kolom yang ditandai.", fields=errors)
+        raise ValidationFailed(schemas.INVALID, fields=errors)
     price = values.get("price", product.price if product else None)
     compare_at = values.get("compare_at_price", product.compare_at_price if product else None)
     schemas.check_prices_together(price, compare_at)
@@ -490,7 +495,7 @@ def _check_product_rules(session: Session, merchant: Merchant, values: dict, pro
 def _load_product(session: Session, product_id) -> Product:
     product = session.get(Product, product_id) if isinstance(product_id, str) else None
     if product is None or product.deleted_at is not None:
-        raise NotFound("Produk tidak ditemukan.", fields={"product_id": str(product_id)})
+        raise NotFound(t("Produk tidak ditemukan."), fields={"product_id": str(product_id)})
     return product
 
 
@@ -503,7 +508,8 @@ def _check_version(product: Product, expected_version) -> None:
     expected = _parse_version(expected_version)
     if expected is not None and expected != product.version:
         raise Conflict(
-            f"Produk sudah diubah orang lain; versi saat ini adalah {product.version}. Muat ulang lalu coba lagi.",
+            t("Produk sudah diubah orang lain; versi saat ini adalah %(version)s. Muat ulang lalu coba lagi.",
+              version=product.version),
             fields={"version": str(product.version)},
         )
 
@@ -515,7 +521,7 @@ def _flush_versioned(session: Session, product: Product) -> None:
         session.flush()
     except StaleDataError:
         raise Conflict(
-            "Produk baru saja diubah orang lain. Muat ulang lalu coba lagi.", fields={"version": "berubah"}
+            t("Produk baru saja diubah orang lain. Muat ulang lalu coba lagi."), fields={"version": t("berubah")}
         ) from None
 
 
@@ -600,11 +606,11 @@ def list_merchant_products(session: Session, merchant_id, page: int = 1, per_pag
     suspended (what search lists)."""
     errors = {}
     if not isinstance(page, int) or isinstance(page, bool) or page < 1:
-        errors["page"] = "harus bilangan bulat mulai dari 1"
+        errors["page"] = t("harus bilangan bulat mulai dari 1")
     if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= MAX_PER_PAGE:
-        errors["per_page"] = f"harus bilangan bulat 1 sampai {MAX_PER_PAGE}"
+        errors["per_page"] = t("harus bilangan bulat 1 sampai %(max)s", max=MAX_PER_PAGE)
     if errors:
-        raise ValidationFailed("Parameter halaman tidak valid.", errors)
+        raise ValidationFailed(t("Parameter halaman tidak valid."), errors)
     merchant = _load_merchant(session, merchant_id)
     live: tuple = (Product.merchant_id == merchant.id, Product.deleted_at.is_(None))
     insider = isinstance(actor, dict) and (actor.get("role") == "admin" or actor.get("id") == merchant.owner_id)
@@ -641,7 +647,7 @@ def export_products(session: Session, after_id=None, limit: int = 500) -> dict:
     (each with its version): what search compares its index with and rebuilds it from.
     ``{"items": [...], "next_after": last id or None when this was the last page}``."""
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_EXPORT:
-        raise ValidationFailed("Parameter tidak valid.", {"limit": f"harus bilangan bulat 1 sampai {MAX_EXPORT}"})
+        raise ValidationFailed(t("Parameter tidak valid."), {"limit": t("harus bilangan bulat 1 sampai %(max)s", max=MAX_EXPORT)})
     query = select(Product, Merchant).join(Merchant, Merchant.id == Product.merchant_id).where(
         Product.deleted_at.is_(None))
     if after_id is not None:

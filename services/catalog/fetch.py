@@ -23,6 +23,8 @@ from typing import Callable, Iterable
 
 import httpx
 
+from shared.messages import t
+
 MAX_BYTES = 5 * 1024 * 1024
 TIMEOUT = 10.0
 MAX_REDIRECTS = 3
@@ -86,11 +88,11 @@ def is_public_address(address: str) -> bool:
 
 def _check_url(url: httpx.URL) -> None:
     if url.scheme not in ("http", "https"):
-        raise FetchError("alamat foto harus diawali http:// atau https://")
+        raise FetchError(t("alamat foto harus diawali http:// atau https://"))
     if not url.host:
-        raise FetchError("alamat foto tidak memiliki nama host")
+        raise FetchError(t("alamat foto tidak memiliki nama host"))
     if url.userinfo:
-        raise FetchError("alamat foto tidak boleh memuat nama pengguna atau kata sandi")
+        raise FetchError(t("alamat foto tidak boleh memuat nama pengguna atau kata sandi"))
 
 
 def _pinned_address(url: httpx.URL, resolver: Resolver, allowed: Callable[[str], bool]) -> str:
@@ -104,12 +106,12 @@ def _pinned_address(url: httpx.URL, resolver: Resolver, allowed: Callable[[str],
         try:
             addresses = list(dict.fromkeys(resolver(host, port)))
         except (OSError, UnicodeError):
-            raise FetchError(f"nama host {host} tidak ditemukan") from None
+            raise FetchError(t("nama host %(host)s tidak ditemukan", host=host)) from None
     if not addresses:
-        raise FetchError(f"nama host {host} tidak ditemukan")
+        raise FetchError(t("nama host %(host)s tidak ditemukan", host=host))
     for address in addresses:
         if not allowed(address):
-            raise FetchError(f"alamat foto mengarah ke jaringan yang tidak diizinkan ({host})")
+            raise FetchError(t("alamat foto mengarah ke jaringan yang tidak diizinkan (%(host)s)", host=host))
     return addresses[0]
 
 
@@ -127,7 +129,7 @@ def fetch_photo(
     try:
         current = httpx.URL(url.strip())
     except (httpx.InvalidURL, TypeError):
-        raise FetchError("alamat foto tidak valid") from None
+        raise FetchError(t("alamat foto tidak valid")) from None
     deadline = time.monotonic() + timeout
     # trust_env=False: a proxy from the environment would connect instead of us and
     # bypass the address check.
@@ -139,13 +141,13 @@ def fetch_photo(
             if isinstance(response_or_next, FetchedPhoto):
                 return response_or_next
             current = response_or_next
-        raise FetchError(f"terlalu banyak pengalihan (lebih dari {max_redirects})")
+        raise FetchError(t("terlalu banyak pengalihan (lebih dari %(max)s)", max=max_redirects))
 
 
 def _remaining(deadline: float) -> float:
     left = deadline - time.monotonic()
     if left <= 0:
-        raise FetchError("waktu unduh foto habis")
+        raise FetchError(t("waktu unduh foto habis"))
     return left
 
 
@@ -162,35 +164,35 @@ def _get(client: httpx.Client, url: httpx.URL, address: str, deadline: float, ma
     try:
         response = client.send(request, stream=True)
     except httpx.TimeoutException:
-        raise FetchError("waktu unduh foto habis") from None
+        raise FetchError(t("waktu unduh foto habis")) from None
     except httpx.HTTPError as exc:
-        raise FetchError(f"foto tidak dapat diunduh ({type(exc).__name__})") from None
+        raise FetchError(t("foto tidak dapat diunduh (%(error)s)", error=type(exc).__name__)) from None
     try:
         if response.status_code in (301, 302, 303, 307, 308):
             location = response.headers.get("Location")
             if not location:
-                raise FetchError("pengalihan tanpa alamat tujuan")
+                raise FetchError(t("pengalihan tanpa alamat tujuan"))
             try:
                 return url.join(location)
             except httpx.InvalidURL:
-                raise FetchError("alamat pengalihan tidak valid") from None
+                raise FetchError(t("alamat pengalihan tidak valid")) from None
         if response.status_code != 200:
-            raise FetchError(f"server foto menjawab {response.status_code}")
+            raise FetchError(t("server foto menjawab %(status)s", status=response.status_code))
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > max_bytes:
-            raise FetchError(f"foto lebih besar dari {max_bytes // (1024 * 1024)} MB")
+            raise FetchError(t("foto lebih besar dari %(max)s MB", max=max_bytes // (1024 * 1024)))
         chunks, size = [], 0
         try:
             for chunk in response.iter_bytes():
                 size += len(chunk)
                 if size > max_bytes:
-                    raise FetchError(f"foto lebih besar dari {max_bytes // (1024 * 1024)} MB")
+                    raise FetchError(t("foto lebih besar dari %(max)s MB", max=max_bytes // (1024 * 1024)))
                 chunks.append(chunk)
                 _remaining(deadline)
         except httpx.TimeoutException:
-            raise FetchError("waktu unduh foto habis") from None
+            raise FetchError(t("waktu unduh foto habis")) from None
         except httpx.HTTPError as exc:
-            raise FetchError(f"foto tidak dapat diunduh ({type(exc).__name__})") from None
+            raise FetchError(t("foto tidak dapat diunduh (%(error)s)", error=type(exc).__name__)) from None
         content_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip().lower()
         return FetchedPhoto(url=str(url), content_type=content_type, data=b"".join(chunks))
     finally:

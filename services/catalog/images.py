@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from shared.errors import PayloadTooLarge, ValidationFailed
+from shared.messages import t
 
 MAX_IMAGE_BYTES = 5 * 1024 * 1024  # 5 MB
 # 40 megapixels: above any phone camera's normal output, far below what would exhaust memory
@@ -90,20 +91,18 @@ def expected_format(declared_content_type: str | None, filename: str | None) -> 
     if content_type not in UNKNOWN_CONTENT_TYPES:
         by_type = CONTENT_TYPE_FORMATS.get(content_type)
         if by_type is None:
-            raise _refuse(f"Jenis berkas {content_type} tidak didukung. Unggah foto JPEG, PNG atau WebP.")
+            raise _refuse(t("Jenis berkas %(type)s tidak didukung. Unggah foto JPEG, PNG atau WebP.", type=content_type))
     by_extension = None
     if extension:
         by_extension = EXTENSION_FORMATS.get(extension)
         if by_extension is None:
-            raise _refuse(f"Berkas {extension} tidak didukung. Unggah foto JPEG, PNG atau WebP.")
+            raise _refuse(t("Berkas %(extension)s tidak didukung. Unggah foto JPEG, PNG atau WebP.", extension=extension))
     if by_type and by_extension and by_type != by_extension:
-        raise _refuse(
-            f"Jenis berkas ({FORMAT_LABELS[by_type]}) tidak sesuai dengan nama berkasnya "
-            f"({FORMAT_LABELS[by_extension]})."
-        )
+        raise _refuse(t("Jenis berkas (%(by_type)s) tidak sesuai dengan nama berkasnya (%(by_name)s).",
+                        by_type=FORMAT_LABELS[by_type], by_name=FORMAT_LABELS[by_extension]))
     detected = by_type or by_extension
     if detected is None:
-        raise _refuse("Jenis berkas tidak diketahui. Unggah foto JPEG, PNG atau WebP.")
+        raise _refuse(t("Jenis berkas tidak diketahui. Unggah foto JPEG, PNG atau WebP."))
     return detected
 
 
@@ -114,24 +113,21 @@ def _open_checked(data: bytes, expected: str) -> Image.Image:
         image = Image.open(io.BytesIO(data), formats=list(FORMAT_CONTENT_TYPES))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         # Pillow's own limit (only reached if someone raised MAX_PIXELS above it).
-        raise _refuse("Ukuran gambar (jumlah piksel) terlalu besar.") from None
+        raise _refuse(t("Ukuran gambar (jumlah piksel) terlalu besar.")) from None
     except UnidentifiedImageError:
-        raise _refuse("Berkas bukan gambar JPEG, PNG atau WebP yang valid.") from None
+        raise _refuse(t("Berkas bukan gambar JPEG, PNG atau WebP yang valid.")) from None
     except (OSError, SyntaxError, ValueError):
-        raise _refuse("Berkas gambar rusak atau tidak lengkap.") from None
+        raise _refuse(t("Berkas gambar rusak atau tidak lengkap.")) from None
     if image.format != expected:
         label = FORMAT_LABELS.get(image.format or "", image.format)
-        raise _refuse(
-            f"Isi berkas adalah gambar {label}, bukan {FORMAT_LABELS[expected]}. Jangan mengganti nama berkas; "
-            "unggah berkas aslinya."
-        )
+        raise _refuse(t("Isi berkas adalah gambar %(actual)s, bukan %(expected)s. Jangan mengganti nama berkas; "
+                        "unggah berkas aslinya.", actual=label, expected=FORMAT_LABELS[expected]))
     width, height = image.size
     if width < 1 or height < 1:
-        raise _refuse("Ukuran gambar tidak valid.")
+        raise _refuse(t("Ukuran gambar tidak valid."))
     if width * height > MAX_PIXELS:
-        raise _refuse(
-            f"Ukuran gambar {width} x {height} piksel terlalu besar (paling banyak {MAX_PIXELS // 1_000_000} megapiksel)."
-        )
+        raise _refuse(t("Ukuran gambar %(width)s x %(height)s piksel terlalu besar (paling banyak %(max)s megapiksel).",
+                        width=width, height=height, max=MAX_PIXELS // 1_000_000))
     return image
 
 
@@ -141,14 +137,14 @@ def _decode(data: bytes, expected: str) -> Image.Image:
     try:
         image.verify()  # checks what the format can check cheaply (e.g. PNG chunk checksums)
     except Exception:  # noqa: BLE001 - verify() raises many kinds of errors on bad input
-        raise _refuse("Berkas gambar rusak atau tidak lengkap.") from None
+        raise _refuse(t("Berkas gambar rusak atau tidak lengkap.")) from None
     image = _open_checked(data, expected)  # verify() leaves the image unusable: open again
     try:
         image.load()  # raises on truncated data (ImageFile.LOAD_TRUNCATED_IMAGES stays False)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning, MemoryError):
-        raise _refuse("Ukuran gambar (jumlah piksel) terlalu besar.") from None
+        raise _refuse(t("Ukuran gambar (jumlah piksel) terlalu besar.")) from None
     except Exception:  # noqa: BLE001 - decoders raise OSError, SyntaxError, ValueError, ...
-        raise _refuse("Berkas gambar rusak atau tidak lengkap.") from None
+        raise _refuse(t("Berkas gambar rusak atau tidak lengkap.")) from None
     return image
 
 
@@ -171,7 +167,7 @@ def _to_srgb(image: Image.Image, icc_profile: bytes | None) -> Image.Image:
             image = image.convert("L")
         converted = image.convert(mode)
     except (ValueError, OSError):
-        raise _refuse("Mode warna gambar tidak didukung.") from None
+        raise _refuse(t("Mode warna gambar tidak didukung.")) from None
     if icc_profile:
         try:
             source = ImageCms.ImageCmsProfile(io.BytesIO(icc_profile))
@@ -214,9 +210,9 @@ def process_image(
     """Validate an uploaded image and make its web sizes. Raises ``PayloadTooLarge`` (413) or
     ``ValidationFailed`` (422), both naming the ``photo`` field, with a message for the seller."""
     if not isinstance(data, (bytes, bytearray)) or len(data) == 0:
-        raise _refuse("Berkas foto kosong. Pilih foto JPEG, PNG atau WebP.")
+        raise _refuse(t("Berkas foto kosong. Pilih foto JPEG, PNG atau WebP."))
     if len(data) > MAX_IMAGE_BYTES:
-        message = f"Ukuran foto {len(data) / 1_048_576:.1f} MB melebihi batas 5 MB."
+        message = t("Ukuran foto %(size)s MB melebihi batas 5 MB.", size=f"{len(data) / 1_048_576:.1f}")
         raise PayloadTooLarge(message, {FIELD: message})
     data = bytes(data)
     expected = expected_format(declared_content_type, filename)

@@ -27,6 +27,7 @@ from services.catalog.models import ProductPhoto, new_id
 from shared.actor import Actor
 from shared.errors import BadRequest, NotFound, PayloadTooLarge, ValidationFailed
 from shared.events import MERCHANT_UPDATED, utcnow
+from shared.messages import t
 
 MAX_PHOTOS = 8
 MAX_ALT = 200
@@ -37,30 +38,30 @@ MAX_BASE64_CHARS = 4 * ((images.MAX_IMAGE_BYTES + 2) // 3) + 4
 def _read_upload(upload) -> tuple[bytes, str, str, str]:
     """(bytes, filename, content type, alt) of an upload, or 400/413/422 naming the field."""
     if not isinstance(upload, dict):
-        raise BadRequest("Unggahan foto tidak valid.", {"photo": "Unggahan foto tidak valid."})
+        raise BadRequest(t("Unggahan foto tidak valid."), {"photo": t("Unggahan foto tidak valid.")})
     encoded = upload.get("data_b64")
     if not isinstance(encoded, str) or not encoded:
-        raise ValidationFailed("Foto wajib diunggah.", {"photo": "Pilih foto JPEG, PNG atau WebP."})
+        raise ValidationFailed(t("Foto wajib diunggah."), {"photo": t("Pilih foto JPEG, PNG atau WebP.")})
     if len(encoded) > MAX_BASE64_CHARS:
-        raise PayloadTooLarge("Ukuran foto melebihi batas 5 MB.", {"photo": "Ukuran foto melebihi batas 5 MB."})
+        raise PayloadTooLarge(t("Ukuran foto melebihi batas 5 MB."), {"photo": t("Ukuran foto melebihi batas 5 MB.")})
     try:
         data = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
-        raise BadRequest("Data foto tidak terbaca.", {"photo": "Data foto tidak terbaca."}) from None
+        raise BadRequest(t("Data foto tidak terbaca."), {"photo": t("Data foto tidak terbaca.")}) from None
 
     filename = upload.get("filename") or ""
     content_type = upload.get("content_type") or ""
     if not isinstance(filename, str) or not isinstance(content_type, str):
-        raise BadRequest("Unggahan foto tidak valid.", {"photo": "Nama atau jenis berkas tidak valid."})
+        raise BadRequest(t("Unggahan foto tidak valid."), {"photo": t("Nama atau jenis berkas tidak valid.")})
 
     alt = upload.get("alt")
     if alt is None:
         alt = ""
     if not isinstance(alt, str):
-        raise ValidationFailed("Data tidak valid.", {"alt": "Keterangan foto harus berupa teks."})
+        raise ValidationFailed(t("Data tidak valid."), {"alt": t("Keterangan foto harus berupa teks.")})
     alt = " ".join(alt.split())  # one line: it ends up in an HTML attribute
     if len(alt) > MAX_ALT:
-        raise ValidationFailed("Data tidak valid.", {"alt": f"Keterangan foto paling banyak {MAX_ALT} karakter."})
+        raise ValidationFailed(t("Data tidak valid."), {"alt": t("Keterangan foto paling banyak %(max)s karakter.", max=MAX_ALT)})
     return data, filename[:255], content_type[:100], alt
 
 
@@ -85,7 +86,7 @@ def add_product_photo(
     as the API shows it, with a new version; its event carries every photo."""
     product = domain.load_owned_product(session, actor, product_id, expected_version)
     if len(product.photos) >= MAX_PHOTOS:
-        message = f"Satu produk paling banyak {MAX_PHOTOS} foto. Hapus salah satu foto lebih dulu."
+        message = t("Satu produk paling banyak %(max)s foto. Hapus salah satu foto lebih dulu.", max=MAX_PHOTOS)
         raise ValidationFailed(message, {"photo": message})
     data, filename, content_type, alt = _read_upload(upload)
     sizes = images.PRODUCT_SIZES
@@ -125,7 +126,7 @@ def delete_product_photo(
     product = domain.load_owned_product(session, actor, product_id, expected_version)
     photo = next((photo for photo in product.photos if photo.id == photo_id), None)
     if photo is None:
-        raise NotFound("Foto tidak ditemukan.", {"photo_id": str(photo_id)})
+        raise NotFound(t("Foto tidak ditemukan."), {"photo_id": str(photo_id)})
     files = list((photo.variants or {}).values())
     product.photos.remove(photo)  # delete-orphan: the row goes too
     for position, remaining in enumerate(product.photos):

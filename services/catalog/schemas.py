@@ -11,6 +11,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 
 from shared.errors import ValidationFailed
+from shared.messages import t
 from shared.regions import REGIONS
 from shared.taxonomy import LEAF_SLUGS, PARENT_SLUGS
 
@@ -35,7 +36,9 @@ PRODUCT_FIELDS = (
 PRODUCT_REQUIRED = ("merchant_id", "name", "price", "stock", "category")
 PATCHABLE_PRODUCT_FIELDS = tuple(f for f in PRODUCT_FIELDS if f != "merchant_id")
 
-REQUIRED = "wajib diisi"
+REQUIRED = t("wajib diisi")
+INVALID = t("Data tidak valid: periksa kolom yang ditandai.")
+NO_CHANGES = t("Tidak ada perubahan: kirim setidaknya satu kolom yang ingin diubah.")
 
 
 class _Invalid(Exception):
@@ -47,12 +50,12 @@ class _Invalid(Exception):
 
 def _text(value, *, min_len: int, max_len: int) -> str:
     if not isinstance(value, str):
-        raise _Invalid("harus berupa teks")
+        raise _Invalid(t("harus berupa teks"))
     value = value.strip()
     if not min_len <= len(value) <= max_len:
         if min_len == 0:
-            raise _Invalid(f"paling banyak {max_len} karakter")
-        raise _Invalid(f"harus {min_len}–{max_len} karakter")
+            raise _Invalid(t("paling banyak %(max)s karakter", max=max_len))
+        raise _Invalid(t("harus %(min)s–%(max)s karakter", min=min_len, max=max_len))
     return value
 
 
@@ -66,10 +69,10 @@ def _optional_text(value, *, max_len: int) -> str:
 def _whole_number(value, *, what: str) -> int:
     # bool is an int subclass in Python: True must not become 1 rupiah.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _Invalid(f"harus berupa angka bulat ({what})")
+        raise _Invalid(t("harus berupa angka bulat (%(what)s)", what=what))
     if isinstance(value, float):
         if not value.is_integer():
-            raise _Invalid(f"harus berupa angka bulat tanpa pecahan ({what})")
+            raise _Invalid(t("harus berupa angka bulat tanpa pecahan (%(what)s)", what=what))
         value = int(value)
     return value
 
@@ -80,13 +83,14 @@ def check_name(value) -> str:
 
 def check_kind(value) -> str:
     if value not in MERCHANT_KINDS:
-        raise _Invalid("harus 'umkm' atau 'koperasi'")
+        raise _Invalid(t("harus 'umkm' atau 'koperasi'"))
     return value
 
 
 def check_region(value) -> str:
     if not isinstance(value, str) or value.strip() not in REGIONS:
-        raise _Invalid("kode wilayah tidak dikenal; pilih salah satu dari 17 kabupaten/kota Sulawesi Tenggara (mis. 7471 untuk Kota Kendari)")
+        raise _Invalid(t("kode wilayah tidak dikenal; pilih salah satu dari 17 kabupaten/kota Sulawesi Tenggara "
+                         "(mis. 7471 untuk Kota Kendari)"))
     return value.strip()
 
 
@@ -95,7 +99,7 @@ _PHONE_SEPARATORS = re.compile(r"[\s\-.()]")
 
 def normalize_whatsapp(value) -> str:
     """08…, 628… or +628… (spaces, dashes, dots allowed) -> +628…"""
-    message = "nomor WhatsApp tidak valid; gunakan nomor seluler Indonesia, mis. 0812-3456-7890"
+    message = t("nomor WhatsApp tidak valid; gunakan nomor seluler Indonesia, mis. 0812-3456-7890")
     if not isinstance(value, str):
         raise _Invalid(message)
     number = _PHONE_SEPARATORS.sub("", value)
@@ -114,16 +118,16 @@ def normalize_whatsapp(value) -> str:
 
 
 def check_price(value) -> int:
-    value = _whole_number(value, what="rupiah")
+    value = _whole_number(value, what=t("rupiah"))
     if not 0 < value <= MAX_PRICE:
-        raise _Invalid("harus lebih dari Rp 0 dan paling banyak Rp 1.000.000.000")
+        raise _Invalid(t("harus lebih dari Rp 0 dan paling banyak Rp 1.000.000.000"))
     return value
 
 
 def check_stock(value) -> int:
-    value = _whole_number(value, what="jumlah barang")
+    value = _whole_number(value, what=t("jumlah barang"))
     if not 0 <= value <= MAX_STOCK:
-        raise _Invalid("harus antara 0 dan 1.000.000")
+        raise _Invalid(t("harus antara 0 dan 1.000.000"))
     return value
 
 
@@ -135,9 +139,9 @@ def check_unit(value) -> str:
 
 def check_category(value) -> str:
     if isinstance(value, str) and value in PARENT_SLUGS:
-        raise _Invalid("pilih subkategori, bukan kategori induk")
+        raise _Invalid(t("pilih subkategori, bukan kategori induk"))
     if not isinstance(value, str) or value not in LEAF_SLUGS:
-        raise _Invalid("kategori tidak dikenal")
+        raise _Invalid(t("kategori tidak dikenal"))
     return value
 
 
@@ -145,7 +149,7 @@ def check_halal(value) -> bool:
     if value is None:
         return False
     if not isinstance(value, bool):
-        raise _Invalid("harus true atau false")
+        raise _Invalid(t("harus true atau false"))
     return value
 
 
@@ -164,7 +168,7 @@ def check_sku(value) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if not isinstance(value, str) or not _SKU.match(value.strip()):
-        raise _Invalid("1–64 karakter: huruf, angka, titik, garis bawah, garis miring atau tanda hubung")
+        raise _Invalid(t("1–64 karakter: huruf, angka, titik, garis bawah, garis miring atau tanda hubung"))
     return value.strip()
 
 
@@ -180,24 +184,24 @@ def check_tags(value) -> list[str]:
     if isinstance(value, str):
         value = value.split(",")
     if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
-        raise _Invalid("harus berupa daftar teks")
+        raise _Invalid(t("harus berupa daftar teks"))
     tags: list[str] = []
     for tag in value:
         tag = " ".join(tag.split()).lower()
         if not tag:
             continue
         if len(tag) > 30:
-            raise _Invalid("setiap tag paling banyak 30 karakter")
+            raise _Invalid(t("setiap tag paling banyak 30 karakter"))
         if tag not in tags:
             tags.append(tag)
     if len(tags) > MAX_TAGS:
-        raise _Invalid(f"paling banyak {MAX_TAGS} tag")
+        raise _Invalid(t("paling banyak %(max)s tag", max=MAX_TAGS))
     return tags
 
 
 def check_status(value) -> str:
     if value not in PRODUCT_STATUSES:
-        raise _Invalid("harus 'draft', 'published' atau 'archived'")
+        raise _Invalid(t("harus 'draft', 'published' atau 'archived'"))
     return value
 
 
@@ -231,7 +235,7 @@ def check_nib(value) -> str | None:
     if _blank(value):
         return None
     if not isinstance(value, str) or not _NIB.match(value.strip()):
-        raise _Invalid("NIB harus tepat 13 angka")
+        raise _Invalid(t("NIB harus tepat 13 angka"))
     return value.strip()
 
 
@@ -240,10 +244,10 @@ def check_pirt_number(value) -> str | None:
     if _blank(value):
         return None
     if not isinstance(value, str):
-        raise _Invalid("harus berupa teks")
+        raise _Invalid(t("harus berupa teks"))
     value = " ".join(value.split())
     if not _PIRT.match(value):
-        raise _Invalid("harus 6–40 karakter: huruf, angka, spasi, titik atau tanda hubung (mis. P-IRT 2157401010123-27)")
+        raise _Invalid(t("harus 6–40 karakter: huruf, angka, spasi, titik atau tanda hubung (mis. P-IRT 2157401010123-27)"))
     return value
 
 
@@ -251,17 +255,17 @@ def check_halal_number(value) -> str | None:
     if _blank(value):
         return None
     if not isinstance(value, str):
-        raise _Invalid("harus berupa teks")
+        raise _Invalid(t("harus berupa teks"))
     value = " ".join(value.split())
     if not _HALAL_NUMBER.match(value):
-        raise _Invalid("harus 6–60 karakter: huruf, angka, spasi, titik, garis miring atau tanda hubung")
+        raise _Invalid(t("harus 6–60 karakter: huruf, angka, spasi, titik, garis miring atau tanda hubung"))
     return value
 
 
 def check_halal_expires_on(value) -> date | None:
     if _blank(value):
         return None
-    message = "harus berupa tanggal dengan format TTTT-BB-HH (mis. 2027-12-31)"
+    message = t("harus berupa tanggal dengan format TTTT-BB-HH (mis. 2027-12-31)")
     if not isinstance(value, str) or not _DATE.match(value.strip()):
         raise _Invalid(message)
     try:
@@ -269,7 +273,7 @@ def check_halal_expires_on(value) -> date | None:
     except ValueError:
         raise _Invalid(message) from None
     if not 2000 <= day.year <= 2100:
-        raise _Invalid("tahun harus antara 2000 dan 2100")
+        raise _Invalid(t("tahun harus antara 2000 dan 2100"))
     return day
 
 
@@ -282,19 +286,19 @@ def check_legal_number(value) -> str | None:
 def check_member_count(value) -> int | None:
     if value is None:
         return None
-    value = _whole_number(value, what="jumlah anggota")
+    value = _whole_number(value, what=t("jumlah anggota"))
     if not 1 <= value <= MAX_MEMBER_COUNT:
-        raise _Invalid("harus antara 1 dan 1.000.000")
+        raise _Invalid(t("harus antara 1 dan 1.000.000"))
     return value
 
 
 def check_last_rat_year(value) -> int | None:
     if value is None:
         return None
-    value = _whole_number(value, what="tahun")
+    value = _whole_number(value, what=t("tahun"))
     this_year = wita_today().year
     if not FIRST_RAT_YEAR <= value <= this_year:
-        raise _Invalid(f"harus tahun antara {FIRST_RAT_YEAR} dan {this_year}")
+        raise _Invalid(t("harus tahun antara %(first)s dan %(last)s", first=FIRST_RAT_YEAR, last=this_year))
     return value
 
 
@@ -339,10 +343,7 @@ PRODUCT_DEFAULTS = {
 def check_prices_together(price: int, compare_at_price: int | None) -> None:
     """The "was" price only makes sense above the price."""
     if compare_at_price is not None and compare_at_price <= price:
-        raise ValidationFailed(
-            "Data tidak valid: periksa kolom yang ditandai.",
-            fields={"compare_at_price": "harus lebih besar dari harga"},
-        )
+        raise ValidationFailed(INVALID, fields={"compare_at_price": t("harus lebih besar dari harga")})
 
 
 # --- whole-payload validation ---
@@ -350,7 +351,7 @@ def check_prices_together(price: int, compare_at_price: int | None) -> None:
 
 def _require_object(data) -> dict:
     if not isinstance(data, dict):
-        raise ValidationFailed("Data harus berupa objek JSON.")
+        raise ValidationFailed(t("Data harus berupa objek JSON."))
     return data
 
 
@@ -359,9 +360,9 @@ def _validate(data: dict, checks: dict, required: tuple, defaults: dict, read_on
     clean: dict = {}
     for key in data:
         if key in read_only:
-            errors[key] = "tidak dapat diubah"
+            errors[key] = t("tidak dapat diubah")
         elif key not in checks:
-            errors[str(key)] = "kolom tidak dikenal"
+            errors[str(key)] = t("kolom tidak dikenal")
     for field, check in checks.items():
         if field in read_only:
             continue
@@ -376,7 +377,7 @@ def _validate(data: dict, checks: dict, required: tuple, defaults: dict, read_on
         except _Invalid as problem:
             errors[field] = str(problem)
     if errors:
-        raise ValidationFailed("Data tidak valid: periksa kolom yang ditandai.", fields=errors)
+        raise ValidationFailed(INVALID, fields=errors)
     return clean
 
 
@@ -390,13 +391,13 @@ def _merchant_rules(given: dict, merged: dict, errors: dict) -> None:
     if merged.get("kind") == "umkm":
         for field in KOPERASI_ONLY_FIELDS:
             if field in given and not _blank(given[field]):
-                add(field, "hanya untuk koperasi")
+                add(field, t("hanya untuk koperasi"))
     if "halal_number" in errors or "halal_expires_on" in errors:
         return
     if merged.get("halal_number") and merged.get("halal_expires_on") is None:
-        add("halal_expires_on", "wajib diisi bersama nomor sertifikat halal")
+        add("halal_expires_on", t("wajib diisi bersama nomor sertifikat halal"))
     elif merged.get("halal_expires_on") is not None and not merged.get("halal_number"):
-        add("halal_number", "wajib diisi bersama tanggal berlaku sertifikat halal")
+        add("halal_number", t("wajib diisi bersama tanggal berlaku sertifikat halal"))
 
 
 def _collect(data: dict, **options) -> tuple[dict, dict]:
@@ -417,7 +418,7 @@ def validate_merchant(data) -> dict:
     clean, errors = _collect(data, required=MERCHANT_REQUIRED, defaults={"description": ""})
     _merchant_rules(data, clean, errors)
     if errors:
-        raise ValidationFailed("Data tidak valid: periksa kolom yang ditandai.", fields=errors)
+        raise ValidationFailed(INVALID, fields=errors)
     return clean
 
 
@@ -427,7 +428,7 @@ def validate_merchant_patch(data, current: dict | None = None) -> dict:
     ``kind`` cannot change (sending the current kind again is allowed); at least one field."""
     data = _require_object(data)
     if not data:
-        raise ValidationFailed("Tidak ada perubahan: kirim setidaknya satu kolom yang ingin diubah.")
+        raise ValidationFailed(NO_CHANGES)
     current = current or {}
     data = dict(data)
     errors: dict[str, str] = {}
@@ -435,7 +436,7 @@ def validate_merchant_patch(data, current: dict | None = None) -> dict:
         if current.get("kind") is not None and data["kind"] == current["kind"]:
             del data["kind"]
         else:
-            errors["kind"] = "tidak dapat diubah"
+            errors["kind"] = t("tidak dapat diubah")
             del data["kind"]
     for field in MERCHANT_REQUIRED:
         if field in data and data[field] is None:
@@ -446,7 +447,7 @@ def validate_merchant_patch(data, current: dict | None = None) -> dict:
     merged = {**current, **clean}
     _merchant_rules(data, merged, errors)
     if errors:
-        raise ValidationFailed("Data tidak valid: periksa kolom yang ditandai.", fields=errors)
+        raise ValidationFailed(INVALID, fields=errors)
     return clean
 
 
@@ -458,7 +459,7 @@ def validate_verification(decision, reason) -> tuple[str, str | None]:
     """An admin's decision and its reason (required to reject or suspend)."""
     errors = {}
     if decision not in VERIFICATION_DECISIONS:
-        errors["decision"] = "harus 'verified', 'rejected', 'suspended' atau 'reinstated'"
+        errors["decision"] = t("harus 'verified', 'rejected', 'suspended' atau 'reinstated'")
     clean_reason = None
     if not _blank(reason):
         try:
@@ -466,9 +467,9 @@ def validate_verification(decision, reason) -> tuple[str, str | None]:
         except _Invalid as problem:
             errors["reason"] = str(problem)
     elif decision in REASON_REQUIRED_FOR:
-        errors["reason"] = "wajib diisi untuk menolak atau membekukan usaha"
+        errors["reason"] = t("wajib diisi untuk menolak atau membekukan usaha")
     if errors:
-        raise ValidationFailed("Keputusan verifikasi tidak valid.", fields=errors)
+        raise ValidationFailed(t("Keputusan verifikasi tidak valid."), fields=errors)
     return decision, clean_reason
 
 
@@ -483,6 +484,6 @@ def validate_product_patch(data) -> dict:
     """Same rules as create for the fields present; at least one; ``merchant_id`` is fixed."""
     data = _require_object(data)
     if not data:
-        raise ValidationFailed("Tidak ada perubahan: kirim setidaknya satu kolom yang ingin diubah.")
+        raise ValidationFailed(NO_CHANGES)
     # In a patch no field is required, and an absent field keeps its value (no defaults).
     return _validate(data, PRODUCT_CHECKS, required=(), defaults={}, read_only=("merchant_id",))

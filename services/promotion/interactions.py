@@ -31,6 +31,7 @@ from shared.consumer import record_in_inbox
 from shared.contracts import InteractionsRecorded
 from shared.errors import Forbidden, ValidationFailed
 from shared.events import Event, utcnow
+from shared.messages import t
 
 COLUMNS = {"impression": "impressions", "view": "views", "contact": "contacts"}
 
@@ -86,15 +87,15 @@ def product_statistics(session: Session, actor: Actor, product_ids, days=30, now
     owned products without interactions get zeros."""
     actor_id, role = caller(actor)
     if role not in (OWNER, ADMIN):
-        raise Forbidden("Hanya pemilik usaha yang melihat statistik produknya.")
+        raise Forbidden(t("Hanya pemilik usaha yang melihat statistik produknya."))
     errors = {}
     if not isinstance(product_ids, list) or not all(isinstance(p, str) and 0 < len(p) <= 64 for p in product_ids) \
             or len(product_ids) > MAX_STATISTICS_PRODUCTS:
-        errors["product_ids"] = f"Harus daftar id produk (paling banyak {MAX_STATISTICS_PRODUCTS})."
+        errors["product_ids"] = t("Harus daftar id produk (paling banyak %(max)s).", max=MAX_STATISTICS_PRODUCTS)
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_STATISTICS_DAYS:
-        errors["days"] = f"Harus bilangan bulat 1 sampai {MAX_STATISTICS_DAYS}."
+        errors["days"] = t("Harus bilangan bulat 1 sampai %(max)s.", max=MAX_STATISTICS_DAYS)
     if errors:
-        raise ValidationFailed("Parameter tidak valid.", errors)
+        raise ValidationFailed(t("Parameter tidak valid."), errors)
     since = (now or utcnow()).astimezone(timezone.utc).date() - timedelta(days=days - 1)
     wanted = sorted(set(product_ids))
     query = select(ProductFact.id).where(ProductFact.id.in_(wanted))
@@ -126,11 +127,11 @@ def popular_products(session: Session, limit=8, days=30, now: datetime | None = 
     buyers pay now. ``{"days", "items": [product view]}``."""
     errors = {}
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_POPULAR:
-        errors["limit"] = f"Harus bilangan bulat 1 sampai {MAX_POPULAR}."
+        errors["limit"] = t("Harus bilangan bulat 1 sampai %(max)s.", max=MAX_POPULAR)
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_STATISTICS_DAYS:
-        errors["days"] = f"Harus bilangan bulat 1 sampai {MAX_STATISTICS_DAYS}."
+        errors["days"] = t("Harus bilangan bulat 1 sampai %(max)s.", max=MAX_STATISTICS_DAYS)
     if errors:
-        raise ValidationFailed("Parameter tidak valid.", errors)
+        raise ValidationFailed(t("Parameter tidak valid."), errors)
     now = (now or utcnow()).astimezone(timezone.utc)
     since = now.date() - timedelta(days=days - 1)
     score = func.sum(ProductInteractionDay.views) + CONTACT_WEIGHT * func.sum(ProductInteractionDay.contacts)

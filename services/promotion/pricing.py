@@ -18,10 +18,12 @@ from datetime import datetime
 from typing import Iterable
 
 from shared.formatting import format_rupiah, iso_utc
+from shared.messages import t
 
 MIN_PRICE = 1
 MAX_PERCENT = 90
-FEATURED_BADGE = "Produk Unggulan"
+FEATURED_BADGE = t("Produk Unggulan")
+BADGE_SEPARATOR = " · "  # the gateway splits a badge on it to translate each part
 FEATURED_BOOST = 1.0  # the full share of search's bounded promotion boost
 
 
@@ -130,7 +132,8 @@ def best_pricing(price: int, offers: Iterable[Offer], now: datetime) -> Pricing:
     if featured:
         badges.append(FEATURED_BADGE)
     if winner:
-        badges.append(f"Diskon {percent}%" if percent else f"Hemat {format_rupiah(price - effective)}")
+        badges.append(t("Diskon %(percent)s%%", percent=percent) if percent
+                      else t("Hemat %(amount)s", amount=format_rupiah(price - effective)))
     shaping = ([winner] if winner else []) + featured
     lead = winner or featured[0]
     return Pricing(
@@ -139,7 +142,7 @@ def best_pricing(price: int, offers: Iterable[Offer], now: datetime) -> Pricing:
         discount_amount=price - effective,
         discount_percent=percent,
         promoted=bool(featured),
-        badge=" · ".join(badges),
+        badge=BADGE_SEPARATOR.join(badges),
         boost=FEATURED_BOOST if featured else 0.0,
         campaign_id=lead.campaign_id,
         campaign_name=lead.campaign_name,

@@ -23,6 +23,7 @@ from services.catalog.models import ImportJob, ImportRowError, Merchant, Product
 from shared.contracts import ProductsImported
 from shared.db import UnitOfWork
 from shared.events import PRODUCTS_IMPORTED, utcnow
+from shared.messages import t
 
 
 class RetryChunk(Exception):
@@ -48,10 +49,10 @@ def run_chunk(uow: UnitOfWork, job: ImportJob, merchant: Merchant, chunk: list[S
         plan = plan_row(row, merchant, existing.get(sku))
         first = first_row_of_sku.get(sku)
         if sku and first != row.number:
-            plan.errors.append(("sku", f"SKU yang sama sudah ada di baris {first}"))
+            plan.errors.append(("sku", t("SKU yang sama sudah ada di baris %(row)s", row=first)))
             plan.clean = None
         elif sku in existing and existing[sku].deleted_at is not None:
-            plan.errors.append(("sku", "SKU ini milik produk yang sudah dihapus; pakai SKU lain"))
+            plan.errors.append(("sku", t("SKU ini milik produk yang sudah dihapus; pakai SKU lain")))
             plan.clean = None
         plans.append(plan)
 

@@ -21,6 +21,7 @@ from services.catalog.models import ImportJob, ImportRowError, Merchant, new_id
 from shared.actor import Actor
 from shared.errors import BadRequest, NotFound, ValidationFailed
 from shared.events import utcnow
+from shared.messages import t
 
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 # A row problem is an ERROR (the row was not saved) or a WARNING (saved, e.g. a photo not fetched).
@@ -32,23 +33,23 @@ MAX_REPORTED_ERRORS = 500
 def _owned_merchant(session: Session, actor: Actor, merchant_id) -> Merchant:
     owner_id = require_owner(actor)
     if not isinstance(merchant_id, str) or not merchant_id.strip():
-        raise ValidationFailed("Data tidak valid.", {"merchant_id": "wajib diisi"})
+        raise ValidationFailed(t("Data tidak valid."), {"merchant_id": t("wajib diisi")})
     merchant = session.get(Merchant, merchant_id.strip())
     if merchant is None:
-        raise ValidationFailed("Data tidak valid.", {"merchant_id": "usaha tidak ditemukan"})
+        raise ValidationFailed(t("Data tidak valid."), {"merchant_id": t("usaha tidak ditemukan")})
     require_owns(owner_id, merchant)
     return merchant
 
 
 def decode_upload(data_b64) -> bytes:
     if not isinstance(data_b64, str) or not data_b64:
-        raise ValidationFailed("File wajib diunggah.", {FILE: "Pilih file CSV atau XLSX."})
+        raise ValidationFailed(t("File wajib diunggah."), {FILE: t("Pilih file CSV atau XLSX.")})
     if len(data_b64) > 4 * ((MAX_FILE_BYTES + 2) // 3) + 4:
-        raise file_error(f"Ukuran file melebihi batas {MAX_FILE_BYTES // (1024 * 1024)} MB.", too_large=True)
+        raise file_error(t("Ukuran file melebihi batas %(max)s MB.", max=MAX_FILE_BYTES // (1024 * 1024)), too_large=True)
     try:
         return base64.b64decode(data_b64, validate=True)
     except (binascii.Error, ValueError):
-        raise BadRequest("Data file tidak terbaca.", {FILE: "Data file tidak terbaca."}) from None
+        raise BadRequest(t("Data file tidak terbaca."), {FILE: t("Data file tidak terbaca.")}) from None
 
 
 def create_job(session: Session, merchant: Merchant, actor_id: str, filename, data: bytes) -> ImportJob:
@@ -124,5 +125,5 @@ def get_import(session: Session, actor: Actor, import_id) -> dict:
     owner_id = require_owner(actor)
     job = session.get(ImportJob, import_id) if isinstance(import_id, str) else None
     if job is None or session.get(Merchant, job.merchant_id).owner_id != owner_id:
-        raise NotFound("Impor tidak ditemukan.", {"import_id": str(import_id)})
+        raise NotFound(t("Impor tidak ditemukan."), {"import_id": str(import_id)})
     return job_to_dict(session, job)

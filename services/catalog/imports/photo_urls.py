@@ -19,6 +19,7 @@ from services.catalog.imports.offload import off_the_hub
 from services.catalog.imports.rows import RowPlan
 from services.catalog.models import new_id
 from shared.errors import EtalaseError
+from shared.messages import t
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +79,7 @@ def _sniff_image_type(data: bytes) -> str:
 def _photo_error_message(error: Exception) -> str:
     if isinstance(error, EtalaseError):
         return error.message
-    return str(error) or "foto tidak dapat diambil"
+    return str(error) or t("foto tidak dapat diambil")
 
 
 def fetch_photos(plans: list[RowPlan], needs_photos: set[int], media_root: Path,
@@ -95,10 +96,12 @@ def fetch_photos(plans: list[RowPlan], needs_photos: set[int], media_root: Path,
         try:
             return plan, position, fetch_and_store_photo(url, media_root, fetcher), None
         except (fetch.FetchError, EtalaseError) as error:
-            return plan, position, None, f"foto ke-{position + 1} ({url[:100]}): {_photo_error_message(error)}"
+            return plan, position, None, t("foto ke-%(n)s (%(url)s): %(problem)s", n=position + 1, url=url[:100],
+                                             problem=_photo_error_message(error))
         except Exception as error:  # noqa: BLE001 - one bad photo must not stop the import
             log.warning("import: photo %s failed", url, exc_info=True)
-            return plan, position, None, f"foto ke-{position + 1} ({url[:100]}): tidak dapat diproses ({type(error).__name__})"
+            return plan, position, None, t("foto ke-%(n)s (%(url)s): tidak dapat diproses (%(error)s)", n=position + 1,
+                                             url=url[:100], error=type(error).__name__)
 
     stored: dict[int, list[tuple[int, StoredPhoto]]] = {}
     pool = eventlet.GreenPool(PHOTO_CONCURRENCY)

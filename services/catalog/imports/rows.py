@@ -15,6 +15,7 @@ from services.catalog.imports.parsing import SheetRow
 from services.catalog.imports.sheet import COLUMN_FIELDS, COLUMN_NAMES, FIELD_COLUMNS
 from services.catalog.models import Merchant, Product
 from shared.errors import ValidationFailed
+from shared.messages import t
 from shared.taxonomy import leaf_categories
 
 MAX_PHOTOS = 8  # photo URLs per row, as many as a product may have
@@ -87,8 +88,9 @@ def unknown_category_message(text: str) -> str:
     value = text.strip()[:60]
     suggestion = closest_category(text)
     if suggestion is None:
-        return f"kategori '{value}' tidak dikenal; lihat daftar kategori di lembar Petunjuk"
-    return f"kategori '{value}' tidak dikenal; mungkin maksud Anda '{suggestion}' ({leaf_categories()[suggestion]['name']})"
+        return t("kategori '%(value)s' tidak dikenal; lihat daftar kategori di lembar Petunjuk", value=value)
+    return t("kategori '%(value)s' tidak dikenal; mungkin maksud Anda '%(slug)s' (%(name)s)",
+             value=value, slug=suggestion, name=leaf_categories()[suggestion]["name"])
 
 
 def plan_row(row: SheetRow, merchant: Merchant, existing: Product | None) -> RowPlan:
@@ -101,7 +103,7 @@ def plan_row(row: SheetRow, merchant: Merchant, existing: Product | None) -> Row
     plan = RowPlan(number=row.number, sku=values.get("sku", "").strip(), present=present)
     errors: dict[str, str] = {}
     if not plan.sku:
-        errors["sku"] = "wajib diisi"
+        errors["sku"] = schemas.REQUIRED
 
     data: dict = {"merchant_id": merchant.id}
     if existing is not None:
@@ -123,14 +125,14 @@ def plan_row(row: SheetRow, merchant: Merchant, existing: Product | None) -> Row
         text = given(column)
         number = None if text is None else _whole_number(text)
         if text is not None and number is None:
-            errors[column] = "harus berupa angka bulat, mis. 15000"
+            errors[column] = t("harus berupa angka bulat, mis. 15000")
         data[product_field] = number
     if "kategori" in values:
         data["category"] = None if given("kategori") is None else _category(values["kategori"])
     if "halal" in values:
         text = (given("halal") or "tidak").lower()
         if text not in HALAL_VALUES:
-            errors["halal"] = "isi ya atau tidak"
+            errors["halal"] = t("isi ya atau tidak")
         data["halal"] = HALAL_VALUES.get(text, False)
     if "status" in values:
         text = (given("status") or "published").lower()
@@ -144,15 +146,15 @@ def plan_row(row: SheetRow, merchant: Merchant, existing: Product | None) -> Row
             errors.setdefault(column, str(message))
         if not failed.fields:
             errors.setdefault("", failed.message)
-        if errors.get("kategori") == "kategori tidak dikenal":
+        if errors.get("kategori") == t("kategori tidak dikenal"):
             errors["kategori"] = unknown_category_message(values["kategori"])
         clean = None
     if clean is not None and clean.get("member_business") and merchant.kind != "koperasi":
-        errors["anggota"] = "hanya koperasi yang dapat menjual atas nama anggota"
+        errors["anggota"] = t("hanya koperasi yang dapat menjual atas nama anggota")
 
     urls = (values.get("foto") or "").split()
     if len(urls) > MAX_PHOTOS:
-        plan.photo_errors.append(("foto", f"paling banyak {MAX_PHOTOS} foto; foto ke-9 dan seterusnya diabaikan"))
+        plan.photo_errors.append(("foto", t("paling banyak %(max)s foto; foto ke-9 dan seterusnya diabaikan", max=MAX_PHOTOS)))
         urls = urls[:MAX_PHOTOS]
     plan.photo_urls = urls
 

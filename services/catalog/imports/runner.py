@@ -29,6 +29,7 @@ from shared.background import BackgroundProvider
 from shared.db import UnitOfWork, sibling_dependency
 from shared.errors import EtalaseError
 from shared.events import utcnow
+from shared.messages import t
 
 log = logging.getLogger(__name__)
 
@@ -126,14 +127,16 @@ def run_job(
                 uow.rollback()
                 session.refresh(job)
                 if attempt == 2:
-                    return _finish(uow, job, FAILED, f"Produk diubah bersamaan saat impor (baris {chunk[0].number}–"
-                                                     f"{chunk[-1].number}). Impor ulang file yang sama.")
+                    return _finish(uow, job, FAILED, t(
+                        "Produk diubah bersamaan saat impor (baris %(first)s–%(last)s). Impor ulang file yang sama.",
+                        first=chunk[0].number, last=chunk[-1].number))
             except Exception:
                 log.exception("import %s: chunk %d failed", job.id, batch)
                 uow.rollback()
                 session.refresh(job)
-                return _finish(uow, job, FAILED, f"Terjadi kesalahan saat memproses baris {chunk[0].number}–"
-                                                 f"{chunk[-1].number}. Baris sebelumnya sudah tersimpan.")
+                return _finish(uow, job, FAILED, t(
+                    "Terjadi kesalahan saat memproses baris %(first)s–%(last)s. Baris sebelumnya sudah tersimpan.",
+                    first=chunk[0].number, last=chunk[-1].number))
         if progress is not None:
             progress(job.processed_rows, job.total_rows)
         eventlet.sleep(0)  # let RPC workers and the relay run between chunks

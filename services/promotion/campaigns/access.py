@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from services.promotion.models import Campaign, MerchantFact, ProductFact
 from shared.actor import ADMIN, OWNER, PROMOTER, Actor
 from shared.errors import Conflict, Forbidden, NotFound, Unauthorized
+from shared.messages import t
 
 
 def caller(actor: Actor) -> tuple[str, str]:
@@ -27,7 +28,7 @@ def promoter(actor: Actor) -> tuple[str, str]:
     """The id and role of a caller who may manage campaigns (a promoter or an admin)."""
     actor_id, role = caller(actor)
     if role not in (PROMOTER, ADMIN):
-        raise Forbidden("Hanya promotor dan admin yang dapat mengelola kampanye.")
+        raise Forbidden(t("Hanya promotor dan admin yang dapat mengelola kampanye."))
     return actor_id, role
 
 
@@ -47,7 +48,7 @@ def managed_campaign(session: Session, actor: Actor, campaign_id, lock: bool = F
     actor_id, role = promoter(actor)
     campaign = find_campaign(session, campaign_id, lock)
     if campaign is None or (role != ADMIN and campaign.owner_id != actor_id):
-        raise NotFound("Kampanye tidak ditemukan.", {"campaign_id": "tidak ditemukan"})
+        raise NotFound(t("Kampanye tidak ditemukan."), {"campaign_id": t("tidak ditemukan")})
     return campaign
 
 
@@ -58,9 +59,9 @@ def open_campaign(session: Session, actor: Actor, campaign_id) -> Campaign:
     hidden = campaign is None or (campaign.status == "draft" and not (
         role == ADMIN or (role == PROMOTER and campaign.owner_id == actor_id)))
     if hidden:
-        raise NotFound("Kampanye tidak ditemukan.", {"campaign_id": "tidak ditemukan"})
+        raise NotFound(t("Kampanye tidak ditemukan."), {"campaign_id": t("tidak ditemukan")})
     if campaign.status in ("ended", "cancelled"):
-        raise Conflict("Kampanye sudah selesai atau dibatalkan.", {"status": campaign.status})
+        raise Conflict(t("Kampanye sudah selesai atau dibatalkan."), {"status": campaign.status})
     return campaign
 
 
@@ -69,7 +70,7 @@ def _membership_caller(actor: Actor) -> tuple[str, str]:
     Nobody else, not even the campaign's promoter: a price changes only with the owner's consent."""
     actor_id, role = caller(actor)
     if role not in (OWNER, ADMIN):
-        raise Forbidden("Hanya pemilik produk yang dapat mengatur keikutsertaannya.")
+        raise Forbidden(t("Hanya pemilik produk yang dapat mengatur keikutsertaannya."))
     return actor_id, role
 
 
@@ -80,15 +81,15 @@ def owned_products(session: Session, actor: Actor, product_ids: list[str], field
     facts = {fact.id: fact for fact in session.scalars(select(ProductFact).where(ProductFact.id.in_(product_ids)))}
     missing = [product_id for product_id in product_ids if product_id not in facts]
     if missing:
-        raise NotFound("Produk tidak ditemukan.", {field: "tidak ditemukan: " + ", ".join(missing[:10])})
+        raise NotFound(t("Produk tidak ditemukan."), {field: t("tidak ditemukan: %(ids)s", ids=", ".join(missing[:10]))})
     if role != ADMIN:
         merchant_ids = {fact.merchant_id for fact in facts.values()}
         owned = set(session.scalars(select(MerchantFact.id).where(MerchantFact.id.in_(merchant_ids),
                                                                   MerchantFact.owner_id == actor_id)))
         foreign = [product_id for product_id in product_ids if facts[product_id].merchant_id not in owned]
         if foreign:
-            raise Forbidden("Hanya pemilik produk yang dapat mengatur keikutsertaannya.",
-                            {field: "bukan milik Anda: " + ", ".join(foreign[:10])})
+            raise Forbidden(t("Hanya pemilik produk yang dapat mengatur keikutsertaannya."),
+                            {field: t("bukan milik Anda: %(ids)s", ids=", ".join(foreign[:10]))})
     return [facts[product_id] for product_id in product_ids]
 
 
@@ -100,9 +101,9 @@ def owned_merchant(session: Session, actor: Actor, merchant_id: str) -> str:
     if merchant is None:
         exists_as_seller = session.scalar(select(ProductFact.id).where(ProductFact.merchant_id == merchant_id).limit(1))
         if role != ADMIN or exists_as_seller is None:
-            raise NotFound("Usaha tidak ditemukan.", {"merchant_id": "tidak ditemukan"})
+            raise NotFound(t("Usaha tidak ditemukan."), {"merchant_id": t("tidak ditemukan")})
         return merchant_id
     if role != ADMIN and merchant.owner_id != actor_id:
-        raise Forbidden("Hanya pemilik usaha yang dapat mengatur keikutsertaan produknya.",
-                        {"merchant_id": "bukan milik Anda"})
+        raise Forbidden(t("Hanya pemilik usaha yang dapat mengatur keikutsertaan produknya."),
+                        {"merchant_id": t("bukan milik Anda")})
     return merchant_id

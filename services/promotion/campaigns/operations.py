@@ -57,6 +57,7 @@ from services.promotion.campaigns.views import detail
 from services.promotion.models import Campaign, CampaignMember, CampaignOptOut, CampaignSignup, ProductFact
 from shared.actor import Actor
 from shared.errors import Conflict, ValidationFailed
+from shared.messages import t
 
 ACTIVE_EDITABLE = ("name", "description", "ends_at", "budget", "max_products")
 EDITABLE = ("name", "description", "starts_at", "ends_at", "discount", "featured", "target", "max_products",
@@ -81,7 +82,7 @@ def create_campaign(session: Session, actor: Actor, data, now: datetime) -> dict
 
 def _check_version(campaign: Campaign, expected_version) -> None:
     if expected_version is not None and expected_version != campaign.version:
-        raise Conflict("Kampanye telah diubah orang lain; muat ulang lalu coba lagi.",
+        raise Conflict(t("Kampanye telah diubah orang lain; muat ulang lalu coba lagi."),
                        {"version": campaign.version})
 
 
@@ -91,12 +92,12 @@ def update_campaign(session: Session, actor: Actor, campaign_id, changes, now: d
     campaign = managed_campaign(session, actor, campaign_id, lock=True)
     _check_version(campaign, expected_version)
     if not isinstance(changes, dict) or not changes:
-        raise ValidationFailed("Tidak ada perubahan.", {"changes": "Kirim minimal satu kolom yang diubah."})
+        raise ValidationFailed(t("Tidak ada perubahan."), {"changes": t("Kirim minimal satu kolom yang diubah.")})
     unknown = [key for key in changes if key not in EDITABLE]
     if unknown:
-        raise ValidationFailed("Kolom tidak dikenal.", {key: "Kolom ini tidak dapat diubah." for key in unknown})
+        raise ValidationFailed(t("Kolom tidak dikenal."), {key: t("Kolom ini tidak dapat diubah.") for key in unknown})
     if campaign.status in ("ended", "cancelled"):
-        raise Conflict("Kampanye yang sudah selesai atau dibatalkan tidak dapat diubah.",
+        raise Conflict(t("Kampanye yang sudah selesai atau dibatalkan tidak dapat diubah."),
                        {"status": campaign.status})
     if campaign.status == "active":
         _update_active(session, campaign, changes, now)
@@ -118,37 +119,38 @@ def _update_active(session: Session, campaign: Campaign, changes: dict, now: dat
     """The limited edit of a running campaign; joins (a raised ``max_products``) and reprices."""
     fixed = [key for key in changes if key not in ACTIVE_EDITABLE]
     if fixed:
-        raise Conflict("Kampanye yang sedang berjalan hanya dapat diubah nama, deskripsi, waktu selesai, "
-                       "anggaran dan jumlah produk maksimumnya.",
-                       {key: "Tidak dapat diubah saat kampanye berjalan." for key in fixed})
+        raise Conflict(t("Kampanye yang sedang berjalan hanya dapat diubah nama, deskripsi, waktu selesai, "
+                       "anggaran dan jumlah produk maksimumnya."),
+                       {key: t("Tidak dapat diubah saat kampanye berjalan.") for key in fixed})
     errors: dict[str, str] = {}
     if "name" in changes:
         name = changes["name"]
         if not isinstance(name, str) or not NAME_MIN <= len(name.strip()) <= NAME_MAX:
-            errors["name"] = f"Nama kampanye wajib diisi, {NAME_MIN} sampai {NAME_MAX} karakter."
+            errors["name"] = t("Nama kampanye wajib diisi, %(min)s sampai %(max)s karakter.", min=NAME_MIN, max=NAME_MAX)
     if "description" in changes:
         description = changes["description"] or ""
         if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
-            errors["description"] = f"Deskripsi berupa teks, paling banyak {DESCRIPTION_MAX} karakter."
+            errors["description"] = t("Deskripsi berupa teks, paling banyak %(max)s karakter.", max=DESCRIPTION_MAX)
     ends_at = None
     if "ends_at" in changes:
         ends_at = parse_time(changes["ends_at"], "ends_at", errors)
         if ends_at and ends_at <= now:
-            errors["ends_at"] = "Waktu selesai tidak boleh sebelum sekarang."
+            errors["ends_at"] = t("Waktu selesai tidak boleh sebelum sekarang.")
         elif ends_at and ends_at <= aware(campaign.starts_at):
-            errors["ends_at"] = "Waktu selesai harus setelah waktu mulai."
+            errors["ends_at"] = t("Waktu selesai harus setelah waktu mulai.")
     if "budget" in changes:
-        budget = int_field(changes["budget"], "budget", errors, 1, MAX_BUDGET, "Anggaran minimal Rp 1.")
+        budget = int_field(changes["budget"], "budget", errors, 1, MAX_BUDGET, t("Anggaran minimal Rp 1."))
         if budget is not None and budget < (campaign.budget_spent or 0):
-            errors["budget"] = f"Anggaran tidak boleh di bawah yang sudah terpakai (Rp {campaign.budget_spent})."
+            errors["budget"] = t("Anggaran tidak boleh di bawah yang sudah terpakai (Rp %(spent)s).",
+                                  spent=campaign.budget_spent)
     current = member_count(session, campaign.id)
     if "max_products" in changes:
         maximum = int_field(changes["max_products"], "max_products", errors, 1, MAX_PRODUCTS_LIMIT,
-                       f"Jumlah produk maksimum harus 1 sampai {MAX_PRODUCTS_LIMIT}.")
+                       t("Jumlah produk maksimum harus 1 sampai %(max)s.", max=MAX_PRODUCTS_LIMIT))
         if maximum is not None and maximum < current:
-            errors["max_products"] = f"Tidak boleh di bawah jumlah produk saat ini ({current})."
+            errors["max_products"] = t("Tidak boleh di bawah jumlah produk saat ini (%(current)s).", current=current)
     if errors:
-        raise ValidationFailed("Data kampanye tidak valid.", errors)
+        raise ValidationFailed(t("Data kampanye tidak valid."), errors)
     if "name" in changes:
         campaign.name = changes["name"].strip()
     if "description" in changes:
@@ -173,9 +175,9 @@ def schedule_campaign(session: Session, actor: Actor, campaign_id, now: datetime
     """Draft -> scheduled; a start that already passed activates it at once."""
     campaign = managed_campaign(session, actor, campaign_id, lock=True)
     if campaign.status != "draft":
-        raise Conflict("Hanya draf yang dapat dijadwalkan.", {"status": campaign.status})
+        raise Conflict(t("Hanya draf yang dapat dijadwalkan."), {"status": campaign.status})
     if aware(campaign.ends_at) <= now:
-        raise ValidationFailed("Data kampanye tidak valid.", {"ends_at": "Waktu selesai sudah lewat."})
+        raise ValidationFailed(t("Data kampanye tidak valid."), {"ends_at": t("Waktu selesai sudah lewat.")})
     transition(session, campaign.id, ("draft",), "scheduled", now)
     if aware(campaign.starts_at) <= now:
         activate(session, campaign.id, now)  # the start already passed: it starts at once
@@ -187,7 +189,7 @@ def cancel_campaign(session: Session, actor: Actor, campaign_id, now: datetime) 
     """Cancel a draft, scheduled or active campaign; an active one's products revert."""
     campaign = managed_campaign(session, actor, campaign_id, lock=True)
     if campaign.status not in OPEN_STATUSES or not close(session, campaign.id, now, "cancelled"):
-        raise Conflict("Kampanye yang sudah selesai atau dibatalkan tidak dapat dibatalkan.",
+        raise Conflict(t("Kampanye yang sudah selesai atau dibatalkan tidak dapat dibatalkan."),
                        {"status": campaign.status})
     session.refresh(campaign)
     return detail(session, campaign, now)
@@ -204,8 +206,8 @@ def _selected(session: Session, actor: Actor, campaign: Campaign, selection) -> 
                                                                 *target_conditions(campaign))
                                    .order_by(ProductFact.id)))
         if not ids:
-            raise ValidationFailed("Tidak ada produk usaha ini yang diundang kampanye ini.",
-                                   {"merchant_id": "tidak ada produk yang sesuai dengan sasaran kampanye"})
+            raise ValidationFailed(t("Tidak ada produk usaha ini yang diundang kampanye ini."),
+                                   {"merchant_id": t("tidak ada produk yang sesuai dengan sasaran kampanye")})
         return ids, asked
     return [fact.id for fact in owned_products(session, actor, asked["product_ids"], asked["field"])], asked
 
@@ -257,7 +259,7 @@ def _check_room(session: Session, campaign: Campaign, ids: list[str]) -> None:
     joining = [product_id for product_id in ids if product_id not in current]
     room = max(0, campaign.max_products - len(current))
     if len(joining) > room:
-        raise Conflict(f"Kuota produk kampanye sudah penuh (sisa {room}).",
+        raise Conflict(t("Kuota produk kampanye sudah penuh (sisa %(room)s).", room=room),
                        {"max_products": campaign.max_products, "room": room})
 
 
@@ -274,8 +276,8 @@ def opt_in(session: Session, actor: Actor, campaign_id, selection, now: datetime
                                                                      *target_conditions(campaign))))
     outside = [product_id for product_id in ids if product_id not in targeted]
     if outside:
-        raise ValidationFailed("Produk tidak sesuai dengan sasaran kampanye.",
-                               {asked["field"]: "tidak sesuai dengan sasaran kampanye: " + ", ".join(outside[:10])})
+        raise ValidationFailed(t("Produk tidak sesuai dengan sasaran kampanye."),
+                               {asked["field"]: t("tidak sesuai dengan sasaran kampanye: %(ids)s", ids=", ".join(outside[:10]))})
     _check_room(session, campaign, ids)
     for chunk in chunks(ids):  # every check passed: now write
         session.execute(delete(CampaignOptOut).where(CampaignOptOut.campaign_id == campaign.id,

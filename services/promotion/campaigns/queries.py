@@ -34,6 +34,7 @@ from services.promotion.pricing import discounted_price
 from shared.actor import ADMIN, OWNER, Actor
 from shared.errors import Forbidden, ValidationFailed
 from shared.formatting import iso_utc
+from shared.messages import t
 
 MAX_PER_PAGE = 100
 MAX_PRICING_IDS = 100
@@ -50,13 +51,13 @@ def list_campaigns(session: Session, actor: Actor, now: datetime, status=None, p
     actor_id, role = promoter(actor)
     errors = {}
     if status not in (None, "") and status not in STATUSES:
-        errors["status"] = "Harus salah satu dari: " + ", ".join(STATUSES) + "."
+        errors["status"] = t("Harus salah satu dari: %(choices)s.", choices=", ".join(STATUSES))
     if isinstance(page, bool) or not isinstance(page, int) or page < 1:
-        errors["page"] = "Harus bilangan bulat mulai dari 1."
+        errors["page"] = t("Harus bilangan bulat mulai dari 1.")
     if isinstance(per_page, bool) or not isinstance(per_page, int) or not 1 <= per_page <= MAX_PER_PAGE:
-        errors["per_page"] = f"Harus bilangan bulat 1 sampai {MAX_PER_PAGE}."
+        errors["per_page"] = t("Harus bilangan bulat 1 sampai %(max)s.", max=MAX_PER_PAGE)
     if errors:
-        raise ValidationFailed("Parameter tidak valid.", errors)
+        raise ValidationFailed(t("Parameter tidak valid."), errors)
     query = select(Campaign)
     if role != ADMIN:
         query = query.where(Campaign.owner_id == actor_id)
@@ -75,7 +76,7 @@ def preview_campaign(session: Session, actor: Actor, campaign_id, now: datetime,
     members. The first ``limit`` with the price they get."""
     campaign = managed_campaign(session, actor, campaign_id)
     if isinstance(limit, bool) or not isinstance(limit, int) or not 0 <= limit <= 500:
-        raise ValidationFailed("Parameter tidak valid.", {"limit": "Harus bilangan bulat 0 sampai 500."})
+        raise ValidationFailed(t("Parameter tidak valid."), {"limit": t("Harus bilangan bulat 0 sampai 500.")})
     if campaign.status in ("draft", "scheduled"):
         ids = invited(session, campaign)
         joined = set(selection(session, campaign)) if requires_join(campaign) else set(ids)
@@ -115,7 +116,7 @@ def campaigns_for_owner(session: Session, actor: Actor, now: datetime) -> dict:
     and the price it gets there."""
     actor_id, role = caller(actor)
     if role not in (OWNER, ADMIN):
-        raise Forbidden("Hanya pemilik usaha yang melihat kampanye untuk produknya.")
+        raise Forbidden(t("Hanya pemilik usaha yang melihat kampanye untuk produknya."))
     merchants = select(MerchantFact.id).where(MerchantFact.owner_id == actor_id)
     product_ids = list(session.scalars(select(ProductFact.id).where(ProductFact.merchant_id.in_(merchants))
                                        .order_by(ProductFact.id)))
@@ -162,7 +163,7 @@ def _invitation(session: Session, campaign: Campaign, facts: list[ProductFact]) 
 def active_campaigns(session: Session, limit=10) -> dict:
     """The running campaigns as anyone sees them, earliest start first."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 100:
-        raise ValidationFailed("Parameter tidak valid.", {"limit": "Harus bilangan bulat 1 sampai 100."})
+        raise ValidationFailed(t("Parameter tidak valid."), {"limit": t("Harus bilangan bulat 1 sampai 100.")})
     campaigns = session.scalars(select(Campaign).where(Campaign.status == "active")
                                 .order_by(Campaign.starts_at, Campaign.id).limit(limit))
     items = []
@@ -180,7 +181,7 @@ def featured_products(session: Session, now: datetime, slots=8, rotation_seconds
     from offset window * slots (mod n), wrapping. Over n windows every product is shown
     exactly ``slots`` times (over n / slots windows once, when slots divides n)."""
     if isinstance(slots, bool) or not isinstance(slots, int) or not 1 <= slots <= MAX_SLOTS:
-        raise ValidationFailed("Parameter tidak valid.", {"slots": f"Harus bilangan bulat 1 sampai {MAX_SLOTS}."})
+        raise ValidationFailed(t("Parameter tidak valid."), {"slots": t("Harus bilangan bulat 1 sampai %(max)s.", max=MAX_SLOTS)})
     now = aware(now)
     ids = list(session.scalars(
         select(CampaignMember.product_id).distinct()
@@ -207,9 +208,9 @@ def featured_products(session: Session, now: datetime, slots=8, rotation_seconds
 def pricing_for(session: Session, product_ids, now: datetime) -> dict:
     """The campaign pricing of the products that have one valid now (others are left out)."""
     if not isinstance(product_ids, list) or not all(isinstance(item, str) for item in product_ids):
-        raise ValidationFailed("Parameter tidak valid.", {"product_ids": "Harus berupa daftar id produk."})
+        raise ValidationFailed(t("Parameter tidak valid."), {"product_ids": t("Harus berupa daftar id produk.")})
     if len(product_ids) > MAX_PRICING_IDS:
-        raise ValidationFailed("Parameter tidak valid.", {"product_ids": f"Paling banyak {MAX_PRICING_IDS} id."})
+        raise ValidationFailed(t("Parameter tidak valid."), {"product_ids": t("Paling banyak %(max)s id.", max=MAX_PRICING_IDS)})
     result = {}
     if not product_ids:
         return result

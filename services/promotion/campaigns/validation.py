@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from services.promotion.campaigns.times import UTC, aware
 from services.promotion.models import Campaign
 from shared.errors import ValidationFailed
+from shared.messages import t
 from shared.regions import REGIONS
 from shared.taxonomy import ALL_SLUGS
 
@@ -32,7 +33,7 @@ CATEGORIES = ALL_SLUGS  # a campaign targets parent or leaf categories
 def parse_time(value, field: str, errors: dict) -> datetime | None:
     """An ISO 8601 time with an offset, as UTC; None (and what is wrong in ``errors``) otherwise."""
     if value is None or value == "":
-        errors[field] = "Wajib diisi (ISO 8601 dengan zona waktu, mis. 2026-12-03T08:00:00+08:00)."
+        errors[field] = t("Wajib diisi (ISO 8601 dengan zona waktu, mis. 2026-12-03T08:00:00+08:00).")
         return None
     if isinstance(value, datetime):
         moment = value
@@ -40,13 +41,13 @@ def parse_time(value, field: str, errors: dict) -> datetime | None:
         try:
             moment = datetime.fromisoformat(value.strip())
         except ValueError:
-            errors[field] = "Format waktu tidak valid; gunakan ISO 8601, mis. 2026-12-03T08:00:00+08:00."
+            errors[field] = t("Format waktu tidak valid; gunakan ISO 8601, mis. 2026-12-03T08:00:00+08:00.")
             return None
     else:
-        errors[field] = "Harus berupa teks waktu ISO 8601."
+        errors[field] = t("Harus berupa teks waktu ISO 8601.")
         return None
     if moment.tzinfo is None or moment.utcoffset() is None:
-        errors[field] = "Waktu harus menyertakan zona waktu (mis. +08:00 untuk WITA atau Z untuk UTC)."
+        errors[field] = t("Waktu harus menyertakan zona waktu (mis. +08:00 untuk WITA atau Z untuk UTC).")
         return None
     return moment.astimezone(UTC)
 
@@ -64,7 +65,7 @@ def bool_field(value, field: str, errors: dict, default: bool = False) -> bool:
     if value is None:
         return default
     if not isinstance(value, bool):
-        errors[field] = "Harus true atau false."
+        errors[field] = t("Harus true atau false.")
         return default
     return value
 
@@ -73,7 +74,7 @@ def string_list(value, field: str, errors: dict) -> list[str]:
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
-        errors[field] = "Harus berupa daftar teks."
+        errors[field] = t("Harus berupa daftar teks.")
         return []
     seen: dict[str, None] = {}
     for item in value:
@@ -85,92 +86,93 @@ def validate_target(target, errors: dict) -> dict:
     if target is None:
         target = {}
     if not isinstance(target, dict):
-        errors["target"] = "Harus berupa objek penargetan."
+        errors["target"] = t("Harus berupa objek penargetan.")
         return {}
     product_ids = string_list(target.get("product_ids"), "target.product_ids", errors)
     if len(product_ids) > MAX_TARGET_PRODUCTS:
-        errors["target.product_ids"] = f"Paling banyak {MAX_TARGET_PRODUCTS} produk."
+        errors["target.product_ids"] = t("Paling banyak %(max)s produk.", max=MAX_TARGET_PRODUCTS)
     categories = string_list(target.get("categories"), "target.categories", errors)
     unknown = [slug for slug in categories if slug not in CATEGORIES]
     if unknown:
-        errors["target.categories"] = f"Kategori tidak dikenal: {', '.join(unknown[:5])}."
+        errors["target.categories"] = t("Kategori tidak dikenal: %(slugs)s.", slugs=", ".join(unknown[:5]))
     regions = string_list(target.get("regions"), "target.regions", errors)
     unknown = [code for code in regions if code not in REGIONS]
     if unknown:
-        errors["target.regions"] = f"Kabupaten/kota tidak dikenal: {', '.join(unknown[:5])} (gunakan kode BPS, mis. 7402)."
+        errors["target.regions"] = t("Kabupaten/kota tidak dikenal: %(codes)s (gunakan kode BPS, mis. 7402).",
+                                     codes=", ".join(unknown[:5]))
     kind = target.get("merchant_kind")
     if kind in ("", None):
         kind = None
     elif kind not in MERCHANT_KINDS:
-        errors["target.merchant_kind"] = "Harus 'umkm' atau 'koperasi'."
+        errors["target.merchant_kind"] = t("Harus 'umkm' atau 'koperasi'.")
         kind = None
     verified_only = bool_field(target.get("verified_only"), "target.verified_only", errors)
     result = {"product_ids": product_ids, "categories": categories, "regions": regions,
               "merchant_kind": kind, "verified_only": verified_only}
     if not any(result.values()) and not any(key.startswith("target") for key in errors):
-        errors["target"] = ("Pilih minimal satu kriteria: daftar produk, kategori, kabupaten/kota, "
-                            "jenis usaha atau hanya usaha terverifikasi.")
+        errors["target"] = t("Pilih minimal satu kriteria: daftar produk, kategori, kabupaten/kota, "
+                             "jenis usaha atau hanya usaha terverifikasi.")
     return result
 
 
 def validate_campaign(data, now: datetime, check_start: bool = True) -> dict:
     """The campaign fields from create/update input; ValidationFailed names every bad field."""
     if not isinstance(data, dict):
-        raise ValidationFailed("Data kampanye tidak valid.", {"data": "Harus berupa objek."})
+        raise ValidationFailed(t("Data kampanye tidak valid."), {"data": t("Harus berupa objek.")})
     errors: dict[str, str] = {}
     name = data.get("name")
     if not isinstance(name, str) or not NAME_MIN <= len(name.strip()) <= NAME_MAX:
-        errors["name"] = f"Nama kampanye wajib diisi, {NAME_MIN} sampai {NAME_MAX} karakter."
+        errors["name"] = t("Nama kampanye wajib diisi, %(min)s sampai %(max)s karakter.", min=NAME_MIN, max=NAME_MAX)
     description = data.get("description")
     if description is None:
         description = ""
     if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"Deskripsi berupa teks, paling banyak {DESCRIPTION_MAX} karakter."
+        errors["description"] = t("Deskripsi berupa teks, paling banyak %(max)s karakter.", max=DESCRIPTION_MAX)
         description = ""
     starts_at = parse_time(data.get("starts_at"), "starts_at", errors)
     ends_at = parse_time(data.get("ends_at"), "ends_at", errors)
     if starts_at and check_start and starts_at < now - START_GRACE:
-        errors["starts_at"] = "Waktu mulai sudah lewat; pilih waktu sekarang atau yang akan datang."
+        errors["starts_at"] = t("Waktu mulai sudah lewat; pilih waktu sekarang atau yang akan datang.")
     if starts_at and ends_at and ends_at <= starts_at:
-        errors["ends_at"] = "Waktu selesai harus setelah waktu mulai."
+        errors["ends_at"] = t("Waktu selesai harus setelah waktu mulai.")
     elif ends_at and ends_at <= now:
-        errors["ends_at"] = "Waktu selesai sudah lewat."
+        errors["ends_at"] = t("Waktu selesai sudah lewat.")
 
     discount = data.get("discount")
     discount_type, discount_value = None, 0
     if discount is not None:
         if not isinstance(discount, dict):
-            errors["discount"] = "Harus berupa objek {type, value} atau null."
+            errors["discount"] = t("Harus berupa objek {type, value} atau null.")
         else:
             discount_type = discount.get("type")
             value = discount.get("value")
             if discount_type not in DISCOUNT_TYPES:
-                errors["discount.type"] = "Harus 'percent' atau 'fixed'."
+                errors["discount.type"] = t("Harus 'percent' atau 'fixed'.")
                 discount_type = None
             if isinstance(value, bool) or not isinstance(value, int):
-                errors["discount.value"] = "Harus bilangan bulat."
+                errors["discount.value"] = t("Harus bilangan bulat.")
             elif discount_type == "percent" and not 1 <= value <= 90:
-                errors["discount.value"] = "Diskon persen harus 1 sampai 90."
+                errors["discount.value"] = t("Diskon persen harus 1 sampai 90.")
             elif discount_type == "fixed" and not 1 <= value <= MAX_FIXED_DISCOUNT:
-                errors["discount.value"] = "Potongan harga minimal Rp 1."
+                errors["discount.value"] = t("Potongan harga minimal Rp 1.")
             else:
                 discount_value = value
     featured = bool_field(data.get("featured"), "featured", errors)
     if discount is None and not featured and "featured" not in errors:
-        errors["discount"] = "Kampanye harus memberi diskon atau menampilkan produk unggulan (featured)."
+        errors["discount"] = t("Kampanye harus memberi diskon atau menampilkan produk unggulan (featured).")
 
     target = validate_target(data.get("target"), errors)
     max_products = int_field(data.get("max_products"), "max_products", errors, 1, MAX_PRODUCTS_LIMIT,
-                        f"Jumlah produk maksimum harus 1 sampai {MAX_PRODUCTS_LIMIT}.")
-    budget = int_field(data.get("budget"), "budget", errors, 1, MAX_BUDGET, "Anggaran minimal Rp 1.")
+                        t("Jumlah produk maksimum harus 1 sampai %(max)s.", max=MAX_PRODUCTS_LIMIT))
+    budget = int_field(data.get("budget"), "budget", errors, 1, MAX_BUDGET, t("Anggaran minimal Rp 1."))
     funded_by = data.get("funded_by")
     if funded_by in (None, ""):
         funded_by = "promoter" if budget is not None else None
     elif funded_by not in FUNDERS:
-        errors["funded_by"] = "Harus 'seller', 'promoter' atau 'pemda'."
+        errors["funded_by"] = t("Harus 'seller', 'promoter' atau 'pemda'.")
     open_for_signup = bool_field(data.get("open_for_signup"), "open_for_signup", errors)
     if errors:
-        raise ValidationFailed("Data kampanye tidak valid.", errors)
+        raise ValidationFailed(t("Data kampanye tidak valid."), errors)
     return {
         "name": name.strip(), "description": description.strip(), "starts_at": starts_at, "ends_at": ends_at,
         "discount_type": discount_type, "discount_value": discount_value, "featured": featured,
@@ -218,30 +220,30 @@ def membership_selection(selection) -> dict:
     if isinstance(selection, str):
         selection = {"product_id": selection}
     if not isinstance(selection, dict):
-        raise ValidationFailed("Data tidak valid.", {"product_ids": "Kirim product_ids, atau merchant_id dengan all: true."})
+        raise ValidationFailed(t("Data tidak valid."), {"product_ids": t("Kirim product_ids, atau merchant_id dengan all: true.")})
     shapes = [key for key in ("product_id", "product_ids", "merchant_id") if key in selection]
     if len(shapes) != 1:
-        raise ValidationFailed("Data tidak valid.", {"product_ids": "Kirim salah satu: product_ids, atau merchant_id "
-                                                                    "dengan all: true."})
+        raise ValidationFailed(t("Data tidak valid."), {"product_ids": t("Kirim salah satu: product_ids, atau merchant_id "
+                                                                    "dengan all: true.")})
     field = shapes[0]
     value = selection[field]
     if field == "product_id":
         if not _id(value):
-            raise ValidationFailed("Data tidak valid.", {"product_id": "Wajib diisi dengan id produk."})
+            raise ValidationFailed(t("Data tidak valid."), {"product_id": t("Wajib diisi dengan id produk.")})
         return {"product_ids": [value.strip()], "merchant_id": None, "field": field}
     if field == "merchant_id":
         errors = {}
         if not _id(value):
-            errors["merchant_id"] = "Wajib diisi dengan id usaha."
+            errors["merchant_id"] = t("Wajib diisi dengan id usaha.")
         if selection.get("all") is not True:
-            errors["all"] = "Harus true: semua produk usaha ini yang diundang."
+            errors["all"] = t("Harus true: semua produk usaha ini yang diundang.")
         if errors:
-            raise ValidationFailed("Data tidak valid.", errors)
+            raise ValidationFailed(t("Data tidak valid."), errors)
         return {"product_ids": None, "merchant_id": value.strip(), "field": field}
     if not isinstance(value, list) or not value or not all(_id(item) for item in value):
-        raise ValidationFailed("Data tidak valid.", {"product_ids": "Harus berupa daftar id produk (minimal satu)."})
+        raise ValidationFailed(t("Data tidak valid."), {"product_ids": t("Harus berupa daftar id produk (minimal satu).")})
     ids = list(dict.fromkeys(item.strip() for item in value))
     if len(ids) > MAX_SELECTED_PRODUCTS:
-        raise ValidationFailed("Data tidak valid.", {"product_ids": f"Paling banyak {MAX_SELECTED_PRODUCTS} produk "
-                                                                    "sekali kirim."})
+        raise ValidationFailed(t("Data tidak valid."), {"product_ids": t("Paling banyak %(max)s produk sekali kirim.",
+                                                                    max=MAX_SELECTED_PRODUCTS)})
     return {"product_ids": ids, "merchant_id": None, "field": field}
