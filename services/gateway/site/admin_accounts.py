@@ -118,7 +118,7 @@ def decide(web, account_id: str):
     except (ValidationFailed, Conflict) as exc:
         web.gw.uow.rollback()
         return _list_page(web, tab, page_number, http_status=exc.status,
-                          notice=f"{web.gettext(FAILED)} {exc.message}")
+                          notice=f"{web.gettext(FAILED)} {web.message(exc.message)}")
     query = {"status": tab, "done": decision, "akun": account_id}
     if decision == "suspended":
         query["batal"] = decided["cancelled_campaigns"]

@@ -160,12 +160,12 @@ def decide(web, merchant_id: str):
         if exc.status >= 500 or exc.status in (401, 403, 404):
             raise
         fields = exc.fields or {}
-        message = fields.get("reason") if isinstance(fields.get("reason"), str) else None
+        message = web.message(fields.get("reason")) if isinstance(fields.get("reason"), str) else None
         if message:
             error = {"merchant": merchant_id, "decision": decision, "reason": reason, "message": message}
             return _queue_page(web, tab, page_number, region, http_status=exc.status, error=error)
         return _queue_page(web, tab, page_number, region, http_status=exc.status,
-                           notice=f"{web.gettext(FAILED)} {exc.message}")
+                           notice=f"{web.gettext(FAILED)} {web.message(exc.message)}")
     where = {"region": region} if region else {}
     return web.redirect("/admin?" + urlencode({"status": tab, **where, "done": decision, "usaha": merchant_id}))
 

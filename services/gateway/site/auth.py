@@ -44,10 +44,11 @@ def sign_in_page(web):
     except TooManyRequests as exc:
         gw.uow.rollback()
         return web.render("signin.html", status=429, headers=exc.headers, next=next_path or "", email=email,
-                          error=exc.message)
+                          error=web.message(exc.message))
     except Unauthorized as exc:
         gw.uow.rollback()
-        return web.render("signin.html", status=401, next=next_path or "", email=email, error=exc.message)
+        return web.render("signin.html", status=401, next=next_path or "", email=email,
+                          error=web.message(exc.message))
     user = accounts.resolve_token(gw.uow.session, token)
     gw.uow.commit()
     return _signed_in(web, token, user, next_path)
@@ -69,7 +70,7 @@ def register_page(web):
         gw.uow.commit()
     except (ValidationFailed, Conflict) as exc:
         gw.uow.rollback()
-        return web.render("register.html", status=exc.status, values=values, errors=exc.fields,
+        return web.render("register.html", status=exc.status, values=values, errors=web.field_messages(exc.fields),
                           error=web.gettext("Periksa kembali isian Anda."))
     token = accounts.sign_in(gw.uow.session, account["email"], password, ttl_days=gw.settings.session_ttl_days,
                              release=gw.uow.commit, ip=session.client_ip(web.request))

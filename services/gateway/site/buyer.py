@@ -323,8 +323,8 @@ def _friendly_error(web, exc: EtalaseError, region: str) -> tuple[int, str]:
         return 503, web.gettext("Pencarian sedang tidak tersedia. Silakan coba lagi beberapa saat lagi.")
     if region and region not in REGIONS:
         return exc.status, web.gettext("Kabupaten/kota yang dipilih tidak dikenal. Silakan pilih dari daftar.")
-    details = " ".join(str(message) for message in (exc.fields or {}).values())
-    return exc.status, details or exc.message or web.gettext("Pencarian tidak dapat diproses. Periksa kata kunci Anda.")
+    details = " ".join(web.field_messages(exc.fields).values())
+    return exc.status, details or web.message(exc.message) or web.gettext("Pencarian tidak dapat diproses. Periksa kata kunci Anda.")
 
 
 @page

@@ -165,8 +165,8 @@ def failure(web, exc: EtalaseError) -> tuple[str, dict]:
     """(message for the top of the form, {field: message}) of a refused change."""
     if isinstance(exc, Conflict):
         return web.gettext(CONFLICT), {}
-    fields = {str(k): str(v) for k, v in (exc.fields or {}).items()} if isinstance(exc.fields, dict) else {}
-    return (web.gettext(INVALID) if fields else exc.message or web.gettext(INVALID)), fields
+    fields = web.field_messages(exc.fields)
+    return (web.gettext(INVALID) if fields else web.message(exc.message) or web.gettext(INVALID)), fields
 
 
 def _writing(call):
@@ -344,8 +344,9 @@ def campaign_membership(web, campaign_id: str, action: str):
     method = "opt_in" if action == "ikut" else "opt_out"
     _, failed = _writing(lambda: web.gw.call("promotion", method, web.actor, campaign_id, selection))
     if failed is not None:
-        details = present.field_messages(failed)
-        message = failed.message + (f" ({details})" if details and details not in failed.message else "")
+        details = present.field_messages(web, failed)
+        message = web.message(failed.message)
+        message += f" ({details})" if details and details not in message else ""
         return render_dashboard(web, status=failed.status, error=message)
     key = "opted_out" if method == "opt_out" else "opted_in" if product_id else "opted_in_all"
     return web.redirect(with_notice("/pemilik", key) + "#kampanye")
@@ -437,8 +438,8 @@ def read_upload(web, reader):
         return None, PayloadTooLarge()
 
 
-def upload_problem(exc: EtalaseError) -> str:
-    return str(next(iter((exc.fields or {}).values()), None) or exc.message)
+def upload_problem(web, exc: EtalaseError) -> str:
+    return str(web.message(next(iter((exc.fields or {}).values()), None) or exc.message))
 
 
 @page(max_body=PHOTO_BODY)
@@ -452,7 +453,7 @@ def business_logo(web, merchant_id: str):
                                                  timeout=web.gw.settings.photo_rpc_timeout))
         if failed is None:
             return web.redirect(with_notice(merchant_url(merchant["id"]), "logo"))
-    return render_business(web, merchant, merchant_values(merchant), {"photo": upload_problem(failed)},
+    return render_business(web, merchant, merchant_values(merchant), {"photo": upload_problem(web, failed)},
                            web.gettext(INVALID), status=failed.status)
 
 
@@ -645,7 +646,7 @@ def product_photo_add(web, product_id: str):
         if failed is None:
             return web.redirect(with_notice(product_url(product["id"]), "photo_added") + "#foto")
     return render_product(web, product=product, merchants=[], values=product_values(product),
-                          errors={"photo": upload_problem(failed)}, error=web.gettext(INVALID),
+                          errors={"photo": upload_problem(web, failed)}, error=web.gettext(INVALID),
                           status=failed.status, koperasi=is_koperasi(_merchant))
 
 
@@ -698,12 +699,18 @@ def import_page(web):
                               timeout=max(web.gw.settings.rpc_timeout, IMPORT_RPC_TIMEOUT))
             return web.redirect("/pemilik/impor/" + present.url_path(job["id"]))
         except RequestEntityTooLarge:
-            errors, error, status = {"file": PayloadTooLarge().message}, web.gettext(INVALID), 413
+            errors, error, status = {"file": web.message(PayloadTooLarge().message)}, web.gettext(INVALID), 413
         except (ValidationFailed, PayloadTooLarge, Conflict) as exc:
             error, errors = failure(web, exc)
             status = exc.status
     return web.render("owner_import.html", status=status, merchants=choices, selected=selected, errors=errors,
                       error=error)
+
+
+def import_problems(web, problems) -> list[dict]:
+    """An import's row errors or warnings (``{"row", "column", "message"}``), messages translated."""
+    return [{**problem, "message": web.message(problem.get("message"))}
+            for problem in problems or [] if isinstance(problem, dict)]
 
 
 @page
@@ -713,12 +720,14 @@ def import_status(web, import_id: str):
     if not present.valid_id(import_id):
         raise NotFound("Impor tidak ditemukan.")
     job = web.gw.call("catalog", "get_import", web.actor, import_id)
+    # the catalog stores its messages in Indonesian; the page shows them in the visitor's language
+    job = {**job, "error": web.message(job.get("error")), "warnings": import_problems(web, job.get("warnings"))}
     counts = job.get("counts") if isinstance(job.get("counts"), dict) else {}
     status = job.get("status") or "pending"
     return web.render(
         "owner_import_status.html", job=job, counts=counts, state=status,
         status_label=web.gettext(IMPORT_STATUSES[status]) if status in IMPORT_STATUSES else status,
         running=status in ("pending", "running"),
-        errors=[e for e in job.get("errors") or [] if isinstance(e, dict)],
+        errors=import_problems(web, job.get("errors")),
         self_url="/pemilik/impor/" + present.url_path(import_id),
     )

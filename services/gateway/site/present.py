@@ -63,9 +63,9 @@ def url_path(*parts: str) -> str:
     return "/".join(quote(str(part), safe="") for part in parts)
 
 
-def field_messages(exc: EtalaseError) -> str:
-    """The field messages of a refusal, in one line ("" when it has none)."""
-    return " ".join(str(message) for message in (exc.fields or {}).values() if isinstance(message, str))
+def field_messages(web, exc: EtalaseError) -> str:
+    """The field messages of a refusal, in one line in the visitor's language ("" when it has none)."""
+    return " ".join(web.message(message) for message in (exc.fields or {}).values() if isinstance(message, str))
 
 
 def optional(gw, service: str, method: str, *args, timeout: float = SECTION_TIMEOUT, **kwargs):

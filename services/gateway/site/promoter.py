@@ -204,11 +204,11 @@ def build_campaign(web, values: dict) -> tuple[dict, dict]:
     return data, errors
 
 
-def form_errors(fields: dict) -> tuple[dict, list[str]]:
-    """The service's field errors by form field, and the ones no field shows."""
+def form_errors(web, fields: dict) -> tuple[dict, list[str]]:
+    """The service's field errors by form field, and the ones no field shows, in the visitor's language."""
     by_field: dict[str, str] = {}
     other: list[str] = []
-    for key, message in (fields or {}).items():
+    for key, message in web.field_messages(fields).items():
         field = FIELD_OF_ERROR.get(str(key))
         if field is None:
             other.append(f"{key}: {message}")
@@ -282,9 +282,9 @@ def new_campaign(web):
     try:
         detail = web.gw.call("promotion", "create_campaign", web.actor, data)
     except ValidationFailed as exc:
-        by_field, other = form_errors(exc.fields)
+        by_field, other = form_errors(web, exc.fields)
         if not by_field and not other:
-            other = [exc.message]
+            other = [web.message(exc.message)]
         return _form_page(web, values, by_field, other, status=422)
     return web.redirect(campaign_url(detail["id"]))
 
@@ -407,13 +407,13 @@ def edit_campaign(web, campaign_id: str):
         web.gw.call("promotion", "update_campaign", web.actor, campaign_id, changes,
                     expected_version=_version(values["version"]))
     except (ValidationFailed, Conflict) as exc:
-        by_field, other = form_errors(exc.fields)
+        by_field, other = form_errors(web, exc.fields)
         if "version" in (exc.fields or {}):
             other = [web.gettext("Kampanye ini baru saja diubah di tempat lain. Muat ulang halaman ini lalu ubah lagi.")]
         elif not by_field and not other:
-            other = [exc.message]
+            other = [web.message(exc.message)]
         elif by_field and isinstance(exc, Conflict):
-            other = [exc.message, *other]
+            other = [web.message(exc.message), *other]
         return _form_page(web, values, by_field, other, status=exc.status, campaign=campaign)
     return web.redirect(campaign_url(campaign_id))
 
@@ -566,8 +566,8 @@ def _transition(web, campaign_id: str, method: str):
     except EtalaseError as exc:
         if exc.status >= 500 or exc.status in (401, 403, 404):
             raise
-        details = present.field_messages(exc)
-        return _detail_page(web, campaign_id, status=exc.status, error=f"{exc.message} {details}".strip())
+        details = present.field_messages(web, exc)
+        return _detail_page(web, campaign_id, status=exc.status, error=f"{web.message(exc.message)} {details}".strip())
     return web.redirect(campaign_url(campaign_id))
 
 

@@ -62,6 +62,12 @@ repository root:
        .venv/bin/pybabel update -i services/gateway/locale/messages.pot \
            -d services/gateway/locale -l en --no-fuzzy-matching --ignore-obsolete
 
+   The same commands collect the services' messages (errors, field messages, import row
+   problems, campaign badges): ``babel.cfg`` declares ``t`` (``shared/messages.py``) as a
+   keyword for ``services/catalog``, ``services/promotion`` and ``shared``, so a service writes
+   ``t("paling banyak %(max)s karakter", max=120)`` and a page shows the English through
+   ``web.message(text)`` / ``web.field_messages(fields)`` (``i18n.translate_message``);
+
 4. translate the new entries in ``services/gateway/locale/en/LC_MESSAGES/messages.po``
    (an editor such as Poedit, or by hand) and run
    ``.venv/bin/python -m pytest tests/gateway/test_translations.py``: it fails while a
@@ -214,6 +220,14 @@ class Web:
     def ngettext(self, singular: str, plural: str, n: int, **values) -> str:
         return i18n.ngettext(self.lang, singular, plural, n, **values)
 
+    def message(self, text):
+        """A message a service sent (an error's message, a field's, an import row's problem)."""
+        return i18n.translate_message(self.lang, text)
+
+    def field_messages(self, fields) -> dict[str, str]:
+        """An error's ``fields`` as ``{field: message}`` texts in the visitor's language."""
+        return {str(key): str(value) for key, value in i18n.translate_fields(self.lang, fields).items()}
+
     # CSRF
     @property
     def csrf_token(self) -> str:
@@ -308,19 +322,19 @@ def page(view=None, *, max_body: int | None = None):
                 return web.error(403, web.gettext(CSRF_REFUSED))
             return view(web, *args, **kwargs)
         except RequestEntityTooLarge:
-            return web.error(413, PayloadTooLarge().message)
+            return web.error(413, web.message(PayloadTooLarge().message))
         except NotFound:
             return web.error(404)
         except Unauthorized:
             return web.redirect(login_url(request))
         except Forbidden as exc:
-            return web.error(403, exc.message)
+            return web.error(403, web.message(exc.message))
         except EtalaseError as exc:
             if exc.status == 413:
-                return web.error(413, exc.message)
+                return web.error(413, web.message(exc.message))
             log.warning("page %s failed: %s", request.path, exc)
             return web.error(503 if exc.status >= 500 else exc.status,
-                             None if exc.status >= 500 else exc.message)
+                             None if exc.status >= 500 else web.message(exc.message))
         except Exception:  # noqa: BLE001 - a broken page is still a page, never JSON or a traceback
             log.exception("page %s failed", request.path)
             try:
