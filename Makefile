@@ -49,9 +49,10 @@ test-fast: install
 	$(BIN)/python -m pytest --no-postgres -m "not e2e" $(PYTEST_ARGS)
 
 bench: install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
 	$(BIN)/python bench/freshness.py
 	$(BIN)/python bench/catalog.py
-	$(BIN)/python bench/relevance.py
+	$(BIN)/python bench/relevance.py --compare-stemmers
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/promotion.py
 	$(BIN)/python bench/pages.py

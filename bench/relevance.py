@@ -17,6 +17,7 @@ straight into an embedded engine on a throwaway SQLite file; queries go through
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import math
 import sys
@@ -29,10 +30,13 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from services.search import analysis as _analysis  # noqa: E402
 from services.search.engine import SearchQuery, document_from_snapshot  # noqa: E402
 from shared.contracts import ProductSnapshot  # noqa: E402
 from shared.regions import REGIONS  # noqa: E402
 from shared.taxonomy import leaf_categories  # noqa: E402
+
+ORIGINAL_STEM = _analysis.stem
 
 DEMO = ROOT / "services" / "catalog" / "demo" / "demo_data.json"
 JUDGMENTS = Path(__file__).resolve().parent / "relevance.json"
@@ -144,19 +148,50 @@ def report_set(name: str, verbose: bool, worst: int) -> dict:
     return report
 
 
+def use_stemmer(name: str) -> None:
+    """Analyse with our stemmer ("etalase") or PySastrawi's ("sastrawi"): documents and
+    queries alike, so the comparison changes nothing else."""
+    from services.search import analysis
+
+    if name == "sastrawi":
+        from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+
+        sastrawi = StemmerFactory().create_stemmer()
+        stem = functools.lru_cache(maxsize=200_000)(lambda word: sastrawi.stem(word) or word)
+    else:
+        stem = ORIGINAL_STEM
+    analysis.stem = stem
+    analysis.normalize_token.cache_clear()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=sorted(SETS), action="append",
                         help="which set(s) to run (default: every set whose file exists)")
     parser.add_argument("--verbose", action="store_true", help="print the top results of every query")
     parser.add_argument("--worst", type=int, default=0, help="list the N worst queries of each set")
+    parser.add_argument("--stemmer", choices=("etalase", "sastrawi"), default="etalase",
+                        help="the stemmer documents and queries are analysed with")
+    parser.add_argument("--compare-stemmers", action="store_true",
+                        help="run every set with both stemmers and print the difference")
     args = parser.parse_args()
     names = args.set or [name for name in ("demo", "tuning", "heldout") if SETS[name].exists()]
-    overall = {name: report_set(name, args.verbose, args.worst)["overall"] for name in names}
-    if "tuning" in overall and "heldout" in overall:
-        gap = overall["tuning"] - overall["heldout"]
-        print(f"relevance: held-out {overall['heldout']:.3f} (the figure that counts), tuning "
-              f"{overall['tuning']:.3f}, gap {gap:+.3f}")
+    stemmers = ("etalase", "sastrawi") if args.compare_stemmers else (args.stemmer,)
+    scores: dict[str, dict[str, float]] = {}
+    for stemmer in stemmers:
+        use_stemmer(stemmer)
+        print(f"== stemmer: {stemmer}")
+        overall = {name: report_set(name, args.verbose, args.worst)["overall"] for name in names}
+        scores[stemmer] = overall
+        if "tuning" in overall and "heldout" in overall:
+            gap = overall["tuning"] - overall["heldout"]
+            print(f"relevance: held-out {overall['heldout']:.3f} (the figure that counts), tuning "
+                  f"{overall['tuning']:.3f}, gap {gap:+.3f}")
+    use_stemmer("etalase")
+    if len(scores) == 2:
+        for name in names:
+            ours, theirs = scores["etalase"][name], scores["sastrawi"][name]
+            print(f"stemmers [{name}]: etalase {ours:.3f}, PySastrawi {theirs:.3f} (ours {ours - theirs:+.3f})")
     return 0
 
 

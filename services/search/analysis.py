@@ -70,10 +70,25 @@ ROOTS: frozenset[str] = frozenset(
     """.split()
 )
 
+# Units of measure -> (base unit, how many base units one is). A measure is one term, in the
+# base unit, whether it was written "1 kg", "1kg", "1000 gr" or "1.000 gram": all "1000g".
+UNITS: dict[str, tuple[str, float]] = {
+    "g": ("g", 1), "gr": ("g", 1), "grm": ("g", 1), "gram": ("g", 1), "gm": ("g", 1),
+    "kg": ("g", 1000), "kilo": ("g", 1000), "kilogram": ("g", 1000), "ons": ("g", 100),
+    "mg": ("g", 0.001),
+    "ml": ("ml", 1), "cc": ("ml", 1), "l": ("ml", 1000), "lt": ("ml", 1000), "ltr": ("ml", 1000),
+    "liter": ("ml", 1000), "litre": ("ml", 1000),
+    "cm": ("cm", 1), "mm": ("cm", 0.1), "m": ("cm", 100), "meter": ("cm", 100),
+}
+MEASURE_BASES = frozenset(base for base, _factor in UNITS.values())
+
 _VOWELS = "aeiou"
 _REDUPLICATED_DIGIT = re.compile(r"\b([a-z]{2,})2\b")  # "oleh2" -> "oleh"
 _REDUPLICATED_HYPHEN = re.compile(r"\b([a-z]{2,})-\1\b")  # "oleh-oleh" -> "oleh"
-_TOKEN = re.compile(r"[a-z]+|[0-9]+")  # "500ml" -> "500", "ml"
+# A run of letters and digits, with the separators of a number kept ("1,5", "15.000").
+_RUN = re.compile(r"[0-9]+(?:[.,][0-9]+)*[a-z0-9]*|[a-z]+[a-z0-9]*")
+_NUMBER_UNIT = re.compile(r"([0-9]+(?:[.,][0-9]+)*)([a-z]*)$")
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+$")  # "15.000": a thousands separator, not a decimal
 # A final ai/au/oi is one syllable (pantai, pulau); elsewhere every vowel counts (ba-ik, hi-as).
 _SYLLABLE = re.compile(r"(?:ai|au|oi)$|[aeiou]")
 
@@ -86,11 +101,68 @@ def fold(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """Folded tokens. Reduplication (oleh2, oleh-oleh) collapses to its base word, which
-    is what the stemmer does to the partial kind too (buah-buahan -> buah, buah)."""
+    is what the stemmer does to the partial kind too (buah-buahan -> buah, buah).
+
+    A number with a unit, together or apart ("250g", "250 gr", "1 kg"), is one measure token
+    in the base unit ("250g", "1000g"); any other mix of letters and digits ("abc12de34",
+    "v60", "2in1") stays one token, so a code never falls apart into one- and two-character
+    pieces that would match unrelated products."""
     folded = fold(text)
     folded = _REDUPLICATED_DIGIT.sub(r"\1", folded)
     folded = _REDUPLICATED_HYPHEN.sub(r"\1", folded)
-    return _TOKEN.findall(folded)
+    tokens: list[str] = []
+    for run in _RUN.findall(folded):
+        number_unit = _NUMBER_UNIT.match(run)
+        if number_unit is None:
+            tokens.append(run)  # a word, or a code that starts with a letter
+            continue
+        number, unit = number_unit.groups()
+        if not unit:
+            tokens.append(_plain_number(number))
+        elif unit in UNITS:
+            tokens.append(measure(number, unit))
+        else:
+            tokens.append(run)  # "2in1", "3d": a code
+    return _join_measures(tokens)
+
+
+def _plain_number(number: str) -> str:
+    """"15.000" -> "15000"; "1,5" -> "1.5"; "250" stays."""
+    if _THOUSANDS.match(number):
+        return number.replace(".", "")
+    return number.replace(",", ".")
+
+
+def measure(number: str, unit: str) -> str:
+    """The measure term of ``number`` ``unit`` in the base unit: ("1", "kg") -> "1000g"."""
+    base, factor = UNITS[unit]
+    try:
+        value = float(_plain_number(number)) * factor
+    except ValueError:
+        return f"{number}{unit}"
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return f"{text}{base}"
+
+
+def _join_measures(tokens: list[str]) -> list[str]:
+    """A number followed by a unit word ("250", "gr") becomes one measure ("250g")."""
+    joined: list[str] = []
+    for token in tokens:
+        if token in UNITS and joined and _is_number(joined[-1]):
+            joined[-1] = measure(joined[-1], token)
+        else:
+            joined.append(token)
+    return joined
+
+
+def _is_number(token: str) -> bool:
+    return bool(token) and token.replace(".", "", 1).isdigit()
+
+
+def is_measure(term: str) -> bool:
+    """Whether an analysed term is a measure ("250g", "1000ml")."""
+    number_unit = _NUMBER_UNIT.match(term)
+    return number_unit is not None and number_unit.group(2) in MEASURE_BASES and term[0].isdigit()
 
 
 def _plausible_root(word: str) -> bool:
@@ -186,8 +258,8 @@ def _strip_affixes(word: str) -> str:
 @lru_cache(maxsize=200_000)
 def normalize_token(token: str) -> str:
     """One folded token -> its index term."""
-    if token.isdigit():
-        return token
+    if not token.isalpha():
+        return token  # numbers, measures and codes are kept as they are
     token = VARIANTS.get(token, token)
     token = stem(token)
     return VARIANTS.get(token, token)
@@ -199,10 +271,11 @@ def analyze(text: str | None, keep_stopwords: bool = False) -> list[str]:
         return []
     terms = []
     for token in tokenize(text):
-        if not token.isdigit() and (len(token) < 2 or (not keep_stopwords and token in STOPWORDS)):
+        if token.isalpha() and (len(token) < 2 or (not keep_stopwords and token in STOPWORDS)):
             continue
         terms.append(normalize_token(token))
     return terms
+
 
 
 def query_terms(text: str | None) -> list[str]:

@@ -19,7 +19,7 @@ import logging
 import time
 from typing import Iterable
 
-from services.search.analysis import STOPWORDS, VARIANTS, query_terms
+from services.search.analysis import STOPWORDS, VARIANTS, analyze, is_measure, query_terms
 from services.search.embedded import store_pricing
 from services.search.engine import (
     HALAL_LABELS,
@@ -35,7 +35,15 @@ from services.search.engine import (
     price_bucket_label,
     pricing_view,
 )
-from services.search.language import MAX_CORRECTIONS, RARE_DF, Alternative, QueryPlan, max_edits, plan_query
+from services.search.language import (
+    MAX_CORRECTIONS,
+    RARE_DF,
+    Alternative,
+    QueryPlan,
+    max_edits,
+    place_region,
+    plan_query,
+)
 from services.search.models import SearchPricing
 from shared.contracts import HIDDEN_MERCHANT_STATUSES
 from shared.regions import REGIONS
@@ -43,7 +51,7 @@ from shared.taxonomy import CATEGORY_NAMES
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 2  # v2: pricing fields (a v1 index needs a reindex to filter on them)
+INDEX_VERSION = 3  # v2: pricing fields; v3: measures (an older index needs a reindex)
 SEARCH_FIELDS = ["name^3", "category_name^2", "category_parent_name", "merchant.name^2", "region_name^2", "description"]
 
 
@@ -83,6 +91,9 @@ def index_body() -> dict:
                 "price": {"type": "long"},
                 "stock": {"type": "integer"},
                 "unit": keyword,
+                # Measures in the base unit ("1 kg" -> "1000g"), computed by our analyzer: the
+                # standard tokenizer cannot join "1 kg" nor convert it.
+                "measures": keyword,
                 "category": keyword,
                 "category_name": text,
                 "category_parent": keyword,
@@ -106,6 +117,12 @@ def index_body() -> dict:
     }
 
 
+def measure_terms(doc: dict) -> list[str]:
+    """The measures a document's name and description state, as our analyzer writes them."""
+    text = f"{doc.get('name') or ''} {doc.get('description') or ''}"
+    return sorted({term for term in analyze(text) if is_measure(term)})
+
+
 PRICING_FIELDS = ("effective_price", "discount_percent", "promoted", "boost", "valid_until", "badge")
 
 
@@ -120,7 +137,7 @@ def bulk_operations(index: str, change: Change) -> list[dict]:
     for doc in change.upserts:
         operations.append({"index": {"_index": index, "_id": doc["id"], "version": int(doc["version"]),
                                      "version_type": "external"}})
-        operations.append(doc)
+        operations.append({**doc, "measures": measure_terms(doc)})
     for removal in change.removals:
         action = {"_index": index, "_id": removal.id}
         if removal.version is not None:
@@ -234,7 +251,19 @@ def _fuzzable(group: list[Alternative]) -> bool:
     return len(group) == 1 and group[0].kind == "exact" and group[0].term.isalpha() and max_edits(group[0].term) > 0
 
 
+PLACE_SCORE = 2.0  # what a product of the place named scores for the place (a name match in region_name)
+# Each concept a document covers adds this much: far above any BM25 sum of a short query, so
+# covering more of the query's concepts ranks first and BM25 orders the rest (the embedded
+# engine sorts by (covered, score)).
+COVERAGE_SCORE = 100.0
+
+
 def alternative_query(alternative: Alternative, fuzzy: bool = False) -> dict:
+    region = place_region(alternative.term)
+    if region is not None:  # a place: the products of its region
+        return {"constant_score": {"filter": {"term": {"region": region}}, "boost": alternative.weight * PLACE_SCORE}}
+    if is_measure(alternative.term):  # "1000g": our analyzer's measures, indexed apart
+        return {"constant_score": {"filter": {"term": {"measures": alternative.term}}, "boost": alternative.weight * 3}}
     match: dict = {"query": alternative.term, "fields": SEARCH_FIELDS}
     if alternative.weight != 1.0:
         match["boost"] = alternative.weight
@@ -252,16 +281,35 @@ def group_query(group: list[Alternative], fuzzy: bool = False) -> dict:
 
 
 def text_query(plan: QueryPlan, operator: str = "and", fuzzy: bool = False) -> dict:
-    """``plan`` as a bool query: every group required ("and"), or any group ("or", the
-    fallback when nothing has every word). ``fuzzy`` adds Elasticsearch's own typo
-    tolerance (our length rule) to plain words: the last resort when the plan's explicit
-    corrections found nothing."""
+    """``plan`` as a bool query, as the embedded engine matches and ranks it:
+    - the deciding groups (``QueryPlan.matching``: the concepts, else the places, else the
+      soft groups) as ``should`` clauses with the plan's minimum to match ("and"), or any
+      one of them ("or", the fallback when nothing covers the minimum);
+    - the other groups (places beside concepts, soft fragments) as optional clauses that
+      only add to the score;
+    - per counted group (concepts and places), ``COVERAGE_SCORE`` when it matches, so that
+      covering more concepts ranks first.
+    ``fuzzy`` adds Elasticsearch's own typo tolerance (our length rule) to plain words: the
+    last resort when the plan's explicit corrections found nothing."""
     if plan.empty:
         return {"match_none": {}}  # only stopwords: nothing, as the embedded engine
+    deciding, need = plan.matching()
+    counted = set(plan.counted())
     clauses = [group_query(group, fuzzy) for group in plan.groups]
-    if operator == "and":
-        return {"bool": {"must": clauses}}
-    return {"bool": {"should": clauses, "minimum_should_match": 1}}
+    deciding_clauses = [clauses[index] for index in deciding]
+    optional = [clauses[index] for index in range(len(clauses)) if index not in deciding]
+    minimum = need if operator == "and" else 1
+    # Coverage only ranks when documents can differ in it: some counted group is optional.
+    required = set(deciding) if minimum >= len(deciding) else set()
+    coverage = [{"constant_score": {"filter": clauses[index], "boost": COVERAGE_SCORE}}
+                for index in sorted(counted)] if counted - required else []
+    if minimum >= len(deciding_clauses):
+        query: dict = {"bool": {"must": deciding_clauses}}
+    else:
+        query = {"bool": {"should": deciding_clauses, "minimum_should_match": minimum}}
+    if not optional and not coverage:
+        return query
+    return {"bool": {"must": [query], "should": optional + coverage}}
 
 
 def has_fuzzable_words(plan: QueryPlan) -> bool:
@@ -508,14 +556,14 @@ class ElasticsearchEngine:
         #    corrections, English words the index knows): asked again only when it differs.
         vocabulary = vocabulary_from(response)
         informed = plan_query(query.q, vocabulary)
-        if (informed.groups, informed.region_hint) != (plan.groups, plan.region_hint):
+        if (informed.groups, informed.region_hint, informed.roles) != (plan.groups, plan.region_hint, plan.roles):
             result = self._search(search_body(query, plan=informed))
         # 3. Still nothing: Elasticsearch's own typo tolerance on the plain words, then any word.
         fuzzy = False
         if result.total == 0 and has_fuzzable_words(informed):
             fuzzy = True
             result = self._search(search_body(query, plan=informed, fuzzy=True))
-        if result.total == 0 and len(informed.groups) > 1:
+        if result.total == 0 and len(informed.matching()[0]) > 1:
             result = self._search(search_body(query, "or", plan=informed, fuzzy=fuzzy))
         # Did you mean: the same rule as the embedded engine (engine.did_you_mean).
         suggestion = did_you_mean(query.q, informed.corrected, typed_total, result.total,

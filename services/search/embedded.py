@@ -42,7 +42,7 @@ from services.search.engine import (
     price_bucket_label,
     pricing_view,
 )
-from services.search.language import plan_query
+from services.search.language import place_term, plan_query
 from services.search.models import SearchDocument, SearchPricing
 from shared.contracts import merchant_listed
 from shared.regions import REGIONS
@@ -58,6 +58,7 @@ FIELD_WEIGHTS: tuple[tuple[str, int], ...] = (
 )
 K1 = 1.2
 B = 0.75
+PLACE_WEIGHT = 2  # a product of the place the buyer named counts as its region's name in the text
 
 
 def _field_text(doc: dict, name: str) -> str:
@@ -67,11 +68,14 @@ def _field_text(doc: dict, name: str) -> str:
 
 
 def weighted_terms(doc: dict) -> dict[str, int]:
-    """term -> weighted term frequency over the searchable fields of ``doc``."""
+    """term -> weighted term frequency over the searchable fields of ``doc``, and the place
+    term of its region (what a place group of a query matches: ``language.place_term``)."""
     terms: dict[str, int] = {}
     for field_name, weight in FIELD_WEIGHTS:
         for term in analyze(_field_text(doc, field_name)):
             terms[term] = terms.get(term, 0) + weight
+    if doc.get("region"):
+        terms[place_term(doc["region"])] = PLACE_WEIGHT
     return terms
 
 
@@ -330,17 +334,39 @@ class MemoryIndex:
         return SearchResult(total=total, items=items, facets=facets, suggestion=suggestion)
 
     def _text_matches(self, plan) -> tuple[list, set | None]:
-        """The plan's groups of (postings, weight) and the documents they match: every group,
-        or, when nothing has every word, any of them (best first later)."""
-        groups = [[(self._postings[alt.term], alt.weight) for alt in group if alt.term in self._postings]
+        """The plan's groups of (postings, weight) and the documents they match: those that
+        cover the plan's minimum of its deciding groups (``QueryPlan.matching``), or, when
+        none does, any of them (best first later)."""
+        groups = [[(self._postings[alt.term], self._weight(alt, group)) for alt in group if alt.term in self._postings]
                   for group in plan.groups]
-        group_sets = [self._group_docs(alternatives) for alternatives in groups]
+        deciding, need = plan.matching()
+        group_sets = [self._group_docs(groups[index]) for index in deciding]
         if not group_sets:
             return [], set()
-        matches = _intersect(group_sets)
+        if need >= len(group_sets):
+            matches = _intersect(group_sets)
+        else:
+            covered = Counter(docno for docs in group_sets for docno in docs)
+            matches = {docno for docno, count in covered.items() if count >= need}
         if not matches and len(group_sets) > 1:
             matches = set().union(*group_sets)
         return groups, matches
+
+    def _weight(self, alternative, group) -> float:
+        """An alternative's weight; an item of a family (a hypernym) also never scores above
+        the family word itself: a rare item ("susu") has a high idf, and without the cap a
+        listing of it would outrank one that says what the buyer typed."""
+        if alternative.kind != "hypernym":
+            return alternative.weight
+        head = self._postings.get(group[0].term)
+        item = self._postings[alternative.term]
+        if not head:
+            return alternative.weight
+        return alternative.weight * min(1.0, self._idf(len(head)) / self._idf(len(item)))
+
+    def _idf(self, df: int) -> float:
+        n = len(self._docs)
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def _typed_total(self, query: SearchQuery, now: float) -> int:
         """How many results the words as typed find, without typo corrections (same filters)."""
@@ -499,7 +525,9 @@ class MemoryIndex:
     def _relevance(self, plan, groups, selected, end: int, now: float) -> list[int]:
         if plan is None:
             return self._newest_first(selected, end)
+        counted_indexes = set(plan.counted())
         present = [alternatives for alternatives in groups if alternatives]
+        counted = [index in counted_indexes for index, alternatives in enumerate(groups) if alternatives]
         multipliers = self._multipliers(plan, selected, now)
         if len(present) == 1 and len(present[0]) == 1 and present[0][0][1] == 1.0 and not plan.region_hint:
             # One word the index knows: walk its ranked list (kept sorted by score), so a
@@ -522,11 +550,11 @@ class MemoryIndex:
             # the best plain ones, which are already in order.
             candidates = set(picked) | set(multipliers)
             scored = self._scored(candidates, present, multipliers)
-            return [docno for _s, _u, docno in heapq.nlargest(end, scored)]
+            return [scored_doc[-1] for scored_doc in heapq.nlargest(end, scored)]
         if selected is None:
             selected = self._docs.keys()
-        scored = self._scored(selected, present, multipliers)
-        return [docno for _s, _u, docno in heapq.nlargest(end, scored)]
+        scored = self._scored(selected, present, multipliers, counted)
+        return [scored_doc[-1] for scored_doc in heapq.nlargest(end, scored)]
 
     def _term_of(self, plan, postings) -> str:
         for group in plan.groups:
@@ -540,8 +568,8 @@ class MemoryIndex:
         if ranked is None:
             # idf is the same for every document of one term, so the order only depends on
             # tf and length; a later change of the average length barely moves it.
-            ranked = [docno for _s, _u, docno in sorted(self._scored(postings.keys(), [[(postings, 1.0)]], {}),
-                                                        reverse=True)]
+            ranked = [scored[-1] for scored in sorted(self._scored(postings.keys(), [[(postings, 1.0)]], {}),
+                                                      reverse=True)]
             self._ranked[term] = ranked
         return ranked
 
@@ -585,9 +613,14 @@ class MemoryIndex:
         return [docno for _p, docno in merged[:end]]
 
     def _scored(self, matches: Iterable[int], groups: list[list[tuple[dict[int, int], float]]],
-                multipliers: dict[int, float]):
+                multipliers: dict[int, float], counted: list[bool] | None = None):
         """(score, updated_at, docno) per match: BM25 with weighted term frequencies; within
-        a group the best alternative counts, scaled by its weight."""
+        a group the best alternative counts, scaled by its weight. With ``counted`` (per
+        group: whether its coverage ranks), (covered groups, score, updated_at, docno): a
+        document that covers more of the query's concepts comes first, BM25 orders the rest."""
+        if counted is not None and len(groups) > 1:
+            yield from self._scored_by_coverage(matches, groups, multipliers, counted)
+            return
         n = len(self._docs)
         avgdl = (self._total_length / n) if n else 1.0
         weighted = []
@@ -636,6 +669,36 @@ class MemoryIndex:
             if multipliers:
                 score *= multipliers.get(docno, 1.0)
             yield round(score, 9), docs[docno].get("updated_at") or "", docno
+
+    def _scored_by_coverage(self, matches: Iterable[int], groups: list[list[tuple[dict[int, int], float]]],
+                            multipliers: dict[int, float], counted: list[bool]):
+        n = len(self._docs)
+        avgdl = (self._total_length / n) if n else 1.0
+        weighted = [[(p, weight * math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5))) for p, weight in alternatives]
+                    for alternatives in groups]
+        length = self._length
+        docs = self._docs
+        norm_a = K1 * (1 - B)
+        norm_b = K1 * B / (avgdl or 1.0)
+        k1_plus_1 = K1 + 1
+        for docno in matches:
+            norm = norm_a + norm_b * length[docno]
+            score = 0.0
+            covered = 0
+            for group, counts in zip(weighted, counted):
+                best = 0.0
+                for term_postings, idf in group:
+                    tf = term_postings.get(docno)
+                    if tf:
+                        value = idf * tf * k1_plus_1 / (tf + norm)
+                        if value > best:
+                            best = value
+                if best:
+                    score += best
+                    covered += counts
+            if multipliers:
+                score *= multipliers.get(docno, 1.0)
+            yield covered, round(score, 9), docs[docno].get("updated_at") or "", docno
 
     def _newest_first(self, selected, end: int) -> list[int]:
         docs = self._docs

@@ -13,8 +13,19 @@ Where the alternatives come from:
 - English words tourists type: ``ENGLISH`` below (one way: cashew -> mete);
 - typos: Damerau-Levenshtein against the vocabulary (``Speller``), only for words the
   index does not know or barely knows;
-- regional intent: a region name or its common short form gives ``region_hint``; the
-  word itself stays an ordinary term.
+- kinds of things: ``hypernyms.txt`` next to this module (a family word -> the items it
+  covers: camilan -> keripik, rempeyek, ...): the family word's group also accepts its
+  members, weighted below the word itself;
+- places: ``shared.places`` (kabupaten/kota, capitals, kecamatan, islands, well-known
+  places). A place in the query becomes a *place group*: a product of that region, or one
+  whose text names the place, satisfies it. It ranks such products first but never empties
+  the results: a place alone is not required when the query names a product too.
+
+Matching is not all-or-nothing: each group is a concept; a document must cover a minimum
+number of the query's concepts that relaxes with the query's length (``minimum_match``), and
+ranking puts documents that cover more concepts first. A fragment of one or two characters
+("mi", "2") is a *soft* group: it adds to the score of what the other words found, never
+matches on its own.
 
 This module owns language only; engines own matching, filtering and ranking.
 """
@@ -22,6 +33,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 import weakref
@@ -29,8 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Protocol
 
-from services.search.analysis import analyze, query_terms
-from shared.regions import REGIONS
+from services.search.analysis import analyze, fold, query_terms
+from shared.places import find_places
 
 log = logging.getLogger(__name__)
 
@@ -50,11 +62,34 @@ class Vocabulary(Protocol):
     def terms(self) -> Iterable[str]: ...
 
 
+PLACE_PREFIX = "region:"  # the index term every document carries for its region ("region:7402")
+
+
+def place_term(region: str) -> str:
+    return PLACE_PREFIX + region
+
+
+def place_region(term: str) -> str | None:
+    """The region code of a place term, or None for an ordinary term."""
+    return term[len(PLACE_PREFIX):] if term.startswith(PLACE_PREFIX) else None
+
+
 @dataclass(frozen=True)
 class Alternative:
-    term: str  # an analyzed term, as the index stores it
+    term: str  # an analyzed term, as the index stores it (or a place term, "region:7402")
     weight: float = 1.0  # 1.0 for the word itself; lower for synonyms and typo corrections
-    kind: str = "exact"  # exact | variant | synonym | english | typo
+    kind: str = "exact"  # exact | variant | synonym | english | typo | hypernym | place
+
+
+CONCEPT, PLACE, SOFT = "concept", "place", "soft"
+
+
+def minimum_match(concepts: int) -> int:
+    """How many of ``concepts`` query concepts a document must cover: all of one or two, then
+    three in four ("2<75%" in Elasticsearch's terms): 3 -> 2, 4 -> 3, 5 -> 3, 6 -> 4."""
+    if concepts <= 2:
+        return concepts
+    return max(2, (3 * concepts) // 4)
 
 
 @dataclass(frozen=True)
@@ -62,10 +97,30 @@ class QueryPlan:
     groups: list[list[Alternative]] = field(default_factory=list)
     region_hint: str | None = None  # "khas Muna" -> "7402": a region the buyer asked for
     corrected: str | None = None  # the query as the plan understood it, for "did you mean"
+    roles: tuple[str, ...] = ()  # per group: CONCEPT (default), PLACE or SOFT
 
     @property
     def empty(self) -> bool:
         return not self.groups
+
+    def role(self, index: int) -> str:
+        return self.roles[index] if index < len(self.roles) else CONCEPT
+
+    def matching(self) -> tuple[list[int], int]:
+        """(the groups that decide whether a document matches, how many of them it must
+        match). Concepts when the query has any; else its places (any one); else its soft
+        groups (a query of only short words: "mi")."""
+        for role, need_all in ((CONCEPT, False), (PLACE, False), (SOFT, True)):
+            indexes = [i for i in range(len(self.groups)) if self.role(i) == role]
+            if indexes:
+                if role == PLACE:
+                    return indexes, 1
+                return indexes, (len(indexes) if need_all else minimum_match(len(indexes)))
+        return [], 0
+
+    def counted(self) -> list[int]:
+        """The groups whose coverage ranks documents: concepts and places (not soft ones)."""
+        return [i for i in range(len(self.groups)) if self.role(i) != SOFT]
 
     def terms(self) -> list[str]:
         """Every alternative term once (for highlighting)."""
@@ -117,14 +172,6 @@ ENGLISH: dict[str, list[str]] = {
     "snacks": ["camilan"], "herbal": ["jamu"], "copra": ["kopra"], "cinnamon": ["kayu manis"],
 }
 
-# Short forms people use for kabupaten (and the island names that stand for them).
-REGION_ALIASES: dict[str, str] = {
-    "konsel": "7405", "kolut": "7408", "butur": "7409", "konut": "7410", "koltim": "7411",
-    "konkep": "7412", "wawonii": "7412", "mubar": "7413", "buteng": "7414", "busel": "7415",
-    "baubau": "7472", "bau bau": "7472", "raha": "7402", "kabaena": "7406", "tomia": "7407",
-    "kaledupa": "7407", "wangi wangi": "7407", "wanci": "7407", "kendari": "7471",
-}
-
 DEFAULT_SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt")
 _MAX_PHRASE = 3  # longest phrase (in terms) the synonym and English tables hold
 
@@ -150,9 +197,10 @@ class Synonyms:
     """
 
     CHECK_SECONDS = 1.0
+    DEFAULT_PATH = DEFAULT_SYNONYMS_PATH
 
     def __init__(self, path: str | os.PathLike | None = None):
-        self.path = Path(path) if path is not None else DEFAULT_SYNONYMS_PATH
+        self.path = Path(path) if path is not None else self.DEFAULT_PATH
         self._mtime: float | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
@@ -170,7 +218,7 @@ class Synonyms:
                 log.warning("synonym file %s not readable; keeping %d groups", self.path, self.groups)
                 self._checked = time.monotonic()
                 return self.groups
-            self.table, self.groups = parse_synonyms(text)
+            self.table, self.groups = self.parse(text)
             self._mtime = mtime
             self._checked = time.monotonic()
             return self.groups
@@ -191,6 +239,52 @@ class Synonyms:
     def alternatives(self, key: tuple[str, ...]) -> list[tuple[str, ...]]:
         self.refresh()
         return self.table.get(key, [])
+
+    @staticmethod
+    def parse(text: str) -> tuple[dict[tuple[str, ...], list[tuple[str, ...]]], int]:
+        return parse_synonyms(text)
+
+
+class Hypernyms(Synonyms):
+    """Families of products, read from a plain text file (reloaded like the synonyms):
+
+        # family: the items it covers
+        camilan: keripik, rempeyek, bagea
+        bumbu dapur: kunyit, jahe, serai
+
+    One way: a buyer asking for the family wants its items; one asking for keripik does not
+    want every camilan. A family may be a phrase (its first word is its head); items are
+    single words (a longer item is skipped with a warning)."""
+
+    DEFAULT_PATH = Path(__file__).with_name("hypernyms.txt")
+
+    @staticmethod
+    def parse(text: str) -> tuple[dict[tuple[str, ...], list[tuple[str, ...]]], int]:
+        return parse_hypernyms(text)
+
+
+def parse_hypernyms(text: str) -> tuple[dict[tuple[str, ...], list[tuple[str, ...]]], int]:
+    """(family phrase -> its items as one-term keys, number of families)."""
+    table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if ":" not in line:
+            continue
+        family_text, items_text = line.split(":", 1)
+        family = _key(family_text)
+        if not family:
+            continue
+        items = table.setdefault(family, [])
+        for item_text in items_text.split(","):
+            item = _key(item_text)
+            if len(item) != 1:
+                if item:
+                    log.warning("hypernym item %r of %r is not one word; skipped", item_text.strip(), family_text)
+                continue
+            if item != family[:1] and item not in items:
+                items.append(item)
+    table = {family: items for family, items in table.items() if items}
+    return table, len(table)
 
 
 def parse_synonyms(text: str) -> tuple[dict[tuple[str, ...], list[tuple[str, ...]]], int]:
@@ -225,8 +319,20 @@ def default_synonyms() -> Synonyms:
     return _synonyms
 
 
+_hypernyms: Hypernyms | None = None
+
+
+def default_hypernyms() -> Hypernyms:
+    global _hypernyms
+    if _hypernyms is None:
+        _hypernyms = Hypernyms(os.environ.get("SEARCH_HYPERNYMS_PATH") or None)
+    return _hypernyms
+
+
 def reload_synonyms() -> int:
-    """Re-read the default synonym file (the admin's "reload"); returns its group count."""
+    """Re-read the default synonym and hypernym files (the admin's "reload"); returns the
+    synonym file's group count."""
+    default_hypernyms().reload()
     return default_synonyms().reload()
 
 
@@ -242,18 +348,6 @@ def _english() -> dict[tuple[str, ...], list[tuple[str, ...]]]:
             if others:
                 _ENGLISH_TABLE[key] = others
     return _ENGLISH_TABLE
-
-
-_REGION_TABLE: dict[tuple[str, ...], str] = {}
-
-
-def _regions() -> dict[tuple[str, ...], str]:
-    if not _REGION_TABLE:
-        for code, name in REGIONS.items():
-            _REGION_TABLE[_key(name)] = code
-        for alias, code in REGION_ALIASES.items():
-            _REGION_TABLE.setdefault(_key(alias), code)
-    return _REGION_TABLE
 
 
 # --- typos -----------------------------------------------------------------------------
@@ -460,16 +554,28 @@ def _phrase_groups(phrase: list[str], targets: list[tuple[str, ...]], kind: str,
     return groups
 
 
+WEIGHT_HYPERNYM = 0.6  # an item of the family the buyer named: below the family word itself
+SOFT_LENGTH = 2  # a term this short (a fragment, "2", "mi") never matches on its own
+
+
 def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
-               synonyms: Synonyms | None = None) -> QueryPlan:
+               synonyms: Synonyms | None = None, hypernyms: Hypernyms | None = None) -> QueryPlan:
     """The plan of ``text``. Without a vocabulary nothing is typo-corrected (and English or
     synonym phrases of another length are not replaced)."""
-    terms = query_terms(text)
-    if not terms:
+    words = place_words(text)
+    places = find_places(words)
+    # Place names leave the text: each becomes one place group (its region, or its name in
+    # a listing's text); the other words are planned as before.
+    in_place = {i for start, length, _region, _place in places for i in range(start, start + length)}
+    rest = " ".join(word for i, word in enumerate(words) if i not in in_place)
+    terms = query_terms(rest)
+    if not terms and not places:
         return QueryPlan()
     synonyms = synonyms if synonyms is not None else default_synonyms()
+    hypernyms = hypernyms if hypernyms is not None else default_hypernyms()
     english = _english()
     groups: list[list[Alternative]] = []
+    roles: list[str] = []
     corrections: dict[str, str] = {}
     i = 0
     while i < len(terms):
@@ -484,15 +590,37 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             length = synonym_length
             targets = synonyms.alternatives(tuple(terms[i:i + length]))
             kind, weight = "synonym", WEIGHT_SYNONYM
+        family_length, items = _lookup(hypernyms.table, terms, i)
+        if family_length and family_length >= length:
+            # "bumbu dapur": the head word's group also takes every item of the family; the
+            # rest of the family phrase only adds to the score.
+            family = terms[i:i + family_length]
+            head = [Alternative(family[0])]
+            if family_length == length == 1:
+                head = _phrase_groups(family, targets, kind, weight, vocabulary)[0]
+            head += [Alternative(item[0], WEIGHT_HYPERNYM, "hypernym") for item in items
+                     if all(alt.term != item[0] for alt in head)]
+            groups.append(head)
+            roles.append(CONCEPT)
+            for term in family[1:]:
+                groups.append([Alternative(term)])
+                roles.append(SOFT)
+            i += family_length
+            continue
         if length:
             phrase = terms[i:i + length]
             phrase_groups = _phrase_groups(phrase, targets, kind, weight, vocabulary)
             groups.extend(phrase_groups)
+            roles.extend(_role(group) for group in phrase_groups)
             i += length
             continue
         term = terms[i]
         group = [Alternative(term)]
-        if vocabulary is not None:
+        if term.isdigit() and len(term) > SOFT_LENGTH:
+            # A bare number may be the amount of a measure ("kopi 250" -> 250 g, "beras 5" is
+            # too short to say): the measures with that number in any base unit.
+            group += [Alternative(term + base, 1.0, "variant") for base in ("g", "ml", "cm")]
+        elif vocabulary is not None:
             df = vocabulary.document_frequency(term) if term in vocabulary else 0
             if df <= RARE_DF:
                 found = speller_for(vocabulary).corrections(term, vocabulary)
@@ -503,21 +631,42 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
                 if found and df == 0:
                     corrections[term] = found[0][0]
         groups.append(group)
+        roles.append(_role(group))
         i += 1
-    # A misspelt region ("Kendri") still says where the buyer wants to buy from.
-    understood = [corrections.get(term, term) for term in terms]
-    return QueryPlan(groups=groups, region_hint=region_hint(understood), corrected=_corrected(text, corrections))
+    hint = None
+    for _start, _length, region, place in places:
+        group = [Alternative(place_term(region), 1.0, "place")]
+        name_terms = analyze(place.name)
+        if len(name_terms) == 1:
+            group.append(Alternative(name_terms[0]))  # "Raha" in a listing's text
+        groups.append(group)
+        roles.append(PLACE)
+        hint = hint or region
+    if hint is None and corrections:
+        # A misspelt place ("Kendri") still says where the buyer wants to buy from.
+        hint = region_hint([corrections.get(term, term) for term in terms])
+    return QueryPlan(groups=groups, region_hint=hint, corrected=_corrected(text, corrections), roles=tuple(roles))
+
+
+_PLACE_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def place_words(text: str | None) -> list[str]:
+    """The query's words as the gazetteer reads them: folded, hyphenated names kept whole
+    ("Bau-Bau", "Wangi-Wangi", which the analyzer's reduplication rule would collapse)."""
+    return _PLACE_WORD.findall(fold(text or ""))
+
+
+def _role(group: list[Alternative]) -> str:
+    """SOFT for a group of only very short terms (a fragment, a one- or two-digit number)."""
+    return SOFT if all(len(alt.term) <= SOFT_LENGTH for alt in group) else CONCEPT
 
 
 def region_hint(terms: list[str]) -> str | None:
-    """The BPS code of the first region the query names (longest name first: "Muna Barat"
+    """The BPS code of the first place the words name (longest name first: "Muna Barat"
     is 7413, not Muna)."""
-    table = _regions()
-    for i in range(len(terms)):
-        length, code = _lookup(table, terms, i)
-        if length:
-            return code
-    return None
+    found = find_places(terms)
+    return found[0][2] if found else None
 
 
 def _corrected(text: str | None, corrections: dict[str, str]) -> str | None:

@@ -8,12 +8,19 @@ import pytest
 
 from services.search.analysis import analyze, query_terms
 from services.search.language import (
+    CONCEPT,
+    PLACE,
+    SOFT,
+    WEIGHT_HYPERNYM,
     Alternative,
+    Hypernyms,
     Speller,
     Synonyms,
     damerau_levenshtein,
     load_synonyms,
     max_edits,
+    minimum_match,
+    parse_hypernyms,
     parse_synonyms,
     plan_query,
     region_hint,
@@ -167,7 +174,7 @@ def test_synonym_groups_work_both_ways(vocab, synonyms):
 def test_multi_word_synonyms_inside_a_longer_query(vocab, synonyms):
     plan = plan_query("jual ikan kering Wakatobi", vocab, synonyms=synonyms)
     assert kinds(plan) == [[("jual", "exact")], [("ikan", "exact")], [("kering", "exact"), ("asin", "synonym")],
-                           [("wakatobi", "exact")]]
+                           [("region:7407", "place"), ("wakatobi", "exact")]]
     assert all(alt.weight < 1 for group in plan.groups for alt in group if alt.kind == "synonym")
 
 
@@ -247,10 +254,81 @@ def test_a_region_in_the_query_gives_a_region_hint(vocab, query, code):
     assert plan_query(query, vocab).region_hint == code
 
 
-def test_the_region_word_still_counts_as_a_term(vocab):
+def test_a_place_becomes_a_place_group_its_region_or_its_name(vocab):
     plan = plan_query("tenun khas Muna", vocab)
-    assert [g[0].term for g in plan.groups] == ["tenun", "muna"] and plan.region_hint == "7402"
+    assert kinds(plan) == [[("tenun", "exact")], [("region:7402", "place"), ("muna", "exact")]]
+    assert plan.roles == (CONCEPT, PLACE) and plan.region_hint == "7402"
     assert region_hint(query_terms("Muna Barat")) == "7413"
+
+
+def test_a_place_never_decides_a_match_beside_a_product_word(vocab):
+    # "kopi raha": kopi decides; Raha (Muna's capital) only ranks Muna's kopi first.
+    plan = plan_query("kopi raha", vocab)
+    assert plan.matching() == ([0], 1) and plan.counted() == [0, 1]
+    assert plan.groups[1][0] == Alternative("region:7402", 1.0, "place")
+    # A place alone decides: the products of that place.
+    alone = plan_query("oleh2 dari raha", vocab, hypernyms=Hypernyms(os.devnull))
+    assert alone.roles == (CONCEPT, PLACE)
+    only_place = plan_query("raha", vocab)
+    assert only_place.matching() == ([0], 1)
+
+
+@pytest.mark.parametrize("concepts, need", [(1, 1), (2, 2), (3, 2), (4, 3), (5, 3), (6, 4), (8, 6)])
+def test_the_minimum_to_match_relaxes_with_the_query_length(concepts, need):
+    assert minimum_match(concepts) == need
+
+
+def test_short_fragments_are_soft_and_never_decide(vocab):
+    plan = plan_query("kopi robusta 2 x", vocab)
+    assert plan.roles == (CONCEPT, CONCEPT, SOFT)
+    assert plan.matching() == ([0, 1], 2)
+    # A query of only short words still matches on them.
+    assert plan_query("mi", vocab).matching() == ([0], 1)
+
+
+def test_a_code_is_one_concept_and_a_measure_meets_its_other_spellings(vocab):
+    assert kinds(plan_query("abc12de34", vocab)) == [[("abc12de34", "exact")]]
+    assert plan_query("kopi 1 kg", vocab).groups[1] == [Alternative("1000g")]
+    assert plan_query("kopi 1kg", vocab).groups == plan_query("kopi 1000 gr", vocab).groups
+    # A bare number may be the amount of any measure.
+    assert [alt.term for alt in plan_query("kopi 250", vocab).groups[1]] == ["250", "250g", "250ml", "250cm"]
+
+
+@pytest.fixture
+def hypernyms(tmp_path):
+    path = tmp_path / "hypernyms.txt"
+    path.write_text("# keluarga\ncamilan: keripik, bagea, kue kering\nbumbu dapur: kunyit, jahe\n", encoding="utf-8")
+    return Hypernyms(path)
+
+
+def test_a_family_word_also_takes_its_items_below_itself(vocab, synonyms, hypernyms):
+    plan = plan_query("camilan", vocab, synonyms=synonyms, hypernyms=hypernyms)
+    camilan = analyze("camilan")[0]  # as the index keeps it
+    assert kinds(plan) == [[(camilan, "exact"), ("keripik", "hypernym"), ("bagea", "hypernym")]]
+    assert all(alt.weight == WEIGHT_HYPERNYM for alt in plan.groups[0][1:])
+    # One way: an item does not bring its family.
+    assert kinds(plan_query("keripik", vocab, synonyms=synonyms, hypernyms=hypernyms)) == [[("keripik", "exact")]]
+
+
+def test_a_family_phrase_requires_its_head_and_items_the_rest_only_scores(vocab, synonyms, hypernyms):
+    plan = plan_query("bumbu dapur", vocab, synonyms=synonyms, hypernyms=hypernyms)
+    assert kinds(plan) == [[("bumbu", "exact"), ("kunyit", "hypernym"), ("jahe", "hypernym")], [("dapur", "exact")]]
+    assert plan.roles == (CONCEPT, SOFT)
+
+
+def test_the_shipped_hypernym_file_parses_and_items_are_single_words():
+    table, families = parse_hypernyms(Hypernyms.DEFAULT_PATH.read_text(encoding="utf-8"))
+    assert families >= 30
+    assert all(len(item) == 1 for items in table.values() for item in items)
+    for family, item in [("camilan", "keripik"), ("camilan", "bagea"), ("bumbu", "kunyit"), ("oleh", "tenun")]:
+        key = next(key for key in table if key[0] == analyze(family)[0])
+        assert (item,) in table[key] or (analyze(item)[0],) in table[key], (family, item)
+
+
+@pytest.mark.parametrize("query, code", [("tenun Bau-Bau", "7472"), ("snorkeling wangi-wangi", "7407"),
+                                         ("kopi Konawe Kepulauan", "7412"), ("jagung muna barat", "7413")])
+def test_hyphenated_and_multi_word_places_are_found_whole(vocab, query, code):
+    assert plan_query(query, vocab).region_hint == code
 
 
 def test_a_misspelt_region_still_gives_the_hint(vocab):

@@ -33,8 +33,27 @@ def test_fold_lowercases_and_strips_accents():
     assert fold("Kopi CAFÉ Crème") == "kopi cafe creme"
 
 
-def test_tokenize_keeps_numbers_and_splits_units():
-    assert tokenize("Madu 250ml, isi 2 botol") == ["madu", "250", "ml", "isi", "2", "botol"]
+def test_tokenize_keeps_numbers_and_a_number_with_its_unit_together():
+    assert tokenize("Madu 250ml, isi 2 botol") == ["madu", "250ml", "isi", "2", "botol"]
+
+
+@pytest.mark.parametrize("written, term", [
+    ("250g", "250g"), ("250 g", "250g"), ("250 gr", "250g"), ("250 gram", "250g"),
+    ("1 kg", "1000g"), ("1kg", "1000g"), ("1.000 gr", "1000g"), ("5kg", "5000g"), ("2 ons", "200g"),
+    ("1 liter", "1000ml"), ("1,5 l", "1500ml"), ("500 ml", "500ml"), ("2 meter", "200cm"),
+])
+def test_measures_written_any_way_are_one_term_in_the_base_unit(written, term):
+    assert analyze(written) == [term]
+
+
+@pytest.mark.parametrize("code", ["abc12de34", "v60", "2in1", "sku0042x"])
+def test_a_code_stays_one_term_and_never_falls_into_fragments(code):
+    assert analyze(code) == [code]
+
+
+def test_thousands_separators_join_and_decimals_keep_their_point():
+    assert analyze("Rp 15.000") == ["rp", "15000"]
+    assert analyze("1,5") == ["1.5"]
 
 
 @pytest.mark.parametrize("text", ["oleh2", "oleh-oleh", "Oleh-Oleh", "oleh oleh"])

@@ -3,7 +3,9 @@ Behaviour against a live node is covered by the engine contract suite when ELAST
 import pytest
 
 from services.search.elastic import (
+    COVERAGE_SCORE,
     FUZZINESS,
+    PLACE_SCORE,
     ElasticsearchEngine,
     ElasticsearchError,
     ProbedVocabulary,
@@ -15,7 +17,7 @@ from services.search.elastic import (
     vocabulary_from,
 )
 from services.search.engine import REGION_HINT_BOOST, Change, Removal, SearchQuery
-from services.search.language import Synonyms, plan_query
+from services.search.language import Hypernyms, Synonyms, plan_query
 
 from search_factories import document
 
@@ -74,7 +76,7 @@ def test_start_creates_a_versioned_index_behind_the_alias_once():
     engine.start()
     creates = [call for call in client.calls if call[0] == "create"]
     assert len(creates) == 1
-    assert creates[0][1] == "etalase-products-v2" and creates[0][4] == {"etalase-products": {}}
+    assert creates[0][1] == "etalase-products-v3" and creates[0][4] == {"etalase-products": {}}
 
 
 def test_bulk_uses_external_versions():
@@ -82,7 +84,7 @@ def test_bulk_uses_external_versions():
     ops = bulk_operations("products", Change(upserts=[doc], removals=[Removal("p2", 5), Removal("p3", None)]))
     assert ops == [
         {"index": {"_index": "products", "_id": "p1", "version": 3, "version_type": "external"}},
-        doc,
+        {**doc, "measures": []},
         {"delete": {"_index": "products", "_id": "p2", "version": 5, "version_type": "external"}},
         {"delete": {"_index": "products", "_id": "p3"}},
     ]
@@ -108,6 +110,24 @@ def plan_part(body):
     return body["query"]["function_score"]["query"]["bool"]["must"][0]
 
 
+def deciding(part):
+    """The clauses that decide a match, without the optional and coverage ones around them."""
+    return part["bool"]["must"][0] if set(part["bool"]) == {"must", "should"} else part
+
+
+def optional_part(part):
+    """The optional clauses of a plan: other groups, then one coverage clause per counted group."""
+    return part["bool"]["should"] if set(part["bool"]) == {"must", "should"} else []
+
+
+def covered(clause):
+    return {"constant_score": {"filter": clause, "boost": COVERAGE_SCORE}}
+
+
+def place(region, weight=1.0):
+    return {"constant_score": {"filter": {"term": {"region": region}}, "boost": weight * PLACE_SCORE}}
+
+
 def match(term, weight=None, **fuzzy):
     query = {"query": term, "fields": SEARCH_FIELDS}
     if weight is not None:
@@ -123,7 +143,13 @@ SEARCH_FIELDS = ["name^3", "category_name^2", "category_parent_name", "merchant.
 def test_search_body_with_words_region_and_paging():
     body = search_body(SearchQuery(q="kopi muna", region="7402", page=3, per_page=10))
     assert body["from"] == 20 and body["size"] == 10 and body["track_total_hits"] is True
-    assert plan_part(body) == {"bool": {"must": [match("kopi"), match("muna")]}}  # every word required
+    part = plan_part(body)
+    # kopi decides; Muna, a place, only ranks: its products, or its name in a listing
+    muna = {"dis_max": {"queries": [place("7402"), match("muna")]}}
+    assert deciding(part) == {"bool": {"must": [match("kopi")]}}
+    assert optional_part(part) == [muna, covered(match("kopi")), covered(muna)]
+    words = plan_part(search_body(SearchQuery(q="kopi robusta")))
+    assert words == {"bool": {"must": [match("kopi"), match("robusta")]}}  # both words required, no coverage
     assert body["post_filter"] == {"bool": {"filter": [{"term": {"region": "7402"}}]}}
     assert body["sort"][0] == "_score"
 
@@ -142,7 +168,8 @@ def test_falls_back_to_typo_tolerance_then_any_word_when_all_words_find_nothing(
     exact = [match("arabika"), match("hutan")]
     fuzzy = [match(term, fuzziness=FUZZINESS, prefix_length=1, max_expansions=4) for term in ("arabika", "hutan")]
     assert parts == [{"bool": {"must": exact}}, {"bool": {"must": fuzzy}},
-                     {"bool": {"should": fuzzy, "minimum_should_match": 1}}]
+                     {"bool": {"must": [{"bool": {"should": fuzzy, "minimum_should_match": 1}}],
+                               "should": [covered(clause) for clause in fuzzy]}}]  # any word, more first
     assert "suggest" in client.calls[0][2] and "suggest" not in client.calls[1][2]  # only the first probes
     client.calls.clear()
     ElasticsearchEngine(client, "products").search(SearchQuery(q="arabika"))
@@ -277,11 +304,15 @@ def test_an_english_word_the_index_knows_is_asked_again_with_both():
 
 def test_fuzziness_follows_the_length_rule():
     plan = plan_query("teh kelapa kelapasawit")
-    assert text_query(plan, fuzzy=True) == {"bool": {"must": [
+    words = [
         match("teh"),  # three letters: never corrected
         match("kelapa", fuzziness=FUZZINESS, prefix_length=1, max_expansions=4),
         match("kelapasawit", fuzziness=FUZZINESS, prefix_length=1, max_expansions=4),
-    ]}}
+    ]
+    # three concepts: two of them decide a match; covering all three ranks first
+    assert text_query(plan, fuzzy=True) == {"bool": {
+        "must": [{"bool": {"should": words, "minimum_should_match": 2}}],
+        "should": [covered(word) for word in words]}}
     assert FUZZINESS == "AUTO:4,8"  # 0 edits below 4 letters, 1 from 4, 2 from 8: language.max_edits
     # words the plan expanded (synonyms, English, corrections) are not fuzzed
     assert text_query(plan_query("cashew"), fuzzy=True) == {"bool": {"must": [match("mete", 0.9)]}}
@@ -348,7 +379,9 @@ def test_a_region_phrase_gives_a_boost_not_a_filter():
     assert functions[1] == {"filter": {"term": {"region": "7472"}}, "weight": 1 + REGION_HINT_BOOST}
     assert body["query"]["function_score"]["score_mode"] == "multiply"  # with the promotion boost
     assert body["post_filter"] == {"bool": {"filter": []}}
-    assert plan_part(search_body(SearchQuery(q="madu konsel")))["bool"]["must"][1] == match("konsel")
+    # konsel (Konawe Selatan) is a place group: its products, or the word in a listing
+    konsel = {"dis_max": {"queries": [place("7405"), match("konsel")]}}
+    assert optional_part(plan_part(search_body(SearchQuery(q="madu konsel"))))[0] == konsel
     assert search_body(SearchQuery(q="madu konsel"))["query"]["function_score"]["functions"][1]["filter"] == {
         "term": {"region": "7405"}}
 
@@ -368,3 +401,45 @@ def test_only_stopwords_match_nothing():
     result = ElasticsearchEngine(client, "products").search(SearchQuery(q="yang dari"))
     assert plan_part(client.calls[0][2]) == {"match_none": {}} and len(client.calls) == 1
     assert result.total == 0
+
+
+# --- the relaxed plan: families, places, fragments and measures (issue 12) ----------------
+
+
+def test_a_family_word_takes_its_items_below_itself(tmp_path):
+    path = tmp_path / "hypernyms.txt"
+    path.write_text("bumbu dapur: kunyit, jahe\n", encoding="utf-8")
+    plan = plan_query("bumbu dapur", hypernyms=Hypernyms(path))
+    part = text_query(plan)
+    bumbu = {"dis_max": {"queries": [match("bumbu"), match("kunyit", 0.6), match("jahe", 0.6)]}}
+    # the head decides; the rest of the family phrase only adds to the score
+    assert part == {"bool": {"must": [{"bool": {"must": [bumbu]}}], "should": [match("dapur")]}}
+
+
+def test_a_place_alone_decides_and_beside_a_product_only_ranks():
+    alone = text_query(plan_query("raha"))
+    raha = {"dis_max": {"queries": [place("7402"), match("raha")]}}
+    assert alone == {"bool": {"must": [raha]}}
+    beside = text_query(plan_query("kopi raha"))
+    assert deciding(beside) == {"bool": {"must": [match("kopi")]}}
+    assert optional_part(beside) == [raha, covered(match("kopi")), covered(raha)]
+
+
+def test_a_short_fragment_never_decides():
+    part = text_query(plan_query("kopi robusta 2"))
+    assert deciding(part) == {"bool": {"must": [match("kopi"), match("robusta")]}}
+    assert optional_part(part) == [match("2")]
+
+
+def test_measures_are_indexed_apart_and_queried_as_terms():
+    doc = document("p1", 1, name="Kopi Robusta 1 kg", description="Isi 1.000 gr, juga ada 250 g")
+    ops = bulk_operations("products", Change(upserts=[doc]))
+    assert ops[1]["measures"] == ["1000g", "250g"]
+    part = text_query(plan_query("kopi 1kg"))
+    measure = {"constant_score": {"filter": {"term": {"measures": "1000g"}}, "boost": 3.0}}
+    assert part == {"bool": {"must": [match("kopi"), measure]}}
+    assert index_body()["mappings"]["properties"]["measures"] == {"type": "keyword"}
+
+
+def test_a_code_is_one_term_not_its_fragments():
+    assert text_query(plan_query("abc12de34")) == {"bool": {"must": [match("abc12de34")]}}

@@ -91,7 +91,7 @@ class FakeIndices:
         return True
 
     def get_alias(self, name):
-        return {"etalase-v2": {"aliases": {name: {}}}}
+        return {"etalase-v3": {"aliases": {name: {}}}}
 
     def update_aliases(self, actions):
         self.log.append(("aliases", actions))
@@ -113,13 +113,13 @@ def test_elasticsearch_reindex_loads_a_new_index_then_switches_the_alias_atomica
     snapshots = [snapshot("p1", "Madu", 3), snapshot("p2", "Draf", 1, status="draft")]
     loaded = reindex.reindex_elastic(engine, iter(snapshots), reindex.Progress(), now=0)
     assert loaded == 1
-    new = "etalase-v2-19700101000000"
+    new = "etalase-v3-19700101000000"
     assert [entry[0] for entry in client.log] == ["create", "bulk", "refresh", "aliases"]
     assert client.log[0] == ("create", new)
     bulk = client.log[1][1]
     assert bulk[0] == {"index": {"_index": new, "_id": "p1", "version": 3, "version_type": "external"}}
     assert bulk[1]["name"] == "Madu"
-    assert client.log[3] == ("aliases", [{"remove": {"index": "etalase-v2", "alias": "etalase"}},
+    assert client.log[3] == ("aliases", [{"remove": {"index": "etalase-v3", "alias": "etalase"}},
                                          {"add": {"index": new, "alias": "etalase"}}])
 
 
