@@ -77,37 +77,3 @@ def sign_in(page, email, password=PASSWORD):
     page.locator("form.stack button[type=submit]").click()
     page.wait_for_load_state()
 
-
-# --- layout at phone width: no sideways scrolling, tap targets of 24x24 CSS px ----------------
-
-PHONE_390 = {"width": 390, "height": 844}
-
-# Every visible a, button, input, summary, select and textarea smaller than 24x24 CSS px, unless
-# it is inline text in a sentence (WCAG 2.2, 2.5.8: displayed inline, beside words of its parent's
-# own text, not only separators like "·"). Not rendered (a closed panel) or placed off-screen (the
-# skip link until focused): skipped.
-SMALL_TARGETS = """() => {
-  const small = [];
-  for (const e of document.querySelectorAll('a, button, input, summary, select, textarea')) {
-    if (e.type === 'hidden') continue;
-    const r = e.getBoundingClientRect(), style = getComputedStyle(e);
-    if (r.width === 0 || r.height === 0 || r.right <= 0 || r.bottom <= 0 || style.visibility === 'hidden') continue;
-    if (r.width >= 24 && r.height >= 24) continue;
-    const parent = e.parentElement, own = (e.textContent || '').trim();
-    const words = parent ? Array.from(parent.childNodes).filter(n => n.nodeType === Node.TEXT_NODE)
-      .map(n => n.textContent).join(' ') : '';
-    if (style.display === 'inline' && own && /\p{L}{2,}/u.test(words)) continue;
-    small.push(e.tagName.toLowerCase() + ' "' + (own || e.name || e.id).slice(0, 40) + '" '
-               + Math.round(r.width) + 'x' + Math.round(r.height));
-  }
-  return small;
-}"""
-
-
-def layout_problems(page, width: int = PHONE_390["width"]) -> list[str]:
-    """What breaks the page at phone width: sideways scrolling, and targets under 24x24 px."""
-    problems = page.evaluate(SMALL_TARGETS)
-    scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
-    if scroll_width > width:
-        problems.append(f"scrollWidth {scroll_width} > {width}")
-    return problems

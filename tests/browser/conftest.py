@@ -6,7 +6,7 @@ per client address.
 
 Playwright's own browser download cannot work here: the browser is ``CHROMIUM_PATH`` or
 ``chromium`` on the PATH (``make browser`` installs it). Pages are opened at phone width
-(375x740, locale id-ID, time zone Asia/Makassar i.e. WITA); navigations to ``wa.me`` are
+(390x844, locale id-ID, time zone Asia/Makassar i.e. WITA); navigations to ``wa.me`` are
 answered locally and recorded (``outside.whatsapp``), any other request leaving the gateway
 is recorded in ``outside.blocked``. A JavaScript dialog (``alert(1)``) fails the test that
 opened it. ``screenshot(page, "home")`` writes tests/browser/screenshots/home.png (an
@@ -22,13 +22,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from phone_layout import PHONE_390, SCREENSHOTS
 
 from hub_free_playwright import start_playwright
 from platform_fixtures import fresh_vhost, platform_on
 
 HERE = Path(__file__).resolve().parent
-SCREENSHOTS = HERE / "screenshots"
-PHONE = {"width": 375, "height": 740}
 
 
 def pytest_collection_modifyitems(items):
@@ -78,7 +77,7 @@ def outside():
 
 @pytest.fixture
 def context(browser, running_platform, outside):
-    context = browser.new_context(viewport=PHONE, locale="id-ID", base_url=running_platform.base_url,
+    context = browser.new_context(viewport=PHONE_390, locale="id-ID", base_url=running_platform.base_url,
                                   timezone_id="Asia/Makassar")
     def whatsapp(route):
         outside.whatsapp.append(route.request.url)

@@ -6,17 +6,9 @@ import re
 from urllib.parse import parse_qs, unquote, urlparse
 
 import pytest
+from phone_layout import PHONE_390, PhoneFlow, layout_problems
 
-from browser_helpers import (
-    PHONE_390,
-    add_photo,
-    layout_problems,
-    new_account,
-    new_merchant,
-    new_product,
-    searchable,
-    unique_word,
-)
+from browser_helpers import add_photo, new_account, new_merchant, new_product, searchable, unique_word
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -62,9 +54,12 @@ def card_prices(page) -> list[int]:
 
 
 def test_buyer_searches_filters_sorts_pages_and_contacts_the_seller(page, shop, outside, screenshot):
+    """The buyer's main flow at 390 px: each page it lands on fits the phone (phone_layout.py)."""
     word, special = shop["word"], shop["special"]
+    flow = PhoneFlow(page, "buyer")
 
     page.goto("/")
+    flow.check("home")
     assert page.get_by_role("heading", name="Produk terbaru").is_visible()
     assert page.locator("section.newest .card img").count() >= 1  # every card has a picture
     assert page.get_by_role("heading", name="Kategori").is_visible()
@@ -81,6 +76,7 @@ def test_buyer_searches_filters_sorts_pages_and_contacts_the_seller(page, shop, 
     assert parse_qs(urlparse(page.url).query)["q"] == [word]
     assert page.get_by_text("Ditemukan 25 produk.").is_visible()
     assert page.locator(".cards .card").count() == 20
+    flow.check("search")
 
     pager = page.get_by_role("navigation", name="Halaman")
     with page.expect_navigation():
@@ -88,12 +84,14 @@ def test_buyer_searches_filters_sorts_pages_and_contacts_the_seller(page, shop, 
     assert "page=2" in page.url
     assert page.locator(".cards .card").count() == 5
     assert pager.locator("[aria-current=page]").inner_text() == "2"
+    flow.check("search-page-2")
 
     # the facets wait behind "Filter"; applying one leaves the panel closed and counts it
     panel = page.locator("details.filters")
     assert panel.get_attribute("open") is None and not page.get_by_label("Harga minimum (Rp)").is_visible()
     assert page.locator(".cards .card").first.bounding_box()["y"] < 740  # results on the first screen
     panel.locator("summary").click()
+    flow.check("search-filter-panel")
     facet = page.get_by_role("navigation", name="Kabupaten/kota")
     with page.expect_navigation():
         facet.get_by_role("link", name=re.compile(r"^Kota Kendari \(3\)")).click()
@@ -103,6 +101,7 @@ def test_buyer_searches_filters_sorts_pages_and_contacts_the_seller(page, shop, 
     assert panel.get_attribute("open") is None
     assert " ".join(panel.locator("summary").inner_text().split()) == "Filter 1 aktif"
     assert page.get_by_role("link", name="Hapus filter Kota Kendari").is_visible()
+    flow.check("search-region-filter")
 
     # the sort control is above the results; choosing sends it (site.js), keeping the filters
     assert not page.get_by_role("button", name="Ubah urutan").is_visible()
@@ -112,6 +111,7 @@ def test_buyer_searches_filters_sorts_pages_and_contacts_the_seller(page, shop, 
     assert query["sort"] == ["price_desc"] and query["region"] == ["7471"]
     assert card_prices(page) == [48000, 32000, 15000]
     assert "Rp 15.000" in page.locator(".cards").inner_text()
+    flow.check("search-sorted")
 
     # a price typed the Indonesian way
     panel.locator("summary").click()
@@ -122,8 +122,10 @@ def test_buyer_searches_filters_sorts_pages_and_contacts_the_seller(page, shop, 
     assert card_prices(page) == [48000, 32000]
     assert page.get_by_role("link", name="Hapus filter Mulai Rp 20.000").is_visible()
     assert panel.get_attribute("open") is None
+    flow.check("search-price-filter")
     with page.expect_navigation():
         page.get_by_role("link", name="Hapus filter Mulai Rp 20.000").click()
+    flow.check("search-filter-removed")
 
     with page.expect_navigation():
         page.get_by_role("link", name=f"Kopi {word} Istimewa").click()
@@ -133,6 +135,16 @@ def test_buyer_searches_filters_sorts_pages_and_contacts_the_seller(page, shop, 
     photo = page.locator(".photos img").first
     assert photo.get_attribute("alt") == "Bungkus kopi Istimewa 250 gram"
     assert page.get_by_role("heading", name="UMKM Kendari Jaya").is_visible()
+    flow.check("product")
+
+    # the seller's page, from the product's, with its own WhatsApp button
+    with page.expect_navigation():
+        page.locator("#merchant-name").get_by_role("link", name="UMKM Kendari Jaya").click()
+    assert urlparse(page.url).path == f"/usaha/{shop['kendari']}"
+    assert page.locator("#merchant-name").inner_text() == "UMKM Kendari Jaya"
+    assert page.get_by_role("link", name="Hubungi via WhatsApp").get_attribute("href").startswith("https://wa.me/")
+    flow.check("merchant")
+    page.go_back()
 
     contact = page.get_by_role("link", name="Hubungi via WhatsApp")
     assert contact.get_attribute("href") == f"/produk/{special['id']}/hubungi"
@@ -151,11 +163,13 @@ def test_buyer_searches_filters_sorts_pages_and_contacts_the_seller(page, shop, 
     assert urlparse(page.url).path == f"/produk/{special['id']}"
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("link", name="Contact via WhatsApp").is_visible()
+    flow.check("product-english")
     with page.expect_navigation():
         page.get_by_role("link", name="Switch language to Bahasa Indonesia").click()
     assert page.locator("html").get_attribute("lang") == "id"
     assert page.get_by_role("link", name="Hubungi via WhatsApp").is_visible()
     assert outside.blocked == []
+    flow.done()
 
 
 def test_stored_html_is_shown_as_text_everywhere(page, shop, dialogs):
@@ -248,7 +262,9 @@ def test_every_input_has_a_label_and_every_photo_alt_text(page, shop):
     assert page.locator(".photos img").first.get_attribute("loading") == "lazy"
 
 
-def test_screenshots_of_the_main_pages_at_phone_width(page, shop, screenshot):
+def test_screenshots_of_the_main_pages_at_375_px(page, shop, screenshot):
+    """A narrower phone than the flows' 390 px: the main pages still fit and keep their targets."""
+    page.set_viewport_size({"width": 375, "height": 740})
     shots = {
         "home": "/",
         "search": f"/?q={shop['word']}",
@@ -261,12 +277,11 @@ def test_screenshots_of_the_main_pages_at_phone_width(page, shop, screenshot):
     for name, path in shots.items():
         response = page.goto(path)
         assert response.status == 200, path
-        assert page.evaluate("() => document.documentElement.scrollWidth") <= 375 + 1, f"{path} scrolls sideways"
+        assert layout_problems(page) == [], path
         assert screenshot(page, name).stat().st_size > 1000
 
 
 def test_buyer_pages_at_390_px_have_no_sideways_scrolling_and_big_enough_targets(page, shop, screenshot):
-    page.set_viewport_size(PHONE_390)
     pages = {
         "home": "/",
         "search": f"/?q={shop['word']}&region=7402&sort=price_asc",
