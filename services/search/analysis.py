@@ -112,6 +112,9 @@ def tokenize(text: str) -> list[str]:
     folded = _REDUPLICATED_HYPHEN.sub(r"\1", folded)
     tokens: list[str] = []
     for run in _RUN.findall(folded):
+        if run.isalpha():
+            tokens.append(run)  # most runs: a plain word
+            continue
         number_unit = _NUMBER_UNIT.match(run)
         if number_unit is None:
             tokens.append(run)  # a word, or a code that starts with a letter
@@ -146,6 +149,8 @@ def measure(number: str, unit: str) -> str:
 
 def _join_measures(tokens: list[str]) -> list[str]:
     """A number followed by a unit word ("250", "gr") becomes one measure ("250g")."""
+    if not any(token in UNITS for token in tokens):
+        return tokens
     joined: list[str] = []
     for token in tokens:
         if token in UNITS and joined and _is_number(joined[-1]):

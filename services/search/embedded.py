@@ -553,6 +553,14 @@ class MemoryIndex:
             return [scored_doc[-1] for scored_doc in heapq.nlargest(end, scored)]
         if selected is None:
             selected = self._docs.keys()
+        if len(present) > 1 and sum(counted) > 1:
+            # Covering more concepts ranks first: when enough documents cover every counted
+            # group, the page is made of them alone, and nothing else needs a score.
+            full = _intersect([self._group_docs(group) for group, counts in zip(present, counted) if counts])
+            if full is not None and len(full) < len(selected):
+                full = full & selected if isinstance(selected, set) else {d for d in full if d in selected}
+                if len(full) >= end:
+                    selected = full
         scored = self._scored(selected, present, multipliers, counted)
         return [scored_doc[-1] for scored_doc in heapq.nlargest(end, scored)]
 
