@@ -26,6 +26,7 @@ from services.gateway import throttle
 from services.gateway.models import Account, SessionToken
 from shared.errors import Conflict, NotFound, PromoterNotApproved, Unauthorized, ValidationFailed
 from shared.events import utcnow
+from shared.messages import t
 
 PUBLIC_ROLES = ("owner", "promoter")
 ALL_ROLES = ("owner", "promoter", "admin")
@@ -33,15 +34,16 @@ MIN_PASSWORD = 8
 MAX_PASSWORD = 256  # an upper bound so a huge password cannot be used to burn CPU
 DEFAULT_TTL_DAYS = 30
 
-SIGN_IN_FAILED = "Email atau kata sandi salah."
+SIGN_IN_FAILED = t("Email atau kata sandi salah.")
+EMAIL_TAKEN = t("Email sudah terdaftar.")
 
 # Account status. Owners and admins are "active"; promoters are approved by an admin
 # before a campaign of theirs can be scheduled.
 ACTIVE, PENDING, APPROVED, REJECTED, SUSPENDED = "active", "pending", "approved", "rejected", "suspended"
 STATUSES = (ACTIVE, PENDING, APPROVED, REJECTED, SUSPENDED)
 PROMOTER_STATUSES = (PENDING, APPROVED, REJECTED, SUSPENDED)
-STATUS_LABELS = {ACTIVE: "aktif", PENDING: "menunggu persetujuan", APPROVED: "disetujui", REJECTED: "ditolak",
-                 SUSPENDED: "dibekukan"}
+STATUS_LABELS = {ACTIVE: t("aktif"), PENDING: t("menunggu persetujuan"), APPROVED: t("disetujui"),
+                 REJECTED: t("ditolak"), SUSPENDED: t("dibekukan")}
 # decision -> (the statuses it applies to, the status it leads to)
 APPROVAL_TRANSITIONS = {
     "approved": ((PENDING, REJECTED), APPROVED),  # rejected -> approved: a second look
@@ -95,35 +97,35 @@ def validate_account(email, password, name, role, allow_admin: bool = False) -> 
     clean: dict = {}
 
     if not isinstance(email, str) or not email.strip():
-        errors["email"] = "Email wajib diisi."
+        errors["email"] = t("Email wajib diisi.")
     else:
         try:
             checked = validate_email(email.strip(), check_deliverability=False)
             clean["email"] = normalize_email(checked.normalized)
         except EmailNotValidError:
-            errors["email"] = "Format email tidak valid."
+            errors["email"] = t("Format email tidak valid.")
 
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        errors["password"] = f"Kata sandi minimal {MIN_PASSWORD} karakter."
+        errors["password"] = t("Kata sandi minimal %(min)s karakter.", min=MIN_PASSWORD)
     elif len(password) > MAX_PASSWORD:
-        errors["password"] = f"Kata sandi maksimal {MAX_PASSWORD} karakter."
+        errors["password"] = t("Kata sandi maksimal %(max)s karakter.", max=MAX_PASSWORD)
     else:
         clean["password"] = password
 
     name = name.strip() if isinstance(name, str) else ""
     if not 2 <= len(name) <= 100:
-        errors["name"] = "Nama harus 2 sampai 100 karakter."
+        errors["name"] = t("Nama harus 2 sampai 100 karakter.")
     else:
         clean["name"] = name
 
     allowed = ALL_ROLES if allow_admin else PUBLIC_ROLES
     if role not in allowed:
-        errors["role"] = "Peran harus salah satu dari: " + ", ".join(allowed) + "."
+        errors["role"] = t("Peran harus salah satu dari: %(roles)s.", roles=", ".join(allowed))
     else:
         clean["role"] = role
 
     if errors:
-        raise ValidationFailed("Data akun tidak valid.", errors)
+        raise ValidationFailed(t("Data akun tidak valid."), errors)
     return clean
 
 
@@ -145,7 +147,7 @@ def create_account(session: Session, email, password, name, role, allow_admin: b
     password_hash = hash_password(clean["password"])
     taken = session.scalar(select(Account.id).where(Account.email == clean["email"]))
     if taken is not None:
-        raise Conflict("Email sudah terdaftar.", {"email": "Email sudah terdaftar."})
+        raise Conflict(EMAIL_TAKEN, {"email": EMAIL_TAKEN})
 
     account = Account(
         id=str(uuid.uuid4()),
@@ -161,7 +163,7 @@ def create_account(session: Session, email, password, name, role, allow_admin: b
         session.flush()
     except IntegrityError:
         # A concurrent registration of the same email won the race; the caller rolls back.
-        raise Conflict("Email sudah terdaftar.", {"email": "Email sudah terdaftar."})
+        raise Conflict(EMAIL_TAKEN, {"email": EMAIL_TAKEN})
     return account_dict(account)
 
 
@@ -251,10 +253,10 @@ def sign_out(session: Session, token) -> None:
 
 
 NOT_APPROVED_MESSAGES = {
-    PENDING: "Akun promotor Anda menunggu persetujuan admin; kampanye dapat disimpan sebagai draf dan "
-             "dijadwalkan setelah disetujui.",
-    REJECTED: "Pendaftaran promotor Anda ditolak admin; kampanye tidak dapat dijadwalkan.",
-    SUSPENDED: "Akun promotor Anda dibekukan admin; kampanye tidak dapat dijadwalkan.",
+    PENDING: t("Akun promotor Anda menunggu persetujuan admin; kampanye dapat disimpan sebagai draf dan "
+               "dijadwalkan setelah disetujui."),
+    REJECTED: t("Pendaftaran promotor Anda ditolak admin; kampanye tidak dapat dijadwalkan."),
+    SUSPENDED: t("Akun promotor Anda dibekukan admin; kampanye tidak dapat dijadwalkan."),
 }
 
 
@@ -291,17 +293,17 @@ def validate_decision(decision, reason) -> tuple[str, str | None]:
     """The decision and its trimmed reason (None when empty), or one ``ValidationFailed``."""
     errors: dict[str, str] = {}
     if decision not in APPROVAL_TRANSITIONS:
-        errors["decision"] = "Harus salah satu dari: " + ", ".join(APPROVAL_TRANSITIONS) + "."
+        errors["decision"] = t("Harus salah satu dari: %(choices)s.", choices=", ".join(APPROVAL_TRANSITIONS))
     if reason is not None and not isinstance(reason, str):
-        errors["reason"] = "Alasan harus berupa teks."
+        errors["reason"] = t("Alasan harus berupa teks.")
         reason = None
     reason = (reason or "").strip() or None
     if reason is not None and len(reason) > MAX_REASON:
-        errors["reason"] = f"Alasan maksimal {MAX_REASON} karakter."
+        errors["reason"] = t("Alasan maksimal %(max)s karakter.", max=MAX_REASON)
     elif reason is None and decision in REASON_REQUIRED:
-        errors["reason"] = "Alasan wajib diisi untuk menolak atau membekukan promotor."
+        errors["reason"] = t("Alasan wajib diisi untuk menolak atau membekukan promotor.")
     if errors:
-        raise ValidationFailed("Keputusan tidak valid.", errors)
+        raise ValidationFailed(t("Keputusan tidak valid."), errors)
     return decision, reason
 
 
@@ -309,7 +311,7 @@ def _promoter(session: Session, account_id, lock: bool = False) -> Account:
     query = select(Account).where(Account.id == account_id, Account.role == "promoter")
     account = session.scalar(query.with_for_update() if lock else query) if isinstance(account_id, str) else None
     if account is None:
-        raise NotFound("Akun promotor tidak ditemukan.", {"account_id": "Tidak dikenal."})
+        raise NotFound(t("Akun promotor tidak ditemukan."), {"account_id": t("Tidak dikenal.")})
     return account
 
 
@@ -319,8 +321,9 @@ def check_transition(account: Account, decision: str) -> None:
     if account.status not in allowed_from:
         label = STATUS_LABELS.get(account.status, account.status)
         raise Conflict(
-            f"Keputusan '{decision}' tidak berlaku untuk promotor berstatus '{account.status}' ({label}).",
-            {"decision": f"tidak berlaku untuk status '{account.status}'", "status": account.status},
+            t("Keputusan '%(decision)s' tidak berlaku untuk promotor berstatus '%(status)s' (%(label)s).",
+              decision=decision, status=account.status, label=label),
+            {"decision": t("tidak berlaku untuk status '%(status)s'", status=account.status), "status": account.status},
         )
 
 

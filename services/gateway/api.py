@@ -29,6 +29,7 @@ from shared.errors import (
     Unauthorized,
     ValidationFailed,
 )
+from shared.messages import t
 from shared.regions import region_list
 
 log = logging.getLogger(__name__)
@@ -57,16 +58,16 @@ class Gateway:
 def read_json(request, max_bytes: int) -> dict:
     """The request body as a JSON object, or 400/413."""
     if request.content_length is not None and request.content_length > max_bytes:
-        raise PayloadTooLarge(f"Badan permintaan melebihi {max_bytes} bita.")
+        raise PayloadTooLarge(t("Badan permintaan melebihi %(max)s bita.", max=max_bytes))
     raw = request.stream.read(max_bytes + 1)  # also bounds chunked bodies without a length
     if len(raw) > max_bytes:
-        raise PayloadTooLarge(f"Badan permintaan melebihi {max_bytes} bita.")
+        raise PayloadTooLarge(t("Badan permintaan melebihi %(max)s bita.", max=max_bytes))
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
-        raise BadRequest("Badan permintaan harus berupa JSON yang valid.")
+        raise BadRequest(t("Badan permintaan harus berupa JSON yang valid."))
     if not isinstance(data, dict):
-        raise BadRequest("Badan permintaan harus berupa objek JSON.")
+        raise BadRequest(t("Badan permintaan harus berupa objek JSON."))
     return data
 
 
@@ -82,11 +83,11 @@ def authenticate(gw: Gateway, request) -> dict:
     """The signed-in actor, or 401. Ends the read transaction before returning."""
     token = bearer_token(request)
     if token is None:
-        raise Unauthorized("Silakan masuk terlebih dahulu.")
+        raise Unauthorized(t("Silakan masuk terlebih dahulu."))
     actor = accounts.resolve_token(gw.uow.session, token)
     gw.uow.commit()  # release the connection before the caller makes RPC calls
     if actor is None:
-        raise Unauthorized("Sesi tidak valid atau sudah berakhir. Silakan masuk kembali.")
+        raise Unauthorized(t("Sesi tidak valid atau sudah berakhir. Silakan masuk kembali."))
     return actor
 
 
@@ -105,7 +106,7 @@ def parse_if_match(value: str | None) -> int | None:
     tag = tag.strip('"')
     if not tag.isdigit():
         raise BadRequest(
-            "Header If-Match harus berupa nomor versi.", {"If-Match": "Harus berupa bilangan bulat."}
+            t("Header If-Match harus berupa nomor versi."), {"If-Match": t("Harus berupa bilangan bulat.")}
         )
     return int(tag)
 
@@ -117,7 +118,7 @@ def parse_int_param(args, name: str, default: int) -> int:
     try:
         return int(value)
     except ValueError:
-        raise ValidationFailed("Parameter tidak valid.", {name: "Harus berupa bilangan bulat."})
+        raise ValidationFailed(t("Parameter tidak valid."), {name: t("Harus berupa bilangan bulat.")})
 
 
 def bounded_int_param(args, name: str, default: int, maximum: int, fields: dict) -> int:
@@ -131,7 +132,7 @@ def bounded_int_param(args, name: str, default: int, maximum: int, fields: dict)
     except ValueError:
         value = 0
     if not 1 <= value <= maximum:
-        fields[name] = f"Harus bilangan bulat 1 sampai {maximum}."
+        fields[name] = t("Harus bilangan bulat 1 sampai %(max)s.", max=maximum)
     return value
 
 
@@ -148,19 +149,19 @@ def health(gw: Gateway):
         gw.uow.commit()
     except Exception:  # noqa: BLE001 - any database failure means unhealthy
         log.exception("gateway database check failed")
-        failures["gateway"] = "basis data tidak tersedia"
+        failures["gateway"] = t("basis data tidak tersedia")
 
     def check(service: str):
         try:
             gw.call(service, "health", timeout=gw.settings.health_timeout)
             return service, None
         except ServiceTimeout:
-            return service, "tidak menjawab"
+            return service, t("tidak menjawab")
         except ServiceUnavailable:
-            return service, "tidak tersedia"
+            return service, t("tidak tersedia")
         except Exception:  # noqa: BLE001 - an error answer is still "unhealthy"
             log.exception("health check of %s failed", service)
-            return service, "bermasalah"
+            return service, t("bermasalah")
 
     pool = eventlet.GreenPool(len(HEALTH_SERVICES))
     for service, problem in pool.imap(check, HEALTH_SERVICES):  # concurrently
@@ -168,7 +169,7 @@ def health(gw: Gateway):
             failures[service] = problem
 
     if failures:
-        error = ServiceUnavailable("Sebagian layanan tidak tersedia.", failures)
+        error = ServiceUnavailable(t("Sebagian layanan tidak tersedia."), failures)
         return error_response(error, extra={"status": "unavailable"})
     return json_response(200, {"status": "ok"})
 
@@ -217,7 +218,7 @@ def delete_session(gw: Gateway, request):
 def create_merchant(gw: Gateway, request):
     actor = authenticate(gw, request)
     if actor["role"] != "owner":
-        raise Forbidden("Hanya pemilik usaha yang dapat mendaftarkan usaha.")
+        raise Forbidden(t("Hanya pemilik usaha yang dapat mendaftarkan usaha."))
     data = read_json(request, gw.settings.max_body_bytes)
     merchant = gw.call("catalog", "register_merchant", catalog_actor(actor), data)
     return json_response(201, merchant, {"Location": f"/api/v1/merchants/{merchant['id']}"})

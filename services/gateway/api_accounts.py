@@ -17,6 +17,7 @@ from services.gateway.api import Gateway, authenticate, bounded_int_param, catal
 from services.gateway.web import json_api, json_response
 from shared.actor import ADMIN
 from shared.errors import EtalaseError, Forbidden, ValidationFailed
+from shared.messages import t
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ MAX_LIST_PAGES = 100  # at most 10,000 live campaigns looked at per status
 def _admin(gw: Gateway, request) -> dict:
     actor = authenticate(gw, request)
     if actor.get("role") != ADMIN:
-        raise Forbidden("Hanya admin (kurator Dinas) yang dapat memutuskan akun promotor.")
+        raise Forbidden(t("Hanya admin (kurator Dinas) yang dapat memutuskan akun promotor."))
     return actor
 
 
@@ -40,14 +41,14 @@ def list_params(args) -> dict:
     fields: dict[str, str] = {}
     role = args.get("role") or None
     if role is not None and role not in accounts.ALL_ROLES:
-        fields["role"] = "Harus salah satu dari: " + ", ".join(accounts.ALL_ROLES) + "."
+        fields["role"] = t("Harus salah satu dari: %(choices)s.", choices=", ".join(accounts.ALL_ROLES))
     status = args.get("status") or None
     if status is not None and status not in accounts.STATUSES:
-        fields["status"] = "Harus salah satu dari: " + ", ".join(accounts.STATUSES) + "."
+        fields["status"] = t("Harus salah satu dari: %(choices)s.", choices=", ".join(accounts.STATUSES))
     page = bounded_int_param(args, "page", 1, MAX_PAGE, fields)
     per_page = bounded_int_param(args, "per_page", 20, MAX_PER_PAGE, fields)
     if fields:
-        raise ValidationFailed("Parameter tidak valid.", fields)
+        raise ValidationFailed(t("Parameter tidak valid."), fields)
     return {"role": role, "status": status, "page": page, "per_page": per_page}
 
 

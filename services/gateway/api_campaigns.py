@@ -28,6 +28,7 @@ from services.gateway import accounts
 from services.gateway.api import Gateway, authenticate, bounded_int_param, catalog_actor, parse_if_match, read_json
 from services.gateway.web import json_api, json_response
 from shared.errors import Forbidden, NotFound, ValidationFailed
+from shared.messages import t
 
 SERVICE = "promotion"
 MANAGERS = ("promoter", "admin")
@@ -59,8 +60,8 @@ CAMPAIGN_FIELDS: dict[str, tuple[str, ...]] = {
     "draft": (_BOOL,),
 }
 CREATE_ONLY = ("draft",)  # a draft is scheduled with POST .../schedule, not by a PATCH
-_TYPE_MESSAGES = {
-    _STR: "teks", _BOOL: "true atau false", _INT: "bilangan bulat", _OBJ: "objek JSON", _NULL: "null",
+_TYPE_NAMES = {
+    _STR: t("teks"), _BOOL: t("true atau false"), _INT: t("bilangan bulat"), _OBJ: t("objek JSON"), _NULL: "null",
 }
 
 
@@ -69,7 +70,7 @@ _TYPE_MESSAGES = {
 
 def _campaign_id(campaign_id: str) -> str:
     if not _UUID.match(campaign_id or ""):
-        raise NotFound("Kampanye tidak ditemukan.", {"campaign_id": "Tidak dikenal."})
+        raise NotFound(t("Kampanye tidak ditemukan."), {"campaign_id": t("Tidak dikenal.")})
     return campaign_id.lower()
 
 
@@ -87,7 +88,7 @@ def _manager(gw: Gateway, request, *, schedules: bool = False) -> dict:
 def _as_manager(signed_in: dict, *, schedules: bool = False) -> dict:
     """The caller as the promotion service takes it; with ``schedules``, a promoter must be
     approved by an admin (403 ``promoter_not_approved`` otherwise)."""
-    actor = _require_role(signed_in, MANAGERS, "Hanya promotor atau admin yang dapat mengelola kampanye.")
+    actor = _require_role(signed_in, MANAGERS, t("Hanya promotor atau admin yang dapat mengelola kampanye."))
     if schedules:
         accounts.require_approved(signed_in)
     return actor
@@ -105,6 +106,15 @@ def _is_type(value, kind: str) -> bool:
     return value is None
 
 
+def _type_message(kinds: tuple[str, ...]) -> str:
+    """The message for a value of the wrong JSON type: "Harus berupa teks." or, for a field that
+    may also be null, "Harus berupa teks atau null." (no field has more than two types)."""
+    names = [_TYPE_NAMES[kind] for kind in kinds]
+    if len(names) == 1:
+        return t("Harus berupa %(type)s.", type=names[0])
+    return t("Harus berupa %(type)s atau %(other)s.", type=names[0], other=" atau ".join(names[1:]))
+
+
 def campaign_body(data: dict, *, create: bool) -> dict:
     """The body's shape: only known top-level fields, each of its JSON type; 422 naming every
     bad field. Values (windows, ranges, categories, regions) are the promotion service's."""
@@ -113,11 +123,11 @@ def campaign_body(data: dict, *, create: bool) -> dict:
     for name, value in data.items():
         kinds = allowed.get(name)
         if kinds is None:
-            fields[str(name)] = "Kolom tidak dikenal."
+            fields[str(name)] = t("Kolom tidak dikenal.")
         elif not any(_is_type(value, kind) for kind in kinds):
-            fields[name] = "Harus berupa " + " atau ".join(_TYPE_MESSAGES[kind] for kind in kinds) + "."
+            fields[name] = _type_message(kinds)
     if fields:
-        raise ValidationFailed("Data kampanye tidak valid.", fields)
+        raise ValidationFailed(t("Data kampanye tidak valid."), fields)
     return data
 
 
@@ -126,7 +136,7 @@ def _params(args, **bounds: tuple[int, int]) -> dict[str, int]:
     fields: dict[str, str] = {}
     values = {name: bounded_int_param(args, name, default, maximum, fields) for name, (default, maximum) in bounds.items()}
     if fields:
-        raise ValidationFailed("Parameter tidak valid.", fields)
+        raise ValidationFailed(t("Parameter tidak valid."), fields)
     return values
 
 
@@ -150,29 +160,30 @@ def membership_body(data: dict) -> dict:
     Whether they are the caller's, and invited, is the promotion service's to check."""
     unknown = [str(key) for key in data if key not in ("product_id", "product_ids", "merchant_id", "all")]
     if unknown:
-        raise ValidationFailed("Data tidak valid.", {key: "Kolom tidak dikenal." for key in unknown})
+        raise ValidationFailed(t("Data tidak valid."), {key: t("Kolom tidak dikenal.") for key in unknown})
     shapes = [key for key in ("product_id", "product_ids", "merchant_id") if key in data]
     if len(shapes) != 1:
-        raise ValidationFailed("Data tidak valid.", {"product_ids": "Kirim salah satu: product_ids, atau merchant_id "
-                                                                    "dengan all: true."})
+        raise ValidationFailed(t("Data tidak valid."), {"product_ids": t("Kirim salah satu: product_ids, atau merchant_id "
+                                                                       "dengan all: true.")})
     if "product_id" in data:
         if not _an_id(data["product_id"]):
-            raise ValidationFailed("Data tidak valid.", {"product_id": "Wajib diisi dengan id produk."})
+            raise ValidationFailed(t("Data tidak valid."), {"product_id": t("Wajib diisi dengan id produk.")})
         return {"product_id": data["product_id"].strip()}
     if "merchant_id" in data:
         fields = {}
         if not _an_id(data["merchant_id"]):
-            fields["merchant_id"] = "Wajib diisi dengan id usaha."
+            fields["merchant_id"] = t("Wajib diisi dengan id usaha.")
         if data.get("all") is not True:
-            fields["all"] = "Harus true: semua produk usaha ini yang diundang."
+            fields["all"] = t("Harus true: semua produk usaha ini yang diundang.")
         if fields:
-            raise ValidationFailed("Data tidak valid.", fields)
+            raise ValidationFailed(t("Data tidak valid."), fields)
         return {"merchant_id": data["merchant_id"].strip(), "all": True}
     ids = data["product_ids"]
     if not isinstance(ids, list) or not ids or not all(_an_id(item) for item in ids):
-        raise ValidationFailed("Data tidak valid.", {"product_ids": "Harus berupa daftar id produk (minimal satu)."})
+        raise ValidationFailed(t("Data tidak valid."), {"product_ids": t("Harus berupa daftar id produk (minimal satu).")})
     if len(ids) > MAX_SELECTED:
-        raise ValidationFailed("Data tidak valid.", {"product_ids": f"Paling banyak {MAX_SELECTED} produk sekali kirim."})
+        raise ValidationFailed(t("Data tidak valid."),
+                               {"product_ids": t("Paling banyak %(max)s produk sekali kirim.", max=MAX_SELECTED)})
     return {"product_ids": [item.strip() for item in ids]}
 
 
@@ -196,7 +207,8 @@ def list_campaigns(gw: Gateway, request):
     values = _params(request.args, page=(1, 1_000_000), per_page=(20, MAX_PER_PAGE))
     status = request.args.get("status") or None
     if status is not None and status not in STATUSES:
-        raise ValidationFailed("Parameter tidak valid.", {"status": "Harus salah satu dari: " + ", ".join(STATUSES)})
+        raise ValidationFailed(t("Parameter tidak valid."),
+                               {"status": t("Harus salah satu dari: %(choices)s", choices=", ".join(STATUSES))})
     result = gw.call(SERVICE, "list_campaigns", actor, status=status, page=values["page"], per_page=values["per_page"])
     return json_response(200, result)
 
@@ -247,7 +259,7 @@ def preview_campaign(gw: Gateway, request, campaign_id: str):
 
 def _membership(gw: Gateway, request, campaign_id: str, method: str):
     actor = _require_role(
-        authenticate(gw, request), OPT_ROLES, "Hanya pemilik usaha yang dapat mengatur keikutsertaan produknya."
+        authenticate(gw, request), OPT_ROLES, t("Hanya pemilik usaha yang dapat mengatur keikutsertaan produknya.")
     )
     campaign_id = _campaign_id(campaign_id)
     selection = membership_body(read_json(request, gw.settings.max_body_bytes))
@@ -267,7 +279,7 @@ def opt_in(gw: Gateway, request, campaign_id: str):
 @json_api
 def my_campaigns(gw: Gateway, request):
     actor = _require_role(
-        authenticate(gw, request), ("owner",), "Hanya pemilik usaha yang memiliki daftar kampanye produknya."
+        authenticate(gw, request), ("owner",), t("Hanya pemilik usaha yang memiliki daftar kampanye produknya.")
     )
     return json_response(200, gw.call(SERVICE, "campaigns_for_owner", actor))
 

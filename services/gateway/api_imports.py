@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from services.gateway.api import Gateway, authenticate, catalog_actor
 from services.gateway.web import bounded_body, json_api, json_response
 from shared.errors import Forbidden, PayloadTooLarge, UpstreamError, ValidationFailed
+from shared.messages import t
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024  # the same 5 MB the catalog enforces
 MAX_FORM_OVERHEAD = 64 * 1024  # boundaries, part headers, merchant_id
@@ -27,7 +28,7 @@ TEMPLATE_FILENAME = "template-impor-produk-etalase.xlsx"
 
 
 def _too_large() -> PayloadTooLarge:
-    message = "Ukuran file melebihi batas 5 MB."
+    message = t("Ukuran file melebihi batas 5 MB.")
     return PayloadTooLarge(message, {FILE_FIELD: message})
 
 
@@ -38,16 +39,16 @@ def read_import_upload(request) -> tuple[str, str, bytes]:
         merchant_id = (request.form.get("merchant_id") or "").strip()
     errors = {}
     if upload is None:
-        errors[FILE_FIELD] = "Pilih file CSV atau XLSX (formulir multipart, kolom file)."
+        errors[FILE_FIELD] = t("Pilih file CSV atau XLSX (formulir multipart, kolom file).")
     if not merchant_id:
-        errors["merchant_id"] = "Pilih usaha yang produknya diimpor."
+        errors["merchant_id"] = t("Pilih usaha yang produknya diimpor.")
     if errors:
-        raise ValidationFailed("Data impor tidak lengkap.", errors)
+        raise ValidationFailed(t("Data impor tidak lengkap."), errors)
     data = upload.stream.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
         raise _too_large()
     if not data:
-        raise ValidationFailed("File kosong.", {FILE_FIELD: "File kosong."})
+        raise ValidationFailed(t("File kosong."), {FILE_FIELD: t("File kosong.")})
     return merchant_id, upload.filename or "", data
 
 
@@ -55,7 +56,7 @@ def read_import_upload(request) -> tuple[str, str, bytes]:
 def create_import(gw: Gateway, request):
     actor = authenticate(gw, request)
     if actor["role"] != "owner":
-        raise Forbidden("Hanya pemilik usaha yang dapat mengimpor produk.")
+        raise Forbidden(t("Hanya pemilik usaha yang dapat mengimpor produk."))
     merchant_id, filename, data = read_import_upload(request)
     job = gw.call(
         "catalog", "start_import", catalog_actor(actor), merchant_id, filename,
@@ -76,7 +77,7 @@ def template(gw: Gateway):
     try:
         body = base64.b64decode(encoded, validate=True)
     except (binascii.Error, TypeError, ValueError):
-        raise UpstreamError("Template impor tidak tersedia.") from None
+        raise UpstreamError(t("Template impor tidak tersedia.")) from None
     headers = {
         "Content-Type": XLSX_CONTENT_TYPE,
         "Content-Disposition": f'attachment; filename="{TEMPLATE_FILENAME}"',

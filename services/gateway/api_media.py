@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from services.gateway.api import Gateway, authenticate, catalog_actor, parse_if_match, version_headers
 from services.gateway.web import bounded_body, json_api, json_response
 from shared.errors import NotFound, PayloadTooLarge, ValidationFailed
+from shared.messages import t
 
 MAX_PHOTO_BYTES = 5 * 1024 * 1024  # the same 5 MB the catalog enforces
 # The multipart envelope around the photo: boundaries, part headers, the alt text.
@@ -32,7 +33,7 @@ MEDIA_HEADERS = {
 
 
 def _too_large() -> PayloadTooLarge:
-    message = "Ukuran foto melebihi batas 5 MB."
+    message = t("Ukuran foto melebihi batas 5 MB.")
     return PayloadTooLarge(message, {PHOTO_FIELD: message})
 
 
@@ -43,13 +44,13 @@ def read_photo_upload(request) -> dict:
         photo = request.files.get(PHOTO_FIELD)
         alt = request.form.get("alt", "")
     if photo is None:
-        message = "Pilih foto JPEG, PNG atau WebP (formulir multipart, kolom photo)."
-        raise ValidationFailed("Foto wajib diunggah.", {PHOTO_FIELD: message})
+        message = t("Pilih foto JPEG, PNG atau WebP (formulir multipart, kolom photo).")
+        raise ValidationFailed(t("Foto wajib diunggah."), {PHOTO_FIELD: message})
     data = photo.stream.read(MAX_PHOTO_BYTES + 1)
     if len(data) > MAX_PHOTO_BYTES:
         raise _too_large()
     if not data:
-        raise ValidationFailed("Berkas foto kosong.", {PHOTO_FIELD: "Berkas foto kosong."})
+        raise ValidationFailed(t("Berkas foto kosong."), {PHOTO_FIELD: t("Berkas foto kosong.")})
     return {
         "filename": photo.filename or "",
         "content_type": photo.mimetype or "",
@@ -117,7 +118,7 @@ def _media_file(root: Path, path: str) -> Path | None:
 def media(gw: Gateway, request, path: str):
     target = _media_file(Path(gw.settings.media_root), path)
     if target is None:
-        raise NotFound("Berkas tidak ditemukan.", {"path": path[:200]})
+        raise NotFound(t("Berkas tidak ditemukan."), {"path": path[:200]})
     etag = f'"{target.name}"'  # the name never changes content
     headers = {**MEDIA_HEADERS, "ETag": etag}
     if request.headers.get("If-None-Match") == etag:

@@ -15,6 +15,7 @@ from services.gateway.api import (
 from services.gateway.web import json_api, json_response
 from shared.actor import ADMIN
 from shared.errors import Forbidden, ValidationFailed
+from shared.messages import t
 from shared.regions import REGIONS
 
 DEFAULT_PER_PAGE = 50
@@ -30,7 +31,7 @@ def _merchant_headers(merchant) -> dict:
 def _require_admin(actor: dict) -> None:
     # The catalog checks again; refusing here spares it the call.
     if actor.get("role") != ADMIN:
-        raise Forbidden("Hanya admin (kurator Dinas) yang dapat melakukan tindakan ini.")
+        raise Forbidden(t("Hanya admin (kurator Dinas) yang dapat melakukan tindakan ini."))
 
 
 @json_api
@@ -66,7 +67,7 @@ def admin_merchants(gw: Gateway, request):
     per_page = parse_int_param(request.args, "per_page", DEFAULT_PER_PAGE)
     region = request.args.get("region") or None
     if region is not None and region not in REGIONS:
-        raise ValidationFailed("Parameter tidak valid.", {"region": "kode kabupaten/kota tidak dikenal"})
+        raise ValidationFailed(t("Parameter tidak valid."), {"region": t("kode kabupaten/kota tidak dikenal")})
     where = {"region": region} if region is not None else {}
     result = gw.call("catalog", "list_merchants_by_status", catalog_actor(actor), status, page=page, per_page=per_page,
                      **where)

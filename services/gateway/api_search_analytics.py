@@ -19,6 +19,7 @@ import logging
 from services.gateway.api import Gateway, authenticate, bounded_int_param
 from services.gateway.web import json_api, json_response
 from shared.errors import Forbidden, ValidationFailed
+from shared.messages import t
 
 log = logging.getLogger(__name__)
 
@@ -32,15 +33,15 @@ MAX_LIMIT = 100
 def search_queries(gw: Gateway, request):
     actor = authenticate(gw, request)
     if actor.get("role") != ADMIN:
-        raise Forbidden("Hanya admin (kurator Dinas) yang dapat melihat statistik pencarian.")
+        raise Forbidden(t("Hanya admin (kurator Dinas) yang dapat melihat statistik pencarian."))
     fields: dict[str, str] = {}
     kind = request.args.get("kind") or "top"
     if kind not in KINDS:
-        fields["kind"] = "Harus 'top' atau 'zero'."
+        fields["kind"] = t("Harus 'top' atau 'zero'.")
     days = bounded_int_param(request.args, "days", 7, MAX_DAYS, fields)
     limit = bounded_int_param(request.args, "limit", 20, MAX_LIMIT, fields)
     if fields:
-        raise ValidationFailed("Parameter tidak valid.", fields)
+        raise ValidationFailed(t("Parameter tidak valid."), fields)
     result = gw.call("search", KINDS[kind], days=days, limit=limit)
     return json_response(200, {"kind": kind, "days": days, "limit": limit, "queries": list(result.get("queries") or [])})
 
@@ -64,6 +65,6 @@ def report_interactions(gw: Gateway, product_ids, kind: str) -> None:
 def contact_product(gw: Gateway, request, product_id: str):
     """POST /api/v1/products/{id}/contact (public): a buyer opened the merchant's WhatsApp."""
     if not 1 <= len(product_id) <= 64:
-        raise ValidationFailed("Parameter tidak valid.", {"product_id": "Tidak dikenal."})
+        raise ValidationFailed(t("Parameter tidak valid."), {"product_id": t("Tidak dikenal.")})
     report_interactions(gw, [product_id], "contact")
     return 204, {}, ""

@@ -10,6 +10,7 @@ from services.gateway.api import Gateway, authenticate, parse_int_param, read_js
 from services.gateway.web import json_api, json_response
 from shared.actor import ADMIN
 from shared.errors import Forbidden, NotFound, ServiceUnavailable, ValidationFailed
+from shared.messages import t
 from shared.topology import SUBSCRIPTIONS
 
 VERIFY_TIMEOUT = 120  # a full comparison reads the whole catalog
@@ -19,7 +20,7 @@ MAX_REPLAY = 10_000
 def _require_admin(gw: Gateway, request) -> dict:
     actor = authenticate(gw, request)
     if actor.get("role") != ADMIN:
-        raise Forbidden("Hanya admin (kurator Dinas) yang dapat melakukan tindakan ini.")
+        raise Forbidden(t("Hanya admin (kurator Dinas) yang dapat melakukan tindakan ini."))
     return actor
 
 
@@ -30,7 +31,7 @@ def verify(gw: Gateway, request):
     data = read_json(request, gw.settings.max_body_bytes) if request.content_length else {}
     repair = data.get("repair", False)
     if not isinstance(repair, bool):
-        raise ValidationFailed("Data tidak valid.", {"repair": "Harus berupa true atau false."})
+        raise ValidationFailed(t("Data tidak valid."), {"repair": t("Harus berupa true atau false.")})
     return json_response(200, gw.call("search", "verify", repair=repair, timeout=VERIFY_TIMEOUT))
 
 
@@ -55,10 +56,10 @@ def _broker(fn, *args, **kwargs):
         with eventlet.Timeout(15):
             return fn(*args, **kwargs)
     except (eventlet.Timeout, OSError) as exc:
-        raise ServiceUnavailable("Broker pesan tidak dapat dihubungi saat ini.", {"broker": type(exc).__name__})
+        raise ServiceUnavailable(t("Broker pesan tidak dapat dihubungi saat ini."), {"broker": type(exc).__name__})
     except Exception as exc:  # noqa: BLE001 - kombu's connection errors have many types
         if exc.__class__.__module__.startswith(("kombu", "amqp")):
-            raise ServiceUnavailable("Broker pesan tidak dapat dihubungi saat ini.", {"broker": type(exc).__name__})
+            raise ServiceUnavailable(t("Broker pesan tidak dapat dihubungi saat ini."), {"broker": type(exc).__name__})
         raise
 
 
@@ -75,9 +76,10 @@ def replay_dead_letters(gw: Gateway, request, subscription: str):
     """POST /api/v1/admin/dead-letters/{subscription}/replay?limit= -> {"replayed": n}."""
     _require_admin(gw, request)
     if subscription not in SUBSCRIPTIONS:
-        raise NotFound(f"Langganan {subscription} tidak dikenal.", {"subscription": subscription})
+        raise NotFound(t("Langganan %(subscription)s tidak dikenal.", subscription=subscription),
+                       {"subscription": subscription})
     limit = parse_int_param(request.args, "limit", 1000)
     if not 1 <= limit <= MAX_REPLAY:
-        raise ValidationFailed("Parameter tidak valid.", {"limit": f"Harus 1 sampai {MAX_REPLAY}."})
+        raise ValidationFailed(t("Parameter tidak valid."), {"limit": t("Harus 1 sampai %(max)s.", max=MAX_REPLAY)})
     moved = _broker(dead_letters.replay, subscription, limit)
     return json_response(200, {"subscription": subscription, "replayed": moved})

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from services.gateway.models import SignInFailure
 from shared.errors import EtalaseError
 from shared.events import utcnow
+from shared.messages import t
 
 WINDOW = timedelta(minutes=15)
 MAX_PER_EMAIL = 5
@@ -33,7 +34,7 @@ class TooManyRequests(EtalaseError):
 
     code = "too_many_requests"
     status = 429
-    default_message = "Terlalu banyak percobaan masuk yang gagal. Silakan coba lagi nanti."
+    default_message = t("Terlalu banyak percobaan masuk yang gagal. Silakan coba lagi nanti.")
 
     def __init__(self, message: str = "", fields: dict | None = None, retry_after: int = 60):
         super().__init__(message, {"retry_after": str(retry_after), **(fields or {})})
@@ -83,7 +84,7 @@ def check(session: Session, email, ip, now: datetime | None = None) -> None:
     if wait is not None:
         minutes = max(1, math.ceil(wait / 60))
         raise TooManyRequests(
-            f"Terlalu banyak percobaan masuk yang gagal. Silakan coba lagi dalam {minutes} menit.",
+            t("Terlalu banyak percobaan masuk yang gagal. Silakan coba lagi dalam %(minutes)s menit.", minutes=minutes),
             retry_after=wait,
         )
 

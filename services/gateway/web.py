@@ -18,6 +18,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from shared.errors import EtalaseError, PayloadTooLarge
+from shared.messages import t
 
 log = logging.getLogger(__name__)
 
@@ -33,19 +34,19 @@ class InternalError(EtalaseError):
 
     code = "internal_error"
     status = 500
-    default_message = "Terjadi kesalahan pada server. Silakan coba lagi."
+    default_message = t("Terjadi kesalahan pada server. Silakan coba lagi.")
 
 
 class NotFoundRoute(EtalaseError):
     code = "not_found"
     status = 404
-    default_message = "Alamat tidak ditemukan."
+    default_message = t("Alamat tidak ditemukan.")
 
 
 class MethodNotAllowed(EtalaseError):
     code = "method_not_allowed"
     status = 405
-    default_message = "Metode tidak diizinkan untuk alamat ini."
+    default_message = t("Metode tidak diizinkan untuk alamat ini.")
 
 
 def json_response(status: int, data, headers: dict | None = None) -> tuple[int, dict, str]:

@@ -25,6 +25,7 @@ from services.search.analysis import analyze
 from services.search.buffers import BufferFlusher, CountBuffer
 from services.search.models import SearchQueryStat
 from shared.errors import ValidationFailed
+from shared.messages import t
 
 MAX_QUERY_CHARS = 200
 MAX_DAYS = 90
@@ -117,15 +118,15 @@ def check_window(days, limit) -> tuple[int, int]:
         if not 1 <= days <= MAX_DAYS:
             raise ValueError
     except (TypeError, ValueError):
-        fields["days"] = f"Harus bilangan bulat 1 sampai {MAX_DAYS}."
+        fields["days"] = t("Harus bilangan bulat 1 sampai %(max)s.", max=MAX_DAYS)
     try:
         limit = int(limit)
         if not 1 <= limit <= MAX_LIMIT:
             raise ValueError
     except (TypeError, ValueError):
-        fields["limit"] = f"Harus bilangan bulat 1 sampai {MAX_LIMIT}."
+        fields["limit"] = t("Harus bilangan bulat 1 sampai %(max)s.", max=MAX_LIMIT)
     if fields:
-        raise ValidationFailed("Parameter tidak valid.", fields)
+        raise ValidationFailed(t("Parameter tidak valid."), fields)
     return days, limit
 
 

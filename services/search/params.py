@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from services.search.engine import DEFAULT_PER_PAGE, KINDS, SORTS, SearchQuery
 from shared.errors import ValidationFailed
+from shared.messages import t
 from shared.regions import REGIONS
 from shared.taxonomy import ALL_SLUGS
 
@@ -19,7 +20,7 @@ FALSE_WORDS = {"false", "0", "tidak", "no"}
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
-    return ValidationFailed("Parameter pencarian tidak valid.", fields={field: message})
+    return ValidationFailed(t("Parameter pencarian tidak valid."), fields={field: message})
 
 
 def _as_int(value, field: str, default, message: str):
@@ -45,7 +46,7 @@ def _as_bool(value, field: str) -> bool | None:
         return True
     if text in FALSE_WORDS:
         return False
-    raise _invalid(field, "Harus salah satu dari: ya, tidak, true, false, 1, 0.")
+    raise _invalid(field, t("Harus salah satu dari: ya, tidak, true, false, 1, 0."))
 
 
 def _as_choice(value, field: str, choices, message: str) -> str | None:
@@ -57,7 +58,7 @@ def _as_choice(value, field: str, choices, message: str) -> str | None:
 
 
 def _as_price(value, field: str) -> int | None:
-    message = "Harga harus bilangan bulat rupiah, 0 atau lebih."
+    message = t("Harga harus bilangan bulat rupiah, 0 atau lebih.")
     if isinstance(value, str) and value.strip().startswith("-"):
         raise _invalid(field, message)
     price = _as_int(value, field, None, message)
@@ -72,40 +73,42 @@ def parse_search_query(q=None, region=None, page=None, per_page=None, category=N
     if q is None:
         q = ""
     if not isinstance(q, str):
-        raise _invalid("q", "Kata kunci harus berupa teks.")
+        raise _invalid("q", t("Kata kunci harus berupa teks."))
     q = q.strip()
     if len(q) > MAX_QUERY_LENGTH:
-        raise _invalid("q", f"Kata kunci paling panjang {MAX_QUERY_LENGTH} karakter.")
+        raise _invalid("q", t("Kata kunci paling panjang %(max)s karakter.", max=MAX_QUERY_LENGTH))
 
     if region in (None, ""):
         region = None
     elif not isinstance(region, str) or region.strip() not in REGIONS:
-        raise _invalid("region", "Kabupaten/kota tidak dikenal.")
+        raise _invalid("region", t("Kabupaten/kota tidak dikenal."))
     else:
         region = region.strip()
 
-    category = _as_choice(category, "category", CATEGORIES, "Kategori tidak dikenal.")
+    category = _as_choice(category, "category", CATEGORIES, t("Kategori tidak dikenal."))
     min_price = _as_price(min_price, "min_price")
     max_price = _as_price(max_price, "max_price")
     if min_price is not None and max_price is not None and min_price > max_price:
-        raise _invalid("min_price", "Harga minimum tidak boleh lebih besar dari harga maksimum.")
+        raise _invalid("min_price", t("Harga minimum tidak boleh lebih besar dari harga maksimum."))
     halal_value = _as_bool(halal, "halal")
-    kind = _as_choice(kind, "kind", KINDS, "Jenis usaha harus umkm atau koperasi.")
+    kind = _as_choice(kind, "kind", KINDS, t("Jenis usaha harus umkm atau koperasi."))
     verified_value = _as_bool(verified, "verified")
     on_promo_value = _as_bool(on_promo, "on_promo")
     in_stock_value = _as_bool(in_stock, "in_stock")
-    sort = _as_choice(sort, "sort", SORTS, "Urutan harus salah satu dari: " + ", ".join(SORTS) + ".") or "relevance"
+    sort_message = t("Urutan harus salah satu dari: %(choices)s.", choices=", ".join(SORTS))
+    sort = _as_choice(sort, "sort", SORTS, sort_message) or "relevance"
 
-    page_message = "Halaman harus bilangan bulat mulai dari 1."
+    page_message = t("Halaman harus bilangan bulat mulai dari 1.")
     page = _as_int(page, "page", 1, page_message)
     if page < 1:
         raise _invalid("page", page_message)
-    per_page_message = f"Jumlah per halaman harus antara 1 dan {MAX_PER_PAGE}."
+    per_page_message = t("Jumlah per halaman harus antara 1 dan %(max)s.", max=MAX_PER_PAGE)
     per_page = _as_int(per_page, "per_page", DEFAULT_PER_PAGE, per_page_message)
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise _invalid("per_page", per_page_message)
     if page * per_page > MAX_DEPTH:
-        raise _invalid("page", f"Halaman terlalu jauh: hanya {MAX_DEPTH} hasil teratas yang dapat dibuka. Perjelas kata kunci.")
+        raise _invalid("page", t("Halaman terlalu jauh: hanya %(max)s hasil teratas yang dapat dibuka. Perjelas kata kunci.",
+                                  max=MAX_DEPTH))
     return SearchQuery(
         q=q, region=region, page=page, per_page=per_page, category=category, min_price=min_price,
         max_price=max_price, halal=halal_value, kind=kind, verified=bool(verified_value),
@@ -117,5 +120,5 @@ def parse_suggest_prefix(q) -> str:
     """The autocomplete prefix: ``q`` stripped, 1 to ``MAX_PREFIX_LENGTH`` characters."""
     text = (q or "").strip() if isinstance(q, str) else ""
     if not 1 <= len(text) <= MAX_PREFIX_LENGTH:
-        raise ValidationFailed("Parameter tidak valid.", {"q": f"Harus berisi 1 sampai {MAX_PREFIX_LENGTH} karakter."})
+        raise ValidationFailed(t("Parameter tidak valid."), {"q": t("Harus berisi 1 sampai %(max)s karakter.", max=MAX_PREFIX_LENGTH)})
     return text

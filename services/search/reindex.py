@@ -36,6 +36,7 @@ from services.search.engine import Change, Removal, document_from_snapshot
 from services.search.models import SearchDocument
 from services.search.verify import catalog_export
 from shared.errors import Conflict
+from shared.messages import t
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +195,7 @@ class ReindexRunner(DependencyProvider):
 
     def begin(self, engine, export_call: Callable[..., dict], session_factory=None) -> dict:
         if self.progress.status == RUNNING:
-            raise Conflict("Pengindeksan ulang sedang berjalan.", {"id": self.progress.id})
+            raise Conflict(t("Pengindeksan ulang sedang berjalan."), {"id": self.progress.id})
         progress = self.progress = Progress()
         progress.id = uuid.uuid4().hex
         progress.status = RUNNING

@@ -15,14 +15,17 @@ from services.catalog import fetch, schemas
 from services.catalog.imports import rows
 from services.catalog.imports.parsing import SheetRow
 from services.catalog.models import Merchant
+from services.gateway import accounts, api_campaigns, throttle
 from services.gateway.site import i18n
 from services.promotion import pricing
 from services.promotion.campaigns import validation
+from services.search import params
 from shared.errors import ValidationFailed
 from shared.messages import t
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [*sorted((ROOT / "services" / "catalog").rglob("*.py")), *sorted((ROOT / "services" / "promotion").rglob("*.py")),
+           *sorted((ROOT / "services" / "search").rglob("*.py")), *sorted((ROOT / "services" / "gateway").glob("*.py")),
            *sorted((ROOT / "shared").glob("*.py"))]
 
 
@@ -127,6 +130,44 @@ def test_campaign_and_import_messages_made_by_the_services():
     assert [(column, en(message)) for column, message in plan.errors] == [
         ("nama", "must be 3–120 characters"), ("harga", "must be a whole number, e.g. 15000"),
         ("halal", "enter ya (yes) or tidak (no)")]
+
+
+def test_the_gateways_own_messages_and_the_search_services():
+    """The gateway's accounts, throttle and JSON API, and the search service's query checks:
+    Indonesian on the wire as before, English on the pages."""
+    failed = refusal(lambda: accounts.validate_account("bukan-email", "pendek", "A", "admin"))
+    assert failed.message == "Data akun tidak valid."
+    assert failed.fields == {"email": "Format email tidak valid.", "password": "Kata sandi minimal 8 karakter.",
+                             "name": "Nama harus 2 sampai 100 karakter.",
+                             "role": "Peran harus salah satu dari: owner, promoter."}
+    assert i18n.translate_fields("en", failed.fields) == {
+        "email": "This is not a valid email address.", "password": "The password must be at least 8 characters.",
+        "name": "The name must be 2 to 100 characters.", "role": "The role must be one of: owner, promoter."}
+    assert en(accounts.SIGN_IN_FAILED) == "Wrong email or password."
+    assert en(throttle.TooManyRequests().message) == "Too many failed sign-in attempts. Please try again later."
+    assert en(accounts.NOT_APPROVED_MESSAGES[accounts.SUSPENDED]) == \
+        "An admin suspended your promoter account; campaigns cannot be scheduled."
+    # a status label inside a sentence, translated as a value
+    text = t("Keputusan '%(decision)s' tidak berlaku untuk promotor berstatus '%(status)s' (%(label)s).",
+             decision="reinstated", status="pending", label=accounts.STATUS_LABELS["pending"])
+    assert en(text) == "The decision 'reinstated' does not apply to a promoter with the status 'pending' " \
+                       "(awaiting approval)."
+    # a JSON type name inside a sentence
+    body = refusal(lambda: api_campaigns.campaign_body({"name": 3, "budget": "banyak", "x": 1}, create=True))
+    assert body.fields == {"name": "Harus berupa teks.", "budget": "Harus berupa bilangan bulat atau null.",
+                           "x": "Kolom tidak dikenal."}
+    assert i18n.translate_fields("en", body.fields) == {
+        "name": "Must be text.", "budget": "Must be a whole number or null.", "x": "Unknown field."}
+
+    search = refusal(lambda: params.parse_search_query(q="kopi", page="30", per_page="50"))
+    assert (search.message, search.fields) == ("Parameter pencarian tidak valid.", {
+        "page": "Halaman terlalu jauh: hanya 1000 hasil teratas yang dapat dibuka. Perjelas kata kunci."})
+    assert en(search.message) == "Invalid search parameters."
+    assert en(search.fields["page"]) == \
+        "That page is too far: only the top 1000 results can be opened. Try more specific keywords."
+    assert en(refusal(lambda: params.parse_search_query(halal="mungkin")).fields["halal"]) == \
+        "Must be one of: yes, no, true, false, 1, 0."
+    assert en(refusal(lambda: params.parse_suggest_prefix("")).fields["q"]) == "Must be 1 to 50 characters long."
 
 
 # --- extraction ----------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """English mode over HTTP for what the services say: a refused product form, a refused
-campaign form, an import's row errors and warnings, and the merchant page's badges and
-credential lines. The real gateway container on a real RabbitMQ and database; catalog,
+campaign form, an import's row errors and warnings, the merchant page's badges and credential
+lines (its dates and counts in the page's language), a refused sign-in or registration (the
+gateway's own accounts) and a search the search service refused. The real gateway container on a real RabbitMQ and database; catalog,
 search and promotion are the fakes of gateway_fakes.py, raising the errors the real
 services' own code makes (so the Indonesian texts are the services' real ones)."""
 from datetime import datetime, timezone
@@ -15,11 +16,22 @@ from services.catalog.models import Merchant
 from services.gateway.models import Account
 from services.gateway.site import i18n
 from services.promotion.campaigns import validation
+from services.search import params
+from services.search.engine import SORTS
 from shared.errors import ValidationFailed
 from shared.messages import t
 
 from gateway_fakes import FakeCatalog, FakePromotion, FakeSearch
-from gateway_helpers import SCRIPT, approve_promoter, assert_html_page, form_token, register_on_site
+from gateway_helpers import (
+    ADMIN_EMAIL,
+    SCRIPT,
+    approve_promoter,
+    assert_html_page,
+    create_admin_account,
+    form_token,
+    register_on_site,
+    sign_in_on_site,
+)
 
 MERCHANT = {
     "id": "m1", "owner_id": None, "name": "Koperasi Tenun Masalili", "kind": "koperasi", "region": "7402",
@@ -135,7 +147,7 @@ def test_the_merchant_page_shows_badges_and_credentials_in_english(gateway, engl
     html = assert_html_page(english.get("/usaha/m1"), lang="en")
     credentials = html[html.index('<ul class="credentials">'):html.index("</ul>", html.index('<ul class="credentials">'))]
     assert '<li class="ok">Verified</li>' in credentials
-    assert '<li class="ok">Halal certificate ID7411000123 (valid until 2028-05-01)</li>' in credentials
+    assert '<li class="ok">Halal certificate ID7411000123 (valid until 1 May 2028)</li>' in credentials
     assert ("<li>Cooperative · Legal entity AHU-0001.AH.01 · 40 members · Last annual meeting 2025</li>"
             in credentials)
     assert "<li>NIB 1234567890123</li>" in credentials and "<li>PIRT P-IRT 2157401010123-27</li>" in credentials
@@ -165,3 +177,59 @@ def test_a_promoted_product_shows_its_campaign_badge_in_english(gateway, english
     assert '<span class="badge">Save Rp 15.000</span>' in html
     indonesian = assert_html_page(english.get("/produk/p1", cookies={i18n.COOKIE: "id"}))
     assert '<span class="badge">Produk Unggulan · Diskon 20%</span>' in indonesian
+
+
+def test_the_merchant_page_writes_the_halal_date_and_one_member_in_each_language(gateway, english, fakes):
+    credentials = {**MERCHANT["credentials"], "halal_expires_on": "2028-12-01", "member_count": 1}
+    fakes.catalog.add_merchants({**MERCHANT, "credentials": credentials})
+    html = assert_html_page(english.get("/usaha/m1"), lang="en")
+    assert "Halal certificate ID7411000123 (valid until 1 Dec 2028)" in html
+    assert "Legal entity AHU-0001.AH.01 · 1 member · Last annual meeting 2025" in html
+    assert "2028-12-01" not in html and "1 members" not in html
+    indonesian = assert_html_page(english.get("/usaha/m1", cookies={i18n.COOKIE: "id"}))
+    assert "Sertifikat halal ID7411000123 (berlaku sampai 1 Des 2028)" in indonesian
+    assert "Badan hukum AHU-0001.AH.01 · 1 anggota · RAT terakhir 2025" in indonesian
+
+
+def test_a_wrong_password_and_too_many_of_them_are_refused_in_english(gateway, english):
+    create_admin_account(gateway)
+    html = assert_html_page(sign_in_on_site(english, ADMIN_EMAIL, "salah-sekali"), status=401, lang="en")
+    assert '<p class="notice" role="alert">Wrong email or password.</p>' in html
+    assert "kata sandi salah" not in html
+    for _ in range(4):
+        assert sign_in_on_site(english, ADMIN_EMAIL, "salah-sekali").status_code == 401
+    html = assert_html_page(sign_in_on_site(english, ADMIN_EMAIL, "salah-sekali"), status=429, lang="en")
+    assert '<p class="notice" role="alert">Too many failed sign-in attempts. Please try again in 15 min.</p>' in html
+    assert "Terlalu banyak" not in html and "menit" not in html
+
+
+def test_a_registration_refused_for_its_fields_shows_english_field_messages(gateway, english):
+    token = form_token(english.get("/daftar").text)
+    response = english.post("/daftar", data={"csrf_token": token, "name": "A", "email": "bukan-email",
+                                             "password": "pendek", "role": "owner"}, allow_redirects=False)
+    html = assert_html_page(response, status=422, lang="en")
+    assert '<p class="field-error" id="name-error">The name must be 2 to 100 characters.</p>' in html
+    assert '<p class="field-error" id="email-error">This is not a valid email address.</p>' in html
+    assert '<p class="field-error" id="password-error">The password must be at least 8 characters.</p>' in html
+    assert "karakter" not in html and "tidak valid" not in html
+
+    assert register_on_site(english, "wa.ode@example.com").status_code == 303
+    english.cookies.clear()
+    english.cookies.set(i18n.COOKIE, "en")
+    html = assert_html_page(register_on_site(english, "wa.ode@example.com"), status=409, lang="en")
+    assert '<p class="field-error" id="email-error">This email is already registered.</p>' in html
+
+
+def test_a_search_the_search_service_refused_shows_its_english_message(gateway, english, fakes):
+    fakes.search.raises["search"] = refusal(lambda: params.parse_search_query(q="kopi", sort="acak"))
+    html = assert_html_page(english.get("/", params={"q": "kopi", "sort": "acak"}), status=422, lang="en")
+    assert f'<p class="notice" role="alert">The sort order must be one of: {", ".join(SORTS)}.</p>' in html
+    assert "Urutan harus" not in html
+    fakes.search.raises["search"] = refusal(lambda: params.parse_search_query(q="kopi", min_price="9000",
+                                                                              max_price="5000"))
+    html = assert_html_page(english.get("/", params={"q": "kopi", "min_price": "9000", "max_price": "5000"}),
+                            status=422, lang="en")
+    assert "The minimum price cannot be higher than the maximum price." in html
+    indonesian = assert_html_page(english.get("/", params={"q": "kopi", "min_price": "9000", "max_price": "5000"},
+                                              cookies={i18n.COOKIE: "id"}), status=422)
+    assert "Harga minimum tidak boleh lebih besar dari harga maksimum." in indonesian

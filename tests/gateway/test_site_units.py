@@ -1,5 +1,7 @@
 """Pure pieces of the web layer: safe redirects, messages, WhatsApp numbers, pagination, rupiah
 amounts as typed, category illustrations."""
+from datetime import date, datetime
+
 import pytest
 
 from services.gateway.site import i18n, present
@@ -24,10 +26,10 @@ def test_translate_falls_back_to_indonesian_then_to_the_key():
     assert i18n.gettext("id", "Produk Unggulan") == "Produk Unggulan"
     assert i18n.gettext("en", "Etalase Sultra") == "Etalase Sultra"  # the same in both languages
     assert i18n.gettext("en", "tidak.ada") == "tidak.ada"
-    assert i18n.gettext("id", "%(n)s anggota", n=3) == "3 anggota"
-    assert i18n.gettext("en", "%(n)s anggota", n="<b>") == "<b> members"
-    html = environment().from_string('{{ _("%(n)s anggota", n=v) }}').render(lang="en", v="<b>")
-    assert html == "&lt;b&gt; members"  # values are escaped by autoescape
+    assert i18n.gettext("id", "RAT terakhir %(year)s", year=2025) == "RAT terakhir 2025"
+    assert i18n.gettext("en", "RAT terakhir %(year)s", year="<b>") == "Last annual meeting <b>"
+    html = environment().from_string('{{ _("RAT terakhir %(year)s", year=v) }}').render(lang="en", v="<b>")
+    assert html == "Last annual meeting &lt;b&gt;"  # values are escaped by autoescape
 
 
 @pytest.mark.parametrize("lang, n, text", [("en", 1, "1 product found."), ("en", 45, "45 products found."),
@@ -38,6 +40,16 @@ def test_counts_take_the_plural_form_of_the_language(lang, n, text):
     assert environment().from_string(template).render(lang=lang, n=n) == text
     with pytest.raises(ValueError):
         i18n.translations("fr")
+
+
+@pytest.mark.parametrize("lang, value, text", [
+    ("id", "2028-05-01", "1 Mei 2028"), ("en", "2028-05-01", "1 May 2028"), ("en", "2026-12-31", "31 Dec 2026"),
+    ("id", datetime(2026, 8, 17, 9, 0), "17 Agu 2026"), ("en", date(2026, 10, 5), "5 Oct 2026"),
+    ("en", "besok", "besok"), ("en", None, ""),
+])
+def test_a_calendar_date_is_written_in_the_language_of_the_page(lang, value, text):
+    assert i18n.calendar_date(lang, value) == text
+    assert environment().from_string("{{ value | date }}").render(lang=lang, value=value) == text
 
 
 @pytest.mark.parametrize("number, digits", [("+62 812-3456-7890", "6281234567890"), ("081234567890", "6281234567890"),

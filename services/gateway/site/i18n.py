@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import functools
 import re
+from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
 
@@ -135,6 +136,27 @@ def template_ngettext(context, singular: str, plural: str, n: int) -> Markup:
     return escape(translations(_language(context)).ngettext(singular, plural, n))
 
 
+# The months as the pages write a calendar date ("1 Mei 2028"), abbreviated like the moments of
+# shared.formatting ("3 Des 2026 08.00 WITA"); each translated per page ("1 May 2028").
+MONTHS = (N_("Jan"), N_("Feb"), N_("Mar"), N_("Apr"), N_("Mei"), N_("Jun"), N_("Jul"), N_("Agu"), N_("Sep"),
+          N_("Okt"), N_("Nov"), N_("Des"))
+
+
+def calendar_date(lang: str, value) -> str:
+    """A calendar date (a ``date`` or "2028-05-01") as the page's language writes it: "1 Mei 2028",
+    "1 May 2028". Anything that is not a date is shown as it came ("" for None)."""
+    if isinstance(value, datetime):
+        value = value.date()
+    elif isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    if not isinstance(value, date):
+        return "" if value is None else str(value)
+    return f"{value.day} {gettext(lang, MONTHS[value.month - 1])} {value.year}"
+
+
 def category_label(lang: str, slug, name: str = "") -> str:
     """A category's name in the page's language: the taxonomy's English name in English mode,
     else ``name`` as the service gave it (Indonesian), else the taxonomy's name of ``slug``."""
@@ -155,13 +177,20 @@ def template_badge_label(context, badge) -> str:
     return translate_badge(_language(context), badge)
 
 
+@pass_context
+def template_calendar_date(context, value) -> str:
+    return calendar_date(_language(context), value)
+
+
 def install(environment) -> None:
     """Give a Jinja environment (with the ``jinja2.ext.i18n`` extension) ``_``, ``gettext``,
-    ``ngettext`` and ``pgettext`` in the language of the page being rendered."""
+    ``ngettext`` and ``pgettext`` in the language of the page being rendered, and the filter
+    ``date`` ("2028-05-01" -> "1 Mei 2028" / "1 May 2028")."""
     environment.install_gettext_callables(template_gettext, template_ngettext, newstyle=True,
                                           pgettext=template_pgettext)
     environment.globals["category_label"] = template_category_label
     environment.globals["badge_label"] = template_badge_label
+    environment.filters["date"] = template_calendar_date
 
 
 # --- messages of the services: finished Indonesian sentences, matched back to their template ---

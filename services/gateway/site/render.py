@@ -38,7 +38,8 @@ A form with CSRF in a template::
 Every template extends ``base.html`` and fills ``{% block title %}`` and ``{% block main %}``;
 context available everywhere: ``user`` (or None), ``lang``, ``_``/``gettext``, ``pgettext``,
 ``ngettext``, ``csrf_field()``, ``static_url(path)``, ``request_path``, ``lang_switch_url``;
-filters ``rupiah``, ``wita``. Names of statuses, kinds and decisions are in ``_labels.html``
+filters ``rupiah``, ``wita``, ``date`` (a calendar date in the page's language: "1 Mei 2028").
+Names of statuses, kinds and decisions are in ``_labels.html``
 (``{% import "_labels.html" as labels with context %}``). Shared page helpers (``whole``,
 ``requested_page``, ``optional``, ``merchant``, categories) are in ``present.py``.
 No inline ``<script>`` or ``style=""`` (the CSP forbids them): put JS in
@@ -64,9 +65,11 @@ repository root:
 
    The same commands collect the services' messages (errors, field messages, import row
    problems, campaign badges): ``babel.cfg`` declares ``t`` (``shared/messages.py``) as a
-   keyword for ``services/catalog``, ``services/promotion`` and ``shared``, so a service writes
-   ``t("paling banyak %(max)s karakter", max=120)`` and a page shows the English through
-   ``web.message(text)`` / ``web.field_messages(fields)`` (``i18n.translate_message``);
+   keyword for ``services/catalog``, ``services/promotion``, ``services/search``, ``shared`` and
+   the gateway's own modules (``services/gateway/*.py``: accounts, throttle, the JSON API), so
+   a service writes ``t("paling banyak %(max)s karakter", max=120)`` and a page shows the
+   English through ``web.message(text)`` / ``web.field_messages(fields)``
+   (``i18n.translate_message``);
 
 4. translate the new entries in ``services/gateway/locale/en/LC_MESSAGES/messages.po``
    (an editor such as Poedit, or by hand) and run
