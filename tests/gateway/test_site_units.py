@@ -105,3 +105,10 @@ def test_every_parent_category_has_its_illustration():
         assert 'role="img"' in svg and "<title" in svg and len(svg) < 2000
     assert present.placeholder_photo("tidak-ada")["src"].startswith("/static/img/kategori/lainnya.svg?v=")
     assert present.placeholder_photo(None)["category"] == ""
+
+
+@pytest.mark.parametrize("lang, text", [("id", "3 Des 2026 08.00 WITA"), ("en", "3 Dec 2026 08:00 WITA")])
+def test_a_time_in_wita_is_written_in_the_language_of_the_page(lang, text):
+    template = environment().from_string("{{ when | wita }}")
+    assert template.render(lang=lang, when="2026-12-03T00:00:00+00:00") == text
+    assert template.render(lang=lang, when="not a time") == ""

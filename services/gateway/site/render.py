@@ -86,7 +86,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from markupsafe import Markup, escape
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -158,9 +158,16 @@ def _parse_iso(value):
         return None
 
 
-def wita(value) -> str:
-    """A datetime or ISO string in WITA ("3 Des 2026 08.00 WITA"); "" when it is not one."""
-    return format_wita(_parse_iso(value)) or ""
+@pass_context
+def wita(context, value) -> str:
+    """A datetime or ISO string in WITA, in the page's language: "3 Des 2026 08.00 WITA",
+    "3 Dec 2026 08:00 WITA"; "" when it is not one."""
+    text = format_wita(_parse_iso(value)) or ""
+    lang = context.get("lang")
+    if not text or lang not in i18n.LANGUAGES or lang == i18n.DEFAULT:
+        return text
+    day, month, year, clock, zone = text.split(" ")
+    return f"{day} {i18n.gettext(lang, month)} {year} {clock.replace('.', ':')} {zone}"
 
 
 def rupiah(value) -> str:
