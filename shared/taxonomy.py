@@ -50,6 +50,14 @@ TAXONOMY: list[CategoryNode] = [
         {"slug": "herbal-jamu", "name": "Herbal & Jamu", "name_en": "Herbal Remedies & Jamu"},
         {"slug": "perawatan-tubuh", "name": "Sabun & Perawatan Tubuh", "name_en": "Soap & Body Care"},
     ]},
+    # What visitors buy from local businesses: trips, dives, guides, a bed, a boat (issue 12).
+    {"slug": "jasa-wisata", "name": "Jasa & Wisata", "name_en": "Services & Tourism", "children": [
+        {"slug": "paket-wisata", "name": "Paket Wisata & Tur", "name_en": "Tours & Packages"},
+        {"slug": "selam-snorkeling", "name": "Selam & Snorkeling", "name_en": "Diving & Snorkelling"},
+        {"slug": "pemandu-wisata", "name": "Pemandu Wisata", "name_en": "Tour Guides"},
+        {"slug": "penginapan", "name": "Homestay & Penginapan", "name_en": "Homestays & Lodging"},
+        {"slug": "sewa-perahu", "name": "Sewa Perahu & Kendaraan", "name_en": "Boat & Vehicle Hire"},
+    ]},
 ]
 
 

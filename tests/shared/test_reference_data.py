@@ -19,6 +19,25 @@ def test_taxonomy_derived_sets_agree_with_the_tree():
     assert [c["slug"] for c in taxonomy.category_list()] == list(taxonomy.LEAVES)
 
 
+def test_every_category_has_one_name_per_language():
+    """The site maps a shown name back to its slug, so no two categories share a name."""
+    for names in (taxonomy.CATEGORY_NAMES, taxonomy.CATEGORY_NAMES_EN):
+        assert set(names) == taxonomy.ALL_SLUGS
+        assert all(name.strip() for name in names.values())
+        assert len(set(names.values())) == len(names)
+
+
+def test_services_and_tourism_has_its_five_leaves():
+    """Issue 12: what visitors buy has a place (the evaluation catalog uses these slugs)."""
+    assert taxonomy.children_of("jasa-wisata") == [
+        "paket-wisata", "selam-snorkeling", "pemandu-wisata", "penginapan", "sewa-perahu"]
+    assert taxonomy.CATEGORY_NAMES["jasa-wisata"] == "Jasa & Wisata"
+    assert taxonomy.CATEGORY_NAMES_EN["jasa-wisata"] == "Services & Tourism"
+    assert taxonomy.CATEGORY_NAMES["selam-snorkeling"] == "Selam & Snorkeling"
+    assert taxonomy.CATEGORY_NAMES_EN["penginapan"] == "Homestays & Lodging"
+    assert taxonomy.LEAVES["sewa-perahu"]["parent"] == {"slug": "jasa-wisata", "name": "Jasa & Wisata"}
+
+
 def test_every_event_type_is_registered_with_its_contract():
     names = {value for key, value in vars(events).items() if key.isupper() and isinstance(value, str)
              and events.TYPE_PATTERN.match(value)}
