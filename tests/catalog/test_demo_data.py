@@ -13,7 +13,7 @@ import pytest
 
 from services.catalog.schemas import MERCHANT_KINDS, validate_merchant, validate_product_create
 from shared.regions import REGIONS
-from shared.taxonomy import leaf_categories
+from shared.taxonomy import PARENT_OF, leaf_categories
 
 DEMO_PATH = Path(__file__).resolve().parents[2] / "services" / "catalog" / "demo" / "demo_data.json"
 WHATSAPP = re.compile(r"^\+628\d{8,11}$")
@@ -81,6 +81,19 @@ def test_categories_are_leaves(products):
     leaves = leaf_categories()
     for product in products:
         assert product["category"] in leaves, product["name"]
+
+
+def test_every_leaf_category_has_demo_products(products):
+    per_category = Counter(product["category"] for product in products)
+    assert [slug for slug in leaf_categories() if not per_category[slug]] == []
+
+
+def test_services_and_tourism_are_sold_per_person_night_or_trip(products):
+    """Issue 12: trips, dives, guides, homestays and boat hire are in the demo, in their units."""
+    tourism = [product for product in products if PARENT_OF[product["category"]] == "jasa-wisata"]
+    assert len(tourism) >= 20
+    assert {product["unit"] for product in tourism} <= {"orang", "malam", "paket", "hari", "trip"}
+    assert not any(product["halal"] for product in tourism)  # a halal certificate is for food
 
 
 def test_prices_stock_units_halal(products):

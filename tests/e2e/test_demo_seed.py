@@ -14,7 +14,7 @@ def test_demo_products_show_their_illustrations(running_platform):
     p = running_platform
     seeded = p.etalase("seed")
     assert seeded.returncode == 0, seeded.stderr
-    assert "'photos': 193" in seeded.stdout, seeded.stdout
+    assert "'photos': 222" in seeded.stdout, seeded.stdout
 
     def kasuami_with_photo():
         items = p.search(q="kasuami kukus kerucut")["items"]
