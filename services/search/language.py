@@ -170,6 +170,15 @@ ENGLISH: dict[str, list[str]] = {
     "ground coffee": ["kopi bubuk"], "beans": ["biji"], "bean": ["biji"], "raw": ["mentah"],
     "jam": ["selai"], "syrup": ["sirup"], "drink": ["minuman"], "snack": ["camilan"],
     "snacks": ["camilan"], "herbal": ["jamu"], "copra": ["kopra"], "cinnamon": ["kayu manis"],
+    # services and tourism
+    "hotel": ["penginapan"], "lodging": ["penginapan"], "accommodation": ["penginapan"],
+    "guesthouse": ["penginapan"], "room": ["kamar"], "boat": ["perahu"], "hire": ["sewa"],
+    "rent": ["sewa"], "rental": ["sewa"], "tour": ["tur"], "tours": ["tur"], "guide": ["pemandu"],
+    "tour guide": ["pemandu wisata"], "dive": ["selam"], "diving": ["selam"], "scuba": ["selam"],
+    "island": ["pulau"], "beach": ["pantai"], "cave": ["gua", "liang"], "waterfall": ["air terjun"],
+    "lake": ["danau"], "hiking": ["pendakian"], "trekking": ["pendakian"], "climb": ["pendakian"],
+    "fishing": ["mancing"], "car": ["mobil"], "driver": ["sopir"], "motorbike": ["motor"],
+    "scooter": ["motor"], "package": ["paket"], "day trip": ["trip sehari"],
 }
 
 DEFAULT_SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt")
@@ -554,6 +563,12 @@ def _phrase_groups(phrase: list[str], targets: list[tuple[str, ...]], kind: str,
     return groups
 
 
+# Places whose own name a listing would say (a cave, a beach, an island), and the generic
+# words of such names that say nothing about which one.
+NAMED_PLACE_KINDS = frozenset({"tempat", "pulau"})
+PLACE_GENERIC_TERMS = frozenset(analyze(
+    "pulau pantai danau gua goa liang benteng air terjun teluk tanjung gunung bukit taman nasional "
+    "laut selat desa kampung kota selatan utara barat timur tengah kepulauan besar kecil"))
 WEIGHT_HYPERNYM = 0.6  # an item of the family the buyer named: below the family word itself
 SOFT_LENGTH = 2  # a term this short (a fragment, "2", "mi") never matches on its own
 
@@ -639,6 +654,10 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
         name_terms = analyze(place.name)
         if len(name_terms) == 1:
             group.append(Alternative(name_terms[0]))  # "Raha" in a listing's text
+        elif place.kind in NAMED_PLACE_KINDS:
+            # "Liang Kobori", "Pulau Bokori": the listing that names the place says "kobori";
+            # the generic words (liang, pulau, pantai) would match every cave or beach.
+            group += [Alternative(term) for term in name_terms if term not in PLACE_GENERIC_TERMS]
         groups.append(group)
         roles.append(PLACE)
         hint = hint or region
