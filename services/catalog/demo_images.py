@@ -65,6 +65,8 @@ PALETTES = {
                        (120, 60, 150), (226, 120, 90), (255, 250, 255)),
     "kesehatan-kecantikan": Palette((220, 244, 236), (186, 228, 214), (166, 216, 200), (22, 96, 84), (238, 252, 248),
                                     (40, 140, 120), (236, 160, 170), (250, 255, 253)),
+    "jasa-wisata": Palette((214, 240, 246), (178, 226, 238), (160, 214, 230), (14, 84, 108), (238, 250, 253),
+                           (20, 120, 150), (246, 176, 60), (252, 254, 255)),
 }
 DEFAULT_PALETTE = Palette((232, 232, 228), (210, 210, 204), (196, 196, 190), (60, 64, 68), (248, 248, 246),
                           (110, 116, 122), (200, 150, 60), (252, 252, 250))
@@ -424,6 +426,59 @@ def _bag(draw, box, palette, rng):
     draw.rounded_rectangle(_rect(box, 0.44, 0.34, 0.56, 0.46), radius=box[2] * 0.02, fill=palette.band)
 
 
+def _waves(draw, box, palette, top: float = 0.8):
+    for i in range(3):
+        y = top + i * 0.06
+        points = [_at(box, x / 20, y + 0.02 * math.sin(x / 20 * math.tau * 2 + i)) for x in range(21)]
+        draw.line(points, fill=palette.main if i == 0 else palette.pattern, width=_width(box, 0.022), joint="curve")
+
+
+def _boat(draw, box, palette, rng):
+    """A boat with a sail on the waves, and the sun (trips, boat hire)."""
+    sun = rng.uniform(0.14, 0.3)
+    draw.ellipse(_rect(box, 0.66, sun - 0.1, 0.86, sun + 0.1), fill=palette.accent)
+    draw.polygon([_at(box, 0.12, 0.62), _at(box, 0.88, 0.62), _at(box, 0.74, 0.78), _at(box, 0.26, 0.78)],
+                 fill=palette.band)
+    draw.line([_at(box, 0.5, 0.62), _at(box, 0.5, 0.16)], fill=palette.band, width=_width(box, 0.02))
+    draw.polygon([_at(box, 0.52, 0.18), _at(box, 0.52, 0.58), _at(box, 0.8, 0.58)], fill=palette.light)
+    draw.polygon([_at(box, 0.48, 0.26), _at(box, 0.48, 0.58), _at(box, 0.26, 0.58)], fill=palette.main)
+    _waves(draw, box, palette)
+
+
+def _diver(draw, box, palette, rng):
+    """A diving mask and snorkel among bubbles (diving and snorkelling)."""
+    for _ in range(7):
+        x, y, r = rng.uniform(0.12, 0.88), rng.uniform(0.08, 0.3), rng.uniform(0.02, 0.05)
+        draw.ellipse(_rect(box, x - r, y - r, x + r, y + r), outline=palette.light, width=_width(box, 0.012))
+    draw.rounded_rectangle(_rect(box, 0.18, 0.38, 0.74, 0.66), radius=box[2] * 0.1, fill=palette.band)
+    draw.rounded_rectangle(_rect(box, 0.23, 0.43, 0.44, 0.61), radius=box[2] * 0.06, fill=palette.light)
+    draw.rounded_rectangle(_rect(box, 0.48, 0.43, 0.69, 0.61), radius=box[2] * 0.06, fill=palette.light)
+    draw.line([_at(box, 0.8, 0.72), _at(box, 0.8, 0.24)], fill=palette.accent, width=_width(box, 0.05))
+    draw.arc(_rect(box, 0.66, 0.6, 0.8, 0.8), 0, 180, fill=palette.accent, width=_width(box, 0.05))
+    _waves(draw, box, palette, top=0.84)
+
+
+def _house(draw, box, palette, rng):
+    """A stilt house on the shore (homestays)."""
+    draw.polygon([_at(box, 0.16, 0.44), _at(box, 0.5, 0.16), _at(box, 0.84, 0.44)], fill=palette.band)
+    draw.rectangle(_rect(box, 0.24, 0.44, 0.76, 0.68), fill=palette.main)
+    draw.rectangle(_rect(box, 0.44, 0.52, 0.56, 0.68), fill=palette.accent)
+    for x in (0.3, 0.62):
+        draw.rectangle(_rect(box, x, 0.5, x + 0.08, 0.58), fill=palette.light)
+    for x in (0.28, 0.5, 0.72):
+        draw.line([_at(box, x, 0.68), _at(box, x, 0.82)], fill=palette.band, width=_width(box, 0.025))
+    _waves(draw, box, palette, top=0.82)
+
+
+def _guide(draw, box, palette, rng):
+    """A map pin over hills (guides)."""
+    draw.chord(_rect(box, 0.02, 0.56, 0.62, 1.1), 180, 360, fill=palette.pattern)
+    draw.chord(_rect(box, 0.36, 0.5, 1.0, 1.1), 180, 360, fill=palette.main)
+    draw.ellipse(_rect(box, 0.32, 0.12, 0.68, 0.48), fill=palette.accent)
+    draw.polygon([_at(box, 0.35, 0.38), _at(box, 0.65, 0.38), _at(box, 0.5, 0.7)], fill=palette.accent)
+    draw.ellipse(_rect(box, 0.43, 0.23, 0.57, 0.37), fill=palette.light)
+
+
 # Leaf category -> motif; otherwise the parent's motif.
 LEAF_MOTIFS: dict[str, Motif] = {
     "kopi-teh": _cup, "madu": _jar, "bumbu-rempah": _mortar, "minuman": _glass,
@@ -433,10 +488,12 @@ LEAF_MOTIFS: dict[str, Motif] = {
     "tenun": _weave, "anyaman": _weave, "perak-perhiasan": _jewel, "ukiran-kayu": _carving, "gerabah": _pot,
     "sarung": _sarung, "pakaian": _shirt, "aksesori": _bag,
     "herbal-jamu": _bottle, "minyak-atsiri": _bottle, "perawatan-tubuh": _soap,
+    "paket-wisata": _boat, "sewa-perahu": _boat, "selam-snorkeling": _diver, "penginapan": _house,
+    "pemandu-wisata": _guide,
 }
 PARENT_MOTIFS: dict[str, Motif] = {
     "makanan-minuman": _bowl, "hasil-laut": _fish, "pertanian-perkebunan": _leaves, "kerajinan": _weave,
-    "fashion": _sarung, "kesehatan-kecantikan": _bottle,
+    "fashion": _sarung, "kesehatan-kecantikan": _bottle, "jasa-wisata": _boat,
 }
 
 
