@@ -173,3 +173,13 @@ def test_a_failed_drawing_leaves_no_files(catalog_db, demo_file, media_root, mon
     with catalog_db() as session, pytest.raises(RuntimeError, match="drawing failed"):
         seed.seed_demo(session, OWNER_IDS, demo_file, media_root=media_root)
     assert list(media_root.rglob("*.webp")) == []
+
+
+def test_every_category_outside_food_has_a_motif_of_its_own():
+    from services.catalog import demo_images
+    from shared.taxonomy import LEAF_SLUGS, PARENT_OF
+
+    fallback = [leaf for leaf in sorted(LEAF_SLUGS)
+                if PARENT_OF[leaf] != "makanan-minuman" and demo_images.motif_for(leaf) is demo_images._bowl]
+    assert not fallback
+    assert set(PARENT_OF.values()) <= set(demo_images.PALETTES)
