@@ -111,7 +111,7 @@ def test_campaign_list(promoter, fakes):
     assert "1 Des 2026 08.00 WITA – 8 Des 2026 08.00 WITA" in html
     assert "Rp 1.250.000 dari Rp 5.000.000" in html and "Tanpa anggaran" in html
     assert "Anggaran terpakai (perkiraan dari kontak WhatsApp)</th>" in html
-    assert '<td class="num">12</td>' in html
+    assert '<td class="num" data-label="Produk">12</td>' in html  # a card on phones, named cells
     assert 'href="/promotor/kampanye/baru"' in html
     # an unknown status filter is ignored, not an error
     assert_html_page(promoter.get("/promotor", params={"status": "hmm", "page": "x"}))
