@@ -1,0 +1,89 @@
+"""The relevance evaluation data (bench/relevance/, issue 12) is well formed: a second
+catalog in demo_data.json's shape, and a tuning and a held-out set judged over the union of
+both catalogs. Data only: no engine runs here."""
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from shared.regions import REGIONS
+from shared.taxonomy import LEAF_SLUGS
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL_DIR = ROOT / "bench" / "relevance"
+DEMO = ROOT / "services" / "catalog" / "demo" / "demo_data.json"
+TOURISM_SLUGS = {"paket-wisata", "selam-snorkeling", "pemandu-wisata", "penginapan", "sewa-perahu"}
+KINDS = {"plain", "typo", "variant", "synonym", "hypernym", "place", "multiword", "english",
+         "measure", "code", "tourism"}
+SETS = ("tuning", "heldout")
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def eval_merchants() -> list[dict]:
+    return load(EVAL_DIR / "catalog_eval.json")["merchants"]
+
+
+def union_products() -> list[dict]:
+    return [product for merchant in load(DEMO)["merchants"] + eval_merchants() for product in merchant["products"]]
+
+
+def normalised(query: str) -> str:
+    return re.sub(r"\s+", " ", query.strip().lower())
+
+
+def test_eval_catalog_has_the_demo_shape_and_valid_reference_data():
+    merchants = eval_merchants()
+    assert len(merchants) >= 60
+    assert {merchant["region"] for merchant in merchants} == set(REGIONS)  # every kabupaten/kota
+    products = [product for merchant in merchants for product in merchant["products"]]
+    assert len(products) >= 320
+    for merchant in merchants:
+        assert set(merchant) >= {"key", "name", "kind", "region", "description", "products"}
+        assert merchant["kind"] in {"umkm", "koperasi"}
+        assert merchant["products"]
+    for product in products:
+        assert set(product) == {"name", "description", "price", "stock", "unit", "category", "halal"}
+        assert product["category"] in LEAF_SLUGS | TOURISM_SLUGS, product["name"]
+        assert isinstance(product["price"], int) and product["price"] > 0
+        assert isinstance(product["stock"], int) and product["stock"] >= 0
+        assert isinstance(product["halal"], bool)
+        assert product["name"].strip() and product["description"].strip() and product["unit"].strip()
+    assert sum(product["category"] in TOURISM_SLUGS for product in products) >= 30
+
+
+def test_names_and_keys_are_unique_across_both_catalogs():
+    """Judgments name products, so a name must mean one product in the union."""
+    names = Counter(normalised(product["name"]) for product in union_products())
+    assert [name for name, count in names.items() if count > 1] == []
+    keys = Counter(merchant["key"] for merchant in load(DEMO)["merchants"] + eval_merchants())
+    assert [key for key, count in keys.items() if count > 1] == []
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_each_set_is_judged_over_the_union(name):
+    data = load(EVAL_DIR / f"{name}.json")
+    assert data["about"].strip()
+    cases = data["cases"]
+    assert len(cases) >= 64
+    known = {product["name"] for product in union_products()}
+    queries = [normalised(case["query"]) for case in cases]
+    assert len(queries) == len(set(queries)), "a query appears twice in the set"
+    for case in cases:
+        assert set(case) == {"query", "kind", "judgments"}
+        assert case["query"].strip() and case["kind"] in KINDS, case["query"]
+        assert case["judgments"], f"{case['query']!r} judges nothing (its nDCG would always be 0)"
+        assert max(case["judgments"].values()) >= 2, case["query"]
+        for product_name, grade in case["judgments"].items():
+            assert product_name in known, f"{case['query']!r} judges an unknown product {product_name!r}"
+            assert grade in (1, 2, 3)
+    assert {case["kind"] for case in cases} == KINDS  # every kind in both sets
+
+
+def test_no_query_is_in_both_sets():
+    tuning, heldout = ({normalised(case["query"]) for case in load(EVAL_DIR / f"{name}.json")["cases"]} for name in SETS)
+    assert tuning & heldout == set()
