@@ -314,17 +314,18 @@ class MemoryIndex:
         end = query.offset + query.per_page
         plan = None
         matches = None  # None: every document
+        relaxed = False
         groups: list[list[tuple[dict[int, int], float]]] = []
         if (query.q or "").strip():
             plan = plan_query(query.q, self.vocabulary)
-            groups, matches = self._text_matches(plan)
+            groups, matches, relaxed = self._text_matches(plan)
             if not groups:
                 return SearchResult(total=0, items=[], facets=self._facets(set(), {}, now))  # only stopwords
         filters = self._filter_sets(query, matches, now)
         selected = _intersect([matches] + list(filters.values()))
         total = len(self._docs) if selected is None else len(selected)
         facets = self._facets(matches, filters, now, selected)
-        docnos = self._order(query, plan, groups, selected, end, now)[query.offset:end]
+        docnos = self._order(query, plan, groups, selected, end, now, relaxed)[query.offset:end]
         terms = {alt.term for group in plan.groups for alt in group} if plan else set()
         items = [self._item(docno, terms, now) for docno in docnos]
         suggestion = None
@@ -333,24 +334,27 @@ class MemoryIndex:
             suggestion = did_you_mean(query.q, plan.corrected, typed_total, total, self._knows_word)
         return SearchResult(total=total, items=items, facets=facets, suggestion=suggestion)
 
-    def _text_matches(self, plan) -> tuple[list, set | None]:
-        """The plan's groups of (postings, weight) and the documents they match: those that
+    def _text_matches(self, plan) -> tuple[list, set | None, bool]:
+        """The plan's groups of (postings, weight), the documents they match: those that
         cover the plan's minimum of its deciding groups (``QueryPlan.matching``), or, when
-        none does, any of them (best first later)."""
+        none does, any of them (best first later); and whether the match was relaxed (not
+        every deciding group required), so that documents may differ in what they cover."""
         groups = [[(self._postings[alt.term], self._weight(alt, group)) for alt in group if alt.term in self._postings]
                   for group in plan.groups]
         deciding, need = plan.matching()
         group_sets = [self._group_docs(groups[index]) for index in deciding]
         if not group_sets:
-            return [], set()
-        if need >= len(group_sets):
+            return [], set(), False
+        relaxed = need < len(group_sets)
+        if not relaxed:
             matches = _intersect(group_sets)
         else:
             covered = Counter(docno for docs in group_sets for docno in docs)
             matches = {docno for docno, count in covered.items() if count >= need}
         if not matches and len(group_sets) > 1:
             matches = set().union(*group_sets)
-        return groups, matches
+            relaxed = True
+        return groups, matches, relaxed
 
     def _weight(self, alternative, group) -> float:
         """An alternative's weight; an item of a family (a hypernym) also never scores above
@@ -370,7 +374,7 @@ class MemoryIndex:
 
     def _typed_total(self, query: SearchQuery, now: float) -> int:
         """How many results the words as typed find, without typo corrections (same filters)."""
-        groups, matches = self._text_matches(plan_query(query.q))
+        groups, matches, _relaxed = self._text_matches(plan_query(query.q))
         if not groups:
             return 0
         selected = _intersect([matches] + list(self._filter_sets(query, matches, now).values()))
@@ -501,7 +505,8 @@ class MemoryIndex:
                 for (low, high), count in zip(PRICE_BUCKETS, counts)]
 
     # -- ordering ----------------------------------------------------------------------
-    def _order(self, query: SearchQuery, plan, groups, selected, end: int, now: float) -> list[int]:
+    def _order(self, query: SearchQuery, plan, groups, selected, end: int, now: float,
+               relaxed: bool = False) -> list[int]:
         """The first ``end`` document numbers of ``selected`` in the order asked for."""
         if selected is not None and not selected:
             return []
@@ -517,17 +522,20 @@ class MemoryIndex:
                 return first
             rest_set = set(self._docs) if selected is None else set(selected)
             rest_set.difference_update(docno for _d, _id, docno in discounted)
-            return first + self._relevance(plan, groups, rest_set, end - len(first), now)
+            return first + self._relevance(plan, groups, rest_set, end - len(first), now, relaxed)
         if query.sort == "newest" or plan is None:
             return self._newest_first(selected, end)
-        return self._relevance(plan, groups, selected, end, now)
+        return self._relevance(plan, groups, selected, end, now, relaxed)
 
-    def _relevance(self, plan, groups, selected, end: int, now: float) -> list[int]:
+    def _relevance(self, plan, groups, selected, end: int, now: float, relaxed: bool = False) -> list[int]:
         if plan is None:
             return self._newest_first(selected, end)
         counted_indexes = set(plan.counted())
         present = [alternatives for alternatives in groups if alternatives]
-        counted = [index in counted_indexes for index, alternatives in enumerate(groups) if alternatives]
+        counted: list[bool] | None = [index in counted_indexes for index, alternatives in enumerate(groups)
+                                      if alternatives]
+        if not relaxed and counted_indexes <= set(plan.matching()[0]):
+            counted = None  # every counted group was required: coverage is the same for all
         multipliers = self._multipliers(plan, selected, now)
         if len(present) == 1 and len(present[0]) == 1 and present[0][0][1] == 1.0 and not plan.region_hint:
             # One word the index knows: walk its ranked list (kept sorted by score), so a
@@ -553,7 +561,7 @@ class MemoryIndex:
             return [scored_doc[-1] for scored_doc in heapq.nlargest(end, scored)]
         if selected is None:
             selected = self._docs.keys()
-        if len(present) > 1 and sum(counted) > 1:
+        if counted is not None and len(present) > 1 and sum(counted) > 1:
             # Covering more concepts ranks first: when enough documents cover every counted
             # group, the page is made of them alone, and nothing else needs a score.
             full = _intersect([self._group_docs(group) for group, counts in zip(present, counted) if counts])
