@@ -88,6 +88,8 @@ _REDUPLICATED_HYPHEN = re.compile(r"\b([a-z]{2,})-\1\b")  # "oleh-oleh" -> "oleh
 # A run of letters and digits, with the separators of a number kept ("1,5", "15.000").
 _RUN = re.compile(r"[0-9]+(?:[.,][0-9]+)*[a-z0-9]*|[a-z]+[a-z0-9]*")
 _NUMBER_UNIT = re.compile(r"([0-9]+(?:[.,][0-9]+)*)([a-z]*)$")
+# "150 x 60 cm", "150x60": a size, one token ("150x60"); its unit is left out, as buyers do.
+_DIMENSIONS = re.compile(r"\b([0-9]+(?:[.,][0-9]+)?)\s*[x\u00d7]\s*([0-9]+(?:[.,][0-9]+)?)(?:\s*(?:cm|mm|meter|m)\b)?")
 _THOUSANDS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+$")  # "15.000": a thousands separator, not a decimal
 # A final ai/au/oi is one syllable (pantai, pulau); elsewhere every vowel counts (ba-ik, hi-as).
 _SYLLABLE = re.compile(r"(?:ai|au|oi)$|[aeiou]")
@@ -110,6 +112,8 @@ def tokenize(text: str) -> list[str]:
     folded = fold(text)
     folded = _REDUPLICATED_DIGIT.sub(r"\1", folded)
     folded = _REDUPLICATED_HYPHEN.sub(r"\1", folded)
+    if "x" in folded or "\u00d7" in folded:
+        folded = _DIMENSIONS.sub(lambda m: f" {_plain_number(m.group(1))}x{_plain_number(m.group(2))} ", folded)
     tokens: list[str] = []
     for run in _RUN.findall(folded):
         if run.isalpha():

@@ -273,26 +273,30 @@ class Hypernyms(Synonyms):
 
 
 def parse_hypernyms(text: str) -> tuple[dict[tuple[str, ...], list[tuple[str, ...]]], int]:
-    """(family phrase -> its items as one-term keys, number of families)."""
+    """(family phrase -> [its head, then its items], as one-term keys; number of families).
+    The head is the word of the phrase that decides a match, written in brackets
+    ("makanan [laut]") or else the first word."""
     table: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
     for line in text.splitlines():
         line = line.split("#", 1)[0].strip()
         if ":" not in line:
             continue
         family_text, items_text = line.split(":", 1)
-        family = _key(family_text)
+        family = _key(family_text.replace("[", " ").replace("]", " "))
         if not family:
             continue
-        items = table.setdefault(family, [])
+        marked = _key(family_text[family_text.find("[") + 1:family_text.find("]")]) if "[" in family_text else ()
+        head = marked[:1] if marked and marked[0] in family else family[:1]
+        entry = table.setdefault(family, [head])
         for item_text in items_text.split(","):
             item = _key(item_text)
             if len(item) != 1:
                 if item:
                     log.warning("hypernym item %r of %r is not one word; skipped", item_text.strip(), family_text)
                 continue
-            if item != family[:1] and item not in items:
-                items.append(item)
-    table = {family: items for family, items in table.items() if items}
+            if item not in entry:
+                entry.append(item)
+    table = {family: entry for family, entry in table.items() if len(entry) > 1}
     return table, len(table)
 
 
@@ -569,8 +573,18 @@ NAMED_PLACE_KINDS = frozenset({"tempat", "pulau"})
 PLACE_GENERIC_TERMS = frozenset(analyze(
     "pulau pantai danau gua goa liang benteng air terjun teluk tanjung gunung bukit taman nasional "
     "laut selat desa kampung kota selatan utara barat timur tengah kepulauan besar kecil"))
-WEIGHT_HYPERNYM = 0.6  # an item of the family the buyer named: below the family word itself
+WEIGHT_HYPERNYM = 0.6
+WEIGHT_FAMILY_WORD = 0.5  # the family word again, for listings that say it (see plan_query)
+WEIGHT_SOFT = 0.3  # a soft word (a fragment, a qualifier) adds this share of a word's score  # an item of the family the buyer named: below the family word itself
 SOFT_LENGTH = 2  # a term this short (a fragment, "2", "mi") never matches on its own
+# Words that say how good, how new, how cheap or how it is sold, or what kind of thing in
+# general, not what it is: a listing rarely says them, so they add to the score and never
+# decide a match ("gula aren asli tanpa campuran" is gula aren; "alat mandi" is mandi).
+SOFT_TERMS = frozenset(analyze(
+    "asli murni original ori premium super terbaik bagus enak lezat berkualitas kualitas mantap spesial "
+    "special istimewa tanpa campuran pilihan unggulan favorit baru lokal alami natural sehat "
+    "jual beli cari murah harga grosir eceran online ready stok promo diskon terdekat dekat kirim ongkir "
+    "perlengkapan peralatan alat keperluan kebutuhan aneka macam jenis berbagai produk barang buat untuk"))
 
 
 def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
@@ -610,21 +624,29 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             # "bumbu dapur": the head word's group also takes every item of the family; the
             # rest of the family phrase only adds to the score.
             family = terms[i:i + family_length]
-            head = [Alternative(family[0])]
+            head_term, members = items[0][0], items[1:]
+            head = [Alternative(head_term)]
             if family_length == length == 1:
                 head = _phrase_groups(family, targets, kind, weight, vocabulary)[0]
-            head += [Alternative(item[0], WEIGHT_HYPERNYM, "hypernym") for item in items
+            head += [Alternative(item[0], WEIGHT_HYPERNYM, "hypernym") for item in members
                      if all(alt.term != item[0] for alt in head)]
             groups.append(head)
             roles.append(CONCEPT)
-            for term in family[1:]:
-                groups.append([Alternative(term)])
-                roles.append(SOFT)
+            # A listing that says the family word itself (its name, or its category's name)
+            # belongs to the family for sure: it scores the word once more, on top of its
+            # best alternative, and so ranks above one that only names an item.
+            groups.append([Alternative(head_term, WEIGHT_FAMILY_WORD, "family")])
+            roles.append(SOFT)
+            for term in family:
+                if term != head_term:
+                    groups.append([Alternative(term, WEIGHT_SOFT)])
+                    roles.append(SOFT)
             i += family_length
             continue
         if length:
             phrase = terms[i:i + length]
-            phrase_groups = _phrase_groups(phrase, targets, kind, weight, vocabulary)
+            phrase_groups = [_with_family_items(group, hypernyms)
+                             for group in _phrase_groups(phrase, targets, kind, weight, vocabulary)]
             groups.extend(phrase_groups)
             roles.extend(_role(group) for group in phrase_groups)
             i += length
@@ -645,8 +667,12 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
                     group.append(Alternative(candidate, WEIGHT_TYPO[distance], "typo"))
                 if found and df == 0:
                     corrections[term] = found[0][0]
+                group = _with_family_items(group, hypernyms)
+        role = _role(group)
+        if role == SOFT:
+            group = [Alternative(alt.term, round(alt.weight * WEIGHT_SOFT, 3), alt.kind) for alt in group]
         groups.append(group)
-        roles.append(_role(group))
+        roles.append(role)
         i += 1
     hint = None
     for _start, _length, region, place in places:
@@ -676,9 +702,26 @@ def place_words(text: str | None) -> list[str]:
     return _PLACE_WORD.findall(fold(text or ""))
 
 
+def _with_family_items(group: list[Alternative], hypernyms: Hypernyms) -> list[Alternative]:
+    """A group whose synonym, English word or typo correction is a family word ("snack" ->
+    camilan) also takes the family's items, as the family word itself would."""
+    added = list(group)
+    for alt in group:
+        if alt.kind == "exact":
+            continue  # the word as typed: a family there was looked up already
+        entry = hypernyms.table.get((alt.term,))
+        for item in entry[1:] if entry else ():
+            if all(other.term != item[0] for other in added):
+                added.append(Alternative(item[0], round(WEIGHT_HYPERNYM * alt.weight, 3), "hypernym"))
+    return added
+
+
 def _role(group: list[Alternative]) -> str:
-    """SOFT for a group of only very short terms (a fragment, a one- or two-digit number)."""
-    return SOFT if all(len(alt.term) <= SOFT_LENGTH for alt in group) else CONCEPT
+    """SOFT for a group of only very short terms (a fragment, a one- or two-digit number) or
+    a word that qualifies rather than names (``SOFT_TERMS``)."""
+    if group[0].term in SOFT_TERMS or all(len(alt.term) <= SOFT_LENGTH for alt in group):
+        return SOFT
+    return CONCEPT
 
 
 def region_hint(terms: list[str]) -> str | None:

@@ -12,6 +12,7 @@ from services.search.language import (
     PLACE,
     SOFT,
     WEIGHT_HYPERNYM,
+    WEIGHT_SOFT,
     Alternative,
     Hypernyms,
     Speller,
@@ -304,7 +305,10 @@ def hypernyms(tmp_path):
 def test_a_family_word_also_takes_its_items_below_itself(vocab, synonyms, hypernyms):
     plan = plan_query("camilan", vocab, synonyms=synonyms, hypernyms=hypernyms)
     camilan = analyze("camilan")[0]  # as the index keeps it
-    assert kinds(plan) == [[(camilan, "exact"), ("keripik", "hypernym"), ("bagea", "hypernym")]]
+    # the family word or any item decides; the family word once more adds to the score of a
+    # listing that says it (in its name or its category's name)
+    assert kinds(plan) == [[(camilan, "exact"), ("keripik", "hypernym"), ("bagea", "hypernym")], [(camilan, "family")]]
+    assert plan.roles == (CONCEPT, SOFT)
     assert all(alt.weight == WEIGHT_HYPERNYM for alt in plan.groups[0][1:])
     # One way: an item does not bring its family.
     assert kinds(plan_query("keripik", vocab, synonyms=synonyms, hypernyms=hypernyms)) == [[("keripik", "exact")]]
@@ -312,8 +316,24 @@ def test_a_family_word_also_takes_its_items_below_itself(vocab, synonyms, hypern
 
 def test_a_family_phrase_requires_its_head_and_items_the_rest_only_scores(vocab, synonyms, hypernyms):
     plan = plan_query("bumbu dapur", vocab, synonyms=synonyms, hypernyms=hypernyms)
-    assert kinds(plan) == [[("bumbu", "exact"), ("kunyit", "hypernym"), ("jahe", "hypernym")], [("dapur", "exact")]]
-    assert plan.roles == (CONCEPT, SOFT)
+    assert kinds(plan) == [[("bumbu", "exact"), ("kunyit", "hypernym"), ("jahe", "hypernym")],
+                           [("bumbu", "family")], [("dapur", "exact")]]
+    assert plan.roles == (CONCEPT, SOFT, SOFT)
+    assert plan.groups[2][0].weight == WEIGHT_SOFT
+
+
+def test_a_family_phrase_may_name_its_deciding_word_in_brackets(vocab, synonyms, tmp_path):
+    path = tmp_path / "hypernyms.txt"
+    path.write_text("makanan [laut]: ikan, udang\n", encoding="utf-8")
+    plan = plan_query("makanan laut", vocab, synonyms=synonyms, hypernyms=Hypernyms(path))
+    assert [alt.term for alt in plan.groups[0]] == ["laut", "ikan", "udang"]
+    assert plan.roles == (CONCEPT, SOFT, SOFT) and plan.groups[2][0].term == analyze("makanan")[0]
+
+
+def test_qualifiers_and_generic_words_only_add_to_the_score(vocab):
+    plan = plan_query("gula aren asli tanpa campuran", vocab)
+    assert plan.roles == (CONCEPT, CONCEPT, SOFT, SOFT, SOFT) and plan.matching() == ([0, 1], 2)
+    assert plan_query("alat mandi", vocab).roles[0] == SOFT
 
 
 def test_the_shipped_hypernym_file_parses_and_items_are_single_words():

@@ -412,8 +412,8 @@ def test_a_family_word_takes_its_items_below_itself(tmp_path):
     plan = plan_query("bumbu dapur", hypernyms=Hypernyms(path))
     part = text_query(plan)
     bumbu = {"dis_max": {"queries": [match("bumbu"), match("kunyit", 0.6), match("jahe", 0.6)]}}
-    # the head decides; the rest of the family phrase only adds to the score
-    assert part == {"bool": {"must": [{"bool": {"must": [bumbu]}}], "should": [match("dapur")]}}
+    # the head decides; the family word once more and the rest of the phrase only add to the score
+    assert part == {"bool": {"must": [{"bool": {"must": [bumbu]}}], "should": [match("bumbu", 0.5), match("dapur", 0.3)]}}
 
 
 def test_a_place_alone_decides_and_beside_a_product_only_ranks():
@@ -428,7 +428,7 @@ def test_a_place_alone_decides_and_beside_a_product_only_ranks():
 def test_a_short_fragment_never_decides():
     part = text_query(plan_query("kopi robusta 2"))
     assert deciding(part) == {"bool": {"must": [match("kopi"), match("robusta")]}}
-    assert optional_part(part) == [match("2")]
+    assert optional_part(part) == [match("2", 0.3)]
 
 
 def test_measures_are_indexed_apart_and_queried_as_terms():
