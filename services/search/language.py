@@ -179,6 +179,22 @@ ENGLISH: dict[str, list[str]] = {
     "lake": ["danau"], "hiking": ["pendakian"], "trekking": ["pendakian"], "climb": ["pendakian"],
     "fishing": ["mancing"], "car": ["mobil"], "driver": ["sopir"], "motorbike": ["motor"],
     "scooter": ["motor"], "package": ["paket"], "day trip": ["trip sehari"],
+    # more goods
+    "moringa": ["kelor"], "cajuput": ["kayu putih"], "skipjack": ["cakalang"], "crab": ["kepiting"],
+    "clam": ["kerang"], "clams": ["kerang"], "sea cucumber": ["teripang"], "dried shrimp": ["ebi"],
+    "shrimp paste": ["terasi"], "shredded": ["abon"], "smoked fish": ["ikan asap"], "vanilla": ["vanili"],
+    "coconut sugar": ["gula kelapa"], "hat": ["topi"], "sandals": ["sandal"], "shoes": ["sepatu"],
+    "tablecloth": ["taplak"], "pillow": ["bantal"], "handicraft": ["kerajinan"], "handicrafts": ["kerajinan"],
+    "craft": ["kerajinan"], "crafts": ["kerajinan"], "traditional": ["tradisional"], "homemade": ["rumahan"],
+    "organic": ["organik"], "fresh": ["segar"], "frozen": ["beku"], "sauce": ["saus"], "chili": ["cabai"],
+    "chilli": ["cabai"], "garlic": ["bawang putih"], "shallot": ["bawang merah"], "shallots": ["bawang merah"],
+    "onion": ["bawang"], "vegetable": ["sayur"], "vegetables": ["sayur"], "fruit": ["buah"], "fruits": ["buah"],
+    "spices": ["rempah"], "spice": ["rempah"], "seasoning": ["bumbu"], "herbs": ["herbal"], "scrub": ["lulur"],
+    "massage oil": ["minyak urut"], "essential oil": ["minyak atsiri"], "weaving cloth": ["kain tenun"],
+    "sarongs": ["sarung"], "batik": ["batik"], "cakes": ["kue"], "candy": ["permen"], "peanuts": ["kacang tanah"],
+    "sweet potato": ["ubi jalar"], "tapioca": ["tapioka"], "flour": ["tepung"], "salt": ["garam"],
+    "egg": ["telur"], "eggs": ["telur"], "milk": ["susu"], "juice": ["jus"], "bread": ["roti"],
+    "noodles": ["mi"], "noodle": ["mi"], "sambal": ["sambal"], "jerky": ["dendeng"], "squid": ["cumi"],
 }
 
 DEFAULT_SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt")
