@@ -40,6 +40,7 @@ from services.search.language import (
     RARE_DF,
     Alternative,
     QueryPlan,
+    category_slug,
     max_edits,
     place_region,
     plan_query,
@@ -251,6 +252,7 @@ def _fuzzable(group: list[Alternative]) -> bool:
     return len(group) == 1 and group[0].kind == "exact" and group[0].term.isalpha() and max_edits(group[0].term) > 0
 
 
+CATEGORY_SCORE = 2.0  # what a product of a family's category scores (a name match in category_name)
 PLACE_SCORE = 2.0  # what a product of the place named scores for the place (a name match in region_name)
 # Each concept a document covers adds this much: far above any BM25 sum of a short query, so
 # covering more of the query's concepts ranks first and BM25 orders the rest (the embedded
@@ -262,6 +264,11 @@ def alternative_query(alternative: Alternative, fuzzy: bool = False) -> dict:
     region = place_region(alternative.term)
     if region is not None:  # a place: the products of its region
         return {"constant_score": {"filter": {"term": {"region": region}}, "boost": alternative.weight * PLACE_SCORE}}
+    slug = category_slug(alternative.term)
+    if slug is not None:  # a category a family covers: its products, leaf or parent
+        category = {"bool": {"should": [{"term": {"category": slug}}, {"term": {"category_parent": slug}}],
+                             "minimum_should_match": 1}}
+        return {"constant_score": {"filter": category, "boost": alternative.weight * CATEGORY_SCORE}}
     if is_measure(alternative.term):  # "1000g": our analyzer's measures, indexed apart
         return {"constant_score": {"filter": {"term": {"measures": alternative.term}}, "boost": alternative.weight * 3}}
     match: dict = {"query": alternative.term, "fields": SEARCH_FIELDS}

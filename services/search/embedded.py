@@ -42,7 +42,7 @@ from services.search.engine import (
     price_bucket_label,
     pricing_view,
 )
-from services.search.language import place_term, plan_query
+from services.search.language import category_term, place_term, plan_query
 from services.search.models import SearchDocument, SearchPricing
 from shared.contracts import merchant_listed
 from shared.regions import REGIONS
@@ -59,6 +59,7 @@ FIELD_WEIGHTS: tuple[tuple[str, int], ...] = (
 K1 = 1.2
 B = 0.75
 PLACE_WEIGHT = 2  # a product of the place the buyer named counts as its region's name in the text
+CATEGORY_WEIGHT = 2  # a product of a category a family covers counts as its category's name
 
 
 def _field_text(doc: dict, name: str) -> str:
@@ -76,6 +77,9 @@ def weighted_terms(doc: dict) -> dict[str, int]:
             terms[term] = terms.get(term, 0) + weight
     if doc.get("region"):
         terms[place_term(doc["region"])] = PLACE_WEIGHT
+    for slug in (doc.get("category"), doc.get("category_parent")):
+        if slug:
+            terms[category_term(slug)] = CATEGORY_WEIGHT
     return terms
 
 
@@ -360,7 +364,7 @@ class MemoryIndex:
         """An alternative's weight; an item of a family (a hypernym) also never scores above
         the family word itself: a rare item ("susu") has a high idf, and without the cap a
         listing of it would outrank one that says what the buyer typed."""
-        if alternative.kind != "hypernym":
+        if alternative.kind not in ("hypernym", "category"):
             return alternative.weight
         head = self._postings.get(group[0].term)
         item = self._postings[alternative.term]

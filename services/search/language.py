@@ -43,6 +43,7 @@ from typing import Iterable, Protocol
 
 from services.search.analysis import analyze, fold, query_terms
 from shared.places import find_places
+from shared.taxonomy import ALL_SLUGS
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,18 @@ def place_term(region: str) -> str:
 def place_region(term: str) -> str | None:
     """The region code of a place term, or None for an ordinary term."""
     return term[len(PLACE_PREFIX):] if term.startswith(PLACE_PREFIX) else None
+
+
+CATEGORY_PREFIX = "category:"  # the index terms of a document's leaf and parent category
+
+
+def category_term(slug: str) -> str:
+    return CATEGORY_PREFIX + slug
+
+
+def category_slug(term: str) -> str | None:
+    """The category slug of a category term, or None for an ordinary term."""
+    return term[len(CATEGORY_PREFIX):] if term.startswith(CATEGORY_PREFIX) else None
 
 
 @dataclass(frozen=True)
@@ -194,7 +207,7 @@ ENGLISH: dict[str, list[str]] = {
     "sarongs": ["sarung"], "batik": ["batik"], "cakes": ["kue"], "candy": ["permen"], "peanuts": ["kacang tanah"],
     "sweet potato": ["ubi jalar"], "tapioca": ["tapioka"], "flour": ["tepung"], "salt": ["garam"],
     "egg": ["telur"], "eggs": ["telur"], "milk": ["susu"], "juice": ["jus"], "bread": ["roti"],
-    "noodles": ["mi"], "noodle": ["mi"], "sambal": ["sambal"], "jerky": ["dendeng"], "squid": ["cumi"],
+    "noodles": ["mi"], "noodle": ["mi"], "sambal": ["sambal"], "jerky": ["dendeng"],
 }
 
 DEFAULT_SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt")
@@ -305,6 +318,14 @@ def parse_hypernyms(text: str) -> tuple[dict[tuple[str, ...], list[tuple[str, ..
         head = marked[:1] if marked and marked[0] in family else family[:1]
         entry = table.setdefault(family, [head])
         for item_text in items_text.split(","):
+            item_text = item_text.strip()
+            if item_text.startswith("@"):  # a category: every product in it belongs
+                slug = item_text[1:]
+                if slug in ALL_SLUGS:
+                    entry.append((category_term(slug),))
+                else:
+                    log.warning("hypernym item %r of %r names no category; skipped", item_text, family_text)
+                continue
             item = _key(item_text)
             if len(item) != 1:
                 if item:
@@ -590,6 +611,7 @@ PLACE_GENERIC_TERMS = frozenset(analyze(
     "pulau pantai danau gua goa liang benteng air terjun teluk tanjung gunung bukit taman nasional "
     "laut selat desa kampung kota selatan utara barat timur tengah kepulauan besar kecil"))
 WEIGHT_HYPERNYM = 0.6
+WEIGHT_FAMILY_CATEGORY = 0.5  # any product of a category the family covers (its name need not say it)
 WEIGHT_FAMILY_WORD = 0.5  # the family word again, for listings that say it (see plan_query)
 WEIGHT_SOFT = 0.3  # a soft word (a fragment, a qualifier) adds this share of a word's score  # an item of the family the buyer named: below the family word itself
 SOFT_LENGTH = 2  # a term this short (a fragment, "2", "mi") never matches on its own
@@ -600,7 +622,8 @@ SOFT_TERMS = frozenset(analyze(
     "asli murni original ori premium super terbaik bagus enak lezat berkualitas kualitas mantap spesial "
     "special istimewa tanpa campuran pilihan unggulan favorit baru lokal alami natural sehat "
     "jual beli cari murah harga grosir eceran online ready stok promo diskon terdekat dekat kirim ongkir "
-    "perlengkapan peralatan alat keperluan kebutuhan aneka macam jenis berbagai produk barang buat untuk"))
+    "perlengkapan peralatan alat keperluan kebutuhan aneka macam jenis berbagai produk barang buat untuk "
+    "tradisional daerah sultra sulawesi tenggara indonesia nusantara etnik unik handmade buatan tangan"))
 
 
 def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
@@ -636,6 +659,9 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             targets = synonyms.alternatives(tuple(terms[i:i + length]))
             kind, weight = "synonym", WEIGHT_SYNONYM
         family_length, items = _lookup(hypernyms.table, terms, i)
+        if family_length < 2 and i + 1 < len(terms) and (terms[i + 1], terms[i]) in hypernyms.table:
+            # "olahan ikan" is "ikan olahan": a two-word family in either order
+            family_length, items = 2, hypernyms.table[(terms[i + 1], terms[i])]
         if family_length and family_length >= length:
             # "bumbu dapur": the head word's group also takes every item of the family; the
             # rest of the family phrase only adds to the score.
@@ -644,8 +670,7 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             head = [Alternative(head_term)]
             if family_length == length == 1:
                 head = _phrase_groups(family, targets, kind, weight, vocabulary)[0]
-            head += [Alternative(item[0], WEIGHT_HYPERNYM, "hypernym") for item in members
-                     if all(alt.term != item[0] for alt in head)]
+            head += [_family_item(item[0]) for item in members if all(alt.term != item[0] for alt in head)]
             groups.append(head)
             roles.append(CONCEPT)
             # A listing that says the family word itself (its name, or its category's name)
@@ -728,8 +753,16 @@ def _with_family_items(group: list[Alternative], hypernyms: Hypernyms) -> list[A
         entry = hypernyms.table.get((alt.term,))
         for item in entry[1:] if entry else ():
             if all(other.term != item[0] for other in added):
-                added.append(Alternative(item[0], round(WEIGHT_HYPERNYM * alt.weight, 3), "hypernym"))
+                family_item = _family_item(item[0])
+                added.append(Alternative(family_item.term, round(family_item.weight * alt.weight, 3), family_item.kind))
     return added
+
+
+def _family_item(term: str) -> Alternative:
+    """An item of a family: a word (below the family word), or a category (below a word)."""
+    if category_slug(term) is not None:
+        return Alternative(term, WEIGHT_FAMILY_CATEGORY, "category")
+    return Alternative(term, WEIGHT_HYPERNYM, "hypernym")
 
 
 def _role(group: list[Alternative]) -> str:
