@@ -667,16 +667,19 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             # rest of the family phrase only adds to the score.
             family = terms[i:i + family_length]
             head_term, members = items[0][0], items[1:]
-            head = [Alternative(head_term)]
+            # A phrase's head alone is weak evidence ("ringan" of makanan ringan is also "light"):
+            # it counts like an item. A one-word family's word counts in full.
+            head = [Alternative(head_term, 1.0 if family_length == 1 else WEIGHT_HYPERNYM)]
             if family_length == length == 1:
                 head = _phrase_groups(family, targets, kind, weight, vocabulary)[0]
             head += [_family_item(item[0]) for item in members if all(alt.term != item[0] for alt in head)]
             groups.append(head)
             roles.append(CONCEPT)
-            # A listing that says the family word itself (its name, or its category's name)
-            # belongs to the family for sure: it scores the word once more, on top of its
-            # best alternative, and so ranks above one that only names an item.
-            groups.append([Alternative(head_term, WEIGHT_FAMILY_WORD, "family")])
+            # A listing in the family's categories, or else one that says the family word
+            # itself, belongs to the family for sure: it scores once more, on top of its best
+            # alternative, and so ranks above one that only names an item or the word in passing.
+            categories = [item[0] for item in members if category_slug(item[0]) is not None]
+            groups.append([Alternative(term, WEIGHT_FAMILY_WORD, "family") for term in categories or [head_term]])
             roles.append(SOFT)
             for term in family:
                 if term != head_term:

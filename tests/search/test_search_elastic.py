@@ -412,9 +412,22 @@ def test_a_family_word_takes_its_items_below_itself(tmp_path):
     path.write_text("bumbu dapur: kunyit, jahe\n", encoding="utf-8")
     plan = plan_query("bumbu dapur", hypernyms=Hypernyms(path))
     part = text_query(plan)
-    bumbu = {"dis_max": {"queries": [match("bumbu"), match("kunyit", 0.6), match("jahe", 0.6)]}}
+    # a phrase's head word counts like an item (see language.plan_query)
+    bumbu = {"dis_max": {"queries": [match("bumbu", 0.6), match("kunyit", 0.6), match("jahe", 0.6)]}}
     # the head decides; the family word once more and the rest of the phrase only add to the score
     assert part == {"bool": {"must": [{"bool": {"must": [bumbu]}}], "should": [match("bumbu", 0.5), match("dapur", 0.3)]}}
+
+
+def test_a_family_of_categories_scores_its_categories_once_more(tmp_path):
+    path = tmp_path / "hypernyms.txt"
+    path.write_text("mandi: sabun, @perawatan-tubuh\n", encoding="utf-8")
+    part = text_query(plan_query("sabun mandi", hypernyms=Hypernyms(path)))
+    category = {"bool": {"should": [{"term": {"category": "perawatan-tubuh"}},
+                                    {"term": {"category_parent": "perawatan-tubuh"}}], "minimum_should_match": 1}}
+    mandi = {"dis_max": {"queries": [match("mandi"), match("sabun", 0.6),
+                                     {"constant_score": {"filter": category, "boost": 1.0}}]}}
+    assert part == {"bool": {"must": [{"bool": {"must": [match("sabun"), mandi]}}],
+                             "should": [{"constant_score": {"filter": category, "boost": 1.0}}]}}
 
 
 def test_a_place_alone_decides_and_beside_a_product_only_ranks():
