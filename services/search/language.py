@@ -623,7 +623,8 @@ SOFT_TERMS = frozenset(analyze(
     "special istimewa tanpa campuran pilihan unggulan favorit baru lokal alami natural sehat "
     "jual beli cari murah harga grosir eceran online ready stok promo diskon terdekat dekat kirim ongkir "
     "perlengkapan peralatan alat keperluan kebutuhan aneka macam jenis berbagai produk barang buat untuk "
-    "tradisional daerah sultra sulawesi tenggara indonesia nusantara etnik unik handmade buatan tangan"))
+    "tradisional daerah sultra sulawesi tenggara indonesia nusantara etnik unik handmade buatan tangan "
+    "kemasan bungkus pack pak toples box dus ukuran size varian"))
 
 
 def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
