@@ -272,7 +272,7 @@ def test_a_synonym_makes_any_phrasing_satisfy_its_part():
     # either word of the other part, the better one scoring it (as the embedded engine)
     assert merah == {"dis_max": {"queries": [match("merah"), match("aren", 0.8), match("jawa", 0.8)]}}
     assert plan_part(search_body(SearchQuery(q="gula aren")))["bool"]["must"][1] == {
-        "dis_max": {"queries": [match("aren"), match("merah", 0.8)]}}
+        "dis_max": {"queries": [match("aren"), match("merah", 0.8), match("batok", 0.8)]}}
 
 
 def test_an_edited_synonym_file_changes_the_next_query_without_a_restart(tmp_path):
