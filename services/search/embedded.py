@@ -643,10 +643,7 @@ class MemoryIndex:
             return
         n = len(self._docs)
         avgdl = (self._total_length / n) if n else 1.0
-        weighted = []
-        for alternatives in groups:
-            weighted.append([(p, weight * math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)))
-                             for p, weight in alternatives if p])
+        weighted = [[(p, weight * self._idf(len(p))) for p, weight in alternatives if p] for alternatives in groups]
         weighted = [group for group in weighted if group]
         length = self._length
         docs = self._docs
@@ -694,8 +691,7 @@ class MemoryIndex:
                             multipliers: dict[int, float], counted: list[bool]):
         n = len(self._docs)
         avgdl = (self._total_length / n) if n else 1.0
-        weighted = [[(p, weight * math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5))) for p, weight in alternatives]
-                    for alternatives in groups]
+        weighted = [[(p, weight * self._idf(len(p))) for p, weight in alternatives] for alternatives in groups]
         length = self._length
         docs = self._docs
         norm_a = K1 * (1 - B)
