@@ -541,26 +541,20 @@ class MemoryIndex:
         if not relaxed and counted_indexes <= set(plan.matching()[0]):
             counted = None  # every counted group was required: coverage is the same for all
         multipliers = self._multipliers(plan, selected, now)
-        if len(present) == 1 and len(present[0]) == 1 and present[0][0][1] == 1.0 and not plan.region_hint:
-            # One word the index knows: walk its ranked list (kept sorted by score), so a
-            # common word costs a slice instead of scoring every document that has it.
-            postings = present[0][0][0]
-            term = self._term_of(plan, postings)
-            ranked = self._ranked_list(term, postings)
-            if selected is None or len(selected) == len(postings):  # selected is a subset of postings
-                picked = ranked[:end]
-            else:
-                picked = []
-                for docno in ranked:
-                    if docno in selected:
-                        picked.append(docno)
-                        if len(picked) >= end:
-                            break
-            if not multipliers:
-                return picked
+        if len(present) == 1 and not plan.region_hint:
+            # One group: a document scores its best alternative, so the first ``end`` of the
+            # group are among the first ``end`` of each alternative's ranked list (kept sorted
+            # by score): a common word, or a family of many items, costs a few slices instead
+            # of scoring every document that has any of them.
+            alone = len(present[0]) == 1  # then the selected documents are a subset of its postings
+            picked_by_alternative = [self._first_selected(self._ranked_list(self._term_of(plan, postings), postings),
+                                                          postings if alone else None, selected, end)
+                                     for postings, _weight in present[0]]
+            if len(present[0]) == 1 and present[0][0][1] == 1.0 and not multipliers:
+                return picked_by_alternative[0]
             # Promoted products (few) may move up by their bounded boost: rescore them with
-            # the best plain ones, which are already in order.
-            candidates = set(picked) | set(multipliers)
+            # the best plain ones.
+            candidates = set().union(*picked_by_alternative) | set(multipliers)
             scored = self._scored(candidates, present, multipliers)
             return [scored_doc[-1] for scored_doc in heapq.nlargest(end, scored)]
         if selected is None:
@@ -575,6 +569,20 @@ class MemoryIndex:
                     selected = full
         scored = self._scored(selected, present, multipliers, counted)
         return [scored_doc[-1] for scored_doc in heapq.nlargest(end, scored)]
+
+    @staticmethod
+    def _first_selected(ranked: list[int], postings, selected, end: int) -> list[int]:
+        """The first ``end`` documents of ``ranked`` that are in ``selected``; ``postings`` (or
+        None) is a set ``selected`` is known to be a subset of."""
+        if selected is None or (postings is not None and len(selected) == len(postings)):
+            return ranked[:end]
+        picked = []
+        for docno in ranked:
+            if docno in selected:
+                picked.append(docno)
+                if len(picked) >= end:
+                    break
+        return picked
 
     def _term_of(self, plan, postings) -> str:
         for group in plan.groups:
