@@ -52,8 +52,9 @@ def check(page, path, axe_source, screenshot, name) -> dict:
                if v["impact"] in SERIOUS]
     layout = layout_problems(page)
     report = {"path": path, "violations": len(result["violations"]), "serious": serious, "layout": layout}
-    print(f"a11y {name}: {report['violations']} violation(s), serious/critical {len(serious)}, "
-          f"layout problems {len(layout)}")
+    named = ", ".join(f"{v['id']} ({v['impact']})" for v in result["violations"])
+    print(f"a11y {name}: {report['violations']} violation(s){f' [{named}]' if named else ''}, "
+          f"serious/critical {len(serious)}, layout problems {len(layout)}")
     return report
 
 
