@@ -208,7 +208,7 @@ ENGLISH: dict[str, list[str]] = {
     "sweet potato": ["ubi jalar"], "tapioca": ["tapioka"], "flour": ["tepung"], "salt": ["garam"],
     "egg": ["telur"], "eggs": ["telur"], "milk": ["susu"], "juice": ["jus"], "bread": ["roti"],
     "noodles": ["mi"], "noodle": ["mi"], "sambal": ["sambal"], "jerky": ["dendeng"],
-    "dive course": ["kursus selam"], "diving course": ["kursus selam"], "stingless bee honey": ["madu kelulut"],
+    "english": ["inggris"], "island hopping": ["keliling pulau"], "dive course": ["kursus selam"], "diving course": ["kursus selam"], "stingless bee honey": ["madu kelulut"],
 }
 
 DEFAULT_SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt")
@@ -602,6 +602,14 @@ def _phrase_groups(phrase: list[str], targets: list[tuple[str, ...]], kind: str,
     same_length = any(len(t) == len(phrase) for t in targets)
     if replacement is not None and not typed_known and not same_length:
         return [[Alternative(term, weight, kind)] for term in replacement]
+    if len(phrase) > 1:
+        # A phrase of known words whose equivalent is one word (ubi kayu ~ singkong): that word
+        # satisfies every group of the phrase, so a listing that says it covers the whole phrase.
+        for target in targets:
+            if len(target) == 1:
+                for group in groups:
+                    if all(alt.term != target[0] for alt in group):
+                        group.append(Alternative(target[0], weight, kind))
     return groups
 
 
@@ -715,6 +723,8 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
                     corrections[term] = found[0][0]
                 group = _with_family_items(group, hypernyms)
         role = _role(group)
+        if i > 0 and terms[i - 1] in PROXIMITY_TERMS:
+            role = SOFT  # "dekat pantai": near the beach says where, not what
         if role == SOFT:
             group = [Alternative(alt.term, round(alt.weight * WEIGHT_SOFT, 3), alt.kind) for alt in group]
         groups.append(group)
@@ -768,6 +778,9 @@ def _family_item(term: str) -> Alternative:
     if category_slug(term) is not None:
         return Alternative(term, WEIGHT_FAMILY_CATEGORY, "category")
     return Alternative(term, WEIGHT_HYPERNYM, "hypernym")
+
+
+PROXIMITY_TERMS = frozenset(analyze("dekat sekitar near", keep_stopwords=True))
 
 
 def _role(group: list[Alternative]) -> str:

@@ -354,3 +354,16 @@ def test_hyphenated_and_multi_word_places_are_found_whole(vocab, query, code):
 def test_a_misspelt_region_still_gives_the_hint(vocab):
     plan = plan_query("perak Kendri", vocab)
     assert plan.region_hint == "7471" and plan.corrected == "perak kendari"
+
+
+def test_a_phrase_of_known_words_also_accepts_its_one_word_synonym(vocab, tmp_path):
+    path = tmp_path / "synonyms.txt"
+    path.write_text("singkong, ubi kayu\n", encoding="utf-8")
+    plan = plan_query("ubi kayu", Vocab(["Ubi Jalar Ungu", "Gagang Kayu", "Keripik Singkong"]), synonyms=Synonyms(path))
+    # every group takes singkong: a listing that says it covers the phrase
+    assert kinds(plan) == [[("ubi", "exact"), ("singkong", "synonym")], [("kayu", "exact"), ("singkong", "synonym")]]
+
+
+def test_what_a_listing_is_near_only_adds_to_the_score(vocab):
+    plan = plan_query("homestay dekat pantai", vocab)
+    assert plan.roles == (CONCEPT, SOFT, SOFT) and plan.matching() == ([0], 1)
