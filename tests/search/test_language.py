@@ -365,5 +365,5 @@ def test_a_phrase_of_known_words_also_accepts_its_one_word_synonym(vocab, tmp_pa
 
 
 def test_what_a_listing_is_near_only_adds_to_the_score(vocab):
-    plan = plan_query("homestay dekat pantai", vocab)
+    plan = plan_query("kopi dekat pelabuhan", vocab)
     assert plan.roles == (CONCEPT, SOFT, SOFT) and plan.matching() == ([0], 1)
