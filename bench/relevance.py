@@ -4,6 +4,8 @@ Three sets (see bench/relevance/README.md):
 - ``tuning``  (bench/relevance/tuning.json): the queries the engine may be tuned on;
 - ``heldout`` (bench/relevance/heldout.json): written before the engine ran on them and
   never tuned on; its score is the figure that counts;
+- ``heldout-1`` (bench/relevance/heldout-1.json): the first held-out set, spent once its
+  failures were looked at; reported, not counted;
 - ``demo``    (bench/relevance.json): the first set, over the demo catalog only (the
   regression floor in tests/search/test_relevance.py).
 The tuning and held-out sets run over the demo catalog plus bench/relevance/catalog_eval.json,
@@ -42,7 +44,10 @@ DEMO = ROOT / "services" / "catalog" / "demo" / "demo_data.json"
 JUDGMENTS = Path(__file__).resolve().parent / "relevance.json"
 EVAL_DIR = Path(__file__).resolve().parent / "relevance"
 EVAL_CATALOG = EVAL_DIR / "catalog_eval.json"
-SETS = {"tuning": EVAL_DIR / "tuning.json", "heldout": EVAL_DIR / "heldout.json", "demo": JUDGMENTS}
+# heldout-1: the first held-out set, spent (its failures were looked at and fixed, issue 12);
+# reported beside the tuning set, no longer the figure that counts.
+SETS = {"tuning": EVAL_DIR / "tuning.json", "heldout": EVAL_DIR / "heldout.json",
+        "heldout-1": EVAL_DIR / "heldout-1.json", "demo": JUDGMENTS}
 K = 10
 
 
@@ -175,7 +180,7 @@ def main() -> int:
     parser.add_argument("--compare-stemmers", action="store_true",
                         help="run every set with both stemmers and print the difference")
     args = parser.parse_args()
-    names = args.set or [name for name in ("demo", "tuning", "heldout") if SETS[name].exists()]
+    names = args.set or [name for name in ("demo", "tuning", "heldout-1", "heldout") if SETS[name].exists()]
     stemmers = ("etalase", "sastrawi") if args.compare_stemmers else (args.stemmer,)
     scores: dict[str, dict[str, float]] = {}
     for stemmer in stemmers:

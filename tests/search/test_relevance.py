@@ -57,8 +57,8 @@ def test_every_kind_stays_above_its_floor(report):
     assert not low, low
 
 
-# Measured when set (issue 12): tuning 0.928, held-out 0.818.
-SET_FLOORS = {"tuning": 0.90, "heldout": 0.79}
+# Measured when set (issue 12): tuning 0.929, held-out 0.826, the spent first held-out 0.848.
+SET_FLOORS = {"tuning": 0.90, "heldout": 0.80, "heldout-1": 0.82}
 
 
 @pytest.mark.parametrize("name", sorted(SET_FLOORS))
