@@ -550,7 +550,7 @@ class MemoryIndex:
             picked_by_alternative = [self._first_selected(self._ranked_list(self._term_of(plan, postings), postings),
                                                           postings if alone else None, selected, end)
                                      for postings, _weight in present[0]]
-            if len(present[0]) == 1 and present[0][0][1] == 1.0 and not multipliers:
+            if alone and present[0][0][1] == 1.0 and not multipliers:
                 return picked_by_alternative[0]
             # Promoted products (few) may move up by their bounded boost: rescore them with
             # the best plain ones.
@@ -644,25 +644,25 @@ class MemoryIndex:
                 multipliers: dict[int, float], counted: list[bool] | None = None):
         """(score, updated_at, docno) per match: BM25 with weighted term frequencies; within
         a group the best alternative counts, scaled by its weight. With ``counted`` (per
-        group: whether its coverage ranks), (covered groups, score, updated_at, docno): a
-        document that covers more of the query's concepts comes first, BM25 orders the rest."""
-        if counted is not None and len(groups) > 1:
-            yield from self._scored_by_coverage(matches, groups, multipliers, counted)
-            return
+        group: whether its coverage ranks) and more than one group, (covered groups, score,
+        updated_at, docno): a document that covers more of the query's concepts comes first,
+        BM25 orders the rest."""
+        by_coverage = counted is not None and len(groups) > 1
         n = len(self._docs)
         avgdl = (self._total_length / n) if n else 1.0
-        weighted = [[(p, weight * self._idf(len(p))) for p, weight in alternatives if p] for alternatives in groups]
-        weighted = [group for group in weighted if group]
+        weighted = [([(p, weight * self._idf(len(p))) for p, weight in alternatives if p], counts)
+                    for alternatives, counts in zip(groups, counted if by_coverage else [False] * len(groups))]
+        weighted = [(group, counts) for group, counts in weighted if group]
         length = self._length
         docs = self._docs
         norm_a = K1 * (1 - B)
         norm_b = K1 * B / (avgdl or 1.0)
-        singles = [group[0] for group in weighted if len(group) == 1]
-        multiples = [group for group in weighted if len(group) > 1]
+        singles = [(*group[0], counts) for group, counts in weighted if len(group) == 1]
+        multiples = [(group, counts) for group, counts in weighted if len(group) > 1]
         k1_plus_1 = K1 + 1
-        if len(singles) == 2 and not multiples and not multipliers:
+        if len(singles) == 2 and not multiples and not multipliers and not by_coverage:
             # The common two-word query, unrolled.
-            (first, idf1), (second, idf2) = singles
+            (first, idf1, _c1), (second, idf2, _c2) = singles
             first_get, second_get = first.get, second.get
             for docno in matches:
                 norm = norm_a + norm_b * length[docno]
@@ -678,38 +678,13 @@ class MemoryIndex:
         for docno in matches:
             norm = norm_a + norm_b * length[docno]
             score = 0.0
-            for term_postings, idf in singles:
+            covered = 0
+            for term_postings, idf, counts in singles:
                 tf = term_postings.get(docno)
                 if tf:
                     score += idf * tf * k1_plus_1 / (tf + norm)
-            for group in multiples:
-                best = 0.0
-                for term_postings, idf in group:
-                    tf = term_postings.get(docno)
-                    if tf:
-                        value = idf * tf * k1_plus_1 / (tf + norm)
-                        if value > best:
-                            best = value
-                score += best
-            if multipliers:
-                score *= multipliers.get(docno, 1.0)
-            yield round(score, 9), docs[docno].get("updated_at") or "", docno
-
-    def _scored_by_coverage(self, matches: Iterable[int], groups: list[list[tuple[dict[int, int], float]]],
-                            multipliers: dict[int, float], counted: list[bool]):
-        n = len(self._docs)
-        avgdl = (self._total_length / n) if n else 1.0
-        weighted = [[(p, weight * self._idf(len(p))) for p, weight in alternatives] for alternatives in groups]
-        length = self._length
-        docs = self._docs
-        norm_a = K1 * (1 - B)
-        norm_b = K1 * B / (avgdl or 1.0)
-        k1_plus_1 = K1 + 1
-        for docno in matches:
-            norm = norm_a + norm_b * length[docno]
-            score = 0.0
-            covered = 0
-            for group, counts in zip(weighted, counted):
+                    covered += counts
+            for group, counts in multiples:
                 best = 0.0
                 for term_postings, idf in group:
                     tf = term_postings.get(docno)
@@ -722,7 +697,10 @@ class MemoryIndex:
                     covered += counts
             if multipliers:
                 score *= multipliers.get(docno, 1.0)
-            yield covered, round(score, 9), docs[docno].get("updated_at") or "", docno
+            if by_coverage:
+                yield covered, round(score, 9), docs[docno].get("updated_at") or "", docno
+            else:
+                yield round(score, 9), docs[docno].get("updated_at") or "", docno
 
     def _newest_first(self, selected, end: int) -> list[int]:
         docs = self._docs

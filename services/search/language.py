@@ -208,7 +208,8 @@ ENGLISH: dict[str, list[str]] = {
     "sweet potato": ["ubi jalar"], "tapioca": ["tapioka"], "flour": ["tepung"], "salt": ["garam"],
     "egg": ["telur"], "eggs": ["telur"], "milk": ["susu"], "juice": ["jus"], "bread": ["roti"],
     "noodles": ["mi"], "noodle": ["mi"], "sambal": ["sambal"], "jerky": ["dendeng"],
-    "english": ["inggris"], "island hopping": ["keliling pulau"], "dive course": ["kursus selam"], "diving course": ["kursus selam"], "stingless bee honey": ["madu kelulut"],
+    "english": ["inggris"], "island hopping": ["keliling pulau"], "dive course": ["kursus selam"],
+    "diving course": ["kursus selam"], "stingless bee honey": ["madu kelulut"],
 }
 
 DEFAULT_SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt")
@@ -292,8 +293,9 @@ class Hypernyms(Synonyms):
         bumbu dapur: kunyit, jahe, serai
 
     One way: a buyer asking for the family wants its items; one asking for keripik does not
-    want every camilan. A family may be a phrase (its first word is its head); items are
-    single words (a longer item is skipped with a warning)."""
+    want every camilan. A family may be a phrase (its deciding word in brackets, else the
+    first); items are single words or a category written "@slug" (anything else is skipped
+    with a warning)."""
 
     DEFAULT_PATH = Path(__file__).with_name("hypernyms.txt")
 
@@ -619,10 +621,10 @@ NAMED_PLACE_KINDS = frozenset({"tempat", "pulau"})
 PLACE_GENERIC_TERMS = frozenset(analyze(
     "pulau pantai danau gua goa liang benteng air terjun teluk tanjung gunung bukit taman nasional "
     "laut selat desa kampung kota selatan utara barat timur tengah kepulauan besar kecil"))
-WEIGHT_HYPERNYM = 0.6
+WEIGHT_HYPERNYM = 0.6  # an item of the family the buyer named: below the family word itself
 WEIGHT_FAMILY_CATEGORY = 0.5  # any product of a category the family covers (its name need not say it)
-WEIGHT_FAMILY_WORD = 0.5  # the family word again, for listings that say it (see plan_query)
-WEIGHT_SOFT = 0.3  # a soft word (a fragment, a qualifier) adds this share of a word's score  # an item of the family the buyer named: below the family word itself
+WEIGHT_FAMILY_WORD = 0.5  # the family's categories (or word) again, for listings in it (see plan_query)
+WEIGHT_SOFT = 0.3  # a soft word (a fragment, a qualifier) adds this share of a word's score
 SOFT_LENGTH = 2  # a term this short (a fragment, "2", "mi") never matches on its own
 # Words that say how good, how new, how cheap or how it is sold, or what kind of thing in
 # general, not what it is: a listing rarely says them, so they add to the score and never
