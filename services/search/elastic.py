@@ -253,6 +253,7 @@ def _fuzzable(group: list[Alternative]) -> bool:
 
 
 CATEGORY_SCORE = 2.0  # what a product of a family's category scores (a name match in category_name)
+MEASURE_SCORE = 3.0  # a measure the listing states (as a match in the name)
 PLACE_SCORE = 2.0  # what a product of the place named scores for the place (a name match in region_name)
 # Each concept a document covers adds this much: far above any BM25 sum of a short query, so
 # covering more of the query's concepts ranks first and BM25 orders the rest (the embedded
@@ -270,7 +271,8 @@ def alternative_query(alternative: Alternative, fuzzy: bool = False) -> dict:
                              "minimum_should_match": 1}}
         return {"constant_score": {"filter": category, "boost": alternative.weight * CATEGORY_SCORE}}
     if is_measure(alternative.term):  # "1000g": our analyzer's measures, indexed apart
-        return {"constant_score": {"filter": {"term": {"measures": alternative.term}}, "boost": alternative.weight * 3}}
+        return {"constant_score": {"filter": {"term": {"measures": alternative.term}},
+                                   "boost": alternative.weight * MEASURE_SCORE}}
     match: dict = {"query": alternative.term, "fields": SEARCH_FIELDS}
     if alternative.weight != 1.0:
         match["boost"] = alternative.weight
@@ -301,15 +303,13 @@ def text_query(plan: QueryPlan, operator: str = "and", fuzzy: bool = False) -> d
     if plan.empty:
         return {"match_none": {}}  # only stopwords: nothing, as the embedded engine
     deciding, need = plan.matching()
-    counted = set(plan.counted())
+    counted = plan.counted()
     clauses = [group_query(group, fuzzy) for group in plan.groups]
     deciding_clauses = [clauses[index] for index in deciding]
     optional = [clauses[index] for index in range(len(clauses)) if index not in deciding]
     minimum = need if operator == "and" else 1
-    # Coverage only ranks when documents can differ in it: some counted group is optional.
-    required = set(deciding) if minimum >= len(deciding) else set()
-    coverage = [{"constant_score": {"filter": clauses[index], "boost": COVERAGE_SCORE}}
-                for index in sorted(counted)] if counted - required else []
+    coverage = [{"constant_score": {"filter": clauses[index], "boost": COVERAGE_SCORE}} for index in counted
+                ] if len(counted) > 1 and plan.coverage_ranks(relaxed=minimum < len(deciding)) else []
     if minimum >= len(deciding_clauses):
         query: dict = {"bool": {"must": deciding_clauses}}
     else:

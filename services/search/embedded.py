@@ -538,7 +538,7 @@ class MemoryIndex:
         present = [alternatives for alternatives in groups if alternatives]
         counted: list[bool] | None = [index in counted_indexes for index, alternatives in enumerate(groups)
                                       if alternatives]
-        if not relaxed and counted_indexes <= set(plan.matching()[0]):
+        if not plan.coverage_ranks(relaxed):
             counted = None  # every counted group was required: coverage is the same for all
         multipliers = self._multipliers(plan, selected, now)
         if len(present) == 1 and not plan.region_hint:

@@ -135,6 +135,12 @@ class QueryPlan:
         """The groups whose coverage ranks documents: concepts and places (not soft ones)."""
         return [i for i in range(len(self.groups)) if self.role(i) != SOFT]
 
+    def coverage_ranks(self, relaxed: bool) -> bool:
+        """Whether documents can differ in how many counted groups they cover, so that coverage
+        must rank them: the match was ``relaxed`` (not every deciding group required), or some
+        counted group does not decide (a place beside the words). Both engines ask this."""
+        return relaxed or not set(self.counted()) <= set(self.matching()[0])
+
     def terms(self) -> list[str]:
         """Every alternative term once (for highlighting)."""
         return list(dict.fromkeys(alt.term for group in self.groups for alt in group))
