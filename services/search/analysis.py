@@ -171,7 +171,7 @@ def _is_number(token: str) -> bool:
 def is_measure(term: str) -> bool:
     """Whether an analysed term is a measure ("250g", "1000ml")."""
     number_unit = _NUMBER_UNIT.match(term)
-    return number_unit is not None and number_unit.group(2) in MEASURE_BASES and term[0].isdigit()
+    return number_unit is not None and number_unit.group(2) in MEASURE_BASES
 
 
 def _plausible_root(word: str) -> bool:

@@ -82,7 +82,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
@@ -96,6 +96,7 @@ from services.gateway.formatting import format_rupiah, format_wita
 from services.gateway.site import i18n, session
 from services.gateway.site.i18n import N_
 from shared.errors import EtalaseError, Forbidden, NotFound, PayloadTooLarge, Unauthorized
+from shared.formatting import WITA
 
 log = logging.getLogger(__name__)
 
@@ -162,12 +163,12 @@ def _parse_iso(value):
 def wita(context, value) -> str:
     """A datetime or ISO string in WITA, in the page's language: "3 Des 2026 08.00 WITA",
     "3 Dec 2026 08:00 WITA"; "" when it is not one."""
-    text = format_wita(_parse_iso(value)) or ""
+    moment = _parse_iso(value)
     lang = context.get("lang")
-    if not text or lang not in i18n.LANGUAGES or lang == i18n.DEFAULT:
-        return text
-    day, month, year, clock, zone = text.split(" ")
-    return f"{day} {i18n.gettext(lang, month)} {year} {clock.replace('.', ':')} {zone}"
+    if moment is None or lang not in i18n.LANGUAGES or lang == i18n.DEFAULT:
+        return format_wita(moment) or ""
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(WITA)
+    return f"{i18n.calendar_date(lang, local.date())} {local:%H:%M} WITA"
 
 
 def rupiah(value) -> str:
