@@ -53,6 +53,7 @@ bench: install
 	$(BIN)/python bench/freshness.py
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/relevance.py --compare-stemmers
+	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/promotion.py
 	$(BIN)/python bench/pages.py
