@@ -1,16 +1,16 @@
 """Relevance of search: nDCG@10 of judged queries, per case, per kind and overall.
 
-Three sets (see bench/relevance/README.md):
+The sets (see bench/relevance/README.md):
 - ``tuning``  (bench/relevance/tuning.json): the queries the engine may be tuned on;
 - ``heldout`` (bench/relevance/heldout.json): written before the engine ran on them and
   never tuned on; its score is the figure that counts;
-- ``heldout-1`` (bench/relevance/heldout-1.json): the first held-out set, spent once its
-  failures were looked at; reported, not counted;
+- ``heldout-1``, ``heldout-2``: earlier held-out sets, spent once their failures were
+  looked at; reported beside the tuning set, not counted;
 - ``demo``    (bench/relevance.json): the first set, over the demo catalog only (the
   regression floor in tests/search/test_relevance.py).
-The tuning and held-out sets run over the demo catalog plus bench/relevance/catalog_eval.json,
-a second catalog written for evaluation only. In process, no broker: the products go
-straight into an embedded engine on a throwaway SQLite file; queries go through
+Each set runs over the demo catalog plus the evaluation catalogs its file names under
+"catalogs" (default bench/relevance/catalog_eval.json). In process, no broker: the products
+go straight into an embedded engine on a throwaway SQLite file; queries go through
 ``engine.search`` only.
 
     make bench
@@ -44,10 +44,11 @@ DEMO = ROOT / "services" / "catalog" / "demo" / "demo_data.json"
 JUDGMENTS = Path(__file__).resolve().parent / "relevance.json"
 EVAL_DIR = Path(__file__).resolve().parent / "relevance"
 EVAL_CATALOG = EVAL_DIR / "catalog_eval.json"
-# heldout-1: the first held-out set, spent (its failures were looked at and fixed, issue 12);
-# reported beside the tuning set, no longer the figure that counts.
+# heldout-1, heldout-2: earlier held-out sets, spent (their failures were looked at and fixed,
+# issue 12); reported beside the tuning set, no longer the figure that counts.
+SPENT = ("heldout-1", "heldout-2")
 SETS = {"tuning": EVAL_DIR / "tuning.json", "heldout": EVAL_DIR / "heldout.json",
-        "heldout-1": EVAL_DIR / "heldout-1.json", "demo": JUDGMENTS}
+        **{name: EVAL_DIR / f"{name}.json" for name in SPENT}, "demo": JUDGMENTS}
 K = 10
 
 
@@ -106,13 +107,20 @@ def ndcg(ranked_names: list[str], judgments: dict[str, int], k: int = K) -> floa
     return dcg / idcg if idcg else 0.0
 
 
+def load_set(name: str) -> dict:
+    return json.loads(SETS[name].read_text(encoding="utf-8"))
+
+
 def load_cases(name: str = "demo") -> list[dict]:
-    return json.loads(SETS[name].read_text(encoding="utf-8"))["cases"]
+    return load_set(name)["cases"]
 
 
 def catalogs_of(name: str) -> list[Path]:
-    """The catalogs a set is judged over."""
-    return [DEMO] if name == "demo" else [DEMO, EVAL_CATALOG]
+    """The catalogs a set is judged over: the demo's, plus the evaluation catalogs the set's
+    file names (a held-out set may bring its own catalog, unseen while tuning)."""
+    if name == "demo":
+        return [DEMO]
+    return [DEMO, *(EVAL_DIR / file for file in load_set(name).get("catalogs", [EVAL_CATALOG.name]))]
 
 
 def evaluate(engine, cases: list[dict]) -> dict:
@@ -180,7 +188,7 @@ def main() -> int:
     parser.add_argument("--compare-stemmers", action="store_true",
                         help="run every set with both stemmers and print the difference")
     args = parser.parse_args()
-    names = args.set or [name for name in ("demo", "tuning", "heldout-1", "heldout") if SETS[name].exists()]
+    names = args.set or [name for name in ("demo", "tuning", *SPENT, "heldout") if SETS[name].exists()]
     stemmers = ("etalase", "sastrawi") if args.compare_stemmers else (args.stemmer,)
     scores: dict[str, dict[str, float]] = {}
     for stemmer in stemmers:
