@@ -1,6 +1,6 @@
-"""The relevance evaluation data (bench/relevance/, issue 12) is well formed: a second
-catalog in demo_data.json's shape, and a tuning and a held-out set judged over the union of
-both catalogs. Data only: no engine runs here."""
+"""The relevance evaluation data (bench/relevance/, issue 12) is well formed: evaluation
+catalogs in demo_data.json's shape, and tuning and held-out sets each judged over the union of
+the demo catalog and the evaluation catalogs it names. Data only: no engine runs here."""
 import itertools
 import json
 import re
@@ -18,31 +18,38 @@ DEMO = ROOT / "services" / "catalog" / "demo" / "demo_data.json"
 TOURISM_SLUGS = {"paket-wisata", "selam-snorkeling", "pemandu-wisata", "penginapan", "sewa-perahu"}
 KINDS = {"plain", "typo", "variant", "synonym", "hypernym", "place", "multiword", "english",
          "measure", "code", "tourism"}
-SETS = ("tuning", "heldout", "heldout-1")  # heldout-1: the first held-out set, spent
+SETS = ("tuning", "heldout", "heldout-1", "heldout-2")  # heldout-1 and -2: earlier held-out sets, spent
+CATALOGS = ("catalog_eval.json", "catalog_heldout.json")
 
 
 def load(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def eval_merchants() -> list[dict]:
-    return load(EVAL_DIR / "catalog_eval.json")["merchants"]
+def eval_merchants(catalog: str = "catalog_eval.json") -> list[dict]:
+    return load(EVAL_DIR / catalog)["merchants"]
 
 
-def union_products() -> list[dict]:
-    return [product for merchant in load(DEMO)["merchants"] + eval_merchants() for product in merchant["products"]]
+def catalogs_of(name: str) -> list[str]:
+    return load(EVAL_DIR / f"{name}.json").get("catalogs", ["catalog_eval.json"])
+
+
+def union_products(catalogs=CATALOGS) -> list[dict]:
+    merchants = load(DEMO)["merchants"] + [merchant for catalog in catalogs for merchant in eval_merchants(catalog)]
+    return [product for merchant in merchants for product in merchant["products"]]
 
 
 def normalised(query: str) -> str:
     return re.sub(r"\s+", " ", query.strip().lower())
 
 
-def test_eval_catalog_has_the_demo_shape_and_valid_reference_data():
-    merchants = eval_merchants()
-    assert len(merchants) >= 60
+@pytest.mark.parametrize("catalog", CATALOGS)
+def test_eval_catalog_has_the_demo_shape_and_valid_reference_data(catalog):
+    merchants = eval_merchants(catalog)
+    assert len(merchants) >= 45
     assert {merchant["region"] for merchant in merchants} == set(REGIONS)  # every kabupaten/kota
     products = [product for merchant in merchants for product in merchant["products"]]
-    assert len(products) >= 320
+    assert len(products) >= 180
     for merchant in merchants:
         assert set(merchant) >= {"key", "name", "kind", "region", "description", "products"}
         assert merchant["kind"] in {"umkm", "koperasi"}
@@ -57,11 +64,12 @@ def test_eval_catalog_has_the_demo_shape_and_valid_reference_data():
     assert sum(product["category"] in TOURISM_SLUGS for product in products) >= 30
 
 
-def test_names_and_keys_are_unique_across_both_catalogs():
-    """Judgments name products, so a name must mean one product in the union."""
+def test_names_and_keys_are_unique_across_every_catalog():
+    """Judgments name products, so a name must mean one product in any union."""
     names = Counter(normalised(product["name"]) for product in union_products())
     assert [name for name, count in names.items() if count > 1] == []
-    keys = Counter(merchant["key"] for merchant in load(DEMO)["merchants"] + eval_merchants())
+    keys = Counter(merchant["key"] for merchant in load(DEMO)["merchants"]
+                   + [merchant for catalog in CATALOGS for merchant in eval_merchants(catalog)])
     assert [key for key, count in keys.items() if count > 1] == []
 
 
@@ -71,7 +79,8 @@ def test_each_set_is_judged_over_the_union(name):
     assert data["about"].strip()
     cases = data["cases"]
     assert len(cases) >= 64
-    known = {product["name"] for product in union_products()}
+    assert set(catalogs_of(name)) <= set(CATALOGS)
+    known = {product["name"] for product in union_products(catalogs_of(name))}
     queries = [normalised(case["query"]) for case in cases]
     assert len(queries) == len(set(queries)), "a query appears twice in the set"
     for case in cases:

@@ -22,8 +22,18 @@ STOPWORDS: frozenset[str] = frozenset(
     agar bagi para sebagai serta sudah telah tersebut tidak bisa dapat ada
     lebih sangat paling secara hingga sampai kami kita anda kamu saya ia dia mereka
     pun lah kah the and of for with in to a an
+    yg dgn dg utk dr dri sm aja saja ya dong deh sih nih tuh kak gan sis mau pengen pingin ingin
+    dimana mana brp berapa please
     """.split()
 )
+
+# Words that negate the next one ("tidak pedas", "tanpa gula", "non halal"): the two become
+# one term, "no-pedas", on both sides, so a buyer asking for "tidak pedas" meets the listing
+# that says it, and neither is taken for one that says "pedas".
+NEGATORS: frozenset[str] = frozenset("tidak tanpa bukan non no without gak ga nggak ngga enggak tak".split())
+NEGATED_PREFIX = "no-"
+# Words between a negator and what it negates ("tidak pakai pengawet", "tanpa mengandung gula").
+NEGATION_FILLERS: frozenset[str] = frozenset("pakai pake mengandung menggunakan terlalu begitu ada".split())
 
 # Spellings sellers actually use -> the one the index keeps. Applied to whole tokens
 # before and after stemming, so "kripiknya" and "keripik" meet.
@@ -90,7 +100,20 @@ _RUN = re.compile(r"[0-9]+(?:[.,][0-9]+)*[a-z0-9]*|[a-z]+[a-z0-9]*")
 _NUMBER_UNIT = re.compile(r"([0-9]+(?:[.,][0-9]+)*)([a-z]*)$")
 # "150 x 60 cm", "150x60": a size, one token ("150x60"); its unit is left out, as buyers do.
 _DIMENSIONS = re.compile(r"\b([0-9]+(?:[.,][0-9]+)?)\s*[x\u00d7]\s*([0-9]+(?:[.,][0-9]+)?)(?:\s*(?:cm|mm|meter|m)\b)?")
-_THOUSANDS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+$")  # "15.000": a thousands separator, not a decimal
+_THOUSANDS = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+$")
+_UNIT_WORD = "|".join(sorted(UNITS, key=len, reverse=True))
+# An amount written as a fraction ("1/2 kg", "½ kg", folded to "1\u20442") or in words
+# ("setengah kilo", "sekilo"), before a unit: a number, so it becomes the same measure.
+_FRACTION = re.compile(rf"\b([0-9]+)\s*[/\u2044]\s*([0-9]+)(?=\s*(?:{_UNIT_WORD})\b)")
+AMOUNT_WORDS = {"setengah": "0.5", "seperempat": "0.25", "satu": "1", "dua": "2", "tiga": "3", "empat": "4",
+                "lima": "5", "enam": "6", "tujuh": "7", "delapan": "8", "sembilan": "9", "sepuluh": "10"}
+_AMOUNT_WORD = re.compile(rf"\b({'|'.join(AMOUNT_WORDS)})\s+(?=(?:{_UNIT_WORD})\b)")
+_SE_UNIT = re.compile(r"\bse(kilo|liter|ons)\b")  # "sekilo" is one kilo
+# A product code: a few letters and a number joined by a hyphen or slash ("KPK-925", "TM/07"),
+# or capitals and a number apart ("SR 07"). Its pieces stay terms; the joined form ("kpk925")
+# is one more, so the code typed without its hyphen finds it.
+_CODE = re.compile(r"\b([a-z]{1,5})[-/]([0-9]{1,6})\b")
+_SPACED_CODE = re.compile(r"\b([A-Z]{2,5}) ([0-9]{1,6})\b")  # "15.000": a thousands separator, not a decimal
 # A final ai/au/oi is one syllable (pantai, pulau); elsewhere every vowel counts (ba-ik, hi-as).
 _SYLLABLE = re.compile(r"(?:ai|au|oi)$|[aeiou]")
 
@@ -110,6 +133,10 @@ def tokenize(text: str) -> list[str]:
     "v60", "2in1") stays one token, so a code never falls apart into one- and two-character
     pieces that would match unrelated products."""
     folded = fold(text)
+    codes = [f"{letters}{digits}" for letters, digits in _CODE.findall(folded)]
+    codes += [f"{letters.lower()}{digits}" for letters, digits in _SPACED_CODE.findall(text)]
+    if "se" in folded or "/" in folded or "\u2044" in folded:
+        folded = _amounts(folded)
     folded = _REDUPLICATED_DIGIT.sub(r"\1", folded)
     folded = _REDUPLICATED_HYPHEN.sub(r"\1", folded)
     if "x" in folded or "\u00d7" in folded:
@@ -130,7 +157,21 @@ def tokenize(text: str) -> list[str]:
             tokens.append(measure(number, unit))
         else:
             tokens.append(run)  # "2in1", "3d": a code
-    return _join_measures(tokens)
+    return _join_measures(tokens) + list(dict.fromkeys(codes))
+
+
+def _amounts(folded: str) -> str:
+    """Fractions and amount words before a unit as numbers: "1/2 kg" and "setengah kilo" ->
+    "0.5 kg", "sekilo" -> "1 kilo"."""
+    folded = _FRACTION.sub(lambda m: _fraction(m.group(1), m.group(2)), folded)
+    folded = _AMOUNT_WORD.sub(lambda m: AMOUNT_WORDS[m.group(1)] + " ", folded)
+    return _SE_UNIT.sub(r"1 \1", folded)
+
+
+def _fraction(numerator: str, denominator: str) -> str:
+    if int(denominator) == 0:
+        return f"{numerator}/{denominator}"
+    return f"{int(numerator) / int(denominator):.3f}".rstrip("0").rstrip(".")
 
 
 def _plain_number(number: str) -> str:
@@ -279,11 +320,26 @@ def analyze(text: str | None, keep_stopwords: bool = False) -> list[str]:
     if not text:
         return []
     terms = []
+    negate = False
     for token in tokenize(text):
+        if token in NEGATORS and not keep_stopwords:
+            negate = True
+            continue
         if token.isalpha() and (len(token) < 2 or (not keep_stopwords and token in STOPWORDS)):
             continue
-        terms.append(normalize_token(token))
+        if negate and token in NEGATION_FILLERS:
+            continue
+        if negate and token.isalpha():
+            terms.append(NEGATED_PREFIX + normalize_token(token))
+        else:
+            terms.append(normalize_token(token))
+        negate = False
     return terms
+
+
+def is_negated(term: str) -> bool:
+    """Whether an analysed term is a negated word ("no-pedas")."""
+    return term.startswith(NEGATED_PREFIX)
 
 
 

@@ -19,9 +19,10 @@ import logging
 import time
 from typing import Iterable
 
-from services.search.analysis import STOPWORDS, VARIANTS, analyze, is_measure, query_terms
+from services.search.analysis import STOPWORDS, VARIANTS, analyze, is_measure, is_negated, query_terms
 from services.search.embedded import store_pricing
 from services.search.engine import (
+    FEW_MATCHES,
     HALAL_LABELS,
     KINDS,
     MAX_PROMOTION_BOOST,
@@ -52,7 +53,7 @@ from shared.taxonomy import CATEGORY_NAMES
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 3  # v2: pricing fields; v3: measures (an older index needs a reindex)
+INDEX_VERSION = 4  # v2: pricing fields; v3: measures; v4: joined codes and negations (older: reindex)
 SEARCH_FIELDS = ["name^3", "category_name^2", "category_parent_name", "merchant.name^2", "region_name^2", "description"]
 
 
@@ -95,6 +96,10 @@ def index_body() -> dict:
                 # Measures in the base unit ("1 kg" -> "1000g"), computed by our analyzer: the
                 # standard tokenizer cannot join "1 kg" nor convert it.
                 "measures": keyword,
+                # Codes joined ("KPK-925" -> "kpk925") and negated words ("tanpa gula" ->
+                # "no-gula"), also from our analyzer: the standard tokenizer splits the one
+                # and drops the negator of the other.
+                "joined_terms": keyword,
                 "category": keyword,
                 "category_name": text,
                 "category_parent": keyword,
@@ -124,6 +129,18 @@ def measure_terms(doc: dict) -> list[str]:
     return sorted({term for term in analyze(text) if is_measure(term)})
 
 
+def is_joined(term: str) -> bool:
+    """A term only our analyzer makes: a negated word, or letters and digits in one (a code)."""
+    return is_negated(term) or (not is_measure(term) and any(c.isdigit() for c in term)
+                                and any(c.isalpha() for c in term))
+
+
+def joined_terms(doc: dict) -> list[str]:
+    """The joined codes and negated words of a document's name and description."""
+    text = f"{doc.get('name') or ''} {doc.get('description') or ''}"
+    return sorted({term for term in analyze(text) if is_joined(term)})
+
+
 PRICING_FIELDS = ("effective_price", "discount_percent", "promoted", "boost", "valid_until", "badge")
 
 
@@ -138,7 +155,7 @@ def bulk_operations(index: str, change: Change) -> list[dict]:
     for doc in change.upserts:
         operations.append({"index": {"_index": index, "_id": doc["id"], "version": int(doc["version"]),
                                      "version_type": "external"}})
-        operations.append({**doc, "measures": measure_terms(doc)})
+        operations.append({**doc, "measures": measure_terms(doc), "joined_terms": joined_terms(doc)})
     for removal in change.removals:
         action = {"_index": index, "_id": removal.id}
         if removal.version is not None:
@@ -254,6 +271,7 @@ def _fuzzable(group: list[Alternative]) -> bool:
 
 CATEGORY_SCORE = 2.0  # what a product of a family's category scores (a name match in category_name)
 MEASURE_SCORE = 3.0  # a measure the listing states (as a match in the name)
+JOINED_SCORE = 3.0  # a code or a negated word the listing states (as a match in the name)
 PLACE_SCORE = 2.0  # what a product of the place named scores for the place (a name match in region_name)
 # Each concept a document covers adds this much: far above any BM25 sum of a short query, so
 # covering more of the query's concepts ranks first and BM25 orders the rest (the embedded
@@ -273,11 +291,17 @@ def alternative_query(alternative: Alternative, fuzzy: bool = False) -> dict:
     if is_measure(alternative.term):  # "1000g": our analyzer's measures, indexed apart
         return {"constant_score": {"filter": {"term": {"measures": alternative.term}},
                                    "boost": alternative.weight * MEASURE_SCORE}}
+    joined = {"constant_score": {"filter": {"term": {"joined_terms": alternative.term}},
+                                 "boost": alternative.weight * JOINED_SCORE}}
+    if is_negated(alternative.term):  # "no-pedas": only our analyzer's terms hold it
+        return joined
     match: dict = {"query": alternative.term, "fields": SEARCH_FIELDS}
     if alternative.weight != 1.0:
         match["boost"] = alternative.weight
     if fuzzy:
         match.update(fuzziness=FUZZINESS, prefix_length=FUZZY_PREFIX, max_expansions=FUZZY_EXPANSIONS)
+    if is_joined(alternative.term):  # a code: typed as listed ("abc12de34"), or joined ("kpk925")
+        return {"dis_max": {"queries": [{"multi_match": match}, joined]}}
     return {"multi_match": match}
 
 
@@ -292,8 +316,9 @@ def group_query(group: list[Alternative], fuzzy: bool = False) -> dict:
 def text_query(plan: QueryPlan, operator: str = "and", fuzzy: bool = False) -> dict:
     """``plan`` as a bool query, as the embedded engine matches and ranks it:
     - the deciding groups (``QueryPlan.matching``: the concepts, else the places, else the
-      soft groups) as ``should`` clauses with the plan's minimum to match ("and"), or any
-      one of them ("or", the fallback when nothing covers the minimum);
+      soft groups) as ``should`` clauses with the plan's minimum to match ("and"), one
+      concept fewer and not a size alone ("partial", ``QueryPlan.partial_matching``: when
+      fewer than FEW_MATCHES cover the minimum), or any one of them ("or", when nothing does);
     - the other groups (places beside concepts, soft fragments) as optional clauses that
       only add to the score;
     - per counted group (concepts and places), ``COVERAGE_SCORE`` when it matches, so that
@@ -308,12 +333,18 @@ def text_query(plan: QueryPlan, operator: str = "and", fuzzy: bool = False) -> d
     deciding_clauses = [clauses[index] for index in deciding]
     optional = [clauses[index] for index in range(len(clauses)) if index not in deciding]
     minimum = need if operator == "and" else 1
+    naming: list[int] = []
+    if operator == "partial":
+        _deciding, minimum, naming = plan.partial_matching()
     coverage = [{"constant_score": {"filter": clauses[index], "boost": COVERAGE_SCORE}} for index in counted
                 ] if len(counted) > 1 and plan.coverage_ranks(relaxed=minimum < len(deciding)) else []
     if minimum >= len(deciding_clauses):
         query: dict = {"bool": {"must": deciding_clauses}}
     else:
         query = {"bool": {"should": deciding_clauses, "minimum_should_match": minimum}}
+    if naming and len(naming) < len(deciding):
+        # a partial match names something: not a size alone
+        query["bool"]["filter"] = [{"bool": {"should": [clauses[index] for index in naming], "minimum_should_match": 1}}]
     if not optional and not coverage:
         return query
     return {"bool": {"must": [query], "should": optional + coverage}}
@@ -570,8 +601,13 @@ class ElasticsearchEngine:
         if result.total == 0 and has_fuzzable_words(informed):
             fuzzy = True
             result = self._search(search_body(query, plan=informed, fuzzy=True))
-        if result.total == 0 and len(informed.matching()[0]) > 1:
-            result = self._search(search_body(query, "or", plan=informed, fuzzy=fuzzy))
+        # 4. Too few: partial matches follow (one concept fewer), else any word.
+        if result.total < FEW_MATCHES and len(informed.matching()[0]) > 1:
+            deciding, partial_need, naming = informed.partial_matching()
+            if naming and partial_need < informed.matching()[1]:
+                result = self._search(search_body(query, "partial", plan=informed, fuzzy=fuzzy))
+            if result.total == 0:
+                result = self._search(search_body(query, "or", plan=informed, fuzzy=fuzzy))
         # Did you mean: the same rule as the embedded engine (engine.did_you_mean).
         suggestion = did_you_mean(query.q, informed.corrected, typed_total, result.total,
                                   lambda word: all(term in vocabulary for term in query_terms(word)))

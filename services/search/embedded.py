@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from services.search.analysis import analyze, query_terms
 from services.search.engine import (
+    FEW_MATCHES,
     HALAL_LABELS,
     KINDS,
     MAX_PROMOTION_BOOST,
@@ -340,9 +341,10 @@ class MemoryIndex:
 
     def _text_matches(self, plan) -> tuple[list, set | None, bool]:
         """The plan's groups of (postings, weight), the documents they match: those that
-        cover the plan's minimum of its deciding groups (``QueryPlan.matching``), or, when
-        none does, any of them (best first later); and whether the match was relaxed (not
-        every deciding group required), so that documents may differ in what they cover."""
+        cover the plan's minimum of its deciding groups (``QueryPlan.matching``), and when
+        fewer than FEW_MATCHES do, those that cover one concept fewer
+        (``QueryPlan.partial_matching``; ranked after them), or if none, any of them; and whether the match was relaxed
+        (not every deciding group required), so that documents may differ in what they cover."""
         groups = [[(self._postings[alt.term], self._weight(alt, group)) for alt in group if alt.term in self._postings]
                   for group in plan.groups]
         deciding, need = plan.matching()
@@ -355,9 +357,17 @@ class MemoryIndex:
         else:
             covered = Counter(docno for docs in group_sets for docno in docs)
             matches = {docno for docno, count in covered.items() if count >= need}
-        if not matches and len(group_sets) > 1:
-            matches = set().union(*group_sets)
-            relaxed = True
+        if len(matches) < FEW_MATCHES and len(group_sets) > 1:
+            # Too few cover the minimum: partial matches follow them (coverage ranks).
+            _deciding, partial_need, naming = plan.partial_matching()
+            if partial_need < need and naming:
+                covered = Counter(docno for docs in group_sets for docno in docs)
+                named = set().union(*(self._group_docs(groups[index]) for index in naming))
+                matches = {docno for docno, count in covered.items() if count >= partial_need and docno in named}
+                relaxed = True
+            if not matches:  # still nothing: any of them
+                matches = set().union(*group_sets)
+                relaxed = True
         return groups, matches, relaxed
 
     def _weight(self, alternative, group) -> float:

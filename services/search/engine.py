@@ -34,6 +34,10 @@ PRICE_BUCKETS: tuple[tuple[int, int | None], ...] = (
 # a product that matches about as well, never one that matches much better.
 MAX_PROMOTION_BOOST = 0.2
 REGION_HINT_BOOST = 0.1  # "khas Muna": products of Muna first among equals (not a filter)
+# When fewer documents than this cover the query's minimum of concepts ("sirup jeruk" finds one
+# orange syrup), the documents that cover any of them follow, fewer concepts later (coverage
+# ranks): a page with one result is a dead end, the other syrups are what the buyer looks at next.
+FEW_MATCHES = 10
 
 
 @dataclass(frozen=True)

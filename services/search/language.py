@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Protocol
 
-from services.search.analysis import analyze, fold, query_terms
+from services.search.analysis import analyze, fold, is_measure, is_negated, query_terms
 from shared.places import find_places
 from shared.taxonomy import ALL_SLUGS
 
@@ -131,6 +131,15 @@ class QueryPlan:
                 return indexes, (len(indexes) if need_all else minimum_match(len(indexes)))
         return [], 0
 
+    def partial_matching(self) -> tuple[list[int], int, list[int]]:
+        """What a *partial* match covers, for when too few documents cover ``matching()``'s
+        minimum (engine.FEW_MATCHES): (the deciding groups, how many of them, the groups of
+        which it must cover at least one). One concept fewer than the minimum (at least one),
+        and never a size alone: "beras 1kg" may show other beras, not every 1 kg product."""
+        deciding, need = self.matching()
+        naming = [index for index in deciding if not all(_is_amount(alt.term) for alt in self.groups[index])]
+        return deciding, max(1, need - 1), naming
+
     def counted(self) -> list[int]:
         """The groups whose coverage ranks documents: concepts and places (not soft ones)."""
         return [i for i in range(len(self.groups)) if self.role(i) != SOFT]
@@ -144,6 +153,11 @@ class QueryPlan:
     def terms(self) -> list[str]:
         """Every alternative term once (for highlighting)."""
         return list(dict.fromkeys(alt.term for group in self.groups for alt in group))
+
+
+def _is_amount(term: str) -> bool:
+    """A measure ("1000g") or a bare number: says how much, not what."""
+    return is_measure(term) or term.replace(".", "", 1).isdigit()
 
 
 # Weights: an exact word beats an English equivalent, which beats a synonym (a near
@@ -419,6 +433,12 @@ def max_edits(term: str) -> int:
     return 1 if len(term) >= 4 else 0
 
 
+# A three-letter word the index does not know is mostly a longer word typed without a vowel
+# ("asn" for asin, "kpi" for kopi): it may be corrected by one inserted letter, never by a
+# substitution (which would make every three-letter word a typo of another).
+SHORT_TYPO_LENGTH = 3
+
+
 def damerau_levenshtein(a: str, b: str, limit: int = 2) -> int:
     """Edit distance with adjacent transpositions (optimal string alignment); anything
     above ``limit`` comes back as ``limit + 1``."""
@@ -514,6 +534,9 @@ class Speller:
     def corrections(self, word: str, vocabulary: Vocabulary) -> list[tuple[str, int, int]]:
         """(term, edits, document frequency) of the closest known terms, best first."""
         edits = max_edits(word)
+        short = len(word) == SHORT_TYPO_LENGTH and word not in vocabulary
+        if short:
+            edits = 1
         if not edits or not word.isalpha():
             return []
         self.sync(vocabulary)
@@ -525,6 +548,8 @@ class Speller:
                 if term in seen or term == word:
                     continue
                 seen.add(term)
+                if short and len(term) != len(word) + 1:
+                    continue  # a missing letter only
                 distance = damerau_levenshtein(word, term, edits)
                 if distance > edits:
                     continue
@@ -757,7 +782,9 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
     return QueryPlan(groups=groups, region_hint=hint, corrected=_corrected(text, corrections), roles=tuple(roles))
 
 
-_PLACE_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# A number keeps its separators ("1/2", "0,5", "15.000": the analyzer reads them), a name its
+# hyphens.
+_PLACE_WORD = re.compile(r"[0-9]+(?:[.,/\u2044][0-9]+)+[a-z0-9]*|[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def place_words(text: str | None) -> list[str]:
@@ -792,9 +819,10 @@ PROXIMITY_TERMS = frozenset(analyze("dekat sekitar near", keep_stopwords=True))
 
 
 def _role(group: list[Alternative]) -> str:
-    """SOFT for a group of only very short terms (a fragment, a one- or two-digit number) or
-    a word that qualifies rather than names (``SOFT_TERMS``)."""
-    if group[0].term in SOFT_TERMS or all(len(alt.term) <= SOFT_LENGTH for alt in group):
+    """SOFT for a group of only very short terms (a fragment, a one- or two-digit number), a
+    word that qualifies rather than names (``SOFT_TERMS``), or a negated word ("no-pedas":
+    a listing that says "tidak pedas" ranks higher; one that does not is still found)."""
+    if group[0].term in SOFT_TERMS or is_negated(group[0].term) or all(len(alt.term) <= SOFT_LENGTH for alt in group):
         return SOFT
     return CONCEPT
 

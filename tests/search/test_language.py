@@ -116,8 +116,16 @@ def test_two_edits_only_for_words_of_eight_letters_or_more(vocab):
     assert [a.term for a in plan_query("kipo", vocab).groups[0]] == ["kipo"]  # 2 edits from kopi: too far for 4
 
 
-def test_short_words_are_never_corrected(vocab):
-    assert plan_query("mdu", vocab).groups == [[Alternative("mdu")]]
+def test_a_three_letter_word_is_corrected_only_by_a_missing_letter(vocab):
+    # "mdu" is madu typed without a vowel; "mdi" is no word with one letter left out
+    assert [a.term for a in plan_query("mdu", vocab).groups[0]] == ["mdu", "madu"]
+    assert plan_query("mdi", vocab).groups == [[Alternative("mdi")]]
+    vocab.add("Kue Mdu")  # a three-letter word the index knows is never a typo
+    assert [a.term for a in plan_query("mdu", vocab).groups[0]] == ["mdu"]
+
+
+def test_words_of_one_or_two_letters_are_never_corrected(vocab):
+    assert [alt.term for group in plan_query("md", vocab).groups for alt in group] == ["md"]
 
 
 def test_a_known_common_word_is_not_corrected(vocab):
@@ -331,9 +339,23 @@ def test_a_family_phrase_may_name_its_deciding_word_in_brackets(vocab, synonyms,
 
 
 def test_qualifiers_and_generic_words_only_add_to_the_score(vocab):
-    plan = plan_query("gula aren asli tanpa campuran", vocab)
-    assert plan.roles == (CONCEPT, CONCEPT, SOFT, SOFT, SOFT) and plan.matching() == ([0, 1], 2)
+    plan = plan_query("gula aren asli murni", vocab)
+    assert plan.roles == (CONCEPT, CONCEPT, SOFT, SOFT) and plan.matching() == ([0, 1], 2)
     assert plan_query("alat mandi", vocab).roles[0] == SOFT
+
+
+def test_a_negated_word_is_one_soft_term_never_a_requirement(vocab):
+    plan = plan_query("keripik tidak pedas", vocab)
+    assert [[alt.term for alt in group] for group in plan.groups] == [["keripik"], ["no-pedas"]]
+    assert plan.roles == (CONCEPT, SOFT) and plan.matching() == ([0], 1)
+    # the negator and what it negates become one term, as a listing's "tanpa pengawet" does
+    assert analyze("gula aren tanpa campuran, tidak pakai pengawet") == ["gula", "aren", "no-campur", "no-awet"]
+
+
+def test_a_partial_match_covers_one_concept_fewer_and_never_a_size_alone(vocab):
+    assert plan_query("kopi robusta bubuk sachet", vocab).partial_matching() == ([0, 1, 2, 3], 2, [0, 1, 2, 3])
+    assert plan_query("sirup jeruk", vocab).partial_matching() == ([0, 1], 1, [0, 1])
+    assert plan_query("beras 1kg", vocab).partial_matching() == ([0, 1], 1, [0])
 
 
 def test_the_shipped_hypernym_file_parses_and_items_are_single_words():

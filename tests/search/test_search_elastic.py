@@ -12,11 +12,12 @@ from services.search.elastic import (
     bulk_operations,
     facets_from,
     index_body,
+    joined_terms,
     search_body,
     text_query,
     vocabulary_from,
 )
-from services.search.engine import REGION_HINT_BOOST, Change, Removal, SearchQuery
+from services.search.engine import FEW_MATCHES, REGION_HINT_BOOST, Change, Removal, SearchQuery
 from services.search.language import Hypernyms, Synonyms, plan_query
 
 from search_factories import document
@@ -76,7 +77,7 @@ def test_start_creates_a_versioned_index_behind_the_alias_once():
     engine.start()
     creates = [call for call in client.calls if call[0] == "create"]
     assert len(creates) == 1
-    assert creates[0][1] == "etalase-products-v3" and creates[0][4] == {"etalase-products": {}}
+    assert creates[0][1] == "etalase-products-v4" and creates[0][4] == {"etalase-products": {}}
 
 
 def test_bulk_uses_external_versions():
@@ -84,7 +85,7 @@ def test_bulk_uses_external_versions():
     ops = bulk_operations("products", Change(upserts=[doc], removals=[Removal("p2", 5), Removal("p3", None)]))
     assert ops == [
         {"index": {"_index": "products", "_id": "p1", "version": 3, "version_type": "external"}},
-        {**doc, "measures": []},
+        {**doc, "measures": [], "joined_terms": []},
         {"delete": {"_index": "products", "_id": "p2", "version": 5, "version_type": "external"}},
         {"delete": {"_index": "products", "_id": "p3"}},
     ]
@@ -161,15 +162,16 @@ def test_empty_query_lists_newest_first():
     assert "highlight" not in body
 
 
-def test_falls_back_to_typo_tolerance_then_any_word_when_all_words_find_nothing():
+def test_falls_back_to_typo_tolerance_then_partial_then_any_word_when_all_words_find_nothing():
     client = FakeClient(total=0)
     ElasticsearchEngine(client, "products").search(SearchQuery(q="arabika hutan"))
     parts = [plan_part(call[2]) for call in client.calls]
     exact = [match("arabika"), match("hutan")]
     fuzzy = [match(term, fuzziness=FUZZINESS, prefix_length=1, max_expansions=4) for term in ("arabika", "hutan")]
-    assert parts == [{"bool": {"must": exact}}, {"bool": {"must": fuzzy}},
-                     {"bool": {"must": [{"bool": {"should": fuzzy, "minimum_should_match": 1}}],
-                               "should": [covered(clause) for clause in fuzzy]}}]  # any word, more first
+    one_of = {"bool": {"must": [{"bool": {"should": fuzzy, "minimum_should_match": 1}}],
+                       "should": [covered(clause) for clause in fuzzy]}}  # more words first
+    # partial (one concept fewer: here one of two), then any word (the same for two words)
+    assert parts == [{"bool": {"must": exact}}, {"bool": {"must": fuzzy}}, one_of, one_of]
     assert "suggest" in client.calls[0][2] and "suggest" not in client.calls[1][2]  # only the first probes
     client.calls.clear()
     ElasticsearchEngine(client, "products").search(SearchQuery(q="arabika"))
@@ -177,7 +179,20 @@ def test_falls_back_to_typo_tolerance_then_any_word_when_all_words_find_nothing(
     client.calls.clear()
     client.total = 5
     ElasticsearchEngine(client, "products").search(SearchQuery(q="arabika hutan"))
-    assert len(client.calls) == 1  # found, and the plan needed no vocabulary: one request
+    assert len(client.calls) == 2  # found fewer than FEW_MATCHES: the partial match follows
+    client.calls.clear()
+    client.total = FEW_MATCHES
+    ElasticsearchEngine(client, "products").search(SearchQuery(q="arabika hutan"))
+    assert len(client.calls) == 1  # found enough, and the plan needed no vocabulary: one request
+
+
+def test_a_partial_match_is_one_concept_fewer_and_names_something():
+    part = text_query(plan_query("beras merah 1kg"), "partial")
+    beras, merah = match("beras"), match("merah")
+    size = {"constant_score": {"filter": {"term": {"measures": "1000g"}}, "boost": 3.0}}
+    assert part["bool"]["must"][0] == {"bool": {
+        "should": [beras, merah, size], "minimum_should_match": 1,
+        "filter": [{"bool": {"should": [beras, merah], "minimum_should_match": 1}}]}}  # never the size alone
 
 
 def test_every_filter_becomes_a_clause():
@@ -456,4 +471,15 @@ def test_measures_are_indexed_apart_and_queried_as_terms():
 
 
 def test_a_code_is_one_term_not_its_fragments():
-    assert text_query(plan_query("abc12de34")) == {"bool": {"must": [match("abc12de34")]}}
+    joined = {"constant_score": {"filter": {"term": {"joined_terms": "abc12de34"}}, "boost": 3.0}}
+    assert text_query(plan_query("abc12de34")) == {"bool": {"must": [{"dis_max": {"queries": [
+        match("abc12de34"), joined]}}]}}
+
+
+def test_joined_codes_and_negated_words_are_indexed_apart_and_queried_as_terms():
+    doc = document("p1", name="Kalung Kerawang KPK-925", description="Tanpa pewarna, tidak luntur.")
+    assert joined_terms(doc) == ["kpk925", "no-luntur", "no-warna"]
+    assert index_body()["mappings"]["properties"]["joined_terms"] == {"type": "keyword"}
+    plan = plan_query("kalung tidak luntur")
+    negated = {"constant_score": {"filter": {"term": {"joined_terms": "no-luntur"}}, "boost": 3.0 * 0.3}}
+    assert text_query(plan) == {"bool": {"must": [{"bool": {"must": [match("kalung")]}}], "should": [negated]}}

@@ -47,8 +47,9 @@ def test_all_words_must_match_else_any(engine_factory):
     ])
     # A place is a preference, not a requirement: Muna's kopi first, then the other kopi.
     assert ids(engine.search(SearchQuery(q="kopi muna"))) == ["p1", "p2"]
-    assert ids(engine.search(SearchQuery(q="kopi robusta"))) == ["p1"]
-    # nothing has both words: fall back to documents with any of them, best first
+    # Fewer full matches than FEW_MATCHES: what has both words first, then what has one.
+    assert ids(engine.search(SearchQuery(q="kopi robusta"))) == ["p1", "p2"]
+    # nothing has both words: documents with any of them, best first
     result = engine.search(SearchQuery(q="arabika hutan"))
     assert sorted(ids(result)) == ["p2", "p3"] and result.total == 2
     assert engine.search(SearchQuery(q="xyzzy")).total == 0
@@ -261,11 +262,14 @@ def test_a_long_query_ranks_by_how_much_of_it_a_listing_covers(engine_factory):
         document("p3", name="Kopi Arabika Bubuk"),
         document("p4", name="Gula Aren Bubuk"),
     ])
-    # Nothing has all four words; three of four is enough (not "any word": no gula aren).
-    assert ids(engine.search(SearchQuery(q="kopi robusta bubuk sachet"))) == ["p1"]
-    # Three words: two must match, and covering all three comes first.
+    # Nothing has all four words; three of four is enough, and as that finds few, two of four
+    # follow (never one word alone: no gula aren).
+    assert ids(engine.search(SearchQuery(q="kopi robusta bubuk sachet")))[0] == "p1"
+    assert set(ids(engine.search(SearchQuery(q="kopi robusta bubuk sachet")))) == {"p1", "p2", "p3"}
+    # Three words: two must match, and covering all three comes first; as that finds few,
+    # what covers one word follows, last.
     result = engine.search(SearchQuery(q="kopi robusta bubuk"))
-    assert ids(result)[0] == "p1" and set(ids(result)) == {"p1", "p2", "p3"}
+    assert ids(result)[0] == "p1" and set(ids(result)[1:3]) == {"p2", "p3"} and ids(result)[3:] == ["p4"]
 
 
 def test_a_code_never_matches_through_its_fragments(engine_factory):
@@ -286,6 +290,57 @@ def test_measures_meet_whatever_way_they_were_written(engine_factory):
         document("p2", name="Beras Merah 5kg"),
         document("p3", name="Gula Aren 1000 gr"),
     ])
-    assert ids(engine.search(SearchQuery(q="beras 1kg"))) == ["p1"]
+    # The size asked first; other sizes of the product follow, never another product of that size.
+    assert ids(engine.search(SearchQuery(q="beras 1kg"))) == ["p1", "p2"]
     assert ids(engine.search(SearchQuery(q="beras merah 5 kg")))[0] == "p2"
     assert ids(engine.search(SearchQuery(q="gula 1 kg"))) == ["p3"]
+
+
+def test_a_code_typed_without_its_hyphen_finds_the_listing(engine_factory):
+    engine = engine_factory()
+    engine.upsert([
+        document("p1", name="Kalung Kerawang KPK-925"),
+        document("p2", name="Kalung Perak 925", description="kode KPK lama"),
+        document("p3", name="Tenun Muna", description="Motif SR 07, biru"),
+    ])
+    assert ids(engine.search(SearchQuery(q="kpk925"))) == ["p1"]
+    assert ids(engine.search(SearchQuery(q="KPK-925")))[0] == "p1"
+    assert ids(engine.search(SearchQuery(q="sr07"))) == ["p3"]  # capitals and a number apart: a code too
+
+
+def test_amounts_in_words_and_fractions_are_measures(engine_factory):
+    engine = engine_factory()
+    engine.upsert([
+        document("p1", name="Kacang Mete Kupas 500gr"),
+        document("p2", name="Kacang Mete Goreng 1/2 kg"),
+        document("p3", name="Kacang Mete Goreng 1 kg"),
+        document("p4", name="Gula Aren 250 g"),
+    ])
+    for query in ("mete setengah kilo", "mete 1/2 kg", "mete ½ kg", "mete 0,5 kg"):
+        assert set(ids(engine.search(SearchQuery(q=query)))[:2]) == {"p1", "p2"}, query
+    assert ids(engine.search(SearchQuery(q="mete sekilo")))[0] == "p3"
+    assert ids(engine.search(SearchQuery(q="gula aren seperempat kilo"))) == ["p4"]
+
+
+def test_a_negated_word_is_not_asked_for(engine_factory):
+    engine = engine_factory()
+    engine.upsert([
+        document("p1", name="Keripik Singkong Pedas Level 5"),
+        document("p2", name="Keripik Singkong Original", description="Gurih, tidak pedas, aman untuk anak."),
+        document("p3", name="Sambal Roa Pedas"),
+    ])
+    # the listing that says "tidak pedas" first; no listing is required to say it; a pedas
+    # product of another kind is not found through "pedas"
+    result = engine.search(SearchQuery(q="keripik tidak pedas"))
+    assert ids(result)[0] == "p2" and set(ids(result)) == {"p1", "p2"}
+    assert ids(engine.search(SearchQuery(q="keripik tanpa pedas")))[0] == "p2"
+
+
+def test_a_three_letter_word_missing_a_letter_is_corrected(engine_factory):
+    engine = engine_factory()
+    engine.upsert([
+        document("p1", name="Ikan Asin Layang 500 g"),
+        document("p2", name="Ikan Asap Cakalang"),
+    ])
+    result = engine.search(SearchQuery(q="ikan asn"))
+    assert ids(result)[0] == "p1"
