@@ -67,7 +67,7 @@ VARIANTS: dict[str, str] = {
 PROTECTED: frozenset[str] = frozenset(
     """
     beras terasi terigu durian petai pepaya mentega mentimun merica mengkudu melinjo
-    perahu selatan lautan kenari melati pelangi permen pedas kemiri kedelai sepatu
+    perahu selatan lautan kenari melati pelangi permen pedas kemiri kedelai sepatu teripang
     """.split()
 )
 

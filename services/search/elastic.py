@@ -20,7 +20,7 @@ import time
 from typing import Iterable
 
 from services.search.analysis import STOPWORDS, VARIANTS, analyze, is_measure, is_negated, query_terms
-from services.search.embedded import store_pricing
+from services.search.embedded import name_head, store_pricing
 from services.search.engine import (
     FEW_MATCHES,
     HALAL_LABELS,
@@ -53,7 +53,7 @@ from shared.taxonomy import CATEGORY_NAMES
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 4  # v2: pricing fields; v3: measures; v4: joined codes and negations (older: reindex)
+INDEX_VERSION = 4  # v2: pricing fields; v3: measures; v4: joined codes, negations, name head (older: reindex)
 SEARCH_FIELDS = ["name^3", "category_name^2", "category_parent_name", "merchant.name^2", "region_name^2", "description"]
 
 
@@ -100,6 +100,9 @@ def index_body() -> dict:
                 # "no-gula"), also from our analyzer: the standard tokenizer splits the one
                 # and drops the negator of the other.
                 "joined_terms": keyword,
+                # The first term of the name, what the product is (embedded.name_head): a query
+                # word there adds HEAD_SCORE, as the embedded engine counts it more.
+                "name_head": keyword,
                 "category": keyword,
                 "category_name": text,
                 "category_parent": keyword,
@@ -155,7 +158,8 @@ def bulk_operations(index: str, change: Change) -> list[dict]:
     for doc in change.upserts:
         operations.append({"index": {"_index": index, "_id": doc["id"], "version": int(doc["version"]),
                                      "version_type": "external"}})
-        operations.append({**doc, "measures": measure_terms(doc), "joined_terms": joined_terms(doc)})
+        operations.append({**doc, "measures": measure_terms(doc), "joined_terms": joined_terms(doc),
+                           "name_head": name_head(doc)})
     for removal in change.removals:
         action = {"_index": index, "_id": removal.id}
         if removal.version is not None:
@@ -272,6 +276,7 @@ def _fuzzable(group: list[Alternative]) -> bool:
 CATEGORY_SCORE = 2.0  # what a product of a family's category scores (a name match in category_name)
 MEASURE_SCORE = 3.0  # a measure the listing states (as a match in the name)
 JOINED_SCORE = 3.0  # a code or a negated word the listing states (as a match in the name)
+HEAD_SCORE = 1.0  # a query word that is the first term of the listing's name
 PLACE_SCORE = 2.0  # what a product of the place named scores for the place (a name match in region_name)
 # Each concept a document covers adds this much: far above any BM25 sum of a short query, so
 # covering more of the query's concepts ranks first and BM25 orders the rest (the embedded
@@ -348,6 +353,14 @@ def text_query(plan: QueryPlan, operator: str = "and", fuzzy: bool = False) -> d
     if not optional and not coverage:
         return query
     return {"bool": {"must": [query], "should": optional + coverage}}
+
+
+def head_query(plan: QueryPlan) -> dict | None:
+    """HEAD_SCORE for a listing whose name starts with one of the query's words (or their
+    alternatives): the embedded engine's name_head weight."""
+    terms = sorted({alt.term for index in plan.counted() for alt in plan.groups[index]
+                    if place_region(alt.term) is None and category_slug(alt.term) is None})
+    return {"terms": {"name_head": terms, "boost": HEAD_SCORE}} if terms else None
 
 
 def has_fuzzable_words(plan: QueryPlan) -> bool:
@@ -439,6 +452,9 @@ def search_body(query: SearchQuery, operator: str = "and", now_ms: int | None = 
     if has_text:
         plan = plan_query(query.q) if plan is None else plan
         text = {"bool": {"must": [text_query(plan, operator, fuzzy)], "must_not": hidden}}
+        head = head_query(plan)
+        if head:
+            text["bool"]["should"] = [head]
         # Bounded boost: a promoted product's score is multiplied by 1 + MAX * boost (<= 1.2);
         # function_score only rescales documents the text query already matched.
         functions: list[dict] = [{"filter": {"term": {"promoted_now": True}},

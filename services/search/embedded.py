@@ -49,6 +49,9 @@ from shared.contracts import merchant_listed
 from shared.regions import REGIONS
 
 # Field weights (integers keep posting values small and unboxed). The name matters most.
+# A product's name says what it is first ("Teripang Kering" is teripang, "Kerupuk Teripang"
+# is kerupuk): the name's first term counts this much more.
+HEAD_WEIGHT = 2
 FIELD_WEIGHTS: tuple[tuple[str, int], ...] = (
     ("name", 3),
     ("category_name", 2),
@@ -69,6 +72,12 @@ def _field_text(doc: dict, name: str) -> str:
     return doc.get(name) or ""
 
 
+def name_head(doc: dict) -> str | None:
+    """The first term of a product's name: what the product is."""
+    terms = analyze(doc.get("name") or "")
+    return terms[0] if terms else None
+
+
 def weighted_terms(doc: dict) -> dict[str, int]:
     """term -> weighted term frequency over the searchable fields of ``doc``, and the place
     term of its region (what a place group of a query matches: ``language.place_term``)."""
@@ -76,6 +85,9 @@ def weighted_terms(doc: dict) -> dict[str, int]:
     for field_name, weight in FIELD_WEIGHTS:
         for term in analyze(_field_text(doc, field_name)):
             terms[term] = terms.get(term, 0) + weight
+    head = name_head(doc)
+    if head:
+        terms[head] += HEAD_WEIGHT
     if doc.get("region"):
         terms[place_term(doc["region"])] = PLACE_WEIGHT
     for slug in (doc.get("category"), doc.get("category_parent")):
@@ -371,16 +383,19 @@ class MemoryIndex:
         return groups, matches, relaxed
 
     def _weight(self, alternative, group) -> float:
-        """An alternative's weight; an item of a family (a hypernym) also never scores above
-        the family word itself: a rare item ("susu") has a high idf, and without the cap a
-        listing of it would outrank one that says what the buyer typed."""
+        """An alternative's weight; an item of a family (a hypernym) is also capped near the
+        family word itself: a rare item ("susu") has a high idf, and without the cap a listing
+        of it would outrank one that says what the buyer typed."""
         if alternative.kind not in ("hypernym", "category"):
             return alternative.weight
         head = self._postings.get(group[0].term)
         item = self._postings[alternative.term]
         if not head:
             return alternative.weight
-        return alternative.weight * min(1.0, self._idf(len(head)) / self._idf(len(item)))
+        # The square root softens the cap: a family word that many descriptions say in passing
+        # ("dapur" in "dibuat di dapur rumahan") has a low idf, and a full cap would rank every
+        # such listing above the family's items.
+        return alternative.weight * min(1.0, (self._idf(len(head)) / self._idf(len(item))) ** 0.5)
 
     def _idf(self, df: int) -> float:
         n = len(self._docs)

@@ -721,9 +721,12 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             # A listing in the family's categories, or else one that says the family word
             # itself, belongs to the family for sure: it scores once more, on top of its best
             # alternative, and so ranks above one that only names an item or the word in passing.
+            # (Not for a one-word family without categories: its word already counts in full, and
+            # counting it twice would rank every description that says it in passing first.)
             categories = [item[0] for item in members if category_slug(item[0]) is not None]
-            groups.append([Alternative(term, WEIGHT_FAMILY_WORD, "family") for term in categories or [head_term]])
-            roles.append(SOFT)
+            if categories or family_length > 1:
+                groups.append([Alternative(term, WEIGHT_FAMILY_WORD, "family") for term in categories or [head_term]])
+                roles.append(SOFT)
             for term in family:
                 if term != head_term:
                     groups.append([Alternative(term, WEIGHT_SOFT)])

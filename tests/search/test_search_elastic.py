@@ -85,7 +85,7 @@ def test_bulk_uses_external_versions():
     ops = bulk_operations("products", Change(upserts=[doc], removals=[Removal("p2", 5), Removal("p3", None)]))
     assert ops == [
         {"index": {"_index": "products", "_id": "p1", "version": 3, "version_type": "external"}},
-        {**doc, "measures": [], "joined_terms": []},
+        {**doc, "measures": [], "joined_terms": [], "name_head": "kopi"},
         {"delete": {"_index": "products", "_id": "p2", "version": 5, "version_type": "external"}},
         {"delete": {"_index": "products", "_id": "p3"}},
     ]
@@ -483,3 +483,11 @@ def test_joined_codes_and_negated_words_are_indexed_apart_and_queried_as_terms()
     plan = plan_query("kalung tidak luntur")
     negated = {"constant_score": {"filter": {"term": {"joined_terms": "no-luntur"}}, "boost": 3.0 * 0.3}}
     assert text_query(plan) == {"bool": {"must": [{"bool": {"must": [match("kalung")]}}], "should": [negated]}}
+
+
+def test_a_query_word_that_starts_the_name_adds_the_head_score():
+    body = search_body(SearchQuery(q="teripang kering"), now_ms=0)
+    text = body["query"]["function_score"]["query"]
+    # the synonym gamat too (services/search/synonyms.txt): an alternative of the word
+    assert text["bool"]["should"] == [{"terms": {"name_head": ["gamat", "kering", "teripang"], "boost": 1.0}}]
+    assert index_body()["mappings"]["properties"]["name_head"] == {"type": "keyword"}

@@ -344,3 +344,13 @@ def test_a_three_letter_word_missing_a_letter_is_corrected(engine_factory):
     ])
     result = engine.search(SearchQuery(q="ikan asn"))
     assert ids(result)[0] == "p1"
+
+
+def test_a_name_that_starts_with_the_word_ranks_first(engine_factory):
+    engine = engine_factory()
+    engine.upsert([
+        document("p1", name="Kerupuk Teripang 200 gr"),
+        document("p2", name="Teripang Kering Pasir 250 gr"),
+    ])
+    # "Teripang Kering" is teripang; "Kerupuk Teripang" is kerupuk made with it
+    assert ids(engine.search(SearchQuery(q="teripang"))) == ["p2", "p1"]
