@@ -230,6 +230,14 @@ ENGLISH: dict[str, list[str]] = {
     "noodles": ["mi"], "noodle": ["mi"], "sambal": ["sambal"], "jerky": ["dendeng"],
     "english": ["inggris"], "island hopping": ["keliling pulau"], "dive course": ["kursus selam"],
     "diving course": ["kursus selam"], "stingless bee honey": ["madu kelulut"],
+    "t-shirt": ["kaos"], "tshirt": ["kaos"], "tee": ["kaos"], "painting": ["lukisan"], "mask": ["topeng"],
+    "fan": ["kipas"], "slippers": ["sandal"], "pants": ["celana"], "trousers": ["celana"], "dress": ["gaun"],
+    "cap": ["topi"], "key chain": ["gantungan kunci"], "keychain": ["gantungan kunci"], "vase": ["vas"],
+    "statue": ["patung"], "replica": ["miniatur"], "miniature": ["miniatur"], "snorkelling": ["snorkeling"],
+    "motorcycle": ["motor"],
+    "bike": ["sepeda"], "bicycle": ["sepeda"], "lime": ["jeruk nipis"], "orange": ["jeruk"],
+    "mango": ["mangga"], "candlenut": ["kemiri"], "lemongrass": ["serai"],
+    "galangal": ["lengkuas"], "tamarind": ["asam jawa"], "vinegar": ["cuka"], "dried squid": ["cumi kering"],
 }
 
 DEFAULT_SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt")
@@ -649,6 +657,7 @@ def _phrase_groups(phrase: list[str], targets: list[tuple[str, ...]], kind: str,
 # Places whose own name a listing would say (a cave, a beach, an island), and the generic
 # words of such names that say nothing about which one.
 NAMED_PLACE_KINDS = frozenset({"tempat", "pulau"})
+WEIGHT_NAMED_PLACE_REGION = 0.5  # a product of the named place's kabupaten, not naming the place
 PLACE_GENERIC_TERMS = frozenset(analyze(
     "pulau pantai danau gua goa liang benteng air terjun teluk tanjung gunung bukit taman nasional "
     "laut selat desa kampung kota selatan utara barat timur tengah kepulauan besar kecil"))
@@ -715,7 +724,11 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             head = [Alternative(head_term, 1.0 if family_length == 1 else WEIGHT_HYPERNYM)]
             if family_length == length == 1:
                 head = _phrase_groups(family, targets, kind, weight, vocabulary)[0]
-            head += [_family_item(item[0]) for item in members if all(alt.term != item[0] for alt in head)]
+            # An item the buyer also typed ("paket wisata": paket is an item of wisata) is its own
+            # concept: as an item too, a "Paket Sinonggi" would cover the query twice over.
+            typed = set(terms) - set(family)
+            head += [_family_item(item[0]) for item in members
+                     if item[0] not in typed and all(alt.term != item[0] for alt in head)]
             groups.append(head)
             roles.append(CONCEPT)
             # A listing in the family's categories, or else one that says the family word
@@ -768,16 +781,20 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
         i += 1
     hint = None
     for _start, _length, region, place in places:
-        group = [Alternative(place_term(region), 1.0, "place")]
+        named = place.kind in NAMED_PLACE_KINDS
+        # A named place (an island, a beach, a cave) is what the buyer asks for, like a product
+        # word: a concept, which the listing that names it covers, and a product of its
+        # kabupaten less so. A kabupaten, town or kecamatan is a preference (PLACE).
+        group = [Alternative(place_term(region), WEIGHT_NAMED_PLACE_REGION if named else 1.0, "place")]
         name_terms = analyze(place.name)
         if len(name_terms) == 1:
             group.append(Alternative(name_terms[0]))  # "Raha" in a listing's text
-        elif place.kind in NAMED_PLACE_KINDS:
+        elif named:
             # "Liang Kobori", "Pulau Bokori": the listing that names the place says "kobori";
             # the generic words (liang, pulau, pantai) would match every cave or beach.
             group += [Alternative(term) for term in name_terms if term not in PLACE_GENERIC_TERMS]
         groups.append(group)
-        roles.append(PLACE)
+        roles.append(CONCEPT if named and terms else PLACE)
         hint = hint or region
     if hint is None and corrections:
         # A misspelt place ("Kendri") still says where the buyer wants to buy from.

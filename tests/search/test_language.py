@@ -389,3 +389,17 @@ def test_a_phrase_of_known_words_also_accepts_its_one_word_synonym(vocab, tmp_pa
 def test_what_a_listing_is_near_only_adds_to_the_score(vocab):
     plan = plan_query("kopi dekat pelabuhan", vocab)
     assert plan.roles == (CONCEPT, SOFT, SOFT) and plan.matching() == ([0], 1)
+
+
+def test_a_named_place_is_a_concept_a_kabupaten_a_preference():
+    bokori = plan_query("snorkeling bokori")
+    assert bokori.roles == (CONCEPT, CONCEPT)  # an island: what the buyer asks for
+    assert [(alt.term, alt.weight) for alt in bokori.groups[1]] == [("region:7403", 0.5), ("bokori", 1.0)]
+    assert plan_query("kopi muna").roles == (CONCEPT, PLACE)  # a kabupaten: ranks, never required
+    assert plan_query("bokori").roles == (PLACE,)  # alone, it is the query's place
+
+
+def test_an_item_the_buyer_typed_is_not_the_family_again():
+    plan = plan_query("paket wisata")
+    assert [alt.term for alt in plan.groups[0]] == ["paket"]
+    assert "paket" not in [alt.term for alt in plan.groups[1]] and "tur" in [alt.term for alt in plan.groups[1]]
