@@ -61,6 +61,19 @@ VARIANTS: dict[str, str] = {
     "sinongi": "sinonggi",
     "sarong": "sarung",
     "klapa": "kelapa",
+    "cengkih": "cengkeh",
+    "nenas": "nanas",
+    "duren": "durian",
+    "apokat": "alpukat",
+    "terung": "terong",
+    "jinten": "jintan",
+    "sirsat": "sirsak",
+    # colloquial verb forms buyers type (Jakarta-style nasal forms, dropped vowels)
+    "nginep": "inap",
+    "nyewa": "sewa",
+    "nyelam": "selam",
+    "mancing": "pancing",
+    "ngopi": "kopi",
 }
 
 # Words that look affixed but are roots (or product names): never stemmed.

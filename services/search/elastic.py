@@ -324,6 +324,7 @@ def text_query(plan: QueryPlan, operator: str = "and", fuzzy: bool = False) -> d
       soft groups) as ``should`` clauses with the plan's minimum to match ("and"), one
       concept fewer and not a size alone ("partial", ``QueryPlan.partial_matching``: when
       fewer than FEW_MATCHES cover the minimum), or any one of them ("or", when nothing does);
+      when the words find nothing at all, the places decide ("places", ``QueryPlan.places``);
     - the other groups (places beside concepts, soft fragments) as optional clauses that
       only add to the score;
     - per counted group (concepts and places), ``COVERAGE_SCORE`` when it matches, so that
@@ -333,6 +334,8 @@ def text_query(plan: QueryPlan, operator: str = "and", fuzzy: bool = False) -> d
     if plan.empty:
         return {"match_none": {}}  # only stopwords: nothing, as the embedded engine
     deciding, need = plan.matching()
+    if operator == "places":
+        deciding, need = plan.places(), 1
     counted = plan.counted()
     clauses = [group_query(group, fuzzy) for group in plan.groups]
     deciding_clauses = [clauses[index] for index in deciding]
@@ -624,6 +627,9 @@ class ElasticsearchEngine:
                 result = self._search(search_body(query, "partial", plan=informed, fuzzy=fuzzy))
             if result.total == 0:
                 result = self._search(search_body(query, "or", plan=informed, fuzzy=fuzzy))
+        # 5. The words find nothing: the place the buyer named.
+        if result.total == 0 and informed.places() and informed.places() != informed.matching()[0]:
+            result = self._search(search_body(query, "places", plan=informed))
         # Did you mean: the same rule as the embedded engine (engine.did_you_mean).
         suggestion = did_you_mean(query.q, informed.corrected, typed_total, result.total,
                                   lambda word: all(term in vocabulary for term in query_terms(word)))

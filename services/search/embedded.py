@@ -355,7 +355,8 @@ class MemoryIndex:
         """The plan's groups of (postings, weight), the documents they match: those that
         cover the plan's minimum of its deciding groups (``QueryPlan.matching``), and when
         fewer than FEW_MATCHES do, those that cover one concept fewer
-        (``QueryPlan.partial_matching``; ranked after them), or if none, any of them; and whether the match was relaxed
+        (``QueryPlan.partial_matching``; ranked after them), or if none, any of them, or if
+        the words find nothing, the query's places (``QueryPlan.places``); and whether the match was relaxed
         (not every deciding group required), so that documents may differ in what they cover."""
         groups = [[(self._postings[alt.term], self._weight(alt, group)) for alt in group if alt.term in self._postings]
                   for group in plan.groups]
@@ -380,6 +381,11 @@ class MemoryIndex:
             if not matches:  # still nothing: any of them
                 matches = set().union(*group_sets)
                 relaxed = True
+        places = plan.places()
+        if not matches and places and places != deciding:
+            # the words find nothing: the place the buyer named, rather than nothing
+            matches = set().union(*(self._group_docs(groups[index]) for index in places))
+            relaxed = True
         return groups, matches, relaxed
 
     def _weight(self, alternative, group) -> float:

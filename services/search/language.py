@@ -140,6 +140,11 @@ class QueryPlan:
         naming = [index for index in deciding if not all(_is_amount(alt.term) for alt in self.groups[index])]
         return deciding, max(1, need - 1), naming
 
+    def places(self) -> list[int]:
+        """The place groups: what decides when the query's words find nothing at all ("nginep
+        di wakatobi" with no listing saying the first word still shows Wakatobi's products)."""
+        return [i for i in range(len(self.groups)) if self.role(i) == PLACE]
+
     def counted(self) -> list[int]:
         """The groups whose coverage ranks documents: concepts and places (not soft ones)."""
         return [i for i in range(len(self.groups)) if self.role(i) != SOFT]
@@ -237,7 +242,7 @@ ENGLISH: dict[str, list[str]] = {
     "motorcycle": ["motor"],
     "bike": ["sepeda"], "bicycle": ["sepeda"], "lime": ["jeruk nipis"], "orange": ["jeruk"],
     "mango": ["mangga"], "candlenut": ["kemiri"], "lemongrass": ["serai"],
-    "galangal": ["lengkuas"], "tamarind": ["asam jawa"], "vinegar": ["cuka"], "dried squid": ["cumi kering"],
+    "pearl": ["mutiara"], "pearls": ["mutiara"], "machete": ["parang"], "knife": ["pisau"], "galangal": ["lengkuas"], "tamarind": ["asam jawa"], "vinegar": ["cuka"], "dried squid": ["cumi kering"],
 }
 
 DEFAULT_SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt")

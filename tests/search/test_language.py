@@ -100,7 +100,7 @@ def test_allowed_edits_grow_with_word_length():
 
 
 @pytest.mark.parametrize("typed, meant", [
-    ("madhu", "madu"), ("tenunn", "tenun"), ("cengkih", "cengkeh"), ("rumpt", "rumput"), ("pokae", "pokea"),
+    ("madhu", "madu"), ("tenunn", "tenun"), ("cengkek", "cengkeh"), ("rumpt", "rumput"), ("pokae", "pokea"),
 ])
 def test_one_edit_corrects_words_of_four_letters_or_more(vocab, typed, meant):
     group = plan_query(typed, vocab).groups[0]

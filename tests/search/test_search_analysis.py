@@ -99,3 +99,9 @@ def test_document_and_query_forms_meet():
     assert set(query_terms("kripik pisang")) <= set(analyze("Keripik Pisang Kepok Manis"))
     assert set(query_terms("kacang mente")) <= set(analyze("Kacang Mete Goreng"))
     assert set(query_terms("coklat")) <= set(analyze("Cokelat batangan dari kakao Kolaka"))
+
+
+@pytest.mark.parametrize("typed, listed", [("cengkih", "cengkeh"), ("nginep", "penginapan"), ("nyewa", "sewa"),
+                                           ("mancing", "memancing"), ("duren", "durian")])
+def test_older_spellings_and_colloquial_verbs_meet_the_listing(typed, listed):
+    assert analyze(typed) == analyze(listed)

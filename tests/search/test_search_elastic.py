@@ -491,3 +491,11 @@ def test_a_query_word_that_starts_the_name_adds_the_head_score():
     # the synonym gamat too (services/search/synonyms.txt): an alternative of the word
     assert text["bool"]["should"] == [{"terms": {"name_head": ["gamat", "kering", "teripang"], "boost": 1.0}}]
     assert index_body()["mappings"]["properties"]["name_head"] == {"type": "keyword"}
+
+
+def test_the_place_decides_when_the_words_find_nothing():
+    client = FakeClient(total=0)
+    ElasticsearchEngine(client, "products").search(SearchQuery(q="glamping wakatobi"))
+    last = plan_part(client.calls[-1][2])
+    wakatobi = {"dis_max": {"queries": [place("7407"), match("wakatobi")]}}
+    assert last["bool"]["must"] == [{"bool": {"must": [wakatobi]}}]

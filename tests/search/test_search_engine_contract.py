@@ -354,3 +354,15 @@ def test_a_name_that_starts_with_the_word_ranks_first(engine_factory):
     ])
     # "Teripang Kering" is teripang; "Kerupuk Teripang" is kerupuk made with it
     assert ids(engine.search(SearchQuery(q="teripang"))) == ["p2", "p1"]
+
+
+def test_words_that_find_nothing_leave_the_place_to_decide(engine_factory):
+    engine = engine_factory()
+    engine.upsert([
+        document("p1", name="Homestay Tomia", region="7407"),  # Wakatobi
+        document("p2", name="Homestay Kendari", region="7471"),
+    ])
+    # no listing says "glamping": Wakatobi's products rather than nothing
+    assert ids(engine.search(SearchQuery(q="glamping wakatobi"))) == ["p1"]
+    assert ids(engine.search(SearchQuery(q="nginep di wakatobi")))[0] == "p1"  # nginep: menginap
+    assert engine.search(SearchQuery(q="glamping")).total == 0
