@@ -6,7 +6,6 @@ outbox relay, which publishes the staged events.
 """
 import base64
 
-from nameko.rpc import rpc
 from sqlalchemy import text
 
 from services.catalog import domain, imports, photos
@@ -17,6 +16,7 @@ from shared.db import Database
 from shared.errors import EtalaseError
 from shared.extensions import settings_timer
 from shared.outbox import OutboxRelayRunner
+from shared.rpc_transport import rpc  # nameko's @rpc, replies unconfirmed (see there)
 
 
 class CatalogService:

@@ -5,7 +5,6 @@ commits before it returns (nameko replies before dependency providers see the wo
 result), and the commit wakes the relay. The RPC contract: docs/contracts/promotion-rpc.md."""
 import logging
 
-from nameko.rpc import rpc
 from sqlalchemy import text
 
 from services.promotion import facts, interactions
@@ -19,6 +18,7 @@ from shared.errors import EtalaseError
 from shared.events import Event, utcnow
 from shared.extensions import Settings, settings_timer
 from shared.outbox import OutboxRelayRunner
+from shared.rpc_transport import rpc  # nameko's @rpc, replies unconfirmed (see there)
 
 log = logging.getLogger(__name__)
 
