@@ -106,7 +106,7 @@ UNITS: dict[str, tuple[str, float]] = {
 MEASURE_BASES = frozenset(base for base, _factor in UNITS.values())
 
 _VOWELS = "aeiou"
-_REDUPLICATED_DIGIT = re.compile(r"\b([a-z]{2,})2\b")  # "oleh2" -> "oleh"
+_REDUPLICATED_DIGIT = re.compile(r"\b([a-z]{2,})2(?:an)?\b")  # "oleh2" -> "oleh", "buah2an" -> "buah"
 _REDUPLICATED_HYPHEN = re.compile(r"\b([a-z]{2,})-\1\b")  # "oleh-oleh" -> "oleh"
 # A run of letters and digits, with the separators of a number kept ("1,5", "15.000").
 _RUN = re.compile(r"[0-9]+(?:[.,][0-9]+)*[a-z0-9]*|[a-z]+[a-z0-9]*")
@@ -354,6 +354,16 @@ def is_negated(term: str) -> bool:
     """Whether an analysed term is a negated word ("no-pedas")."""
     return term.startswith(NEGATED_PREFIX)
 
+
+
+def surface_forms(text: str | None) -> dict[str, str]:
+    """term -> the word as typed (folded) that gave it: a typo the stemmer cut into a wrong
+    root ("teripan" -> "ipan") is corrected from what was typed."""
+    forms: dict[str, str] = {}
+    for token in tokenize(text or ""):
+        if token.isalpha():
+            forms.setdefault(normalize_token(token), token)
+    return forms
 
 
 def query_terms(text: str | None) -> list[str]:

@@ -66,8 +66,8 @@ def index_body() -> dict:
         "settings": {
             "analysis": {
                 "char_filter": {
-                    # oleh2 -> oleh, as the embedded analyzer does
-                    "reduplication": {"type": "pattern_replace", "pattern": "(\\p{L}{2,})2\\b", "replacement": "$1"},
+                    # oleh2 -> oleh, buah2an -> buah, as the embedded analyzer does
+                    "reduplication": {"type": "pattern_replace", "pattern": "(\\p{L}{2,})2(?:an)?\\b", "replacement": "$1"},
                 },
                 "filter": {
                     "etalase_stop": {"type": "stop", "stopwords": sorted(STOPWORDS)},

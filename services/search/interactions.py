@@ -2,7 +2,8 @@
 sent to the promotion service in batches for campaign statistics.
 
 The gateway reports what buyers saw and did through the ``record_interactions`` RPC (a list
-of ``{"product_id", "kind"}`` with kind impression | view | contact). The search service
+of ``{"product_id", "kind"[, "count"]}`` with kind impression | view | contact and count 1 when
+absent: the gateway sends its buffered counts in batches). The search service
 only adds them up in memory per (product, day, kind); every second a managed green thread
 writes the counts as ``search.interactions_recorded`` events into the search database's
 outbox (``OutboxRelayRunner`` publishes them). No buyer data: product, day, kind, count.
@@ -30,22 +31,28 @@ from shared.outbox import OutboxRelayRunner, add_event
 
 KINDS = ("impression", "view", "contact")
 MAX_ITEMS = 100  # per RPC call: a search page shows at most 50 products
+MAX_COUNT = 1_000_000  # one entry's count (the gateway adds up what it buffered)
 BATCH_SIZE = 500  # counts per event
 
 InteractionKey = tuple[str, date, str]  # (product id, day, kind)
 
 
-def parse_interactions(items) -> list[tuple[str, str]]:
+def parse_interactions(items) -> list[tuple[str, str, int]]:
+    """(product id, kind, count) of each entry, or ``ValidationFailed``."""
     if not isinstance(items, list) or len(items) > MAX_ITEMS:
         raise ValidationFailed("Parameter tidak valid.", {"interactions": f"Harus daftar berisi paling banyak {MAX_ITEMS}."})
     parsed = []
     for item in items:
         product_id = item.get("product_id") if isinstance(item, dict) else None
         kind = item.get("kind") if isinstance(item, dict) else None
+        count = item.get("count", 1) if isinstance(item, dict) else None
         if not isinstance(product_id, str) or not 1 <= len(product_id) <= 64 or kind not in KINDS:
             raise ValidationFailed("Parameter tidak valid.",
                                    {"interactions": "Setiap entri butuh product_id dan kind (impression, view, contact)."})
-        parsed.append((product_id, kind))
+        if type(count) is not int or not 1 <= count <= MAX_COUNT:
+            raise ValidationFailed("Parameter tidak valid.",
+                                   {"interactions": f"count harus bilangan bulat 1 sampai {MAX_COUNT}."})
+        parsed.append((product_id, kind, count))
     return parsed
 
 
@@ -58,10 +65,11 @@ class InteractionBuffer(CountBuffer[InteractionKey, int]):
     def size(self, value: int) -> int:
         return value
 
-    def add(self, interactions: list[tuple[str, str]], when: datetime | None = None) -> None:
-        """Count each (product id, kind) once, on the day of ``when`` (now by default)."""
+    def add(self, interactions: list[tuple[str, str]] | list[tuple[str, str, int]], when: datetime | None = None) -> None:
+        """Count each (product id, kind[, count]) (once when no count is given), on the day of
+        ``when`` (now by default)."""
         day = (when or datetime.now(timezone.utc)).astimezone(timezone.utc).date()
-        self.add_counts(((product_id, day, kind), 1) for product_id, kind in interactions)
+        self.add_counts(((item[0], day, item[1]), item[2] if len(item) > 2 else 1) for item in interactions)
 
     def write(self, session_factory, counts: dict[InteractionKey, int]) -> int:
         """Stage ``counts`` as batch events in the outbox; returns how many events."""

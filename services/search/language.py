@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Protocol
 
-from services.search.analysis import analyze, fold, is_measure, is_negated, query_terms
+from services.search.analysis import analyze, fold, is_measure, is_negated, query_terms, surface_forms
 from shared.places import find_places
 from shared.taxonomy import ALL_SLUGS
 
@@ -678,7 +678,7 @@ SOFT_TERMS = frozenset(analyze(
     "asli murni original ori premium super terbaik bagus enak lezat berkualitas kualitas mantap spesial "
     "special istimewa tanpa campuran pilihan unggulan favorit baru lokal alami natural sehat "
     "jual beli cari murah harga grosir eceran online ready stok promo diskon terdekat dekat kirim ongkir "
-    "perlengkapan peralatan alat keperluan kebutuhan aneka macam jenis berbagai produk barang buat untuk "
+    "perlengkapan peralatan alat perkakas keperluan kebutuhan aneka macam jenis berbagai produk barang buat untuk "
     "tradisional daerah sultra sulawesi tenggara indonesia nusantara etnik unik handmade buatan tangan "
     "kemasan bungkus pack pak toples box dus ukuran size varian"))
 
@@ -769,6 +769,12 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             df = vocabulary.document_frequency(term) if term in vocabulary else 0
             if df <= RARE_DF:
                 found = speller_for(vocabulary).corrections(term, vocabulary)
+                typed = surface_forms(rest).get(term, term) if not df else term
+                if typed != term:
+                    # The stemmer cut an unknown word ("teripan" -> "ipan"): what was typed is
+                    # corrected first (teripang), the cut root after (ikan).
+                    from_typed = speller_for(vocabulary).corrections(typed, vocabulary)
+                    found = (from_typed + [c for c in found if c[0] not in {t[0] for t in from_typed}])[:MAX_CORRECTIONS]
                 if df:
                     found = [c for c in found if c[2] >= RARE_RATIO * df]
                 for candidate, distance, _df in found:

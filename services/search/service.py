@@ -5,8 +5,6 @@ verify.py and reindex.py do the rest. Functions named like an entry point are im
 under another name."""
 from __future__ import annotations
 
-from nameko.rpc import rpc
-
 from services.search.analytics import QueryAnalytics, check_window
 from services.search.analytics import top_queries as top_queries_report
 from services.search.analytics import zero_result_queries as zero_result_queries_report
@@ -28,6 +26,7 @@ from shared.db import Database
 from shared.errors import EtalaseError
 from shared.events import Event
 from shared.rpc import DeadlineRpc
+from shared.rpc_transport import rpc  # nameko's @rpc, replies unconfirmed (see there)
 
 
 class SearchService:
@@ -107,7 +106,7 @@ class SearchService:
 
     @rpc(expected_exceptions=EtalaseError)
     def record_interactions(self, interactions):
-        """Count products shown, opened or contacted: [{"product_id", "kind"}], kind impression |
-        view | contact. Only added up in memory here; published in batches (interactions.py)."""
+        """Count products shown, opened or contacted: [{"product_id", "kind"[, "count"]}], kind
+        impression | view | contact. Only added up in memory here; published in batches (interactions.py)."""
         self.interactions.add(parse_interactions(interactions))
         return None

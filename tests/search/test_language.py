@@ -403,3 +403,9 @@ def test_an_item_the_buyer_typed_is_not_the_family_again():
     plan = plan_query("paket wisata")
     assert [alt.term for alt in plan.groups[0]] == ["paket"]
     assert "paket" not in [alt.term for alt in plan.groups[1]] and "tur" in [alt.term for alt in plan.groups[1]]
+
+
+def test_a_typo_the_stemmer_cut_is_corrected_from_what_was_typed():
+    vocab = Vocab(["Teripang Kering", "Ikan Asin", "Ikan Bakar", "Ikan Asap"])
+    # "teripan" looks like ter- + ipan; the buyer typed teripang without its g
+    assert [alt.term for alt in plan_query("teripan", vocab).groups[0]][:2] == ["ipan", "teripang"]

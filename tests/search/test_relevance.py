@@ -57,8 +57,9 @@ def test_every_kind_stays_above_its_floor(report):
     assert not low, low
 
 
-# Measured when set (issue 12): tuning 0.939, the spent held-out sets 0.899 and 0.891.
-SET_FLOORS = {"tuning": 0.92, "heldout-1": 0.87, "heldout-2": 0.86}
+# Measured when set (issue 12): tuning 0.951, the spent held-out sets 0.914, 0.923, 0.920 and
+# 0.901 (the fourth, heldout.json until a fresh set replaces it).
+SET_FLOORS = {"tuning": 0.93, "heldout-1": 0.89, "heldout-2": 0.90, "heldout-3": 0.90, "heldout": 0.88}
 
 
 @pytest.mark.parametrize("name", sorted(SET_FLOORS))

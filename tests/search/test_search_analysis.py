@@ -105,3 +105,8 @@ def test_document_and_query_forms_meet():
                                            ("mancing", "memancing"), ("duren", "durian")])
 def test_older_spellings_and_colloquial_verbs_meet_the_listing(typed, listed):
     assert analyze(typed) == analyze(listed)
+
+
+def test_reduplication_with_a_suffix_is_the_base_word():
+    assert query_terms("buah2an") == query_terms("buah-buahan") == ["buah"]
+    assert analyze("kue2an") == ["kue"]
