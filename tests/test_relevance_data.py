@@ -18,8 +18,8 @@ DEMO = ROOT / "services" / "catalog" / "demo" / "demo_data.json"
 TOURISM_SLUGS = {"paket-wisata", "selam-snorkeling", "pemandu-wisata", "penginapan", "sewa-perahu"}
 KINDS = {"plain", "typo", "variant", "synonym", "hypernym", "place", "multiword", "english",
          "measure", "code", "tourism"}
-SETS = ("tuning", "heldout", "heldout-1", "heldout-2", "heldout-3")  # 1, 2, 3: earlier held-out sets, spent
-CATALOGS = ("catalog_eval.json", "catalog_heldout-3.json", "catalog_heldout-4.json")
+SETS = ("tuning", "heldout", "heldout-1", "heldout-2", "heldout-3", "heldout-4")  # 1-4: earlier held-out sets, spent
+CATALOGS = ("catalog_eval.json", "catalog_heldout-3.json", "catalog_heldout-4.json", "catalog_heldout-5.json")
 
 
 def load(path: Path) -> dict:
