@@ -45,6 +45,7 @@ class Gateway:
     uow: object  # shared.db.UnitOfWork
     rpc: object  # shared.rpc.DeadlineClient
     settings: GatewaySettings
+    interactions: object = None  # services.gateway.interactions.Reports (buffered, sent in batches)
 
     def call(self, service: str, method: str, *args, timeout: float | None = None, **kwargs):
         if timeout is None:

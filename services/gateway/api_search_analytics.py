@@ -10,7 +10,8 @@ shows (impressions), the product endpoint a view, and
 
     POST /api/v1/products/{id}/contact   -> 204   (a WhatsApp contact click)
 
-all through the search service's ``record_interactions`` RPC, sent without waiting for a reply.
+all buffered in the gateway and sent to the search service's ``record_interactions`` RPC in
+batches (services/gateway/interactions.py).
 """
 from __future__ import annotations
 
@@ -50,15 +51,13 @@ def search_queries(gw: Gateway, request):
 
 
 def report_interactions(gw: Gateway, product_ids, kind: str) -> None:
-    """Tell the search service which products were shown/opened/contacted; never fails the
-    request (a lost count is acceptable, a slow or broken page is not)."""
-    items = [{"product_id": pid, "kind": kind} for pid in product_ids if isinstance(pid, str) and pid][:100]
-    if not items:
-        return
+    """Tell the search service which products were shown/opened/contacted: only buffered
+    here, sent in batches by the gateway's ``InteractionReporter``. Never fails the request
+    (a lost count is acceptable, a slow or broken page is not)."""
     try:
-        gw.rpc.cast("search", "record_interactions", items)
+        gw.interactions.report(product_ids, kind)
     except Exception:  # noqa: BLE001 - statistics only
-        log.warning("could not report %d %s interaction(s) to search", len(items), kind, exc_info=True)
+        log.warning("could not buffer %s interaction(s)", kind, exc_info=True)
 
 
 @json_api

@@ -10,6 +10,7 @@ from services.gateway import (
     api_search_analytics,
     api_search_ops,
 )
+from services.gateway.interactions import InteractionReporter
 from services.gateway.settings import GatewaySettings
 from services.gateway.site import routes  # not "import SitePages": nameko run would take the mixin for a service
 from services.gateway.site.render import not_found_page
@@ -28,9 +29,10 @@ class GatewayService(routes.SitePages):
     db = Database(GatewaySettings)
     rpc = DeadlineRpc()
     settings = Settings(GatewaySettings)
+    interactions = InteractionReporter("rpc")  # impressions/views/contacts -> search, in batches
 
     def _gateway(self) -> api.Gateway:
-        return api.Gateway(uow=self.db, rpc=self.rpc, settings=self.settings)
+        return api.Gateway(uow=self.db, rpc=self.rpc, settings=self.settings, interactions=self.interactions)
 
     # --- operations ---
 
