@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from kombu import Connection, Producer
 from kombu.exceptions import DecodeError
 from nameko.messaging import Consumer
-from sqlalchemy import Boolean, DateTime, Integer, String, select
+from sqlalchemy import Boolean, DateTime, Integer, String
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared.events import Event, InvalidEvent, utcnow
@@ -69,11 +70,19 @@ def accept_event(session: Session, event: Event, inbox_model: type[InboxMixin],
 
 
 def record_in_inbox(session: Session, event: Event, inbox_model: type[InboxMixin]) -> bool:
-    """Add ``event`` to the inbox; False when it was processed before (a redelivery)."""
-    if session.get(inbox_model, event.id) is not None:
-        return False
-    session.add(inbox_model(event_id=event.id, event_type=event.type))  # type: ignore[call-arg]  # a mapped subclass
-    return True
+    """Add ``event`` to the inbox; False when it was processed before (a redelivery).
+
+    One ``INSERT ... ON CONFLICT DO NOTHING``: two workers given the same event at once
+    cannot both insert it (on PostgreSQL the second waits for the first's commit, then finds
+    the row), so the loser gets False instead of a unique violation."""
+    table = inbox_model.__table__  # type: ignore[attr-defined]  # a mapped subclass
+    statement = (
+        dialect_insert(session)(table)
+        .values(event_id=event.id, event_type=event.type, processed_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(table.c.event_id)
+    )
+    return session.execute(statement).first() is not None
 
 
 def accept_version(
@@ -81,24 +90,35 @@ def accept_version(
 ) -> bool:
     """Move the consumer's known version of one aggregate to ``version`` if it is newer and
     the aggregate is not a tombstone. Batch events (an import's products) call this once per
-    snapshot, after ``record_in_inbox`` for the batch."""
-    state = session.execute(
-        select(state_model)
-        .where(state_model.aggregate_type == aggregate_type, state_model.aggregate_id == aggregate_id)
-        .with_for_update()
-    ).scalar_one_or_none()
-    if state is not None and (state.deleted or state.version >= version):
-        return False
-    if state is None:
-        session.add(
-            state_model(aggregate_type=aggregate_type, aggregate_id=aggregate_id,  # type: ignore[call-arg]
-                        version=version, deleted=deleted)
-        )
-        session.flush()
-    else:
-        state.version = version
-        state.deleted = deleted
-    return True
+    snapshot, after ``record_in_inbox`` for the batch.
+
+    One upsert whose update only happens when the stored version is older and not a
+    tombstone; accepted means a row came back. The first event of an aggregate cannot race
+    another one to insert the row (a SELECT ... FOR UPDATE locks nothing that does not exist
+    yet), and the row stays locked until the caller commits, so the events of one aggregate
+    are applied one at a time on PostgreSQL."""
+    table = state_model.__table__  # type: ignore[attr-defined]  # a mapped subclass
+    insert = dialect_insert(session)(table).values(
+        aggregate_type=aggregate_type, aggregate_id=aggregate_id, version=version, deleted=deleted, updated_at=utcnow()
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=["aggregate_type", "aggregate_id"],
+        set_={"version": insert.excluded.version, "deleted": insert.excluded.deleted,
+              "updated_at": insert.excluded.updated_at},
+        where=(table.c.version < insert.excluded.version) & ~table.c.deleted,
+    ).returning(table.c.version)
+    return session.execute(statement).first() is not None
+
+
+def dialect_insert(session: Session) -> Callable[..., Any]:
+    """The INSERT construct of the session's dialect (the one with ``on_conflict_do_*``), for
+    upserts that two workers cannot race: PostgreSQL and SQLite."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert
+    if name == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"no upsert for the {name} dialect")
 
 
 def _attempts(message: Any) -> int:

@@ -24,10 +24,11 @@ from sqlalchemy.orm import Session
 
 from services.promotion.campaigns.access import caller
 from services.promotion.campaigns.budget import record_contacts
+from services.promotion.campaigns.bulk import chunks
 from services.promotion.campaigns.views import product_view
 from services.promotion.models import Inbox, MerchantFact, ProductFact, ProductInteractionDay, ProductPricingState
 from shared.actor import ADMIN, OWNER, Actor
-from shared.consumer import record_in_inbox
+from shared.consumer import dialect_insert, record_in_inbox
 from shared.contracts import InteractionsRecorded
 from shared.errors import Forbidden, ValidationFailed
 from shared.events import Event, utcnow
@@ -48,15 +49,7 @@ def apply_interactions(session: Session, event: Event, now: datetime | None = No
     for item in batch.counts:
         row = totals.setdefault((item.product_id, item.day), dict.fromkeys(COLUMNS.values(), 0))
         row[COLUMNS[item.kind]] += item.count
-    for (product_id, day), added in totals.items():
-        row = session.scalar(select(ProductInteractionDay).where(
-            ProductInteractionDay.product_id == product_id, ProductInteractionDay.day == day))
-        if row is None:
-            session.add(ProductInteractionDay(product_id=product_id, day=day, **added))
-            session.flush()
-        else:
-            for column, value in added.items():
-                setattr(row, column, getattr(row, column) + value)
+    add_to_counters(session, totals)
     contacts: dict[str, int] = {}
     for (product_id, _day), added in totals.items():
         if added["contacts"]:
@@ -64,6 +57,19 @@ def apply_interactions(session: Session, event: Event, now: datetime | None = No
     if contacts:
         record_contacts(session, contacts, now or utcnow())
     return True
+
+
+def add_to_counters(session: Session, totals: dict[tuple[str, date], dict[str, int]]) -> None:
+    """Add to the daily counters with one upsert per chunk: two batches that both count a
+    product's first interactions of a day cannot race to insert its row. Rows go in key
+    order, so two batches lock the rows they share in the same order (no deadlock)."""
+    table = ProductInteractionDay.__table__
+    rows = [{"product_id": product_id, "day": day, **added} for (product_id, day), added in sorted(totals.items())]
+    for chunk in chunks(rows):
+        insert = dialect_insert(session)(table).values(chunk)
+        session.execute(insert.on_conflict_do_update(
+            index_elements=["product_id", "day"],
+            set_={column: table.c[column] + insert.excluded[column] for column in COLUMNS.values()}))
 
 
 def product_interactions(session: Session, product_id: str) -> list[dict]:
