@@ -55,6 +55,7 @@ bench: install
 	$(BIN)/python bench/relevance.py --compare-stemmers
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/gateway.py
 	$(BIN)/python bench/promotion.py
 	$(BIN)/python bench/pages.py
 
