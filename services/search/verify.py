@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from typing import Callable, Iterator
 
-from sqlalchemy import select
-
 from services.search.engine import Change, Removal, document_from_snapshot
 from services.search.indexer import commit_change
 from services.search.models import AggregateState
+from shared.consumer import dialect_insert
 from shared.contracts import ProductSnapshot
+from shared.events import utcnow
 
 EXPORT_PAGE = 500
 REPORT_IDS = 100  # ids listed per kind in the report (the counts are complete)
@@ -81,16 +81,16 @@ def compare(snapshots: Iterator[ProductSnapshot], indexed: dict[str, int]) -> di
 
 
 def _advance_state(session, product_id: str, version: int) -> None:
-    state = session.execute(
-        select(AggregateState).where(AggregateState.aggregate_type == "product",
-                                     AggregateState.aggregate_id == product_id).with_for_update()
-    ).scalar_one_or_none()
-    if state is None:
-        session.add(AggregateState(aggregate_type="product", aggregate_id=product_id, version=version, deleted=False))
-        session.flush()
-    elif state.version < version:
-        state.version = version
-        state.deleted = False
+    """The product's known version moves up to the catalog's (a tombstone it outlived is
+    lifted): one upsert, so a repair cannot race the indexer to insert the first row."""
+    table = AggregateState.__table__
+    insert = dialect_insert(session)(table).values(
+        aggregate_type="product", aggregate_id=product_id, version=version, deleted=False, updated_at=utcnow())
+    session.execute(insert.on_conflict_do_update(
+        index_elements=["aggregate_type", "aggregate_id"],
+        set_={"version": insert.excluded.version, "deleted": False, "updated_at": insert.excluded.updated_at},
+        where=table.c.version < insert.excluded.version,
+    ))
 
 
 def repair(uow, engine, drift: dict) -> Change:
