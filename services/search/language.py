@@ -242,7 +242,7 @@ ENGLISH: dict[str, list[str]] = {
     "motorcycle": ["motor"],
     "bike": ["sepeda"], "bicycle": ["sepeda"], "lime": ["jeruk nipis"], "orange": ["jeruk"],
     "mango": ["mangga"], "candlenut": ["kemiri"], "lemongrass": ["serai"],
-    "pearl": ["mutiara"], "pearls": ["mutiara"], "machete": ["parang"], "knife": ["pisau"], "galangal": ["lengkuas"], "tamarind": ["asam jawa"], "vinegar": ["cuka"], "dried squid": ["cumi kering"],
+    "live": ["hidup"], "pearl": ["mutiara"], "pearls": ["mutiara"], "machete": ["parang"], "knife": ["pisau"], "galangal": ["lengkuas"], "tamarind": ["asam jawa"], "vinegar": ["cuka"], "dried squid": ["cumi kering"],
 }
 
 DEFAULT_SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt")
@@ -648,6 +648,12 @@ def _phrase_groups(phrase: list[str], targets: list[tuple[str, ...]], kind: str,
     same_length = any(len(t) == len(phrase) for t in targets)
     if replacement is not None and not typed_known and not same_length:
         return [[Alternative(term, weight, kind)] for term in replacement]
+    if replacement is not None and kind == "english" and not same_length:
+        # A known English word whose Indonesian is a phrase ("seaweed" ~ rumput laut): the
+        # Indonesian words are the query, and the English word, where a listing says it,
+        # satisfies each of them.
+        return [[Alternative(term, weight, kind)] + [Alternative(typed, WEIGHT_TYPED_ENGLISH) for typed in phrase]
+                for term in replacement]
     if len(phrase) > 1:
         # A phrase of known words whose equivalent is one word (ubi kayu ~ singkong): that word
         # satisfies every group of the phrase, so a listing that says it covers the whole phrase.

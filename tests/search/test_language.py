@@ -409,3 +409,9 @@ def test_a_typo_the_stemmer_cut_is_corrected_from_what_was_typed():
     vocab = Vocab(["Teripang Kering", "Ikan Asin", "Ikan Bakar", "Ikan Asap"])
     # "teripan" looks like ter- + ipan; the buyer typed teripang without its g
     assert [alt.term for alt in plan_query("teripan", vocab).groups[0]][:2] == ["ipan", "teripang"]
+
+
+def test_a_known_english_word_with_an_indonesian_phrase_becomes_the_phrase(vocab):
+    vocab.add("Seaweed Chips")  # a listing says the English word
+    groups = [[alt.term for alt in group] for group in plan_query("seaweed", vocab).groups]
+    assert groups == [["rumput", "seaweed"], ["laut", "seaweed"]]
