@@ -54,6 +54,7 @@ bench: install
 	$(BIN)/python bench/catalog.py
 	$(BIN)/python bench/relevance.py --compare-stemmers
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/index_load.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/gateway.py
 	$(BIN)/python bench/promotion.py

@@ -16,15 +16,18 @@ import bisect
 import functools
 import heapq
 import json
+import logging
 import math
 import time
 from collections import Counter
+from pathlib import Path
 from typing import Iterable
 
 import eventlet
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from services.search import snapshot
 from services.search.analysis import analyze, query_terms
 from services.search.engine import (
     FEW_MATCHES,
@@ -47,6 +50,8 @@ from services.search.language import category_term, place_term, plan_query
 from services.search.models import SearchDocument, SearchPricing
 from shared.contracts import merchant_listed
 from shared.regions import REGIONS
+
+log = logging.getLogger(__name__)
 
 # Field weights (integers keep posting values small and unboxed). The name matters most.
 # A product's name says what it is first ("Teripang Kering" is teripang, "Kerupuk Teripang"
@@ -180,6 +185,23 @@ class MemoryIndex:
         self._newest: list[int] | None = None  # cache for empty queries, reset on change
         self._ranked: dict[str, list[int]] = {}  # term -> docnos by score, reset on change
         self.vocabulary = IndexVocabulary(self._postings)
+
+    # Caches rebuilt on demand, and the vocabulary view: not part of a snapshot.
+    _NOT_SNAPSHOT = ("_newest", "_ranked", "vocabulary")
+
+    def snapshot_state(self) -> dict:
+        """The index's data as plain containers (see ``snapshot``)."""
+        return {name: value for name, value in vars(self).items() if name not in self._NOT_SNAPSHOT}
+
+    @classmethod
+    def from_snapshot_state(cls, state: dict) -> MemoryIndex:
+        index = cls()
+        expected = set(vars(index)) - set(cls._NOT_SNAPSHOT)
+        if set(state) != expected:
+            raise ValueError(f"snapshot fields differ: {sorted(set(state) ^ expected)}")
+        vars(index).update(state)
+        index.vocabulary = IndexVocabulary(index._postings)
+        return index
 
     # -- changes -----------------------------------------------------------------
     def put(self, doc: dict) -> bool:
@@ -790,14 +812,49 @@ def remove_document(session: Session, removal: Removal) -> None:
 
 
 class EmbeddedEngine:
-    """The default engine. ``session_factory`` opens sessions on the search database."""
+    """The default engine. ``session_factory`` opens sessions on the search database;
+    ``snapshot_path`` is where the index's snapshot lives ("default": beside the store, see
+    ``snapshot.default_path``; None: no snapshot)."""
 
-    def __init__(self, session_factory: sessionmaker[Session]):
+    def __init__(self, session_factory: sessionmaker[Session], snapshot_path: Path | str | None = "default"):
         self.session_factory = session_factory
         self.index = MemoryIndex()
+        if snapshot_path == "default":
+            self.snapshot_path = snapshot.default_path(session_factory)
+        else:
+            self.snapshot_path = None if snapshot_path is None else Path(snapshot_path)
 
     def start(self) -> None:
-        """(Re)build the memory index from ``search_documents``."""
+        """Load the memory index from its snapshot if that shows exactly what the store holds
+        now, else (re)build it from ``search_documents`` and write a snapshot of it."""
+        if self.snapshot_path is not None and self._load_snapshot():
+            return
+        self.index = self._build()
+        self.save_snapshot()
+
+    def stop(self) -> None:
+        """A clean stop (no worker running): keep a snapshot for the next start."""
+        self.save_snapshot()
+
+    def _load_snapshot(self) -> bool:
+        started = time.perf_counter()
+        with self.session_factory() as session:
+            state = snapshot.store_state(session)
+        loaded, why = snapshot.read(self.snapshot_path, state)
+        if loaded is not None:
+            try:
+                self.index = MemoryIndex.from_snapshot_state(loaded)
+            except ValueError as exc:
+                why = str(exc)
+            else:
+                log.info("search index loaded from %s: %d documents in %.2f s", self.snapshot_path,
+                         self.index.count(), time.perf_counter() - started)
+                return True
+        log.log(logging.INFO if why == "no snapshot" else logging.WARNING,
+                "search index snapshot %s not used (%s): building from the store", self.snapshot_path, why)
+        return False
+
+    def _build(self) -> MemoryIndex:
         index = MemoryIndex()
         with self.session_factory() as session:
             rows = session.execute(select(SearchDocument.document).execution_options(yield_per=1000))
@@ -807,7 +864,29 @@ class EmbeddedEngine:
                     eventlet.sleep(0)  # a big load must not starve other green threads
             for (pricing,) in session.execute(select(SearchPricing.pricing)):
                 index.set_pricing(json.loads(pricing))
-        self.index = index
+        return index
+
+    def save_snapshot(self) -> bool:
+        """Write the index's snapshot if the index shows exactly what the store holds now
+        (a change committed but not applied yet, or applied after the read, skips it)."""
+        if self.snapshot_path is None:
+            return False
+        try:
+            with self.session_factory() as session:
+                state = snapshot.store_state(session)
+            # No green thread switch from here to the end of the pickling: the index
+            # cannot change between the check and the copy.
+            index = self.index
+            if not snapshot.index_matches(index, state):
+                log.warning("search index snapshot not written: the index differs from the store")
+                return False
+            started = time.perf_counter()
+            snapshot.write(self.snapshot_path, index, state)
+        except Exception:
+            log.exception("search index snapshot not written to %s", self.snapshot_path)
+            return False
+        log.info("search index snapshot written to %s in %.2f s", self.snapshot_path, time.perf_counter() - started)
+        return True
 
     def stage(self, session: Session, change: Change) -> None:
         for doc in change.upserts:

@@ -37,10 +37,15 @@ class SearchEngineProvider(DependencyProvider):
         log.info("search engine %s ready with %d documents", settings.engine, self.engine.count())
 
     def stop(self):
+        # A clean stop: the entry points are stopped and their workers done, so the embedded
+        # engine may keep a snapshot of its index for the next start.
+        stop = getattr(self.engine, "stop", None)
+        if stop is not None:
+            stop()
         self.sql_engine.dispose()
 
     def kill(self):
-        self.stop()
+        self.sql_engine.dispose()  # no snapshot: the index may be mid-change
 
     def get_dependency(self, worker_ctx):
         return self.engine
