@@ -373,13 +373,14 @@ class MemoryIndex:
             suggestion = did_you_mean(query.q, plan.corrected, typed_total, total, self._knows_word)
         return SearchResult(total=total, items=items, facets=facets, suggestion=suggestion)
 
-    def _text_matches(self, plan) -> tuple[list, set | None, bool]:
+    def _text_matches(self, plan, widen: bool = True) -> tuple[list, set | None, bool]:
         """The plan's groups of (postings, weight), the documents they match: those that
         cover the plan's minimum of its deciding groups (``QueryPlan.matching``), and when
         fewer than FEW_MATCHES do, those that cover one concept fewer
         (``QueryPlan.partial_matching``; ranked after them), or if none, any of them, or if
         the words find nothing, the query's places (``QueryPlan.places``); and whether the match was relaxed
-        (not every deciding group required), so that documents may differ in what they cover."""
+        (not every deciding group required), so that documents may differ in what they cover.
+        Without ``widen``, only those that cover the minimum (what the words as typed find)."""
         groups = [[(self._postings[alt.term], self._weight(alt, group)) for alt in group if alt.term in self._postings]
                   for group in plan.groups]
         deciding, need = plan.matching()
@@ -392,6 +393,8 @@ class MemoryIndex:
         else:
             covered = Counter(docno for docs in group_sets for docno in docs)
             matches = {docno for docno, count in covered.items() if count >= need}
+        if not widen:
+            return groups, matches, relaxed
         if len(matches) < FEW_MATCHES and len(group_sets) > 1:
             # Too few cover the minimum: partial matches follow them (coverage ranks).
             _deciding, partial_need, naming = plan.partial_matching()
@@ -430,8 +433,9 @@ class MemoryIndex:
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def _typed_total(self, query: SearchQuery, now: float) -> int:
-        """How many results the words as typed find, without typo corrections (same filters)."""
-        groups, matches, _relaxed = self._text_matches(plan_query(query.q))
+        """How many results the words as typed find, without typo corrections and without
+        partial matches (same filters; Elasticsearch's first request counts the same)."""
+        groups, matches, _relaxed = self._text_matches(plan_query(query.q), widen=False)
         if not groups:
             return 0
         selected = _intersect([matches] + list(self._filter_sets(query, matches, now).values()))

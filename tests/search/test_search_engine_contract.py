@@ -366,3 +366,16 @@ def test_words_that_find_nothing_leave_the_place_to_decide(engine_factory):
     assert ids(engine.search(SearchQuery(q="glamping wakatobi"))) == ["p1"]
     assert ids(engine.search(SearchQuery(q="nginep di wakatobi")))[0] == "p1"  # nginep: menginap
     assert engine.search(SearchQuery(q="glamping")).total == 0
+
+
+def test_did_you_mean_counts_what_the_typed_words_find_not_the_partial_matches(engine_factory):
+    engine = engine_factory()
+    engine.upsert([
+        document("p1", name="Madu Hutan Konawe"),
+        document("p2", name="Madu Kelulut"),
+        document("p3", name="Madu Trigona"),
+        document("p4", name="Madu Lebah Kolaka"),
+    ])
+    result = engine.search(SearchQuery(q="madu hutn"))
+    # the other madu follow as partial matches, but the words as typed found nothing
+    assert ids(result)[0] == "p1" and result.suggestion == "madu hutan"
