@@ -88,11 +88,11 @@ def weighted_terms(doc: dict) -> dict[str, int]:
     term of its region (what a place group of a query matches: ``language.place_term``)."""
     terms: dict[str, int] = {}
     for field_name, weight in FIELD_WEIGHTS:
-        for term in analyze(_field_text(doc, field_name)):
+        field_terms = analyze(_field_text(doc, field_name))
+        for term in field_terms:
             terms[term] = terms.get(term, 0) + weight
-    head = name_head(doc)
-    if head:
-        terms[head] += HEAD_WEIGHT
+        if field_name == "name" and field_terms:
+            terms[field_terms[0]] += HEAD_WEIGHT  # the name's head (name_head), analysed once
     if doc.get("region"):
         terms[place_term(doc["region"])] = PLACE_WEIGHT
     for slug in (doc.get("category"), doc.get("category_parent")):
@@ -332,6 +332,18 @@ class MemoryIndex:
         return True
 
     # -- reads -------------------------------------------------------------------
+    def shows(self, documents: dict[str, int], pricings: dict[str, int]) -> bool:
+        """Whether the index holds exactly these document and pricing versions (a store's
+        state, ``snapshot.store_state``) and no document besides."""
+        if any(self._versions.get(doc_id) != version for doc_id, version in documents.items()):
+            return False
+        if any(doc_id not in documents for doc_id in self._docno):
+            return False
+        if len(self._pricing) != len(pricings):
+            return False
+        return all(int((self._pricing.get(product_id) or {}).get("version") or 0) == version
+                   for product_id, version in pricings.items())
+
     def count(self) -> int:
         return len(self._docs)
 
@@ -881,7 +893,7 @@ class EmbeddedEngine:
             # No green thread switch from here to the end of the pickling: the index
             # cannot change between the check and the copy.
             index = self.index
-            if not snapshot.index_matches(index, state):
+            if not index.shows(*state):
                 log.warning("search index snapshot not written: the index differs from the store")
                 return False
             started = time.perf_counter()

@@ -708,6 +708,7 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
     groups: list[list[Alternative]] = []
     roles: list[str] = []
     corrections: dict[str, str] = {}
+    typed_forms: dict[str, str] | None = None
     i = 0
     while i < len(terms):
         length, targets = _lookup(english, terms, i)
@@ -775,7 +776,9 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             df = vocabulary.document_frequency(term) if term in vocabulary else 0
             if df <= RARE_DF:
                 found = speller_for(vocabulary).corrections(term, vocabulary)
-                typed = surface_forms(rest).get(term, term) if not df else term
+                if not df and typed_forms is None:
+                    typed_forms = surface_forms(rest)  # once per query, for its unknown words
+                typed = typed_forms.get(term, term) if not df and typed_forms else term
                 if typed != term:
                     # The stemmer cut an unknown word ("teripan" -> "ipan"): what was typed is
                     # corrected first (teripang), the cut root after (ikan).

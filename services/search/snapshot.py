@@ -76,22 +76,6 @@ def store_state(session: Session) -> StoreState:
     return documents, pricings
 
 
-def index_matches(index, state: StoreState) -> bool:
-    """Whether ``index`` (a MemoryIndex) shows exactly the store described by ``state``: the
-    same version of every stored document and pricing, and no document the store lacks."""
-    documents, pricings = state
-    versions = index._versions
-    if any(versions.get(doc_id) != version for doc_id, version in documents.items()):
-        return False
-    if any(doc_id not in documents for doc_id in index._docno):
-        return False
-    held = index._pricing
-    if len(held) != len(pricings):
-        return False
-    return all(int((held.get(product_id) or {}).get("version") or 0) == version
-               for product_id, version in pricings.items())
-
-
 def write(path: Path, index, state: StoreState) -> None:
     """Write the snapshot atomically: a reader sees the old file or the new one, whole."""
     body = pickle.dumps({"format": INDEX_FORMAT, "code": CODE_VERSION, "store": state,
