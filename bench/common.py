@@ -6,6 +6,7 @@ import contextlib
 import os
 import sys
 import tempfile
+import time
 import uuid
 import warnings
 from pathlib import Path
@@ -54,6 +55,37 @@ def private_platform(port: int):
     finally:
         supervisor.stop()
         httpx.delete(f"{RABBIT_API}/api/vhosts/{vhost}", auth=auth)
+
+
+def raw_consume_rate(uri: str, bodies: list[bytes], prefetch: int = 200) -> float:
+    """The broker's own pace for ``bodies``, in messages/s: published persistent to a fresh
+    queue, then consumed with plain kombu, one ack per message, ``prefetch`` in flight. The
+    raw baseline an event consumer is measured against in the same run."""
+    from kombu import Connection, Consumer, Producer, Queue
+
+    queue = Queue(f"bench.raw.{uuid.uuid4().hex[:8]}", durable=True, auto_delete=False)
+    with Connection(uri) as connection:
+        channel = connection.channel()
+        bound = queue(channel)
+        bound.declare()
+        producer = Producer(channel)
+        for body in bodies:
+            producer.publish(body, routing_key=queue.name, delivery_mode=2, content_type="application/json",
+                             content_encoding="utf-8")
+        received = 0
+
+        def on_message(_body, message):
+            nonlocal received
+            message.ack()
+            received += 1
+
+        start = time.perf_counter()
+        with Consumer(channel, [queue], callbacks=[on_message], prefetch_count=prefetch):
+            while received < len(bodies):
+                connection.drain_events(timeout=30)
+        elapsed = time.perf_counter() - start
+        bound.delete()
+    return len(bodies) / elapsed
 
 
 def owner_with_merchant(http: httpx.Client, region: str = "7471") -> tuple[dict, str]:

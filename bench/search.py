@@ -24,7 +24,7 @@ import time
 import uuid
 
 import httpx
-from common import percentile, private_platform
+from common import percentile, private_platform, raw_consume_rate
 from freshness import freshness
 from kombu import Connection, Producer
 from relevance import DEMO, load_cases
@@ -104,12 +104,16 @@ def documents_indexed(uri: str) -> int:
         return rpc.search.health()["documents"]
 
 
+def event_bodies(snapshots: list[ProductSnapshot]) -> list[bytes]:
+    return [json.dumps(Event(type="catalog.product_published", aggregate_id=s.id, aggregate_version=1,
+                             payload=s.model_dump(mode="json")).to_dict(), ensure_ascii=False).encode("utf-8")
+            for s in snapshots]
+
+
 def indexing_burst(uri: str, snapshots: list[ProductSnapshot], timeout: float) -> tuple[float, float, int]:
     """(publish seconds, seconds until all indexed, documents counted at the end)."""
     baseline = documents_indexed(uri)
-    bodies = [json.dumps(Event(type="catalog.product_published", aggregate_id=s.id, aggregate_version=1,
-                               payload=s.model_dump(mode="json")).to_dict(), ensure_ascii=False).encode("utf-8")
-              for s in snapshots]
+    bodies = event_bodies(snapshots)
     start = time.perf_counter()
     with Connection(uri) as connection:
         producer = Producer(connection.default_channel, exchange=events_exchange())
@@ -179,6 +183,8 @@ def run_size(size: int, port: int, fresh_count: int, index_timeout: float) -> di
     figures["engine"] = engine_timings(snapshots, queries)
     print(f"  engine loaded and measured in {time.perf_counter() - started:.0f} s", flush=True)
     with private_platform(port) as (base_url, uri, _):
+        figures["raw_rate"] = raw_consume_rate(uri, event_bodies(snapshots))
+        print(f"  raw kombu consume of the same {size:,} bodies: {figures['raw_rate']:,.0f} msg/s", flush=True)
         published, elapsed, indexed = indexing_burst(uri, snapshots, index_timeout)
         figures.update(publish_s=published, index_s=elapsed, indexed=indexed)
         print(f"  {indexed:,} indexed in {elapsed:.1f} s (published in {published:.1f} s)", flush=True)
@@ -208,7 +214,8 @@ def print_table(f: dict) -> None:
     print(f"  {'suggest p95 (ms, gateway)':28s} {'':12s} {ms(percentile(f['suggest'], 95)):12.2f}")
     rate = f["indexed"] / f["index_s"] if f["index_s"] else 0.0
     print(f"  indexing burst: {f['indexed']:,}/{f['n']:,} events in {f['index_s']:.1f} s = {rate:,.0f} events/s "
-          f"(published in {f['publish_s']:.1f} s)")
+          f"(published in {f['publish_s']:.1f} s); raw kombu consume {f['raw_rate']:,.0f} msg/s, "
+          f"share {rate / f['raw_rate']:.1%}")
     fresh = f["fresh"]
     print(f"  freshness write->searchable: p50 {ms(percentile(fresh, 50)):.1f} ms  p99 {ms(percentile(fresh, 99)):.1f} ms "
           f"(n={len(fresh)}, mean {ms(statistics.mean(fresh)):.1f} ms)")

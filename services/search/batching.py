@@ -6,13 +6,14 @@ One green thread drains what is pending *right now* (no timer: a lone event is p
 at once, as fast as before) and, under a burst, what piled up while the previous batch
 committed:
 
-- one unit of work for up to ``max_batch`` events; each event is applied
-  (``indexer.apply_event``) in its own SAVEPOINT, so an event that fails rolls back alone
-  and its worker gets its exception, the others go on;
+- one unit of work for up to ``max_batch`` events, applied as a set
+  (``indexer.apply_events``: one inbox insert, one read and one upsert of the aggregate
+  versions for the whole batch); an event whose payload is invalid fails alone, before
+  anything of it is recorded, and its worker gets its exception, the others go on;
 - the changes are merged (``engine.merge_changes``: a later change to the same id wins),
   staged once, committed once, then shown (``engine.apply``), and every waiter is woken;
-- if the stage or the commit fails, nothing of the batch is kept and each event is
-  processed again alone (``indexer.process_event``), so only the culprit fails.
+- if the stage or the commit fails (or another transaction moved an aggregate of the
+  batch meanwhile), nothing of the batch is kept and each event is processed again alone (``indexer.process_event``), so only the culprit fails.
 
 Events are applied in the order they arrived, within one session: the inbox (duplicates)
 and ``aggregate_state`` (stale versions, tombstones) see the earlier events of the same
@@ -28,10 +29,9 @@ from typing import Callable
 import eventlet
 from eventlet.event import Event as GreenEvent
 from nameko.extensions import DependencyProvider
-from sqlalchemy.orm import Session
 
 from services.search.engine import Change, SearchEngine, merge_changes
-from services.search.indexer import apply_event, process_event
+from services.search.indexer import apply_events, process_event
 from shared.background import Wakeable
 from shared.db import UnitOfWork, sibling_dependency
 from shared.events import Event
@@ -39,7 +39,6 @@ from shared.events import Event
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 200
-YIELD_EVERY = 25  # events applied between two yields to other green threads
 
 
 class BatcherStopped(RuntimeError):
@@ -59,22 +58,6 @@ class PendingEvent:
         self.change, self.error = change, error
         if not self.done.ready():
             self.done.send(None)
-
-
-def begin_for_savepoints(session: Session) -> None:
-    """Open the session's transaction so that SAVEPOINTs nest inside it.
-
-    pysqlite (the stdlib ``sqlite3``, legacy transaction control) only emits BEGIN before
-    a write; a SAVEPOINT sent first opens a transaction of its own, and releasing it would
-    COMMIT every event separately. An explicit BEGIN keeps the batch one transaction.
-    PostgreSQL needs nothing: the driver has already begun.
-    """
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        return
-    dbapi_connection = connection.connection.dbapi_connection
-    if not getattr(dbapi_connection, "in_transaction", True):
-        connection.exec_driver_sql("BEGIN")
 
 
 class EventBatcher:
@@ -154,28 +137,26 @@ class EventBatcher:
         unit = self.new_unit()
         accepted: list[PendingEvent] = []
         try:
-            session = unit.session
-            begin_for_savepoints(session)
-            for n, item in enumerate(batch, 1):
-                if n % YIELD_EVERY == 0:
-                    eventlet.sleep(0)  # SQLite never yields: let searches run during a big batch
-                try:
-                    with session.begin_nested():
-                        item.change = apply_event(session, item.event)
-                except Exception as exc:  # noqa: BLE001 - this event fails alone
-                    item.error = exc
-                    log.debug("event %s failed in its batch: %r", item.event.id, exc)
-                    continue
-                accepted.append(item)
+            results = apply_events(unit.session, [item.event for item in batch])
+            eventlet.sleep(0)  # SQLite never yields: let searches run between the steps of a batch
+            for item, result in zip(batch, results):
+                if isinstance(result, Exception):
+                    item.error = result  # an invalid payload fails alone, nothing of it recorded
+                    log.debug("event %s failed in its batch: %r", item.event.id, result)
+                else:
+                    item.change = result
+                    accepted.append(item)
             merged = merge_changes(item.change for item in accepted if item.change)
             if merged:
-                engine.stage(session, merged)
+                engine.stage(unit.session, merged)
             unit.commit()
         except Exception as exc:  # noqa: BLE001 - find the culprit event by event
             log.warning("committing a batch of %d events failed (%r); indexing them one by one", len(batch), exc)
             unit.rollback()
             unit.close()
             self.fallbacks += 1
+            for item in batch:
+                item.change, item.error = None, None
             self._one_by_one(engine, batch)
             return
         finally:

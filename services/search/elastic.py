@@ -20,7 +20,7 @@ import time
 from typing import Iterable
 
 from services.search.analysis import STOPWORDS, VARIANTS, analyze, is_measure, is_negated, query_terms
-from services.search.embedded import name_head, store_pricing
+from services.search.embedded import name_head
 from services.search.engine import (
     FEW_MATCHES,
     HALAL_LABELS,
@@ -47,6 +47,7 @@ from services.search.language import (
     plan_query,
 )
 from services.search.models import SearchPricing
+from services.search.store import store_pricing
 from shared.contracts import HIDDEN_MERCHANT_STATUSES
 from shared.regions import REGIONS
 from shared.taxonomy import CATEGORY_NAMES

@@ -10,12 +10,13 @@ falls back to ``process_event`` per event when a batch cannot commit.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from services.search.engine import Change, Removal, SearchEngine, document_from_snapshot
+from services.search.engine import Change, Removal, SearchEngine, document_from_snapshot, merge_changes
 from services.search.models import AggregateState, Inbox
-from shared.consumer import accept_event, accept_version, record_in_inbox
+from shared.consumer import VersionedWrite, accept_events
 from shared.contracts import ProductDeleted, ProductPricing, ProductsImported, ProductSnapshot
 from shared.db import UnitOfWork
 from shared.events import PRICING_CHANGED, PRODUCT_DELETED, PRODUCT_UPSERTS, PRODUCTS_IMPORTED, Event
@@ -32,70 +33,92 @@ def _check_id(event: Event, payload_id: str) -> None:
         raise ValueError(f"payload id {payload_id!r} does not match aggregate_id {event.aggregate_id!r}")
 
 
-def apply_event(session: Session, event: Event) -> Change | None:
-    """The index change ``event`` asks for, or None when there is nothing to do.
+@dataclass
+class PlannedEvent:
+    """What an event asks of the index, before the inbox and the versions have a say: its
+    version-ordered writes, and the change each one makes if it is accepted."""
+
+    event: Event
+    writes: list[tuple[VersionedWrite, Change]]
+
+
+def plan_event(event: Event) -> PlannedEvent | None:
+    """The writes ``event`` asks for, or None for an event search does not use.
 
     Raises (pydantic ``ValidationError``/``ValueError``) on a payload that does not fit its
-    contract, so the consumer retries and then dead-letters it.
+    contract, before anything is recorded: a bad payload is retried, then dead-lettered,
+    never marked as processed.
     """
     if event.type == PRODUCTS_IMPORTED:
-        return apply_import_batch(session, event)
+        # One batch of an import: recorded once, each snapshot ordered by its own version.
+        batch = ProductsImported.model_validate(event.payload)
+        if batch.import_id != event.aggregate_id:
+            raise ValueError(f"import id {batch.import_id!r} does not match aggregate_id {event.aggregate_id!r}")
+        return PlannedEvent(event, [(VersionedWrite("product", product.id, product.version),
+                                     snapshot_change(product, product.version)) for product in batch.products])
     if event.type == PRICING_CHANGED:
-        return apply_pricing(session, event)
-    if event.type not in HANDLED:
-        # Merchant and promotion events are not used yet. They are left out of the inbox
-        # and aggregate state on purpose: once search uses them, a replay must apply them.
-        return None
-    # Validate before recording: a bad payload must not be marked as processed.
+        # Kept apart from the product document (``search_pricing``) with its own version
+        # sequence, so it applies whether the product is indexed before or after it.
+        pricing = ProductPricing.model_validate(event.payload)
+        _check_id(event, pricing.product_id)
+        return PlannedEvent(event, [(VersionedWrite("pricing", pricing.product_id, pricing.version),
+                                     Change(pricings=[pricing.model_dump(mode="json")]))])
     if event.type in PRODUCT_UPSERTS:
         product = ProductSnapshot.model_validate(event.payload)
         _check_id(event, product.id)
-    else:
+        return PlannedEvent(event, [(VersionedWrite(event.aggregate_type, event.aggregate_id, event.aggregate_version),
+                                     snapshot_change(product, event.aggregate_version))])
+    if event.type == PRODUCT_DELETED:
         deleted = ProductDeleted.model_validate(event.payload)
         _check_id(event, deleted.id)
-    if not accept_event(session, event, Inbox, AggregateState):
-        log.debug("skipping %s %s v%s (duplicate, stale or deleted)", event.type, event.aggregate_id, event.aggregate_version)
-        return None
-    if event.type == PRODUCT_DELETED:
-        return Change(removals=[Removal(id=event.aggregate_id, version=event.aggregate_version)])
+        return PlannedEvent(event, [(VersionedWrite(event.aggregate_type, event.aggregate_id, event.aggregate_version, deleted=True),
+                                     Change(removals=[Removal(id=event.aggregate_id, version=event.aggregate_version)]))])
+    # Merchant and promotion events are not used yet. They are left out of the inbox and
+    # aggregate state on purpose: once search uses them, a replay must apply them.
+    return None
+
+
+def snapshot_change(product: ProductSnapshot, version: int) -> Change:
     if not product.listed:
         # A draft or archived product, or one of a rejected or suspended merchant, leaves the
         # index but may come back (the catalog re-publishes the products of a merchant verified
         # or reinstated): no tombstone.
-        return Change(removals=[Removal(id=product.id, version=event.aggregate_version)])
-    return Change(upserts=[document_from_snapshot(product, version=event.aggregate_version)])
+        return Change(removals=[Removal(id=product.id, version=version)])
+    return Change(upserts=[document_from_snapshot(product, version=version)])
 
 
-def apply_import_batch(session: Session, event: Event) -> Change | None:
-    """One batch of an import: the event is recorded once, then each snapshot is ordered
-    by its own product version (a stale one or one after a delete tombstone is dropped)."""
-    batch = ProductsImported.model_validate(event.payload)
-    if batch.import_id != event.aggregate_id:
-        raise ValueError(f"import id {batch.import_id!r} does not match aggregate_id {event.aggregate_id!r}")
-    if not record_in_inbox(session, event, Inbox):
-        return None
-    change = Change()
-    for product in batch.products:
-        if not accept_version(session, AggregateState, "product", product.id, product.version):
+def apply_events(session: Session, events: list[Event]) -> list[Change | None | Exception]:
+    """The index change of each of ``events`` (None: a duplicate, stale, after a tombstone
+    or not for search; an exception: its payload is invalid), deciding for the whole batch
+    at once (``accept_events``: one inbox insert, one version read, one version upsert)."""
+    results: list[Change | None | Exception] = [None] * len(events)
+    planned: list[tuple[int, PlannedEvent]] = []
+    for n, event in enumerate(events):
+        try:
+            plan = plan_event(event)
+        except Exception as exc:  # noqa: BLE001 - this event fails alone
+            results[n] = exc
             continue
-        if product.listed:
-            change.upserts.append(document_from_snapshot(product))
-        else:
-            change.removals.append(Removal(id=product.id, version=product.version))
-    return change or None
+        if plan is not None:
+            planned.append((n, plan))
+    answers = accept_events(session, [(plan.event, [write for write, _ in plan.writes]) for _, plan in planned],
+                            Inbox, AggregateState)
+    for (n, plan), accepted in zip(planned, answers):
+        if accepted is None:
+            log.debug("skipping %s %s (already processed)", plan.event.type, plan.event.id)
+            continue
+        change = merge_changes(change for (_, change), ok in zip(plan.writes, accepted) if ok)
+        results[n] = change or None
+    return results
 
 
-def apply_pricing(session: Session, event: Event) -> Change | None:
-    """A product's pricing, ordered by its own version (aggregate type "pricing"). It is kept
-    apart from the product document (``search_pricing``), so it applies whether the product
-    is indexed before or after it, and survives a re-index of the product."""
-    pricing = ProductPricing.model_validate(event.payload)
-    _check_id(event, pricing.product_id)
-    if not record_in_inbox(session, event, Inbox):
-        return None
-    if not accept_version(session, AggregateState, "pricing", pricing.product_id, pricing.version):
-        return None
-    return Change(pricings=[pricing.model_dump(mode="json")])
+def apply_event(session: Session, event: Event) -> Change | None:
+    """The index change ``event`` asks for, or None when there is nothing to do (a batch of
+    one; raises the event's own error)."""
+    result = apply_events(session, [event])[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def process_event(uow: UnitOfWork, engine: SearchEngine, event: Event) -> Change | None:

@@ -31,9 +31,10 @@ from services.search.elastic import (
     index_body,
     with_stored_pricing,
 )
-from services.search.embedded import EmbeddedEngine, MemoryIndex, remove_document, store_document
+from services.search.embedded import EmbeddedEngine, MemoryIndex
 from services.search.engine import Change, Removal, document_from_snapshot
 from services.search.models import SearchDocument
+from services.search.store import remove_document, store_document
 from services.search.verify import catalog_export
 from shared.errors import Conflict
 from shared.messages import t

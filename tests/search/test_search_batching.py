@@ -8,11 +8,10 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
-from services.search import batching
+from services.search import batching, indexer
 from services.search.batching import BatcherStopped, EventBatcher, PendingEvent
 from services.search.embedded import EmbeddedEngine
 from services.search.engine import Change, Removal, SearchQuery, merge_changes
-from services.search.indexer import apply_event
 from services.search.models import AggregateState, Inbox
 from services.search.service import SearchService
 from shared.db import UnitOfWork
@@ -110,17 +109,23 @@ def test_a_poison_event_fails_alone(search_db, engine, units, batcher):
 
 
 def test_a_failing_event_rolls_back_its_own_writes(search_db, engine, units, batcher, monkeypatch):
-    """An event that fails after writing (inbox, aggregate state) leaves nothing behind."""
-    def failing_after_writes(session, event):
-        change = apply_event(session, event)
-        if event.aggregate_id == "p3":
-            raise RuntimeError("boom after the inbox row")
-        return change
+    """An event that fails after its writes (inbox, aggregate state) leaves nothing behind:
+    the batch is redone event by event and only that event fails."""
+    real_apply_events = indexer.apply_events
 
-    monkeypatch.setattr(batching, "apply_event", failing_after_writes)
+    def failing_after_writes(session, events):
+        results = real_apply_events(session, events)
+        if any(event.aggregate_id == "p3" for event in events):
+            raise RuntimeError("boom after the inbox row")
+        return results
+
+    monkeypatch.setattr(batching, "apply_events", failing_after_writes)
+    monkeypatch.setattr(indexer, "apply_events", failing_after_writes)  # the one-by-one path
     events = [published(f"p{n}") for n in range(6)]
     results = submit_all(batcher, events)
     assert isinstance(results[3], RuntimeError)
+    assert all(isinstance(change, Change) for n, change in enumerate(results) if n != 3)
+    assert batcher.fallbacks == 1
     assert set(indexed(engine)) == {"p0", "p1", "p2", "p4", "p5"} == set(stored(search_db))
     assert events[3].id not in inbox_ids(search_db)
     with search_db() as session:

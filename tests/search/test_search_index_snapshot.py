@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import delete, update
 
 from services.search import snapshot
-from services.search.embedded import EmbeddedEngine, store_document
+from services.search.embedded import EmbeddedEngine
 from services.search.engine import SearchQuery
 from services.search.models import SearchDocument
+from services.search.store import store_document
 
 from search_factories import document, pricing
 
