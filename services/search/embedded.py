@@ -48,6 +48,7 @@ from services.search.engine import (
 )
 from services.search.language import category_term, place_term, plan_query
 from services.search.models import SearchDocument, SearchPricing
+from services.search.store import remove_documents, store_documents, store_pricings
 from shared.contracts import merchant_listed
 from shared.regions import REGIONS
 
@@ -790,43 +791,6 @@ class MemoryIndex:
         return picked
 
 
-def store_document(session: Session, doc: dict) -> None:
-    """Keep ``doc`` in ``search_documents`` unless a newer version is stored."""
-    version = int(doc.get("version") or 0)
-    row = session.get(SearchDocument, str(doc["id"]))
-    if row is None:
-        session.add(SearchDocument(
-            id=str(doc["id"]), version=version, region=doc.get("region") or "",
-            document=json.dumps(doc, ensure_ascii=False),
-        ))
-    elif row.version <= version:
-        row.version = version
-        row.region = doc.get("region") or ""
-        row.document = json.dumps(doc, ensure_ascii=False)
-
-
-def store_pricing(session: Session, pricing: dict) -> bool:
-    """Keep ``pricing`` in ``search_pricing`` unless a newer version is stored."""
-    version = int(pricing.get("version") or 0)
-    row = session.get(SearchPricing, str(pricing["product_id"]))
-    if row is None:
-        session.add(SearchPricing(product_id=str(pricing["product_id"]), version=version,
-                                  pricing=json.dumps(pricing, ensure_ascii=False)))
-        return True
-    if row.version <= version:
-        row.version = version
-        row.pricing = json.dumps(pricing, ensure_ascii=False)
-        return True
-    return False
-
-
-def remove_document(session: Session, removal: Removal) -> None:
-    """Delete the stored document of ``removal`` unless a newer version is stored."""
-    row = session.get(SearchDocument, removal.id)
-    if row is not None and (removal.version is None or row.version <= removal.version):
-        session.delete(row)
-
-
 class EmbeddedEngine:
     """The default engine. ``session_factory`` opens sessions on the search database;
     ``snapshot_path`` is where the index's snapshot lives ("default": beside the store, see
@@ -905,12 +869,9 @@ class EmbeddedEngine:
         return True
 
     def stage(self, session: Session, change: Change) -> None:
-        for doc in change.upserts:
-            store_document(session, doc)
-        for removal in change.removals:
-            remove_document(session, removal)
-        for pricing in change.pricings:
-            store_pricing(session, pricing)
+        store_documents(session, change.upserts)
+        remove_documents(session, change.removals)
+        store_pricings(session, change.pricings)
 
     def apply(self, change: Change) -> None:
         for doc in change.upserts:
