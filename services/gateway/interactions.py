@@ -16,12 +16,12 @@ After a kill, what is still in memory is lost: these are statistics.
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Callable, Iterable
 
 import eventlet
 
 from shared.background import BackgroundProvider
+from shared.counting import CountingBuffer
 from shared.db import sibling_dependency
 
 log = logging.getLogger(__name__)
@@ -36,49 +36,28 @@ STOP_FLUSH_SECONDS = 5.0  # the last flush on a normal stop gives up after this 
 Key = tuple[str, str]  # (product id, kind)
 
 
-class InteractionBuffer:
-    """Counts per (product id, kind) in the order first seen, at most ``max_keys`` of them."""
+class InteractionBuffer(CountingBuffer[Key, int]):
+    """Counts per (product id, kind) in the order first seen, at most ``max_keys`` of them.
+    ``pending`` is what pages added since the last take(): counts a failed cast put back do
+    not count again, so that while search is out of reach pages do not wake the reporter
+    for them at every report."""
 
     def __init__(self, max_keys: int = MAX_KEYS):
-        self.max_keys = max_keys
-        self._lock = threading.Lock()
-        self._counts: dict[Key, int] = {}
-        self.pending = 0  # counts added since the last take()
+        super().__init__(max_keys=max_keys, put_back_is_pending=False)
+
+    def combine(self, known: int, value: int) -> int:
+        return known + value
+
+    def size(self, value: int) -> int:
+        return value
+
+    def dropped(self, count: int) -> None:
+        log.warning("interaction buffer full (search unreachable?): dropped the %d oldest product counts", count)
 
     def add(self, product_ids: Iterable[object], kind: str) -> None:
         """Count each product id once (ids that are not non-empty strings up to 64
         characters are skipped; a page passes what its search returned)."""
-        keys = [(pid, kind) for pid in product_ids if isinstance(pid, str) and 1 <= len(pid) <= 64]
-        with self._lock:
-            for key in keys:
-                self._counts[key] = self._counts.get(key, 0) + 1
-            self.pending += len(keys)
-            self._trim()
-
-    def __len__(self) -> int:
-        return len(self._counts)
-
-    def take(self) -> dict[Key, int]:
-        with self._lock:
-            counts, self._counts, self.pending = self._counts, {}, 0
-        return counts
-
-    def put_back(self, counts: dict[Key, int]) -> None:
-        """Return counts a flush could not send; they are older than anything added since."""
-        with self._lock:
-            merged = dict(counts)
-            for key, count in self._counts.items():
-                merged[key] = merged.get(key, 0) + count
-            self._counts = merged
-            self._trim()
-
-    def _trim(self) -> None:  # the lock is held
-        dropped = len(self._counts) - self.max_keys
-        if dropped <= 0:
-            return
-        for key in list(self._counts)[:dropped]:
-            del self._counts[key]
-        log.warning("interaction buffer full (search unreachable?): dropped the %d oldest product counts", dropped)
+        self.add_counts(((pid, kind), 1) for pid in product_ids if isinstance(pid, str) and 1 <= len(pid) <= 64)
 
 
 def as_entries(counts: dict[Key, int]) -> list[dict]:
