@@ -10,12 +10,12 @@ stops; after a kill, what is still in memory is lost (these are statistics).
 from __future__ import annotations
 
 import logging
-import threading
-from typing import Generic, Iterable, TypeVar
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.background import BackgroundProvider
+from shared.counting import CountingBuffer
 from shared.db import sibling_dependency
 
 log = logging.getLogger(__name__)
@@ -24,46 +24,15 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-class CountBuffer(Generic[K, V]):
-    """Counts per key, in memory. Subclasses say how two counts of a key add up
-    (``combine``), how much a count weighs in ``pending`` (``size``) and how a batch of
-    counts is written (``write``)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: dict[K, V] = {}
-        self.pending = 0  # the sizes added since the last take()
-
-    def combine(self, known: V, value: V) -> V:
-        raise NotImplementedError
-
-    def size(self, value: V) -> int:
-        raise NotImplementedError
+class CountBuffer(CountingBuffer[K, V]):
+    """Counts per key, in memory (``shared.counting``), unbounded. Subclasses say how two
+    counts of a key add up (``combine``), how much a count weighs in ``pending`` (``size``)
+    and how a batch of counts is written (``write``). Counts put back after a failed write
+    count in ``pending`` again."""
 
     def write(self, session_factory: sessionmaker[Session], counts: dict[K, V]) -> int:
         """Write ``counts`` to the database; returns how many rows or events it wrote."""
         raise NotImplementedError
-
-    def add_counts(self, counts: Iterable[tuple[K, V]]) -> None:
-        """Add each (key, count) pair to what is buffered."""
-        with self._lock:
-            for key, value in counts:
-                self._add(key, value)
-
-    def _add(self, key: K, value: V) -> None:  # the lock is held
-        known = self._counts.get(key)
-        self._counts[key] = value if known is None else self.combine(known, value)
-        self.pending += self.size(value)
-
-    def take(self) -> dict[K, V]:
-        with self._lock:
-            counts, self._counts, self.pending = self._counts, {}, 0
-        return counts
-
-    def put_back(self, counts: dict[K, V]) -> None:
-        with self._lock:
-            for key, value in counts.items():
-                self._add(key, value)
 
     def flush(self, session_factory: sessionmaker[Session]) -> int:
         """Write what is buffered (see ``write``); on failure keep it for the next flush."""
