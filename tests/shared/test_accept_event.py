@@ -1,22 +1,10 @@
 """Idempotent, version-ordered acceptance of events, on both databases."""
 import pytest
-from sqlalchemy.orm import DeclarativeBase
+from consumer_models import Base, Inbox, State
 
-from shared.consumer import AggregateStateMixin, InboxMixin, accept_event
+from shared.consumer import accept_event
 from shared.db import make_engine, make_session_factory
 from shared.events import Event, InvalidEvent
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Inbox(InboxMixin, Base):
-    pass
-
-
-class State(AggregateStateMixin, Base):
-    pass
 
 
 @pytest.fixture

@@ -5,28 +5,17 @@ concurrent) as on SQLite, and the guarantees hold: each event applied at most on
 applied in increasing order, nothing after a tombstone."""
 import random
 
+from consumer_models import Base, Inbox, State
 from race_helpers import burst
 from sqlalchemy import Integer, String, select
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
-from shared.consumer import AggregateStateMixin, InboxMixin, accept_event
+from shared.consumer import accept_event
 from shared.db import make_engine, make_session_factory
 from shared.events import Event
 
 WORKERS = 8
 VERSIONS = 6
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Inbox(InboxMixin, Base):
-    pass
-
-
-class State(AggregateStateMixin, Base):
-    pass
 
 
 class Applied(Base):
