@@ -43,6 +43,7 @@ from services.search.language import (
     QueryPlan,
     category_slug,
     max_edits,
+    name_head_of,
     place_region,
     plan_query,
 )
@@ -278,6 +279,9 @@ CATEGORY_SCORE = 2.0  # what a product of a family's category scores (a name mat
 MEASURE_SCORE = 3.0  # a measure the listing states (as a match in the name)
 JOINED_SCORE = 3.0  # a code or a negated word the listing states (as a match in the name)
 HEAD_SCORE = 1.0  # a query word that is the first term of the listing's name
+# A listing whose name starts with a family's word or item (the plan's head group): as the
+# embedded engine's FAMILY_HEAD_IDF, a word match of a middling idf.
+FAMILY_HEAD_SCORE = 3.0
 PLACE_SCORE = 2.0  # what a product of the place named scores for the place (a name match in region_name)
 # Each concept a document covers adds this much: far above any BM25 sum of a short query, so
 # covering more of the query's concepts ranks first and BM25 orders the rest (the embedded
@@ -294,6 +298,10 @@ def alternative_query(alternative: Alternative, fuzzy: bool = False) -> dict:
         category = {"bool": {"should": [{"term": {"category": slug}}, {"term": {"category_parent": slug}}],
                              "minimum_should_match": 1}}
         return {"constant_score": {"filter": category, "boost": alternative.weight * CATEGORY_SCORE}}
+    head = name_head_of(alternative.term)
+    if head is not None:  # a family's item as the first term of the name: it is one of the family
+        return {"constant_score": {"filter": {"term": {"name_head": head}},
+                                   "boost": alternative.weight * FAMILY_HEAD_SCORE}}
     if is_measure(alternative.term):  # "1000g": our analyzer's measures, indexed apart
         return {"constant_score": {"filter": {"term": {"measures": alternative.term}},
                                    "boost": alternative.weight * MEASURE_SCORE}}

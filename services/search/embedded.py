@@ -46,7 +46,7 @@ from services.search.engine import (
     price_bucket_label,
     pricing_view,
 )
-from services.search.language import category_term, place_term, plan_query
+from services.search.language import category_term, name_head_term, place_term, plan_query
 from services.search.models import SearchDocument, SearchPricing
 from services.search.store import remove_documents, store_documents, store_pricings
 from shared.contracts import merchant_listed
@@ -70,6 +70,9 @@ K1 = 1.2
 B = 0.75
 PLACE_WEIGHT = 2  # a product of the place the buyer named counts as its region's name in the text
 CATEGORY_WEIGHT = 2  # a product of a category a family covers counts as its category's name
+# A listing whose name starts with a family's word or item scores as a word of this idf, however
+# common or rare that first word is: being one of the family is the same for a kuali as for a piring.
+FAMILY_HEAD_IDF = 3.0
 
 
 def _field_text(doc: dict, name: str) -> str:
@@ -94,6 +97,7 @@ def weighted_terms(doc: dict) -> dict[str, int]:
             terms[term] = terms.get(term, 0) + weight
         if field_name == "name" and field_terms:
             terms[field_terms[0]] += HEAD_WEIGHT  # the name's head (name_head), analysed once
+            terms[name_head_term(field_terms[0])] = 1  # what a family's head group asks for
     if doc.get("region"):
         terms[place_term(doc["region"])] = PLACE_WEIGHT
     for slug in (doc.get("category"), doc.get("category_parent")):
@@ -429,7 +433,10 @@ class MemoryIndex:
     def _weight(self, alternative, group) -> float:
         """An alternative's weight; an item of a family (a hypernym) is also capped near the
         family word itself: a rare item ("susu") has a high idf, and without the cap a listing
-        of it would outrank one that says what the buyer typed."""
+        of it would outrank one that says what the buyer typed. A family's name head scores as
+        a term of idf ``FAMILY_HEAD_IDF`` (Elasticsearch: a constant score)."""
+        if alternative.kind == "head":
+            return alternative.weight * FAMILY_HEAD_IDF / self._idf(len(self._postings[alternative.term]))
         if alternative.kind not in ("hypernym", "category"):
             return alternative.weight
         head = self._postings.get(group[0].term)

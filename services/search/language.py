@@ -87,11 +87,23 @@ def category_slug(term: str) -> str | None:
     return term[len(CATEGORY_PREFIX):] if term.startswith(CATEGORY_PREFIX) else None
 
 
+HEAD_PREFIX = "head:"  # the index term of the first term of a product's name: what the product is
+
+
+def name_head_term(term: str) -> str:
+    return HEAD_PREFIX + term
+
+
+def name_head_of(term: str) -> str | None:
+    """The name's first term a head term stands for, or None for an ordinary term."""
+    return term[len(HEAD_PREFIX):] if term.startswith(HEAD_PREFIX) else None
+
+
 @dataclass(frozen=True)
 class Alternative:
     term: str  # an analyzed term, as the index stores it (or a place term, "region:7402")
     weight: float = 1.0  # 1.0 for the word itself; lower for synonyms and typo corrections
-    kind: str = "exact"  # exact | variant | synonym | english | typo | hypernym | place
+    kind: str = "exact"  # exact | variant | synonym | english | typo | hypernym | category | family | head | place
 
 
 CONCEPT, PLACE, SOFT = "concept", "place", "soft"
@@ -675,6 +687,7 @@ PLACE_GENERIC_TERMS = frozenset(analyze(
 WEIGHT_HYPERNYM = 0.6  # an item of the family the buyer named: below the family word itself
 WEIGHT_FAMILY_CATEGORY = 0.5  # any product of a category the family covers (its name need not say it)
 WEIGHT_FAMILY_WORD = 0.5  # the family's categories (or word) again, for listings in it (see plan_query)
+WEIGHT_FAMILY_HEAD = 0.5  # a listing whose name starts with the family word or an item: it is one (see plan_query)
 WEIGHT_SOFT = 0.3  # a soft word (a fragment, a qualifier) adds this share of a word's score
 SOFT_LENGTH = 2  # a term this short (a fragment, "2", "mi") never matches on its own
 # Words that say how good, how new, how cheap or how it is sold, or what kind of thing in
@@ -709,6 +722,7 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
     roles: list[str] = []
     corrections: dict[str, str] = {}
     typed_forms: dict[str, str] | None = None
+    family_heads: list[tuple[int, int, set[str]]] = []  # (head group, family's concept group, its words)
     i = 0
     while i < len(terms):
         length, targets = _lookup(english, terms, i)
@@ -741,6 +755,7 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             typed = set(terms) - set(family)
             head += [_family_item(item[0]) for item in members
                      if item[0] not in typed and all(alt.term != item[0] for alt in head)]
+            concept_index = len(groups)
             groups.append(head)
             roles.append(CONCEPT)
             # A listing in the family's categories, or else one that says the family word
@@ -752,6 +767,15 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             if categories or family_length > 1:
                 groups.append([Alternative(term, WEIGHT_FAMILY_WORD, "family") for term in categories or [head_term]])
                 roles.append(SOFT)
+            # A product name says what the product is first ("Kuali Tanah Liat" is a kuali, "Bumbu
+            # Dapur" is no kitchen tool, "Keripik Talas" is a keripik): a listing whose name starts
+            # with the family word (or the phrase's first word) or an item is one of the family,
+            # wherever the seller filed it: it scores once more, less than a word match does.
+            heads = list(dict.fromkeys([family[0], head_term] + [item[0] for item in members
+                                                                 if category_slug(item[0]) is None]))
+            family_heads.append((len(groups), concept_index, set(heads)))
+            groups.append([Alternative(name_head_term(term), WEIGHT_FAMILY_HEAD, "head") for term in heads])
+            roles.append(SOFT)
             for term in family:
                 if term != head_term:
                     groups.append([Alternative(term, WEIGHT_SOFT)])
@@ -799,6 +823,14 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
         groups.append(group)
         roles.append(role)
         i += 1
+    for head_index, concept_index, heads in reversed(family_heads):
+        # The buyer also named an item ("buah durian", "dive trip"): the item is what is asked
+        # for, so the family's other items must not rank first for being items.
+        named = {alt.term for index, group in enumerate(groups)
+                 if index != concept_index and roles[index] == CONCEPT
+                 for alt in group if alt.kind not in ("hypernym", "category")}
+        if named & heads:
+            del groups[head_index], roles[head_index]
     hint = None
     for _start, _length, region, place in places:
         named = place.kind in NAMED_PLACE_KINDS

@@ -11,6 +11,7 @@ from services.search.language import (
     CONCEPT,
     PLACE,
     SOFT,
+    WEIGHT_FAMILY_HEAD,
     WEIGHT_HYPERNYM,
     WEIGHT_SOFT,
     Alternative,
@@ -314,9 +315,11 @@ def test_a_family_word_also_takes_its_items_below_itself(vocab, synonyms, hypern
     plan = plan_query("camilan", vocab, synonyms=synonyms, hypernyms=hypernyms)
     camilan = analyze("camilan")[0]  # as the index keeps it
     # the family word or any item decides; a one-word family without categories counts its
-    # word once (counted twice, every description saying it in passing would rank first)
-    assert kinds(plan) == [[(camilan, "exact"), ("keripik", "hypernym"), ("bagea", "hypernym")]]
-    assert plan.roles == (CONCEPT,)
+    # word once (counted twice, every description saying it in passing would rank first); a
+    # name that starts with the word or an item only adds to the score
+    assert kinds(plan) == [[(camilan, "exact"), ("keripik", "hypernym"), ("bagea", "hypernym")],
+                           [(f"head:{camilan}", "head"), ("head:keripik", "head"), ("head:bagea", "head")]]
+    assert plan.roles == (CONCEPT, SOFT)
     assert all(alt.weight == WEIGHT_HYPERNYM for alt in plan.groups[0][1:])
     # One way: an item does not bring its family.
     assert kinds(plan_query("keripik", vocab, synonyms=synonyms, hypernyms=hypernyms)) == [[("keripik", "exact")]]
@@ -325,9 +328,10 @@ def test_a_family_word_also_takes_its_items_below_itself(vocab, synonyms, hypern
 def test_a_family_phrase_requires_its_head_and_items_the_rest_only_scores(vocab, synonyms, hypernyms):
     plan = plan_query("bumbu dapur", vocab, synonyms=synonyms, hypernyms=hypernyms)
     assert kinds(plan) == [[("bumbu", "exact"), ("kunyit", "hypernym"), ("jahe", "hypernym")],
-                           [("bumbu", "family")], [("dapur", "exact")]]
-    assert plan.roles == (CONCEPT, SOFT, SOFT)
-    assert plan.groups[2][0].weight == WEIGHT_SOFT
+                           [("bumbu", "family")], [("head:bumbu", "head"), ("head:kunyit", "head"), ("head:jahe", "head")],
+                           [("dapur", "exact")]]
+    assert plan.roles == (CONCEPT, SOFT, SOFT, SOFT)
+    assert plan.groups[3][0].weight == WEIGHT_SOFT
 
 
 def test_a_family_phrase_may_name_its_deciding_word_in_brackets(vocab, synonyms, tmp_path):
@@ -335,7 +339,10 @@ def test_a_family_phrase_may_name_its_deciding_word_in_brackets(vocab, synonyms,
     path.write_text("makanan [laut]: ikan, udang\n", encoding="utf-8")
     plan = plan_query("makanan laut", vocab, synonyms=synonyms, hypernyms=Hypernyms(path))
     assert [alt.term for alt in plan.groups[0]] == ["laut", "ikan", "udang"]
-    assert plan.roles == (CONCEPT, SOFT, SOFT) and plan.groups[2][0].term == analyze("makanan")[0]
+    assert plan.roles == (CONCEPT, SOFT, SOFT, SOFT) and plan.groups[3][0].term == analyze("makanan")[0]
+    # a name may start with the phrase's first word ("Makanan Laut Beku") or its deciding word
+    makanan = analyze("makanan")[0]
+    assert [alt.term for alt in plan.groups[2]] == [f"head:{makanan}", "head:laut", "head:ikan", "head:udang"]
 
 
 def test_qualifiers_and_generic_words_only_add_to_the_score(vocab):
@@ -403,6 +410,17 @@ def test_an_item_the_buyer_typed_is_not_the_family_again():
     plan = plan_query("paket wisata")
     assert [alt.term for alt in plan.groups[0]] == ["paket"]
     assert "paket" not in [alt.term for alt in plan.groups[1]] and "tur" in [alt.term for alt in plan.groups[1]]
+
+
+def test_a_name_that_starts_with_an_item_is_one_of_the_family_unless_an_item_is_typed(vocab, synonyms, hypernyms):
+    plan = plan_query("bumbu dapur", vocab, synonyms=synonyms, hypernyms=hypernyms)
+    heads = plan.groups[2]
+    assert all(alt.kind == "head" and alt.weight == WEIGHT_FAMILY_HEAD for alt in heads)
+    assert plan.role(2) == SOFT and 2 not in plan.matching()[0] and 2 not in plan.counted()
+    # "bumbu dapur jahe": the buyer asks for jahe; kunyit must not rank first for starting a name
+    typed = plan_query("bumbu dapur jahe", vocab, synonyms=synonyms, hypernyms=hypernyms)
+    assert not any(alt.kind == "head" for group in typed.groups for alt in group)
+    assert [alt.term for alt in typed.groups[0]] == ["bumbu", "kunyit"]
 
 
 def test_a_typo_the_stemmer_cut_is_corrected_from_what_was_typed():

@@ -429,8 +429,12 @@ def test_a_family_word_takes_its_items_below_itself(tmp_path):
     part = text_query(plan)
     # a phrase's head word counts like an item (see language.plan_query)
     bumbu = {"dis_max": {"queries": [match("bumbu", 0.6), match("kunyit", 0.6), match("jahe", 0.6)]}}
-    # the head decides; the family word once more and the rest of the phrase only add to the score
-    assert part == {"bool": {"must": [{"bool": {"must": [bumbu]}}], "should": [match("bumbu", 0.5), match("dapur", 0.3)]}}
+    # the head decides; the family word once more, a name that starts with the family word or an
+    # item (a constant score on name_head) and the rest of the phrase only add to the score
+    heads = {"dis_max": {"queries": [{"constant_score": {"filter": {"term": {"name_head": term}}, "boost": 0.5 * 3.0}}
+                                     for term in ("bumbu", "kunyit", "jahe")]}}
+    assert part == {"bool": {"must": [{"bool": {"must": [bumbu]}}],
+                             "should": [match("bumbu", 0.5), heads, match("dapur", 0.3)]}}
 
 
 def test_a_family_of_categories_scores_its_categories_once_more(tmp_path):

@@ -242,6 +242,19 @@ def test_a_kind_of_product_finds_listings_that_name_only_the_item(engine_factory
     assert ids(engine.search(SearchQuery(q="bumbu dapur"))) == ["p2"]
 
 
+def test_a_listing_whose_name_starts_with_an_item_of_the_family_ranks_above_a_passing_mention(engine_factory):
+    engine = engine_factory()
+    engine.upsert([
+        document("p1", name="Bumbu Dapur Lengkap Kering", category=("bumbu-rempah", "Bumbu, Sambal & Rempah")),
+        document("p2", name="Kuali Tanah Liat Lakudo", category=("gerabah", "Gerabah & Keramik"),
+                 parent=("kerajinan", "Kerajinan Tangan")),
+        document("p3", name="Kambuse Jagung Siap Santap", description="Dimasak di dapur rumahan kami",
+                 category=("makanan-pokok", "Sagu, Kasuami & Makanan Pokok")),
+    ])
+    # a kuali is a kitchen tool (services/search/hypernyms.txt: dapur); "Bumbu Dapur" is seasoning
+    assert ids(engine.search(SearchQuery(q="peralatan dapur")))[0] == "p2"
+
+
 def test_a_place_prefers_its_products_and_never_empties_the_results(engine_factory):
     engine = engine_factory()
     engine.upsert([
