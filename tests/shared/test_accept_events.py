@@ -4,32 +4,13 @@ of the same aggregate is detected, not overwritten."""
 import random
 
 import pytest
+from consumer_models import Base, Inbox, State
 from sqlalchemy import select
-from sqlalchemy.orm import DeclarativeBase
 
 from shared import consumer
-from shared.consumer import (
-    AggregateStateMixin,
-    ConcurrentVersionChange,
-    InboxMixin,
-    VersionedWrite,
-    accept_event,
-    accept_events,
-)
+from shared.consumer import ConcurrentVersionChange, VersionedWrite, accept_event, accept_events
 from shared.db import make_engine, make_session_factory
 from shared.events import Event
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class Inbox(InboxMixin, Base):
-    pass
-
-
-class State(AggregateStateMixin, Base):
-    pass
 
 
 @pytest.fixture
@@ -105,25 +86,38 @@ def test_one_event_with_writes_of_several_aggregates(session_factory):
         assert states(session)[("product", "p1")] == (5, False)
 
 
-def test_another_transaction_moving_an_aggregate_is_detected(session_factory, monkeypatch):
-    """Between the read and the write of the versions another writer moves one of the
-    aggregates past this batch: the batch raises instead of going back to its own version."""
+def someone_else_writes_after_the_read(session, monkeypatch, version):
+    """Between this batch's read and write of the versions, another writer moves ``p1`` to
+    ``version`` (simulated in the same transaction)."""
+    real_known_versions = consumer.known_versions
+
+    def read_then_someone_else_writes(*args):
+        found = real_known_versions(*args)
+        session.execute(State.__table__.update().values(version=version).where(State.aggregate_id == "p1"))
+        return found
+
+    monkeypatch.setattr(consumer, "known_versions", read_then_someone_else_writes)
+
+
+def test_a_lone_write_overtaken_by_another_writer_is_refused(session_factory, monkeypatch):
+    """As ``accept_version`` would say: the other writer's version is newer."""
     with session_factory() as session:
         accept_events(session, [single(product_event("p1", 1))], Inbox, State)
         session.commit()
+        someone_else_writes_after_the_read(session, monkeypatch, 9)
+        answers = accept_events(session, [single(product_event("p1", 2)), single(product_event("p2", 1))], Inbox, State)
+        assert answers == [[False], [True]]
+        assert states(session)[("product", "p1")] == (9, False)
 
+
+def test_several_writes_overtaken_by_another_writer_redo_the_batch(session_factory, monkeypatch):
+    """The batch walked p1 through two versions from a state that was not the real one."""
     with session_factory() as session:
-        real_known_versions = consumer.known_versions
-
-        def read_then_someone_else_writes(*args):
-            found = real_known_versions(*args)
-            # What a concurrent writer commits after this batch's read (simulated in place).
-            session.execute(State.__table__.update().values(version=9).where(State.aggregate_id == "p1"))
-            return found
-
-        monkeypatch.setattr(consumer, "known_versions", read_then_someone_else_writes)
+        accept_events(session, [single(product_event("p1", 1))], Inbox, State)
+        session.commit()
+        someone_else_writes_after_the_read(session, monkeypatch, 9)
         with pytest.raises(ConcurrentVersionChange):
-            accept_events(session, [single(product_event("p1", 2))], Inbox, State)
+            accept_events(session, [single(product_event("p1", 2)), single(product_event("p1", 3))], Inbox, State)
         session.rollback()
         assert states(session)[("product", "p1")] == (1, False)
 

@@ -1,0 +1,202 @@
+"""Event consumers that apply bursts in group-committed batches (shared/batching.py), on
+real RabbitMQ and a real database: a poison event in the middle of a batch of 200 is retried
+alone and dead-lettered after its attempts while the other 199 are applied once; a broker
+connection lost mid-batch loses nothing and applies nothing twice."""
+import json
+import time
+import uuid
+
+import eventlet
+import httpx
+import nameko
+import pytest
+from consumer_models import Base, Inbox, State
+from kombu import Connection, Producer
+from nameko.extensions import DependencyProvider
+from sqlalchemy import Integer, String, func, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from shared import topology
+from shared.batching import BatcherProvider
+from shared.consumer import ATTEMPTS_HEADER, VersionedWrite, accept_events, event_consumer
+from shared.db import UnitOfWork, make_engine, make_session_factory
+from shared.events import Event
+from shared.topology import Subscription, declare_topology, events_exchange
+
+EVENTS = 200
+RABBIT_API = "http://127.0.0.1:15672/api"
+
+
+class AppliedBase(DeclarativeBase):
+    pass
+
+
+class Applied(AppliedBase):
+    """One row per event the consumer applied (a second one would be a duplicate)."""
+
+    __tablename__ = "batched_applied"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36))
+
+
+@pytest.fixture
+def subscription(monkeypatch):
+    sub = Subscription("test.batched", ("test.#",), max_attempts=3, retry_delay_ms=200, prefetch=EVENTS)
+    monkeypatch.setitem(topology.SUBSCRIPTIONS, "batched", sub)
+    return sub
+
+
+@pytest.fixture
+def session_factory(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path}/batched.sqlite")
+    Base.metadata.create_all(engine)
+    AppliedBase.metadata.create_all(engine)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def big_pool(rabbit_config):
+    with nameko.config.patch({"max_workers": EVENTS + 20}):
+        yield
+
+
+class Batches:
+    """What the service's batches did: how many events each held; while ``hold`` is set a
+    batch waits before it returns (its messages stay unacked: the broker connection is cut
+    then)."""
+
+    def __init__(self):
+        self.sizes: list[int] = []
+        self.hold = False
+
+
+def make_service(session_factory, batches: Batches):
+    def apply_batch(session, events):
+        """Events with ``invalid`` in the payload fail alone; ``explode`` raises after the
+        batch's writes (the whole batch is then redone event by event)."""
+        batches.sizes.append(len(events))
+        results, valid = [], []
+        for event in events:
+            if event.payload.get("invalid"):
+                results.append(ValueError("payload does not fit its contract"))
+            else:
+                results.append(None)
+                valid.append(event)
+        answers = accept_events(session, [(e, [VersionedWrite("thing", e.aggregate_id, e.aggregate_version)])
+                                          for e in valid], Inbox, State)
+        for event, answer in zip(valid, answers):
+            if answer and answer[0]:
+                session.add(Applied(event_id=event.id))
+        session.flush()
+        if any(event.payload.get("explode") for event in valid):
+            raise RuntimeError("boom after the batch's writes")
+        while batches.hold:
+            eventlet.sleep(0.02)
+        return results, None
+
+    class TestDatabase(DependencyProvider):
+        def new_unit(self):
+            return UnitOfWork(session_factory, [])
+
+    class Batched:
+        name = "batched"
+        db = TestDatabase()
+        batcher = BatcherProvider(apply_batch)
+
+        @event_consumer("batched")
+        def handle(self, body):
+            self.batcher.submit(Event.from_dict(body))
+
+    return Batched
+
+
+def publish_all(amqp_uri, events):
+    with Connection(amqp_uri) as connection:
+        declare_topology(connection)
+        producer = Producer(connection.default_channel, exchange=events_exchange())
+        for event in events:
+            producer.publish(json.dumps(event.to_dict()).encode(), routing_key="test.thing_happened",
+                             content_type="application/json", delivery_mode=2)
+
+
+def thing(n, **payload):
+    return Event(type="test.thing_happened", aggregate_id=f"t{n}", aggregate_version=1, payload=payload)
+
+
+def applied(session_factory) -> list[str]:
+    with session_factory() as session:
+        return list(session.scalars(select(Applied.event_id)))
+
+
+def queue_depth(amqp_uri, name):
+    with Connection(amqp_uri) as connection:
+        channel = connection.channel()
+        _, count, _ = channel.queue_declare(name, passive=True)
+        channel.close()
+        return count
+
+
+def wait_for(predicate, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("poison", ["invalid", "explode"])
+def test_a_poison_event_in_a_batch_of_200_is_dead_lettered_alone(
+        poison, subscription, session_factory, big_pool, amqp_uri, container_factory):
+    events = [thing(n) for n in range(EVENTS)]
+    events[EVENTS // 2] = thing("poison", **{poison: True})
+    publish_all(amqp_uri, events)  # all waiting before the consumer starts: one big batch
+    batches = Batches()
+    container = container_factory(make_service(session_factory, batches))
+    container.start()
+
+    assert wait_for(lambda: queue_depth(amqp_uri, subscription.dead_queue_name) == 1)
+    good = {event.id for n, event in enumerate(events) if n != EVENTS // 2}
+    ids = applied(session_factory)
+    assert sorted(ids) == sorted(good)  # each of the 199 applied exactly once, the poison never
+    assert max(batches.sizes) > EVENTS // 2  # they really went in batches, not one by one
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Inbox)) == EVENTS - 1
+    with Connection(amqp_uri) as connection:
+        message = connection.default_channel.basic_get(subscription.dead_queue_name, no_ack=True)
+        assert json.loads(message.body)["id"] == events[EVENTS // 2].id
+        assert message.headers[ATTEMPTS_HEADER] == subscription.max_attempts
+
+
+def test_a_broker_connection_lost_mid_batch_loses_nothing_and_applies_nothing_twice(
+        subscription, session_factory, big_pool, amqp_uri, container_factory):
+    events = [thing(n) for n in range(EVENTS)]
+    publish_all(amqp_uri, events)
+    batches = Batches()
+    batches.hold = True
+    container = container_factory(make_service(session_factory, batches))
+    container.start()
+    assert wait_for(lambda: batches.sizes, timeout=10)  # the first batch is held, uncommitted
+    vhost = amqp_uri.rsplit("/", 1)[1]
+    auth = ("guest", "guest")
+    connections = []
+
+    def consumer_connections():  # the management API lists a connection within a few seconds
+        connections[:] = [c for c in httpx.get(f"{RABBIT_API}/connections", auth=auth).json() if c["vhost"] == vhost]
+        return connections
+
+    assert wait_for(consumer_connections, timeout=15)
+    for connection in connections:  # as a broker restart or a network cut would
+        httpx.delete(f"{RABBIT_API}/connections/{connection['name']}", auth=auth,
+                     headers={"X-Reason": f"test {uuid.uuid4().hex[:6]}"})
+    assert len(batches.sizes) == 1  # still the first batch, uncommitted
+    batches.hold = False  # the held batch commits, but its messages cannot be acked any more
+    assert wait_for(lambda: len(applied(session_factory)) >= EVENTS, timeout=60)
+    assert wait_for(lambda: queue_depth(amqp_uri, subscription.queue) == 0, timeout=30)
+    time.sleep(0.5)  # redeliveries of committed events, if any, are duplicates by now
+    ids = applied(session_factory)
+    assert sorted(ids) == sorted(event.id for event in events)
+    assert sum(batches.sizes) > EVENTS  # some were delivered again, and found in the inbox
+    assert queue_depth(amqp_uri, subscription.dead_queue_name) == 0
