@@ -203,7 +203,8 @@ def test_only_the_culprit_of_a_failed_batch_fails(search_db, units):
 
 
 def test_a_batch_is_one_transaction(search_db, engine):
-    """Nothing of a batch is durable before its commit (SQLite: SAVEPOINTs nest in a BEGIN)."""
+    """Nothing of a batch is durable before its commit (on SQLite too, where pysqlite opens
+    the transaction itself)."""
     class NeverCommits(UnitOfWork):
         def commit(self):
             raise OperationalError("COMMIT", {}, Exception("refused"))
@@ -212,7 +213,6 @@ def test_a_batch_is_one_transaction(search_db, engine):
     batch = [PendingEvent(published(f"p{n}")) for n in range(3)]
     batcher.process(batch)
     assert all(isinstance(item.error, OperationalError) for item in batch)
-    # pysqlite would have committed each event on RELEASE SAVEPOINT without the explicit BEGIN.
     assert inbox_ids(search_db) == set() and stored(search_db) == {} and indexed(engine) == {}
 
 
