@@ -15,9 +15,9 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "deploy" / "nameko.yaml"
 SERVICES = ("catalog", "search", "promotion", "gateway")
-# Worker pools that differ from deploy/nameko.yaml's default (MAX_WORKERS, 20): search keeps
-# 100 events in flight for its group commits (services/search/batching.py).
-SERVICE_MAX_WORKERS = {"search": 200}
+# Worker pools that differ from deploy/nameko.yaml's default (MAX_WORKERS, 20): search and
+# promotion keep 100 events in flight for their group commits (shared/batching.py).
+SERVICE_MAX_WORKERS = {"search": 200, "promotion": 200}
 DEMO_PASSWORD = "etalase-demo"
 
 

@@ -41,12 +41,13 @@ class Subscription:
 
 
 SUBSCRIPTIONS: dict[str, Subscription] = {
-    # Search indexes bursts in group-committed batches (services/search/batching.py): a batch
-    # can only hold events whose workers are waiting in it, so it needs many in flight. Each
-    # waits in the batcher (no database connection, no CPU); max_workers in deploy/nameko.yaml
-    # leaves room for these, the RPC consumer's PREFETCH_COUNT and more.
+    # Search and promotion apply bursts in group-committed batches (shared/batching.py): a
+    # batch can only hold events whose workers are waiting in it, so it needs many in flight.
+    # Each waits in the batcher (no database connection, no CPU); their max_workers
+    # (services/platform.py, docker-compose.yml) leave room for these, the RPC consumer's
+    # PREFETCH_COUNT and more.
     "search": Subscription("search.events", ("catalog.#", "promotion.#"), prefetch=100),
-    "promotion": Subscription("promotion.events", ("catalog.#", INTERACTIONS_RECORDED)),
+    "promotion": Subscription("promotion.events", ("catalog.#", INTERACTIONS_RECORDED), prefetch=100),
 }
 
 

@@ -61,9 +61,10 @@ def test_event_consumers_leave_workers_for_rpc(monkeypatch):
         assert sub.prefetch * 2 <= SERVICE_MAX_WORKERS.get(name, default_workers), sub
 
 
-def test_compose_gives_search_the_same_worker_pool_as_the_platform():
+def test_compose_gives_search_and_promotion_the_same_worker_pool_as_the_platform():
     from services.platform import SERVICE_MAX_WORKERS
 
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    assert compose["services"]["search"]["environment"]["MAX_WORKERS"] == str(SERVICE_MAX_WORKERS["search"])
+    for service in ("search", "promotion"):
+        assert compose["services"][service]["environment"]["MAX_WORKERS"] == str(SERVICE_MAX_WORKERS[service])
     assert "MAX_WORKERS" not in compose["services"]["gateway"].get("environment", {})

@@ -3,6 +3,7 @@ and campaigns in step with the facts: after a product's fact changes it joins or
 active campaigns it now matches or no longer matches, and is repriced (a deleted or
 unlisted product, or one of a rejected or suspended merchant, leaves every campaign and the
 featured slots and, if it had a campaign pricing, gets a revert event)."""
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from services.promotion.campaigns.fanout import refresh_products
 from services.promotion.interactions import apply_interactions
 from services.promotion.models import AggregateState, Inbox, MerchantFact, ProductFact
-from shared.consumer import accept_event, accept_version, record_in_inbox
+from shared.consumer import VersionedWrite, accept_events, chunks, dialect_insert
 from shared.contracts import MerchantSnapshot, ProductDeleted, ProductsImported, ProductSnapshot
 from shared.events import (
     INTERACTIONS_RECORDED,
@@ -27,54 +28,141 @@ from shared.events import (
 # suspended merchant) is not on sale, so it has no fact; search hides the same ones.
 
 
-def apply_event(session: Session, event: Event, now: datetime | None = None) -> bool:
-    """Apply one catalog event; returns whether it changed anything.
+@dataclass
+class PlannedEvent:
+    """What a catalog event asks of the facts, before the inbox and the versions have a say:
+    its version-ordered writes, each with what to do if it is accepted (a ``ProductSnapshot``
+    to keep, a product id to drop, a ``MerchantSnapshot`` to apply, or None: only recorded)."""
 
-    Payloads are validated before anything is recorded, so a bad payload raises and is
-    retried, then dead-lettered, instead of being marked processed.
-    """
-    now = now or utcnow()
-    if event.type == INTERACTIONS_RECORDED:  # campaign statistics (and budget) from search
-        return apply_interactions(session, event, now)
+    event: Event
+    writes: list[tuple[VersionedWrite, object]]
+
+
+def plan_event(event: Event) -> PlannedEvent:
+    """Validate ``event``'s payload (raises on one that does not fit its contract, before
+    anything is recorded: it is retried, then dead-lettered) and list its writes."""
+    own = VersionedWrite(event.aggregate_type, event.aggregate_id, event.aggregate_version, event.is_delete)
     if event.type in PRODUCT_UPSERTS:
-        snapshot = ProductSnapshot.model_validate(event.payload)
-        if not accept_event(session, event, Inbox, AggregateState):
-            return False
-        upsert_fact(session, snapshot, event.aggregate_version)
-        refresh_products(session, [snapshot.id], now)
-        return True
+        return PlannedEvent(event, [(own, ProductSnapshot.model_validate(event.payload))])
     if event.type == PRODUCT_DELETED:
-        deleted = ProductDeleted.model_validate(event.payload)
-        if not accept_event(session, event, Inbox, AggregateState):
-            return False
-        session.execute(delete(ProductFact).where(ProductFact.id == deleted.id))
-        refresh_products(session, [deleted.id], now)
-        return True
+        return PlannedEvent(event, [(own, ProductDeleted.model_validate(event.payload).id)])
     if event.type == PRODUCTS_IMPORTED:
-        return apply_import_batch(session, event, now)
+        # One batch of an import: recorded once, each snapshot ordered by its own version.
+        batch = ProductsImported.model_validate(event.payload)
+        return PlannedEvent(event, [(VersionedWrite("product", snapshot.id, snapshot.version), snapshot)
+                                    for snapshot in batch.products])
     if event.type in MERCHANT_EVENTS:
-        snapshot = MerchantSnapshot.model_validate(event.payload)
-        if not accept_event(session, event, Inbox, AggregateState):
-            return False
-        apply_merchant(session, snapshot, event.aggregate_version, now)
-        return True
-    return accept_event(session, event, Inbox, AggregateState)
+        return PlannedEvent(event, [(own, MerchantSnapshot.model_validate(event.payload))])
+    return PlannedEvent(event, [(own, None)])
 
 
-def apply_import_batch(session: Session, event: Event, now: datetime | None = None) -> bool:
-    """A batch of an import: recorded once, each snapshot ordered by its own version."""
-    batch = ProductsImported.model_validate(event.payload)
-    if not record_in_inbox(session, event, Inbox):
-        return False
-    changed = []
-    for snapshot in batch.products:
-        if accept_version(session, AggregateState, "product", snapshot.id, snapshot.version):
-            upsert_fact(session, snapshot, snapshot.version)
-            changed.append(snapshot.id)
-    if changed:
-        session.flush()
-        refresh_products(session, changed, now or utcnow())
-    return bool(changed)
+def apply_events(session: Session, events: list[Event], now: datetime | None = None) -> list[bool | Exception]:
+    """Apply a batch of catalog (and interaction) events in the caller's transaction; per
+    event whether it changed anything, or the exception of an invalid payload (nothing of
+    that event is recorded). Set-based: the inbox and the versions are decided for the whole
+    batch at once (``accept_events``), product facts are written in multi-row upserts, and
+    the products the batch touched are refreshed against the campaigns once, at the end."""
+    now = now or utcnow()
+    results: list[bool | Exception] = [False] * len(events)
+    planned: list[tuple[int, PlannedEvent]] = []
+    for n, event in enumerate(events):
+        if event.type == INTERACTIONS_RECORDED:
+            continue  # campaign statistics: applied below, in order, on their own inbox rows
+        try:
+            planned.append((n, plan_event(event)))
+        except Exception as exc:  # noqa: BLE001 - this event fails alone
+            results[n] = exc
+    answers = accept_events(session, [(plan.event, [write for write, _ in plan.writes]) for _, plan in planned],
+                            Inbox, AggregateState)
+    facts = FactWriter(session)
+    for (n, plan), accepted in zip(planned, answers):
+        if accepted is None:
+            continue
+        changed = False
+        for (write, action), ok in zip(plan.writes, accepted):
+            if not ok:
+                continue
+            changed = True
+            if isinstance(action, ProductSnapshot):
+                facts.keep(action, write.version)
+            elif isinstance(action, str):
+                facts.drop(action)
+            elif isinstance(action, MerchantSnapshot):
+                facts.write()  # the merchant's products as the earlier events left them
+                apply_merchant(session, action, write.version, now)
+        results[n] = changed
+    facts.write()
+    if facts.touched:
+        refresh_products(session, facts.touched, now)
+    for n, event in enumerate(events):
+        if event.type == INTERACTIONS_RECORDED:
+            results[n] = apply_interactions(session, event, now)  # raises: the batch is redone one by one
+    return results
+
+
+def apply_batch(session: Session, events: list[Event]) -> tuple[list[bool | Exception], None]:
+    """``apply_events`` as the service's event batcher calls it (shared.batching): nothing
+    to do after the commit (the outbox relay is woken by the commit itself)."""
+    return apply_events(session, events), None
+
+
+def apply_event(session: Session, event: Event, now: datetime | None = None) -> bool:
+    """Apply one catalog event (a batch of one); returns whether it changed anything."""
+    result = apply_events(session, [event], now)[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
+
+
+class FactWriter:
+    """Product facts a batch keeps or drops, written together (the last action per product
+    wins); ``touched`` are the products to refresh against the campaigns."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.pending: dict[str, dict | None] = {}  # product id -> fact row, or None to drop
+        self.touched: set[str] = set()
+
+    def keep(self, snapshot: ProductSnapshot, version: int) -> None:
+        # Not on sale (a draft or archived product, or one of a rejected or suspended
+        # merchant): no fact, and no tombstone either, it may return.
+        self.pending.pop(snapshot.id, None)
+        self.pending[snapshot.id] = fact_row(snapshot, version) if snapshot.listed else None
+        self.touched.add(snapshot.id)
+
+    def drop(self, product_id: str) -> None:
+        self.pending.pop(product_id, None)
+        self.pending[product_id] = None
+        self.touched.add(product_id)
+
+    def write(self) -> None:
+        if not self.pending:
+            return
+        dropped = [product_id for product_id, row in self.pending.items() if row is None]
+        kept = [row for row in self.pending.values() if row is not None]
+        self.pending = {}
+        self.session.flush()  # ORM work of the batch so far goes first
+        for chunk in chunks(dropped):
+            self.session.execute(delete(ProductFact).where(ProductFact.id.in_(chunk)))
+        table = ProductFact.__table__
+        for chunk in chunks(kept):
+            insert = dialect_insert(self.session)(table).values(chunk)
+            self.session.execute(insert.on_conflict_do_update(
+                index_elements=["id"], set_={column: insert.excluded[column] for column in chunk[0] if column != "id"}))
+        self.session.expire_all()  # facts loaded earlier in the session are stale now
+
+
+def fact_row(snapshot: ProductSnapshot, version: int) -> dict:
+    """The ``product_facts`` row of a product on sale."""
+    return {
+        "id": snapshot.id, "merchant_id": snapshot.merchant_id, "name": snapshot.name, "price": snapshot.price,
+        "category": snapshot.category.slug, "parent_category": snapshot.category.parent_slug,
+        "region": snapshot.region, "merchant_kind": snapshot.merchant.kind,
+        "merchant_verified": snapshot.merchant.verified, "halal": snapshot.halal, "slug": snapshot.slug,
+        "merchant_name": snapshot.merchant.name,
+        "photo_url": next((photo.thumb_url() for photo in snapshot.photos if photo.urls), None),
+        "version": version, "updated_at": utcnow(),
+    }
 
 
 def apply_merchant(session: Session, snapshot: MerchantSnapshot, version: int, now: datetime) -> None:
@@ -101,29 +189,6 @@ def apply_merchant(session: Session, snapshot: MerchantSnapshot, version: int, n
             fact.merchant_verified = snapshot.verified
     session.flush()
     refresh_products(session, [fact.id for fact in products], now)
-
-
-def upsert_fact(session: Session, snapshot: ProductSnapshot, version: int) -> None:
-    """Keep the fact of a product on sale; drop it otherwise (no tombstone: it may return)."""
-    if not snapshot.listed:
-        # Not on sale: a draft or archived product, or one of a rejected or suspended merchant.
-        session.execute(delete(ProductFact).where(ProductFact.id == snapshot.id))
-        return
-    fact = session.get(ProductFact, snapshot.id) or ProductFact(id=snapshot.id)
-    fact.merchant_id = snapshot.merchant_id
-    fact.name = snapshot.name
-    fact.price = snapshot.price
-    fact.category = snapshot.category.slug
-    fact.parent_category = snapshot.category.parent_slug
-    fact.region = snapshot.region
-    fact.merchant_kind = snapshot.merchant.kind
-    fact.merchant_verified = snapshot.merchant.verified
-    fact.halal = snapshot.halal
-    fact.slug = snapshot.slug
-    fact.merchant_name = snapshot.merchant.name
-    fact.photo_url = next((photo.thumb_url() for photo in snapshot.photos if photo.urls), None)
-    fact.version = version
-    session.add(fact)
 
 
 def product_count(session: Session) -> int:

@@ -12,6 +12,7 @@ from services.promotion.campaigns import operations, queries
 from services.promotion.campaigns.status import advance
 from services.promotion.models import Outbox
 from services.promotion.settings import PromotionSettings
+from shared.batching import BatcherProvider
 from shared.consumer import event_consumer
 from shared.db import Database
 from shared.errors import EtalaseError
@@ -29,11 +30,13 @@ class PromotionService:
     db = Database(PromotionSettings)
     settings = Settings(PromotionSettings)
     relay = OutboxRelayRunner("db", Outbox)
+    batcher = BatcherProvider(facts.apply_batch)  # catalog events, group-committed
 
     @event_consumer("promotion")
     def handle_event(self, body):
-        facts.apply_event(self.db.session, Event.from_dict(body))
-        self.db.commit()
+        # Waits until the event is committed with the batch it joined (shared/batching.py);
+        # raises only this event's error, so only this message is retried or dead-lettered.
+        self.batcher.submit(Event.from_dict(body))
 
     @settings_timer(PromotionSettings, "campaign_tick", eager=True)
     def advance_campaigns(self):
