@@ -190,17 +190,16 @@ def accept_events(
 
 
 def record_many_in_inbox(session: Session, events: Sequence[Event], inbox_model: type[InboxMixin]) -> set[str]:
-    """Add ``events`` to the inbox in multi-row inserts; the ids that were new (an id seen
-    twice in ``events`` is new once)."""
+    """Add ``events`` to the inbox in one executemany (SQLAlchemy sends it as multi-row
+    INSERTs); the ids that were new (an id seen twice in ``events`` is new once)."""
     table = inbox_model.__table__  # type: ignore[attr-defined]  # a mapped subclass
     rows = list({event.id: {"event_id": event.id, "event_type": event.type, "processed_at": utcnow()}
                  for event in events}.values())
-    new: set[str] = set()
-    for chunk in chunks(rows):
-        statement = (dialect_insert(session)(table).values(chunk)
-                     .on_conflict_do_nothing(index_elements=["event_id"]).returning(table.c.event_id))
-        new.update(session.scalars(statement))
-    return new
+    if not rows:
+        return set()
+    statement = (dialect_insert(session)(table).on_conflict_do_nothing(index_elements=["event_id"])
+                 .returning(table.c.event_id))
+    return set(session.scalars(statement, rows))  # executemany: multi-row INSERTs, compiled once
 
 
 def known_versions(session: Session, state_model: type[AggregateStateMixin],
@@ -231,17 +230,14 @@ def write_versions(session: Session, state_model: type[AggregateStateMixin],
     now = utcnow()
     rows = [{"aggregate_type": t, "aggregate_id": i, "version": v, "deleted": d, "updated_at": now}
             for (t, i), (v, d) in sorted(states.items())]
-    written: set[tuple[str, str]] = set()
-    for chunk in chunks(rows):
-        insert = dialect_insert(session)(table).values(chunk)
-        statement = insert.on_conflict_do_update(
-            index_elements=["aggregate_type", "aggregate_id"],
-            set_={"version": insert.excluded.version, "deleted": insert.excluded.deleted,
-                  "updated_at": insert.excluded.updated_at},
-            where=(table.c.version < insert.excluded.version) & ~table.c.deleted,
-        ).returning(table.c.aggregate_type, table.c.aggregate_id)
-        written.update((t, i) for t, i in session.execute(statement))
-    return written
+    insert = dialect_insert(session)(table)
+    statement = insert.on_conflict_do_update(
+        index_elements=["aggregate_type", "aggregate_id"],
+        set_={"version": insert.excluded.version, "deleted": insert.excluded.deleted,
+              "updated_at": insert.excluded.updated_at},
+        where=(table.c.version < insert.excluded.version) & ~table.c.deleted,
+    ).returning(table.c.aggregate_type, table.c.aggregate_id)
+    return {(t, i) for t, i in session.execute(statement, rows)}  # executemany, compiled once
 
 
 T = TypeVar("T")

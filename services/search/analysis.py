@@ -133,6 +133,8 @@ _SYLLABLE = re.compile(r"(?:ai|au|oi)$|[aeiou]")
 
 def fold(text: str) -> str:
     """Lowercase and strip accents/compatibility forms ("Kopi Café" -> "kopi cafe")."""
+    if text.isascii():
+        return text.lower()  # most text: nothing to decompose (NFKD leaves ASCII as it is)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 

@@ -68,10 +68,12 @@ def remove_document(session: Session, removal: Removal) -> None:
 
 
 def _upsert_newer(session: Session, table, key: str, rows: list[dict], columns: tuple[str, ...]) -> None:
-    for chunk in chunks(rows):
-        insert = dialect_insert(session)(table).values(list(chunk))
-        session.execute(insert.on_conflict_do_update(
-            index_elements=[key],
-            set_={column: insert.excluded[column] for column in columns},
-            where=table.c.version <= insert.excluded.version,
-        ))
+    if not rows:
+        return
+    insert = dialect_insert(session)(table)
+    # One executemany: SQLAlchemy sends it as multi-row statements and compiles it once.
+    session.execute(insert.on_conflict_do_update(
+        index_elements=[key],
+        set_={column: insert.excluded[column] for column in columns},
+        where=table.c.version <= insert.excluded.version,
+    ), rows)
