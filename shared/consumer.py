@@ -281,6 +281,7 @@ class EventConsumer(Consumer):
         return SUBSCRIPTIONS[self.subscription_name]
 
     def setup(self) -> None:
+        self.acks = GroupedAcks(self.container.spawn_managed_thread)
         # Declare the whole topology (exchange, retry and dead queues) before consuming.
         with Connection(amqp_uri(), connect_timeout=5) as connection:
             declare_topology(connection)
@@ -293,10 +294,14 @@ class EventConsumer(Consumer):
         publish_raw(message, self.subscription.dead_queue_name, headers)
         message.ack()
 
+    def handle_message(self, body: Any, message: Any) -> None:
+        self.acks.delivered(message)
+        super().handle_message(body, message)
+
     def handle_message_processed(self, message: Any, result: Any = None, exc_info: Any = None) -> None:
         if exc_info is not None:
             self._route_failure(message, exc_info[1])
-        self.consumer.ack_message(message)
+        self.acks.finished(message)
 
     def _route_failure(self, message: Any, error: BaseException) -> None:
         sub = self.subscription
@@ -312,6 +317,51 @@ class EventConsumer(Consumer):
             message.properties.get("message_id"), attempts, sub.max_attempts, error, target,
         )
         publish_raw(message, target, headers)
+
+
+class GroupedAcks:
+    """Acks finished messages the way a batch finishes them: together. A batch wakes its
+    workers at once; each one's message is marked finished here, and one green thread,
+    started after them, acks the finished messages of a channel up to the first one still
+    in progress with a single ``basic.ack(multiple=True)`` (the others one by one). One frame
+    per batch instead of one per message; never an ack before a message is finished."""
+
+    def __init__(self, spawn: Callable[..., Any]):
+        self.spawn = spawn
+        self.in_progress: dict[Any, set[int]] = {}  # channel -> delivery tags not finished
+        self.done: dict[Any, list[Any]] = {}  # channel -> finished messages not acked yet
+        self.flushing = False
+
+    def delivered(self, message: Any) -> None:
+        self.in_progress.setdefault(message.channel, set()).add(message.delivery_tag)
+
+    def finished(self, message: Any) -> None:
+        self.in_progress.get(message.channel, set()).discard(message.delivery_tag)
+        self.done.setdefault(message.channel, []).append(message)
+        if not self.flushing:
+            self.flushing = True
+            self.spawn(self.flush, identifier="grouped_acks")
+
+    def flush(self) -> None:
+        self.flushing = False
+        done, self.done = self.done, {}
+        for channel, messages in done.items():
+            if not channel.connection:
+                continue  # the connection is gone: the broker has taken the messages back
+            still = self.in_progress.get(channel, set())
+            first_unfinished = min(still) if still else None
+            messages.sort(key=lambda m: m.delivery_tag)
+            prefix = [m for m in messages if first_unfinished is None or m.delivery_tag < first_unfinished]
+            rest = messages[len(prefix):]
+            try:
+                if prefix:
+                    channel.basic_ack(prefix[-1].delivery_tag, multiple=True)
+                for message in rest:
+                    channel.basic_ack(message.delivery_tag)
+            except ConnectionError:  # the connection closed meanwhile: same as above
+                continue
+            if not still:
+                self.in_progress.pop(channel, None)
 
 
 def publish_raw(message: Any, queue_name: str, headers: dict[str, Any]) -> None:
