@@ -92,7 +92,8 @@ def weighted_terms(doc: dict) -> dict[str, int]:
     term of its region (what a place group of a query matches: ``language.place_term``)."""
     terms: dict[str, int] = {}
     for field_name, weight in FIELD_WEIGHTS:
-        field_terms = analyze(_field_text(doc, field_name))
+        text = _field_text(doc, field_name)
+        field_terms = _analyze_shared(text) if field_name in SHARED_FIELDS else analyze(text)
         for term in field_terms:
             terms[term] = terms.get(term, 0) + weight
         if field_name == "name" and field_terms:
@@ -104,6 +105,16 @@ def weighted_terms(doc: dict) -> dict[str, int]:
         if slug:
             terms[category_term(slug)] = CATEGORY_WEIGHT
     return terms
+
+
+# Fields whose text many products share (a category's, a merchant's, a region's name): their
+# terms are analysed once, not once per product of a burst.
+SHARED_FIELDS = frozenset({"category_name", "category_parent_name", "merchant_name", "region_name"})
+
+
+@functools.lru_cache(maxsize=20_000)
+def _analyze_shared(text: str) -> tuple[str, ...]:
+    return tuple(analyze(text))
 
 
 @functools.lru_cache(maxsize=100_000)
