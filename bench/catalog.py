@@ -20,7 +20,7 @@ import uuid
 from datetime import datetime, timezone
 
 import httpx
-from common import letters, owner_with_merchant, private_platform
+from common import letters, owner_with_merchant, private_platform, raw_round_trip_seconds
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
@@ -153,11 +153,14 @@ def main() -> int:
             results[clients] = (gateway_rps, raw_rps)
         import_auth, import_merchant = owner_with_merchant(http, region="7402")
         imported, searchable = import_benchmark(base_url, import_auth, import_merchant, args.rows)
+        kombu_s = raw_round_trip_seconds(_uri, args.rows)
     print(f"Catalog benchmark (SQLite, embedded search, {args.creates} products per measurement)")
     for clients, (gateway_rps, raw_rps) in results.items():
         print(f"create, {clients} client(s): gateway {gateway_rps:8.1f} req/s   raw SQLAlchemy insert+commit "
               f"{raw_rps:8.1f} rows/s   ratio gateway/raw {gateway_rps / raw_rps:6.3f}")
-    print(f"import of {args.rows} rows: done after {imported:6.1f} s, all searchable after {searchable:6.1f} s")
+    print(f"import of {args.rows} rows: done after {imported:6.1f} s, all searchable after {searchable:6.1f} s; "
+          f"raw kombu publish + consume of {args.rows:,} 1 KB persistent messages {kombu_s:.2f} s, "
+          f"ratio {searchable / kombu_s:.2f}x")
     return 0
 
 

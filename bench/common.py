@@ -88,6 +88,49 @@ def raw_consume_rate(uri: str, bodies: list[bytes], prefetch: int = 200) -> floa
     return len(bodies) / elapsed
 
 
+def raw_round_trip_seconds(uri: str, count: int, size: int = 1024) -> float:
+    """The broker's own time for ``count`` persistent messages of ``size`` bytes: published
+    with plain kombu while another connection consumes them (one ack each, prefetch 200);
+    seconds from the first publish to the last ack. The raw baseline of a pipeline that moves
+    that many events (a campaign's pricing, an import), measured in the same run."""
+    import threading
+
+    from kombu import Connection, Consumer, Producer, Queue
+
+    queue = Queue(f"bench.raw.{uuid.uuid4().hex[:8]}", durable=True, auto_delete=False)
+    body = b"x" * size
+    ready, done = threading.Event(), threading.Event()
+
+    def consume() -> None:
+        received = 0
+
+        def on_message(_body, message):
+            nonlocal received
+            message.ack()
+            received += 1
+
+        with Connection(uri) as connection:
+            channel = connection.channel()
+            queue(channel).declare()
+            with Consumer(channel, [queue], callbacks=[on_message], prefetch_count=200):
+                ready.set()
+                while received < count:
+                    connection.drain_events(timeout=60)
+            queue(channel).delete()
+        done.set()
+
+    consumer = threading.Thread(target=consume, daemon=True)
+    consumer.start()
+    ready.wait(30)
+    start = time.perf_counter()
+    with Connection(uri) as connection:
+        producer = Producer(connection.default_channel)
+        for _ in range(count):
+            producer.publish(body, routing_key=queue.name, delivery_mode=2)
+    done.wait(300)
+    return time.perf_counter() - start
+
+
 def owner_with_merchant(http: httpx.Client, region: str = "7471") -> tuple[dict, str]:
     email = f"bench-{uuid.uuid4().hex[:8]}@contoh.id"
     http.post("/api/v1/accounts", json={"email": email, "password": "rahasia-123", "name": "Bench", "role": "owner"}).raise_for_status()

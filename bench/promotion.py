@@ -25,7 +25,7 @@ import time
 import uuid
 from datetime import datetime, timedelta, timezone
 
-from common import private_platform
+from common import private_platform, raw_round_trip_seconds
 from kombu import Connection, Producer
 from nameko.standalone.rpc import ClusterRpcClient
 from search import generate_snapshots, indexing_burst
@@ -153,6 +153,7 @@ def main() -> int:
             merchant_ids = sorted({snapshot.merchant_id for snapshot in snapshots})
             campaign = campaign_run(rpc, merchant_ids, args.products, args.lead, args.timeout)
             raw = raw_pricing_run(uri, rpc, snapshots, args.timeout)
+        kombu_s = raw_round_trip_seconds(uri, args.products)
 
     print(f"  campaign members: {campaign['members']} (joined by {campaign['merchants']} owners' \"Ikut semua\" "
           f"in {campaign['join_s']:.2f} s, before the start)")
@@ -160,6 +161,9 @@ def main() -> int:
     for label, key in (("start -> all discounted in search", "start_s"), ("end -> all reverted in search", "end_s")):
         ratio = campaign[key] / raw[key] if raw[key] > 0 else float("inf")
         print(f"  {label:34} {campaign[key]:>9.2f}s {raw[key]:>10.2f}s {ratio:>6.2f}x")
+    print(f"  raw kombu publish + consume of {args.products:,} 1 KB persistent messages: {kombu_s:.2f} s; "
+          f"start -> all discounted = {campaign['start_s'] / kombu_s:.2f}x that, "
+          f"end -> all reverted = {campaign['end_s'] / kombu_s:.2f}x")
     return 0
 
 

@@ -1,5 +1,6 @@
 """Transactional outbox: a state change and its event are written in one transaction;
-a relay publishes pending rows with publisher confirms and marks them published.
+a relay publishes pending rows with publisher confirms and marks them published (a batch is
+published in one go and its confirms awaited together; only the confirmed rows are marked).
 
 While the broker is down writes still succeed and rows wait; the relay retries with
 backoff and publishes them in order when the broker is back. Nothing is lost; a row
@@ -11,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import socket
+import time
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +29,7 @@ from shared.topology import declare_topology, events_exchange
 
 log = logging.getLogger(__name__)
 
+CONFIRM_TIMEOUT = 30.0  # seconds to wait for the broker to confirm a batch
 PENDING = "pending"
 PUBLISHED = "published"
 
@@ -88,6 +92,10 @@ def add_events(session: Session, outbox_model: type[OutboxMixin], events: list[E
     session.execute(table.insert().returning(table.c.id), [outbox_row(event, now) for event in events]).all()
 
 
+class BrokerRefused(RuntimeError):
+    """The broker did not confirm every message of a batch (a nack, or no answer in time)."""
+
+
 class OutboxRelay:
     """Publishes pending outbox rows. Plain class: usable from a nameko extension, a CLI or a test."""
 
@@ -99,20 +107,50 @@ class OutboxRelay:
         self.batch_size = batch_size
         self._connection: Connection | None = None
         self._producer: Producer | None = None
+        self._first_tag = 1  # the delivery tag of the batch's first message (confirm mode)
+        self._published_tags = 0  # messages published on the channel so far
+        self._confirmed: set[int] = set()
+        self._refused: set[int] = set()
 
     def _ensure_producer(self) -> Producer:
         if self._producer is None:
-            connection = Connection(
-                self.broker_uri,
-                transport_options={"confirm_publish": True},
-                connect_timeout=5,
-                heartbeat=0,
-            )
+            connection = Connection(self.broker_uri, connect_timeout=5, heartbeat=0)
             connection.ensure_connection(max_retries=1)
             declare_topology(connection)
+            channel = connection.channel()
+            # Confirm mode without waiting per message: a batch is published in one go and
+            # its confirms are awaited together (``_await_confirms``).
+            channel.confirm_select()
+            channel.events["basic_ack"].add(self._on_ack)
+            channel.events["basic_nack"].add(self._on_nack)
             self._connection = connection
-            self._producer = Producer(connection.default_channel, exchange=events_exchange())
+            self._producer = Producer(channel, exchange=events_exchange())
         return self._producer
+
+    def _on_ack(self, delivery_tag: int, multiple: bool) -> None:
+        self._confirmed.update(self._tags_up_to(delivery_tag) if multiple else [delivery_tag])
+
+    def _on_nack(self, delivery_tag: int, multiple: bool) -> None:
+        self._refused.update(self._tags_up_to(delivery_tag) if multiple else [delivery_tag])
+
+    def _tags_up_to(self, delivery_tag: int) -> range:
+        return range(self._first_tag, delivery_tag + 1)
+
+    def _await_confirms(self, count: int) -> int:
+        """Wait for the broker to confirm the ``count`` messages just published; how many of
+        them, from the first, it confirmed (all, unless it refused one or stopped answering)."""
+        assert self._connection is not None
+        expected = range(self._first_tag, self._first_tag + count)
+        deadline = time.monotonic() + CONFIRM_TIMEOUT
+        while not self._refused and len(self._confirmed.intersection(expected)) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                self._connection.drain_events(timeout=remaining)
+            except socket.timeout:
+                break
+        return self._confirmed_prefix(count)
 
     def close(self) -> None:
         if self._connection is not None:
@@ -122,6 +160,7 @@ class OutboxRelay:
                 pass
         self._connection = None
         self._producer = None
+        self._published_tags = 0  # a new channel numbers its deliveries from 1 again
 
     def publish_pending(self) -> int:
         """Publish one batch of pending rows in order; returns how many were published.
@@ -137,11 +176,12 @@ class OutboxRelay:
             ).all()
         if not rows:
             return 0
-        published: list[int] = []
+        sent = 0
         try:
             producer = self._ensure_producer()
+            self._first_tag = self._published_tags + 1
+            self._confirmed, self._refused = set(), set()
             for row in rows:
-                # With confirm_publish the call returns only once the broker has the message.
                 producer.publish(
                     row.body.encode("utf-8"),
                     routing_key=row.event_type,
@@ -152,11 +192,17 @@ class OutboxRelay:
                     headers={"event_type": row.event_type},
                     retry=False,
                 )
-                published.append(row.id)
+                sent += 1
+                self._published_tags += 1
+            confirmed = self._await_confirms(sent)
+            if confirmed < len(rows):
+                raise BrokerRefused(f"the broker confirmed {confirmed} of {len(rows)} events"
+                                    + (" (it refused some)" if self._refused else ""))
         except Exception as exc:
+            confirmed = self._confirmed_prefix(sent)
             self.close()
-            self._mark(published)
-            failed = rows[len(published)].id
+            self._mark([row.id for row in rows[:confirmed]])
+            failed = rows[confirmed].id
             with self.session_factory() as session:
                 session.execute(
                     update(self.model)
@@ -165,8 +211,17 @@ class OutboxRelay:
                 )
                 session.commit()
             raise
-        self._mark(published)
-        return len(published)
+        self._mark([row.id for row in rows])
+        return len(rows)
+
+    def _confirmed_prefix(self, sent: int) -> int:
+        """How many of the batch's first messages the broker confirmed, in a row."""
+        confirmed = 0
+        for tag in range(self._first_tag, self._first_tag + sent):
+            if tag not in self._confirmed:
+                break
+            confirmed += 1
+        return confirmed
 
     def _mark(self, ids: list[int]) -> None:
         if not ids:
