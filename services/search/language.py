@@ -722,7 +722,8 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
     roles: list[str] = []
     corrections: dict[str, str] = {}
     typed_forms: dict[str, str] | None = None
-    family_heads: list[tuple[int, int, set[str]]] = []  # (head group, family's concept group, its words)
+    # (the family's soft groups an item named elsewhere cancels, its concept group, its heads)
+    family_heads: list[tuple[list[int], int, set[str]]] = []
     i = 0
     while i < len(terms):
         length, targets = _lookup(english, terms, i)
@@ -773,7 +774,7 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             # wherever the seller filed it: it scores once more, less than a word match does.
             heads = list(dict.fromkeys([family[0], head_term] + [item[0] for item in members
                                                                  if category_slug(item[0]) is None]))
-            family_heads.append((len(groups), concept_index, set(heads)))
+            family_heads.append(([len(groups)], concept_index, set(heads)))
             groups.append([Alternative(name_head_term(term), WEIGHT_FAMILY_HEAD, "head") for term in heads])
             roles.append(SOFT)
             for term in family:
@@ -784,10 +785,16 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             continue
         if length:
             phrase = terms[i:i + length]
-            phrase_groups = [_with_family_items(group, hypernyms)
-                             for group in _phrase_groups(phrase, targets, kind, weight, vocabulary)]
+            phrase_groups = _phrase_groups(phrase, targets, kind, weight, vocabulary)
+            if len(phrase_groups) == 1:
+                # The typed words are one concept ("snacks" -> camilan, "kudapan" -> camilan): a
+                # family word there is the family. A word of a longer equivalent is not: "oil" of
+                # "coconut oil" -> minyak kelapa is the kind of minyak asked for, not every minyak.
+                phrase_groups = [_with_family_items(phrase_groups[0], hypernyms)]
             groups.extend(phrase_groups)
             roles.extend(_role(group) for group in phrase_groups)
+            if len(phrase_groups) == 1 and kind == "english":
+                _add_reached_family(groups, roles, family_heads, hypernyms)
             i += length
             continue
         term = terms[i]
@@ -823,14 +830,15 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
         groups.append(group)
         roles.append(role)
         i += 1
-    for head_index, concept_index, heads in reversed(family_heads):
+    for soft_indexes, concept_index, heads in reversed(family_heads):
         # The buyer also named an item ("buah durian", "dive trip"): the item is what is asked
         # for, so the family's other items must not rank first for being items.
         named = {alt.term for index, group in enumerate(groups)
                  if index != concept_index and roles[index] == CONCEPT
                  for alt in group if alt.kind not in ("hypernym", "category")}
         if named & heads:
-            del groups[head_index], roles[head_index]
+            for index in sorted(soft_indexes, reverse=True):
+                del groups[index], roles[index]
     hint = None
     for _start, _length, region, place in places:
         named = place.kind in NAMED_PLACE_KINDS
@@ -878,6 +886,38 @@ def _with_family_items(group: list[Alternative], hypernyms: Hypernyms) -> list[A
                 family_item = _family_item(item[0])
                 added.append(Alternative(family_item.term, round(family_item.weight * alt.weight, 3), family_item.kind))
     return added
+
+
+def _add_reached_family(groups: list[list[Alternative]], roles: list[str],
+                        family_heads: list[tuple[list[int], int, set[str]]], hypernyms: Hypernyms) -> None:
+    """The last group is an English word for a family ("snacks" -> camilan, "jewelry" ->
+    perhiasan): the buyer named the family, in English, so the family's soft groups follow it as
+    they follow the Indonesian word: its categories (a listing filed there scores once more) and
+    its name heads (a listing whose name starts with the family word or an item is one)."""
+    concept_index = len(groups) - 1
+    group = groups[concept_index]
+    if roles[concept_index] != CONCEPT:
+        return
+    families = [(alt.term, hypernyms.table[(alt.term,)]) for alt in group
+                if alt.kind == "english" and (alt.term,) in hypernyms.table]
+    if not families:
+        return
+    categories: list[str] = []
+    heads: list[str] = [alt.term for alt in group if alt.kind == "exact"]
+    for family_term, entry in families:
+        heads.append(family_term)
+        for item in entry[1:]:
+            (categories if category_slug(item[0]) is not None else heads).append(item[0])
+    soft_indexes = []
+    if categories:
+        soft_indexes.append(len(groups))
+        groups.append([Alternative(term, WEIGHT_FAMILY_WORD, "family") for term in dict.fromkeys(categories)])
+        roles.append(SOFT)
+    heads = list(dict.fromkeys(heads))
+    soft_indexes.append(len(groups))
+    family_heads.append((soft_indexes, concept_index, set(heads)))
+    groups.append([Alternative(name_head_term(term), WEIGHT_FAMILY_HEAD, "head") for term in heads])
+    roles.append(SOFT)
 
 
 def _family_item(term: str) -> Alternative:

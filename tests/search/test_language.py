@@ -238,7 +238,8 @@ def test_english_words_become_indonesian_terms(vocab, synonyms, english, indones
     for group, term in zip(plan.groups, indonesian):
         assert term in [alt.term for alt in group], plan
         assert all(alt.weight <= 1 for alt in group)
-    assert len(plan.groups) == len(indonesian)
+    # souvenir is oleh-oleh, a family: its soft groups follow the concept
+    assert [plan.role(i) for i in range(len(plan.groups))].count(CONCEPT) == len(indonesian)
 
 
 def test_an_english_word_the_index_knows_counts_less_than_its_translation(vocab, synonyms):
@@ -421,6 +422,28 @@ def test_a_name_that_starts_with_an_item_is_one_of_the_family_unless_an_item_is_
     typed = plan_query("bumbu dapur jahe", vocab, synonyms=synonyms, hypernyms=hypernyms)
     assert not any(alt.kind == "head" for group in typed.groups for alt in group)
     assert [alt.term for alt in typed.groups[0]] == ["bumbu", "kunyit"]
+
+
+def test_a_family_reached_through_an_english_word_is_the_family(vocab, tmp_path):
+    path = tmp_path / "hypernyms.txt"
+    path.write_text("camilan: keripik, bagea, @camilan\nminyak: vco, kelapa, @minyak-atsiri\n", encoding="utf-8")
+    hypernyms = Hypernyms(path)
+    camilan = analyze("camilan")[0]
+    plan = plan_query("snacks", vocab, hypernyms=hypernyms)
+    assert [alt.term for alt in plan.groups[0]] == [camilan, "keripik", "bagea", "category:camilan"]
+    # as the Indonesian family word: its category once more, and a name that starts with the
+    # family word or an item
+    assert kinds(plan)[1:] == [[("category:camilan", "family")],
+                               [(f"head:{camilan}", "head"), ("head:keripik", "head"), ("head:bagea", "head")]]
+    assert plan.roles == (CONCEPT, SOFT, SOFT)
+    # A word of a longer equivalent is no family: "coconut oil" is minyak kelapa, not every minyak.
+    plan = plan_query("coconut oil", vocab, hypernyms=hypernyms)
+    assert kinds(plan) == [[("minyak", "english")], [("kelapa", "english")]]
+    # An item the buyer also named (kelapa) is what is asked for: no family soft group lifts
+    # the family's other items (minyak nilam, in the family's category).
+    plan = plan_query("coconut cooking oil", vocab, hypernyms=hypernyms)
+    assert plan.roles == (CONCEPT, CONCEPT, CONCEPT)
+    assert "vco" in [alt.term for alt in plan.groups[2]]
 
 
 def test_a_typo_the_stemmer_cut_is_corrected_from_what_was_typed():

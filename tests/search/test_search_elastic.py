@@ -2,6 +2,7 @@
 Behaviour against a live node is covered by the engine contract suite when ELASTICSEARCH_URL is set."""
 import pytest
 
+from services.search.analysis import analyze
 from services.search.elastic import (
     COVERAGE_SCORE,
     FUZZINESS,
@@ -435,6 +436,23 @@ def test_a_family_word_takes_its_items_below_itself(tmp_path):
                                      for term in ("bumbu", "kunyit", "jahe")]}}
     assert part == {"bool": {"must": [{"bool": {"must": [bumbu]}}],
                              "should": [match("bumbu", 0.5), heads, match("dapur", 0.3)]}}
+
+
+def test_a_family_reached_through_an_english_word_scores_as_the_family(tmp_path):
+    path = tmp_path / "hypernyms.txt"
+    path.write_text("camilan: keripik, @camilan\n", encoding="utf-8")
+    part = text_query(plan_query("snacks", hypernyms=Hypernyms(path)))
+    category = {"bool": {"should": [{"term": {"category": "camilan"}}, {"term": {"category_parent": "camilan"}}],
+                         "minimum_should_match": 1}}
+    camilan = analyze("camilan")[0]
+    snacks = {"dis_max": {"queries": [match(camilan, 0.9), match("keripik", 0.54),
+                                      {"constant_score": {"filter": category, "boost": 0.45 * 2.0}}]}}
+    # "snacks" -> camilan, a family: its category once more and a name that starts with the
+    # family word or an item, as when the buyer types "camilan"
+    heads = {"dis_max": {"queries": [{"constant_score": {"filter": {"term": {"name_head": term}}, "boost": 0.5 * 3.0}}
+                                     for term in (camilan, "keripik")]}}
+    assert part == {"bool": {"must": [{"bool": {"must": [snacks]}}],
+                             "should": [{"constant_score": {"filter": category, "boost": 1.0}}, heads]}}
 
 
 def test_a_family_of_categories_scores_its_categories_once_more(tmp_path):

@@ -255,6 +255,18 @@ def test_a_listing_whose_name_starts_with_an_item_of_the_family_ranks_above_a_pa
     assert ids(engine.search(SearchQuery(q="peralatan dapur")))[0] == "p2"
 
 
+def test_a_family_reached_through_an_english_word_ranks_its_members_first(engine_factory):
+    engine = engine_factory()
+    engine.upsert([
+        document("p1", name="Minuman Jelly Rumput Laut Camilan Dingin", description="Segar",
+                 category=("minuman", "Minuman")),
+        document("p2", name="Dodol Rumput Laut Bombana", category=("kue-tradisional", "Kue Tradisional")),
+    ])
+    # "snacks" is camilan (language.ENGLISH), a family: a listing whose name starts with one
+    # of its items (dodol) is one, as for "camilan"; a drink that names the word later is a drink
+    assert ids(engine.search(SearchQuery(q="seaweed snacks")))[0] == "p2"
+
+
 def test_a_place_prefers_its_products_and_never_empties_the_results(engine_factory):
     engine = engine_factory()
     engine.upsert([
