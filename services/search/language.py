@@ -192,8 +192,8 @@ RARE_RATIO = 20  # ...when the correction is at least this much more common
 ENGLISH: dict[str, list[str]] = {
     "cashew": ["mete"], "cashew nut": ["mete"], "cashew nuts": ["mete"], "nut": ["kacang"], "peanut": ["kacang"],
     "sarong": ["sarung"], "silver": ["perak"], "honey": ["madu"], "coffee": ["kopi"],
-    "seaweed": ["rumput laut"], "woven": ["tenun"], "weaving": ["tenun"], "weave": ["tenun"],
-    "handwoven": ["tenun"], "textile": ["kain"], "fabric": ["kain"],
+    "seaweed": ["rumput laut"], "woven": ["tenun", "anyaman"], "weaving": ["tenun"], "weave": ["tenun"],
+    "handwoven": ["tenun", "anyaman"], "textile": ["kain"], "fabric": ["kain"],
     "cloth": ["kain"], "chips": ["keripik"], "chip": ["keripik"], "crackers": ["kerupuk"],
     "cracker": ["kerupuk"], "chocolate": ["cokelat"], "cocoa": ["kakao", "cokelat"],
     "cacao": ["kakao"], "salted fish": ["ikan asin"], "dried fish": ["ikan kering"],
@@ -254,7 +254,8 @@ ENGLISH: dict[str, list[str]] = {
     "motorcycle": ["motor"],
     "bike": ["sepeda"], "bicycle": ["sepeda"], "lime": ["jeruk nipis"], "orange": ["jeruk"],
     "mango": ["mangga"], "candlenut": ["kemiri"], "lemongrass": ["serai"],
-    "live": ["hidup"], "pearl": ["mutiara"], "pearls": ["mutiara"], "machete": ["parang"], "knife": ["pisau"], "galangal": ["lengkuas"], "tamarind": ["asam jawa"], "vinegar": ["cuka"], "dried squid": ["cumi kering"],
+    "live": ["hidup"], "roasted": ["sangrai", "panggang"], "roast": ["sangrai", "panggang"],
+    "mud crab": ["kepiting bakau"], "giant clam": ["kima"], "pearl": ["mutiara"], "pearls": ["mutiara"], "machete": ["parang"], "knife": ["pisau"], "galangal": ["lengkuas"], "tamarind": ["asam jawa"], "vinegar": ["cuka"], "dried squid": ["cumi kering"],
 }
 
 DEFAULT_SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt")
@@ -640,8 +641,15 @@ def _phrase_groups(phrase: list[str], targets: list[tuple[str, ...]], kind: str,
     typed_known = all(_known(term, vocabulary, kind) for term in phrase)
     if kind == "english":
         if not typed_known:
-            # Nobody lists in English: the Indonesian words are the query.
-            return [[Alternative(term, weight, kind)] for term in targets[0]]
+            # Nobody lists in English: the Indonesian words are the query, each of them when
+            # there are several of one length ("pepper": lada or merica; "woven": tenun or anyaman).
+            groups = [[Alternative(term, weight, kind)] for term in targets[0]]
+            for target in targets[1:]:
+                if len(target) == len(targets[0]):
+                    for group, term in zip(groups, target):
+                        if all(alt.term != term for alt in group):
+                            group.append(Alternative(term, weight, kind))
+            return groups
         # The typed English word is known (a "Comb Honey" somewhere) but a buyer typing it
         # mostly wants the Indonesian listings: the typed word counts for less.
         groups = [[Alternative(term, WEIGHT_TYPED_ENGLISH)] for term in phrase]

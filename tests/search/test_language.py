@@ -232,6 +232,7 @@ def test_the_shipped_file_has_the_issue_examples():
     ("honey", ["madu"]), ("coffee", ["kopi"]), ("seaweed", ["rumput", "laut"]), ("woven", ["tenun"]),
     ("chips", ["keripik"]), ("salted fish", ["ikan", "asin"]), ("coconut oil", ["minyak", "kelapa"]),
     ("pepper", ["lada"]), ("clove", ["cengkeh"]), ("sago", ["sagu"]), ("souvenir", ["oleh"]),
+    ("roasted", ["sangrai"]), ("mud crab", ["kepiting", "bakau"]), ("giant clam", ["kima"]),
 ])
 def test_english_words_become_indonesian_terms(vocab, synonyms, english, indonesian):
     plan = plan_query(english, vocab, synonyms=synonyms)
@@ -240,6 +241,12 @@ def test_english_words_become_indonesian_terms(vocab, synonyms, english, indones
         assert all(alt.weight <= 1 for alt in group)
     # souvenir is oleh-oleh, a family: its soft groups follow the concept
     assert [plan.role(i) for i in range(len(plan.groups))].count(CONCEPT) == len(indonesian)
+
+
+def test_an_english_word_with_several_equivalents_takes_each(vocab, synonyms):
+    # nobody lists "woven": tenun (woven cloth) and anyaman (woven pandan, rattan) are the query
+    assert kinds(plan_query("woven", vocab, synonyms=synonyms)) == [[("tenun", "english"), ("anyam", "english")]]
+    assert kinds(plan_query("roasted", vocab, synonyms=synonyms)) == [[("sangrai", "english"), ("panggang", "english")]]
 
 
 def test_an_english_word_the_index_knows_counts_less_than_its_translation(vocab, synonyms):

@@ -309,6 +309,11 @@ def test_an_english_word_becomes_the_indonesian_term():
         "bool": {"must": [match("gula", 0.9), match("aren", 0.9)]}}
 
 
+def test_an_english_word_with_several_equivalents_asks_for_each():
+    assert plan_part(search_body(SearchQuery(q="woven"))) == {
+        "bool": {"must": [{"dis_max": {"queries": [match("tenun", 0.9), match("anyam", 0.9)]}}]}}
+
+
 def test_an_english_word_the_index_knows_is_asked_again_with_both():
     client = FakeClient(total=4)
     client.aggregations = {"vocabulary": {"doc_count": 50, "df": {"buckets": {"cashew": {"doc_count": 3}}}}}
