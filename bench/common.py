@@ -32,9 +32,43 @@ def letters(n: int = 10) -> str:
     return "".join(chr(ord("a") + int(c, 16)) for c in uuid.uuid4().hex[:n])
 
 
+POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres")
+SERVICE_NAMES = ("catalog", "search", "promotion", "gateway")
+
+
 @contextlib.contextmanager
-def private_platform(port: int):
-    """Yield (base_url, amqp_uri, var_dir) of a platform started for this benchmark only."""
+def postgres_databases():
+    """One fresh PostgreSQL database per service, named in the services' DATABASE_URL
+    variables for the platform about to start; dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    names = {service: f"etalase_bench_{uuid.uuid4().hex[:8]}_{service}" for service in SERVICE_NAMES}
+    with admin.connect() as connection:
+        for name in names.values():
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    for service, name in names.items():
+        os.environ[f"{service.upper()}_DATABASE_URL"] = f"{base}/{name}"
+    try:
+        yield names
+    finally:
+        for service in SERVICE_NAMES:
+            os.environ.pop(f"{service.upper()}_DATABASE_URL", None)
+        with admin.connect() as connection:
+            for name in names.values():
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextlib.contextmanager
+def private_platform(port: int, postgres: bool = False):
+    """Yield (base_url, amqp_uri, var_dir) of a platform started for this benchmark only
+    (with ``postgres``, on fresh PostgreSQL databases instead of SQLite files)."""
+    if postgres:
+        with postgres_databases(), private_platform(port) as platform:
+            yield platform
+        return
     auth = ("guest", "guest")
     vhost = f"etalase_bench_{uuid.uuid4().hex[:8]}"
     httpx.put(f"{RABBIT_API}/api/vhosts/{vhost}", auth=auth).raise_for_status()

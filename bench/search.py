@@ -174,15 +174,15 @@ def ms(seconds: float) -> float:
     return seconds * 1000
 
 
-def run_size(size: int, port: int, fresh_count: int, index_timeout: float) -> dict:
+def run_size(size: int, port: int, fresh_count: int, index_timeout: float, postgres: bool = False) -> dict:
     print(f"\n== N = {size:,} products ==", flush=True)
     started = time.perf_counter()
     snapshots = generate_snapshots(size)
     queries = query_mix()
-    figures: dict = {"n": size}
+    figures: dict = {"n": size, "database": "PostgreSQL" if postgres else "SQLite"}
     figures["engine"] = engine_timings(snapshots, queries)
     print(f"  engine loaded and measured in {time.perf_counter() - started:.0f} s", flush=True)
-    with private_platform(port) as (base_url, uri, _):
+    with private_platform(port, postgres) as (base_url, uri, _):
         figures["raw_rate"] = raw_consume_rate(uri, event_bodies(snapshots))
         print(f"  raw kombu consume of the same {size:,} bodies: {figures['raw_rate']:,.0f} msg/s", flush=True)
         published, elapsed, indexed = indexing_burst(uri, snapshots, index_timeout)
@@ -205,7 +205,7 @@ def run_size(size: int, port: int, fresh_count: int, index_timeout: float) -> di
 def print_table(f: dict) -> None:
     direct, gateway = f["engine"], f["gateway"]
     qps_direct, qps_gateway = len(direct) / sum(direct), len(gateway) / sum(gateway)
-    print(f"\nSearch benchmark, N = {f['n']:,} products (SQLite, embedded engine, one broker, sequential client)")
+    print(f"\nSearch benchmark, N = {f['n']:,} products ({f['database']}, embedded engine, one broker, sequential client)")
     print(f"  {'':28s} {'engine':>12s} {'gateway':>12s} {'ratio':>8s}")
     for label, q in (("search p50 (ms)", 50), ("search p99 (ms)", 99)):
         a, b = ms(percentile(direct, q)), ms(percentile(gateway, q))
@@ -247,11 +247,12 @@ def main() -> int:
     parser.add_argument("--freshness", type=int, default=50, help="products written for the freshness figure")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--index-timeout", type=float, default=900, help="seconds to wait for a burst to be indexed")
+    parser.add_argument("--postgres", action="store_true", help="run the platform on PostgreSQL instead of SQLite")
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     results = []
     for size in sizes:
-        results.append(run_size(size, args.port, args.freshness, args.index_timeout))
+        results.append(run_size(size, args.port, args.freshness, args.index_timeout, args.postgres))
         print_table(results[-1])
     if len(results) >= 2:
         scaling(results[0], results[-1])

@@ -144,11 +144,14 @@ class FactWriter:
         self.session.flush()  # ORM work of the batch so far goes first
         for chunk in chunks(dropped):
             self.session.execute(delete(ProductFact).where(ProductFact.id.in_(chunk)))
-        table = ProductFact.__table__
-        for chunk in chunks(kept):
-            insert = dialect_insert(self.session)(table).values(chunk)
+        if kept:
+            table = ProductFact.__table__
+            insert = dialect_insert(self.session)(table)
+            # One executemany, compiled once; RETURNING makes SQLAlchemy send multi-row
+            # statements on pg8000 too ("insertmanyvalues").
             self.session.execute(insert.on_conflict_do_update(
-                index_elements=["id"], set_={column: insert.excluded[column] for column in chunk[0] if column != "id"}))
+                index_elements=["id"], set_={column: insert.excluded[column] for column in kept[0] if column != "id"},
+            ).returning(table.c.id), kept).all()
         self.session.expire_all()  # facts loaded earlier in the session are stale now
 
 

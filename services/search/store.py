@@ -71,9 +71,11 @@ def _upsert_newer(session: Session, table, key: str, rows: list[dict], columns: 
     if not rows:
         return
     insert = dialect_insert(session)(table)
-    # One executemany: SQLAlchemy sends it as multi-row statements and compiles it once.
+    # One executemany, compiled once. With RETURNING, SQLAlchemy sends it as multi-row
+    # statements on pg8000 too ("insertmanyvalues"), which would otherwise send a statement
+    # per row.
     session.execute(insert.on_conflict_do_update(
         index_elements=[key],
         set_={column: insert.excluded[column] for column in columns},
         where=table.c.version <= insert.excluded.version,
-    ), rows)
+    ).returning(table.c[key]), rows).all()
