@@ -32,9 +32,11 @@ class RetryChunk(Exception):
 
 def run_chunk(uow: UnitOfWork, job: ImportJob, merchant: Merchant, chunk: list[SheetRow], batch: int,
               processed_after: int, first_row_of_sku: dict[str, int], stored_errors: int, media_root: Path,
-              fetcher: Fetcher) -> int:
+              fetcher: Fetcher, slugs: set[str] | None = None) -> int:
     """Handle the rows of ``chunk`` and commit; returns how many row errors the job now
-    stores. Raises ``RetryChunk`` (nothing written) when a concurrent writer got in the way."""
+    stores. Raises ``RetryChunk`` (nothing written) when a concurrent writer got in the way.
+    ``slugs``: the merchant's taken product slugs (``taken_slugs``), which the chunk adds its
+    new ones to; read here when not given."""
     session = uow.session
     skus = [row.values.get("sku", "").strip() for row in chunk]
     existing = {
@@ -68,7 +70,9 @@ def run_chunk(uow: UnitOfWork, job: ImportJob, merchant: Merchant, chunk: list[S
         photos = fetch_photos(plans, needs_photos, media_root, fetcher)
 
     try:
-        changed, counts, new_errors, unused = _write_chunk(session, merchant, plans, existing, photos)
+        if slugs is None:
+            slugs = taken_slugs(session, merchant.id)
+        changed, counts, new_errors, unused = _write_chunk(session, merchant, plans, existing, photos, slugs)
         try:
             session.flush()
         except (StaleDataError, IntegrityError):
@@ -97,7 +101,7 @@ def run_chunk(uow: UnitOfWork, job: ImportJob, merchant: Merchant, chunk: list[S
     return stored_errors + min(len(new_errors), max(room, 0))
 
 
-def _taken_slugs(session: Session, merchant_id: str) -> set[str]:
+def taken_slugs(session: Session, merchant_id: str) -> set[str]:
     return set(session.scalars(select(Product.slug).where(Product.merchant_id == merchant_id)))
 
 
@@ -112,14 +116,13 @@ def _free_slug(name: str, taken: set[str]) -> str:
 
 
 def _write_chunk(session: Session, merchant: Merchant, plans: list[RowPlan], existing: dict[str, Product],
-                 photos: dict[int, list[StoredPhoto]]):
+                 photos: dict[int, list[StoredPhoto]], taken: set[str]):
     """Apply the chunk's plans to the session: (changed products, counts, row errors,
     fetched photos left unused)."""
     counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0, "warnings": 0}
     errors: list[tuple[int, str, str, str]] = []  # (row, column, message, ERROR or WARNING)
     unused: list[StoredPhoto] = []
     changed: list[Product] = []
-    taken = _taken_slugs(session, merchant.id)
     now = utcnow()
     for plan in plans:
         errors += [(plan.number, column, message, ERROR) for column, message in plan.errors]

@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.catalog import fetch
-from services.catalog.imports.chunks import RetryChunk, run_chunk
+from services.catalog.imports.chunks import RetryChunk, run_chunk, taken_slugs
 from services.catalog.imports.jobs import DONE, FAILED, PENDING, RUNNING
 from services.catalog.imports.offload import off_the_hub
 from services.catalog.imports.parsing import parse_file
@@ -109,6 +109,9 @@ def run_job(
     uow.commit()
 
     start = job.processed_rows - job.processed_rows % CHUNK_ROWS
+    # The merchant's product slugs, read once and kept up to date by each chunk (reading them
+    # per chunk made an import quadratic); read again after a chunk had to be redone.
+    slugs: set[str] | None = None
     for chunk_start in range(start, len(rows), CHUNK_ROWS):
         if should_stop():
             job.status = PENDING  # picked up again (from processed_rows) when a runner starts
@@ -117,13 +120,16 @@ def run_job(
         chunk = rows[chunk_start:chunk_start + CHUNK_ROWS]
         batch = chunk_start // CHUNK_ROWS + 1
         for attempt in (1, 2):
+            if slugs is None:
+                slugs = taken_slugs(session, merchant.id)
             try:
                 stored_errors = run_chunk(
                     uow, job, merchant, chunk, batch, chunk_start + len(chunk), first_row_of_sku,
-                    stored_errors, media_root, fetcher,
+                    stored_errors, media_root, fetcher, slugs,
                 )
                 break
             except RetryChunk:
+                slugs = None  # a concurrent writer may have taken a slug too
                 uow.rollback()
                 session.refresh(job)
                 if attempt == 2:
@@ -131,6 +137,7 @@ def run_job(
                         "Produk diubah bersamaan saat impor (baris %(first)s–%(last)s). Impor ulang file yang sama.",
                         first=chunk[0].number, last=chunk[-1].number))
             except Exception:
+                slugs = None
                 log.exception("import %s: chunk %d failed", job.id, batch)
                 uow.rollback()
                 session.refresh(job)
