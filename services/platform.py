@@ -15,9 +15,6 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "deploy" / "nameko.yaml"
 SERVICES = ("catalog", "search", "promotion", "gateway")
-# Worker pools that differ from deploy/nameko.yaml's default (MAX_WORKERS, 20): search and
-# promotion keep 100 events in flight for their group commits (shared/batching.py).
-SERVICE_MAX_WORKERS = {"search": 200, "promotion": 200}
 DEMO_PASSWORD = "etalase-demo"
 
 
@@ -173,8 +170,6 @@ class Platform:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             stdout = open(self.log_dir / f"{service}.log", "ab")
         env = dict(self.env)
-        if service in SERVICE_MAX_WORKERS:
-            env.setdefault("MAX_WORKERS", str(SERVICE_MAX_WORKERS[service]))
         self.processes[service] = subprocess.Popen(
             service_command(service, self.config_file),
             env=env,

@@ -1,37 +1,41 @@
-"""Group commit of consumed events: a burst is applied in batches, one transaction each.
+"""Consumers that take events from the broker in batches, and apply each batch as a set in
+one transaction (group commit).
 
-Each message is still one nameko worker, so the consumer acks, retries or dead-letters each
-message on its own, and only after its batch is committed: the worker hands its event to
-the ``EventBatcher`` and waits. One green thread drains what is pending *right now* (no
-timer: a lone event is applied at once) and, under a burst, what piled up while the previous
-batch committed (up to the subscription's prefetch, which is sized for it):
-
-- one unit of work for up to ``max_batch`` events, applied as a set by the service's
-  ``apply_batch`` (for example one inbox insert and one read and one upsert of the
-  aggregate versions for the whole batch: ``consumer.accept_events``); an event whose
-  payload is invalid fails alone, before anything of it is recorded, and its worker gets
-  its exception, the others go on;
-- one commit, then the batch's ``after_commit`` step (the search engine shows the changes)
-  and every waiter is woken;
-- if the batch cannot commit (a database error, another transaction moved an aggregate of
-  the batch), nothing of it is kept and each event is applied again alone (a batch of
-  one), so only the culprit fails.
+- ``BatchEventConsumer`` (the ``batch_event_consumer`` entrypoint): an ``EventConsumer``
+  that does not spawn a nameko worker per message. Messages wait in a list while the
+  previous batch is being applied (the subscription's prefetch, sized for it, keeps up to
+  that many in flight); one green thread hands everything pending to ONE worker of the
+  service method, which gets the bodies and returns, per body, None or the exception that
+  fails it. Each message is then retried or dead-lettered on its own, exactly as with
+  ``event_consumer``, and acked only after its batch committed (``GroupedAcks``: one frame
+  for the batch). A lone event is handed on at once: there is no timer.
+- ``EventBatcher``: applies events in batches of up to ``max_batch``, each in one unit of
+  work with the service's set-based ``apply_batch`` (for example one inbox insert and one
+  read and one upsert of the aggregate versions for the whole batch:
+  ``consumer.accept_events``), one commit, then the batch's after-commit step (the search
+  engine shows the changes). An event whose payload is invalid fails alone, before
+  anything of it is recorded. If a batch cannot commit (a database error, another
+  transaction moved an aggregate of the batch), nothing of it is kept and each event is
+  applied again alone (a batch of one), so only the culprit fails.
 """
 from __future__ import annotations
 
 import logging
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable, Sequence
 
 import eventlet
 from eventlet.event import Event as GreenEvent
+from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import Session
 
 from shared.background import Wakeable
+from shared.consumer import EventConsumer
 from shared.db import UnitOfWork, sibling_dependency
-from shared.events import Event
+from shared.events import Event, InvalidEvent
 
 log = logging.getLogger(__name__)
 
@@ -42,98 +46,57 @@ MAX_BATCH = 200
 BatchOutcome = tuple[Sequence[Any], Callable[[], None] | None]
 
 
-class BatcherStopped(RuntimeError):
-    """The service is being killed: the event was not applied (the message is retried)."""
-
-
 @dataclass
 class PendingEvent:
-    """An event handed in by a worker, and what became of it once its batch is done."""
+    """An event of a batch, and what became of it."""
 
     event: Event
-    done: GreenEvent = field(default_factory=GreenEvent)
     result: Any = None
     error: BaseException | None = None
 
-    def finish(self, result: Any = None, error: BaseException | None = None) -> None:
-        self.result, self.error = result, error
-        if not self.done.ready():
-            self.done.send(None)
-
 
 class EventBatcher:
-    """Applies submitted events in group-committed batches (see the module docstring).
+    """Applies events in group-committed batches (see the module docstring).
 
     ``new_unit()`` gives a fresh ``UnitOfWork`` on the service's database;
     ``apply_batch(session, events)`` applies a batch inside its transaction (alone, as a
-    batch of one, when a batch fails); ``spawn`` starts the drainer (nameko:
-    ``container.spawn_managed_thread``).
+    batch of one, when a batch fails).
     """
 
     def __init__(self, new_unit: Callable[[], UnitOfWork], apply_batch: Callable[[Session, list[Event]], BatchOutcome],
-                 max_batch: int = MAX_BATCH, spawn: Callable[[Callable[[], Any]], Any] = eventlet.spawn):
+                 max_batch: int = MAX_BATCH):
         self.new_unit = new_unit
         self.apply_batch = apply_batch
         self.max_batch = max_batch
-        self.spawn = spawn
-        self._pending: deque[PendingEvent] = deque()
-        self.drainer = Wakeable()  # the drainer's running flag and wake-up signal
         self.batches = 0  # committed batches (tests and logs)
         self.fallbacks = 0  # batches re-done event by event
 
-    # --- the worker side -------------------------------------------------------------------
+    def apply_events(self, events: Sequence[Event]) -> list[Any]:
+        """Apply ``events`` in order, ``max_batch`` per transaction; per event its result,
+        or the exception that failed it (only that event)."""
+        items = [PendingEvent(event) for event in events]
+        for start in range(0, len(items), self.max_batch):
+            self.process(items[start:start + self.max_batch])
+        return [item.error if item.error is not None else item.result for item in items]
 
-    def submit(self, event: Event) -> Any:
-        """Apply ``event``; returns once it is committed (its result). Raises the event's own
-        exception."""
-        if not self.drainer.running:
-            # No drainer (not started, or stopping after the last batch): apply it alone.
-            return self._apply_alone(event)
-        item = PendingEvent(event)
-        self._pending.append(item)
-        self.drainer.wake()
-        item.done.wait()
-        if item.error is not None:
-            raise item.error
-        return item.result
-
-    # --- the drainer -----------------------------------------------------------------------
-
-    def start(self) -> None:
-        self.drainer.start(self.spawn, self._run)
-
-    def stop(self) -> None:
-        """Stop after what is pending (nameko stops entry points and waits for their workers
-        first, so nothing new arrives); later submits are applied inline."""
-        self.drainer.stop()
-
-    def kill(self) -> None:
-        """Stop at once: what is pending fails with ``BatcherStopped`` (its message is retried)."""
-        self.drainer.stop()  # the drainer runs only after this returns and finds nothing pending
-        while self._pending:
-            self._pending.popleft().finish(error=BatcherStopped("service killed before the event was applied"))
-
-    def _run(self) -> None:
-        while True:
-            if not self._pending:
-                if not self.drainer.running:
-                    return
-                self.drainer.wait()
-                # Let workers that are already runnable hand in their events: one yield, no timer.
-                eventlet.sleep(0)
-                continue
-            batch = [self._pending.popleft() for _ in range(min(self.max_batch, len(self._pending)))]
+    def apply_bodies(self, bodies: Sequence[Any]) -> list[BaseException | None]:
+        """What a ``batch_event_consumer`` method returns: each message body decoded and
+        applied; per body None, or the exception that fails its message."""
+        errors: list[BaseException | None] = [None] * len(bodies)
+        decoded: list[tuple[int, Event]] = []
+        for n, body in enumerate(bodies):
             try:
-                self.process(batch)
-            except BaseException as exc:  # noqa: BLE001 - never leave a worker waiting
-                log.exception("applying a batch of %d events failed", len(batch))
-                for item in batch:
-                    item.finish(error=item.error or exc)
-                if not isinstance(exc, Exception):
-                    raise
+                decoded.append((n, Event.from_dict(body)))
+            except InvalidEvent as exc:  # a malformed envelope: dead-lettered at once
+                errors[n] = exc
+        results = self.apply_events([event for _, event in decoded])
+        for (n, _), result in zip(decoded, results):
+            if isinstance(result, BaseException):
+                errors[n] = result
+        return errors
 
     def process(self, batch: list[PendingEvent]) -> None:
-        """Apply ``batch`` in one transaction and wake its waiters."""
+        """Apply ``batch`` in one transaction (or event by event if it cannot commit)."""
         unit = self.new_unit()
         try:
             results, after_commit = self.apply_batch(unit.session, [item.event for item in batch])
@@ -151,7 +114,10 @@ class EventBatcher:
             self.fallbacks += 1
             for item in batch:
                 item.result, item.error = None, None
-            self._one_by_one(batch)
+                try:
+                    item.result = self._apply_alone(item.event)
+                except Exception as alone:  # noqa: BLE001 - only this event fails
+                    item.error = alone
             return
         finally:
             unit.close()
@@ -159,13 +125,11 @@ class EventBatcher:
         if after_commit is not None:
             try:
                 after_commit()
-            except Exception as exc:  # noqa: BLE001 - committed; as apply_one would, the workers see it
+            except Exception as exc:  # noqa: BLE001 - committed; as when applied alone, the event fails
                 log.exception("the after-commit step of a committed batch failed")
                 for item in batch:
                     if item.error is None:
                         item.error = exc
-        for item in batch:
-            item.finish(item.result, item.error)
 
     def _apply_alone(self, event: Event) -> Any:
         """The whole step for one event in its own transaction: apply, commit, after-commit."""
@@ -184,18 +148,11 @@ class EventBatcher:
             after_commit()
         return results[0]
 
-    def _one_by_one(self, batch: list[PendingEvent]) -> None:
-        for item in batch:
-            try:
-                item.finish(result=self._apply_alone(item.event))
-            except Exception as exc:  # noqa: BLE001 - only this event fails
-                item.finish(error=exc)
-
 
 class BatcherProvider(DependencyProvider):
     """Gives workers the service's ``EventBatcher``, applying batches with ``apply_batch``
     (a plain function, or ``build`` overridden) through the ``database_attr`` provider (a
-    ``Database``); its drainer is a managed green thread of the container."""
+    ``Database``)."""
 
     def __init__(self, apply_batch: Callable[[Session, list[Event]], BatchOutcome] | None = None,
                  database_attr: str = "db", max_batch: int = MAX_BATCH):
@@ -204,32 +161,85 @@ class BatcherProvider(DependencyProvider):
         self.max_batch = max_batch
         self.batcher: EventBatcher | None = None
 
-    def build(self, new_unit: Callable[[], UnitOfWork], spawn: Callable[[Callable[[], Any]], Any]) -> EventBatcher:
+    def build(self, new_unit: Callable[[], UnitOfWork]) -> EventBatcher:
         if self.apply_batch is None:
             raise TypeError("BatcherProvider needs apply_batch, or a subclass that overrides build")
-        return EventBatcher(new_unit, self.apply_batch, max_batch=self.max_batch, spawn=spawn)
+        return EventBatcher(new_unit, self.apply_batch, max_batch=self.max_batch)
 
     def sibling(self, attr_name: str) -> Any:
         return sibling_dependency(self.container, attr_name)
 
     def setup(self) -> None:
         self.sibling(self.database_attr)  # fail early on a wrong name
-        self.batcher = self.build(
-            new_unit=lambda: self.sibling(self.database_attr).new_unit(),
-            spawn=lambda run: self.container.spawn_managed_thread(run, identifier=f"{self.container.service_name}_event_batcher"),
-        )
-
-    def start(self) -> None:
-        assert self.batcher is not None
-        self.batcher.start()
-
-    def stop(self) -> None:
-        assert self.batcher is not None
-        self.batcher.stop()
-
-    def kill(self) -> None:
-        assert self.batcher is not None
-        self.batcher.kill()
+        self.batcher = self.build(new_unit=lambda: self.sibling(self.database_attr).new_unit())
 
     def get_dependency(self, worker_ctx: Any) -> EventBatcher | None:
         return self.batcher
+
+
+class BatchEventConsumer(EventConsumer):
+    """Consumes a subscription's queue in batches (see the module docstring): the service
+    method is called with a list of message bodies and returns a list, one None or
+    exception per body."""
+
+    def __init__(self, subscription: str, max_batch: int = MAX_BATCH, **kwargs: Any):
+        self.max_batch = max_batch
+        super().__init__(subscription, **kwargs)
+
+    def setup(self) -> None:
+        super().setup()
+        self._pending: deque[tuple[Any, Any]] = deque()
+        self._drainer = Wakeable()
+
+    def start(self) -> None:
+        super().start()
+        self._drainer.start(
+            lambda run: self.container.spawn_managed_thread(run, identifier=f"{self.method_name}_batches"), self._run)
+
+    def stop(self) -> None:
+        super().stop()  # no more messages; what is pending was never handed on: redelivered
+        self._drainer.stop()
+
+    def kill(self) -> None:
+        self._drainer.stop()
+        super().kill()
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        self.acks.delivered(message)
+        self._pending.append((body, message))
+        self._drainer.wake()
+
+    def _run(self) -> None:
+        while self._drainer.running:
+            if not self._pending:
+                self._drainer.wait()
+                # Let the consumer take in what the broker already sent: one yield, no timer.
+                eventlet.sleep(0)
+                continue
+            batch = [self._pending.popleft() for _ in range(min(self.max_batch, len(self._pending)))]
+            done = GreenEvent()
+            try:
+                self.container.spawn_worker(self, ([body for body, _ in batch],), {},
+                                            handle_result=partial(self._batch_done, batch, done))
+            except ContainerBeingKilled:
+                for _, message in batch:
+                    self.consumer.requeue_message(message)
+                return
+            done.wait()  # one batch at a time: the next one gathers meanwhile
+
+    def _batch_done(self, batch: list[tuple[Any, Any]], done: GreenEvent, worker_ctx: Any,
+                    result: Any = None, exc_info: Any = None) -> tuple[Any, Any]:
+        try:
+            if exc_info is None and not (isinstance(result, list) and len(result) == len(batch)):
+                exc_info = (None, TypeError(f"{self.method_name} must return one result per message"), None)
+            for n, (_, message) in enumerate(batch):
+                error = exc_info[1] if exc_info is not None else result[n]
+                if error is not None:
+                    self._route_failure(message, error)
+                self.acks.finished(message)
+        finally:
+            done.send(None)
+        return result, exc_info
+
+
+batch_event_consumer = BatchEventConsumer.decorator

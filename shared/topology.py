@@ -27,8 +27,9 @@ class Subscription:
     routing_keys: tuple[str, ...]
     max_attempts: int = 5
     retry_delay_ms: int = 2000
-    # How many events one service handles at once. Kept well below nameko's worker pool
-    # (max_workers) so that a burst of events cannot take every worker and starve RPC.
+    # How many events the broker sends ahead of the consumer's acks: the most one batch can
+    # hold (shared/batching.py hands a batch to one worker, so a burst never takes the
+    # worker pool from RPC).
     prefetch: int = 4
 
     @property
@@ -41,11 +42,9 @@ class Subscription:
 
 
 SUBSCRIPTIONS: dict[str, Subscription] = {
-    # Search and promotion apply bursts in group-committed batches (shared/batching.py): a
-    # batch can only hold events whose workers are waiting in it, so it needs many in flight.
-    # Each waits in the batcher (no database connection, no CPU); their max_workers
-    # (services/platform.py, docker-compose.yml) leave room for these, the RPC consumer's
-    # PREFETCH_COUNT and more.
+    # Search and promotion take bursts from the broker in batches and apply each with one
+    # commit (shared/batching.py): a batch holds what arrived while the previous one was
+    # applied, up to the prefetch.
     "search": Subscription("search.events", ("catalog.#", "promotion.#"), prefetch=100),
     "promotion": Subscription("promotion.events", ("catalog.#", INTERACTIONS_RECORDED), prefetch=100),
 }

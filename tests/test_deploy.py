@@ -50,21 +50,19 @@ def test_every_service_module_named_in_compose_exists():
 
 
 def test_event_consumers_leave_workers_for_rpc(monkeypatch):
-    """A burst of events must not occupy every nameko worker (RPC would time out)."""
-    from services.platform import SERVICE_MAX_WORKERS, load_config
-    from shared.topology import SUBSCRIPTIONS
+    """A burst of events must not occupy every nameko worker (RPC would time out): every
+    event consumer takes its messages in batches, one worker per batch."""
+    from nameko.messaging import Consumer
+
+    from services.platform import load_config
+    from services.promotion.service import PromotionService
+    from services.search.service import SearchService
+    from shared.batching import BatchEventConsumer
 
     monkeypatch.delenv("MAX_WORKERS", raising=False)
-    default_workers = load_config()["max_workers"]
-    assert default_workers == 20
-    for name, sub in SUBSCRIPTIONS.items():
-        assert sub.prefetch * 2 <= SERVICE_MAX_WORKERS.get(name, default_workers), sub
-
-
-def test_compose_gives_search_and_promotion_the_same_worker_pool_as_the_platform():
-    from services.platform import SERVICE_MAX_WORKERS
-
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    for service in ("search", "promotion"):
-        assert compose["services"][service]["environment"]["MAX_WORKERS"] == str(SERVICE_MAX_WORKERS[service])
-    assert "MAX_WORKERS" not in compose["services"]["gateway"].get("environment", {})
+    assert load_config()["max_workers"] == 20
+    consumers = [entrypoint for service in (SearchService, PromotionService) for name in dir(service)
+                 for entrypoint in getattr(getattr(service, name), "nameko_entrypoints", ())
+                 if isinstance(entrypoint, Consumer)]
+    assert len(consumers) == 2
+    assert all(isinstance(entrypoint, BatchEventConsumer) for entrypoint in consumers)

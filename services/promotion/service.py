@@ -12,11 +12,10 @@ from services.promotion.campaigns import operations, queries
 from services.promotion.campaigns.status import advance
 from services.promotion.models import Outbox
 from services.promotion.settings import PromotionSettings
-from shared.batching import BatcherProvider
-from shared.consumer import event_consumer
+from shared.batching import BatcherProvider, batch_event_consumer
 from shared.db import Database
 from shared.errors import EtalaseError
-from shared.events import Event, utcnow
+from shared.events import utcnow
 from shared.extensions import Settings, settings_timer
 from shared.outbox import OutboxRelayRunner
 from shared.rpc_transport import rpc  # nameko's @rpc, replies unconfirmed (see there)
@@ -32,11 +31,11 @@ class PromotionService:
     relay = OutboxRelayRunner("db", Outbox)
     batcher = BatcherProvider(facts.apply_batch)  # catalog events, group-committed
 
-    @event_consumer("promotion")
-    def handle_event(self, body):
-        # Waits until the event is committed with the batch it joined (shared/batching.py);
-        # raises only this event's error, so only this message is retried or dead-lettered.
-        self.batcher.submit(Event.from_dict(body))
+    @batch_event_consumer("promotion")
+    def handle_events(self, bodies):
+        # The messages the broker has sent meanwhile, applied in batches (shared/batching.py);
+        # one error or None per message, so only a failing message is retried or dead-lettered.
+        return self.batcher.apply_bodies(bodies)
 
     @settings_timer(PromotionSettings, "campaign_tick", eager=True)
     def advance_campaigns(self):

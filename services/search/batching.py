@@ -10,30 +10,30 @@ exactly as if they had been committed separately.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 import eventlet
 from sqlalchemy.orm import Session
 
 from services.search.engine import Change, SearchEngine, merge_changes
 from services.search.indexer import apply_events
-from shared.batching import MAX_BATCH, BatcherProvider, BatcherStopped, BatchOutcome, PendingEvent
+from shared.batching import MAX_BATCH, BatcherProvider, BatchOutcome, PendingEvent
 from shared.batching import EventBatcher as GroupCommit
 from shared.db import UnitOfWork
 from shared.events import Event
 
-__all__ = ["BatcherStopped", "EventBatcher", "IndexBatcher", "PendingEvent"]
+__all__ = ["EventBatcher", "IndexBatcher", "PendingEvent"]
 
 
 class EventBatcher(GroupCommit):
-    """Indexes submitted events in group-committed batches; ``engine()`` gives the search
-    engine (looked up late: nameko sets up providers concurrently). ``submit`` returns the
+    """Indexes events in group-committed batches; ``engine()`` gives the search engine
+    (looked up late: nameko sets up providers concurrently). ``apply_events`` gives each
     event's index change (None for a duplicate, a stale version or an event not for search)."""
 
     def __init__(self, new_unit: Callable[[], UnitOfWork], engine: Callable[[], SearchEngine],
-                 max_batch: int = MAX_BATCH, spawn: Callable[[Callable[[], Any]], Any] = eventlet.spawn):
+                 max_batch: int = MAX_BATCH):
         self.engine = engine
-        super().__init__(new_unit, self.index_batch, max_batch=max_batch, spawn=spawn)
+        super().__init__(new_unit, self.index_batch, max_batch=max_batch)
 
     def index_batch(self, session: Session, events: list[Event]) -> BatchOutcome:
         engine = self.engine()
@@ -54,7 +54,6 @@ class IndexBatcher(BatcherProvider):
         super().__init__(database_attr=database_attr, max_batch=max_batch)
         self.engine_attr = engine_attr
 
-    def build(self, new_unit, spawn) -> EventBatcher:
+    def build(self, new_unit) -> EventBatcher:
         self.sibling(self.engine_attr)  # fail early on a wrong name
-        return EventBatcher(new_unit, engine=lambda: self.sibling(self.engine_attr).engine,
-                            max_batch=self.max_batch, spawn=spawn)
+        return EventBatcher(new_unit, engine=lambda: self.sibling(self.engine_attr).engine, max_batch=self.max_batch)

@@ -21,10 +21,9 @@ from services.search.suggest import EngineNames
 from services.search.suggest import suggest as suggest_names
 from services.search.verify import rpc_export
 from services.search.verify import verify as verify_index
-from shared.consumer import event_consumer
+from shared.batching import batch_event_consumer
 from shared.db import Database
 from shared.errors import EtalaseError
-from shared.events import Event
 from shared.rpc import DeadlineRpc
 from shared.rpc_transport import rpc  # nameko's @rpc, replies unconfirmed (see there)
 
@@ -42,11 +41,11 @@ class SearchService:
     outbox_relay = PolledOutboxRelay("db", Outbox)
     batcher = IndexBatcher("db", "engine")  # catalog events, group-committed (batching.py)
 
-    @event_consumer("search")
-    def handle_event(self, body):
-        # Waits until the event is committed with the batch it joined (batching.py); raises
-        # only this event's error, so only this message is retried or dead-lettered.
-        self.batcher.submit(Event.from_dict(body))
+    @batch_event_consumer("search")
+    def handle_events(self, bodies):
+        # The messages the broker has sent meanwhile, applied in batches (shared/batching.py);
+        # one error or None per message, so only a failing message is retried or dead-lettered.
+        return self.batcher.apply_bodies(bodies)
 
     @rpc(expected_exceptions=EtalaseError)
     def verify(self, repair=False):

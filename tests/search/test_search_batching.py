@@ -2,20 +2,19 @@
 database (SQLite and PostgreSQL) and the embedded engine; no broker."""
 import eventlet
 import pytest
-from eventlet.event import Event as GreenEvent
 from nameko.testing.services import entrypoint_hook
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
 from services.search import batching, indexer
-from services.search.batching import BatcherStopped, EventBatcher, PendingEvent
+from services.search.batching import EventBatcher, PendingEvent
 from services.search.embedded import EmbeddedEngine
 from services.search.engine import Change, Removal, SearchQuery, merge_changes
 from services.search.models import AggregateState, Inbox
 from services.search.service import SearchService
 from shared.db import UnitOfWork
-from shared.events import Event
+from shared.events import Event, InvalidEvent
 
 from search_factories import deleted, indexed, pricing_changed, published, stored, updated
 
@@ -50,23 +49,21 @@ def units(search_db):
 
 @pytest.fixture
 def batcher(units, engine):
-    batcher = EventBatcher(units, lambda: engine, max_batch=50)
-    batcher.start()
-    yield batcher
-    batcher.stop()
+    return EventBatcher(units, lambda: engine, max_batch=50)
 
 
 def submit_all(batcher, events) -> list:
-    """Submit ``events`` from one green thread each (as concurrent nameko workers do);
-    returns each one's change, or the exception it raised."""
-    def one(event):
-        try:
-            return batcher.submit(event)
-        except Exception as exc:  # noqa: BLE001
-            return exc
+    """Apply ``events`` as one delivery from the broker; each one's change, or the
+    exception that failed it."""
+    return batcher.apply_events(events)
 
-    threads = [eventlet.spawn(one, event) for event in events]
-    return [thread.wait() for thread in threads]
+
+def submit(batcher, event):
+    """Apply one event alone; its change, or raise its exception."""
+    result = batcher.apply_events([event])[0]
+    if isinstance(result, Exception):
+        raise result
+    return result
 
 
 def inbox_ids(search_db) -> set[str]:
@@ -92,7 +89,7 @@ def test_a_burst_is_indexed_in_few_commits(search_db, engine, units, batcher):
 
 def test_a_lone_event_is_committed_at_once(search_db, engine, units, batcher):
     with eventlet.Timeout(5):
-        change = batcher.submit(published("p1", name="Madu Hutan"))
+        change = submit(batcher, published("p1", name="Madu Hutan"))
     assert [doc["id"] for doc in change.upserts] == ["p1"]
     assert units.commits == 1 and indexed(engine) == {"p1": (1, "Madu Hutan")}
 
@@ -131,7 +128,7 @@ def test_a_failing_event_rolls_back_its_own_writes(search_db, engine, units, bat
     with search_db() as session:
         assert session.get(AggregateState, ("product", "p3")) is None
     monkeypatch.undo()
-    assert isinstance(batcher.submit(events[3]), Change)  # the retry applies it
+    assert isinstance(submit(batcher, events[3]), Change)  # the retry applies it
     assert "p3" in indexed(engine)
 
 
@@ -161,7 +158,7 @@ def test_a_duplicate_event_is_a_no_op(search_db, engine, units, batcher):
     event = published("p1", name="Kopi")
     first, again = submit_all(batcher, [event, event])  # the same event twice in one batch
     assert isinstance(first, Change) and again is None
-    assert batcher.submit(event) is None  # and redelivered later
+    assert submit(batcher, event) is None  # and redelivered later
     assert indexed(engine) == {"p1": (1, "Kopi")}
     with search_db() as session:
         assert session.scalar(select(func.count()).select_from(Inbox)) == 1
@@ -191,10 +188,8 @@ def test_only_the_culprit_of_a_failed_batch_fails(search_db, units):
     engine = PickyEngine(search_db)
     engine.start()
     batcher = EventBatcher(units, lambda: engine)
-    batcher.start()
     events = [published("p1"), published("culprit"), published("p2")]
     results = submit_all(batcher, events)
-    batcher.stop()
     assert batcher.fallbacks == 1
     assert isinstance(results[0], Change) and isinstance(results[2], Change)
     assert isinstance(results[1], OperationalError)
@@ -214,38 +209,6 @@ def test_a_batch_is_one_transaction(search_db, engine):
     batcher.process(batch)
     assert all(isinstance(item.error, OperationalError) for item in batch)
     assert inbox_ids(search_db) == set() and stored(search_db) == {} and indexed(engine) == {}
-
-
-def test_a_stopped_batcher_indexes_inline(search_db, engine, units):
-    batcher = EventBatcher(units, lambda: engine)
-    assert isinstance(batcher.submit(published("p1")), Change)  # never started
-    batcher.start()
-    batcher.stop()
-    assert isinstance(batcher.submit(published("p2")), Change)
-    assert set(indexed(engine)) == {"p1", "p2"}
-
-
-def test_stop_drains_what_is_pending(search_db, engine, units):
-    # The drainer starts late, so the events are still pending when the batcher is stopped.
-    batcher = EventBatcher(units, lambda: engine, spawn=lambda run: eventlet.spawn_after(0.05, run))
-    batcher.start()
-    threads = [eventlet.spawn(batcher.submit, published(f"p{n}")) for n in range(3)]
-    eventlet.sleep(0)  # the workers hand in their events
-    batcher.stop()
-    assert all(isinstance(thread.wait(), Change) for thread in threads)
-    assert set(indexed(engine)) == {"p0", "p1", "p2"}
-
-
-def test_kill_fails_what_is_pending(search_db, engine, units):
-    batcher = EventBatcher(units, lambda: engine, spawn=lambda run: None)  # no drainer: all stays pending
-    batcher.start()
-    threads = [eventlet.spawn(batcher.submit, published(f"p{n}")) for n in range(3)]
-    eventlet.sleep(0)
-    batcher.kill()
-    for thread in threads:
-        with pytest.raises(BatcherStopped):
-            thread.wait()
-    assert indexed(engine) == {} and units.commits == 0
 
 
 def test_merge_changes_keeps_the_last_change_per_id():
@@ -268,30 +231,20 @@ def test_merge_changes_keeps_the_last_change_per_id():
     assert again.upserts == [{"id": "p1", "version": 4}] and again.removals == []
 
 
-def test_the_service_batches_concurrent_workers(search_config, container_factory):
-    """The real SearchService: concurrent ``handle_event`` workers share commits."""
+def test_the_service_applies_what_the_broker_sends_in_batches(search_config, container_factory):
+    """The real SearchService: one ``handle_events`` worker gets a delivery of 31 message
+    bodies, applies the 30 good ones in one commit and names the poison one's error."""
     container = container_factory(SearchService)
     container.start()
-    events = [published(f"p{n}", name=f"Keripik Pisang {n}").to_dict() for n in range(30)]
-    events.append(poison("bad").to_dict())
-
-    entrypoint = next(ep for ep in container.entrypoints if ep.method_name == "handle_event")
-
-    def handle(body):
-        # As the consumer does for each message (entrypoint_hook waits for *a* worker of
-        # the method, not its own, so it cannot tell concurrent workers apart).
-        done = GreenEvent()
-
-        def handle_result(worker_ctx, result=None, exc_info=None):
-            done.send(exc_info[1] if exc_info else result)
-            return result, exc_info
-
-        container.spawn_worker(entrypoint, (body,), {}, handle_result=handle_result)
-        return done.wait()
-
-    results = [thread.wait() for thread in [eventlet.spawn(handle, body) for body in events]]
-    assert results[:30] == [None] * 30 and isinstance(results[30], ValidationError)
+    bodies = [published(f"p{n}", name=f"Keripik Pisang {n}").to_dict() for n in range(30)]
+    bodies.insert(12, poison("bad").to_dict())
+    bodies.append({"not": "an event"})
+    with entrypoint_hook(container, "handle_events") as handle_events:
+        errors = handle_events(bodies)
+    assert len(errors) == 32
+    assert isinstance(errors[12], ValidationError) and isinstance(errors[31], InvalidEvent)
+    assert [error for n, error in enumerate(errors) if n not in (12, 31)] == [None] * 30
     batcher = next(dep for dep in container.dependencies if dep.attr_name == "batcher").batcher
-    assert batcher.batches < 30
+    assert batcher.batches == 1
     with entrypoint_hook(container, "search") as search:
         assert search(q="keripik pisang")["total"] == 30

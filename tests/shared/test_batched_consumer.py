@@ -1,14 +1,14 @@
-"""Event consumers that apply bursts in group-committed batches (shared/batching.py), on
-real RabbitMQ and a real database: a poison event in the middle of a batch of 200 is retried
-alone and dead-lettered after its attempts while the other 199 are applied once; a broker
-connection lost mid-batch loses nothing and applies nothing twice."""
+"""Event consumers that take bursts from the broker in batches and apply them with group
+commits (shared/batching.py), on real RabbitMQ and a real database: a poison event in the
+middle of a batch of 200 is retried alone and dead-lettered after its attempts while the
+other 199 are applied once; a broker connection lost mid-batch loses nothing and applies
+nothing twice."""
 import json
 import time
 import uuid
 
 import eventlet
 import httpx
-import nameko
 import pytest
 from consumer_models import Base, Inbox, State
 from kombu import Connection, Producer
@@ -17,8 +17,8 @@ from sqlalchemy import Integer, String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared import topology
-from shared.batching import BatcherProvider
-from shared.consumer import ATTEMPTS_HEADER, VersionedWrite, accept_events, event_consumer
+from shared.batching import BatcherProvider, batch_event_consumer
+from shared.consumer import ATTEMPTS_HEADER, VersionedWrite, accept_events
 from shared.db import UnitOfWork, make_engine, make_session_factory
 from shared.events import Event
 from shared.topology import Subscription, declare_topology, events_exchange
@@ -54,12 +54,6 @@ def session_factory(tmp_path):
     AppliedBase.metadata.create_all(engine)
     yield make_session_factory(engine)
     engine.dispose()
-
-
-@pytest.fixture
-def big_pool(rabbit_config):
-    with nameko.config.patch({"max_workers": EVENTS + 20}):
-        yield
 
 
 class Batches:
@@ -105,9 +99,9 @@ def make_service(session_factory, batches: Batches):
         db = TestDatabase()
         batcher = BatcherProvider(apply_batch)
 
-        @event_consumer("batched")
-        def handle(self, body):
-            self.batcher.submit(Event.from_dict(body))
+        @batch_event_consumer("batched")
+        def handle(self, bodies):
+            return self.batcher.apply_bodies(bodies)
 
     return Batched
 
@@ -149,7 +143,7 @@ def wait_for(predicate, timeout=30):
 
 @pytest.mark.parametrize("poison", ["invalid", "explode"])
 def test_a_poison_event_in_a_batch_of_200_is_dead_lettered_alone(
-        poison, subscription, session_factory, big_pool, amqp_uri, container_factory):
+        poison, subscription, session_factory, rabbit_config, amqp_uri, container_factory):
     events = [thing(n) for n in range(EVENTS)]
     events[EVENTS // 2] = thing("poison", **{poison: True})
     publish_all(amqp_uri, events)  # all waiting before the consumer starts: one big batch
@@ -171,7 +165,7 @@ def test_a_poison_event_in_a_batch_of_200_is_dead_lettered_alone(
 
 
 def test_a_broker_connection_lost_mid_batch_loses_nothing_and_applies_nothing_twice(
-        subscription, session_factory, big_pool, amqp_uri, container_factory):
+        subscription, session_factory, rabbit_config, amqp_uri, container_factory):
     events = [thing(n) for n in range(EVENTS)]
     publish_all(amqp_uri, events)
     batches = Batches()
