@@ -188,8 +188,8 @@ _DATA: Final[tuple[tuple[str, Kind, str], ...]] = (
 )
 
 # Words that may stand before a place name and add nothing to it ("kab. Muna", "Kota Kendari",
-# "Pulau Kabaena"); a name that itself starts with one ("pulau hari") is stored whole.
-QUALIFIERS: Final = frozenset({"kabupaten", "kab", "kota", "kecamatan", "kec", "pulau"})
+# "Pulau Kabaena", "Kepulauan Wakatobi"); a name that itself starts with one ("pulau hari") is stored whole.
+QUALIFIERS: Final = frozenset({"kabupaten", "kab", "kota", "kecamatan", "kec", "pulau", "kepulauan"})
 
 _WORD = re.compile(r"[a-z0-9]+")
 

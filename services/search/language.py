@@ -31,6 +31,7 @@ This module owns language only; engines own matching, filtering and ranking.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -42,7 +43,7 @@ from pathlib import Path
 from typing import Iterable, Protocol
 
 from services.search.analysis import analyze, fold, is_measure, is_negated, query_terms, surface_forms
-from shared.places import find_places
+from shared.places import PLACES, find_places
 from shared.taxonomy import ALL_SLUGS
 
 log = logging.getLogger(__name__)
@@ -233,7 +234,7 @@ ENGLISH: dict[str, list[str]] = {
     "moringa": ["kelor"], "cajuput": ["kayu putih"], "skipjack": ["cakalang"], "crab": ["kepiting"],
     "clam": ["kerang"], "clams": ["kerang"], "sea cucumber": ["teripang"], "dried shrimp": ["ebi"],
     "shrimp paste": ["terasi"], "shredded": ["abon"], "smoked fish": ["ikan asap"], "vanilla": ["vanili"],
-    "coconut sugar": ["gula kelapa"], "hat": ["topi"], "sandals": ["sandal"], "shoes": ["sepatu"],
+    "coconut sugar": ["gula kelapa"], "coconut palm": ["kelapa"], "hat": ["topi"], "sandals": ["sandal"], "shoes": ["sepatu"],
     "tablecloth": ["taplak"], "pillow": ["bantal"], "handicraft": ["kerajinan"], "handicrafts": ["kerajinan"],
     "craft": ["kerajinan"], "crafts": ["kerajinan"], "traditional": ["tradisional"], "homemade": ["rumahan"],
     "organic": ["organik"], "fresh": ["segar"], "frozen": ["beku"], "sauce": ["saus"], "chili": ["cabai"],
@@ -246,7 +247,8 @@ ENGLISH: dict[str, list[str]] = {
     "egg": ["telur"], "eggs": ["telur"], "milk": ["susu"], "juice": ["jus"], "bread": ["roti"],
     "noodles": ["mi"], "noodle": ["mi"], "sambal": ["sambal"], "jerky": ["dendeng"],
     "english": ["inggris"], "island hopping": ["keliling pulau"], "dive course": ["kursus selam"],
-    "diving course": ["kursus selam"], "stingless bee honey": ["madu kelulut"],
+    "diving course": ["kursus selam"], "learn to dive": ["kursus selam"], "course": ["kursus"],
+    "beginner": ["pemula"], "beginners": ["pemula"], "stingless bee honey": ["madu kelulut"],
     "t-shirt": ["kaos"], "tshirt": ["kaos"], "tee": ["kaos"], "painting": ["lukisan"], "mask": ["topeng"],
     "fan": ["kipas"], "slippers": ["sandal"], "pants": ["celana"], "trousers": ["celana"], "dress": ["gaun"],
     "cap": ["topi"], "key chain": ["gantungan kunci"], "keychain": ["gantungan kunci"], "vase": ["vas"],
@@ -707,7 +709,7 @@ SOFT_TERMS = frozenset(analyze(
     "jual beli cari murah harga grosir eceran online ready stok promo diskon terdekat dekat kirim ongkir "
     "perlengkapan peralatan alat perkakas keperluan kebutuhan aneka macam jenis berbagai produk barang buat untuk "
     "tradisional daerah sultra sulawesi tenggara indonesia nusantara etnik unik handmade buatan tangan "
-    "kemasan bungkus pack pak toples box dus ukuran size varian"))
+    "kemasan bungkus pack pak toples box dus ukuran size varian masak"))
 
 
 def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
@@ -861,6 +863,10 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             # "Liang Kobori", "Pulau Bokori": the listing that names the place says "kobori";
             # the generic words (liang, pulau, pantai) would match every cave or beach.
             group += [Alternative(term) for term in name_terms if term not in PLACE_GENERIC_TERMS]
+        elif place.kind == "kecamatan":
+            # "Tiworo Kepulauan", "Kabaena Barat": a listing names the area ("Selat Tiworo",
+            # "tenun Kabaena") more often than the kecamatan.
+            group += [Alternative(term) for term in _area_terms(place.name, region)]
         groups.append(group)
         roles.append(CONCEPT if named and terms else PLACE)
         hint = hint or region
@@ -879,6 +885,22 @@ def place_words(text: str | None) -> list[str]:
     """The query's words as the gazetteer reads them: folded, hyphenated names kept whole
     ("Bau-Bau", "Wangi-Wangi", which the analyzer's reduplication rule would collapse)."""
     return _PLACE_WORD.findall(fold(text or ""))
+
+
+@functools.lru_cache(maxsize=None)
+def _area_terms(name: str, region: str) -> tuple[str, ...]:
+    """The area a kecamatan named by an area and a direction lies in ("tiworo" of "Tiworo
+    Kepulauan", "poleang" of "Poleang Timur"), when that word names places of this region only
+    ("wakorumba" is Muna and Buton Utara: none) and is a plain word ("wangi-wangi" is "wangi",
+    a common word: none). Other names give none."""
+    words = name.split()
+    distinct = [word for word in words if analyze(word) != [] and analyze(word)[0] not in PLACE_GENERIC_TERMS]
+    if len(distinct) != 1 or len(words) < 2 or analyze(distinct[0]) != [distinct[0]]:
+        return ()
+    area = distinct[0]
+    if any(area in analyze(other) for other, place in PLACES.items() if place.region != region):
+        return ()
+    return (area,)
 
 
 def _with_family_items(group: list[Alternative], hypernyms: Hypernyms) -> list[Alternative]:

@@ -463,3 +463,40 @@ def test_a_known_english_word_with_an_indonesian_phrase_becomes_the_phrase(vocab
     vocab.add("Seaweed Chips")  # a listing says the English word
     groups = [[alt.term for alt in group] for group in plan_query("seaweed", vocab).groups]
     assert groups == [["rumput", "seaweed"], ["laut", "seaweed"]]
+
+
+def test_a_kecamatan_of_an_area_and_a_direction_also_matches_the_area_named():
+    # "Tiworo Kepulauan" is in Muna Barat; a listing says "Selat Tiworo", rarely the kecamatan.
+    plan = plan_query("tiworo kepulauan")
+    assert [(alt.term, alt.kind) for alt in plan.groups[0]] == [("region:7413", "place"), ("tiworo", "exact")]
+    assert plan.roles == (PLACE,)
+    assert [alt.term for alt in plan_query("kopi poleang timur").groups[1]] == ["region:7406", "poleang"]
+    # The area's word names places of two regions, or is a common word once folded: none.
+    assert [alt.term for alt in plan_query("wakorumba selatan").groups[0]] == ["region:7402"]
+    assert [alt.term for alt in plan_query("wangi-wangi selatan").groups[0]] == ["region:7407"]
+    # A kabupaten named by another's name and a direction never matches the other's name.
+    assert [alt.term for alt in plan_query("buton utara").groups[0]] == ["region:7409"]
+
+
+def test_a_word_that_says_what_a_thing_is_for_only_adds_to_the_score():
+    # "bumbu masak" is a bumbu: "masak" (as "siap masak" says) never decides a match.
+    plan = plan_query("bumbu masak")
+    assert plan.roles[-1] == SOFT and plan.groups[-1][0].term == "masak"
+    assert plan.matching() == ([0], 1)
+
+
+def test_the_coconut_palm_is_kelapa():
+    plan = plan_query("coconut palm sugar")
+    assert [[alt.term for alt in group] for group in plan.groups] == [["kelapa"], ["gula"]]
+
+
+@pytest.mark.parametrize("word, root", [
+    ("ulekan", "ulekan"),  # the tool, not "ulek" of sambal ulek
+    ("kukusan", "kukusan"),  # the steamer, not "kukus" of ikan kukus
+    ("parutan", "parutan"),  # the grater, not "parut" of kelapa parut
+    ("periuk", "periuk"),  # a root, not pe- + riuk
+    ("kuningan", "kuningan"),  # brass, not "kuning" (yellow)
+    ("perunggu", "perunggu"),
+])
+def test_tool_and_metal_names_that_look_affixed_are_kept_whole(word, root):
+    assert analyze(word) == [root]

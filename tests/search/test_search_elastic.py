@@ -481,6 +481,22 @@ def test_a_place_alone_decides_and_beside_a_product_only_ranks():
     assert optional_part(beside) == [raha, covered(match("kopi")), covered(raha)]
 
 
+def test_a_kecamatan_of_an_area_also_matches_a_listing_that_names_the_area():
+    # "Tiworo Kepulauan" (Muna Barat): its products, or a listing that says "Tiworo"
+    tiworo = {"dis_max": {"queries": [place("7413"), match("tiworo")]}}
+    assert text_query(plan_query("tiworo kepulauan")) == {"bool": {"must": [tiworo]}}
+    beside = text_query(plan_query("kopi tiworo utara"))
+    assert deciding(beside) == {"bool": {"must": [match("kopi")]}}
+    assert optional_part(beside) == [tiworo, covered(match("kopi")), covered(tiworo)]
+
+
+def test_a_word_that_says_what_a_thing_is_for_never_decides():
+    # "bumbu masak": masak only scores (0.3), as the embedded engine counts it
+    part = text_query(plan_query("bumbu masak"))
+    assert match("masak", 0.3) in optional_part(part)
+    assert "masak" not in str(deciding(part))
+
+
 def test_a_short_fragment_never_decides():
     part = text_query(plan_query("kopi robusta 2"))
     assert deciding(part) == {"bool": {"must": [match("kopi"), match("robusta")]}}

@@ -172,3 +172,18 @@ def test_a_variant_spelling_returns_the_regions_own_place():
     assert "bau-bau" in PLACES
     assert find_place("bau-bau") == PLACES["baubau"]
     assert find_place("Pasar Wajo") == PLACES["pasarwajo"]
+
+
+@pytest.mark.parametrize("written, code", [
+    ("kepulauan wakatobi", "7407"), ("Kepulauan Kabaena", "7406"), ("kepulauan tomia", "7407"),
+])
+def test_kepulauan_before_a_name_adds_nothing_to_it(written, code):
+    assert place_region(written) == code
+
+
+def test_kepulauan_after_a_name_stays_part_of_it():
+    assert [(start, length, code) for start, length, code, _place in find_places(["konawe", "kepulauan"])] == [
+        (0, 2, "7412")]
+    assert [(start, length, code) for start, length, code, _place in find_places(["tiworo", "kepulauan"])] == [
+        (0, 2, "7413")]
+    assert place_region("kepulauan") is None
