@@ -21,7 +21,8 @@ KINDS = {"plain", "typo", "variant", "synonym", "hypernym", "place", "multiword"
 # heldout-1 to -5: earlier held-out sets, spent; "heldout" is the set that counts while it waits for its first run.
 SETS = tuple(name for name in ("tuning", "heldout", "heldout-1", "heldout-2", "heldout-3", "heldout-4", "heldout-5")
              if (EVAL_DIR / f"{name}.json").exists())
-CATALOGS = ("catalog_eval.json", "catalog_heldout-3.json", "catalog_heldout-4.json", "catalog_heldout-5.json")
+CATALOGS = ("catalog_eval.json", "catalog_heldout-3.json", "catalog_heldout-4.json", "catalog_heldout-5.json",
+            "catalog_heldout-6.json")
 
 
 def load(path: Path) -> dict:

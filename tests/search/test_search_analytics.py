@@ -113,8 +113,8 @@ def test_report_window_is_bounded(days, limit, field):
 def test_service_records_searches_and_answers_reports(search_config, container_factory):
     container = container_factory(SearchService)
     container.start()
-    with entrypoint_hook(container, "handle_event") as handle:
-        handle(published("p1", name="Madu Hutan Konawe").to_dict())
+    with entrypoint_hook(container, "handle_events") as handle:
+        assert handle([published("p1", name="Madu Hutan Konawe").to_dict()]) == [None]
     with entrypoint_hook(container, "search") as search:
         assert search(q="Madu hutan")["total"] == 1
         assert search(q="MADU  Hutan", region="7471")["total"] == 0
