@@ -19,6 +19,8 @@ import logging
 import time
 from typing import Iterable
 
+from sqlalchemy import select
+
 from services.search.analysis import STOPWORDS, VARIANTS, analyze, is_measure, is_negated, query_terms
 from services.search.embedded import name_head
 from services.search.engine import (
@@ -48,7 +50,8 @@ from services.search.language import (
     plan_query,
 )
 from services.search.models import SearchPricing
-from services.search.store import store_pricing
+from services.search.store import store_pricings
+from shared.consumer import chunks
 from shared.contracts import HIDDEN_MERCHANT_STATUSES
 from shared.regions import REGIONS
 from shared.taxonomy import CATEGORY_NAMES
@@ -666,9 +669,12 @@ class ElasticsearchEngine:
 def with_stored_pricing(session, change: Change) -> None:
     """Keep pricing in the search database (it outlives re-indexing) and put the stored
     pricing into product documents, so a product indexed after its pricing shows it."""
-    for pricing in change.pricings:
-        store_pricing(session, pricing)
+    store_pricings(session, change.pricings)
+    ids = [str(doc["id"]) for doc in change.upserts]
+    stored = {}
+    for chunk in chunks(ids):  # one query per few hundred documents, not one per document
+        stored.update(session.execute(select(SearchPricing.product_id, SearchPricing.pricing)
+                                      .where(SearchPricing.product_id.in_(chunk))).all())
     for doc in change.upserts:
-        row = session.get(SearchPricing, str(doc["id"]))
-        if row is not None:
-            doc["pricing"] = pricing_source(json.loads(row.pricing))
+        if str(doc["id"]) in stored:
+            doc["pricing"] = pricing_source(json.loads(stored[str(doc["id"])]))

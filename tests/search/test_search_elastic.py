@@ -277,6 +277,24 @@ def test_pricing_is_a_partial_update_and_a_missing_product_is_not_a_failure():
     ElasticsearchEngine(client, "products").stage(None, Change(pricings=[price]))
 
 
+def test_products_staged_after_their_pricing_carry_the_stored_pricing(search_db):
+    """The pricing is kept in the search database; a product indexed later (here two of a
+    batch, one without a pricing) gets it in its Elasticsearch document."""
+    price = {"product_id": "p1", "version": 2, "normal_price": 25000, "effective_price": 20000,
+             "discount_percent": 20, "promoted": False, "badge": None, "boost": 0.0, "valid_until": None}
+    engine = ElasticsearchEngine(FakeClient(), "products")
+    with search_db() as session:
+        engine.stage(session, Change(pricings=[price]))
+        session.commit()
+    client = FakeClient()
+    with search_db() as session:
+        ElasticsearchEngine(client, "products").stage(session, Change(upserts=[document("p1"), document("p2")]))
+    operations = client.calls[-1][1]
+    docs = dict(zip(("p1", "p2"), operations[1::2]))
+    assert docs["p1"]["pricing"]["effective_price"] == 20000
+    assert "pricing" not in docs["p2"]
+
+
 # --- the Indonesian query plan (language.py), as the embedded engine uses it --------------
 
 
