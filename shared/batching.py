@@ -3,8 +3,9 @@ one transaction (group commit).
 
 - ``BatchEventConsumer`` (the ``batch_event_consumer`` entrypoint): an ``EventConsumer``
   that does not spawn a nameko worker per message. Messages wait in a list while the
-  previous batch is being applied (the subscription's prefetch, sized for it, keeps up to
-  that many in flight); one green thread hands everything pending to ONE worker of the
+  previous batch is being applied (the subscription's prefetch is twice a batch, so the
+  next batch arrives while one is applied); one green thread hands what is pending (up to
+  a batch) to ONE worker of the
   service method, which gets the bodies and returns, per body, None or the exception that
   fails it. Each message is then retried or dead-lettered on its own, exactly as with
   ``event_consumer``, and acked only after its batch committed (``GroupedAcks``: one frame
@@ -36,6 +37,7 @@ from shared.background import Wakeable
 from shared.consumer import EventConsumer
 from shared.db import UnitOfWork, sibling_dependency
 from shared.events import Event, InvalidEvent
+from shared.topology import SUBSCRIPTIONS
 
 log = logging.getLogger(__name__)
 
@@ -182,8 +184,10 @@ class BatchEventConsumer(EventConsumer):
     method is called with a list of message bodies and returns a list, one None or
     exception per body."""
 
-    def __init__(self, subscription: str, max_batch: int = MAX_BATCH, **kwargs: Any):
-        self.max_batch = max_batch
+    def __init__(self, subscription: str, max_batch: int | None = None, **kwargs: Any):
+        # Half the prefetch by default: while one batch is applied (its messages unacked),
+        # the broker can already send the next one, so batches stay full under a burst.
+        self.max_batch = max_batch or max(1, SUBSCRIPTIONS[subscription].prefetch // 2)
         super().__init__(subscription, **kwargs)
 
     def setup(self) -> None:

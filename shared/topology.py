@@ -43,10 +43,11 @@ class Subscription:
 
 SUBSCRIPTIONS: dict[str, Subscription] = {
     # Search and promotion take bursts from the broker in batches and apply each with one
-    # commit (shared/batching.py): a batch holds what arrived while the previous one was
-    # applied, up to the prefetch.
-    "search": Subscription("search.events", ("catalog.#", "promotion.#"), prefetch=100),
-    "promotion": Subscription("promotion.events", ("catalog.#", INTERACTIONS_RECORDED), prefetch=100),
+    # commit (shared/batching.py): a batch is half the prefetch, so that the next one arrives
+    # while one is being applied (with batch = prefetch, the broker would wait for its acks
+    # and batches would shrink to what trickles in).
+    "search": Subscription("search.events", ("catalog.#", "promotion.#"), prefetch=200),
+    "promotion": Subscription("promotion.events", ("catalog.#", INTERACTIONS_RECORDED), prefetch=200),
 }
 
 
