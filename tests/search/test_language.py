@@ -500,3 +500,43 @@ def test_the_coconut_palm_is_kelapa():
 ])
 def test_tool_and_metal_names_that_look_affixed_are_kept_whole(word, root):
     assert analyze(word) == [root]
+
+
+@pytest.mark.parametrize("typed, equivalent", [
+    ("katombo", "ikan kembung"),  # Makassar/Bugis name of the fish
+    ("martabak manis", "terang bulan"),
+    ("jalangkote", "kue pastel"),
+    ("sanggara", "pisang goreng"),
+    ("tinutuan", "bubur manado"),
+    ("belacan", "terasi"),
+    ("pekak", "bunga lawang"),
+    ("jambu batu", "jambu biji"),
+    ("durian belanda", "sirsak"),
+    ("ketela pohon", "singkong"),
+    ("lipa sabbe", "sarung sutra"),
+    ("arit", "sabit"),
+    ("gincu", "lipstik"),
+    ("pondok wisata", "homestay"),
+    ("ketinting", "katinting"),
+])
+def test_the_shipped_file_has_regional_names_for_one_thing(typed, equivalent):
+    assert tuple(analyze(equivalent)) in Synonyms().alternatives(tuple(analyze(typed)))
+
+
+@pytest.mark.parametrize("word, not_the_same", [
+    ("cakalang", "tongkol"),  # two fish
+    ("onde", "klepon"),  # onde-onde is another kue in Java
+    ("wajan", "kuali"),  # a kuali is also a clay pot
+    ("ketan", "pulut"),  # one way only, as a family: in Sultra listings pulut is mostly jagung pulut
+])
+def test_names_only_sometimes_the_same_thing_are_not_synonyms(word, not_the_same):
+    assert (not_the_same,) not in Synonyms().alternatives((word,))
+
+
+def test_pulut_and_ketela_reach_the_narrower_names_one_way():
+    # A buyer typing pulut wants ketan; one typing ketan is not offered every jagung pulut.
+    assert "ketan" in [alt.term for alt in plan_query("pulut").groups[0]]
+    assert "pulut" not in [alt.term for group in plan_query("ketan").groups for alt in group]
+    # Ketela is ketela pohon (singkong) or ketela rambat (ubi jalar).
+    assert {"singkong", "ubi"} <= {alt.term for alt in plan_query("ketela").groups[0]}
+    assert "ketela" not in [alt.term for group in plan_query("singkong").groups for alt in group]
