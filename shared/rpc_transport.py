@@ -22,12 +22,15 @@ the service (two kinds in one service would share one queue and take each other'
 """
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
+import kombu.serialization
 from nameko import config
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import AMQP_SSL_CONFIG_KEY, DEFAULT_TRANSPORT_OPTIONS, LOGIN_METHOD_CONFIG_KEY, NON_PERSISTENT
+from nameko.exceptions import UnserializableValueError, serialize
 from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
 
 from shared.settings import amqp_uri
@@ -101,7 +104,27 @@ class RequestSender:
 
 
 class ReplyResponder(Responder):
+    """nameko's ``Responder`` through ``RpcPublisher``, serialising a reply once: nameko's
+    serialises the result to check it can, then again to publish it."""
+
     publisher_cls = RpcPublisher
+
+    def send_response(self, result: Any, exc_info: Any) -> tuple[Any, Any]:
+        error = serialize(exc_info[1]) if exc_info is not None else None
+        content_type = self.message.properties["content_type"]  # reply as the request came
+        serializer = kombu.serialization.registry.type_to_name[content_type]
+        try:
+            content_type, encoding, body = kombu.serialization.dumps({"result": result, "error": error}, serializer)
+        except Exception:  # noqa: BLE001 - as nameko: an unserialisable result becomes an error reply
+            exc_info = sys.exc_info()
+            error = serialize(UnserializableValueError(result))  # this one always serialises
+            result = None
+            content_type, encoding, body = kombu.serialization.dumps({"result": None, "error": error}, serializer)
+        publisher = self.publisher_cls(self.amqp_uri, ssl=self.ssl, login_method=self.login_method)
+        publisher.publish(body, content_type=content_type, content_encoding=encoding, exchange=self.exchange,
+                          routing_key=self.message.properties["reply_to"],
+                          correlation_id=self.message.properties.get("correlation_id"))
+        return result, exc_info
 
 
 class RpcReplies(RpcConsumer):

@@ -25,6 +25,10 @@ class Echo:
     def broken(self):
         raise RuntimeError("a bug")
 
+    @rpc
+    def unserialisable(self):
+        return object()
+
 
 class Caller:
     name = "caller"
@@ -125,3 +129,12 @@ def test_the_first_request_to_a_service_is_confirmed_and_mandatory_the_rest_are_
     sender.routes.forget("search")
     sender.publish({}, routing_key="search.health", mandatory=True)
     assert sender.checked.sent[-1] == ("search.health", True)
+
+
+def test_a_result_that_cannot_be_serialised_is_an_error_reply_and_the_service_lives_on(
+        rabbit_config, container_factory):
+    caller, _ = start(container_factory, Caller, Echo)
+    with entrypoint_hook(caller, "error") as error:
+        assert error("echo", "unserialisable") == "UpstreamError"  # a bug upstream, not a hang
+    with entrypoint_hook(caller, "call") as call:
+        assert call("echo", "echo", "lagi") == "lagi"
