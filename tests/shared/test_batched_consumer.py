@@ -10,6 +10,7 @@ import uuid
 import eventlet
 import httpx
 import pytest
+from broker_helpers import queue_depth, wait_for
 from consumer_models import Base, Inbox, State
 from kombu import Connection, Producer
 from nameko.extensions import DependencyProvider
@@ -124,21 +125,8 @@ def applied(session_factory) -> list[str]:
         return list(session.scalars(select(Applied.event_id)))
 
 
-def queue_depth(amqp_uri, name):
-    with Connection(amqp_uri) as connection:
-        channel = connection.channel()
-        _, count, _ = channel.queue_declare(name, passive=True)
-        channel.close()
-        return count
 
 
-def wait_for(predicate, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 @pytest.mark.parametrize("poison", ["invalid", "explode"])
@@ -151,7 +139,7 @@ def test_a_poison_event_in_a_batch_of_200_is_dead_lettered_alone(
     container = container_factory(make_service(session_factory, batches))
     container.start()
 
-    assert wait_for(lambda: queue_depth(amqp_uri, subscription.dead_queue_name) == 1)
+    assert wait_for(lambda: queue_depth(amqp_uri, subscription.dead_queue_name) == 1, timeout=30)
     good = {event.id for n, event in enumerate(events) if n != EVENTS // 2}
     ids = applied(session_factory)
     assert sorted(ids) == sorted(good)  # each of the 199 applied exactly once, the poison never

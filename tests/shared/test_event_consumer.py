@@ -3,6 +3,7 @@ import json
 import time
 
 import pytest
+from broker_helpers import queue_depth, wait_for
 from kombu import Connection, Producer
 
 from shared import topology
@@ -33,21 +34,8 @@ def event_body(**overrides):
     return json.dumps(data).encode()
 
 
-def wait_for(predicate, timeout=10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
-def queue_depth(amqp_uri, name):
-    with Connection(amqp_uri) as connection:
-        channel = connection.channel()
-        _, count, _ = channel.queue_declare(name, passive=True)
-        channel.close()
-        return count
 
 
 def make_service(calls):
