@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import sys
 import threading
 import time
@@ -141,11 +142,12 @@ def main() -> int:
     parser.add_argument("--creates", type=int, default=400, help="products created per measurement")
     parser.add_argument("--rows", type=int, default=10_000, help="rows in the import")
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--postgres", action="store_true", help="run the platform on PostgreSQL instead of SQLite")
     args = parser.parse_args()
-    with private_platform(args.port) as (base_url, _uri, var_dir):
+    with private_platform(args.port, args.postgres) as (base_url, _uri, var_dir):
         http = httpx.Client(base_url=base_url, timeout=30)
         auth, merchant_id = owner_with_merchant(http)
-        database_url = f"sqlite:///{var_dir / 'catalog.db'}"
+        database_url = os.environ.get("CATALOG_DATABASE_URL") or f"sqlite:///{var_dir / 'catalog.db'}"
         results = {}
         for clients in (1, 8):
             gateway_rps = gateway_creates(base_url, auth, merchant_id, clients, args.creates)
@@ -154,7 +156,8 @@ def main() -> int:
         import_auth, import_merchant = owner_with_merchant(http, region="7402")
         imported, searchable = import_benchmark(base_url, import_auth, import_merchant, args.rows)
         kombu_s = raw_round_trip_seconds(_uri, args.rows)
-    print(f"Catalog benchmark (SQLite, embedded search, {args.creates} products per measurement)")
+    print(f"Catalog benchmark ({'PostgreSQL' if args.postgres else 'SQLite'}, embedded search, "
+          f"{args.creates} products per measurement)")
     for clients, (gateway_rps, raw_rps) in results.items():
         print(f"create, {clients} client(s): gateway {gateway_rps:8.1f} req/s   raw SQLAlchemy insert+commit "
               f"{raw_rps:8.1f} rows/s   ratio gateway/raw {gateway_rps / raw_rps:6.3f}")

@@ -135,13 +135,15 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8767)
     parser.add_argument("--lead", type=float, default=5.0, help="seconds between creating and starting/ending")
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--postgres", action="store_true", help="run the platform on PostgreSQL instead of SQLite")
     args = parser.parse_args()
 
     snapshots = [s.model_copy(update={"category": s.category.model_copy(update={
         "slug": TARGET_CATEGORY, "name": "Kopi & Teh", "parent_slug": "makanan-minuman", "parent_name": "Makanan & Minuman"})})
         for s in generate_snapshots(args.products, seed=5)]
-    print(f"== discount campaign over {args.products:,} products ==", flush=True)
-    with private_platform(args.port) as (base_url, uri, _):
+    database = "PostgreSQL" if args.postgres else "SQLite"
+    print(f"== discount campaign over {args.products:,} products ({database}) ==", flush=True)
+    with private_platform(args.port, args.postgres) as (base_url, uri, _):
         _published, elapsed, indexed = indexing_burst(uri, snapshots, args.timeout)
         print(f"  {indexed:,} products indexed in {elapsed:.1f} s", flush=True)
         with ClusterRpcClient(uri=uri, timeout=60) as rpc:
