@@ -352,6 +352,22 @@ class Hypernyms(Synonyms):
         return parse_hypernyms(text)
 
 
+# How buyers name a family: a generic word and a domain ("alat masak", "peralatan masak",
+# "perlengkapan masak", "perabot masak", "perkakas masak" are one family; so are "kebutuhan
+# dapur", "keperluan dapur" and "bahan dapur"). The generic words of each kind read as one, in
+# the family list and in a query, so one line covers every phrasing. (The analyzer's roots:
+# peralatan -> ralat, perlengkapan -> lengkap, perabot(an) -> rabot, perkakas -> kakas.)
+FAMILY_GENERIC_WORDS: dict[str, str] = {
+    **{term: "alat" for term in analyze("alat peralatan perlengkapan perabot perabotan perkakas")},
+    **{term: "bahan" for term in analyze("bahan kebutuhan keperluan")},
+}
+
+
+def family_key(terms) -> tuple[str, ...]:
+    """A family phrase with its generic words read as one ("peralatan masak" -> alat masak)."""
+    return tuple(FAMILY_GENERIC_WORDS.get(term, term) for term in terms)
+
+
 def parse_hypernyms(text: str) -> tuple[dict[tuple[str, ...], list[tuple[str, ...]]], int]:
     """(family phrase -> [its head, then its items], as one-term keys; number of families).
     The head is the word of the phrase that decides a match, written in brackets
@@ -362,10 +378,10 @@ def parse_hypernyms(text: str) -> tuple[dict[tuple[str, ...], list[tuple[str, ..
         if ":" not in line:
             continue
         family_text, items_text = line.split(":", 1)
-        family = _key(family_text.replace("[", " ").replace("]", " "))
+        family = family_key(_key(family_text.replace("[", " ").replace("]", " ")))
         if not family:
             continue
-        marked = _key(family_text[family_text.find("[") + 1:family_text.find("]")]) if "[" in family_text else ()
+        marked = family_key(_key(family_text[family_text.find("[") + 1:family_text.find("]")])) if "[" in family_text else ()
         head = marked[:1] if marked and marked[0] in family else family[:1]
         entry = table.setdefault(family, [head])
         for item_text in items_text.split(","):
@@ -747,10 +763,10 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             length = synonym_length
             targets = synonyms.alternatives(tuple(terms[i:i + length]))
             kind, weight = "synonym", WEIGHT_SYNONYM
-        family_length, items = _lookup(hypernyms.table, terms, i)
-        if family_length < 2 and i + 1 < len(terms) and (terms[i + 1], terms[i]) in hypernyms.table:
+        family_length, items = _lookup(hypernyms.table, list(family_key(terms)), i)
+        if family_length < 2 and i + 1 < len(terms) and family_key((terms[i + 1], terms[i])) in hypernyms.table:
             # "olahan ikan" is "ikan olahan": a two-word family in either order
-            family_length, items = 2, hypernyms.table[(terms[i + 1], terms[i])]
+            family_length, items = 2, hypernyms.table[family_key((terms[i + 1], terms[i]))]
         if family_length and family_length >= length:
             # "bumbu dapur": the head word's group also takes every item of the family; the
             # rest of the family phrase only adds to the score.
@@ -759,7 +775,12 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             # A phrase's head alone is weak evidence ("ringan" of makanan ringan is also "light"):
             # it counts like an item. A one-word family's word counts in full.
             head = [Alternative(head_term, 1.0 if family_length == 1 else WEIGHT_HYPERNYM)]
-            if family_length == length == 1:
+            # A family named by generic words only ("alat masak": alat and masak say what kind of
+            # use, not what thing) is its items: "Siap Masak" or "Sewa Alat Snorkel" is none.
+            generic_head = head_term in SOFT_TERMS or head_term in FAMILY_GENERIC_WORDS
+            if generic_head:
+                head = []
+            elif family_length == length == 1:
                 head = _phrase_groups(family, targets, kind, weight, vocabulary)[0]
             # An item the buyer also typed ("paket wisata": paket is an item of wisata) is its own
             # concept: as an item too, a "Paket Sinonggi" would cover the query twice over.
@@ -775,20 +796,21 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             # (Not for a one-word family without categories: its word already counts in full, and
             # counting it twice would rank every description that says it in passing first.)
             categories = [item[0] for item in members if category_slug(item[0]) is not None]
-            if categories or family_length > 1:
+            if categories or (family_length > 1 and not generic_head):
                 groups.append([Alternative(term, WEIGHT_FAMILY_WORD, "family") for term in categories or [head_term]])
                 roles.append(SOFT)
             # A product name says what the product is first ("Kuali Tanah Liat" is a kuali, "Bumbu
             # Dapur" is no kitchen tool, "Keripik Talas" is a keripik): a listing whose name starts
             # with the family word (or the phrase's first word) or an item is one of the family,
             # wherever the seller filed it: it scores once more, less than a word match does.
-            heads = list(dict.fromkeys([family[0], head_term] + [item[0] for item in members
-                                                                 if category_slug(item[0]) is None]))
+            heads = list(dict.fromkeys([term for term in (family[0], head_term)
+                                        if term not in SOFT_TERMS and term not in FAMILY_GENERIC_WORDS]
+                                       + [item[0] for item in members if category_slug(item[0]) is None]))
             family_heads.append(([len(groups)], concept_index, set(heads)))
             groups.append([Alternative(name_head_term(term), WEIGHT_FAMILY_HEAD, "head") for term in heads])
             roles.append(SOFT)
             for term in family:
-                if term != head_term:
+                if FAMILY_GENERIC_WORDS.get(term, term) != head_term:  # "peralatan" is the head "alat"
                     groups.append([Alternative(term, WEIGHT_SOFT)])
                     roles.append(SOFT)
             i += family_length

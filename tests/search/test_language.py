@@ -353,6 +353,36 @@ def test_a_family_phrase_may_name_its_deciding_word_in_brackets(vocab, synonyms,
     assert [alt.term for alt in plan.groups[2]] == [f"head:{makanan}", "head:laut", "head:ikan", "head:udang"]
 
 
+@pytest.mark.parametrize("query", ["alat masak", "peralatan masak", "perlengkapan masak", "perabot masak",
+                                   "perkakas masak"])
+def test_a_family_named_by_generic_words_is_its_items_in_every_phrasing(vocab, synonyms, tmp_path, query):
+    path = tmp_path / "hypernyms.txt"
+    path.write_text("alat masak: kuali, periuk, @gerabah\n", encoding="utf-8")
+    plan = plan_query(query, vocab, synonyms=synonyms, hypernyms=Hypernyms(path))
+    # alat and masak name no thing: "Siap Masak" or "Sewa Alat Snorkel" is no cooking tool, so
+    # the family decides by its items and categories only, and no name head says "alat"
+    assert kinds(plan)[:3] == [[("kuali", "hypernym"), ("periuk", "hypernym"), ("category:gerabah", "category")],
+                               [("category:gerabah", "family")], [("head:kuali", "head"), ("head:periuk", "head")]]
+    assert plan.matching() == ([0], 1)
+    # without categories, no family-word group either (its word is no thing)
+    path.write_text("alat masak: kuali, periuk\n", encoding="utf-8")
+    plan = plan_query(query, vocab, synonyms=synonyms, hypernyms=Hypernyms(path))
+    assert not any(alt.kind == "family" for group in plan.groups for alt in group)
+
+
+def test_kebutuhan_keperluan_and_bahan_name_one_family(vocab, synonyms, tmp_path):
+    path = tmp_path / "hypernyms.txt"
+    path.write_text("bahan [dapur]: beras, terasi, @bumbu-rempah\n", encoding="utf-8")
+    hypernyms = Hypernyms(path)
+    plans = [plan_query(query, vocab, synonyms=synonyms, hypernyms=hypernyms)
+             for query in ("kebutuhan dapur", "keperluan dapur", "bahan dapur")]
+    concepts = [[(alt.term, alt.kind) for alt in plan.groups[0]] for plan in plans]
+    assert concepts[0] == concepts[1] == concepts[2]
+    assert concepts[0][:2] == [("dapur", "exact"), ("beras", "hypernym")]
+    # the generic word is no name head ("Bahan Bangunan" is no kitchen need)
+    assert all(not alt.term.startswith("head:" + analyze("kebutuhan")[0]) for alt in plans[0].groups[2])
+
+
 def test_qualifiers_and_generic_words_only_add_to_the_score(vocab):
     plan = plan_query("gula aren asli murni", vocab)
     assert plan.roles == (CONCEPT, CONCEPT, SOFT, SOFT) and plan.matching() == ([0, 1], 2)

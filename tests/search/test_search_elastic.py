@@ -478,6 +478,18 @@ def test_a_family_reached_through_an_english_word_scores_as_the_family(tmp_path)
                              "should": [{"constant_score": {"filter": category, "boost": 1.0}}, heads]}}
 
 
+def test_a_family_named_by_generic_words_asks_for_its_items_only(tmp_path):
+    path = tmp_path / "hypernyms.txt"
+    path.write_text("alat masak: kuali, periuk\n", encoding="utf-8")
+    part = text_query(plan_query("peralatan masak", hypernyms=Hypernyms(path)))
+    # "peralatan" reads as "alat"; neither it nor "masak" names a thing: the items decide, no
+    # clause asks for the generic words but the soft "masak", and no name head is "alat"
+    items = {"dis_max": {"queries": [match("kuali", 0.6), match("periuk", 0.6)]}}
+    heads = {"dis_max": {"queries": [{"constant_score": {"filter": {"term": {"name_head": term}}, "boost": 0.5 * 3.0}}
+                                     for term in ("kuali", "periuk")]}}
+    assert part == {"bool": {"must": [{"bool": {"must": [items]}}], "should": [heads, match("masak", 0.3)]}}
+
+
 def test_a_family_of_categories_scores_its_categories_once_more(tmp_path):
     path = tmp_path / "hypernyms.txt"
     path.write_text("mandi: sabun, @perawatan-tubuh\n", encoding="utf-8")
