@@ -754,6 +754,13 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
     while i < len(terms):
         length, targets = _lookup(english, terms, i)
         kind, weight = "english", WEIGHT_ENGLISH
+        # The Indonesian for an English phrase is said in more than one way ("brown sugar" is
+        # gula merah, which sellers also write gula aren): its synonyms are equivalents too.
+        # They count as a synonym of the equivalent does, below the equivalent itself; only those
+        # of the equivalent's length ("giant clam" is kima, not its longer kerang raksasa).
+        direct_terms = {term for target in targets for term in target}
+        targets = list(dict.fromkeys(targets + [other for target in targets for other in synonyms.alternatives(target)
+                                                if len(other) == len(target)]))
         synonym_length = 0
         for n in range(min(_MAX_PHRASE, len(terms) - i), 0, -1):
             if synonyms.alternatives(tuple(terms[i:i + n])):
@@ -818,6 +825,10 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
         if length:
             phrase = terms[i:i + length]
             phrase_groups = _phrase_groups(phrase, targets, kind, weight, vocabulary)
+            if kind == "english":
+                phrase_groups = [[alt if alt.kind != "english" or alt.term in direct_terms
+                                  else Alternative(alt.term, round(alt.weight * WEIGHT_SYNONYM, 3), alt.kind)
+                                  for alt in group] for group in phrase_groups]
             if len(phrase_groups) == 1:
                 # The typed words are one concept ("snacks" -> camilan, "kudapan" -> camilan): a
                 # family word there is the family. A word of a longer equivalent is not: "oil" of

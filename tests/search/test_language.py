@@ -181,6 +181,17 @@ def test_synonym_groups_work_both_ways(vocab, synonyms):
     assert kinds(plan_query("lada", vocab, synonyms=synonyms)) == [[("lada", "exact"), ("merica", "synonym")]]
 
 
+def test_an_english_phrase_also_takes_the_synonyms_of_its_indonesian_below_it(vocab, synonyms):
+    # "brown sugar" is gula merah, which sellers also write gula aren
+    plan = plan_query("brown sugar", vocab, synonyms=synonyms)
+    assert [[(alt.term, alt.weight) for alt in group] for group in plan.groups] == [
+        [("gula", 0.9)], [("merah", 0.9), ("aren", round(0.9 * 0.8, 3))]]
+    # a synonym of another length would reshape the query: "giant clam" stays kima
+    path = vocab_path = synonyms.path.with_name("more.txt")
+    vocab_path.write_text("kima, kerang raksasa\n", encoding="utf-8")
+    assert kinds(plan_query("giant clam", vocab, synonyms=Synonyms(path))) == [[("kima", "english")]]
+
+
 def test_multi_word_synonyms_inside_a_longer_query(vocab, synonyms):
     plan = plan_query("jual ikan kering Wakatobi", vocab, synonyms=synonyms)
     assert kinds(plan) == [[("jual", "exact")], [("ikan", "exact")], [("kering", "exact"), ("asin", "synonym")],
@@ -466,7 +477,9 @@ def test_a_family_reached_through_an_english_word_is_the_family(vocab, tmp_path)
     path.write_text("camilan: keripik, bagea, @camilan\nminyak: vco, kelapa, @minyak-atsiri\n", encoding="utf-8")
     hypernyms = Hypernyms(path)
     camilan = analyze("camilan")[0]
-    plan = plan_query("snacks", vocab, hypernyms=hypernyms)
+    # (no synonyms: the shipped list's synonyms of camilan would be equivalents of "snacks" too)
+    (tmp_path / "synonyms.txt").write_text("", encoding="utf-8")
+    plan = plan_query("snacks", vocab, hypernyms=hypernyms, synonyms=Synonyms(tmp_path / "synonyms.txt"))
     assert [alt.term for alt in plan.groups[0]] == [camilan, "keripik", "bagea", "category:camilan"]
     # as the Indonesian family word: its category once more, and a name that starts with the
     # family word or an item
@@ -474,11 +487,11 @@ def test_a_family_reached_through_an_english_word_is_the_family(vocab, tmp_path)
                                [(f"head:{camilan}", "head"), ("head:keripik", "head"), ("head:bagea", "head")]]
     assert plan.roles == (CONCEPT, SOFT, SOFT)
     # A word of a longer equivalent is no family: "coconut oil" is minyak kelapa, not every minyak.
-    plan = plan_query("coconut oil", vocab, hypernyms=hypernyms)
+    plan = plan_query("coconut oil", vocab, hypernyms=hypernyms, synonyms=Synonyms(tmp_path / "synonyms.txt"))
     assert kinds(plan) == [[("minyak", "english")], [("kelapa", "english")]]
     # An item the buyer also named (kelapa) is what is asked for: no family soft group lifts
     # the family's other items (minyak nilam, in the family's category).
-    plan = plan_query("coconut cooking oil", vocab, hypernyms=hypernyms)
+    plan = plan_query("coconut cooking oil", vocab, hypernyms=hypernyms, synonyms=Synonyms(tmp_path / "synonyms.txt"))
     assert plan.roles == (CONCEPT, CONCEPT, CONCEPT)
     assert "vco" in [alt.term for alt in plan.groups[2]]
 

@@ -322,9 +322,13 @@ def test_an_edited_synonym_file_changes_the_next_query_without_a_restart(tmp_pat
 
 
 def test_an_english_word_becomes_the_indonesian_term():
-    assert plan_part(search_body(SearchQuery(q="cashew"))) == {"bool": {"must": [match("mete", 0.9)]}}
+    # the Indonesian word's synonyms of its length (shipped list: mete ~ mede, gula aren ~ gula
+    # merah ~ gula batok) are equivalents too, below it
+    assert plan_part(search_body(SearchQuery(q="cashew"))) == {
+        "bool": {"must": [{"dis_max": {"queries": [match("mete", 0.9), match("mede", 0.72)]}}]}}
     assert plan_part(search_body(SearchQuery(q="palm sugar"))) == {
-        "bool": {"must": [match("gula", 0.9), match("aren", 0.9)]}}
+        "bool": {"must": [match("gula", 0.9),
+                          {"dis_max": {"queries": [match("aren", 0.9), match("merah", 0.72), match("batok", 0.72)]}}]}}
 
 
 def test_an_english_word_with_several_equivalents_asks_for_each():
@@ -337,8 +341,8 @@ def test_an_english_word_the_index_knows_is_asked_again_with_both():
     client.aggregations = {"vocabulary": {"doc_count": 50, "df": {"buckets": {"cashew": {"doc_count": 3}}}}}
     ElasticsearchEngine(client, "products").search(SearchQuery(q="cashew"))
     assert [plan_part(call[2]) for call in client.calls] == [
-        {"bool": {"must": [match("mete", 0.9)]}},
-        {"bool": {"must": [{"dis_max": {"queries": [match("cashew", 0.5), match("mete", 0.9)]}}]}},
+        {"bool": {"must": [{"dis_max": {"queries": [match("mete", 0.9), match("mede", 0.72)]}}]}},
+        {"bool": {"must": [{"dis_max": {"queries": [match("cashew", 0.5), match("mete", 0.9), match("mede", 0.72)]}}]}},
     ]
 
 
@@ -355,7 +359,8 @@ def test_fuzziness_follows_the_length_rule():
         "should": [covered(word) for word in words]}}
     assert FUZZINESS == "AUTO:4,8"  # 0 edits below 4 letters, 1 from 4, 2 from 8: language.max_edits
     # words the plan expanded (synonyms, English, corrections) are not fuzzed
-    assert text_query(plan_query("cashew"), fuzzy=True) == {"bool": {"must": [match("mete", 0.9)]}}
+    assert text_query(plan_query("cashew"), fuzzy=True) == {
+        "bool": {"must": [{"dis_max": {"queries": [match("mete", 0.9), match("mede", 0.72)]}}]}}
 
 
 def test_the_first_request_probes_the_vocabulary():
@@ -464,7 +469,9 @@ def test_a_family_word_takes_its_items_below_itself(tmp_path):
 def test_a_family_reached_through_an_english_word_scores_as_the_family(tmp_path):
     path = tmp_path / "hypernyms.txt"
     path.write_text("camilan: keripik, @camilan\n", encoding="utf-8")
-    part = text_query(plan_query("snacks", hypernyms=Hypernyms(path)))
+    # (no synonyms: the shipped list's synonyms of camilan would be equivalents of "snacks" too)
+    (tmp_path / "synonyms.txt").write_text("", encoding="utf-8")
+    part = text_query(plan_query("snacks", hypernyms=Hypernyms(path), synonyms=Synonyms(tmp_path / "synonyms.txt")))
     category = {"bool": {"should": [{"term": {"category": "camilan"}}, {"term": {"category_parent": "camilan"}}],
                          "minimum_should_match": 1}}
     camilan = analyze("camilan")[0]
