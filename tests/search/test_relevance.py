@@ -61,7 +61,8 @@ def test_every_kind_stays_above_its_floor(report):
 # 0.901. The held-out set that counts (heldout.json) has not been run yet: its floor is set
 # after its first run (bench/relevance/README.md), so that no one sees its figure before then.
 SET_FLOORS = {"tuning": 0.93, "heldout-1": 0.89, "heldout-2": 0.92, "heldout-3": 0.90, "heldout-4": 0.91,
-              "heldout-5": 0.89, "heldout-6": 0.89, "heldout-7": 0.87}
+              "heldout-5": 0.89, "heldout-6": 0.91, "heldout-7": 0.90,
+              "heldout-8": 0.86}
 
 
 @pytest.mark.parametrize("name", sorted(SET_FLOORS))
