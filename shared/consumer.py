@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Sequence
 
 from kombu import Connection, Producer
 from kombu.exceptions import DecodeError
@@ -23,6 +23,7 @@ from sqlalchemy import Boolean, DateTime, Integer, String, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from shared.db import chunks
 from shared.events import Event, InvalidEvent, utcnow
 from shared.settings import amqp_uri
 from shared.topology import SUBSCRIPTIONS, Subscription, declare_topology, main_queue
@@ -76,39 +77,23 @@ def record_in_inbox(session: Session, event: Event, inbox_model: type[InboxMixin
     One ``INSERT ... ON CONFLICT DO NOTHING``: two workers given the same event at once
     cannot both insert it (on PostgreSQL the second waits for the first's commit, then finds
     the row), so the loser gets False instead of a unique violation."""
-    table = inbox_model.__table__  # type: ignore[attr-defined]  # a mapped subclass
-    statement = (
-        dialect_insert(session)(table)
-        .values(event_id=event.id, event_type=event.type, processed_at=utcnow())
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(table.c.event_id)
-    )
-    return session.execute(statement).first() is not None
+    return event.id in record_many_in_inbox(session, [event], inbox_model)
 
 
 def accept_version(
     session: Session, state_model: type[AggregateStateMixin], aggregate_type: str, aggregate_id: str, version: int, deleted: bool = False
 ) -> bool:
     """Move the consumer's known version of one aggregate to ``version`` if it is newer and
-    the aggregate is not a tombstone. Batch events (an import's products) call this once per
-    snapshot, after ``record_in_inbox`` for the batch.
+    the aggregate is not a tombstone (``accept_event``'s second half; a batch goes through
+    ``accept_events``).
 
-    One upsert whose update only happens when the stored version is older and not a
-    tombstone; accepted means a row came back. The first event of an aggregate cannot race
+    One upsert (``write_versions``) whose update only happens when the stored version is
+    older and not a tombstone; accepted means a row came back. The first event of an aggregate cannot race
     another one to insert the row (a SELECT ... FOR UPDATE locks nothing that does not exist
     yet), and the row stays locked until the caller commits, so the events of one aggregate
     are applied one at a time on PostgreSQL."""
-    table = state_model.__table__  # type: ignore[attr-defined]  # a mapped subclass
-    insert = dialect_insert(session)(table).values(
-        aggregate_type=aggregate_type, aggregate_id=aggregate_id, version=version, deleted=deleted, updated_at=utcnow()
-    )
-    statement = insert.on_conflict_do_update(
-        index_elements=["aggregate_type", "aggregate_id"],
-        set_={"version": insert.excluded.version, "deleted": insert.excluded.deleted,
-              "updated_at": insert.excluded.updated_at},
-        where=(table.c.version < insert.excluded.version) & ~table.c.deleted,
-    ).returning(table.c.version)
-    return session.execute(statement).first() is not None
+    key = (aggregate_type, aggregate_id)
+    return key in write_versions(session, state_model, {key: (version, deleted)})
 
 
 @dataclass(frozen=True)
@@ -129,9 +114,6 @@ class VersionedWrite:
 class ConcurrentVersionChange(RuntimeError):
     """Another transaction moved an aggregate this batch also moves: the batch is redone
     event by event (where each write is one guarded upsert)."""
-
-
-ROWS_PER_STATEMENT = 400  # rows of one multi-row statement (SQLite allows 32,766 parameters)
 
 
 def accept_events(
@@ -189,6 +171,38 @@ def accept_events(
     return answers
 
 
+# What an event asks of a consumer, as its consumer plans it: each version-ordered write with
+# what to do if the write is accepted (an index change, a fact to keep, ...).
+PlannedWrites = Sequence[tuple[VersionedWrite, Any]]
+
+
+def accepted_writes(
+    session: Session, events: Sequence[Event], plan: Callable[[Event], PlannedWrites | None],
+    inbox_model: type[InboxMixin], state_model: type[AggregateStateMixin],
+) -> list[Any]:
+    """A consumer's batch step up to what it must apply: each event planned (``plan``
+    validates its payload and raises on a bad one, before anything is recorded; None: not
+    for this consumer, and not recorded either), then the batch accepted at once
+    (``accept_events``). Per event: the exception its plan raised, None when it is not for
+    this consumer or was processed before, else its accepted (write, action) pairs in order."""
+    outcomes: list[Any] = [None] * len(events)
+    planned: list[tuple[int, Event, PlannedWrites]] = []
+    for n, event in enumerate(events):
+        try:
+            writes = plan(event)
+        except Exception as exc:  # noqa: BLE001 - this event fails alone
+            outcomes[n] = exc
+            continue
+        if writes is not None:
+            planned.append((n, event, writes))
+    answers = accept_events(session, [(event, [write for write, _ in writes]) for _, event, writes in planned],
+                            inbox_model, state_model)
+    for (n, _, writes), accepted in zip(planned, answers):
+        if accepted is not None:
+            outcomes[n] = [pair for pair, ok in zip(writes, accepted) if ok]
+    return outcomes
+
+
 def record_many_in_inbox(session: Session, events: Sequence[Event], inbox_model: type[InboxMixin]) -> set[str]:
     """Add ``events`` to the inbox in one executemany (SQLAlchemy sends it as multi-row
     INSERTs); the ids that were new (an id seen twice in ``events`` is new once)."""
@@ -238,14 +252,6 @@ def write_versions(session: Session, state_model: type[AggregateStateMixin],
         where=(table.c.version < insert.excluded.version) & ~table.c.deleted,
     ).returning(table.c.aggregate_type, table.c.aggregate_id)
     return {(t, i) for t, i in session.execute(statement, rows)}  # executemany, compiled once
-
-
-T = TypeVar("T")
-
-
-def chunks(items: Sequence[T], size: int = ROWS_PER_STATEMENT) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def dialect_insert(session: Session) -> Callable[..., Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import socket
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine, event
@@ -161,3 +161,13 @@ def sibling_dependency(container: Any, attr_name: str) -> Any:
         if getattr(dependency, "attr_name", None) == attr_name:
             return dependency
     raise LookupError(f"no dependency named {attr_name!r}")
+
+
+IDS_PER_STATEMENT = 500  # ids of one IN (...) list or rows of one statement (SQLite allows 32,766 parameters)
+T = TypeVar("T")
+
+
+def chunks(items: Sequence[T], size: int = IDS_PER_STATEMENT) -> Iterator[Sequence[T]]:
+    """``items`` in slices of ``size``: set-at-a-time work in bounded statements."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

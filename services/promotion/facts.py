@@ -3,7 +3,6 @@ and campaigns in step with the facts: after a product's fact changes it joins or
 active campaigns it now matches or no longer matches, and is repriced (a deleted or
 unlisted product, or one of a rejected or suspended merchant, leaves every campaign and the
 featured slots and, if it had a campaign pricing, gets a revert event)."""
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
@@ -12,8 +11,9 @@ from sqlalchemy.orm import Session
 from services.promotion.campaigns.fanout import refresh_products
 from services.promotion.interactions import apply_interactions
 from services.promotion.models import AggregateState, Inbox, MerchantFact, ProductFact
-from shared.consumer import VersionedWrite, accept_events, chunks, dialect_insert
+from shared.consumer import VersionedWrite, accepted_writes, dialect_insert
 from shared.contracts import MerchantSnapshot, ProductDeleted, ProductsImported, ProductSnapshot
+from shared.db import chunks
 from shared.events import (
     INTERACTIONS_RECORDED,
     MERCHANT_EVENTS,
@@ -28,61 +28,42 @@ from shared.events import (
 # suspended merchant) is not on sale, so it has no fact; search hides the same ones.
 
 
-@dataclass
-class PlannedEvent:
-    """What a catalog event asks of the facts, before the inbox and the versions have a say:
-    its version-ordered writes, each with what to do if it is accepted (a ``ProductSnapshot``
-    to keep, a product id to drop, a ``MerchantSnapshot`` to apply, or None: only recorded)."""
-
-    event: Event
-    writes: list[tuple[VersionedWrite, object]]
-
-
-def plan_event(event: Event) -> PlannedEvent:
+def plan_event(event: Event) -> list[tuple[VersionedWrite, object]] | None:
     """Validate ``event``'s payload (raises on one that does not fit its contract, before
-    anything is recorded: it is retried, then dead-lettered) and list its writes."""
+    anything is recorded: it is retried, then dead-lettered) and list its writes, each with
+    what to do if it is accepted: a ``ProductSnapshot`` to keep, a product id to drop, a
+    ``MerchantSnapshot`` to apply, or None (only recorded). None for interaction batches,
+    which keep their own inbox rows (``apply_interactions``)."""
+    if event.type == INTERACTIONS_RECORDED:
+        return None
     own = VersionedWrite(event.aggregate_type, event.aggregate_id, event.aggregate_version, event.is_delete)
     if event.type in PRODUCT_UPSERTS:
-        return PlannedEvent(event, [(own, ProductSnapshot.model_validate(event.payload))])
+        return [(own, ProductSnapshot.model_validate(event.payload))]
     if event.type == PRODUCT_DELETED:
-        return PlannedEvent(event, [(own, ProductDeleted.model_validate(event.payload).id)])
+        return [(own, ProductDeleted.model_validate(event.payload).id)]
     if event.type == PRODUCTS_IMPORTED:
         # One batch of an import: recorded once, each snapshot ordered by its own version.
         batch = ProductsImported.model_validate(event.payload)
-        return PlannedEvent(event, [(VersionedWrite("product", snapshot.id, snapshot.version), snapshot)
-                                    for snapshot in batch.products])
+        return [(VersionedWrite("product", snapshot.id, snapshot.version), snapshot) for snapshot in batch.products]
     if event.type in MERCHANT_EVENTS:
-        return PlannedEvent(event, [(own, MerchantSnapshot.model_validate(event.payload))])
-    return PlannedEvent(event, [(own, None)])
+        return [(own, MerchantSnapshot.model_validate(event.payload))]
+    return [(own, None)]
 
 
 def apply_events(session: Session, events: list[Event], now: datetime | None = None) -> list[bool | Exception]:
     """Apply a batch of catalog (and interaction) events in the caller's transaction; per
     event whether it changed anything, or the exception of an invalid payload (nothing of
     that event is recorded). Set-based: the inbox and the versions are decided for the whole
-    batch at once (``accept_events``), product facts are written in multi-row upserts, and
+    batch at once (``accepted_writes``), product facts are written in multi-row upserts, and
     the products the batch touched are refreshed against the campaigns once, at the end."""
     now = now or utcnow()
-    results: list[bool | Exception] = [False] * len(events)
-    planned: list[tuple[int, PlannedEvent]] = []
-    for n, event in enumerate(events):
-        if event.type == INTERACTIONS_RECORDED:
-            continue  # campaign statistics: applied below, in order, on their own inbox rows
-        try:
-            planned.append((n, plan_event(event)))
-        except Exception as exc:  # noqa: BLE001 - this event fails alone
-            results[n] = exc
-    answers = accept_events(session, [(plan.event, [write for write, _ in plan.writes]) for _, plan in planned],
-                            Inbox, AggregateState)
+    results: list[bool | Exception] = []
     facts = FactWriter(session)
-    for (n, plan), accepted in zip(planned, answers):
-        if accepted is None:
+    for outcome in accepted_writes(session, events, plan_event, Inbox, AggregateState):
+        if outcome is None or isinstance(outcome, Exception):
+            results.append(outcome or False)
             continue
-        changed = False
-        for (write, action), ok in zip(plan.writes, accepted):
-            if not ok:
-                continue
-            changed = True
+        for write, action in outcome:
             if isinstance(action, ProductSnapshot):
                 facts.keep(action, write.version)
             elif isinstance(action, str):
@@ -90,7 +71,7 @@ def apply_events(session: Session, events: list[Event], now: datetime | None = N
             elif isinstance(action, MerchantSnapshot):
                 facts.write()  # the merchant's products as the earlier events left them
                 apply_merchant(session, action, write.version, now)
-        results[n] = changed
+        results.append(bool(outcome))
     facts.write()
     if facts.touched:
         refresh_products(session, facts.touched, now)

@@ -24,12 +24,12 @@ from sqlalchemy.orm import Session
 
 from services.promotion.campaigns.access import caller
 from services.promotion.campaigns.budget import record_contacts
-from services.promotion.campaigns.bulk import chunks
 from services.promotion.campaigns.views import product_view
 from services.promotion.models import Inbox, MerchantFact, ProductFact, ProductInteractionDay, ProductPricingState
 from shared.actor import ADMIN, OWNER, Actor
 from shared.consumer import dialect_insert, record_in_inbox
 from shared.contracts import InteractionsRecorded
+from shared.db import chunks
 from shared.errors import Forbidden, ValidationFailed
 from shared.events import Event, utcnow
 from shared.messages import t

@@ -1,31 +1,22 @@
 """Turning catalog events into index changes.
 
-``apply_event`` runs inside the consumer's transaction: it records the event in the inbox
-(a duplicate is a no-op), drops stale versions and anything after a delete (tombstone),
-validates the payload and returns the ``Change`` to make. ``process_event`` is the whole
-consumer step for one event: apply, stage the change in the same transaction, commit, then
-show it. The service applies bursts in batches, one transaction each (``batching.py``), and
-falls back to ``process_event`` per event when a batch cannot commit.
+``apply_events`` runs inside the consumer's transaction: it validates each event's payload
+(``plan_event``), records the batch in the inbox (a duplicate is a no-op), drops stale
+versions and anything after a delete (tombstone), and returns each event's ``Change``. The
+service applies bursts in batches, one transaction each (``batching.py``).
+``process_event`` is the whole step for one event (apply, stage, commit, show), for tools
+and tests; ``commit_change`` stages and shows a change (verify's repairs).
 """
 from __future__ import annotations
-
-import logging
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from services.search.engine import Change, Removal, SearchEngine, document_from_snapshot, merge_changes
 from services.search.models import AggregateState, Inbox
-from shared.consumer import VersionedWrite, accept_events
+from shared.consumer import VersionedWrite, accepted_writes
 from shared.contracts import ProductDeleted, ProductPricing, ProductsImported, ProductSnapshot
 from shared.db import UnitOfWork
 from shared.events import PRICING_CHANGED, PRODUCT_DELETED, PRODUCT_UPSERTS, PRODUCTS_IMPORTED, Event
-
-log = logging.getLogger(__name__)
-
-# product_unpublished carries the full snapshot (status draft or archived): the upsert path
-# sees it is not listed and removes it from the index, without a tombstone.
-HANDLED = PRODUCT_UPSERTS | {PRODUCT_DELETED}
 
 
 def _check_id(event: Event, payload_id: str) -> None:
@@ -33,16 +24,7 @@ def _check_id(event: Event, payload_id: str) -> None:
         raise ValueError(f"payload id {payload_id!r} does not match aggregate_id {event.aggregate_id!r}")
 
 
-@dataclass
-class PlannedEvent:
-    """What an event asks of the index, before the inbox and the versions have a say: its
-    version-ordered writes, and the change each one makes if it is accepted."""
-
-    event: Event
-    writes: list[tuple[VersionedWrite, Change]]
-
-
-def plan_event(event: Event) -> PlannedEvent | None:
+def plan_event(event: Event) -> list[tuple[VersionedWrite, Change]] | None:
     """The writes ``event`` asks for, or None for an event search does not use.
 
     Raises (pydantic ``ValidationError``/``ValueError``) on a payload that does not fit its
@@ -54,25 +36,25 @@ def plan_event(event: Event) -> PlannedEvent | None:
         batch = ProductsImported.model_validate(event.payload)
         if batch.import_id != event.aggregate_id:
             raise ValueError(f"import id {batch.import_id!r} does not match aggregate_id {event.aggregate_id!r}")
-        return PlannedEvent(event, [(VersionedWrite("product", product.id, product.version),
-                                     snapshot_change(product, product.version)) for product in batch.products])
+        return [(VersionedWrite("product", product.id, product.version), snapshot_change(product, product.version))
+                for product in batch.products]
     if event.type == PRICING_CHANGED:
         # Kept apart from the product document (``search_pricing``) with its own version
         # sequence, so it applies whether the product is indexed before or after it.
         pricing = ProductPricing.model_validate(event.payload)
         _check_id(event, pricing.product_id)
-        return PlannedEvent(event, [(VersionedWrite("pricing", pricing.product_id, pricing.version),
-                                     Change(pricings=[pricing.model_dump(mode="json")]))])
+        return [(VersionedWrite("pricing", pricing.product_id, pricing.version),
+                 Change(pricings=[pricing.model_dump(mode="json")]))]
     if event.type in PRODUCT_UPSERTS:
         product = ProductSnapshot.model_validate(event.payload)
         _check_id(event, product.id)
-        return PlannedEvent(event, [(VersionedWrite(event.aggregate_type, event.aggregate_id, event.aggregate_version),
-                                     snapshot_change(product, event.aggregate_version))])
+        return [(VersionedWrite(event.aggregate_type, event.aggregate_id, event.aggregate_version),
+                 snapshot_change(product, event.aggregate_version))]
     if event.type == PRODUCT_DELETED:
         deleted = ProductDeleted.model_validate(event.payload)
         _check_id(event, deleted.id)
-        return PlannedEvent(event, [(VersionedWrite(event.aggregate_type, event.aggregate_id, event.aggregate_version, deleted=True),
-                                     Change(removals=[Removal(id=event.aggregate_id, version=event.aggregate_version)]))])
+        return [(VersionedWrite(event.aggregate_type, event.aggregate_id, event.aggregate_version, deleted=True),
+                 Change(removals=[Removal(id=event.aggregate_id, version=event.aggregate_version)]))]
     # Merchant and promotion events are not used yet. They are left out of the inbox and
     # aggregate state on purpose: once search uses them, a replay must apply them.
     return None
@@ -90,25 +72,13 @@ def snapshot_change(product: ProductSnapshot, version: int) -> Change:
 def apply_events(session: Session, events: list[Event]) -> list[Change | None | Exception]:
     """The index change of each of ``events`` (None: a duplicate, stale, after a tombstone
     or not for search; an exception: its payload is invalid), deciding for the whole batch
-    at once (``accept_events``: one inbox insert, one version read, one version upsert)."""
-    results: list[Change | None | Exception] = [None] * len(events)
-    planned: list[tuple[int, PlannedEvent]] = []
-    for n, event in enumerate(events):
-        try:
-            plan = plan_event(event)
-        except Exception as exc:  # noqa: BLE001 - this event fails alone
-            results[n] = exc
-            continue
-        if plan is not None:
-            planned.append((n, plan))
-    answers = accept_events(session, [(plan.event, [write for write, _ in plan.writes]) for _, plan in planned],
-                            Inbox, AggregateState)
-    for (n, plan), accepted in zip(planned, answers):
-        if accepted is None:
-            log.debug("skipping %s %s (already processed)", plan.event.type, plan.event.id)
-            continue
-        change = merge_changes(change for (_, change), ok in zip(plan.writes, accepted) if ok)
-        results[n] = change or None
+    at once (``accepted_writes``: one inbox insert, one version read, one version upsert)."""
+    results: list[Change | None | Exception] = []
+    for outcome in accepted_writes(session, events, plan_event, Inbox, AggregateState):
+        if outcome is None or isinstance(outcome, Exception):
+            results.append(outcome)
+        else:
+            results.append(merge_changes(change for _, change in outcome) or None)
     return results
 
 

@@ -34,7 +34,7 @@ from services.search.elastic import (
 from services.search.embedded import EmbeddedEngine, MemoryIndex
 from services.search.engine import Change, Removal, document_from_snapshot
 from services.search.models import SearchDocument
-from services.search.store import remove_document, store_document
+from services.search.store import remove_documents, store_documents
 from services.search.verify import catalog_export
 from shared.errors import Conflict
 from shared.messages import t
@@ -118,13 +118,11 @@ def reindex_embedded(engine: EmbeddedEngine, snapshots: Iterable, progress: Prog
         new.set_pricing(pricing)
     engine.index = new
     if changed:  # their rows may have been replaced by the export's: write them again
+        docs = {doc_id: new.get(doc_id) for doc_id in changed}
         with engine.session_factory() as session:
-            for doc_id in changed:
-                doc = new.get(doc_id)
-                if doc is not None:
-                    store_document(session, doc)
-                else:
-                    remove_document(session, Removal(id=doc_id, version=new.version(doc_id)))
+            store_documents(session, [doc for doc in docs.values() if doc is not None])
+            remove_documents(session, [Removal(id=doc_id, version=new.version(doc_id))
+                                       for doc_id, doc in docs.items() if doc is None])
             session.commit()
     return new.count()
 

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from services.search.engine import Removal
 from services.search.models import SearchDocument, SearchPricing
-from shared.consumer import chunks, dialect_insert
+from shared.consumer import dialect_insert
+from shared.db import chunks
 from shared.events import utcnow
 
 
@@ -53,18 +54,6 @@ def remove_documents(session: Session, removals: Iterable[Removal]) -> None:
             delete(table).where(table.c.id == bindparam("doc_id"), table.c.version <= bindparam("max_version")),
             [{"doc_id": doc_id, "max_version": version} for doc_id, version in versioned],
         )
-
-
-def store_document(session: Session, doc: dict) -> None:
-    store_documents(session, [doc])
-
-
-def store_pricing(session: Session, pricing: dict) -> None:
-    store_pricings(session, [pricing])
-
-
-def remove_document(session: Session, removal: Removal) -> None:
-    remove_documents(session, [removal])
 
 
 def _upsert_newer(session: Session, table, key: str, rows: list[dict], columns: tuple[str, ...]) -> None:

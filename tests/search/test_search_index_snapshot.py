@@ -10,7 +10,7 @@ from services.search import snapshot
 from services.search.embedded import EmbeddedEngine
 from services.search.engine import SearchQuery
 from services.search.models import SearchDocument
-from services.search.store import store_document
+from services.search.store import store_documents
 
 from search_factories import document, pricing
 
@@ -113,7 +113,7 @@ def test_a_snapshot_is_not_written_from_an_index_that_differs_from_the_store(sea
     engine = start()
     fill(engine)
     with search_db() as session:  # committed by another worker, not applied here yet
-        store_document(session, document("p050", 1, name="Kopi Sidikalang"))
+        store_documents(session, [document("p050", 1, name="Kopi Sidikalang")])
         session.commit()
     before = snapshot_file.read_bytes()
     assert engine.save_snapshot() is False

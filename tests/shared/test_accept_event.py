@@ -3,17 +3,13 @@ import pytest
 from consumer_models import Base, Inbox, State
 
 from shared.consumer import accept_event
-from shared.db import make_engine, make_session_factory
 from shared.events import Event, InvalidEvent
 
 
 @pytest.fixture
-def session(database_url):
-    engine = make_engine(database_url)
-    Base.metadata.create_all(engine)
-    with make_session_factory(engine)() as session:
+def session(tables):
+    with tables(Base)() as session:
         yield session
-    engine.dispose()
 
 
 def updated(version, aggregate="p-1"):

@@ -9,16 +9,12 @@ from sqlalchemy import select
 
 from shared import consumer
 from shared.consumer import ConcurrentVersionChange, VersionedWrite, accept_event, accept_events
-from shared.db import make_engine, make_session_factory
 from shared.events import Event
 
 
 @pytest.fixture
-def session_factory(database_url):
-    engine = make_engine(database_url)
-    Base.metadata.create_all(engine)
-    yield make_session_factory(engine)
-    engine.dispose()
+def session_factory(tables):
+    return tables(Base)
 
 
 def product_event(aggregate, version, kind="updated"):

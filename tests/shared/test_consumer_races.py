@@ -11,7 +11,6 @@ from sqlalchemy import Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shared.consumer import accept_event
-from shared.db import make_engine, make_session_factory
 from shared.events import Event
 
 WORKERS = 8
@@ -58,10 +57,8 @@ def schedule(seed=0):
     return events, rounds
 
 
-def test_a_burst_of_the_same_aggregates_at_several_workers_needs_no_retry(database_url):
-    engine = make_engine(database_url)
-    Base.metadata.create_all(engine)
-    factory = make_session_factory(engine)
+def test_a_burst_of_the_same_aggregates_at_several_workers_needs_no_retry(tables):
+    factory = tables(Base)
     events, rounds = schedule()
     first = rounds[0]
     assert len({e.aggregate_id for e in first}) < len(first) and len({e.id for e in first}) < len(first), \
@@ -79,4 +76,3 @@ def test_a_burst_of_the_same_aggregates_at_several_workers_needs_no_retry(databa
     for aggregate, (last, _deleted) in states.items():
         versions = [row.version for row in applied if row.aggregate_id == aggregate]
         assert versions == sorted(set(versions)) and versions[-1] == last  # in order; the tombstone is last
-    engine.dispose()

@@ -7,7 +7,6 @@ from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import select
 from sqlalchemy.orm import DeclarativeBase
 
-from shared.db import make_engine, make_session_factory
 from shared.events import Event
 from shared.outbox import PENDING, PUBLISHED, OutboxMixin, OutboxRelay, add_event, add_events
 from shared.topology import events_exchange
@@ -22,11 +21,8 @@ class Outbox(OutboxMixin, Base):
 
 
 @pytest.fixture
-def session_factory(database_url):
-    engine = make_engine(database_url)
-    Base.metadata.create_all(engine)
-    yield make_session_factory(engine)
-    engine.dispose()
+def session_factory(tables):
+    return tables(Base)
 
 
 @pytest.fixture

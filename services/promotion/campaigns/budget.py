@@ -18,11 +18,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
-from services.promotion.campaigns.bulk import chunks
 from services.promotion.campaigns.fanout import reprice
 from services.promotion.campaigns.targeting import member_ids
 from services.promotion.campaigns.times import aware, wita_day
 from services.promotion.models import Campaign, CampaignMember, ProductInteractionDay, ProductPricingState
+from shared.db import chunks
 
 
 def record_contacts(session: Session, contacts: dict[str, int], now: datetime) -> list[str]:

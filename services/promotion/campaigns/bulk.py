@@ -1,17 +1,8 @@
-"""Set-at-a-time database work for campaigns that touch thousands of products: ids in
-chunks for ``IN (...)`` lists, rows in multi-row INSERTs."""
+"""Set-at-a-time database work for campaigns that touch thousands of products: rows in
+multi-row INSERTs (ids go in ``shared.db.chunks`` for ``IN (...)`` lists)."""
 from __future__ import annotations
 
-from typing import Iterator
-
 from sqlalchemy.orm import Session
-
-CHUNK = 500  # ids per IN (...) list
-
-
-def chunks(items: list, size: int = CHUNK) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def bulk_insert(session: Session, model, rows: list[dict]) -> None:

@@ -19,11 +19,12 @@ from typing import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from services.promotion.campaigns.bulk import bulk_insert, chunks
+from services.promotion.campaigns.bulk import bulk_insert
 from services.promotion.campaigns.targeting import eligible_query, join, member_count
 from services.promotion.campaigns.times import aware
 from services.promotion.models import Campaign, CampaignMember, Outbox, ProductFact, ProductPricingState
 from services.promotion.pricing import Offer, Pricing, best_pricing
+from shared.db import chunks
 from shared.events import PRICING_CHANGED, Event
 from shared.outbox import add_events
 

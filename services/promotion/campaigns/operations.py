@@ -28,7 +28,7 @@ from services.promotion.campaigns.access import (
     owned_products,
     promoter,
 )
-from services.promotion.campaigns.bulk import bulk_insert, chunks
+from services.promotion.campaigns.bulk import bulk_insert
 from services.promotion.campaigns.fanout import reprice
 from services.promotion.campaigns.status import OPEN_STATUSES, activate, close, transition
 from services.promotion.campaigns.targeting import (
@@ -56,6 +56,7 @@ from services.promotion.campaigns.validation import (
 from services.promotion.campaigns.views import detail
 from services.promotion.models import Campaign, CampaignMember, CampaignOptOut, CampaignSignup, ProductFact
 from shared.actor import Actor
+from shared.db import chunks
 from shared.errors import Conflict, ValidationFailed
 from shared.messages import t
 

@@ -9,7 +9,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from services.promotion.campaigns.access import caller, managed_campaign, promoter
-from services.promotion.campaigns.bulk import chunks
 from services.promotion.campaigns.status import STATUSES
 from services.promotion.campaigns.targeting import (
     eligible_query,
@@ -32,6 +31,7 @@ from services.promotion.models import (
 )
 from services.promotion.pricing import discounted_price
 from shared.actor import ADMIN, OWNER, Actor
+from shared.db import chunks
 from shared.errors import Forbidden, ValidationFailed
 from shared.formatting import iso_utc
 from shared.messages import t

@@ -21,8 +21,9 @@ from datetime import datetime
 from sqlalchemy import exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from services.promotion.campaigns.bulk import bulk_insert, chunks
+from services.promotion.campaigns.bulk import bulk_insert
 from services.promotion.models import Campaign, CampaignMember, CampaignOptOut, CampaignSignup, ProductFact
+from shared.db import chunks
 
 
 def target_conditions(campaign: Campaign) -> list:
