@@ -51,8 +51,8 @@ from services.search.language import (
 )
 from services.search.models import SearchPricing
 from services.search.store import store_pricings
-from shared.consumer import chunks
 from shared.contracts import HIDDEN_MERCHANT_STATUSES
+from shared.db import chunks
 from shared.regions import REGIONS
 from shared.taxonomy import CATEGORY_NAMES
 
