@@ -62,7 +62,7 @@ def test_every_kind_stays_above_its_floor(report):
 # after its first run (bench/relevance/README.md), so that no one sees its figure before then.
 SET_FLOORS = {"tuning": 0.93, "heldout-1": 0.89, "heldout-2": 0.92, "heldout-3": 0.90, "heldout-4": 0.91,
               "heldout-5": 0.89, "heldout-6": 0.91, "heldout-7": 0.90,
-              "heldout-8": 0.86}
+              "heldout-8": 0.86, "heldout-9": 0.87}
 
 
 @pytest.mark.parametrize("name", sorted(SET_FLOORS))
