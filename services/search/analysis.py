@@ -74,6 +74,16 @@ VARIANTS: dict[str, str] = {
     "nyelam": "selam",
     "mancing": "pancing",
     "ngopi": "kopi",
+    # colloquial vowel forms of a describing word ("minuman anget", "buah seger", "sambel
+    # pedes"): a family named with one ("[minuman] hangat") must read it as the standard word
+    "anget": "hangat",
+    "seger": "segar",
+    "pedes": "pedas",
+    # the spellings of one word (KBBI: salat; teripang, older trepang/tripang)
+    "sholat": "salat",
+    "shalat": "salat",
+    "trepang": "teripang",
+    "tripang": "teripang",
 }
 
 # Words that look affixed but are roots (or product names): never stemmed.

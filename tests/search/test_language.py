@@ -423,6 +423,20 @@ def test_the_shipped_hypernym_file_parses_and_items_are_single_words():
         assert (item,) in table[key] or (analyze(item)[0],) in table[key], (family, item)
 
 
+@pytest.mark.parametrize("query, item", [
+    ("minuman anget", "jahe"),  # a colloquial spelling of the family's word (analysis.VARIANTS)
+    ("perlengkapan sholat", "sajadah"), ("alat shalat", "mukena"),
+    ("perabot rumah", "lemari"), ("perabotan rumah", "kursi"),  # generic words read as one (alat)
+    ("bahan pokok", "beras"), ("kebutuhan pokok", "sagu"),
+    ("hasil kebun", "cengkeh"), ("hasil pertanian", "jagung"), ("makanan kering", "abon"),
+    ("pernak pernik", "gantung"), ("pernak-pernik", "bros"),
+])
+def test_the_shipped_families_answer_how_buyers_name_them(query, item):
+    plan = plan_query(query)
+    assert item in [alt.term for group in plan.groups for alt in group if alt.kind == "hypernym"], [
+        [(alt.term, alt.kind) for alt in group] for group in plan.groups]
+
+
 @pytest.mark.parametrize("query, code", [("tenun Bau-Bau", "7472"), ("snorkeling wangi-wangi", "7407"),
                                          ("kopi Konawe Kepulauan", "7412"), ("jagung muna barat", "7413")])
 def test_hyphenated_and_multi_word_places_are_found_whole(vocab, query, code):

@@ -68,6 +68,8 @@ def test_partial_reduplication_meets_the_base_word():
 @pytest.mark.parametrize("variant, canonical", [
     ("kripik", "keripik"), ("coklat", "cokelat"), ("mente", "mete"), ("sambel", "sambal"),
     ("krupuk", "kerupuk"), ("cemilan", "camilan"), ("cabe", "cabai"), ("kasoami", "kasuami"),
+    ("anget", "hangat"), ("seger", "segar"), ("pedes", "pedas"), ("sholat", "salat"), ("shalat", "salat"),
+    ("trepang", "teripang"), ("tripang", "teripang"),
 ])
 def test_spelling_variants_meet(variant, canonical):
     assert analyze(variant) == analyze(canonical)
