@@ -19,6 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from services import platform as etalase_platform  # noqa: E402
 
 RABBIT_API = os.environ.get("RABBIT_API_URI", "http://127.0.0.1:15672")
+# The process id of each service of the running private platform (CPU time per event).
+SERVICE_PIDS: dict[str, int] = {}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -83,12 +85,28 @@ def private_platform(port: int, postgres: bool = False):
     etalase_platform.declare_events_topology(uri)
     supervisor = etalase_platform.Platform(etalase_platform.config_path(), "127.0.0.1", port, env=env, log_dir=var_dir / "logs")
     supervisor.start()
+    SERVICE_PIDS.update({name: process.pid for name, process in supervisor.processes.items()})
     try:
         supervisor.wait_healthy(timeout=90)
         yield f"http://127.0.0.1:{port}", uri, var_dir
     finally:
+        SERVICE_PIDS.clear()
         supervisor.stop()
         httpx.delete(f"{RABBIT_API}/api/vhosts/{vhost}", auth=auth)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc), 0.0 if unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> str:
+    """The 1-, 5- and 15-minute load averages, to print beside a timing."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
 def raw_consume_rate(uri: str, bodies: list[bytes], prefetch: int = 200) -> float:

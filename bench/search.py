@@ -24,7 +24,7 @@ import time
 import uuid
 
 import httpx
-from common import percentile, private_platform, raw_consume_rate
+from common import SERVICE_PIDS, cpu_seconds, load_average, percentile, private_platform, raw_consume_rate
 from freshness import freshness
 from kombu import Connection, Producer
 from relevance import DEMO, load_cases
@@ -117,6 +117,9 @@ def event_bodies(snapshots: list[ProductSnapshot]) -> list[bytes]:
             for s in snapshots]
 
 
+cpu_used: dict[str, float] = {}
+
+
 def indexing_burst(uri: str, snapshots: list[ProductSnapshot], timeout: float,
                    follow_promotion: bool = False) -> tuple[float, float, int] | tuple[float, float, int, float]:
     """(publish seconds, seconds until all indexed, documents counted at the end[, seconds
@@ -124,6 +127,7 @@ def indexing_burst(uri: str, snapshots: list[ProductSnapshot], timeout: float,
     baseline = documents_indexed(uri)
     promotion_baseline = promotion_products(uri) if follow_promotion else 0
     bodies = event_bodies(snapshots)
+    cpu_before = {name: cpu_seconds(pid) for name, pid in SERVICE_PIDS.items()}
     start = time.perf_counter()
     with Connection(uri) as connection:
         producer = Producer(connection.default_channel, exchange=events_exchange())
@@ -137,6 +141,7 @@ def indexing_burst(uri: str, snapshots: list[ProductSnapshot], timeout: float,
     indexed_at = None
     promoted_at = None if follow_promotion else start
     last_report = start
+    cpu_used.clear()  # CPU seconds of the search (and promotion) process over the burst
     while indexed_at is None or promoted_at is None:
         time.sleep(0.5)
         now = time.perf_counter()
@@ -151,6 +156,10 @@ def indexing_burst(uri: str, snapshots: list[ProductSnapshot], timeout: float,
             last_report = now
         if now - start > timeout:
             break
+        if indexed_at is not None and "search" in cpu_before and "search" not in cpu_used:
+            cpu_used["search"] = cpu_seconds(SERVICE_PIDS["search"]) - cpu_before["search"]
+    if "promotion" in cpu_before:
+        cpu_used["promotion"] = cpu_seconds(SERVICE_PIDS["promotion"]) - cpu_before["promotion"]
     indexed_s = (indexed_at or time.perf_counter()) - start
     if not follow_promotion:
         return published, indexed_s, count - baseline
@@ -194,22 +203,28 @@ def ms(seconds: float) -> float:
     return seconds * 1000
 
 
-def run_size(size: int, port: int, fresh_count: int, index_timeout: float, postgres: bool = False) -> dict:
+def run_size(size: int, port: int, fresh_count: int, index_timeout: float, postgres: bool = False,
+             indexing_only: bool = False) -> dict:
     print(f"\n== N = {size:,} products ==", flush=True)
     started = time.perf_counter()
     snapshots = generate_snapshots(size)
     queries = query_mix()
     figures: dict = {"n": size, "database": "PostgreSQL" if postgres else "SQLite"}
-    figures["engine"] = engine_timings(snapshots, queries)
-    print(f"  engine loaded and measured in {time.perf_counter() - started:.0f} s", flush=True)
+    if not indexing_only:
+        figures["engine"] = engine_timings(snapshots, queries)
+        print(f"  engine loaded and measured in {time.perf_counter() - started:.0f} s", flush=True)
     with private_platform(port, postgres) as (base_url, uri, _):
         figures["raw_rate"] = raw_consume_rate(uri, event_bodies(snapshots))
         print(f"  raw kombu consume of the same {size:,} bodies: {figures['raw_rate']:,.0f} msg/s", flush=True)
         published, elapsed, indexed, promoted = indexing_burst(uri, snapshots, index_timeout, follow_promotion=True)
-        figures.update(publish_s=published, index_s=elapsed, indexed=indexed, promotion_s=promoted)
+        figures.update(publish_s=published, index_s=elapsed, indexed=indexed, promotion_s=promoted,
+                       cpu=dict(cpu_used), load=load_average())
         print(f"  {indexed:,} indexed in {elapsed:.1f} s (published in {published:.1f} s); "
               f"the promotion service had them all after {promoted:.1f} s", flush=True)
+        print_indexing(figures)
         del snapshots
+        if indexing_only:
+            return figures
         with httpx.Client(base_url=base_url, timeout=30) as http:
             def gateway_search(q):
                 http.get("/api/v1/search", params={"q": q, "per_page": 20}).raise_for_status()
@@ -223,6 +238,16 @@ def run_size(size: int, port: int, fresh_count: int, index_timeout: float, postg
     return figures
 
 
+def print_indexing(f: dict) -> None:
+    rate = f["indexed"] / f["index_s"] if f["index_s"] else 0.0
+    print(f"  indexing burst: {f['indexed']:,}/{f['n']:,} events in {f['index_s']:.1f} s = {rate:,.0f} events/s "
+          f"(published in {f['publish_s']:.1f} s); raw kombu consume {f['raw_rate']:,.0f} msg/s, "
+          f"share {rate / f['raw_rate']:.1%} (load {f['load']})")
+    cpu = ", ".join(f"{name} {seconds * 1e6 / max(1, f['indexed']):,.0f}" for name, seconds in f["cpu"].items())
+    if cpu:
+        print(f"  CPU per event over the burst (us): {cpu}")
+
+
 def print_table(f: dict) -> None:
     direct, gateway = f["engine"], f["gateway"]
     qps_direct, qps_gateway = len(direct) / sum(direct), len(gateway) / sum(gateway)
@@ -233,10 +258,7 @@ def print_table(f: dict) -> None:
         print(f"  {label:28s} {a:12.2f} {b:12.2f} {b / a:7.1f}x")
     print(f"  {'search queries/s':28s} {qps_direct:12.1f} {qps_gateway:12.1f} {qps_direct / qps_gateway:7.1f}x")
     print(f"  {'suggest p95 (ms, gateway)':28s} {'':12s} {ms(percentile(f['suggest'], 95)):12.2f}")
-    rate = f["indexed"] / f["index_s"] if f["index_s"] else 0.0
-    print(f"  indexing burst: {f['indexed']:,}/{f['n']:,} events in {f['index_s']:.1f} s = {rate:,.0f} events/s "
-          f"(published in {f['publish_s']:.1f} s); raw kombu consume {f['raw_rate']:,.0f} msg/s, "
-          f"share {rate / f['raw_rate']:.1%}")
+    print_indexing(f)
     print(f"  promotion facts of the same burst: all after {f['promotion_s']:.1f} s = "
           f"{f['promotion_s'] / f['index_s']:.2f}x search's time")
     fresh = f["fresh"]
@@ -271,13 +293,17 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--index-timeout", type=float, default=900, help="seconds to wait for a burst to be indexed")
     parser.add_argument("--postgres", action="store_true", help="run the platform on PostgreSQL instead of SQLite")
+    parser.add_argument("--indexing-only", action="store_true",
+                        help="only the indexing burst (no engine, gateway or freshness figures)")
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     results = []
     for size in sizes:
-        results.append(run_size(size, args.port, args.freshness, args.index_timeout, args.postgres))
-        print_table(results[-1])
-    if len(results) >= 2:
+        results.append(run_size(size, args.port, args.freshness, args.index_timeout, args.postgres,
+                                args.indexing_only))
+        if not args.indexing_only:
+            print_table(results[-1])
+    if len(results) >= 2 and not args.indexing_only:
         scaling(results[0], results[-1])
     return 0
 

@@ -19,11 +19,11 @@ from typing import Any, Callable, Sequence
 from kombu import Connection, Producer
 from kombu.exceptions import DecodeError
 from nameko.messaging import Consumer
-from sqlalchemy import Boolean, DateTime, Integer, String, select
+from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shared.db import chunks
+from shared.db import insert_rows, select_in
 from shared.events import Event, InvalidEvent, utcnow
 from shared.settings import amqp_uri
 from shared.topology import SUBSCRIPTIONS, Subscription, declare_topology, main_queue
@@ -204,16 +204,14 @@ def accepted_writes(
 
 
 def record_many_in_inbox(session: Session, events: Sequence[Event], inbox_model: type[InboxMixin]) -> set[str]:
-    """Add ``events`` to the inbox in one executemany (SQLAlchemy sends it as multi-row
-    INSERTs); the ids that were new (an id seen twice in ``events`` is new once)."""
+    """Add ``events`` to the inbox in one multi-row ``INSERT ... ON CONFLICT DO NOTHING``; the
+    ids that were new (an id seen twice in ``events`` is new once)."""
     table = inbox_model.__table__  # type: ignore[attr-defined]  # a mapped subclass
-    rows = list({event.id: {"event_id": event.id, "event_type": event.type, "processed_at": utcnow()}
-                 for event in events}.values())
-    if not rows:
-        return set()
-    statement = (dialect_insert(session)(table).on_conflict_do_nothing(index_elements=["event_id"])
-                 .returning(table.c.event_id))
-    return set(session.scalars(statement, rows))  # executemany: multi-row INSERTs, compiled once
+    now = utcnow()
+    rows = list({event.id: (event.id, event.type, now) for event in events}.values())
+    inserted = insert_rows(session, table, ("event_id", "event_type", "processed_at"), rows,
+                           tail="ON CONFLICT (event_id) DO NOTHING", returning=("event_id",))
+    return {event_id for event_id, in inserted}
 
 
 def known_versions(session: Session, state_model: type[AggregateStateMixin],
@@ -224,15 +222,13 @@ def known_versions(session: Session, state_model: type[AggregateStateMixin],
     by_type: dict[str, list[str]] = {}
     for aggregate_type, aggregate_id in sorted(keys):
         by_type.setdefault(aggregate_type, []).append(aggregate_id)
+    lock = session.get_bind().dialect.name == "postgresql"
     found: dict[tuple[str, str], tuple[int, bool]] = {}
     for aggregate_type, ids in by_type.items():
-        for chunk in chunks(ids):
-            statement = (select(table.c.aggregate_id, table.c.version, table.c.deleted)
-                         .where(table.c.aggregate_type == aggregate_type, table.c.aggregate_id.in_(chunk)))
-            if session.get_bind().dialect.name == "postgresql":
-                statement = statement.with_for_update()
-            for aggregate_id, version, deleted in session.execute(statement):
-                found[(aggregate_type, aggregate_id)] = (version, bool(deleted))
+        for aggregate_id, version, deleted in select_in(
+                session, table, ("aggregate_id", "version", "deleted"), "aggregate_id", ids,
+                equal={"aggregate_type": aggregate_type}, for_update=lock):
+            found[(aggregate_type, aggregate_id)] = (version, bool(deleted))
     return found
 
 
@@ -242,16 +238,14 @@ def write_versions(session: Session, state_model: type[AggregateStateMixin],
     keys written."""
     table = state_model.__table__  # type: ignore[attr-defined]  # a mapped subclass
     now = utcnow()
-    rows = [{"aggregate_type": t, "aggregate_id": i, "version": v, "deleted": d, "updated_at": now}
-            for (t, i), (v, d) in sorted(states.items())]
-    insert = dialect_insert(session)(table)
-    statement = insert.on_conflict_do_update(
-        index_elements=["aggregate_type", "aggregate_id"],
-        set_={"version": insert.excluded.version, "deleted": insert.excluded.deleted,
-              "updated_at": insert.excluded.updated_at},
-        where=(table.c.version < insert.excluded.version) & ~table.c.deleted,
-    ).returning(table.c.aggregate_type, table.c.aggregate_id)
-    return {(t, i) for t, i in session.execute(statement, rows)}  # executemany, compiled once
+    rows = [(t, i, v, d, now) for (t, i), (v, d) in sorted(states.items())]
+    written = insert_rows(
+        session, table, ("aggregate_type", "aggregate_id", "version", "deleted", "updated_at"), rows,
+        tail=(f"ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET version = excluded.version, "
+              f"deleted = excluded.deleted, updated_at = excluded.updated_at "
+              f"WHERE {table.name}.version < excluded.version AND NOT {table.name}.deleted"),
+        returning=("aggregate_type", "aggregate_id"))
+    return {(t, i) for t, i in written}
 
 
 def dialect_insert(session: Session) -> Callable[..., Any]:

@@ -15,29 +15,26 @@ from sqlalchemy.orm import Session
 
 from services.search.engine import Removal
 from services.search.models import SearchDocument, SearchPricing
-from shared.consumer import dialect_insert
-from shared.db import chunks
+from shared.db import chunks, insert_rows
 from shared.events import utcnow
 
 
 def store_documents(session: Session, docs: Iterable[dict]) -> None:
     """Keep each of ``docs`` in ``search_documents`` unless a newer version is stored."""
     now = utcnow()
-    rows = {str(doc["id"]): {"id": str(doc["id"]), "version": int(doc.get("version") or 0),
-                             "region": doc.get("region") or "", "indexed_at": now,
-                             "document": json.dumps(doc, ensure_ascii=False)} for doc in docs}
-    _upsert_newer(session, SearchDocument.__table__, "id", list(rows.values()),
-                  ("version", "region", "document", "indexed_at"))
+    rows = {str(doc["id"]): (str(doc["id"]), int(doc.get("version") or 0), doc.get("region") or "", now,
+                             json.dumps(doc, ensure_ascii=False)) for doc in docs}
+    _upsert_newer(session, SearchDocument.__table__, ("id", "version", "region", "indexed_at", "document"),
+                  list(rows.values()))
 
 
 def store_pricings(session: Session, pricings: Iterable[dict]) -> None:
     """Keep each pricing payload in ``search_pricing`` unless a newer version is stored."""
     now = utcnow()
-    rows = {str(p["product_id"]): {"product_id": str(p["product_id"]), "version": int(p.get("version") or 0),
-                                   "pricing": json.dumps(p, ensure_ascii=False), "updated_at": now}
-            for p in pricings}
-    _upsert_newer(session, SearchPricing.__table__, "product_id", list(rows.values()),
-                  ("version", "pricing", "updated_at"))
+    rows = {str(p["product_id"]): (str(p["product_id"]), int(p.get("version") or 0),
+                                   json.dumps(p, ensure_ascii=False), now) for p in pricings}
+    _upsert_newer(session, SearchPricing.__table__, ("product_id", "version", "pricing", "updated_at"),
+                  list(rows.values()))
 
 
 def remove_documents(session: Session, removals: Iterable[Removal]) -> None:
@@ -56,15 +53,9 @@ def remove_documents(session: Session, removals: Iterable[Removal]) -> None:
         )
 
 
-def _upsert_newer(session: Session, table, key: str, rows: list[dict], columns: tuple[str, ...]) -> None:
-    if not rows:
-        return
-    insert = dialect_insert(session)(table)
-    # One executemany, compiled once. With RETURNING, SQLAlchemy sends it as multi-row
-    # statements on pg8000 too ("insertmanyvalues"), which would otherwise send a statement
-    # per row.
-    session.execute(insert.on_conflict_do_update(
-        index_elements=[key],
-        set_={column: insert.excluded[column] for column in columns},
-        where=table.c.version <= insert.excluded.version,
-    ).returning(table.c[key]), rows).all()
+def _upsert_newer(session: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """Insert ``rows`` (the key first), or update a stored row whose version is older or equal."""
+    key, updated = columns[0], columns[1:]
+    insert_rows(session, table, columns, rows,
+                tail=(f"ON CONFLICT ({key}) DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in updated)
+                      + f" WHERE {table.name}.version <= excluded.version"))

@@ -1,0 +1,63 @@
+"""``shared.db.insert_rows`` and ``select_in``: many rows in one statement sent straight to
+the driver, on both databases. More rows than one statement holds are split, the conflict
+clause decides per row, and what is written reads back through SQLAlchemy as if SQLAlchemy
+had written it (a datetime on SQLite is stored in SQLAlchemy's text form)."""
+from datetime import datetime, timezone
+
+import pytest
+from consumer_models import Base, Inbox, State
+from sqlalchemy import select
+
+from shared.db import IDS_PER_STATEMENT, insert_rows, select_in
+
+
+@pytest.fixture
+def session_factory(tables):
+    return tables(Base)
+
+
+def test_rows_past_one_statement_are_all_written_and_read_back(session_factory):
+    when = datetime(2026, 12, 4, 20, 15, 30, 123456, tzinfo=timezone.utc)
+    count = 2 * IDS_PER_STATEMENT + 17
+    rows = [(f"e{n:05d}", "catalog.product_updated", when) for n in range(count)]
+    with session_factory() as session:
+        returned = insert_rows(session, Inbox.__table__, ("event_id", "event_type", "processed_at"), rows,
+                               tail="ON CONFLICT (event_id) DO NOTHING", returning=("event_id",))
+        session.commit()
+        assert sorted(r[0] for r in returned) == [r[0] for r in rows]
+        stored = session.scalars(select(Inbox).order_by(Inbox.event_id)).all()
+        assert len(stored) == count
+        assert stored[0].processed_at.replace(tzinfo=timezone.utc) == when
+
+
+def test_the_conflict_clause_decides_row_by_row(session_factory):
+    columns = ("aggregate_type", "aggregate_id", "version", "deleted", "updated_at")
+    now = datetime.now(timezone.utc)
+    guarded = ("ON CONFLICT (aggregate_type, aggregate_id) DO UPDATE SET version = excluded.version "
+               "WHERE aggregate_state.version < excluded.version AND NOT aggregate_state.deleted")
+    with session_factory() as session:
+        insert_rows(session, State.__table__, columns,
+                    [("product", "a", 3, False, now), ("product", "b", 3, False, now), ("product", "c", 3, True, now)])
+        written = insert_rows(session, State.__table__, columns,
+                              [("product", "a", 4, False, now), ("product", "b", 2, False, now),
+                               ("product", "c", 9, False, now), ("product", "d", 1, False, now)],
+                              tail=guarded, returning=("aggregate_id",))
+        session.commit()
+        assert {r[0] for r in written} == {"a", "d"}  # b: older, c: a tombstone
+        found = select_in(session, State.__table__, ("aggregate_id", "version", "deleted"), "aggregate_id",
+                          ["a", "b", "c", "d", "e"], equal={"aggregate_type": "product"})
+        assert {(i, v, bool(d)) for i, v, d in found} == {("a", 4, False), ("b", 3, False), ("c", 3, True),
+                                                           ("d", 1, False)}
+
+
+def test_select_in_splits_a_long_list(session_factory):
+    now = datetime.now(timezone.utc)
+    ids = [f"p{n:05d}" for n in range(IDS_PER_STATEMENT + 3)]
+    with session_factory() as session:
+        insert_rows(session, State.__table__, ("aggregate_type", "aggregate_id", "version", "deleted", "updated_at"),
+                    [("product", i, 1, False, now) for i in ids] + [("merchant", "p00000", 1, False, now)])
+        found = select_in(session, State.__table__, ("aggregate_id",), "aggregate_id", ids + ["none"],
+                          equal={"aggregate_type": "product"})
+        assert sorted(r[0] for r in found) == ids
+        assert insert_rows(session, State.__table__, ("aggregate_id",), []) == []
+        assert select_in(session, State.__table__, ("aggregate_id",), "aggregate_id", []) == []
