@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import socket
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
@@ -155,6 +156,13 @@ class _RoutingErrorsAsJson(WsgiApp):
 class GatewayWebServer(WebServer):
     def get_wsgi_app(self):
         return _RoutingErrorsAsJson(self)
+
+    def process_request(self, sock, address):
+        # eventlet's wsgi buffers 16 KB: a larger response goes out as its headers, then its
+        # body. With Nagle's algorithm the body waited for the client's delayed ACK of the
+        # headers, 40 ms on every response above ~16 KB (a third of the searches of 20).
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().process_request(sock, address)
 
 
 class GatewayHttp(HttpRequestHandler):

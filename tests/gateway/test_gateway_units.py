@@ -1,4 +1,6 @@
 """Small pure pieces of the gateway: formatting, header parsing, migrations vs models."""
+import socket
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -7,6 +9,7 @@ from services.gateway.api import parse_if_match, parse_int_param
 from services.gateway.formatting import format_rupiah
 from services.gateway.models import Base
 from services.gateway.site.buyer import present_item
+from services.gateway.web import GatewayWebServer
 from shared.errors import BadRequest, ValidationFailed
 
 
@@ -86,3 +89,24 @@ def test_search_page_shows_discount_badge_highlight_and_facet_links():
     assert 'href="/?q=kopi&amp;region=7402&amp;page=1">Muna (1)</a>' in html
     assert 'href="/?q=kopi&amp;category=kopi-teh&amp;page=1">Kopi &amp; Teh (1)</a>' in html
     assert "Mungkin maksud Anda" in html
+
+
+def test_the_web_server_turns_off_nagle_on_each_connection():
+    """A response above eventlet's 16 KB write buffer leaves as headers, then body: with
+    Nagle's algorithm the body waited 40 ms for the client's delayed ACK."""
+    served = []
+
+    class Serve:
+        def process_request(self, conn_state):
+            served.append(conn_state)
+
+    server = GatewayWebServer()
+    server._serv = Serve()
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        with socket.create_connection(listener.getsockname()):
+            accepted, address = listener.accept()
+            with accepted:
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+                server.process_request(accepted, address)
+                assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    assert served and served[0][1] is accepted
