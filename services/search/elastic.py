@@ -21,7 +21,7 @@ from typing import Iterable
 
 from sqlalchemy import select
 
-from services.search.analysis import STOPWORDS, VARIANTS, analyze, is_measure, is_negated, query_terms
+from services.search.analysis import PROTECTED, STOPWORDS, VARIANTS, analyze, is_measure, is_negated, query_terms
 from services.search.embedded import name_head
 from services.search.engine import (
     FEW_MATCHES,
@@ -46,6 +46,7 @@ from services.search.language import (
     category_slug,
     max_edits,
     name_head_of,
+    name_term_of,
     place_region,
     plan_query,
 )
@@ -58,7 +59,7 @@ from shared.taxonomy import CATEGORY_NAMES
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 5  # v2: pricing fields; v3: measures; v4: joined codes, negations, name head; v5: variants (older: reindex)
+INDEX_VERSION = 5  # v2: pricing fields; v3: measures; v4: joined codes, negations, name head; v5: variants, protected roots, name heads after a packaging word (older: reindex)
 SEARCH_FIELDS = ["name^3", "category_name^2", "category_parent_name", "merchant.name^2", "region_name^2", "description"]
 
 
@@ -77,6 +78,9 @@ def index_body() -> dict:
                 "filter": {
                     "etalase_stop": {"type": "stop", "stopwords": sorted(STOPWORDS)},
                     "etalase_variants": {"type": "synonym", "synonyms": variants},
+                    # roots that look affixed (periuk, kuningan, perhiasan): never stemmed, as
+                    # in the embedded analyzer (analysis.PROTECTED)
+                    "etalase_protected": {"type": "keyword_marker", "keywords": sorted(PROTECTED)},
                     "etalase_stemmer": {"type": "stemmer", "language": "indonesian"},
                 },
                 "analyzer": {
@@ -84,7 +88,8 @@ def index_body() -> dict:
                         "type": "custom",
                         "char_filter": ["reduplication"],
                         "tokenizer": "standard",
-                        "filter": ["lowercase", "asciifolding", "etalase_stop", "etalase_variants", "etalase_stemmer"],
+                        "filter": ["lowercase", "asciifolding", "etalase_stop", "etalase_variants", "etalase_protected",
+                                   "etalase_stemmer"],
                     },
                 },
             },
@@ -105,8 +110,9 @@ def index_body() -> dict:
                 # "no-gula"), also from our analyzer: the standard tokenizer splits the one
                 # and drops the negator of the other.
                 "joined_terms": keyword,
-                # The first term of the name, what the product is (embedded.name_head): a query
-                # word there adds HEAD_SCORE, as the embedded engine counts it more.
+                # The first term of the name, what the product is (embedded.name_head; and the
+                # next one after a packaging word, "Paket Oleh-Oleh"): a query word there adds
+                # HEAD_SCORE, as the embedded engine counts it more.
                 "name_head": keyword,
                 "category": keyword,
                 "category_name": text,
@@ -304,6 +310,10 @@ def alternative_query(alternative: Alternative, fuzzy: bool = False) -> dict:
     head = name_head_of(alternative.term)
     if head is not None:  # a family's item as the first term of the name: it is one of the family
         return {"constant_score": {"filter": {"term": {"name_head": head}},
+                                   "boost": alternative.weight * FAMILY_HEAD_SCORE}}
+    named = name_term_of(alternative.term)
+    if named is not None:  # a family's word in the name: the seller says it is one of the family
+        return {"constant_score": {"filter": {"match": {"name": named}},
                                    "boost": alternative.weight * FAMILY_HEAD_SCORE}}
     if is_measure(alternative.term):  # "1000g": our analyzer's measures, indexed apart
         return {"constant_score": {"filter": {"term": {"measures": alternative.term}},

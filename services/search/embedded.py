@@ -46,7 +46,15 @@ from services.search.engine import (
     price_bucket_label,
     pricing_view,
 )
-from services.search.language import category_term, name_head_term, place_term, plan_query
+from services.search.language import (
+    NAME_PREFIX,
+    category_term,
+    name_head_term,
+    name_term,
+    name_term_of,
+    place_term,
+    plan_query,
+)
 from services.search.models import SearchDocument, SearchPricing
 from services.search.store import remove_documents, store_documents, store_pricings
 from shared.contracts import merchant_listed
@@ -81,10 +89,24 @@ def _field_text(doc: dict, name: str) -> str:
     return doc.get(name) or ""
 
 
-def name_head(doc: dict) -> str | None:
-    """The first term of a product's name: what the product is."""
-    terms = analyze(doc.get("name") or "")
-    return terms[0] if terms else None
+# Words that say how a product is sold, not what it is: a name that starts with one ("Paket
+# Oleh-Oleh Sultra", "Set Kado Pengantin") is also what its next word says.
+PACKAGING_HEADS = frozenset(analyze("paket set aneka kemasan toples box bingkisan"))
+
+
+def name_heads(terms) -> list[str]:
+    """The head terms of a name's ``terms``: its first term, and the next one when the first
+    says how it is sold ("paket oleh" -> paket, oleh)."""
+    if not terms:
+        return []
+    if terms[0] in PACKAGING_HEADS and len(terms) > 1 and terms[1] != terms[0]:
+        return [terms[0], terms[1]]
+    return [terms[0]]
+
+
+def name_head(doc: dict) -> list[str]:
+    """What a product's name says it is (``name_heads``)."""
+    return name_heads(analyze(doc.get("name") or ""))
 
 
 def weighted_terms(doc: dict) -> dict[str, int]:
@@ -96,9 +118,12 @@ def weighted_terms(doc: dict) -> dict[str, int]:
         field_terms = _analyze_shared(text) if field_name in SHARED_FIELDS else analyze(text)
         for term in field_terms:
             terms[term] = terms.get(term, 0) + weight
-        if field_name == "name" and field_terms:
-            terms[field_terms[0]] += HEAD_WEIGHT  # the name's head (name_head), analysed once
-            terms[name_head_term(field_terms[0])] = 1  # what a family's head group asks for
+        if field_name == "name":
+            for head in name_heads(field_terms):  # the name's head (name_head), analysed once
+                terms[head] += HEAD_WEIGHT
+                terms[name_head_term(head)] = 1  # what a family's head group asks for
+            for term in field_terms:
+                terms[name_term(term)] = 1  # what a family's word in the name asks for (not in the length)
     if doc.get("region"):
         terms[place_term(doc["region"])] = PLACE_WEIGHT
     for slug in (doc.get("category"), doc.get("category_parent")):
@@ -236,7 +261,7 @@ class MemoryIndex:
         self._docno[doc_id] = docno
         self._docs[docno] = doc
         self._terms[docno] = terms
-        length = sum(terms.values())
+        length = sum(tf for term, tf in terms.items() if not term.startswith(NAME_PREFIX))
         self._length[docno] = length
         self._total_length += length
         for term, tf in terms.items():
@@ -446,7 +471,7 @@ class MemoryIndex:
         family word itself: a rare item ("susu") has a high idf, and without the cap a listing
         of it would outrank one that says what the buyer typed. A family's name head scores as
         a term of idf ``FAMILY_HEAD_IDF`` (Elasticsearch: a constant score)."""
-        if alternative.kind == "head":
+        if alternative.kind == "head" or name_term_of(alternative.term) is not None:
             return alternative.weight * FAMILY_HEAD_IDF / self._idf(len(self._postings[alternative.term]))
         if alternative.kind not in ("hypernym", "category"):
             return alternative.weight

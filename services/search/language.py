@@ -100,6 +100,18 @@ def name_head_of(term: str) -> str | None:
     return term[len(HEAD_PREFIX):] if term.startswith(HEAD_PREFIX) else None
 
 
+NAME_PREFIX = "name:"  # the index terms of a product's name: what the seller calls it
+
+
+def name_term(term: str) -> str:
+    return NAME_PREFIX + term
+
+
+def name_term_of(term: str) -> str | None:
+    """The term a name term says the name holds, or None for an ordinary term."""
+    return term[len(NAME_PREFIX):] if term.startswith(NAME_PREFIX) else None
+
+
 @dataclass(frozen=True)
 class Alternative:
     term: str  # an analyzed term, as the index stores it (or a place term, "region:7402")
@@ -802,9 +814,15 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             # alternative, and so ranks above one that only names an item or the word in passing.
             # (Not for a one-word family without categories: its word already counts in full, and
             # counting it twice would rank every description that says it in passing first.)
+            # A listing whose name says the family word is one too, wherever it is filed ("Paket
+            # Oleh-Oleh Sultra" under bumbu, "Tas Tenun Oleh-Oleh" under aksesori): the seller
+            # said so in the name, not in passing in the description.
             categories = [item[0] for item in members if category_slug(item[0]) is not None]
             if categories or (family_length > 1 and not generic_head):
-                groups.append([Alternative(term, WEIGHT_FAMILY_WORD, "family") for term in categories or [head_term]])
+                family_group = [Alternative(term, WEIGHT_FAMILY_WORD, "family") for term in categories or [head_term]]
+                if categories and not generic_head:
+                    family_group.append(Alternative(name_term(head_term), WEIGHT_FAMILY_WORD, "family"))
+                groups.append(family_group)
                 roles.append(SOFT)
             # A product name says what the product is first ("Kuali Tanah Liat" is a kuali, "Bumbu
             # Dapur" is no kitchen tool, "Keripik Talas" is a keripik): a listing whose name starts

@@ -554,6 +554,7 @@ def test_the_coconut_palm_is_kelapa():
     ("periuk", "periuk"),  # a root, not pe- + riuk
     ("kuningan", "kuningan"),  # brass, not "kuning" (yellow)
     ("perunggu", "perunggu"),
+    ("perhiasan", "perhiasan"),  # jewelry, not "hias" of hiasan dinding (a decoration)
 ])
 def test_tool_and_metal_names_that_look_affixed_are_kept_whole(word, root):
     assert analyze(word) == [root]

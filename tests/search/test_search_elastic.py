@@ -63,8 +63,10 @@ def test_index_has_an_indonesian_analyzer():
     body = index_body()
     analysis = body["settings"]["analysis"]
     filters = analysis["analyzer"]["etalase_id"]["filter"]
-    assert filters[:2] == ["lowercase", "asciifolding"] and filters[-1] == "etalase_stemmer"
+    assert filters[:2] == ["lowercase", "asciifolding"] and filters[-2:] == ["etalase_protected", "etalase_stemmer"]
     assert analysis["filter"]["etalase_stemmer"] == {"type": "stemmer", "language": "indonesian"}
+    # roots that look affixed are never stemmed, as in the embedded analyzer (perhiasan is no hiasan)
+    assert {"periuk", "perhiasan"} <= set(analysis["filter"]["etalase_protected"]["keywords"])
     assert "yang" in analysis["filter"]["etalase_stop"]["stopwords"]
     assert "kripik => keripik" in analysis["filter"]["etalase_variants"]["synonyms"]
     assert body["mappings"]["properties"]["region"] == {"type": "keyword"}
@@ -86,7 +88,7 @@ def test_bulk_uses_external_versions():
     ops = bulk_operations("products", Change(upserts=[doc], removals=[Removal("p2", 5), Removal("p3", None)]))
     assert ops == [
         {"index": {"_index": "products", "_id": "p1", "version": 3, "version_type": "external"}},
-        {**doc, "measures": [], "joined_terms": [], "name_head": "kopi"},
+        {**doc, "measures": [], "joined_terms": [], "name_head": ["kopi"]},
         {"delete": {"_index": "products", "_id": "p2", "version": 5, "version_type": "external"}},
         {"delete": {"_index": "products", "_id": "p3"}},
     ]
@@ -505,8 +507,19 @@ def test_a_family_of_categories_scores_its_categories_once_more(tmp_path):
                                     {"term": {"category_parent": "perawatan-tubuh"}}], "minimum_should_match": 1}}
     # sabun, an item of mandi, is typed too: its own concept, not the family's a second time
     mandi = {"dis_max": {"queries": [match("mandi"), {"constant_score": {"filter": category, "boost": 1.0}}]}}
+    # once more for a listing in the family's categories, or whose name says the family word
+    named = {"constant_score": {"filter": {"match": {"name": "mandi"}}, "boost": 0.5 * 3.0}}
     assert part == {"bool": {"must": [{"bool": {"must": [match("sabun"), mandi]}}],
-                             "should": [{"constant_score": {"filter": category, "boost": 1.0}}]}}
+                             "should": [{"dis_max": {"queries": [{"constant_score": {"filter": category, "boost": 1.0}},
+                                                                 named]}}]}}
+
+
+def test_a_name_that_starts_with_a_packaging_word_is_also_its_next_word():
+    doc = document("p1", 1, name="Paket Oleh-Oleh Sultra Box")
+    ops = bulk_operations("products", Change(upserts=[doc], removals=[]))
+    assert ops[1]["name_head"] == ["paket", "oleh"]
+    assert bulk_operations("products", Change(upserts=[document("p2", 1, name="Kopi Paket Hemat")],
+                                              removals=[]))[1]["name_head"] == ["kopi"]
 
 
 def test_a_place_alone_decides_and_beside_a_product_only_ranks():

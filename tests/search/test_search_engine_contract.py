@@ -255,6 +255,21 @@ def test_a_listing_whose_name_starts_with_an_item_of_the_family_ranks_above_a_pa
     assert ids(engine.search(SearchQuery(q="peralatan dapur")))[0] == "p2"
 
 
+def test_a_listing_whose_name_says_the_family_word_is_one_wherever_it_is_filed(engine_factory):
+    engine = engine_factory()
+    engine.upsert([
+        document("p1", name="Paket Oleh-Oleh Sultra Box", description="Isi sambal dan kacang",
+                 category=("bumbu-rempah", "Bumbu, Sambal & Rempah")),
+        document("p3", name="Bagea Sagu Muna", description="Cocok untuk oleh-oleh",
+                 category=("kue-tradisional", "Kue Tradisional")),
+        document("p4", name="Keripik Pisang Manis", description="Oleh-oleh khas Kendari",
+                 category=("camilan", "Camilan & Kue Kering")),
+    ])
+    # p1's seller calls it oleh-oleh ("Paket" says how it is sold, not what it is); p3 and p4 are
+    # members that say it in passing
+    assert ids(engine.search(SearchQuery(q="oleh oleh")))[0] == "p1"
+
+
 def test_a_family_reached_through_an_english_word_ranks_its_members_first(engine_factory):
     engine = engine_factory()
     engine.upsert([
