@@ -21,6 +21,7 @@ one transaction (group commit).
 """
 from __future__ import annotations
 
+import json
 import logging
 from collections import deque
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from typing import Any, Callable, Sequence
 
 import eventlet
 from eventlet.event import Event as GreenEvent
+from nameko.amqp.consume import Consumer as ConsumerCore
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import Session
@@ -179,10 +181,36 @@ class BatcherProvider(DependencyProvider):
         return self.batcher
 
 
+class UndecodedConsumer(ConsumerCore):
+    """nameko's consumer, handing each message on undecoded (kombu's ``on_message``): kombu's
+    JSON decoder calls a Python hook for every object of every body, which made decoding an
+    event twice as slow as ``json.loads``, and events are plain JSON."""
+
+    def get_consumers(self, consumer_cls: Any, channel: Any) -> list[Any]:
+        consumer = consumer_cls(queues=self.queues, on_message=self._undecoded, accept=self.accept,
+                                **self.consumer_options)
+        consumer.qos(prefetch_count=self.prefetch_count)
+        return [consumer]
+
+    def _undecoded(self, message: Any) -> None:
+        self.on_message(None, message)
+
+
+def decode_body(message: Any) -> Any:
+    """A message's body: JSON in UTF-8 (what the outbox relays publish) with plain
+    ``json.loads``, anything else as kombu decodes it (its content types, its errors)."""
+    if message.content_type == "application/json" and message.content_encoding in ("utf-8", "utf8"):
+        body = message.body
+        return json.loads(body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else body)
+    return message.decode()
+
+
 class BatchEventConsumer(EventConsumer):
     """Consumes a subscription's queue in batches (see the module docstring): the service
     method is called with a list of message bodies and returns a list, one None or
     exception per body."""
+
+    consumer_cls = UndecodedConsumer
 
     def __init__(self, subscription: str, max_batch: int | None = None, **kwargs: Any):
         # Half the prefetch by default: while one batch is applied (its messages unacked),
@@ -209,6 +237,11 @@ class BatchEventConsumer(EventConsumer):
         super().kill()
 
     def handle_message(self, body: Any, message: Any) -> None:
+        try:
+            body = decode_body(message)  # the consumer hands messages on undecoded
+        except Exception as exc:  # noqa: BLE001 - as kombu's own decode error: dead-lettered
+            self._on_decode_error(message, exc)
+            return
         self.acks.delivered(message)
         self._pending.append((body, message))
         self._drainer.wake()

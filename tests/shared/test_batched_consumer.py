@@ -19,7 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared import topology
 from shared.batching import BatcherProvider, batch_event_consumer
-from shared.consumer import ATTEMPTS_HEADER, VersionedWrite, accept_events
+from shared.consumer import ATTEMPTS_HEADER, ERROR_HEADER, VersionedWrite, accept_events
 from shared.db import UnitOfWork, make_engine, make_session_factory
 from shared.events import Event
 from shared.topology import Subscription, declare_topology, events_exchange
@@ -150,6 +150,38 @@ def test_a_poison_event_in_a_batch_of_200_is_dead_lettered_alone(
         message = connection.default_channel.basic_get(subscription.dead_queue_name, no_ack=True)
         assert json.loads(message.body)["id"] == events[EVENTS // 2].id
         assert message.headers[ATTEMPTS_HEADER] == subscription.max_attempts
+
+
+def test_bodies_that_cannot_be_decoded_are_dead_lettered_at_once(
+        subscription, session_factory, rabbit_config, amqp_uri, container_factory):
+    """The batch consumer decodes bodies itself (plain JSON): broken JSON, and a content type
+    kombu refuses, go straight to the dead-letter queue as with kombu's own decoding; the
+    events around them are applied."""
+    events = [thing(n) for n in range(10)]
+    with Connection(amqp_uri) as connection:
+        declare_topology(connection)
+        producer = Producer(connection.default_channel, exchange=events_exchange())
+        for n, event in enumerate(events):
+            producer.publish(json.dumps(event.to_dict()).encode(), routing_key="test.thing_happened",
+                             content_type="application/json", content_encoding="utf-8", delivery_mode=2)
+            if n == 3:
+                producer.publish(b"{not json", routing_key="test.thing_happened", content_type="application/json",
+                                 content_encoding="utf-8", delivery_mode=2)
+            if n == 6:
+                producer.publish(b"\x80\x04K\x01.", routing_key="test.thing_happened",
+                                 content_type="application/x-python-serialize", content_encoding="binary",
+                                 delivery_mode=2)
+    container = container_factory(make_service(session_factory, Batches()))
+    container.start()
+    assert wait_for(lambda: queue_depth(amqp_uri, subscription.dead_queue_name) == 2, timeout=30)
+    assert wait_for(lambda: len(applied(session_factory)) == len(events), timeout=30)
+    assert sorted(applied(session_factory)) == sorted(event.id for event in events)
+    with Connection(amqp_uri) as connection:
+        channel = connection.default_channel
+        dead = [channel.basic_get(subscription.dead_queue_name, no_ack=True) for _ in range(2)]
+    bodies = sorted(m.body if isinstance(m.body, bytes) else m.body.encode() for m in dead)
+    assert bodies == [b"{not json", b"\x80\x04K\x01."]
+    assert all("undecodable body" in message.headers[ERROR_HEADER] for message in dead)
 
 
 def test_a_broker_connection_lost_mid_batch_loses_nothing_and_applies_nothing_twice(
