@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Protocol
 
-from services.search.analysis import analyze, fold, is_measure, is_negated, query_terms, surface_forms
+from services.search.analysis import VARIANTS, analyze, fold, is_measure, is_negated, query_terms, surface_forms
 from shared.places import PLACES, find_places
 from shared.taxonomy import ALL_SLUGS
 
@@ -547,6 +547,10 @@ class Speller:
         self._known: set[str] = set()
         self._size = -1
         self._scanned = 0.0
+        # The other spellings of a word (analysis.VARIANTS) are words a buyer misspells too:
+        # "kasoame" is one letter from kasoami, which the index keeps as kasuami.
+        for variant in SPELLING_VARIANTS:
+            self._file(variant)
 
     def _file(self, term: str) -> None:
         # A term within one edit of a 4+ letter word has 3+ letters. Shorter terms are
@@ -609,6 +613,9 @@ class Speller:
                 distance = damerau_levenshtein(word, term, edits)
                 if distance > edits:
                     continue
+                term = SPELLING_VARIANTS.get(term, term)
+                if term == word or any(term == other for other, _d, _df in found):
+                    continue
                 df = vocabulary.document_frequency(term)
                 if df > 0:
                     found.append((term, distance, df))
@@ -616,6 +623,10 @@ class Speller:
         found.sort(key=lambda c: (c[1], -c[2], c[0]))
         return found[:MAX_CORRECTIONS]
 
+
+# variant spelling -> the term the index keeps for it ("kasoami" -> "kasuami")
+SPELLING_VARIANTS: dict[str, str] = {variant: analyze(variant)[0] for variant in VARIANTS
+                                     if variant.isalpha() and len(analyze(variant)) == 1 and analyze(variant)[0] != variant}
 
 _spellers: "weakref.WeakKeyDictionary[object, Speller]" = weakref.WeakKeyDictionary()
 _spellers_by_id: dict[int, tuple[object, Speller]] = {}

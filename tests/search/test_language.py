@@ -598,3 +598,12 @@ def test_pulut_and_ketela_reach_the_narrower_names_one_way():
     # Ketela is ketela pohon (singkong) or ketela rambat (ubi jalar).
     assert {"singkong", "ubi"} <= {alt.term for alt in plan_query("ketela").groups[0]}
     assert "ketela" not in [alt.term for group in plan_query("singkong").groups for alt in group]
+
+
+def test_a_misspelt_spelling_variant_is_corrected_to_the_word_the_index_keeps(synonyms):
+    # "kasoame" is one letter from kasoami (analysis.VARIANTS), which the index keeps as kasuami:
+    # two letters from kasuami itself, too many for a seven-letter word
+    vocabulary = Vocab(["Kasuami Kukus Wakatobi", "Kasuami Goreng", "Kopi Robusta"])
+    plan = plan_query("kasoame", vocabulary, synonyms=synonyms, hypernyms=Hypernyms(os.devnull))
+    assert kinds(plan) == [[("kasoame", "exact"), ("kasuami", "typo")]]
+    assert plan.corrected == "kasuami"
