@@ -23,7 +23,7 @@ from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shared.db import insert_rows, select_in
+from shared.db import chunks, insert_rows, select_in
 from shared.events import Event, InvalidEvent, utcnow
 from shared.settings import amqp_uri
 from shared.topology import SUBSCRIPTIONS, Subscription, declare_topology, main_queue
@@ -222,14 +222,33 @@ def known_versions(session: Session, state_model: type[AggregateStateMixin],
     by_type: dict[str, list[str]] = {}
     for aggregate_type, aggregate_id in sorted(keys):
         by_type.setdefault(aggregate_type, []).append(aggregate_id)
-    lock = session.get_bind().dialect.name == "postgresql"
+    postgres = session.get_bind().dialect.name == "postgresql"
     found: dict[tuple[str, str], tuple[int, bool]] = {}
     for aggregate_type, ids in by_type.items():
-        for aggregate_id, version, deleted in select_in(
-                session, table, ("aggregate_id", "version", "deleted"), "aggregate_id", ids,
-                equal={"aggregate_type": aggregate_type}, for_update=lock):
+        if postgres:
+            rows = _locked_versions(session, table.name, aggregate_type, ids)
+        else:
+            rows = select_in(session, table, ("aggregate_id", "version", "deleted"), "aggregate_id", ids,
+                             equal={"aggregate_type": aggregate_type})
+        for aggregate_id, version, deleted in rows:
             found[(aggregate_type, aggregate_id)] = (version, bool(deleted))
     return found
+
+
+def _locked_versions(session: Session, table: str, aggregate_type: str, ids: Sequence[str]) -> list[tuple[Any, ...]]:
+    """PostgreSQL: the (id, version, deleted) rows of ``ids``, each looked up by its primary
+    key and locked (FOR UPDATE), in the order of ``ids``. A plain ``aggregate_id IN (...)``
+    was planned from the statistics of a table that grows during a burst: taken for a few
+    rows, ``aggregate_type = 'product'`` was scanned whole (every row) and filtered, a
+    batch's read cost grew with the table (5 ms at 15,000 rows); one index probe per id does
+    not depend on them."""
+    connection = session.connection()
+    sql = (f"SELECT k.id, s.version, s.deleted FROM unnest(%s::varchar[]) AS k(id) CROSS JOIN LATERAL "
+           f"(SELECT version, deleted FROM {table} WHERE aggregate_type = %s AND aggregate_id = k.id FOR UPDATE) AS s")
+    rows: list[tuple[Any, ...]] = []
+    for chunk in chunks(ids):
+        rows.extend(tuple(row) for row in connection.exec_driver_sql(sql, (list(chunk), aggregate_type)).fetchall())
+    return rows
 
 
 def write_versions(session: Session, state_model: type[AggregateStateMixin],
