@@ -249,6 +249,11 @@ ENGLISH: dict[str, list[str]] = {
     "coconut sugar": ["gula kelapa"], "coconut palm": ["kelapa"], "hat": ["topi"], "sandals": ["sandal"], "shoes": ["sepatu"],
     "tablecloth": ["taplak"], "pillow": ["bantal"], "handicraft": ["kerajinan"], "handicrafts": ["kerajinan"],
     "craft": ["kerajinan"], "crafts": ["kerajinan"], "traditional": ["tradisional"], "homemade": ["rumahan"],
+    # household goods and what they are made of (the families alat rumah, dapur, alat makan)
+    "rattan": ["rotan"], "bamboo": ["bambu"], "tray": ["nampan", "baki"], "plate": ["piring"],
+    "bowl": ["mangkuk"], "spoon": ["sendok"], "cup": ["cangkir"], "broom": ["sapu"], "chair": ["kursi"],
+    "table": ["meja"], "cupboard": ["lemari"], "shelf": ["rak"], "furniture": ["mebel"],
+    "fish floss": ["abon ikan"], "floss": ["abon"], "meat floss": ["abon"],
     "organic": ["organik"], "fresh": ["segar"], "frozen": ["beku"], "sauce": ["saus"], "chili": ["cabai"],
     "chilli": ["cabai"], "garlic": ["bawang putih"], "shallot": ["bawang merah"], "shallots": ["bawang merah"],
     "onion": ["bawang"], "vegetable": ["sayur"], "vegetables": ["sayur"], "fruit": ["buah"], "fruits": ["buah"],

@@ -607,3 +607,8 @@ def test_a_misspelt_spelling_variant_is_corrected_to_the_word_the_index_keeps(sy
     plan = plan_query("kasoame", vocabulary, synonyms=synonyms, hypernyms=Hypernyms(os.devnull))
     assert kinds(plan) == [[("kasoame", "exact"), ("kasuami", "typo")]]
     assert plan.corrected == "kasuami"
+
+
+def test_household_goods_in_english_are_the_words_sellers_write():
+    assert [[alt.term for alt in group] for group in plan_query("rattan tray").groups] == [["rotan"], ["nampan", "baki"]]
+    assert [[alt.term for alt in group] for group in plan_query("fish floss").groups] == [["abon"], ["ikan"]]
