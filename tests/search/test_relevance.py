@@ -60,9 +60,11 @@ def test_every_kind_stays_above_its_floor(report):
 # Measured when set (issue 12): tuning 0.951, the spent held-out sets 0.914, 0.923, 0.920 and
 # 0.901. The held-out set that counts (heldout.json) has not been run yet: its floor is set
 # after its first run (bench/relevance/README.md), so that no one sees its figure before then.
-SET_FLOORS = {"tuning": 0.93, "heldout-1": 0.89, "heldout-2": 0.92, "heldout-3": 0.90, "heldout-4": 0.91,
+# Raised 2026-12-05 after the family pass (docs/decisions/search-relevance.md): held-out 1 0.936,
+# 8 0.924, 9 0.910.
+SET_FLOORS = {"tuning": 0.93, "heldout-1": 0.91, "heldout-2": 0.92, "heldout-3": 0.90, "heldout-4": 0.91,
               "heldout-5": 0.89, "heldout-6": 0.91, "heldout-7": 0.90,
-              "heldout-8": 0.86, "heldout-9": 0.87}
+              "heldout-8": 0.90, "heldout-9": 0.89}
 
 
 @pytest.mark.parametrize("name", sorted(SET_FLOORS))
