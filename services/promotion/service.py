@@ -5,11 +5,12 @@ commits before it returns (nameko replies before dependency providers see the wo
 result), and the commit wakes the relay. The RPC contract: docs/contracts/promotion-rpc.md."""
 import logging
 
+import eventlet
 from sqlalchemy import text
 
 from services.promotion import facts, interactions
 from services.promotion.campaigns import operations, queries
-from services.promotion.campaigns.status import advance
+from services.promotion.campaigns.status import advance, next_due
 from services.promotion.models import Outbox
 from services.promotion.settings import PromotionSettings
 from shared.batching import BatcherProvider, batch_event_consumer
@@ -40,7 +41,19 @@ class PromotionService:
     @settings_timer(PromotionSettings, "campaign_tick", eager=True)
     def advance_campaigns(self):
         """Starts and ends campaigns on time; eager, so a start or end that passed while the
-        service was down takes effect as soon as it is back."""
+        service was down takes effect as soon as it is back. A start or end due before the
+        next tick is waited for here, so it takes effect on the moment, not up to a tick late
+        (a 10,000-product start otherwise waited half a tick on average)."""
+        self._advance()
+        due = next_due(self.db.session)
+        self.db.session.rollback()  # hold no transaction while waiting
+        wait = None if due is None else (due - utcnow()).total_seconds()
+        if wait is not None and 0 < wait < self.settings.campaign_tick:
+            while (remaining := (due - utcnow()).total_seconds()) > 0:
+                eventlet.sleep(remaining)
+            self._advance()
+
+    def _advance(self):
         moved = advance(self.db.session, utcnow())
         self.db.commit()
         if moved["started"] or moved["ended"]:

@@ -10,6 +10,8 @@ import pytest
 from kombu import Connection, Exchange, Queue
 from nameko.testing.services import entrypoint_hook
 
+from services.promotion.campaigns.times import aware
+from services.promotion.models import Campaign
 from services.promotion.service import PromotionService
 from shared.errors import Forbidden, NotFound, ValidationFailed
 from shared.events import utcnow
@@ -129,3 +131,24 @@ def test_a_start_that_passed_while_the_service_was_stopped_takes_effect_on_start
     assert sorted((b["aggregate_id"], b["payload"]["effective_price"], b["payload"]["campaign_id"])
                   for b in bodies) == [("p00000", 100_000, None), ("p00001", 100_000, None)]
     assert call(third, "get_campaign", PROMOTER, created["id"])["status"] == "ended"
+
+
+def test_a_start_between_two_ticks_takes_effect_on_the_moment(database_url, promotion_db, rabbit_config,
+                                                               container_factory, monkeypatch):
+    """With a 2 s tick, a start due 2.5 s after the campaign was made is waited for by the
+    tick before it, not left to the tick after it (up to 2 s late)."""
+    monkeypatch.delenv("PROMOTION_DATABASE_URL", raising=False)
+    with nameko.config.patch({"PROMOTION": {"DATABASE_URL": database_url, "CAMPAIGN_TICK": 2.0}}):
+        container = container_factory(PromotionService)
+        container.start()
+        starts = utcnow() + timedelta(seconds=2.5)
+        created = call(container, "create_campaign", PROMOTER, campaign_data(
+            starts_at=starts.isoformat(), ends_at=(starts + timedelta(hours=1)).isoformat()))
+        deadline = time.monotonic() + 6
+        while call(container, "get_campaign", PROMOTER, created["id"])["status"] != "active":
+            assert time.monotonic() < deadline, "the campaign did not start"
+            time.sleep(0.05)
+        with promotion_db() as session:
+            activated_at = session.get(Campaign, created["id"]).activated_at
+        late = (aware(activated_at) - starts).total_seconds()
+        assert 0 <= late < 0.5

@@ -5,7 +5,8 @@
 
 ``advance(session, now)`` (the service's timer, every ``campaign_tick`` seconds and once at
 start-up) moves campaigns whose start or end has passed, also one that passed while the
-service was down. Transitions are guarded updates (``UPDATE ... WHERE status = <from>``), so
+service was down; ``next_due`` tells the timer when the next start or end falls, so one due
+before the next tick is moved on the moment rather than up to a tick late. Transitions are guarded updates (``UPDATE ... WHERE status = <from>``), so
 two timers, or a timer and a cancel, never both apply one. Starting materialises the
 members and reprices them; ending or cancelling an active campaign reprices its members
 back.
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from services.promotion.campaigns.access import find_campaign
@@ -75,3 +76,11 @@ def advance(session: Session, now: datetime) -> dict:
         Campaign.status == "active", Campaign.ends_at <= now).order_by(Campaign.ends_at, Campaign.id)))
     ended = [campaign_id for campaign_id in ending if close(session, campaign_id, now, "ended")]
     return {"started": started, "ended": ended}
+
+
+def next_due(session: Session) -> datetime | None:
+    """The earliest start of a scheduled campaign or end of an active one (None if none)."""
+    starts = session.scalar(select(func.min(Campaign.starts_at)).where(Campaign.status == "scheduled"))
+    ends = session.scalar(select(func.min(Campaign.ends_at)).where(Campaign.status == "active"))
+    moments = [aware(moment) for moment in (starts, ends) if moment is not None]
+    return min(moments, default=None)
