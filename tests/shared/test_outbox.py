@@ -125,3 +125,24 @@ def test_add_events_stages_many_rows_like_add_event_in_few_statements(session_fa
             event.type, event.aggregate_id, event.aggregate_version)
         assert (row.status, row.attempts, row.last_error, row.published_at) == (PENDING, 0, None, None)
         assert row.created_at is not None
+
+
+def test_a_batch_larger_than_one_gathered_send_goes_out_whole_and_in_order(session_factory, amqp_uri, listener):
+    # 600 events of about 2 KB: a batch of 500 is several gathered sends, then a batch of 100
+    events = [Event(type="catalog.product_updated", aggregate_id=f"p-{n}", aggregate_version=1,
+                    payload={"n": n, "text": "tenun ikat Masalili " * 100}) for n in range(600)]
+    with session_factory() as session:
+        add_events(session, Outbox, events)
+        session.commit()
+    relay = OutboxRelay(session_factory, Outbox, amqp_uri)
+    try:
+        assert [relay.publish_pending(), relay.publish_pending(), relay.publish_pending()] == [500, 100, 0]
+        transport = relay._connection.connection.transport
+        assert "read_frame" not in vars(transport)  # the socket is its own again between batches
+    finally:
+        relay.close()
+    received = listener(600)
+    assert [body["id"] for body in received] == [event.id for event in events]
+    assert received[-1]["payload"] == events[-1].payload
+    with session_factory() as session:
+        assert set(session.scalars(select(Outbox.status))) == {PUBLISHED}
