@@ -27,7 +27,7 @@ from services.catalog.imports.photo_urls import Fetcher, StoredPhoto, fetch_phot
 from services.catalog.imports.rows import RowPlan, plan_row
 from services.catalog.models import ImportJob, ImportRowError, Merchant, Product, ProductPhoto, new_id
 from shared.contracts import ProductsImported
-from shared.db import UnitOfWork
+from shared.db import UnitOfWork, insert_rows
 from shared.events import PRODUCTS_IMPORTED, utcnow
 from shared.messages import t
 
@@ -181,18 +181,14 @@ PHOTO_COLUMNS = tuple(column.name for column in ProductPhoto.__table__.columns)
 
 
 def _insert_new(session: Session, created: list[SimpleNamespace]) -> None:
-    """The new products and their photos, one executemany per table. With RETURNING,
-    SQLAlchemy sends it as multi-row INSERTs on SQLite and on pg8000 (which would otherwise
-    send one statement per row). A concurrent writer's SKU or slug raises IntegrityError."""
+    """The new products and their photos in multi-row INSERTs sent straight to the driver
+    (``shared.db.insert_rows``). A concurrent writer's SKU or slug raises IntegrityError."""
     if not created:
         return
-    products = Product.__table__
-    session.execute(products.insert().returning(products.c.id),
-                    [{name: getattr(new, name) for name in PRODUCT_COLUMNS} for new in created]).all()
-    photo_rows = [{name: getattr(photo, name) for name in PHOTO_COLUMNS} for new in created for photo in new.photos]
-    if photo_rows:
-        table = ProductPhoto.__table__
-        session.execute(table.insert().returning(table.c.id), photo_rows).all()
+    insert_rows(session, Product.__table__, PRODUCT_COLUMNS,
+                [tuple(getattr(new, name) for name in PRODUCT_COLUMNS) for new in created])
+    photo_rows = [tuple(getattr(photo, name) for name in PHOTO_COLUMNS) for new in created for photo in new.photos]
+    insert_rows(session, ProductPhoto.__table__, PHOTO_COLUMNS, photo_rows)
 
 
 def _photo_row(new: SimpleNamespace, position: int, photo: StoredPhoto, now) -> SimpleNamespace:
