@@ -6,21 +6,25 @@ private platform:
   documents and answering the same queries: the difference is the cost of the trip
   (HTTP, RPC request and reply through RabbitMQ, interaction reports);
 - gateway search throughput with 8 concurrent clients (queries/s), next to the engine's
-  single-threaded queries/s.
+  single-threaded queries/s;
+- CPU milliseconds per search of the gateway and search processes (/proc), one client and
+  8 clients (RabbitMQ's is not counted: other vhosts share its process).
 
     .venv/bin/python bench/gateway.py
     .venv/bin/python bench/gateway.py --size 10000 --clients 8 --rounds 10
+    .venv/bin/python bench/gateway.py --profile /tmp/prof   # py-spy of both during the 8 clients
 """
 from __future__ import annotations
 
 import argparse
-import os
+import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
-from common import percentile, private_platform
+from common import SERVICE_PIDS, cpu_seconds, load_average, percentile, private_platform
 from search import engine_timings, generate_snapshots, indexing_burst, ms, query_mix
 
 
@@ -73,12 +77,45 @@ def concurrent_throughput(base_url: str, queries: list[str], clients: int, round
     return len(latencies) / elapsed, latencies
 
 
+class CpuPerRequest:
+    """CPU milliseconds per request of the gateway and search processes over a block."""
+
+    SERVICES = ("gateway", "search")
+
+    def __init__(self) -> None:
+        self.per_request: dict[str, float] = {}
+
+    def measure(self, run):
+        before = {name: cpu_seconds(SERVICE_PIDS[name]) for name in self.SERVICES}
+        result = run()
+        requests = len(result[1]) if isinstance(result, tuple) else len(result)
+        for name in self.SERVICES:
+            self.per_request[name] = (cpu_seconds(SERVICE_PIDS[name]) - before[name]) * 1000 / requests
+        return result
+
+    def __str__(self) -> str:
+        return "  ".join(f"{name} {value:.2f}" for name, value in self.per_request.items())
+
+
+def profilers(directory: str | None) -> list[subprocess.Popen]:
+    """py-spy recording the gateway and search processes into ``directory`` (speedscope)."""
+    if not directory:
+        return []
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    py_spy = Path(sys.executable).parent / "py-spy"
+    return [subprocess.Popen([str(py_spy), "record", "--pid", str(SERVICE_PIDS[name]), "--rate", "250",
+                              "--format", "speedscope", "--output", f"{directory}/{name}.json"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name in CpuPerRequest.SERVICES]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=10_000, help="products indexed")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=10, help="passes over the query mix")
     parser.add_argument("--port", type=int, default=8767)
+    parser.add_argument("--profile", metavar="DIR", help="py-spy the gateway and search during the 8 clients")
     args = parser.parse_args()
 
     snapshots = generate_snapshots(args.size)
@@ -88,12 +125,17 @@ def main() -> int:
         _, elapsed, indexed = indexing_burst(uri, snapshots, timeout=900)
         print(f"{indexed:,} products indexed in {elapsed:.1f} s", flush=True)
         del snapshots
-        single = gateway_timings(base_url, queries, args.rounds)
-        qps, loaded = concurrent_throughput(base_url, queries, args.clients, args.rounds)
+        one, many = CpuPerRequest(), CpuPerRequest()
+        single = one.measure(lambda: gateway_timings(base_url, queries, args.rounds))
+        spies = profilers(args.profile)
+        qps, loaded = many.measure(lambda: concurrent_throughput(base_url, queries, args.clients, args.rounds))
+        for spy in spies:
+            spy.send_signal(2)  # py-spy writes its profile on SIGINT
+            spy.wait(30)
 
     engine_p50, gateway_p50 = ms(percentile(engine, 50)), ms(percentile(single, 50))
     engine_qps = len(engine) / sum(engine)
-    print(f"\n== gateway search at {args.size:,} products (load average {os.getloadavg()[0]:.2f}) ==")
+    print(f"\n== gateway search at {args.size:,} products (load average {load_average()}) ==")
     print(f"  {'':34s} {'engine':>10s} {'gateway':>10s} {'ratio':>8s}")
     print(f"  {'search p50 (ms, one client)':34s} {engine_p50:10.2f} {gateway_p50:10.2f} {gateway_p50 / engine_p50:7.1f}x"
           f"   (+{gateway_p50 - engine_p50:.1f} ms)")
@@ -101,6 +143,7 @@ def main() -> int:
     print(f"  {f'queries/s ({args.clients} clients; engine: one)':34s} {engine_qps:10.1f} {qps:10.1f} "
           f"{qps / engine_qps:7.2f}x")
     print(f"  {f'search p50 (ms, {args.clients} clients)':34s} {'':10s} {ms(percentile(loaded, 50)):10.2f}")
+    print(f"  CPU ms per search, one client: {one}; {args.clients} clients: {many}")
     return 0
 
 
