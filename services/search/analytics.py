@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -95,20 +95,30 @@ class QueryBuffer(CountBuffer[QueryKey, Counts]):
 
 
 def write_counts(session: Session, counts: dict[QueryKey, Counts]) -> None:
-    for (day, query, region, category), value in counts.items():
-        row = session.scalar(select(SearchQueryStat).where(
-            SearchQueryStat.day == day, SearchQueryStat.query == query,
-            SearchQueryStat.region == region, SearchQueryStat.category == category))
-        if row is None:
-            session.add(SearchQueryStat(day=day, query=query, region=region, category=category,
-                                        searches=value.searches, zero_results=value.zero_results,
-                                        results_total=value.results_total, last_hour=value.last_hour))
-            session.flush()
+    """One SELECT for the rows these keys may have, one executemany UPDATE adding to those,
+    one executemany INSERT for the rest (Core statements, not an ORM object per key)."""
+    table = SearchQueryStat.__table__
+    known = {(row.day, row.query, row.region, row.category): row.id for row in session.execute(
+        select(table.c.id, table.c.day, table.c.query, table.c.region, table.c.category)
+        .where(table.c.day.in_({key[0] for key in counts}), table.c.query.in_({key[1] for key in counts})))}
+    updates, inserts = [], []
+    for key, value in counts.items():
+        if key in known:
+            updates.append({"row_id": known[key], "add_searches": value.searches, "add_zero": value.zero_results,
+                            "add_results": value.results_total, "hour": value.last_hour})
         else:
-            row.searches += value.searches
-            row.zero_results += value.zero_results
-            row.results_total += value.results_total
-            row.last_hour = value.last_hour
+            day, query, region, category = key
+            inserts.append({"day": day, "query": query, "region": region, "category": category,
+                            "searches": value.searches, "zero_results": value.zero_results,
+                            "results_total": value.results_total, "last_hour": value.last_hour})
+    if updates:
+        session.execute(update(table).where(table.c.id == bindparam("row_id")).values(
+            searches=table.c.searches + bindparam("add_searches"),
+            zero_results=table.c.zero_results + bindparam("add_zero"),
+            results_total=table.c.results_total + bindparam("add_results"),
+            last_hour=bindparam("hour")), updates)
+    if inserts:
+        session.execute(insert(table), inserts)
 
 
 def check_window(days, limit) -> tuple[int, int]:
