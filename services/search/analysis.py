@@ -91,7 +91,7 @@ PROTECTED: frozenset[str] = frozenset(
     """
     beras terasi terigu durian petai pepaya mentega mentimun merica mengkudu melinjo
     perahu selatan lautan kenari melati pelangi permen pedas kemiri kedelai sepatu teripang
-    periuk perunggu kuningan ulekan kukusan parutan perhiasan
+    periuk perunggu kuningan ulekan kukusan parutan perhiasan manisan
     """.split()
 )
 

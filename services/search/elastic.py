@@ -59,7 +59,7 @@ from shared.taxonomy import CATEGORY_NAMES
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 5  # v2: pricing fields; v3: measures; v4: joined codes, negations, name head; v5: variants, protected roots, name heads after a packaging word (older: reindex)
+INDEX_VERSION = 6  # v2: pricing fields; v3: measures; v4: joined codes, negations, name head; v5: variants, protected roots, name heads after a packaging word; v6: manisan a protected root (older: reindex)
 SEARCH_FIELDS = ["name^3", "category_name^2", "category_parent_name", "merchant.name^2", "region_name^2", "description"]
 
 

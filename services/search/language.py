@@ -259,7 +259,7 @@ ENGLISH: dict[str, list[str]] = {
     "onion": ["bawang"], "vegetable": ["sayur"], "vegetables": ["sayur"], "fruit": ["buah"], "fruits": ["buah"],
     "spices": ["rempah"], "spice": ["rempah"], "seasoning": ["bumbu"], "herbs": ["herbal"], "scrub": ["lulur"],
     "massage oil": ["minyak urut"], "essential oil": ["minyak atsiri"], "weaving cloth": ["kain tenun"],
-    "sarongs": ["sarung"], "batik": ["batik"], "cakes": ["kue"], "candy": ["permen"], "peanuts": ["kacang tanah"],
+    "sarongs": ["sarung"], "batik": ["batik"], "cakes": ["kue"], "candy": ["permen", "manisan"], "peanuts": ["kacang tanah"],
     "sweet potato": ["ubi jalar"], "tapioca": ["tapioka"], "flour": ["tepung"], "salt": ["garam"],
     "egg": ["telur"], "eggs": ["telur"], "milk": ["susu"], "juice": ["jus"], "bread": ["roti"],
     "noodles": ["mi"], "noodle": ["mi"], "sambal": ["sambal"], "jerky": ["dendeng"],
@@ -275,6 +275,54 @@ ENGLISH: dict[str, list[str]] = {
     "mango": ["mangga"], "candlenut": ["kemiri"], "lemongrass": ["serai"],
     "live": ["hidup"], "roasted": ["sangrai", "panggang"], "roast": ["sangrai", "panggang"],
     "mud crab": ["kepiting bakau"], "giant clam": ["kima"], "pearl": ["mutiara"], "pearls": ["mutiara"], "machete": ["parang"], "knife": ["pisau"], "galangal": ["lengkuas"], "tamarind": ["asam jawa"], "vinegar": ["cuka"], "dried squid": ["cumi kering"],
+    # the catalogs' own frequent product and place words (2026-12-04), in dictionary English
+    # seafood and fish
+    "cuttlefish": ["sotong", "cumi"], "dried cuttlefish": ["cumi kering"], "mackerel": ["tenggiri", "kembung"],
+    "mackerel tuna": ["tongkol"], "snapper": ["kakap"], "grouper": ["kerapu"], "milkfish": ["bandeng"],
+    "rabbitfish": ["baronang"], "prawn": ["udang"], "tiger prawn": ["udang windu"], "swimming crab": ["rajungan"],
+    "snakehead": ["gabus"],
+    # meat, dairy, cooked dishes
+    "chicken": ["ayam"], "duck": ["bebek"], "goat": ["kambing"], "beef": ["daging sapi"], "meat": ["daging"],
+    "meatball": ["bakso"], "meatballs": ["bakso"], "cheese": ["keju"], "cooked rice": ["nasi"],
+    "coconut milk": ["santan"],
+    # fruit, vegetables, plants
+    "pineapple": ["nanas"], "guava": ["jambu"], "passion fruit": ["markisa"], "soursop": ["sirsak"],
+    "breadfruit": ["sukun"], "jackfruit": ["nangka"], "papaya": ["pepaya"], "sapodilla": ["sawo"],
+    "tomato": ["tomat"], "tomatoes": ["tomat"], "spinach": ["bayam"], "taro": ["talas"], "noni": ["mengkudu"],
+    "sesame": ["wijen"], "aromatic ginger": ["kencur"], "java turmeric": ["temulawak"], "leaf": ["daun"],
+    "leaves": ["daun"], "flower": ["bunga"], "seed": ["biji"], "seeds": ["biji"], "pandanus": ["pandan"],
+    # sweets
+    "sweets": ["permen", "manisan"], "candied": ["manisan"],
+    # how it is made or sold
+    "steamed": ["kukus"], "grilled": ["bakar"], "baked": ["panggang"], "boiled": ["rebus"], "peeled": ["kupas"],
+    "mixed": ["campur"], "crispy": ["renyah"], "liquid": ["cair"], "pure": ["murni"], "instant": ["instan"],
+    "whole": ["utuh"], "processed": ["olahan"], "food": ["makanan"], "staple food": ["makanan pokok"],
+    "bottle": ["botol"], "jar": ["toples"], "sack": ["karung"], "small": ["kecil"], "large": ["besar"],
+    "big": ["besar"], "green": ["hijau"], "yellow": ["kuning"], "blue": ["biru"], "purple": ["ungu"],
+    "fragrant": ["wangi"], "young": ["muda"], "wild": ["liar"],
+    # materials and crafts
+    "silk": ["sutra"], "cotton": ["katun"], "leather": ["kulit"], "stone": ["batu"], "brass": ["kuningan"],
+    "gold": ["emas"], "teak": ["jati"], "thread": ["benang"], "yarn": ["benang"], "embroidery": ["bordir"],
+    "embroidered": ["bordir"], "hand woven": ["tenun", "anyaman"], "coconut shell": ["batok kelapa", "tempurung kelapa"],
+    "coir": ["sabut"], "charcoal": ["arang"], "kite": ["layangan"], "pendant": ["liontin"], "prayer mat": ["sajadah"],
+    "prayer rug": ["sajadah"], "cutting board": ["talenan"], "chopping board": ["talenan"], "mortar": ["cobek", "ulekan"],
+    "pestle": ["ulekan"], "stove": ["tungku"], "steamer": ["kukusan", "dandang"], "jug": ["kendi"], "lamp": ["lampu"],
+    "ashtray": ["asbak"], "decoration": ["hiasan", "pajangan"], "ornament": ["hiasan", "pajangan"],
+    "wall decoration": ["hiasan dinding"], "accessories": ["aksesori"], "accessory": ["aksesori"],
+    "clothing": ["pakaian"], "clothes": ["pakaian", "baju"], "women": ["wanita"], "men": ["pria"],
+    "children": ["anak"], "kids": ["anak"], "baby": ["bayi"], "body care": ["perawatan tubuh"], "hair": ["rambut"],
+    "face": ["wajah"], "face mask": ["masker"],
+    # places and tourism
+    "village": ["kampung", "desa"], "traditional house": ["rumah adat"], "fort": ["benteng"], "fortress": ["benteng"],
+    "palace": ["keraton"], "bay": ["teluk"], "mountain": ["gunung"], "river": ["sungai"], "forest": ["hutan"],
+    "hot spring": ["air panas"], "airport": ["bandara"], "harbour": ["pelabuhan"], "harbor": ["pelabuhan"],
+    "port": ["pelabuhan"], "pier": ["dermaga"], "jetty": ["dermaga"], "culture": ["budaya"], "cultural": ["budaya"],
+    "history": ["sejarah"], "historical": ["sejarah"], "half day": ["setengah hari"], "pick up": ["jemput"],
+    "pickup": ["jemput"], "charter": ["carter"], "fisherman": ["nelayan"], "breakfast": ["sarapan"], "night": ["malam"],
+    "ship": ["kapal"], "wildlife reserve": ["suaka margasatwa"],
+    "chili paste": ["sambal"], "chilli paste": ["sambal"], "virgin coconut oil": ["minyak kelapa murni"], "virgin": ["murni"],
+    "sugar palm": ["aren"], "areca nut": ["pinang"], "betel nut": ["pinang"], "betel": ["sirih"], "betel leaf": ["daun sirih"],
+    "aloe vera": ["lidah buaya"], "aloe": ["lidah buaya"], "tempeh": ["tempe"], "fermented": ["fermentasi"],
 }
 
 DEFAULT_SYNONYMS_PATH = Path(__file__).with_name("synonyms.txt")

@@ -555,6 +555,7 @@ def test_the_coconut_palm_is_kelapa():
     ("kuningan", "kuningan"),  # brass, not "kuning" (yellow)
     ("perunggu", "perunggu"),
     ("perhiasan", "perhiasan"),  # jewelry, not "hias" of hiasan dinding (a decoration)
+    ("manisan", "manisan"),  # candied sweets, not "manis" of pemanis (the sweeteners)
 ])
 def test_tool_and_metal_names_that_look_affixed_are_kept_whole(word, root):
     assert analyze(word) == [root]
@@ -612,3 +613,18 @@ def test_a_misspelt_spelling_variant_is_corrected_to_the_word_the_index_keeps(sy
 def test_household_goods_in_english_are_the_words_sellers_write():
     assert [[alt.term for alt in group] for group in plan_query("rattan tray").groups] == [["rotan"], ["nampan", "baki"]]
     assert [[alt.term for alt in group] for group in plan_query("fish floss").groups] == [["abon"], ["ikan"]]
+
+
+def test_the_catalogs_own_product_words_have_their_english():
+    # buyers' English for the catalogs' frequent words (seafood, materials, forms, places)
+    def terms(text):
+        return [[alt.term for alt in group] for group in plan_query(text).groups]
+    assert terms("dried cuttlefish") == [["cumi"], ["kering"]]
+    assert terms("silk sarong") == [["sutra", "sutera"], ["sarung"]]
+    assert terms("hand woven") == [["tenun", "anyam"]]
+    assert terms("grilled snapper") == [["bakar"], ["kakap"]]
+    assert terms("chili paste") == [["sambal"]]
+    assert terms("virgin coconut oil") == [["minyak"], ["kelapa"], ["murni"]]
+    # candy is permen or manisan, and manisan (candied sweets) is not the family pemanis
+    assert terms("seaweed candy") == [["rumput"], ["laut"], ["permen", "manisan"]]
+    assert analyze("manisan pemanis") == ["manisan", "manis"]

@@ -11,7 +11,7 @@ from services.search.analysis import STOPWORDS, analyze, fold, query_terms, stem
     ("menyulam", "sulam"), ("sulaman", "sulam"), ("merajut", "rajut"),
     ("kerajinan", "rajin"), ("pengrajin", "rajin"), ("perajin", "rajin"),
     ("dikemas", "kemas"), ("kemasan", "kemas"), ("dikemaskan", "kemas"),
-    ("minuman", "minum"), ("makanan", "makan"), ("manisan", "manis"), ("sayuran", "sayur"),
+    ("minuman", "minum"), ("makanan", "makan"), ("pemanis", "manis"), ("sayuran", "sayur"),
     ("berisi", "isi"), ("terbaik", "baik"), ("pembuat", "buat"), ("penjual", "jual"),
     ("perkebunan", "kebun"), ("pertanian", "tani"), ("rasanya", "rasa"), ("belilah", "beli"),
 ])

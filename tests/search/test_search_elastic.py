@@ -80,7 +80,7 @@ def test_start_creates_a_versioned_index_behind_the_alias_once():
     engine.start()
     creates = [call for call in client.calls if call[0] == "create"]
     assert len(creates) == 1
-    assert creates[0][1] == "etalase-products-v5" and creates[0][4] == {"etalase-products": {}}
+    assert creates[0][1] == "etalase-products-v6" and creates[0][4] == {"etalase-products": {}}
 
 
 def test_bulk_uses_external_versions():

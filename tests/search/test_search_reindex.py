@@ -113,7 +113,7 @@ def test_elasticsearch_reindex_loads_a_new_index_then_switches_the_alias_atomica
     snapshots = [snapshot("p1", "Madu", 3), snapshot("p2", "Draf", 1, status="draft")]
     loaded = reindex.reindex_elastic(engine, iter(snapshots), reindex.Progress(), now=0)
     assert loaded == 1
-    new = "etalase-v5-19700101000000"
+    new = "etalase-v6-19700101000000"
     assert [entry[0] for entry in client.log] == ["create", "bulk", "refresh", "aliases"]
     assert client.log[0] == ("create", new)
     bulk = client.log[1][1]
