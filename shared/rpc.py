@@ -18,7 +18,7 @@ from nameko.rpc import Client, ClusterRpc
 
 from shared.errors import EtalaseError, ServiceTimeout, ServiceUnavailable, UpstreamError
 from shared.messages import t
-from shared.rpc_transport import KnownRoutes, RequestSender
+from shared.rpc_transport import KnownRoutes, QuickReplyListener, RequestSender
 from shared.settings import amqp_uri
 
 
@@ -75,6 +75,8 @@ class DeadlineClient:
 
 class DeadlineRpc(ClusterRpc):
     """A cluster RPC client whose calls all have deadlines."""
+
+    reply_listener = QuickReplyListener()  # replies unacked, decoded with plain json
 
     def __init__(self, default_timeout: float = 5.0, **options: Any):
         self.default_timeout = default_timeout

@@ -12,6 +12,13 @@ Here, requests and replies are transient and unconfirmed, and nothing is declare
 or reply the broker loses costs its caller the deadline, as a slow service does. Events keep
 their confirms: they are published by the outbox relay (``shared/outbox.py``), not here.
 
+What each call costs is kept small too (CPU per search, bench/gateway.py): requests go out on
+one kept connection (``KeptPublisher``), a reply on the channel its request came in on
+(``RpcReplies``), not through kombu's connection and producer pools; replies are consumed
+without acks and decoded with plain ``json.loads`` (``QuickReplyListener``), and a result
+object keeps the JSON text it came as, which the gateway's search sends on as it is
+(``ReplyJson``); an entrypoint checks arguments against a signature computed once.
+
 One thing confirms did for RPC is kept: a request to a service whose queue does not exist is
 returned by the broker, which nameko turns into ``UnknownService``. That return only arrives
 in time with a confirm, so the first request to each service is confirmed (``KnownRoutes``),
@@ -22,18 +29,24 @@ the service (two kinds in one service would share one queue and take each other'
 """
 from __future__ import annotations
 
+import inspect
+import json
 import sys
 import threading
 from typing import Any
 
 import kombu.serialization
+from amqp import Message as AmqpMessage
+from amqp.exceptions import ConnectionError as AmqpConnectionError
+from amqp.exceptions import RecoverableConnectionError
+from eventlet.semaphore import Semaphore
+from kombu import Connection
+from kombu.exceptions import OperationalError
 from nameko import config
 from nameko.amqp.publish import Publisher, UndeliverableMessage
 from nameko.constants import AMQP_SSL_CONFIG_KEY, DEFAULT_TRANSPORT_OPTIONS, LOGIN_METHOD_CONFIG_KEY, NON_PERSISTENT
-from nameko.exceptions import UnserializableValueError, serialize
-from nameko.rpc import Responder, Rpc, RpcConsumer, get_rpc_exchange
-
-from shared.settings import amqp_uri
+from nameko.exceptions import IncorrectSignature, UnserializableValueError, serialize
+from nameko.rpc import ReplyListener, Rpc, RpcConsumer, get_rpc_exchange
 
 
 class RpcPublisher(Publisher):
@@ -76,19 +89,63 @@ class KnownRoutes:
             self._known.discard(service)
 
 
+class KeptPublisher:
+    """Publishes unconfirmed, transient RPC requests on one connection kept open for the
+    process, under a lock (green threads share it), instead of taking a connection and a
+    producer from kombu's pools for every message. A write that fails closes it; the
+    message is tried once more on a new connection, then the error is raised as kombu's
+    ``OperationalError`` (the broker is out of reach)."""
+
+    def __init__(self, uri: str, exchange: str, reply_to: str, serializer: str, ssl: Any = None,
+                 login_method: Any = None):
+        self.uri, self.exchange, self.reply_to, self.serializer = uri, exchange, reply_to, serializer
+        self.ssl, self.login_method = ssl, login_method
+        self.lock = Semaphore()
+        self.connection: Connection | None = None
+        self.channel: Any = None
+
+    def publish(self, payload: Any, routing_key: str, correlation_id: str | None = None,
+                extra_headers: dict[str, Any] | None = None, **_: Any) -> None:
+        content_type, encoding, body = kombu.serialization.dumps(payload, self.serializer)
+        message = AmqpMessage(body.encode(encoding) if isinstance(body, str) else body, content_type=content_type,
+                              content_encoding=encoding, delivery_mode=NON_PERSISTENT, correlation_id=correlation_id,
+                              reply_to=self.reply_to, application_headers=extra_headers or {})
+        with self.lock:
+            for attempt in range(2):
+                try:
+                    if self.channel is None:
+                        self.connection = Connection(self.uri, ssl=self.ssl, login_method=self.login_method,
+                                                     connect_timeout=5)
+                        self.channel = self.connection.channel()
+                    self.channel.basic_publish(message, exchange=self.exchange, routing_key=routing_key)
+                    return
+                except (OSError, AmqpConnectionError, RecoverableConnectionError, OperationalError) as exc:
+                    self.close()
+                    if attempt:
+                        raise OperationalError(str(exc)) from exc
+
+    def close(self) -> None:
+        connection, self.connection, self.channel = self.connection, None, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # noqa: BLE001 - it is being thrown away
+                pass
+
+
 class RequestSender:
     """``publish`` for nameko's RPC ``Client``: unconfirmed to a service known to be
-    routable, confirmed and ``mandatory`` otherwise (``UndeliverableMessage`` when no queue
-    takes it, which the client raises as ``UnknownService``)."""
+    routable (``KeptPublisher``), confirmed and ``mandatory`` otherwise
+    (``UndeliverableMessage`` when no queue takes it, which the client raises as
+    ``UnknownService``)."""
 
     def __init__(self, uri: str, reply_to: str, serializer: str, routes: KnownRoutes | None = None):
-        options: dict[str, Any] = dict(
-            exchange=get_rpc_exchange(), reply_to=reply_to, serializer=serializer,
-            ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY),
-        )
+        ssl, login_method = config.get(AMQP_SSL_CONFIG_KEY), config.get(LOGIN_METHOD_CONFIG_KEY)
+        exchange = get_rpc_exchange()
         self.routes = routes or KnownRoutes()
-        self.fast = RpcPublisher(uri, **options)
-        self.checked = RouteCheckPublisher(uri, **options)
+        self.fast: Any = KeptPublisher(uri, exchange.name, reply_to, serializer, ssl, login_method)
+        self.checked: Any = RouteCheckPublisher(uri, exchange=exchange, reply_to=reply_to, serializer=serializer,
+                                                ssl=ssl, login_method=login_method)
 
     def publish(self, payload: Any, routing_key: str, mandatory: bool = False, **kwargs: Any) -> None:
         service = routing_key.split(".", 1)[0]
@@ -103,48 +160,138 @@ class RequestSender:
         self.routes.remember(service)
 
 
-class ReplyResponder(Responder):
-    """nameko's ``Responder`` through ``RpcPublisher``, serialising a reply once: nameko's
-    serialises the result to check it can, then again to publish it."""
+class SignatureOnce:
+    """For a nameko entrypoint: check a call's arguments against the method's signature
+    computed once (nameko's ``inspect.getcallargs`` builds it again for every call)."""
 
-    publisher_cls = RpcPublisher
+    method_name: str
+    container: Any
 
-    def send_response(self, result: Any, exc_info: Any) -> tuple[Any, Any]:
-        error = serialize(exc_info[1]) if exc_info is not None else None
-        content_type = self.message.properties["content_type"]  # reply as the request came
-        serializer = kombu.serialization.registry.type_to_name[content_type]
+    def check_signature(self, args: Any, kwargs: Any) -> None:
+        signature = getattr(self, "_signature", None)
+        if signature is None:
+            signature = self._signature = inspect.signature(getattr(self.container.service_cls, self.method_name))
         try:
-            content_type, encoding, body = kombu.serialization.dumps({"result": result, "error": error}, serializer)
-        except Exception:  # noqa: BLE001 - as nameko: an unserialisable result becomes an error reply
-            exc_info = sys.exc_info()
-            error = serialize(UnserializableValueError(result))  # this one always serialises
-            result = None
-            content_type, encoding, body = kombu.serialization.dumps({"result": None, "error": error}, serializer)
-        publisher = self.publisher_cls(self.amqp_uri, ssl=self.ssl, login_method=self.login_method)
-        publisher.publish(body, content_type=content_type, content_encoding=encoding, exchange=self.exchange,
-                          routing_key=self.message.properties["reply_to"],
-                          correlation_id=self.message.properties.get("correlation_id"))
-        return result, exc_info
+            signature.bind(None, *args, **kwargs)  # None stands for self: the method is unbound
+        except TypeError as exc:
+            raise IncorrectSignature(str(exc))
+
+
+def encode_reply(message: Any, result: Any, exc_info: Any) -> tuple[Any, Any, str, str, bytes]:
+    """(result, exc_info, content type, encoding, body) of the reply to ``message``, serialised
+    once, as the request came (nameko serialises a result to check it can, then again to
+    publish it). A result that cannot be serialised becomes an error reply, as in nameko."""
+    error = serialize(exc_info[1]) if exc_info is not None else None
+    content_type = message.properties["content_type"]
+    serializer = kombu.serialization.registry.type_to_name[content_type]
+    try:
+        content_type, encoding, body = kombu.serialization.dumps({"result": result, "error": error}, serializer)
+    except Exception:  # noqa: BLE001 - as nameko: an unserialisable result becomes an error reply
+        exc_info = sys.exc_info()
+        error = serialize(UnserializableValueError(result))  # this one always serialises
+        result = None
+        content_type, encoding, body = kombu.serialization.dumps({"result": None, "error": error}, serializer)
+    if isinstance(body, str):
+        body = body.encode(encoding)
+    return result, exc_info, content_type, encoding, body
 
 
 class RpcReplies(RpcConsumer):
     """nameko's RPC consumer (one per service, shared by its entrypoints) whose replies go
-    out through ``RpcPublisher``."""
+    out on the channel the request came in on, unconfirmed and transient, instead of through
+    a pooled connection and producer per reply (nameko's ``Responder``). The reply and the
+    request's ack go out under one lock: workers share the consumer's connection, and a
+    large reply is written in several pieces. When that connection is gone, the broker hands
+    the unacked request to another consumer, which answers it; this reply is dropped."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.write_lock = Semaphore()
 
     def handle_result(self, message: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
-        responder = ReplyResponder(amqp_uri(), get_rpc_exchange(), message,
-                                   ssl=config.get(AMQP_SSL_CONFIG_KEY), login_method=config.get(LOGIN_METHOD_CONFIG_KEY))
-        result, exc_info = responder.send_response(result, exc_info)
-        self.consumer.ack_message(message)
+        result, exc_info, content_type, encoding, body = encode_reply(message, result, exc_info)
+        reply = AmqpMessage(body, content_type=content_type, content_encoding=encoding, delivery_mode=NON_PERSISTENT,
+                            correlation_id=message.properties.get("correlation_id"))
+        channel = message.channel
+        with self.write_lock:
+            if channel.connection:  # None once the connection is lost (as nameko's ack_message checks)
+                try:
+                    channel.basic_publish(reply, exchange=get_rpc_exchange().name,
+                                          routing_key=message.properties["reply_to"])
+                    message.ack()
+                except (OSError, AmqpConnectionError, RecoverableConnectionError):
+                    pass  # the broker redelivers the request: see the class docstring
         return result, exc_info
 
 
-class QuickRpc(Rpc):
+class QuickRpc(SignatureOnce, Rpc):
     """nameko's ``@rpc`` entrypoint, replying through ``RpcReplies``."""
 
     rpc_consumer = RpcReplies()
 
 
+class ReplyJson(dict[str, Any]):
+    """A reply's result object as decoded, and the JSON text it came as (``text``): a caller
+    that passes the result on unchanged (the gateway's search) sends that text instead of
+    encoding the object again."""
+
+    __slots__ = ("text",)
+    text: str
+
+
+REPLY_HEAD, REPLY_TAIL = '{"result": ', ', "error": null}'  # how encode_reply's kombu JSON frames a result
+
+
+def decode_reply(body: str | bytes) -> Any:
+    """A JSON reply body as a dict; a successful result object comes as a ``ReplyJson``."""
+    text = body if isinstance(body, str) else body.decode("utf-8")
+    if text.startswith(REPLY_HEAD) and text.endswith(REPLY_TAIL):
+        raw = text[len(REPLY_HEAD):-len(REPLY_TAIL)]
+        try:
+            result = json.loads(raw)
+        except ValueError:  # not framed as expected after all
+            return json.loads(text)
+        if type(result) is dict:
+            kept = ReplyJson(result)
+            kept.text = raw
+            result = kept
+        return {"result": result, "error": None}
+    return json.loads(text)
+
+
+class QuickReplyListener(ReplyListener):
+    """nameko's reply listener, consuming without acks (a reply lost with the connection
+    costs its caller the deadline, as a lost request does) and decoding a JSON reply with
+    plain ``json.loads``: kombu's decoder calls a Python hook for every object of the body.
+    A body that may hold kombu's typed values (``"__type__"``) still goes through kombu."""
+
+    class ReplyConsumer(ReplyListener.ReplyConsumer):
+        def get_consumers(self, consumer_cls: Any, channel: Any) -> list[Any]:
+            self.check_for_lost_replies()
+            return [consumer_cls(queues=self.queues, on_message=self.on_raw_message, accept=self.accept,
+                                 no_ack=True)]
+
+        def on_raw_message(self, message: Any) -> None:
+            if self.should_stop:
+                return  # nobody will wait for it: the caller is stopping
+            body = message.body  # str when py-amqp decoded it by its content encoding
+            marker = '"__type__"' if isinstance(body, str) else b'"__type__"'
+            if message.content_type == "application/json" and marker not in body:
+                payload = decode_reply(body)
+            else:
+                payload = message.decode()
+            for callback in self.callbacks:
+                callback(payload, message)
+
+    consumer_cls = ReplyConsumer
+
+    def handle_message(self, body: Any, message: Any) -> None:
+        rpc_call = self.pending.pop(message.properties.get("correlation_id"), None)
+        if rpc_call is not None:
+            rpc_call.send(body)
+
+
 rpc = QuickRpc.decorator
 
-__all__ = ["KnownRoutes", "QuickRpc", "RequestSender", "RpcPublisher", "rpc"]
+__all__ = ["KeptPublisher", "KnownRoutes", "QuickReplyListener", "QuickRpc", "ReplyJson", "RequestSender",
+           "RpcPublisher", "SignatureOnce", "decode_reply", "rpc"]

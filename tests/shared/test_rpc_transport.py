@@ -1,13 +1,18 @@
 """RPC through ``shared.rpc_transport`` on a real RabbitMQ (a fresh vhost per test): a caller
 with ``DeadlineRpc`` and a service with its ``@rpc``. Requests and replies go unconfirmed and
 transient; what confirms gave RPC before (a missing service is a 503 at once) is kept."""
+import json
+import socket
+from datetime import datetime, timezone
+
 import pytest
 from kombu import Connection, Queue
+from nameko.exceptions import IncorrectSignature
 from nameko.testing.services import entrypoint_hook
 
 from shared.errors import NotFound, ServiceTimeout, ServiceUnavailable, UpstreamError
 from shared.rpc import DeadlineRpc
-from shared.rpc_transport import KnownRoutes, RequestSender, rpc
+from shared.rpc_transport import KnownRoutes, ReplyJson, RequestSender, decode_reply, rpc
 
 
 class Echo:
@@ -93,7 +98,7 @@ def test_requests_are_transient_and_a_cast_leaves_no_pending_reply(rabbit_config
     echo.stop()  # its queue stays: the request waits there
     with entrypoint_hook(caller, "cast") as cast:
         cast("echo", "echo", "buffered")
-    listener = next(ext for ext in caller.extensions if type(ext).__name__ == "ReplyListener")
+    listener = next(ext for ext in caller.extensions if type(ext).__name__ == "QuickReplyListener")
     assert listener.pending == {}  # nothing waits for a reply nobody will read
     with Connection(amqp_uri) as connection:
         queue = Queue("rpc-echo", no_declare=True).bind(connection.default_channel)
@@ -138,3 +143,56 @@ def test_a_result_that_cannot_be_serialised_is_an_error_reply_and_the_service_li
         assert error("echo", "unserialisable") == "UpstreamError"  # a bug upstream, not a hang
     with entrypoint_hook(caller, "call") as call:
         assert call("echo", "echo", "lagi") == "lagi"
+
+
+def test_wrong_arguments_are_an_error_reply_and_the_service_lives_on(rabbit_config, container_factory):
+    caller, _ = start(container_factory, Caller, Echo)
+    with entrypoint_hook(caller, "call") as call:
+        with pytest.raises(IncorrectSignature, match="value"):
+            call("echo", "echo")  # echo needs its value
+        with pytest.raises(IncorrectSignature):
+            call("echo", "echo", 1, 2)
+        assert call("echo", "echo", "lagi") == "lagi"
+
+
+def test_replies_with_kombu_typed_values_still_decode_through_kombu(rabbit_config, container_factory):
+    # Replies are decoded with plain json.loads unless they may hold kombu's typed values.
+    caller, _ = start(container_factory, Caller, Echo)
+    moment = datetime(2026, 12, 4, 20, 45, tzinfo=timezone.utc)
+    with entrypoint_hook(caller, "call") as call:
+        assert call("echo", "echo", {"at": moment, "kata": "ikat"}) == {"at": moment, "kata": "ikat"}
+        assert call("echo", "echo", {"__type__": "teks"}) == {"__type__": "teks"}
+
+
+def test_requests_go_on_after_the_kept_connection_is_cut(rabbit_config, container_factory):
+    caller, _ = start(container_factory, Caller, Echo)
+    with entrypoint_hook(caller, "call") as call:
+        assert call("echo", "echo", 1) == 1
+        assert call("echo", "echo", 2) == 2  # unconfirmed, on the kept connection
+        rpc = next(ext for ext in caller.extensions if isinstance(ext, DeadlineRpc))
+        rpc.sender.fast.channel.connection.transport.sock.shutdown(socket.SHUT_RDWR)
+        assert call("echo", "echo", 3) == 3  # the write failed: sent again on a new connection
+
+
+def test_a_result_object_comes_with_the_json_text_it_came_as(rabbit_config, container_factory):
+    caller, _ = start(container_factory, Caller, Echo)
+    value = {"nama": "Kain tenun <b>ikat</b> — Sumba", "harga": 150000.5, "error": None, "items": [{"id": "a"}]}
+    with entrypoint_hook(caller, "call") as call:
+        result = call("echo", "echo", value)
+        assert isinstance(result, ReplyJson) and result == value and json.loads(result.text) == value
+        assert not isinstance(call("echo", "echo", [value]), ReplyJson)  # only objects keep their text
+
+
+@pytest.mark.parametrize("body, expected, text", [
+    ('{"result": {"a": 1}, "error": null}', {"result": {"a": 1}, "error": None}, '{"a": 1}'),
+    ('{"result": {"error": null}, "error": null}', {"result": {"error": None}, "error": None}, '{"error": null}'),
+    ('{"result": null, "error": {"exc_type": "X", "value": "error: null"}}',
+     {"result": None, "error": {"exc_type": "X", "value": "error: null"}}, None),
+    ('{"result": 3, "error": null}', {"result": 3, "error": None}, None),
+    (b'{"result": {"kata": "\\u00e9"}, "error": null}', {"result": {"kata": "\u00e9"}, "error": None},
+     '{"kata": "\\u00e9"}'),
+])
+def test_decode_reply_frames_only_a_successful_result_object(body, expected, text):
+    decoded = decode_reply(body)
+    assert decoded == expected
+    assert getattr(decoded["result"], "text", None) == text
