@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from services.gateway import accounts
 from services.gateway.settings import GatewaySettings
-from services.gateway.web import error_response, json_api, json_response
+from services.gateway.web import error_response, json_api, json_response, passed_json_response
 from shared.actor import Actor, make_actor
 from shared.errors import (
     BadRequest,
@@ -309,7 +309,7 @@ def search(gw: Gateway, request):
     from services.gateway.api_search_analytics import report_interactions
 
     report_interactions(gw, [item.get("id") for item in result.get("items") or []], "impression")
-    return json_response(200, result)
+    return passed_json_response(200, result)  # unchanged: the reply's own JSON text
 
 
 SEARCH_PARAMS = ("q", "region", "category", "min_price", "max_price", "halal", "kind", "verified", "on_promo",

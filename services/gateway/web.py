@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 
 from shared.errors import EtalaseError, PayloadTooLarge
 from shared.messages import t
+from shared.rpc_transport import ReplyJson, SignatureOnce
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,14 @@ class MethodNotAllowed(EtalaseError):
 
 def json_response(status: int, data, headers: dict | None = None) -> tuple[int, dict, str]:
     return status, {**JSON_HEADERS, **(headers or {})}, json.dumps(data, ensure_ascii=False)
+
+
+def passed_json_response(status: int, data) -> tuple[int, dict, str]:
+    """``json_response`` of an RPC result passed on unchanged: the JSON text it came in
+    (``ReplyJson``, non-ASCII as \\u escapes) instead of encoding it again."""
+    if isinstance(data, ReplyJson):
+        return status, dict(JSON_HEADERS), data.text
+    return json_response(status, data)
 
 
 def error_response(exc: EtalaseError, extra: dict | None = None) -> tuple[int, dict, str]:
@@ -165,9 +174,9 @@ class GatewayWebServer(WebServer):
         super().process_request(sock, address)
 
 
-class GatewayHttp(HttpRequestHandler):
+class GatewayHttp(SignatureOnce, HttpRequestHandler):
     """nameko's ``@http`` with the gateway's web server and JSON errors for anything that
-    escapes a handler."""
+    escapes a handler; a handler's signature is computed once (``SignatureOnce``)."""
 
     server = GatewayWebServer()
 

@@ -110,3 +110,14 @@ def test_the_web_server_turns_off_nagle_on_each_connection():
                 server.process_request(accepted, address)
                 assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
     assert served and served[0][1] is accepted
+
+
+def test_a_search_reply_passed_on_unchanged_is_sent_as_the_text_it_came_in():
+    from services.gateway.web import passed_json_response
+    from shared.rpc_transport import decode_reply
+
+    result = decode_reply('{"result": {"items": [], "nama": "\\u00e9"}, "error": null}')["result"]
+    status, headers, body = passed_json_response(200, result)
+    assert (status, body) == (200, '{"items": [], "nama": "\\u00e9"}')
+    assert headers["Content-Type"] == "application/json; charset=utf-8"
+    assert passed_json_response(200, {"items": []})[2] == '{"items": []}'  # a plain dict is encoded
