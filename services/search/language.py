@@ -799,9 +799,15 @@ SOFT_TERMS = frozenset(analyze(
     "asli murni original ori premium super terbaik bagus enak lezat berkualitas kualitas mantap spesial "
     "special istimewa tanpa campuran pilihan unggulan favorit baru lokal alami natural sehat "
     "jual beli cari murah harga grosir eceran online ready stok promo diskon terdekat dekat kirim ongkir "
-    "perlengkapan peralatan alat perkakas keperluan kebutuhan aneka macam jenis berbagai produk barang buat untuk "
+    "perlengkapan peralatan alat perkakas keperluan kebutuhan aneka macam jenis berbagai produk barang buat untuk biar supaya "
     "tradisional daerah sultra sulawesi tenggara indonesia nusantara etnik unik handmade buatan tangan "
     "kemasan bungkus pack pak toples box dus ukuran size varian masak"))
+# Words of purpose ("lauk buat bekal", "minuman biar badan hangat"; agar and utk are stopwords).
+PURPOSE_TERMS = frozenset(analyze("buat untuk biar supaya"))
+# Where a thing is used: after a family ("kebutuhan pokok dapur", "rempah dapur", "oleh2 buat
+# kantor") it says where the buyer needs it, not a second kind of thing (dapur alone is the
+# family of kitchen tools, which a buyer of staples or spices does not want).
+USE_PLACE_TERMS = frozenset(analyze("dapur rumah kantor"))
 
 
 def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
@@ -826,8 +832,14 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
     typed_forms: dict[str, str] | None = None
     # (the family's soft groups an item named elsewhere cancels, its concept group, its heads)
     family_heads: list[tuple[list[int], int, set[str]]] = []
+    family_end = -1  # where the last family phrase ended
     i = 0
     while i < len(terms):
+        if terms[i] in USE_PLACE_TERMS and (family_end == i or (family_end == i - 1 and terms[i - 1] in PURPOSE_TERMS)):
+            groups.append([Alternative(terms[i], WEIGHT_SOFT)])
+            roles.append(SOFT)
+            i += 1
+            continue
         length, targets = _lookup(english, terms, i)
         kind, weight = "english", WEIGHT_ENGLISH
         # The Indonesian for an English phrase is said in more than one way ("brown sugar" is
@@ -903,6 +915,7 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
                     groups.append([Alternative(term, WEIGHT_SOFT)])
                     roles.append(SOFT)
             i += family_length
+            family_end = i
             continue
         if length:
             phrase = terms[i:i + length]

@@ -394,6 +394,30 @@ def test_kebutuhan_keperluan_and_bahan_name_one_family(vocab, synonyms, tmp_path
     assert all(not alt.term.startswith("head:" + analyze("kebutuhan")[0]) for alt in plans[0].groups[2])
 
 
+@pytest.mark.parametrize("query", ["kebutuhan pokok dapur", "rempah dapur", "oleh2 buat kantor"])
+def test_where_a_need_is_used_only_scores_after_a_family(vocab, synonyms, tmp_path, query):
+    path = tmp_path / "hypernyms.txt"
+    path.write_text("bahan pokok: beras, gula\nrempah: lada, pala\noleh-oleh: bagea\n"
+                    "dapur: cobek, panci\n", encoding="utf-8")
+    hypernyms = Hypernyms(path)
+    plan = plan_query(query, vocab, synonyms=synonyms, hypernyms=hypernyms)
+    # dapur (or kantor) after a family says where the buyer needs it: no kitchen tools, and it
+    # decides no match
+    place = next(group for group in plan.groups if group[0].term in ("dapur", "kantor"))
+    assert place == [Alternative(place[0].term, WEIGHT_SOFT)]
+    assert not any(alt.term == "cobek" for group in plan.groups for alt in group)
+    # alone, or after a generic word, dapur is still the family of kitchen tools
+    for alone in ("dapur", "alat dapur"):
+        tools = plan_query(alone, vocab, synonyms=synonyms, hypernyms=hypernyms)
+        assert any(alt.term == "cobek" for group in tools.groups for alt in group)
+
+
+def test_biar_and_supaya_are_words_of_purpose_that_only_score(vocab):
+    plan = plan_query("kopi biar melek", vocab)
+    assert plan.roles[1] == SOFT and plan.groups[1][0].weight == WEIGHT_SOFT
+    assert plan_query("kopi supaya melek", vocab).roles[1] == SOFT
+
+
 def test_qualifiers_and_generic_words_only_add_to_the_score(vocab):
     plan = plan_query("gula aren asli murni", vocab)
     assert plan.roles == (CONCEPT, CONCEPT, SOFT, SOFT) and plan.matching() == ([0, 1], 2)
