@@ -196,12 +196,32 @@ def encode_reply(message: Any, result: Any, exc_info: Any) -> tuple[Any, Any, st
     return result, exc_info, content_type, encoding, body
 
 
+def serialise_writes(connection: Any) -> None:
+    """Make every frame written on the py-amqp ``connection`` go out whole, one write at a
+    time. Workers now reply on the consumer's connection, and a large reply may block
+    half-written; without this, a heartbeat or another worker's ack could be written into the
+    middle of it and the broker would close the connection. Idempotent per connection (a new
+    connection after a reconnect is wrapped at its first reply)."""
+    if getattr(connection, "_etalase_serialised", False):
+        return
+    lock = Semaphore()
+    write = connection.frame_writer
+
+    def write_whole(*args: Any, **kwargs: Any) -> Any:
+        with lock:
+            return write(*args, **kwargs)
+
+    connection.frame_writer = write_whole
+    connection._etalase_serialised = True
+
+
 class RpcReplies(RpcConsumer):
     """nameko's RPC consumer (one per service, shared by its entrypoints) whose replies go
     out on the channel the request came in on, unconfirmed and transient, instead of through
     a pooled connection and producer per reply (nameko's ``Responder``). The reply and the
     request's ack go out under one lock: workers share the consumer's connection, and a
-    large reply is written in several pieces. When that connection is gone, the broker hands
+    large reply is written in several pieces; every frame on that connection (heartbeats
+    too) is written whole (``serialise_writes``). When that connection is gone, the broker hands
     the unacked request to another consumer, which answers it; this reply is dropped."""
 
     def setup(self) -> None:
@@ -215,6 +235,7 @@ class RpcReplies(RpcConsumer):
         channel = message.channel
         with self.write_lock:
             if channel.connection:  # None once the connection is lost (as nameko's ack_message checks)
+                serialise_writes(channel.connection)
                 try:
                     channel.basic_publish(reply, exchange=get_rpc_exchange().name,
                                           routing_key=message.properties["reply_to"])

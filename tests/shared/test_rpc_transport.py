@@ -5,6 +5,7 @@ import json
 import socket
 from datetime import datetime, timezone
 
+import eventlet
 import pytest
 from kombu import Connection, Queue
 from nameko.exceptions import IncorrectSignature
@@ -12,7 +13,7 @@ from nameko.testing.services import entrypoint_hook
 
 from shared.errors import NotFound, ServiceTimeout, ServiceUnavailable, UpstreamError
 from shared.rpc import DeadlineRpc
-from shared.rpc_transport import KnownRoutes, ReplyJson, RequestSender, decode_reply, rpc
+from shared.rpc_transport import KnownRoutes, ReplyJson, RequestSender, decode_reply, rpc, serialise_writes
 
 
 class Echo:
@@ -196,3 +197,29 @@ def test_decode_reply_frames_only_a_successful_result_object(body, expected, tex
     decoded = decode_reply(body)
     assert decoded == expected
     assert getattr(decoded["result"], "text", None) == text
+
+
+class PieceByPieceConnection:
+    """A stand-in for py-amqp's connection whose frame writer yields between the pieces of
+    one frame, as a socket write that blocks half-way does."""
+
+    def __init__(self):
+        self.written = []
+        self.frame_writer = self.write_in_pieces
+
+    def write_in_pieces(self, frame_type, channel, *rest):
+        for piece in range(3):
+            self.written.append((channel, piece))
+            eventlet.sleep(0)
+
+
+def test_frames_on_a_shared_connection_are_written_whole():
+    connection = PieceByPieceConnection()
+    serialise_writes(connection)
+    serialise_writes(connection)  # a second reply on the same connection wraps nothing more
+    writers = [eventlet.spawn(connection.frame_writer, 1, channel, None, None, None) for channel in (1, 2, 0)]
+    for writer in writers:
+        writer.wait()
+    pieces = [piece for _channel, piece in connection.written]
+    assert pieces == [0, 1, 2] * 3  # without the lock: 0, 0, 0, 1, 1, 1, ...
+    assert [channel for channel, _piece in connection.written] == [1, 1, 1, 2, 2, 2, 0, 0, 0]
