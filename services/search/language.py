@@ -859,6 +859,10 @@ def plan_query(text: str | None, vocabulary: Vocabulary | None = None, *,
             targets = synonyms.alternatives(tuple(terms[i:i + length]))
             kind, weight = "synonym", WEIGHT_SYNONYM
         family_length, items = _lookup(hypernyms.table, list(family_key(terms)), i)
+        if (family_length < 3 and i + 2 < len(terms) and terms[i + 1] in PURPOSE_TERMS
+                and family_key((terms[i], terms[i + 2])) in hypernyms.table):
+            # "lauk buat bekal" is the family "lauk bekal": the word of purpose joins its phrase
+            family_length, items = 3, hypernyms.table[family_key((terms[i], terms[i + 2]))]
         if family_length < 2 and i + 1 < len(terms) and family_key((terms[i + 1], terms[i])) in hypernyms.table:
             # "olahan ikan" is "ikan olahan": a two-word family in either order
             family_length, items = 2, hypernyms.table[family_key((terms[i + 1], terms[i]))]

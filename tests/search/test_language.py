@@ -412,6 +412,18 @@ def test_where_a_need_is_used_only_scores_after_a_family(vocab, synonyms, tmp_pa
         assert any(alt.term == "cobek" for group in tools.groups for alt in group)
 
 
+@pytest.mark.parametrize("query", ["lauk buat bekal", "lauk untuk bekal", "lauk bekal"])
+def test_a_word_of_purpose_may_join_a_family_phrase(vocab, synonyms, tmp_path, query):
+    path = tmp_path / "hypernyms.txt"
+    path.write_text("lauk: ikan, udang\n[lauk] bekal: abon, sambal\n", encoding="utf-8")
+    plan = plan_query(query, vocab, synonyms=synonyms, hypernyms=Hypernyms(path))
+    assert [alt.term for alt in plan.groups[0]][1:] == ["abon", "sambal"]
+    assert plan.matching() == ([0], 1)  # bekal and the word of purpose only score
+    # without such a phrase, the word after the purpose stays a concept of its own
+    alone = plan_query("lauk buat kantin", vocab, synonyms=synonyms, hypernyms=Hypernyms(path))
+    assert [alt.term for alt in alone.groups[0]][1:] == ["ikan", "udang"]
+
+
 def test_biar_and_supaya_are_words_of_purpose_that_only_score(vocab):
     plan = plan_query("kopi biar melek", vocab)
     assert plan.roles[1] == SOFT and plan.groups[1][0].weight == WEIGHT_SOFT
