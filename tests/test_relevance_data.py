@@ -25,7 +25,7 @@ SETS = tuple(name for name in ("tuning", "heldout", "heldout-1", "heldout-2", "h
 CATALOGS = ("catalog_eval.json", "catalog_heldout-3.json", "catalog_heldout-4.json", "catalog_heldout-5.json",
             "catalog_heldout-6.json", "catalog_heldout-7.json", "catalog_heldout-8.json",
             "catalog_heldout-9.json", "catalog_heldout-10.json", "catalog_heldout-11.json",
-            "catalog_heldout-12.json", "catalog_heldout-13.json")
+            "catalog_heldout-12.json", "catalog_heldout-13.json", "catalog_heldout-14.json")
 
 
 def load(path: Path) -> dict:
