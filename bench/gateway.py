@@ -12,7 +12,7 @@ private platform:
 
     .venv/bin/python bench/gateway.py
     .venv/bin/python bench/gateway.py --size 10000 --clients 8 --rounds 10
-    .venv/bin/python bench/gateway.py --profile /tmp/prof   # py-spy of both during the 8 clients
+    .venv/bin/python bench/gateway.py --profile var/profile   # py-spy of both during the 8 clients
 """
 from __future__ import annotations
 

@@ -35,6 +35,7 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import DependencyProvider
 from sqlalchemy.orm import Session
 
+from shared.amqp_json import plain_json_text
 from shared.background import Wakeable
 from shared.consumer import EventConsumer
 from shared.db import UnitOfWork, sibling_dependency
@@ -197,12 +198,10 @@ class UndecodedConsumer(ConsumerCore):
 
 
 def decode_body(message: Any) -> Any:
-    """A message's body: JSON in UTF-8 (what the outbox relays publish) with plain
+    """A message's body: plain JSON in UTF-8 (what the outbox relays publish) with
     ``json.loads``, anything else as kombu decodes it (its content types, its errors)."""
-    if message.content_type == "application/json" and message.content_encoding in ("utf-8", "utf8"):
-        body = message.body
-        return json.loads(body.decode("utf-8") if isinstance(body, (bytes, bytearray)) else body)
-    return message.decode()
+    text = plain_json_text(message)
+    return json.loads(text) if text is not None else message.decode()
 
 
 class BatchEventConsumer(EventConsumer):

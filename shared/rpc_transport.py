@@ -48,6 +48,8 @@ from nameko.constants import AMQP_SSL_CONFIG_KEY, DEFAULT_TRANSPORT_OPTIONS, LOG
 from nameko.exceptions import IncorrectSignature, UnserializableValueError, serialize
 from nameko.rpc import ReplyListener, Rpc, RpcConsumer, get_rpc_exchange
 
+from shared.amqp_json import plain_json_text
+
 
 class RpcPublisher(Publisher):
     """Publishes RPC requests and replies: no confirm, not persistent (a request is worth
@@ -218,30 +220,25 @@ def serialise_writes(connection: Any) -> None:
 class RpcReplies(RpcConsumer):
     """nameko's RPC consumer (one per service, shared by its entrypoints) whose replies go
     out on the channel the request came in on, unconfirmed and transient, instead of through
-    a pooled connection and producer per reply (nameko's ``Responder``). The reply and the
-    request's ack go out under one lock: workers share the consumer's connection, and a
-    large reply is written in several pieces; every frame on that connection (heartbeats
-    too) is written whole (``serialise_writes``). When that connection is gone, the broker hands
+    a pooled connection and producer per reply (nameko's ``Responder``). Workers share the
+    consumer's connection and a large reply may be written in several pieces, so every
+    frame on that connection (replies, acks, heartbeats) is written whole
+    (``serialise_writes``). When that connection is gone, the broker hands
     the unacked request to another consumer, which answers it; this reply is dropped."""
-
-    def setup(self) -> None:
-        super().setup()
-        self.write_lock = Semaphore()
 
     def handle_result(self, message: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
         result, exc_info, content_type, encoding, body = encode_reply(message, result, exc_info)
         reply = AmqpMessage(body, content_type=content_type, content_encoding=encoding, delivery_mode=NON_PERSISTENT,
                             correlation_id=message.properties.get("correlation_id"))
         channel = message.channel
-        with self.write_lock:
-            if channel.connection:  # None once the connection is lost (as nameko's ack_message checks)
-                serialise_writes(channel.connection)
-                try:
-                    channel.basic_publish(reply, exchange=get_rpc_exchange().name,
-                                          routing_key=message.properties["reply_to"])
-                    message.ack()
-                except (OSError, AmqpConnectionError, RecoverableConnectionError):
-                    pass  # the broker redelivers the request: see the class docstring
+        if channel.connection:  # None once the connection is lost (as nameko's ack_message checks)
+            serialise_writes(channel.connection)
+            try:
+                channel.basic_publish(reply, exchange=get_rpc_exchange().name,
+                                      routing_key=message.properties["reply_to"])
+                message.ack()
+            except (OSError, AmqpConnectionError, RecoverableConnectionError):
+                pass  # the broker redelivers the request: see the class docstring
         return result, exc_info
 
 
@@ -283,8 +280,8 @@ def decode_reply(body: str | bytes) -> Any:
 class QuickReplyListener(ReplyListener):
     """nameko's reply listener, consuming without acks (a reply lost with the connection
     costs its caller the deadline, as a lost request does) and decoding a JSON reply with
-    plain ``json.loads``: kombu's decoder calls a Python hook for every object of the body.
-    A body that may hold kombu's typed values (``"__type__"``) still goes through kombu."""
+    plain ``json.loads`` where ``shared.amqp_json.plain_json_text`` allows it (a body that
+    may hold kombu's typed values still goes through kombu)."""
 
     class ReplyConsumer(ReplyListener.ReplyConsumer):
         def get_consumers(self, consumer_cls: Any, channel: Any) -> list[Any]:
@@ -295,12 +292,8 @@ class QuickReplyListener(ReplyListener):
         def on_raw_message(self, message: Any) -> None:
             if self.should_stop:
                 return  # nobody will wait for it: the caller is stopping
-            body = message.body  # str when py-amqp decoded it by its content encoding
-            marker = '"__type__"' if isinstance(body, str) else b'"__type__"'
-            if message.content_type == "application/json" and marker not in body:
-                payload = decode_reply(body)
-            else:
-                payload = message.decode()
+            text = plain_json_text(message)
+            payload = decode_reply(text) if text is not None else message.decode()
             for callback in self.callbacks:
                 callback(payload, message)
 
