@@ -51,7 +51,12 @@ def _iso(moment: datetime) -> str:
 
 def emit_event(session: Session, event_type: str, aggregate_id: str, version: int, payload) -> None:
     """Stage an event (payload: a contract model) in the outbox, in the caller's transaction."""
-    event = Event(type=event_type, aggregate_id=aggregate_id, aggregate_version=version, payload=payload.model_dump())
+    emit_event_data(session, event_type, aggregate_id, version, payload.model_dump())
+
+
+def emit_event_data(session: Session, event_type: str, aggregate_id: str, version: int, payload: dict) -> None:
+    """``emit_event`` with the payload already as the contract's dump (an import's batch)."""
+    event = Event(type=event_type, aggregate_id=aggregate_id, aggregate_version=version, payload=payload)
     add_event(session, OutboxMessage, event)
 
 
@@ -180,6 +185,57 @@ def product_snapshot(product: Product, merchant: Merchant) -> ProductSnapshot:
         tags=list(product.tags or []),
         member_business=product.member_business,
     )
+
+
+def product_snapshot_dicts(products: list, merchant: Merchant) -> list[dict]:
+    """``[product_snapshot(p, merchant).model_dump() for p in products]`` for products whose
+    values were already validated (an import's chunk), without building three pydantic
+    models per product and dumping them again: that was about a sixth of an import's CPU.
+    The merchant's part, each category's and each timestamp's text are made once. A test
+    keeps the two equal for every field of the contract."""
+    merchant_part = merchant_ref(merchant).model_dump()
+    region, region_label = merchant.region, region_name(merchant.region) or ""
+    halal_active = bool(merchant.halal_active)
+    categories: dict[str, dict] = {}
+    moments: dict[datetime, str] = {}
+
+    def category(slug: str) -> dict:
+        if slug not in categories:
+            categories[slug] = category_ref(slug).model_dump()
+        return categories[slug]
+
+    def moment(value: datetime) -> str:
+        if value not in moments:
+            moments[value] = _iso(value)
+        return moments[value]
+
+    return [
+        {
+            "id": product.id,
+            "merchant_id": product.merchant_id,
+            "name": product.name,
+            "slug": product.slug,
+            "description": product.description,
+            "price": product.price,
+            "stock": product.stock,
+            "unit": product.unit,
+            "category": category(product.category),  # shared by the chunk's snapshots: JSON soon
+            "halal": bool(product.halal and halal_active),
+            "status": product.status,
+            "region": region,
+            "region_name": region_label,
+            "merchant": merchant_part,
+            "version": product.version,
+            "created_at": moment(product.created_at),
+            "updated_at": moment(product.updated_at),
+            "sku": product.sku,
+            "compare_at_price": product.compare_at_price,
+            "tags": list(product.tags or []),
+            "photos": [photo_ref(photo).model_dump() for photo in product.photos],
+            "member_business": product.member_business,
+        }
+        for product in products
+    ]
 
 
 def effective_halal(product: Product, merchant: Merchant) -> bool:

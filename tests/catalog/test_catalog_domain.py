@@ -1,11 +1,12 @@
 """Domain functions against real databases (SQLite and PostgreSQL): permissions,
 validation without side effects, versions and one outbox event per change."""
 import json
+from datetime import datetime, timezone
 
 import pytest
 
 from services.catalog import domain
-from services.catalog.models import Product
+from services.catalog.models import Merchant, Product, ProductPhoto
 from shared.contracts import MerchantSnapshot, ProductDeleted, ProductSnapshot
 from shared.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
@@ -120,6 +121,34 @@ def test_only_the_merchants_owner_creates_products(catalog_db, merchant, actor):
     with catalog_db() as session, pytest.raises(Forbidden):
         domain.create_product(session, actor, product_data(merchant["id"]))
     assert counts(catalog_db) == before
+
+
+@pytest.mark.parametrize("halal_active", [True, False])
+def test_snapshot_dicts_are_the_snapshots_dumped(halal_active):
+    """An import's snapshots are built as plain dicts; they must stay the contract's dump,
+    field for field (a field added to ProductSnapshot and not to the dicts fails here)."""
+    merchant = Merchant(id="m-1", owner_id="o-1", name="Koperasi Tenun", kind="koperasi", region="7402",
+                        whatsapp="+6281234567890", status="verified", halal_active=halal_active)
+    naive = datetime(2026, 12, 4, 10, 30, 0, 123456)  # as SQLite hands times back
+    aware = datetime(2026, 12, 4, 11, 0, 0, tzinfo=timezone.utc)
+    photo = ProductPhoto(id="ph-1", position=0, content_type="image/webp", width=800, height=600, sha256="0" * 64,
+                         variants={"thumb": "products/ab/ph-1-320.webp", "large": "products/ab/ph-1-1280.webp"},
+                         alt="Kain tenun")
+    products = [
+        Product(id="p-1", merchant_id="m-1", name="Kain Tenun Bia-bia", slug="kain-tenun-bia-bia",
+                description="Tenun ikat.", price=450_000, stock=3, unit="lembar", category="tenun", halal=True,
+                status="published", version=4, created_at=naive, updated_at=aware, sku="KT-1",
+                compare_at_price=500_000, tags=["tenun", "muna"], member_business="Ibu Wa Ode", photos=[photo]),
+        Product(id="p-2", merchant_id="m-1", name="Keripik Pisang", slug="keripik-pisang", description="",
+                price=15_000, stock=0, unit="pcs", category="camilan", halal=False, status="draft", version=1,
+                created_at=aware, updated_at=aware, sku=None, compare_at_price=None, tags=None,
+                member_business=None),
+    ]
+    dicts = domain.product_snapshot_dicts(products, merchant)
+    dumped = [domain.product_snapshot(product, merchant).model_dump() for product in products]
+    assert dicts == dumped
+    assert all(list(d) == list(ProductSnapshot.model_fields) for d in dicts)
+    assert json.loads(json.dumps(dicts)) == json.loads(json.dumps(dumped))
 
 
 # --- products: versions and events ---

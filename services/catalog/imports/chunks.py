@@ -26,7 +26,6 @@ from services.catalog.imports.parsing import SheetRow
 from services.catalog.imports.photo_urls import Fetcher, StoredPhoto, fetch_photos, remove_photo_files
 from services.catalog.imports.rows import RowPlan, plan_row
 from services.catalog.models import ImportJob, ImportRowError, Merchant, Product, ProductPhoto, new_id
-from shared.contracts import ProductsImported
 from shared.db import UnitOfWork, insert_rows
 from shared.events import PRODUCTS_IMPORTED, utcnow
 from shared.messages import t
@@ -85,11 +84,10 @@ def run_chunk(uow: UnitOfWork, job: ImportJob, merchant: Merchant, chunk: list[S
         except (StaleDataError, IntegrityError):
             raise RetryChunk() from None
         if changed:
-            payload = ProductsImported(
-                import_id=job.id, merchant_id=merchant.id, batch=batch,
-                products=[domain.product_snapshot(product, merchant) for product in changed],
-            )
-            domain.emit_event(session, PRODUCTS_IMPORTED, job.id, batch, payload)
+            # ProductsImported's dump, built from the validated rows (no models to dump).
+            payload = {"import_id": job.id, "merchant_id": merchant.id, "batch": batch,
+                       "products": domain.product_snapshot_dicts(changed, merchant)}
+            domain.emit_event_data(session, PRODUCTS_IMPORTED, job.id, batch, payload)
         room = MAX_REPORTED_ERRORS + 1 - stored_errors  # one more than shown: "truncated"
         for number, column, message, severity in new_errors[:max(room, 0)]:
             session.add(ImportRowError(import_id=job.id, row=number, column=column[:60], message=message,
@@ -127,7 +125,7 @@ def _write_chunk(session: Session, merchant: Merchant, plans: list[RowPlan], exi
     """Apply the chunk's plans: changed products to the session, new ones as rows for
     ``_insert_new``. Returns (changed products in row order, new products, counts, row
     errors, fetched photos left unused); a new product is a ``SimpleNamespace`` of its row
-    and its photo rows, which ``domain.product_snapshot`` reads like a ``Product``."""
+    and its photo rows, which ``domain.product_snapshot_dicts`` reads like a ``Product``."""
     counts = {"created": 0, "updated": 0, "unchanged": 0, "failed": 0, "warnings": 0}
     errors: list[tuple[int, str, str, str]] = []  # (row, column, message, ERROR or WARNING)
     unused: list[StoredPhoto] = []
