@@ -4,9 +4,11 @@
    insert + outbox row, commit) in requests/s at 1 and 8 concurrent clients, against raw
    SQLAlchemy insert + commit of the same rows into the same database, in the same run.
 2. A 10,000-row CSV import: time until the import is done, and until all 10,000 products
-   are searchable.
+   are searchable, against kombu publish + consume of as many 1 KB persistent messages in the
+   same run; with the CPU seconds each service used over the import.
 
-    .venv/bin/python bench/catalog.py [--creates 400] [--rows 10000]
+    .venv/bin/python bench/catalog.py [--creates 400] [--rows 10000] [--port 8766]
+    .venv/bin/python bench/catalog.py --import-only --profile var/profile-import  # py-spy of catalog and search
 """
 from __future__ import annotations
 
@@ -14,14 +16,24 @@ import argparse
 import csv
 import io
 import os
+import subprocess
 import sys
 import threading
 import time
 import uuid
 from datetime import datetime, timezone
+from pathlib import Path
 
 import httpx
-from common import letters, owner_with_merchant, private_platform, raw_round_trip_seconds
+from common import (
+    SERVICE_PIDS,
+    cpu_seconds,
+    letters,
+    load_average,
+    owner_with_merchant,
+    private_platform,
+    raw_round_trip_seconds,
+)
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
 
@@ -102,28 +114,68 @@ def import_csv(rows: int, word: str) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
-def import_benchmark(base_url: str, auth: dict, merchant_id: str, rows: int) -> tuple[float, float]:
+PROFILED = ("catalog", "search")
+
+
+def cpu_and_queue_seconds(pid: int) -> tuple[float, float]:
+    """(seconds on a CPU, seconds runnable but waiting for one) of all the process's threads
+    so far (Linux schedstat): the second says how much a busy machine held it back."""
+    on_cpu = waiting = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            fields = (task / "schedstat").read_text().split()
+        except OSError:
+            continue
+        on_cpu += int(fields[0])
+        waiting += int(fields[1])
+    return on_cpu / 1e9, waiting / 1e9
+POLL_SECONDS = 0.1
+
+
+def profilers(directory: str | None) -> list[subprocess.Popen]:
+    """py-spy recording the catalog and search processes into ``directory`` (collapsed stacks)."""
+    if not directory:
+        return []
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    py_spy = Path(sys.executable).parent / "py-spy"
+    return [subprocess.Popen([str(py_spy), "record", "--pid", str(SERVICE_PIDS[name]), "--rate", "200",
+                              "--format", "raw", "--output", f"{directory}/{name}.txt"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name in PROFILED]
+
+
+def import_benchmark(base_url: str, auth: dict, merchant_id: str, rows: int,
+                     profile: str | None = None) -> tuple[float, float, dict[str, float]]:
+    """(seconds until the job is done, until all rows are searchable, CPU seconds per service).
+    The job's status and the search total are polled together from the upload on."""
     http = httpx.Client(base_url=base_url, timeout=60)
     word = "impor" + letters()
+    body = import_csv(rows, word)
+    spies = profilers(profile)
+    cpu_before = {name: cpu_seconds(pid) for name, pid in SERVICE_PIDS.items()}
+    queue_before = {name: cpu_and_queue_seconds(pid)[1] for name, pid in SERVICE_PIDS.items()}
     start = time.perf_counter()
     response = http.post("/api/v1/imports", headers=auth, data={"merchant_id": merchant_id},
-                         files={"file": ("produk.csv", import_csv(rows, word), "text/csv")})
+                         files={"file": ("produk.csv", body, "text/csv")})
     if response.status_code != 202:
         raise RuntimeError(f"import refused: {response.status_code} {response.text}")
     import_id = response.json()["id"]
-    while True:
-        status = http.get(f"/api/v1/imports/{import_id}", headers=auth).json()
-        if status["status"] in ("done", "failed"):
-            break
-        time.sleep(0.2)
-    imported = time.perf_counter() - start
-    if status["status"] != "done":
-        raise RuntimeError(f"import failed: {status}")
+    imported = first_found = None
+    status: dict = {}
     search_errors = 0
     while True:
+        if imported is None:
+            status = http.get(f"/api/v1/imports/{import_id}", headers=auth).json()
+            if status["status"] in ("done", "failed"):
+                imported = time.perf_counter() - start
+                if status["status"] != "done":
+                    raise RuntimeError(f"import failed: {status}")
         response = http.get("/api/v1/search", params={"q": word, "per_page": 1})
         if response.status_code == 200:
-            if response.json()["total"] >= rows:
+            found = response.json()["total"]
+            if found and first_found is None:
+                first_found = time.perf_counter() - start
+            if imported is not None and found >= rows:
                 break
         else:
             search_errors += 1
@@ -131,14 +183,22 @@ def import_benchmark(base_url: str, auth: dict, merchant_id: str, rows: int) -> 
                 print(f"search answered {response.status_code} while indexing: {response.text[:200]}")
         if time.perf_counter() - start > 900:
             raise TimeoutError("imported products not searchable after 15 minutes")
-        time.sleep(0.2)
+        time.sleep(POLL_SECONDS)
+    searchable = time.perf_counter() - start
+    cpu = {name: cpu_seconds(pid) - cpu_before[name] for name, pid in SERVICE_PIDS.items()}
+    queued = {name: cpu_and_queue_seconds(pid)[1] - queue_before[name] for name, pid in SERVICE_PIDS.items()}
+    for spy in spies:
+        spy.send_signal(2)  # py-spy writes its profile on SIGINT
+        spy.wait(30)
     if search_errors:
         print(f"search answered with an error {search_errors} time(s) while the import was indexed")
-    searchable = time.perf_counter() - start
     moments = [datetime.fromisoformat(status[key]) for key in ("created_at", "started_at", "finished_at")]
     print(f"  the job: waited {(moments[1] - moments[0]).total_seconds():.2f} s for the runner, "
-          f"ran {(moments[2] - moments[1]).total_seconds():.2f} s")
-    return imported, searchable
+          f"ran {(moments[2] - moments[1]).total_seconds():.2f} s; first product searchable after "
+          f"{first_found or 0:.2f} s, the last {searchable - imported:.2f} s after the job was done")
+    print("  seconds waiting for a CPU over the import: "
+          + "  ".join(f"{name} {seconds:.2f}" for name, seconds in queued.items()))
+    return imported, searchable, cpu
 
 
 def main() -> int:
@@ -148,6 +208,7 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--postgres", action="store_true", help="run the platform on PostgreSQL instead of SQLite")
     parser.add_argument("--import-only", action="store_true", help="skip the create measurements")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy the catalog and search processes during the import")
     args = parser.parse_args()
     with private_platform(args.port, args.postgres) as (base_url, _uri, var_dir):
         http = httpx.Client(base_url=base_url, timeout=30)
@@ -159,7 +220,7 @@ def main() -> int:
             raw_rps = raw_inserts(database_url, merchant_id, clients, args.creates)
             results[clients] = (gateway_rps, raw_rps)
         import_auth, import_merchant = owner_with_merchant(http, region="7402")
-        imported, searchable = import_benchmark(base_url, import_auth, import_merchant, args.rows)
+        imported, searchable, cpu = import_benchmark(base_url, import_auth, import_merchant, args.rows, args.profile)
         kombu_s = raw_round_trip_seconds(_uri, args.rows)
     print(f"Catalog benchmark ({'PostgreSQL' if args.postgres else 'SQLite'}, embedded search, "
           f"{args.creates} products per measurement)")
@@ -168,7 +229,8 @@ def main() -> int:
               f"{raw_rps:8.1f} rows/s   ratio gateway/raw {gateway_rps / raw_rps:6.3f}")
     print(f"import of {args.rows} rows: done after {imported:6.1f} s, all searchable after {searchable:6.1f} s; "
           f"raw kombu publish + consume of {args.rows:,} 1 KB persistent messages {kombu_s:.2f} s, "
-          f"ratio {searchable / kombu_s:.2f}x")
+          f"ratio {searchable / kombu_s:.2f}x (load average {load_average()})")
+    print("  CPU seconds over the import: " + "  ".join(f"{name} {seconds:.2f}" for name, seconds in cpu.items()))
     return 0
 
 
