@@ -23,7 +23,7 @@ from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shared.db import chunks, insert_rows, select_in
+from shared.db import chunks, execute_driver_sql, insert_rows, parameter_style, placeholders, select_in
 from shared.events import Event, InvalidEvent, utcnow
 from shared.settings import amqp_uri
 from shared.topology import SUBSCRIPTIONS, Subscription, declare_topology, main_queue
@@ -243,11 +243,13 @@ def _locked_versions(session: Session, table: str, aggregate_type: str, ids: Seq
     batch's read cost grew with the table (5 ms at 15,000 rows); one index probe per id does
     not depend on them."""
     connection = session.connection()
-    sql = (f"SELECT k.id, s.version, s.deleted FROM unnest(%s::varchar[]) AS k(id) CROSS JOIN LATERAL "
-           f"(SELECT version, deleted FROM {table} WHERE aggregate_type = %s AND aggregate_id = k.id FOR UPDATE) AS s")
+    ids_mark, type_mark = placeholders(parameter_style(connection.dialect), 2)
+    sql = (f"SELECT k.id, s.version, s.deleted FROM unnest({ids_mark}::varchar[]) AS k(id) CROSS JOIN LATERAL "
+           f"(SELECT version, deleted FROM {table} WHERE aggregate_type = {type_mark} AND aggregate_id = k.id "
+           f"FOR UPDATE) AS s")
     rows: list[tuple[Any, ...]] = []
     for chunk in chunks(ids):
-        rows.extend(tuple(row) for row in connection.exec_driver_sql(sql, (list(chunk), aggregate_type)).fetchall())
+        rows.extend(tuple(row) for row in execute_driver_sql(connection, sql, (list(chunk), aggregate_type)).fetchall())
     return rows
 
 

@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import Table, create_engine, event
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.settings import ServiceSettings
@@ -56,6 +56,7 @@ def make_engine(url: str) -> Engine:
         url = "postgresql+pg8000://" + url.split("://", 1)[1]
     engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, pool_recycle=1800)
     if "pg8000" in engine.dialect.driver:
+        event.listen(engine, "do_execute", _pipelined_execute)
 
         @event.listens_for(engine, "connect")
         def _no_nagle(dbapi_connection: Any, _record: Any) -> None:
@@ -202,8 +203,8 @@ def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Se
             if processors:
                 row = [value if process is None else process(value) for value, process in zip(row, processors)]
             values.extend(row)
-        sql = _insert_sql(table.name, tuple(columns), len(chunk), tail, tuple(returning), _placeholder(dialect))
-        result = connection.exec_driver_sql(sql, tuple(values))
+        sql = _insert_sql(table.name, tuple(columns), len(chunk), tail, tuple(returning), parameter_style(dialect))
+        result = execute_driver_sql(connection, sql, values)
         if returning:
             found.extend(tuple(row) for row in result.fetchall())
     return found
@@ -216,37 +217,58 @@ def select_in(session: Session, table: Table, columns: Sequence[str], key: str, 
     if not values:
         return []
     connection = session.connection()
-    mark = _placeholder(connection.dialect)
+    style = parameter_style(connection.dialect)
     equal = equal or {}
     found: list[tuple[Any, ...]] = []
     for chunk in chunks(values):
-        sql = _select_sql(table.name, tuple(columns), tuple(equal), key, len(chunk), for_update, mark)
-        found.extend(tuple(row) for row in connection.exec_driver_sql(sql, (*equal.values(), *chunk)).fetchall())
+        sql = _select_sql(table.name, tuple(columns), tuple(equal), key, len(chunk), for_update, style)
+        found.extend(tuple(row) for row in execute_driver_sql(connection, sql, (*equal.values(), *chunk)).fetchall())
     return found
+
+
+def execute_driver_sql(connection: Connection, sql: str, values: Sequence[Any]) -> CursorResult[Any]:
+    """``sql`` (written in the placeholders of ``parameter_style``) with ``values``, straight
+    to the driver: on pg8000 in one round trip (``_pipelined_execute``)."""
+    return connection.exec_driver_sql(sql, tuple(values), execution_options=PIPELINED)
 
 
 @functools.lru_cache(maxsize=256)
 def _select_sql(table: str, columns: tuple[str, ...], equal: tuple[str, ...], key: str, count: int,
-                for_update: bool, placeholder: str) -> str:
-    conditions = [f"{name} = {placeholder}" for name in equal]
-    conditions.append(f"{key} IN ({', '.join([placeholder] * count)})")
+                for_update: bool, style: str) -> str:
+    marks = placeholders(style, len(equal) + count)
+    conditions = [f"{name} = {mark}" for name, mark in zip(equal, marks)]
+    conditions.append(f"{key} IN ({', '.join(marks[len(equal):])})")
     sql = f"SELECT {', '.join(columns)} FROM {table} WHERE {' AND '.join(conditions)}"
     return sql + " FOR UPDATE" if for_update else sql
 
 
-def _placeholder(dialect: Dialect) -> str:
+def parameter_style(dialect: Dialect) -> str:
+    """How statements built here mark their parameters: ``?`` (SQLite), ``$`` (PostgreSQL's
+    own ``$1, $2, ...``: sent as they are on pg8000, which would otherwise rewrite every
+    ``%s`` of a long multi-row statement in Python) or ``%s``."""
     if dialect.paramstyle == "qmark":
         return "?"
+    if dialect.driver == "pg8000":
+        return "$"
     if dialect.paramstyle == "format":
         return "%s"
     raise NotImplementedError(f"no multi-row statement for the {dialect.paramstyle} parameter style")
 
 
+def placeholders(style: str, count: int, first: int = 1) -> list[str]:
+    """``count`` parameter marks of ``style`` (``parameter_style``), numbered from ``first``."""
+    if style == "$":
+        return [f"${n}" for n in range(first, first + count)]
+    return [style] * count
+
+
 @functools.lru_cache(maxsize=256)
 def _insert_sql(table: str, columns: tuple[str, ...], count: int, tail: str, returning: tuple[str, ...],
-                placeholder: str) -> str:
-    row = "(" + ", ".join([placeholder] * len(columns)) + ")"
-    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * count)}"
+                style: str) -> str:
+    marks = placeholders(style, len(columns) * count)
+    width = len(columns)
+    rows = ", ".join("(" + ", ".join(marks[n:n + width]) + ")" for n in range(0, len(marks), width))
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {rows}"
     if tail:
         sql += " " + tail
     if returning:
@@ -260,3 +282,69 @@ def _bind_processors(table: Table, columns: tuple[str, ...], dialect: Dialect) -
     column needs one."""
     processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
     return processors if any(p is not None for p in processors) else None
+
+
+# --- pg8000: one round trip per statement ----------------------------------------------------
+#
+# pg8000 runs a statement with parameters in three round trips (Parse and Sync; Describe and
+# Sync; Bind, Execute and Sync) and opens a transaction with one more. On a busy machine each
+# round trip waits for the server process and then for this one to be scheduled again, and a
+# batch's few statements spent more time waiting than working. ``execute_driver_sql`` asks
+# for what psycopg and asyncpg do: Parse, Bind, Describe, Execute and Sync written together
+# (after the transaction's BEGIN when there is none yet), and the answers read once.
+
+PIPELINED = {"pg8000_pipelined": True}  # exec_driver_sql's execution option
+
+
+def _pipelined_execute(cursor: Any, statement: str, parameters: Sequence[Any], context: Any) -> bool:
+    """The engine's ``do_execute`` hook: runs a statement asked for with ``PIPELINED`` (its
+    parameters written as ``$n``); False leaves any other statement to pg8000. Errors come as
+    pg8000's cursor raises them (a unique violation is an IntegrityError), and SQLAlchemy
+    wraps them as it wraps the cursor's."""
+    if not context.execution_options.get("pg8000_pipelined"):
+        return False
+    import pg8000
+    from pg8000 import core
+    from pg8000.exceptions import DatabaseError
+
+    connection = cursor._c
+    begin = not connection._in_transaction and not connection.autocommit
+    encoding = connection._client_encoding
+    if begin:
+        connection.send_QUERY("begin transaction")
+    connection._send_message(core.PARSE, core.NULL_BYTE + statement.encode(encoding) + core.NULL_BYTE + core.H_pack(0))
+    # Bind: unnamed portal and statement, every value in text format, every result column too.
+    bind = bytearray(core.NULL_BYTE + core.NULL_BYTE + core.H_pack(0))
+    params = core.make_params(connection.py_types, parameters)
+    bind.extend(core.H_pack(len(params)))
+    for value in params:
+        if value is None:
+            bind.extend(core.i_pack(-1))
+        else:
+            data = value.encode(encoding)
+            bind.extend(core.i_pack(len(data)))
+            bind.extend(data)
+    bind.extend(core.H_pack(0))
+    connection._send_message(core.BIND, bind)
+    connection._send_message(core.DESCRIBE, core.PORTAL + core.NULL_BYTE)
+    core._write(connection._sock, core.EXECUTE_MSG)
+    core._write(connection._sock, core.SYNC_MSG)
+    core._flush(connection._sock)
+    result = core.Context(statement)
+    error: Exception | None = None
+    for answer in ([core.Context("begin transaction")] if begin else []) + [result]:
+        try:
+            connection.handle_messages(answer)  # reads up to its ReadyForQuery, then raises
+        except Exception as exc:  # noqa: BLE001 - the next answer is still to be read
+            error = error or exc
+    if error is not None:
+        if isinstance(error, DatabaseError) and isinstance(error.args[0], dict):
+            # As pg8000's cursor translates the server's errors.
+            code = error.args[0].get("C")
+            kind = (pg8000.InterfaceError if code == "28000" else
+                    pg8000.IntegrityError if code == "23505" else pg8000.ProgrammingError)
+            raise kind(error.args[0]) from error
+        raise error
+    cursor._context = result
+    cursor._row_iter = iter(result.rows or [])
+    return True

@@ -6,7 +6,9 @@ from datetime import datetime, timezone
 
 import pytest
 from consumer_models import Base, Inbox, State
+from pg8000 import core as pg8000_core
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from shared.db import IDS_PER_STATEMENT, insert_rows, select_in
 
@@ -61,3 +63,45 @@ def test_select_in_splits_a_long_list(session_factory):
         assert sorted(r[0] for r in found) == ids
         assert insert_rows(session, State.__table__, ("aggregate_id",), []) == []
         assert select_in(session, State.__table__, ("aggregate_id",), "aggregate_id", []) == []
+
+
+def test_a_unique_violation_is_an_integrity_error_and_the_session_goes_on(session_factory):
+    # On pg8000 these statements skip the driver's cursor (one round trip each): its error
+    # translation must hold, and the connection must be left ready for the next statement.
+    now = datetime.now(timezone.utc)
+    columns = ("event_id", "event_type", "processed_at")
+    with session_factory() as session:
+        insert_rows(session, Inbox.__table__, columns, [("dup", "t", now)])
+        session.commit()
+        with pytest.raises(IntegrityError):
+            insert_rows(session, Inbox.__table__, columns, [("new", "t", now), ("dup", "t", now)])
+        session.rollback()
+        with pytest.raises(DBAPIError):  # any other error: as the driver's cursor raises it
+            insert_rows(session, Inbox.__table__, columns, [("x", "t", now)], tail="ON CONFLICT (no_such_column) DO NOTHING")
+        session.rollback()
+        insert_rows(session, Inbox.__table__, columns, [("later", "t", now)])
+        session.commit()
+        assert sorted(session.scalars(select(Inbox.event_id))) == ["dup", "later"]
+
+
+def test_a_statement_outside_a_transaction_opens_one_that_rollback_undoes(session_factory):
+    now = datetime.now(timezone.utc)
+    with session_factory() as session:
+        insert_rows(session, Inbox.__table__, ("event_id", "event_type", "processed_at"), [("gone", "t", now)])
+        session.rollback()
+        assert session.scalars(select(Inbox.event_id)).all() == []
+        assert select_in(session, Inbox.__table__, ("event_id",), "event_id", ["gone"]) == []
+
+
+def test_on_pg8000_a_statement_is_one_round_trip(session_factory, monkeypatch):
+    with session_factory() as session:
+        if session.get_bind().dialect.driver != "pg8000":
+            pytest.skip("pg8000 only")
+        session.execute(select(1))  # the transaction is open: what follows is the statement alone
+        flushes = []
+        original = pg8000_core._flush
+        monkeypatch.setattr(pg8000_core, "_flush", lambda sock: (flushes.append(1), original(sock)))
+        rows = insert_rows(session, Inbox.__table__, ("event_id", "event_type", "processed_at"),
+                           [(f"e{n}", "t", datetime.now(timezone.utc)) for n in range(3)], returning=("event_id",))
+        assert sorted(rows) == [("e0",), ("e1",), ("e2",)]
+        assert len(flushes) == 1
