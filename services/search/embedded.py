@@ -18,6 +18,7 @@ import heapq
 import json
 import logging
 import math
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -190,6 +191,32 @@ def _bucket_of(price: int) -> int:
 
 FACET_FILTERS = ("region", "category", "price", "halal", "kind")
 
+# Fields whose values many documents share. A document decoded from an event carries its own
+# copy of each; counting a facet looks every selected document's value up in a dict, and a
+# value that is not the very object of the dict's key costs a full string comparison (the
+# facet counts of a broad query took a quarter of the search process's time).
+SHARED_DOC_FIELDS = ("region", "region_name", "category", "category_name", "category_parent",
+                     "category_parent_name", "unit")
+SHARED_MERCHANT_FIELDS = ("id", "name", "kind", "status")
+
+
+def _with_shared_strings(doc: dict) -> dict:
+    """``doc`` with the values of its shared fields as one string object per value
+    (``sys.intern``), so the index's facet values and keys are the same objects."""
+    doc = dict(doc)
+    for field in SHARED_DOC_FIELDS:
+        value = doc.get(field)
+        if type(value) is str:
+            doc[field] = sys.intern(value)
+    merchant = doc.get("merchant")
+    if isinstance(merchant, dict):
+        merchant = doc["merchant"] = dict(merchant)
+        for field in SHARED_MERCHANT_FIELDS:
+            value = merchant.get(field)
+            if type(value) is str:
+                merchant[field] = sys.intern(value)
+    return doc
+
 
 class MemoryIndex:
     """An inverted index of search documents, kept only in memory, with per-value sets of
@@ -255,6 +282,7 @@ class MemoryIndex:
         self._versions[doc_id] = version
         if not merchant_listed((doc.get("merchant") or {}).get("status")):
             return True  # belt and braces, as Elasticsearch's filter: the indexer removes these
+        doc = _with_shared_strings(doc)
         docno = self._next
         self._next += 1
         terms = weighted_terms(doc)
