@@ -311,36 +311,52 @@ def test_a_file_without_sku_column_or_rows_is_refused(catalog_db, merchant):
             assert "file" in refused.value.fields
 
 
-def test_450_rows_travel_as_three_batches(catalog_db, merchant, tmp_path):
-    report = import_file(catalog_db, merchant, csv_bytes([good(f"N-{n:03d}") for n in range(450)]), tmp_path)
-    assert report["counts"]["created"] == 450
+def test_rows_travel_in_batches_of_one_chunk_each(catalog_db, merchant, tmp_path):
+    total = imports.FIRST_CHUNK_ROWS + imports.CHUNK_ROWS + 50  # a small first chunk, then full ones
+    report = import_file(catalog_db, merchant, csv_bytes([good(f"N-{n:04d}") for n in range(total)]), tmp_path)
+    assert report["counts"]["created"] == total
     events = import_events(catalog_db)
     assert [(e.aggregate_id, e.aggregate_version) for e in events] == [(report["id"], 1), (report["id"], 2), (report["id"], 3)]
     batches = [ProductsImported.model_validate(e.payload) for e in events]
-    assert [len(b.products) for b in batches] == [200, 200, 50]
+    assert [len(b.products) for b in batches] == [imports.FIRST_CHUNK_ROWS, imports.CHUNK_ROWS, 50]
     assert [b.batch for b in batches] == [1, 2, 3]
     assert all(b.import_id == report["id"] and b.merchant_id == merchant["id"] for b in batches)
     assert {p.version for b in batches for p in b.products} == {1}
-    assert len({p.id for b in batches for p in b.products}) == 450
+    assert len({p.id for b in batches for p in b.products}) == total
     # No per-row events.
     assert {row.event_type for row in outbox_rows(catalog_db)} == {"catalog.merchant_registered", "catalog.products_imported"}
 
 
+def test_chunks_fall_at_the_same_rows_whatever_the_start():
+    first, size = imports.FIRST_CHUNK_ROWS, imports.CHUNK_ROWS
+    total = first + 2 * size + 7
+    assert imports.chunk_bounds(total) == [(1, 0, first), (2, first, first + size),
+                                           (3, first + size, first + 2 * size), (4, first + 2 * size, total)]
+    assert imports.chunk_bounds(total, first + size) == imports.chunk_bounds(total)[2:]  # resumed on a bound
+    # Resumed between bounds (a job begun with other chunk sizes): that chunk ends short, no row twice.
+    assert imports.chunk_bounds(total, first + 10) == [(2, first + 10, first + size), *imports.chunk_bounds(total)[2:]]
+    assert imports.chunk_bounds(first - 1) == [(1, 0, first - 1)]
+    assert imports.chunk_bounds(total, total) == []
+
+
 def test_a_stopped_import_resumes_where_it_was(catalog_db, merchant, tmp_path):
-    job_id = start(catalog_db, merchant, csv_bytes([good(f"P-{n:03d}", harga="x" if n == 1 else "15000") for n in range(450)]))
+    total = imports.FIRST_CHUNK_ROWS + 350
+    job_id = start(catalog_db, merchant, csv_bytes([good(f"P-{n:03d}", harga="x" if n == 1 else "15000")
+                                                    for n in range(total)]))
     calls = []
     run_pending(catalog_db, tmp_path, should_stop=lambda: calls.append(1) or len(calls) > 1)  # stop after one chunk
     with catalog_db() as session:
         job = session.get(ImportJob, job_id)
-        assert (job.status, job.processed_rows, job.created_count, job.failed_count) == ("pending", 200, 199, 1)
+        first = imports.FIRST_CHUNK_ROWS
+        assert (job.status, job.processed_rows, job.created_count, job.failed_count) == ("pending", first, first - 1, 1)
     run_pending(catalog_db, tmp_path)
     with catalog_db() as session:
         report = imports.get_import(session, OWNER, job_id)
         assert session.get(ImportJob, job_id).content is None  # the file is dropped once processed
-    assert report["status"] == "done" and report["processed_rows"] == 450
-    assert (report["counts"]["created"], report["counts"]["failed"]) == (449, 1)
+    assert report["status"] == "done" and report["processed_rows"] == total
+    assert (report["counts"]["created"], report["counts"]["failed"]) == (total - 1, 1)
     assert [(e["row"], e["column"]) for e in report["errors"]] == [(3, "harga")]
-    assert len(import_events(catalog_db)) == 3
+    assert [e.aggregate_version for e in import_events(catalog_db)] == [1, 2]
 
 
 def test_errors_are_capped(catalog_db, merchant, tmp_path):
@@ -463,14 +479,15 @@ def test_the_service_imports_in_the_background_and_keeps_answering(catalog_confi
     with entrypoint_hook(container, "import_template") as template:
         assert base64.b64decode(template()).startswith(b"PK")
 
-    # The relay publishes the five batches like any other event.
+    # The relay publishes the batches like any other event.
+    batches = len(imports.chunk_bounds(1000))
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         rows = [row for row in outbox_rows(catalog_db) if row.event_type == "catalog.products_imported"]
-        if len(rows) == 5 and all(row.status == PUBLISHED for row in rows):
+        if len(rows) == batches and all(row.status == PUBLISHED for row in rows):
             break
         time.sleep(0.1)
-    assert len(rows) == 5 and all(row.status == PUBLISHED for row in rows)
+    assert batches > 1 and len(rows) == batches and all(row.status == PUBLISHED for row in rows)
 
 
 def test_the_command_line_imports_with_a_progress_bar(tmp_path):

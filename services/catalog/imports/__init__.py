@@ -4,7 +4,8 @@ Two steps, so a 10,000-row file never holds one giant transaction nor an RPC wor
 - ``start_import`` (RPC, quick): checks the actor, the size, the format and the row count,
   and stores an ``ImportJob`` (status ``pending``) with the file.
 - ``run_job`` (background, ``ImportRunner`` in the catalog process, or the CLI): parses the
-  file, then handles ``CHUNK_ROWS`` rows per transaction, each chunk staging one
+  file, then handles a chunk of rows per transaction (``FIRST_CHUNK_ROWS``, then
+  ``CHUNK_ROWS``), each chunk staging one
   ``catalog.products_imported`` event for the products it changed. Importing the same file
   twice changes nothing.
 
@@ -32,12 +33,20 @@ from services.catalog.imports.jobs import (
     job_to_dict,
     start_import,
 )
-from services.catalog.imports.runner import CHUNK_ROWS, ImportRunner, claim_next_job, run_job
+from services.catalog.imports.runner import (
+    CHUNK_ROWS,
+    FIRST_CHUNK_ROWS,
+    ImportRunner,
+    chunk_bounds,
+    claim_next_job,
+    run_job,
+)
 from services.catalog.imports.sheet import COLUMN_NAMES, MAX_FILE_BYTES, MAX_ROWS
 from services.catalog.imports.template import build_template
 
 __all__ = [
-    "CHUNK_ROWS", "COLUMN_NAMES", "DONE", "FAILED", "MAX_FILE_BYTES", "MAX_REPORTED_ERRORS", "MAX_ROWS",
-    "PENDING", "RUNNING", "ImportRunner", "build_template", "claim_next_job", "create_job", "get_import",
+    "CHUNK_ROWS", "COLUMN_NAMES", "DONE", "FAILED", "FIRST_CHUNK_ROWS", "MAX_FILE_BYTES", "MAX_REPORTED_ERRORS",
+    "MAX_ROWS", "PENDING", "RUNNING", "ImportRunner", "build_template", "chunk_bounds", "claim_next_job",
+    "create_job", "get_import",
     "job_to_dict", "run_job", "start_import",
 ]

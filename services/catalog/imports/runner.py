@@ -1,8 +1,9 @@
 """Running imports: a pending job is claimed, then its rows are handled chunk by chunk.
 
-``run_job`` parses the stored file and hands ``CHUNK_ROWS`` rows at a time to
-``chunks.run_chunk``, one transaction each, so a 10,000-row file never holds one giant
-transaction; it resumes after ``processed_rows`` and can be told to stop between chunks.
+``run_job`` parses the stored file and hands its rows to ``chunks.run_chunk`` a chunk at a
+time (``FIRST_CHUNK_ROWS``, then ``CHUNK_ROWS`` each: ``chunk_bounds``), one transaction
+each, so a 10,000-row file never holds one giant transaction; it resumes after
+``processed_rows`` and can be told to stop between chunks.
 ``ImportRunner`` does this in the background of the catalog service; the CLI calls
 ``run_job`` itself.
 """
@@ -33,7 +34,22 @@ from shared.messages import t
 
 log = logging.getLogger(__name__)
 
-CHUNK_ROWS = 200  # rows per transaction; so at most 200 products per event batch
+FIRST_CHUNK_ROWS = 100  # the first transaction: its products reach search while the rest is written
+CHUNK_ROWS = 500  # rows per transaction after the first; so at most 500 products per event batch
+
+
+def chunk_bounds(total_rows: int, start: int = 0) -> list[tuple[int, int, int]]:
+    """(batch, first row index, end row index) of each chunk from row index ``start`` on.
+    The chunks always fall at the same rows for a file (``FIRST_CHUNK_ROWS``, then
+    ``CHUNK_ROWS`` each), so a job resumed from ``processed_rows`` redoes no row and numbers
+    its batches on; a resume between bounds (a job begun with other sizes) finishes that
+    chunk short."""
+    bounds, batch, first, end = [], 1, 0, min(FIRST_CHUNK_ROWS, total_rows)
+    while first < total_rows:
+        if end > start:
+            bounds.append((batch, max(first, start), end))
+        batch, first, end = batch + 1, end, min(end + CHUNK_ROWS, total_rows)
+    return bounds
 
 
 def claim_next_job(session: Session) -> str | None:
@@ -108,23 +124,21 @@ def run_job(
     ) or 0
     uow.commit()
 
-    start = job.processed_rows - job.processed_rows % CHUNK_ROWS
     # The merchant's product slugs, read once and kept up to date by each chunk (reading them
     # per chunk made an import quadratic); read again after a chunk had to be redone.
     slugs: set[str] | None = None
-    for chunk_start in range(start, len(rows), CHUNK_ROWS):
+    for batch, chunk_start, chunk_end in chunk_bounds(len(rows), job.processed_rows):
         if should_stop():
             job.status = PENDING  # picked up again (from processed_rows) when a runner starts
             uow.commit()
             return PENDING
-        chunk = rows[chunk_start:chunk_start + CHUNK_ROWS]
-        batch = chunk_start // CHUNK_ROWS + 1
+        chunk = rows[chunk_start:chunk_end]
         for attempt in (1, 2):
             if slugs is None:
                 slugs = taken_slugs(session, merchant.id)
             try:
                 stored_errors = run_chunk(
-                    uow, job, merchant, chunk, batch, chunk_start + len(chunk), first_row_of_sku,
+                    uow, job, merchant, chunk, batch, chunk_end, first_row_of_sku,
                     stored_errors, media_root, fetcher, slugs,
                 )
                 break
