@@ -2,6 +2,7 @@
 exact row/column errors, upsert by SKU, batches of events, limits, ownership, photos."""
 import base64
 import csv
+import gc
 import io
 import subprocess
 import sys
@@ -357,6 +358,24 @@ def test_a_stopped_import_resumes_where_it_was(catalog_db, merchant, tmp_path):
     assert (report["counts"]["created"], report["counts"]["failed"]) == (total - 1, 1)
     assert [(e["row"], e["column"]) for e in report["errors"]] == [(3, "harga")]
     assert [e.aggregate_version for e in import_events(catalog_db)] == [1, 2]
+
+
+def test_the_objects_alive_before_the_chunks_are_frozen_while_they_run(catalog_db, merchant, tmp_path):
+    assert gc.get_freeze_count() == 0
+    start(catalog_db, merchant, csv_bytes([good(f"G-{n}") for n in range(imports.FIRST_CHUNK_ROWS + 1)]))
+    frozen = []
+    run_pending(catalog_db, tmp_path, progress=lambda done, total: frozen.append(gc.get_freeze_count()))
+    assert len(frozen) == 2 and all(count > 0 for count in frozen)  # left out of full collections
+    assert gc.get_freeze_count() == 0  # and collected as before once the job is done
+
+    # A process that freezes what it keeps itself is left to it.
+    start(catalog_db, merchant, csv_bytes([good("G-X")]))
+    gc.freeze()
+    try:
+        run_pending(catalog_db, tmp_path)
+        assert gc.get_freeze_count() > 0  # not unfrozen by the job
+    finally:
+        gc.unfreeze()
 
 
 def test_errors_are_capped(catalog_db, merchant, tmp_path):

@@ -9,10 +9,12 @@ each, so a 10,000-row file never holds one giant transaction; it resumes after
 """
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import eventlet
 from sqlalchemy import func, select, update
@@ -22,7 +24,7 @@ from services.catalog import fetch
 from services.catalog.imports.chunks import RetryChunk, run_chunk, taken_slugs
 from services.catalog.imports.jobs import DONE, FAILED, PENDING, RUNNING
 from services.catalog.imports.offload import off_the_hub
-from services.catalog.imports.parsing import parse_file
+from services.catalog.imports.parsing import SheetRow, parse_file
 from services.catalog.imports.photo_urls import Fetcher
 from services.catalog.models import ImportJob, ImportRowError, Merchant
 from services.catalog.settings import CatalogSettings
@@ -123,7 +125,34 @@ def run_job(
         select(func.count()).select_from(ImportRowError).where(ImportRowError.import_id == job.id)
     ) or 0
     uow.commit()
+    with objects_alive_frozen():
+        return _run_chunks(uow, job, merchant, rows, first_row_of_sku, stored_errors, media_root, fetcher,
+                           progress, should_stop)
 
+
+@contextlib.contextmanager
+def objects_alive_frozen() -> Iterator[None]:
+    """Leave the objects alive now out of the garbage collector's full collections until
+    the block ends (``gc.freeze``). A full collection scans every tracked object of the
+    process: about 120,000 in the catalog service at rest (nameko, kombu, SQLAlchemy,
+    pydantic) and the parsed file's rows. A 10,000-row import makes enough objects that live
+    through a chunk to set off two of them, 75 ms each (a fifth of the job's CPU); with the
+    older objects frozen they look at the job's recent objects only. Unfrozen at the end,
+    the objects are collected as before (only objects in reference cycles wait for that)."""
+    freezing = gc.get_freeze_count() == 0  # else the process freezes what it keeps itself
+    if freezing:
+        gc.freeze()
+    try:
+        yield
+    finally:
+        if freezing:
+            gc.unfreeze()
+
+
+def _run_chunks(uow: UnitOfWork, job: ImportJob, merchant: Merchant, rows: list[SheetRow],
+                first_row_of_sku: dict[str, int], stored_errors: int, media_root: Path, fetcher: Fetcher,
+                progress: Callable[[int, int], None] | None, should_stop: Callable[[], bool]) -> str:
+    session = uow.session
     # The merchant's product slugs, read once and kept up to date by each chunk (reading them
     # per chunk made an import quadratic); read again after a chunk had to be redone.
     slugs: set[str] | None = None
