@@ -239,6 +239,9 @@ class MemoryIndex:
         self._in_stock: set[int] = set()
         self._by_price_bucket: list[set[int]] = [set() for _ in PRICE_BUCKETS]  # on the normal price
         self._price: dict[int, int] = {}
+        # docno -> updated_at, the ranking's tie-break: read for every scored document, and a
+        # document's own dict is a cache miss more (the other processes of a search run between two)
+        self._updated_at: dict[int, str] = {}
         self._price_sorted: list[tuple[int, int]] = []  # (normal price, docno), kept sorted
         self._category_names: dict[str, str] = {}
         # docno -> facet value, to count a large result by walking it once (see _counts)
@@ -312,6 +315,7 @@ class MemoryIndex:
             self._in_stock.add(docno)
         price = int(doc.get("price") or 0)
         self._price[docno] = price
+        self._updated_at[docno] = doc.get("updated_at") or ""
         self._by_price_bucket[_bucket_of(price)].add(docno)
         bisect.insort(self._price_sorted, (price, docno))
         values = self._value_of
@@ -390,6 +394,7 @@ class MemoryIndex:
         self._verified.discard(docno)
         self._in_stock.discard(docno)
         price = self._price.pop(docno)
+        del self._updated_at[docno]
         self._by_price_bucket[_bucket_of(price)].discard(docno)
         position = bisect.bisect_left(self._price_sorted, (price, docno))
         if position < len(self._price_sorted) and self._price_sorted[position] == (price, docno):
@@ -795,7 +800,7 @@ class MemoryIndex:
                     for alternatives, counts in zip(groups, counted if by_coverage else [False] * len(groups))]
         weighted = [(group, counts) for group, counts in weighted if group]
         length = self._length
-        docs = self._docs
+        updated_at = self._updated_at
         norm_a = K1 * (1 - B)
         norm_b = K1 * B / (avgdl or 1.0)
         singles = [(*group[0], counts) for group, counts in weighted if len(group) == 1]
@@ -814,7 +819,7 @@ class MemoryIndex:
                 tf = second_get(docno)
                 if tf:
                     score += idf2 * tf * k1_plus_1 / (tf + norm)
-                yield round(score, 9), docs[docno].get("updated_at") or "", docno
+                yield round(score, 9), updated_at[docno], docno
             return
         for docno in matches:
             norm = norm_a + norm_b * length[docno]
@@ -839,9 +844,9 @@ class MemoryIndex:
             if multipliers:
                 score *= multipliers.get(docno, 1.0)
             if by_coverage:
-                yield covered, round(score, 9), docs[docno].get("updated_at") or "", docno
+                yield covered, round(score, 9), updated_at[docno], docno
             else:
-                yield round(score, 9), docs[docno].get("updated_at") or "", docno
+                yield round(score, 9), updated_at[docno], docno
 
     def _newest_first(self, selected, end: int) -> list[int]:
         docs = self._docs
