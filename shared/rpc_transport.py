@@ -37,6 +37,7 @@ from typing import Any
 
 import kombu.serialization
 from amqp import Message as AmqpMessage
+from amqp import spec
 from amqp.exceptions import ConnectionError as AmqpConnectionError
 from amqp.exceptions import RecoverableConnectionError
 from eventlet.semaphore import Semaphore
@@ -226,6 +227,8 @@ class RpcReplies(RpcConsumer):
     (``serialise_writes``). When that connection is gone, the broker hands
     the unacked request to another consumer, which answers it; this reply is dropped."""
 
+    exchange_name: str | None = None  # the RPC exchange's, looked up at the first reply
+
     def handle_result(self, message: Any, result: Any, exc_info: Any) -> tuple[Any, Any]:
         result, exc_info, content_type, encoding, body = encode_reply(message, result, exc_info)
         reply = AmqpMessage(body, content_type=content_type, content_encoding=encoding, delivery_mode=NON_PERSISTENT,
@@ -233,9 +236,14 @@ class RpcReplies(RpcConsumer):
         channel = message.channel
         if channel.connection:  # None once the connection is lost (as nameko's ack_message checks)
             serialise_writes(channel.connection)
+            if self.exchange_name is None:
+                self.exchange_name = get_rpc_exchange().name
             try:
-                channel.basic_publish(reply, exchange=get_rpc_exchange().name,
-                                      routing_key=message.properties["reply_to"])
+                # basic.publish as py-amqp's basic_publish sends it, without the read of pending
+                # frames it makes first (for a connection.blocked notice): this connection's
+                # consumer reads them all the time.
+                channel.send_method(spec.Basic.Publish, "Bssbb",
+                                    (0, self.exchange_name, message.properties["reply_to"], False, False), reply)
                 message.ack()
             except (OSError, AmqpConnectionError, RecoverableConnectionError):
                 pass  # the broker redelivers the request: see the class docstring

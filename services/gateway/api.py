@@ -303,8 +303,8 @@ def delete_product(gw: Gateway, request, product_id: str):
 def search(gw: Gateway, request):
     # The query string goes to the search service as it is (strings): it validates every
     # parameter and names the bad one (422).
-    args = request.args
-    params = {name: args.get(name) for name in SEARCH_PARAMS if args.get(name) not in (None, "")}
+    # The first value of each known parameter given and not empty (werkzeug's items()).
+    params = {name: value for name, value in request.args.items() if value != "" and name in SEARCH_PARAMS}
     result = gw.call("search", "search", **params)
     from services.gateway.api_search_analytics import report_interactions
 
@@ -312,8 +312,8 @@ def search(gw: Gateway, request):
     return passed_json_response(200, result)  # unchanged: the reply's own JSON text
 
 
-SEARCH_PARAMS = ("q", "region", "category", "min_price", "max_price", "halal", "kind", "verified", "on_promo",
-                 "in_stock", "sort", "page", "per_page")
+SEARCH_PARAMS = frozenset(("q", "region", "category", "min_price", "max_price", "halal", "kind", "verified",
+                           "on_promo", "in_stock", "sort", "page", "per_page"))
 
 
 def version_headers(product, location: str | None = None) -> dict:

@@ -113,6 +113,14 @@ def test_search_passes_every_filter_through(start_gateway, web_session, fakes):
     assert fakes.calls[-1] == ("search", "kopi", None, 1, 20, SEARCH_FILTERS)
 
 
+def test_search_drops_empty_and_unknown_parameters_and_takes_the_first_of_a_repeated_one(
+        start_gateway, web_session, fakes):
+    start_gateway(FakeCatalog, FakeSearch, FakePromotion)
+    response = web_session.get("/api/v1/search?q=kopi&q=teh&region=&sort=&colour=red&kind=umkm")
+    assert response.status_code == 200
+    assert fakes.calls[-1] == ("search", "kopi", None, 1, 20, {"kind": "umkm"})
+
+
 @pytest.mark.parametrize("params, field", [
     ({"page": "dua"}, "page"),
     ({"per_page": "x"}, "per_page"),
