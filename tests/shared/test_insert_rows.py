@@ -105,3 +105,14 @@ def test_on_pg8000_a_statement_is_one_round_trip(session_factory, monkeypatch):
                            [(f"e{n}", "t", datetime.now(timezone.utc)) for n in range(3)], returning=("event_id",))
         assert sorted(rows) == [("e0",), ("e1",), ("e2",)]
         assert len(flushes) == 1
+
+
+def test_on_pg8000_a_closed_connection_is_a_disconnect(session_factory):
+    with session_factory() as session:
+        if session.get_bind().dialect.driver != "pg8000":
+            pytest.skip("pg8000 only")
+        session.connection().connection.dbapi_connection.close()
+        with pytest.raises(DBAPIError) as caught:
+            insert_rows(session, Inbox.__table__, ("event_id", "event_type", "processed_at"),
+                        [("e", "t", datetime.now(timezone.utc))])
+        assert caught.value.connection_invalidated  # the pool drops it instead of handing it out again
