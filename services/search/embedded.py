@@ -245,6 +245,11 @@ class MemoryIndex:
         self._price_sorted: list[tuple[int, int]] = []  # (normal price, docno), kept sorted
         self._category_names: dict[str, str] = {}
         # docno -> facet value, to count a large result by walking it once (see _counts)
+        # docno -> one number for its (halal, kind, price bucket), so that a broad query counts
+        # these three facets in one walk over its documents instead of three (_small_facet_counts)
+        self._small_code: dict[int, int] = {}
+        self._small_codes: dict[tuple, int] = {}  # (halal, kind, price bucket) -> its number
+        self._small_values: list[tuple] = []  # number -> (halal, kind, price bucket)
         self._value_of: dict[str, dict[int, object]] = {"region": {}, "category": {}, "halal": {}, "kind": {},
                                                          "price": {}}
         # Pricing per product id (kept for products not indexed yet), and per indexed docno
@@ -324,6 +329,12 @@ class MemoryIndex:
         values["halal"][docno] = bool(doc.get("halal"))
         values["kind"][docno] = merchant.get("kind") or ""
         values["price"][docno] = _bucket_of(price)
+        small = (values["halal"][docno], values["kind"][docno], values["price"][docno])
+        code = self._small_codes.get(small)
+        if code is None:
+            code = self._small_codes[small] = len(self._small_values)
+            self._small_values.append(small)
+        self._small_code[docno] = code
         pricing = self._pricing.get(doc_id)
         if pricing is not None:
             self._priced[docno] = (pricing, parse_time(pricing.get("valid_until")))
@@ -402,6 +413,7 @@ class MemoryIndex:
         self._priced.pop(docno, None)
         for values in self._value_of.values():
             values.pop(docno, None)
+        del self._small_code[docno]
         self._newest = None
         return True
 
@@ -611,21 +623,46 @@ class MemoryIndex:
                     bases[name] = base if base is None or isinstance(base, set) else set(base)
                 else:
                     bases[name] = selected
+        known = self._small_facet_counts(bases)
         return {
             "region": [{"value": code, "label": REGIONS.get(code, code), "count": count}
-                       for code, count in self._counts("region", self._by_region, bases["region"])],
+                       for code, count in self._counts("region", self._by_region, bases["region"], known)],
             "category": [{"value": slug, "label": self._category_names.get(slug, slug), "count": count}
-                         for slug, count in self._counts("category", self._by_category, bases["category"])],
-            "price": self._price_facet(bases["price"], now),
+                         for slug, count in self._counts("category", self._by_category, bases["category"], known)],
+            "price": self._price_facet(bases["price"], now, known),
             "halal": [{"value": value, "label": HALAL_LABELS[value], "count": count}
-                      for value, count in self._counts("halal", self._by_halal, bases["halal"])],
+                      for value, count in self._counts("halal", self._by_halal, bases["halal"], known)],
             "kind": [{"value": kind, "label": KINDS.get(kind, kind), "count": count}
-                     for kind, count in self._counts("kind", self._by_kind, bases["kind"])],
+                     for kind, count in self._counts("kind", self._by_kind, bases["kind"], known)],
         }
 
-    def _raw_counts(self, name: str, sets: dict, base) -> dict:
+    SMALL_FACETS = ("halal", "kind", "price")  # the order of a _small_values entry
+
+    def _small_facet_counts(self, bases: dict) -> dict[str, Counter]:
+        """The halal, kind and price counts in one walk over their base (the same documents when
+        no filter of theirs is active), when that touches fewer entries than their set
+        intersections; else {} (each is counted on its own, ``_raw_counts``)."""
+        base = bases["halal"]
+        if base is None or bases["kind"] is not base or bases["price"] is not base:
+            return {}
+        sets = (*self._by_halal.values(), *self._by_kind.values(), *self._by_price_bucket)
+        if len(base) >= sum(min(len(members), len(base)) for members in sets):
+            return {}
+        counts: dict[str, Counter] = {name: Counter() for name in self.SMALL_FACETS}
+        halal, kind, price = counts.values()
+        for code, count in Counter(map(self._small_code.__getitem__, base)).items():
+            halal_value, kind_value, bucket = self._small_values[code]
+            halal[halal_value] += count
+            kind[kind_value] += count
+            price[bucket] += count
+        return counts
+
+    def _raw_counts(self, name: str, sets: dict, base, known: dict | None = None) -> dict:
         """value -> number of documents of ``base`` with it: by set intersections, or by one
-        walk over ``base`` when that touches fewer entries (a broad query)."""
+        walk over ``base`` when that touches fewer entries (a broad query); ``known``: counts
+        already made (``_small_facet_counts``)."""
+        if known and name in known:
+            return known[name]
         if base is None:
             return {value: len(members) for value, members in sets.items()}
         intersect_cost = sum(min(len(members), len(base)) for members in sets.values())
@@ -633,14 +670,14 @@ class MemoryIndex:
             return Counter(map(self._value_of[name].__getitem__, base))
         return {value: len(base & members) for value, members in sets.items()}
 
-    def _counts(self, name: str, sets: dict, base) -> list[tuple]:
-        counts = [(value, count) for value, count in self._raw_counts(name, sets, base).items()
+    def _counts(self, name: str, sets: dict, base, known: dict | None = None) -> list[tuple]:
+        counts = [(value, count) for value, count in self._raw_counts(name, sets, base, known).items()
                   if value != "" and count]
         counts.sort(key=lambda pair: (-pair[1], str(pair[0])))
         return counts
 
-    def _price_facet(self, base, now: float) -> list[dict]:
-        raw = self._raw_counts("price", dict(enumerate(self._by_price_bucket)), base)
+    def _price_facet(self, base, now: float, known: dict | None = None) -> list[dict]:
+        raw = self._raw_counts("price", dict(enumerate(self._by_price_bucket)), base, known)
         counts = [raw.get(number, 0) for number in range(len(PRICE_BUCKETS))]
         # Move products with an active pricing to the bucket of their effective price.
         for docno, pricing in self._active_pricing(now):
