@@ -18,9 +18,10 @@ DEMO = ROOT / "services" / "catalog" / "demo" / "demo_data.json"
 TOURISM_SLUGS = {"paket-wisata", "selam-snorkeling", "pemandu-wisata", "penginapan", "sewa-perahu"}
 KINDS = {"plain", "typo", "variant", "synonym", "hypernym", "place", "multiword", "english",
          "measure", "code", "tourism"}
-# heldout-1 to -13: earlier held-out sets, spent; "heldout" is the set that counts while it waits for its first run.
+# heldout-1 to -14: earlier held-out sets, spent; "heldout" is the set that counts while it waits for its first run.
 SETS = tuple(name for name in ("tuning", "heldout", "heldout-1", "heldout-2", "heldout-3", "heldout-4", "heldout-5",
-                               "heldout-6", "heldout-7", "heldout-8", "heldout-9", "heldout-10", "heldout-11", "heldout-12", "heldout-13")
+                               "heldout-6", "heldout-7", "heldout-8", "heldout-9", "heldout-10", "heldout-11", "heldout-12", "heldout-13",
+                               "heldout-14")
              if (EVAL_DIR / f"{name}.json").exists())
 CATALOGS = ("catalog_eval.json", "catalog_heldout-3.json", "catalog_heldout-4.json", "catalog_heldout-5.json",
             "catalog_heldout-6.json", "catalog_heldout-7.json", "catalog_heldout-8.json",

@@ -64,7 +64,8 @@ def test_every_kind_stays_above_its_floor(report):
 # 8 0.924, 9 0.910.
 SET_FLOORS = {"tuning": 0.93, "heldout-1": 0.91, "heldout-2": 0.92, "heldout-3": 0.90, "heldout-4": 0.91,
               "heldout-5": 0.89, "heldout-6": 0.91, "heldout-7": 0.90,
-              "heldout-8": 0.90, "heldout-9": 0.89, "heldout-10": 0.91, "heldout-11": 0.93, "heldout-12": 0.93, "heldout-13": 0.91}
+              "heldout-8": 0.90, "heldout-9": 0.89, "heldout-10": 0.91, "heldout-11": 0.93, "heldout-12": 0.93, "heldout-13": 0.91,
+              "heldout-14": 0.89}
 
 
 @pytest.mark.parametrize("name", sorted(SET_FLOORS))
