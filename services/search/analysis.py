@@ -121,6 +121,7 @@ _REDUPLICATED_DIGIT = re.compile(r"\b([a-z]{2,})2(?:an)?\b")  # "oleh2" -> "oleh
 _REDUPLICATED_HYPHEN = re.compile(r"\b([a-z]{2,})-\1\b")  # "oleh-oleh" -> "oleh"
 # A run of letters and digits, with the separators of a number kept ("1,5", "15.000").
 _RUN = re.compile(r"[0-9]+(?:[.,][0-9]+)*[a-z0-9]*|[a-z]+[a-z0-9]*")
+_DIGIT = re.compile(r"[0-9]")
 _NUMBER_UNIT = re.compile(r"([0-9]+(?:[.,][0-9]+)*)([a-z]*)$")
 # "150 x 60 cm", "150x60": a size, one token ("150x60"); its unit is left out, as buyers do.
 _DIMENSIONS = re.compile(r"\b([0-9]+(?:[.,][0-9]+)?)\s*[x\u00d7]\s*([0-9]+(?:[.,][0-9]+)?)(?:\s*(?:cm|mm|meter|m)\b)?")
@@ -159,11 +160,16 @@ def tokenize(text: str) -> list[str]:
     "v60", "2in1") stays one token, so a code never falls apart into one- and two-character
     pieces that would match unrelated products."""
     folded = fold(text)
+    amounts = _amounts(folded) if "se" in folded or "/" in folded or "\u2044" in folded else folded
+    if _DIGIT.search(amounts) is None:
+        # No digit, even after amount words (most names and descriptions): no code, measure,
+        # size or "oleh2" to find, every run is a plain word. The same tokens, fewer passes.
+        if "-" in amounts:
+            amounts = _REDUPLICATED_HYPHEN.sub(r"\1", amounts)
+        return _RUN.findall(amounts)
     codes = [f"{letters}{digits}" for letters, digits in _CODE.findall(folded)]
     codes += [f"{letters.lower()}{digits}" for letters, digits in _SPACED_CODE.findall(text)]
-    if "se" in folded or "/" in folded or "\u2044" in folded:
-        folded = _amounts(folded)
-    folded = _REDUPLICATED_DIGIT.sub(r"\1", folded)
+    folded = _REDUPLICATED_DIGIT.sub(r"\1", amounts)
     folded = _REDUPLICATED_HYPHEN.sub(r"\1", folded)
     if "x" in folded or "\u00d7" in folded:
         folded = _DIMENSIONS.sub(lambda m: f" {_plain_number(m.group(1))}x{_plain_number(m.group(2))} ", folded)

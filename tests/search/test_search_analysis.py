@@ -112,3 +112,15 @@ def test_older_spellings_and_colloquial_verbs_meet_the_listing(typed, listed):
 def test_reduplication_with_a_suffix_is_the_base_word():
     assert query_terms("buah2an") == query_terms("buah-buahan") == ["buah"]
     assert analyze("kue2an") == ["kue"]
+
+
+@pytest.mark.parametrize("text, tokens", [
+    # No digit: plain words, hyphenated reduplication collapsed, a lone hyphen a separator.
+    ("Keripik Pisang oleh-oleh khas Muna", ["keripik", "pisang", "oleh", "khas", "muna"]),
+    ("Kain tenun-ikat Buton", ["kain", "tenun", "ikat", "buton"]),
+    # Amount words make a number first, so the text still goes the whole way: one measure.
+    ("Beras setengah kilo", ["beras", "500g"]),
+    ("Gula aren sekilo", ["gula", "aren", "1000g"]),
+])
+def test_text_without_digits_gives_the_same_tokens_as_the_whole_pipeline(text, tokens):
+    assert tokenize(text) == tokens
