@@ -3,8 +3,9 @@ import pytest
 from pydantic import ValidationError
 
 from services.promotion import facts
+from services.promotion.campaigns.times import aware
 from services.promotion.models import ProductFact
-from shared.events import Event
+from shared.events import Event, utcnow
 
 from campaign_helpers import catalog_product_event, product_snapshot
 
@@ -46,3 +47,37 @@ def test_an_unpublished_product_leaves_the_facts(session):
     assert facts.apply_event(session, archived)
     session.commit()
     assert facts.product_count(session) == 0
+
+
+def fact_fields(session, product_id="p-1"):
+    session.expire_all()
+    fact = session.get(ProductFact, product_id)
+    return {column.name: getattr(fact, column.name) for column in ProductFact.__table__.c
+            if column.name != "updated_at"}
+
+
+def test_every_column_of_a_fact_is_written_and_then_follows_an_update(session):
+    photo = {"id": "ph-1", "urls": {"thumb": "/media/p-1-320.webp"}, "width": 320, "height": 240}
+    before = utcnow()
+    facts.apply_event(session, event("published", 1, photos=[photo]))
+    session.commit()
+    assert fact_fields(session) == {
+        "id": "p-1", "merchant_id": "m-1", "name": "Kacang Mete Goreng", "price": 15000, "category": "mete-kacang",
+        "parent_category": "pertanian-perkebunan", "region": "7402", "merchant_kind": "koperasi",
+        "merchant_verified": False, "halal": True, "slug": "kacang-mete-goreng", "merchant_name": "Mete Muna",
+        "photo_url": "/media/p-1-320.webp", "version": 1}
+    assert aware(session.get(ProductFact, "p-1").updated_at) >= before
+    # Every column follows the next version (the upsert's update covers each one).
+    changed = product_snapshot("p-1", 2, price=9000, region="7401", name="Mete Sangrai", slug="mete-sangrai",
+                               verified=True)
+    changed.update(halal=False, category={"slug": "kopi", "name": "Kopi", "parent_slug": "minuman",
+                                          "parent_name": "Minuman"})
+    changed.update(merchant_id="m-2")
+    changed["merchant"].update(id="m-2", name="Mete Raha", kind="umkm")
+    facts.apply_event(session, Event(type="catalog.product_updated", aggregate_id="p-1", aggregate_version=2,
+                                     payload=changed))
+    session.commit()
+    assert fact_fields(session) == {
+        "id": "p-1", "merchant_id": "m-2", "name": "Mete Sangrai", "price": 9000, "category": "kopi",
+        "parent_category": "minuman", "region": "7401", "merchant_kind": "umkm", "merchant_verified": True,
+        "halal": False, "slug": "mete-sangrai", "merchant_name": "Mete Raha", "photo_url": None, "version": 2}

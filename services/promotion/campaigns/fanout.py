@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from services.promotion.campaigns.bulk import bulk_insert
 from services.promotion.campaigns.targeting import eligible_query, join, member_count
 from services.promotion.campaigns.times import aware
-from services.promotion.models import Campaign, CampaignMember, Outbox, ProductFact, ProductPricingState
+from services.promotion.models import Campaign, CampaignMember, Outbox, ProductPricingState
 from services.promotion.pricing import Offer, Pricing, best_pricing
-from shared.db import chunks
+from shared.db import chunks, execute_driver_sql, parameter_style, placeholders
 from shared.events import PRICING_CHANGED, Event
 from shared.outbox import add_events
 
@@ -47,14 +47,24 @@ def reprice(session: Session, product_ids: Iterable[str], now: datetime) -> int:
     ids = sorted(set(product_ids))
     offers_by_campaign: dict[str, Offer] = {}
     staged = 0
+    session.flush()  # the statements below go straight to the driver, past the ORM's autoflush
+    connection = session.connection()
+    style = parameter_style(connection.dialect)
+    lock = " FOR UPDATE" if connection.dialect.name == "postgresql" else ""
     for chunk in chunks(ids):
-        prices = dict(session.execute(select(ProductFact.id, ProductFact.price).where(ProductFact.id.in_(chunk))).all())
-        memberships = session.execute(
-            select(CampaignMember.product_id, CampaignMember.campaign_id)
-            .join(Campaign, Campaign.id == CampaignMember.campaign_id)
-            .where(CampaignMember.product_id.in_(chunk), CampaignMember.left_at.is_(None),
-                   Campaign.status == "active")
-        ).all()
+        marks = ", ".join(placeholders(style, len(chunk)))
+        # Each product's price and its memberships of active campaigns, in one statement
+        # (memberships only matter for a product that has a fact, hence the outer join).
+        prices: dict[str, int] = {}
+        memberships: list[tuple[str, str]] = []
+        for product_id, price, campaign_id in execute_driver_sql(connection, (
+                "SELECT f.id, f.price, m.campaign_id FROM product_facts f "
+                "LEFT JOIN campaign_members m ON m.product_id = f.id AND m.left_at IS NULL "
+                "AND m.campaign_id IN (SELECT id FROM campaigns WHERE status = 'active') "
+                f"WHERE f.id IN ({marks})"), chunk):
+            prices[product_id] = price
+            if campaign_id is not None:
+                memberships.append((product_id, campaign_id))
         missing = {campaign_id for _, campaign_id in memberships} - offers_by_campaign.keys()
         if missing:
             for campaign in session.scalars(select(Campaign).where(Campaign.id.in_(list(missing)))
@@ -64,11 +74,9 @@ def reprice(session: Session, product_ids: Iterable[str], now: datetime) -> int:
         for product_id, campaign_id in memberships:
             offers.setdefault(product_id, []).append(offers_by_campaign[campaign_id])
         # Row locks (PostgreSQL) in id order: two workers repricing one product take turns.
-        states = {row.product_id: row for row in session.execute(
-            select(ProductPricingState.product_id, ProductPricingState.version, ProductPricingState.key,
-                   ProductPricingState.normal_price, ProductPricingState.campaign_id)
-            .where(ProductPricingState.product_id.in_(chunk))
-            .order_by(ProductPricingState.product_id).with_for_update())}
+        states = {row.product_id: row for row in map(PublishedPricing._make, execute_driver_sql(connection, (
+            'SELECT product_id, version, "key", normal_price, campaign_id FROM product_pricing '
+            f"WHERE product_id IN ({marks}) ORDER BY product_id{lock}"), chunk))}
         state_rows, replaced, events = [], [], []
         for product_id in chunk:
             state = states.get(product_id)
@@ -100,6 +108,16 @@ def reprice(session: Session, product_ids: Iterable[str], now: datetime) -> int:
         add_events(session, Outbox, events)
         staged += len(events)
     return staged
+
+
+class PublishedPricing(NamedTuple):
+    """What ``reprice`` reads of a product's ``product_pricing`` row."""
+
+    product_id: str
+    version: int
+    key: str
+    normal_price: int
+    campaign_id: str | None
 
 
 def state_row(product_id: str, pricing: Pricing, key: str, version: int, now: datetime) -> dict:
