@@ -1,8 +1,10 @@
 """The promotion service in nameko's real container on a real RabbitMQ (a fresh vhost per
 test): the campaign timer starts campaigns on time, the relay publishes the pricing events,
 and a start that passed while the service was stopped takes effect when it is back."""
+import gc
 import json
 import time
+import weakref
 from datetime import timedelta
 
 import nameko
@@ -152,3 +154,35 @@ def test_a_start_between_two_ticks_takes_effect_on_the_moment(database_url, prom
             activated_at = session.get(Campaign, created["id"]).activated_at
         late = (aware(activated_at) - starts).total_seconds()
         assert 0 <= late < 0.5
+
+
+def test_the_objects_of_the_startup_are_frozen_while_the_service_runs(promotion_config, container_factory):
+    assert gc.get_freeze_count() == 0
+    container = container_factory(PromotionService)
+    container.start()
+    try:
+        assert gc.get_freeze_count() > 10_000  # left out of full collections
+        cycle = Cycle()  # made while the service runs
+        cycle.self = cycle
+        collected = weakref.ref(cycle)
+        del cycle
+        gc.collect()
+        assert collected() is None  # still collected
+    finally:
+        container.stop()
+    assert gc.get_freeze_count() == 0  # and all collected as before once it stops
+
+
+def test_a_process_that_froze_its_objects_itself_is_left_alone(promotion_config, container_factory):
+    gc.freeze()
+    try:
+        container = container_factory(PromotionService)
+        container.start()
+        container.stop()
+        assert gc.get_freeze_count() > 0  # not unfrozen by the service
+    finally:
+        gc.unfreeze()
+
+
+class Cycle:
+    self = None
