@@ -48,7 +48,6 @@ from services.search.engine import (
     pricing_view,
 )
 from services.search.language import (
-    NAME_PREFIX,
     category_term,
     name_head_term,
     name_term,
@@ -113,7 +112,14 @@ def name_head(doc: dict) -> list[str]:
 def weighted_terms(doc: dict) -> dict[str, int]:
     """term -> weighted term frequency over the searchable fields of ``doc``, and the place
     term of its region (what a place group of a query matches: ``language.place_term``)."""
+    return _terms_and_length(doc)[0]
+
+
+def _terms_and_length(doc: dict) -> tuple[dict[str, int], int]:
+    """``weighted_terms`` and the document's length: the sum of its frequencies without the
+    name terms (each 1, one per distinct term of the name)."""
     terms: dict[str, int] = {}
+    name_terms = 0
     for field_name, weight in FIELD_WEIGHTS:
         text = _field_text(doc, field_name)
         field_terms = _analyze_shared(text) if field_name in SHARED_FIELDS else analyze(text)
@@ -125,12 +131,13 @@ def weighted_terms(doc: dict) -> dict[str, int]:
                 terms[name_head_term(head)] = 1  # what a family's head group asks for
             for term in field_terms:
                 terms[name_term(term)] = 1  # what a family's word in the name asks for (not in the length)
+            name_terms = len(set(field_terms))
     if doc.get("region"):
         terms[place_term(doc["region"])] = PLACE_WEIGHT
     for slug in (doc.get("category"), doc.get("category_parent")):
         if slug:
             terms[category_term(slug)] = CATEGORY_WEIGHT
-    return terms
+    return terms, sum(terms.values()) - name_terms
 
 
 # Fields whose text many products share (a category's, a merchant's, a region's name): their
@@ -293,19 +300,23 @@ class MemoryIndex:
         doc = _with_shared_strings(doc)
         docno = self._next
         self._next += 1
-        terms = weighted_terms(doc)
+        terms, length = _terms_and_length(doc)
         self._docno[doc_id] = docno
         self._docs[docno] = doc
         self._terms[docno] = terms
-        length = sum(tf for term, tf in terms.items() if not term.startswith(NAME_PREFIX))
         self._length[docno] = length
         self._total_length += length
+        all_postings = self._postings
         for term, tf in terms.items():
-            postings = self._postings.get(term)
+            postings = all_postings.get(term)
             if postings is None:
-                postings = self._postings[term] = {}
-            postings[docno] = tf
-            self._ranked.pop(term, None)
+                all_postings[term] = {docno: tf}
+            else:
+                postings[docno] = tf
+        ranked = self._ranked
+        if ranked:  # rankings cached by searches (none while a burst runs without searches)
+            for term in terms:
+                ranked.pop(term, None)
         self._by_region.setdefault(doc.get("region") or "", set()).add(docno)
         self._by_category.setdefault(doc.get("category") or "", set()).add(docno)
         self._by_parent.setdefault(doc.get("category_parent") or "", set()).add(docno)
