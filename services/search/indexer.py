@@ -77,6 +77,8 @@ def apply_events(session: Session, events: list[Event]) -> list[Change | None | 
     for outcome in accepted_writes(session, events, plan_event, Inbox, AggregateState):
         if outcome is None or isinstance(outcome, Exception):
             results.append(outcome)
+        elif len(outcome) == 1:
+            results.append(outcome[0][1] or None)  # one event, one write (all but imports): nothing to merge
         else:
             results.append(merge_changes(change for _, change in outcome) or None)
     return results
