@@ -131,6 +131,9 @@ def state_row(product_id: str, pricing: Pricing, key: str, version: int, now: da
     }
 
 
+ACTIVE_CAMPAIGN_CHECK = "SELECT 1 FROM campaigns WHERE status = 'active' LIMIT 1"
+
+
 def refresh_products(session: Session, product_ids: Iterable[str], now: datetime) -> int:
     """After catalog changes to ``product_ids``: join the active campaigns they now match
     (room permitting), leave the ones they no longer match (or whose fact is gone), then
@@ -138,7 +141,12 @@ def refresh_products(session: Session, product_ids: Iterable[str], now: datetime
     ids = sorted(set(product_ids))
     if not ids:
         return 0
-    active = list(session.scalars(select(Campaign).where(Campaign.status == "active").order_by(Campaign.id)))
+    session.flush()  # the check below goes straight to the driver, past the ORM's autoflush
+    # Most batches of catalog events come when no campaign runs: a plain check first (one
+    # round trip, nothing compiled), the campaigns themselves only when there are some.
+    any_active = execute_driver_sql(session.connection(), ACTIVE_CAMPAIGN_CHECK, ()).first() is not None
+    active = list(session.scalars(select(Campaign).where(Campaign.status == "active").order_by(Campaign.id))) \
+        if any_active else []
     for campaign in active:
         for chunk in chunks(ids):
             matching = set(session.scalars(eligible_query(campaign, chunk)))
