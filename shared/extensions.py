@@ -1,5 +1,7 @@
-"""nameko extensions every service may use: typed settings loaded once per container, and a
-timer whose interval comes from those settings."""
+"""nameko extensions every service may use: typed settings loaded once per container, a
+timer whose interval comes from those settings, and the startup's objects kept out of the
+garbage collector's full collections."""
+import gc
 from typing import Any
 
 from nameko.extensions import DependencyProvider
@@ -42,3 +44,31 @@ class SettingsTimer(Timer):
 
 
 settings_timer = SettingsTimer.decorator
+
+
+class StartupObjectsFrozen(DependencyProvider):
+    """While the service runs, the objects it made to start (modules, nameko's container,
+    kombu, SQLAlchemy's mappers and pool, pydantic's validators, a loaded search index: about
+    100,000) are left out of the garbage collector's full collections (``gc.freeze``, after
+    one collection of the startup's garbage). A burst of events keeps enough objects alive
+    through a batch to set off a full collection every few thousand events, and each scanned
+    all of them again (60-80 ms; about a tenth of promotion's CPU over a burst, more in search
+    as its index grew). A frozen object that later dies in a reference cycle waits for
+    ``stop``, which unfreezes everything. A process that froze objects itself is left alone."""
+
+    def __init__(self) -> None:
+        self.froze = False
+
+    def start(self) -> None:
+        if gc.get_freeze_count() == 0:
+            gc.collect()
+            gc.freeze()
+            self.froze = True
+
+    def stop(self) -> None:
+        if self.froze:
+            gc.unfreeze()
+            self.froze = False
+
+    def kill(self) -> None:
+        self.stop()

@@ -3,11 +3,9 @@ event consumer and the outbox relay of ``promotion.pricing_changed``. The logic 
 the ``campaigns`` package (and ``facts``/``interactions``); every writing entry point
 commits before it returns (nameko replies before dependency providers see the worker
 result), and the commit wakes the relay. The RPC contract: docs/contracts/promotion-rpc.md."""
-import gc
 import logging
 
 import eventlet
-from nameko.extensions import DependencyProvider
 from sqlalchemy import text
 
 from services.promotion import facts, interactions
@@ -19,38 +17,11 @@ from shared.batching import BatcherProvider, batch_event_consumer
 from shared.db import Database
 from shared.errors import EtalaseError
 from shared.events import utcnow
-from shared.extensions import Settings, settings_timer
+from shared.extensions import Settings, StartupObjectsFrozen, settings_timer
 from shared.outbox import OutboxRelayRunner
 from shared.rpc_transport import rpc  # nameko's @rpc, replies unconfirmed (see there)
 
 log = logging.getLogger(__name__)
-
-
-class StartupObjectsFrozen(DependencyProvider):
-    """While the service runs, the objects it made to start (modules, nameko's container,
-    SQLAlchemy's mappers and pool, pydantic's validators: ~105,000) are left out of the
-    garbage collector's full collections (``gc.freeze``, after one collection of the
-    startup's garbage). A burst of catalog events keeps enough objects alive through a batch
-    to set off a full collection every ~3,000 events, and each scanned all of them: ~60 ms,
-    about a tenth of promotion's CPU over a burst. Unfrozen when the service stops; a process
-    that already froze objects itself is left alone."""
-
-    def __init__(self) -> None:
-        self.froze = False
-
-    def start(self) -> None:
-        if gc.get_freeze_count() == 0:
-            gc.collect()
-            gc.freeze()
-            self.froze = True
-
-    def stop(self) -> None:
-        if self.froze:
-            gc.unfreeze()
-            self.froze = False
-
-    def kill(self) -> None:
-        self.stop()
 
 
 class PromotionService:

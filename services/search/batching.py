@@ -10,7 +10,6 @@ exactly as if they had been committed separately.
 """
 from __future__ import annotations
 
-import gc
 from typing import Callable
 
 import eventlet
@@ -54,28 +53,6 @@ class IndexBatcher(BatcherProvider):
     def __init__(self, database_attr: str = "db", engine_attr: str = "engine", max_batch: int = MAX_BATCH):
         super().__init__(database_attr=database_attr, max_batch=max_batch)
         self.engine_attr = engine_attr
-
-    froze = False  # whether ``start`` froze the objects alive (and ``stop`` unfreezes them)
-
-    def start(self) -> None:
-        """Leave the objects alive once the service has started out of the garbage collector's
-        full collections (``gc.freeze``): modules, classes, nameko, kombu, SQLAlchemy and the
-        loaded index, ~100,000 objects that a full collection scanned again and again while a
-        burst grew the index (each at least 80 ms). Garbage is collected first; a frozen object
-        that dies later in a reference cycle waits for ``stop``. A process that freezes
-        objects itself is left alone."""
-        if gc.get_freeze_count() == 0:
-            gc.collect()
-            gc.freeze()
-            self.froze = True
-
-    def stop(self) -> None:
-        if self.froze:
-            gc.unfreeze()
-            self.froze = False
-
-    def kill(self) -> None:
-        self.stop()
 
     def build(self, new_unit) -> EventBatcher:
         self.sibling(self.engine_attr)  # fail early on a wrong name

@@ -24,6 +24,7 @@ from services.search.verify import verify as verify_index
 from shared.batching import batch_event_consumer
 from shared.db import Database
 from shared.errors import EtalaseError
+from shared.extensions import StartupObjectsFrozen
 from shared.rpc import DeadlineRpc
 from shared.rpc_transport import rpc  # nameko's @rpc, replies unconfirmed (see there)
 
@@ -40,6 +41,7 @@ class SearchService:
     interactions = InteractionRecorder("db")  # impressions/views/contacts -> outbox (interactions.py)
     outbox_relay = PolledOutboxRelay("db", Outbox)
     batcher = IndexBatcher("db", "engine")  # catalog events, group-committed (batching.py)
+    startup_objects = StartupObjectsFrozen()  # out of the GC's full collections (shared/extensions.py)
 
     @batch_event_consumer("search")
     def handle_events(self, bodies):

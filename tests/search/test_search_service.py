@@ -1,4 +1,5 @@
 """The search service in nameko's real container against a real RabbitMQ (fresh vhost)."""
+import gc
 import json
 
 import nameko
@@ -129,3 +130,16 @@ def test_pricing_events_and_filters_through_the_rpc(search_config, container_fac
     with pytest.raises(ValidationFailed) as info:
         call_search(container, sort="termurah")
     assert list(info.value.fields) == ["sort"]
+
+
+def test_the_objects_of_the_startup_are_frozen_while_the_service_runs(search_config, container_factory):
+    # The loaded index and the service's machinery stay out of full collections during a
+    # burst (shared.extensions.StartupObjectsFrozen); given back when the service stops.
+    assert gc.get_freeze_count() == 0
+    container = container_factory(SearchService)
+    container.start()
+    try:
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        container.stop()
+    assert gc.get_freeze_count() == 0

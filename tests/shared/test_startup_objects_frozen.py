@@ -1,0 +1,45 @@
+"""The objects alive when a service starts are left out of the garbage collector's full
+collections while it runs (shared.extensions.StartupObjectsFrozen), and given back at stop."""
+import gc
+import weakref
+
+from shared.extensions import StartupObjectsFrozen
+
+
+class Cycle:
+    self = None
+
+
+def test_the_objects_alive_at_start_are_frozen_until_stop():
+    assert gc.get_freeze_count() == 0
+    frozen = StartupObjectsFrozen()
+    alive_at_start = []
+    try:
+        frozen.start()
+        made_later = []
+        assert gc.get_freeze_count() > 0
+        tracked = gc.get_objects()  # what full collections look at: not the frozen objects
+        assert not any(obj is alive_at_start for obj in tracked)
+        assert any(obj is made_later for obj in tracked)
+        cycle = Cycle()  # garbage made while frozen is still collected
+        cycle.self = cycle
+        collected = weakref.ref(cycle)
+        del cycle
+        gc.collect()
+        assert collected() is None
+    finally:
+        frozen.stop()
+    assert gc.get_freeze_count() == 0
+    assert any(obj is alive_at_start for obj in gc.get_objects())
+
+
+def test_a_process_that_freezes_objects_itself_is_left_alone():
+    gc.freeze()
+    try:
+        count = gc.get_freeze_count()
+        frozen = StartupObjectsFrozen()
+        frozen.start()
+        frozen.stop()
+        assert gc.get_freeze_count() == count
+    finally:
+        gc.unfreeze()
