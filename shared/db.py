@@ -76,9 +76,10 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 class UnitOfWork:
     """One worker's database session. ``commit()`` makes the work durable and then runs
-    the after-commit hooks (e.g. waking the outbox relay)."""
+    the after-commit hooks with the session (e.g. waking the outbox relay when the
+    transaction staged events: the hook reads what the work left in ``session.info``)."""
 
-    def __init__(self, session_factory: sessionmaker[Session], after_commit: list[Callable[[], None]]):
+    def __init__(self, session_factory: sessionmaker[Session], after_commit: list[Callable[[Session], None]]):
         # Public: work that outlives this worker (a reindex) opens its own sessions with it.
         self.session_factory = session_factory
         self._after_commit = after_commit
@@ -95,7 +96,7 @@ class UnitOfWork:
             return
         self._session.commit()
         for hook in self._after_commit:
-            hook()
+            hook(self._session)
 
     def rollback(self) -> None:
         if self._session is not None:
@@ -112,7 +113,7 @@ class Database(DependencyProvider):
 
     def __init__(self, settings_cls: type[ServiceSettings]):
         self.settings_cls = settings_cls
-        self.after_commit: list[Callable[[], None]] = []
+        self.after_commit: list[Callable[[Session], None]] = []
         self.engine: Engine | None = None
         # Sessions on the service's database, for code that runs outside a worker; set in setup().
         # (A plain attribute, not a property: nameko inspects a provider's members when binding it.)

@@ -93,10 +93,10 @@ def test_a_statement_outside_a_transaction_opens_one_that_rollback_undoes(sessio
         assert select_in(session, Inbox.__table__, ("event_id",), "event_id", ["gone"]) == []
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # pg8000 only
 def test_on_pg8000_a_statement_is_one_round_trip(session_factory, monkeypatch):
     with session_factory() as session:
-        if session.get_bind().dialect.driver != "pg8000":
-            pytest.skip("pg8000 only")
+        assert session.get_bind().dialect.driver == "pg8000"
         session.execute(select(1))  # the transaction is open: what follows is the statement alone
         flushes = []
         original = pg8000_core._flush
@@ -107,10 +107,10 @@ def test_on_pg8000_a_statement_is_one_round_trip(session_factory, monkeypatch):
         assert len(flushes) == 1
 
 
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)  # pg8000 only
 def test_on_pg8000_a_closed_connection_is_a_disconnect(session_factory):
     with session_factory() as session:
-        if session.get_bind().dialect.driver != "pg8000":
-            pytest.skip("pg8000 only")
+        assert session.get_bind().dialect.driver == "pg8000"
         session.connection().connection.dbapi_connection.close()
         with pytest.raises(DBAPIError) as caught:
             insert_rows(session, Inbox.__table__, ("event_id", "event_type", "processed_at"),

@@ -7,8 +7,9 @@ from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import select
 from sqlalchemy.orm import DeclarativeBase
 
+from shared.db import UnitOfWork
 from shared.events import Event
-from shared.outbox import PENDING, PUBLISHED, OutboxMixin, OutboxRelay, add_event, add_events
+from shared.outbox import PENDING, PUBLISHED, OutboxMixin, OutboxRelay, OutboxRelayRunner, add_event, add_events
 from shared.topology import events_exchange
 
 
@@ -146,3 +147,28 @@ def test_a_batch_larger_than_one_gathered_send_goes_out_whole_and_in_order(sessi
     assert received[-1]["payload"] == events[-1].payload
     with session_factory() as session:
         assert set(session.scalars(select(Outbox.status))) == {PUBLISHED}
+
+
+def test_the_relay_is_woken_after_a_commit_that_staged_events_and_only_then(session_factory):
+    # A consumer batch that staged nothing must not send the relay to read the outbox.
+    runner = OutboxRelayRunner("db", Outbox)
+    wakes = []
+    runner.wake = lambda: wakes.append(1)
+    after_commit = [runner.wake_if_staged]
+    unit = UnitOfWork(session_factory, after_commit)
+    try:
+        unit.session.execute(select(Outbox.id))
+        unit.commit()
+        assert wakes == []
+        add_event(unit.session, Outbox, Event(type="catalog.product_updated", aggregate_id="p-1",
+                                              aggregate_version=1, payload={}))
+        unit.commit()
+        assert wakes == [1]
+        add_events(unit.session, Outbox, [Event(type="catalog.product_updated", aggregate_id="p-1",
+                                                aggregate_version=2, payload={})])
+        unit.commit()
+        unit.session.execute(select(Outbox.id))
+        unit.commit()  # nothing staged since the last wake
+        assert wakes == [1, 1]
+    finally:
+        unit.close()
