@@ -16,7 +16,6 @@ import argparse
 import csv
 import io
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -32,6 +31,7 @@ from common import (
     load_average,
     owner_with_merchant,
     private_platform,
+    py_spy_recorders,
     raw_round_trip_seconds,
 )
 from sqlalchemy import create_engine
@@ -129,19 +129,9 @@ def cpu_and_queue_seconds(pid: int) -> tuple[float, float]:
         on_cpu += int(fields[0])
         waiting += int(fields[1])
     return on_cpu / 1e9, waiting / 1e9
+
+
 POLL_SECONDS = 0.1
-
-
-def profilers(directory: str | None) -> list[subprocess.Popen]:
-    """py-spy recording the catalog and search processes into ``directory`` (collapsed stacks)."""
-    if not directory:
-        return []
-    Path(directory).mkdir(parents=True, exist_ok=True)
-    py_spy = Path(sys.executable).parent / "py-spy"
-    return [subprocess.Popen([str(py_spy), "record", "--pid", str(SERVICE_PIDS[name]), "--rate", "200",
-                              "--format", "raw", "--output", f"{directory}/{name}.txt"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for name in PROFILED]
 
 
 def import_benchmark(base_url: str, auth: dict, merchant_id: str, rows: int,
@@ -152,7 +142,7 @@ def import_benchmark(base_url: str, auth: dict, merchant_id: str, rows: int,
     http = httpx.Client(base_url=base_url, timeout=60)
     word = "impor" + letters()
     body = import_csv(rows, word)
-    spies = profilers(profile)
+    spies = py_spy_recorders(profile, PROFILED)
     cpu_before = {name: cpu_seconds(pid) for name, pid in SERVICE_PIDS.items()}
     queue_before = {name: cpu_and_queue_seconds(pid)[1] for name, pid in SERVICE_PIDS.items()}
     start = time.perf_counter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -102,6 +103,21 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def py_spy_recorders(directory: str | None, services: tuple[str, ...], rate: int = 200,
+                     output_format: str = "raw") -> list[subprocess.Popen]:
+    """py-spy recording the platform's ``services`` into ``directory`` (one file each; stop
+    them with SIGINT, which makes py-spy write its profile); none without a directory."""
+    if not directory:
+        return []
+    Path(directory).mkdir(parents=True, exist_ok=True)
+    py_spy = Path(sys.executable).parent / "py-spy"
+    suffix = "json" if output_format == "speedscope" else "txt"
+    return [subprocess.Popen([str(py_spy), "record", "--pid", str(SERVICE_PIDS[name]), "--rate", str(rate),
+                              "--format", output_format, "--output", f"{directory}/{name}.{suffix}"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name in services]
 
 
 def load_average() -> str:

@@ -17,14 +17,12 @@ private platform:
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import httpx
-from common import SERVICE_PIDS, cpu_seconds, load_average, percentile, private_platform
+from common import SERVICE_PIDS, cpu_seconds, load_average, percentile, private_platform, py_spy_recorders
 from search import engine_timings, generate_snapshots, indexing_burst, ms, query_mix
 
 
@@ -97,18 +95,6 @@ class CpuPerRequest:
         return "  ".join(f"{name} {value:.2f}" for name, value in self.per_request.items())
 
 
-def profilers(directory: str | None) -> list[subprocess.Popen]:
-    """py-spy recording the gateway and search processes into ``directory`` (speedscope)."""
-    if not directory:
-        return []
-    Path(directory).mkdir(parents=True, exist_ok=True)
-    py_spy = Path(sys.executable).parent / "py-spy"
-    return [subprocess.Popen([str(py_spy), "record", "--pid", str(SERVICE_PIDS[name]), "--rate", "250",
-                              "--format", "speedscope", "--output", f"{directory}/{name}.json"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            for name in CpuPerRequest.SERVICES]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=10_000, help="products indexed")
@@ -127,7 +113,7 @@ def main() -> int:
         del snapshots
         one, many = CpuPerRequest(), CpuPerRequest()
         single = one.measure(lambda: gateway_timings(base_url, queries, args.rounds))
-        spies = profilers(args.profile)
+        spies = py_spy_recorders(args.profile, CpuPerRequest.SERVICES, rate=250, output_format="speedscope")
         qps, loaded = many.measure(lambda: concurrent_throughput(base_url, queries, args.clients, args.rounds))
         for spy in spies:
             spy.send_signal(2)  # py-spy writes its profile on SIGINT
