@@ -46,6 +46,19 @@ class SettingsTimer(Timer):
 settings_timer = SettingsTimer.decorator
 
 
+def freeze_objects_alive(collect_first: bool = False) -> bool:
+    """Leave the objects alive now out of the garbage collector's full collections
+    (``gc.freeze``; with ``collect_first``, after one collection of what is garbage already)
+    and say so; a process that froze objects itself is left alone (False). Whoever froze
+    them gives them back with ``gc.unfreeze()``."""
+    if gc.get_freeze_count():
+        return False
+    if collect_first:
+        gc.collect()
+    gc.freeze()
+    return True
+
+
 class StartupObjectsFrozen(DependencyProvider):
     """While the service runs, the objects it made to start (modules, nameko's container,
     kombu, SQLAlchemy's mappers and pool, pydantic's validators, a loaded search index: about
@@ -60,10 +73,7 @@ class StartupObjectsFrozen(DependencyProvider):
         self.froze = False
 
     def start(self) -> None:
-        if gc.get_freeze_count() == 0:
-            gc.collect()
-            gc.freeze()
-            self.froze = True
+        self.froze = freeze_objects_alive(collect_first=True)
 
     def stop(self) -> None:
         if self.froze:

@@ -52,23 +52,17 @@ from nameko.rpc import ReplyListener, Rpc, RpcConsumer, get_rpc_exchange
 from shared.amqp_json import plain_json_text
 
 
-class RpcPublisher(Publisher):
-    """Publishes RPC requests and replies: no confirm, not persistent (a request is worth
-    its caller's deadline, no more), no declarations before each message."""
+class RouteCheckPublisher(Publisher):
+    """Publishes a confirmed, ``mandatory`` RPC request (the first to a service, see
+    ``KnownRoutes``): the broker's return of an unroutable request arrives before the
+    confirm, so nameko can raise ``UndeliverableMessage``. Not persistent (a request is
+    worth its caller's deadline, no more) and no declarations before the message."""
 
-    use_confirms = False
+    use_confirms = True
     delivery_mode = NON_PERSISTENT
     declare: list[Any] = []
     # A dict of its own: nameko's Publisher writes ``confirm_publish`` into its class-level
     # dict on every publish, and kombu pools connections by these options.
-    transport_options = {**DEFAULT_TRANSPORT_OPTIONS, "confirm_publish": False}
-
-
-class RouteCheckPublisher(RpcPublisher):
-    """The same with a confirm: the broker's return of an unroutable ``mandatory`` request
-    arrives before the confirm, so nameko can raise ``UndeliverableMessage``."""
-
-    use_confirms = True
     transport_options = {**DEFAULT_TRANSPORT_OPTIONS, "confirm_publish": True}
 
 
@@ -316,4 +310,4 @@ class QuickReplyListener(ReplyListener):
 rpc = QuickRpc.decorator
 
 __all__ = ["KeptPublisher", "KnownRoutes", "QuickReplyListener", "QuickRpc", "ReplyJson", "RequestSender",
-           "RpcPublisher", "SignatureOnce", "decode_reply", "rpc"]
+           "RouteCheckPublisher", "SignatureOnce", "decode_reply", "rpc"]
