@@ -56,6 +56,7 @@ bench: install
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/index_load.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/search.py --sizes 100000 --postgres --indexing-only
 	$(BIN)/python bench/gateway.py
 	$(BIN)/python bench/promotion.py
 	$(BIN)/python bench/pages.py
