@@ -11,6 +11,7 @@ drawn from the demo data), for each N on a fresh private platform:
 
     make bench
     .venv/bin/python bench/search.py --sizes 10000,100000
+    .venv/bin/python bench/search.py --sizes 100000 --postgres --indexing-only --profile var/profile-burst
 """
 from __future__ import annotations
 
@@ -24,7 +25,15 @@ import time
 import uuid
 
 import httpx
-from common import SERVICE_PIDS, cpu_seconds, load_average, percentile, private_platform, raw_consume_rate
+from common import (
+    SERVICE_PIDS,
+    cpu_seconds,
+    load_average,
+    percentile,
+    private_platform,
+    py_spy_recorders,
+    raw_consume_rate,
+)
 from freshness import freshness
 from kombu import Connection, Producer
 from relevance import DEMO, load_cases
@@ -204,7 +213,7 @@ def ms(seconds: float) -> float:
 
 
 def run_size(size: int, port: int, fresh_count: int, index_timeout: float, postgres: bool = False,
-             indexing_only: bool = False) -> dict:
+             indexing_only: bool = False, profile: str | None = None) -> dict:
     print(f"\n== N = {size:,} products ==", flush=True)
     started = time.perf_counter()
     snapshots = generate_snapshots(size)
@@ -216,7 +225,11 @@ def run_size(size: int, port: int, fresh_count: int, index_timeout: float, postg
     with private_platform(port, postgres) as (base_url, uri, _):
         figures["raw_rate"] = raw_consume_rate(uri, event_bodies(snapshots))
         print(f"  raw kombu consume of the same {size:,} bodies: {figures['raw_rate']:,.0f} msg/s", flush=True)
+        spies = py_spy_recorders(profile, ("search", "promotion"))
         published, elapsed, indexed, promoted = indexing_burst(uri, snapshots, index_timeout, follow_promotion=True)
+        for spy in spies:
+            spy.send_signal(2)  # py-spy writes its profile on SIGINT
+            spy.wait()
         figures.update(publish_s=published, index_s=elapsed, indexed=indexed, promotion_s=promoted,
                        cpu=dict(cpu_used), load=load_average())
         print(f"  {indexed:,} indexed in {elapsed:.1f} s (published in {published:.1f} s); "
@@ -295,12 +308,13 @@ def main() -> int:
     parser.add_argument("--postgres", action="store_true", help="run the platform on PostgreSQL instead of SQLite")
     parser.add_argument("--indexing-only", action="store_true",
                         help="only the indexing burst (no engine, gateway or freshness figures)")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy the search and promotion processes during each burst")
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     results = []
     for size in sizes:
         results.append(run_size(size, args.port, args.freshness, args.index_timeout, args.postgres,
-                                args.indexing_only))
+                                args.indexing_only, args.profile))
         if not args.indexing_only:
             print_table(results[-1])
     if len(results) >= 2 and not args.indexing_only:
