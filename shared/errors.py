@@ -96,6 +96,20 @@ class ServiceUnavailable(EtalaseError):
 
 
 @deserialize_to_instance
+class Overloaded(ServiceUnavailable):
+    """More work is waiting than can be answered in time: the caller gets 503 at once, with
+    ``Retry-After``, instead of a 504 after waiting out the deadline."""
+
+    code = "overloaded"
+    status = 503
+    default_message = t("Layanan sedang sangat sibuk. Silakan coba lagi beberapa saat lagi.")
+
+    def __init__(self, message: str = "", fields: dict[str, Any] | None = None, retry_after: int = 1):
+        super().__init__(message, fields)
+        self.headers = {"Retry-After": str(retry_after)}
+
+
+@deserialize_to_instance
 class ServiceTimeout(EtalaseError):
     code = "service_timeout"
     status = 504

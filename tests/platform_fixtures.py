@@ -118,11 +118,13 @@ class RunningPlatform:
 
 
 @contextmanager
-def platform_on(amqp_uri: str, var_dir: Path):
+def platform_on(amqp_uri: str, var_dir: Path, extra_env: dict | None = None):
     """The four services as processes on ``amqp_uri``, their data and logs in ``var_dir``,
-    migrated and healthy; yields a ``RunningPlatform`` and stops the processes afterwards."""
+    migrated and healthy (``extra_env`` added to their environment); yields a
+    ``RunningPlatform`` and stops the processes afterwards."""
     port = free_port()
-    env = etalase_platform.child_env({"AMQP_URI": amqp_uri, "ETALASE_VAR_DIR": str(var_dir), "LOG_LEVEL": "INFO"})
+    env = etalase_platform.child_env({"AMQP_URI": amqp_uri, "ETALASE_VAR_DIR": str(var_dir), "LOG_LEVEL": "INFO",
+                                      **(extra_env or {})})
     migrated = subprocess.run([sys.executable, "-m", "services.cli", "migrate"], env=env, capture_output=True, text=True, timeout=120)
     assert migrated.returncode == 0, migrated.stderr
     etalase_platform.declare_events_topology(amqp_uri)

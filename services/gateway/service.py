@@ -27,7 +27,7 @@ class GatewayService(routes.SitePages):
     name = "gateway"
 
     db = Database(GatewaySettings)
-    rpc = DeadlineRpc()
+    rpc = DeadlineRpc(queue_limit=lambda: GatewaySettings.load().rpc_queue_limit)
     settings = Settings(GatewaySettings)
     interactions = InteractionReporter("rpc")  # impressions/views/contacts -> search, in batches
 

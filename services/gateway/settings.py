@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -22,6 +22,12 @@ class GatewaySettings(ServiceSettings):
     # directory at /media/ (GATEWAY_MEDIA_ROOT; default <var_dir>/media).
     media_root: Path | None = None
     photo_rpc_timeout: float = 20.0  # deadline of an upload: the catalog decodes and resizes
+    # Load shedding (503 with Retry-After, at once, instead of a 504 after the deadline):
+    # requests inside the gateway at one time, running or waiting for a worker
+    # (GATEWAY_MAX_PENDING_REQUESTS), and requests waiting in a service's RPC queue past which
+    # the gateway stops asking it (GATEWAY_RPC_QUEUE_LIMIT). 0 switches either off.
+    max_pending_requests: int = Field(default=100, ge=0)
+    rpc_queue_limit: int = Field(default=100, ge=0)
 
     @model_validator(mode="after")
     def _default_media_root(self):

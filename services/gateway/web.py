@@ -18,7 +18,8 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from shared.errors import EtalaseError, PayloadTooLarge
+from services.gateway.settings import GatewaySettings
+from shared.errors import EtalaseError, Overloaded, PayloadTooLarge
 from shared.messages import t
 from shared.rpc_transport import ReplyJson, SignatureOnce
 
@@ -162,7 +163,36 @@ class _RoutingErrorsAsJson(WsgiApp):
         return response(environ, start_response)
 
 
+class Admission:
+    """At most ``limit`` requests inside the gateway at once, running or waiting for one of
+    its workers; 0 means no limit. Past it a request is answered 503 at once: waiting in
+    line behind requests that are themselves waiting would only reach its deadline later.
+    Green threads switch only where they wait, so the check and the count need no lock."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.inside = 0
+
+    def enter(self) -> bool:
+        if 0 < self.limit <= self.inside:
+            return False
+        self.inside += 1
+        return True
+
+    def leave(self) -> None:
+        self.inside -= 1
+
+
+# Answered even when the gateway sheds load: a health probe must see the truth, and its own
+# answer says which service is in trouble.
+NEVER_SHED = frozenset({"/health"})
+
+
 class GatewayWebServer(WebServer):
+    def setup(self):
+        super().setup()
+        self.admission = Admission(GatewaySettings.load().max_pending_requests)
+
     def get_wsgi_app(self):
         return _RoutingErrorsAsJson(self)
 
@@ -179,6 +209,18 @@ class GatewayHttp(SignatureOnce, HttpRequestHandler):
     escapes a handler; a handler's signature is computed once (``SignatureOnce``)."""
 
     server = GatewayWebServer()
+
+    def handle_request(self, request):
+        if request.path in NEVER_SHED:
+            return super().handle_request(request)
+        admission = self.server.admission
+        if not admission.enter():
+            return _to_response(error_response(Overloaded(
+                t("Server sedang melayani terlalu banyak permintaan. Silakan coba lagi beberapa saat lagi."))))
+        try:
+            return super().handle_request(request)
+        finally:
+            admission.leave()
 
     def response_from_exception(self, exc):
         if isinstance(exc, EtalaseError):
