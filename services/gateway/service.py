@@ -13,14 +13,15 @@ from services.gateway import (
 from services.gateway.interactions import InteractionReporter
 from services.gateway.settings import GatewaySettings
 from services.gateway.site import routes  # not "import SitePages": nameko run would take the mixin for a service
-from services.gateway.site.render import not_found_page
-from services.gateway.web import http, use_html_not_found
+from services.gateway.site.render import page_without_worker
+from services.gateway.web import http, use_html_error_pages
 from shared.db import Database
 from shared.extensions import Settings
 from shared.rpc import DeadlineRpc
 
-# A browser that asks for an unknown path gets the site's 404 page, an API client the JSON error.
-use_html_not_found(not_found_page)
+# A browser that asks for an unknown path, or is shed under load, gets the site's error page;
+# an API client the JSON error.
+use_html_error_pages(page_without_worker)
 
 
 class GatewayService(routes.SitePages):

@@ -112,15 +112,16 @@ def bounded_body(request: Request, limit: int, too_large: Callable[[], EtalaseEr
         raise too_large() from None
 
 
-# The HTML 404 page belongs to the site layer, which sits above this one: the gateway service
-# wires it in (``use_html_not_found``) so that this module never imports the site.
-_html_not_found: Callable[[Request], Response] | None = None
+# The HTML error pages belong to the site layer, which sits above this one: the gateway
+# service wires them in (``use_html_error_pages``) so that this module never imports the site.
+_html_error_page: Callable[[Request, int], Response] | None = None
 
 
-def use_html_not_found(render: Callable[[Request], Response]) -> None:
-    """Answer a browser's request for an unknown path with ``render(request)``."""
-    global _html_not_found
-    _html_not_found = render
+def use_html_error_pages(render: Callable[[Request, int], Response]) -> None:
+    """Answer a browser's request that no worker handles (an unknown path, a request shed
+    under load) with ``render(request, status)``."""
+    global _html_error_page
+    _html_error_page = render
 
 
 def wants_page(request) -> bool:
@@ -132,8 +133,8 @@ def wants_page(request) -> bool:
 
 def routing_error_response(exc: HTTPException, request=None) -> Response:
     if exc.code == 404:
-        if request is not None and _html_not_found is not None and wants_page(request):
-            return _html_not_found(request)
+        if request is not None and _html_error_page is not None and wants_page(request):
+            return _html_error_page(request, 404)
         return _to_response(error_response(NotFoundRoute()))
     if exc.code == 405:
         allowed = ", ".join(sorted(exc.valid_methods or []))
@@ -204,6 +205,17 @@ class GatewayWebServer(WebServer):
         super().process_request(sock, address)
 
 
+def shed_response(request) -> Response:
+    """503 with Retry-After for a request the gateway has no room for: the site's error page
+    for a browser, the JSON error for an API client."""
+    error = Overloaded(t("Server sedang melayani terlalu banyak permintaan. Silakan coba lagi beberapa saat lagi."))
+    if _html_error_page is not None and wants_page(request):
+        response = _html_error_page(request, 503)
+        response.headers.update(error.headers)
+        return response
+    return _to_response(error_response(error))
+
+
 class GatewayHttp(SignatureOnce, HttpRequestHandler):
     """nameko's ``@http`` with the gateway's web server and JSON errors for anything that
     escapes a handler; a handler's signature is computed once (``SignatureOnce``)."""
@@ -215,8 +227,7 @@ class GatewayHttp(SignatureOnce, HttpRequestHandler):
             return super().handle_request(request)
         admission = self.server.admission
         if not admission.enter():
-            return _to_response(error_response(Overloaded(
-                t("Server sedang melayani terlalu banyak permintaan. Silakan coba lagi beberapa saat lagi."))))
+            return shed_response(request)
         try:
             return super().handle_request(request)
         finally:

@@ -5,7 +5,7 @@ a few requests."""
 import os
 import signal
 import uuid
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 
 import httpx
@@ -51,8 +51,12 @@ def test_requests_past_the_pending_limit_are_shed_at_once(small_limits_platform)
             return http.get("/api/v1/search", params={"q": f"kopi {uuid.uuid4().hex[:6]}"})
 
         with ThreadPoolExecutor(max_workers=12) as pool:
-            responses = list(pool.map(one_search, range(12)))
-        health = http.get("/health")  # never shed: it says what is wrong
+            futures = [pool.submit(one_search, n) for n in range(12)]
+            wait(futures, timeout=2.5, return_when=FIRST_COMPLETED)
+            # The admitted ones still wait for their deadline: a browser is shed with a page.
+            page = http.get("/", headers={"Accept": "text/html"})
+            health = http.get("/health")  # never shed: it says what is wrong
+            responses = [future.result(timeout=30) for future in futures]
     statuses = sorted(r.status_code for r in responses)
     shed = [r for r in responses if r.status_code == 503]
     assert len(shed) >= 12 - PENDING_LIMIT, statuses
@@ -60,6 +64,8 @@ def test_requests_past_the_pending_limit_are_shed_at_once(small_limits_platform)
     for response in shed:
         assert response.headers["Retry-After"] == "1"
         assert response.json()["error"]["code"] == "overloaded"
+    assert page.status_code == 503 and page.headers["Retry-After"] == "1", page.text
+    assert page.headers["Content-Type"].startswith("text/html") and "<html" in page.text
     assert health.status_code == 503 and health.json()["error"]["fields"].get("search"), health.text
     assert p.wait_until(lambda: search_answers(p), timeout=30)
 

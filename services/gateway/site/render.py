@@ -298,16 +298,21 @@ def minimal_error_page(status: int) -> Response:
     return Response(html, status=status, headers=HTML_HEADERS)
 
 
-def not_found_page(request) -> Response:
-    """The 404 page for a path no route knows. It is rendered outside any worker (no
-    database, no services), so the header shows the visitor as signed out."""
+def page_without_worker(request, status: int) -> Response:
+    """The error page for a request no worker handles: a path no route knows (404), a request
+    shed because the gateway is full (503). Rendered without database or services, so the
+    header shows the visitor as signed out."""
     try:
         web = Web(None, request)
         web._user = None
-        return web.error(404)
+        return web.error(status)
     except Exception:  # noqa: BLE001 - an error page must not fail
-        log.exception("not-found page failed")
-        return minimal_error_page(404)
+        log.exception("error page %s failed", status)
+        return minimal_error_page(status)
+
+
+def not_found_page(request) -> Response:
+    return page_without_worker(request, 404)
 
 
 def login_url(request) -> str:
