@@ -16,6 +16,7 @@ from shared.db import Database
 from shared.errors import EtalaseError
 from shared.extensions import settings_timer
 from shared.outbox import OutboxRelayRunner
+from shared.retention import EventRetention
 from shared.rpc_transport import rpc  # nameko's @rpc, replies unconfirmed (see there)
 
 
@@ -24,6 +25,7 @@ class CatalogService:
 
     db = Database(CatalogSettings)
     relay = OutboxRelayRunner("db", OutboxMessage)
+    retention = EventRetention("db", CatalogSettings, outbox_model=OutboxMessage)  # prunes published rows
     media_root = MediaRoot()  # where photo and logo files are written
     import_runner = imports.ImportRunner("db")  # runs pending spreadsheet imports in the background
 

@@ -3,11 +3,12 @@ from pathlib import Path
 from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.retention import RetentionSettings
 
 
-class CatalogSettings(ServiceSettings):
-    """The catalog's settings: the CATALOG section of the nameko config, then CATALOG_* env vars."""
+class CatalogSettings(RetentionSettings):
+    """The catalog's settings: the CATALOG section of the nameko config, then CATALOG_* env vars
+    (the outbox's retention, CATALOG_RETENTION_*: shared.retention.RetentionSettings)."""
 
     model_config = SettingsConfigDict(env_prefix="CATALOG_", extra="ignore", case_sensitive=False)
     config_section = "CATALOG"

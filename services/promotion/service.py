@@ -11,7 +11,7 @@ from sqlalchemy import text
 from services.promotion import facts, interactions
 from services.promotion.campaigns import operations, queries
 from services.promotion.campaigns.status import advance, next_due
-from services.promotion.models import Outbox
+from services.promotion.models import Inbox, Outbox
 from services.promotion.settings import PromotionSettings
 from shared.batching import BatcherProvider, batch_event_consumer
 from shared.db import Database
@@ -19,6 +19,7 @@ from shared.errors import EtalaseError
 from shared.events import utcnow
 from shared.extensions import Settings, StartupObjectsFrozen, settings_timer
 from shared.outbox import OutboxRelayRunner
+from shared.retention import EventRetention
 from shared.rpc_transport import rpc  # nameko's @rpc, replies unconfirmed (see there)
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class PromotionService:
     db = Database(PromotionSettings)
     settings = Settings(PromotionSettings)
     relay = OutboxRelayRunner("db", Outbox)
+    retention = EventRetention("db", PromotionSettings, outbox_model=Outbox, inbox_model=Inbox)  # old rows pruned
     batcher = BatcherProvider(facts.apply_batch)  # catalog events, group-committed
 
     @batch_event_consumer("promotion")

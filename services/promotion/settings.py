@@ -1,9 +1,9 @@
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.retention import RetentionSettings
 
 
-class PromotionSettings(ServiceSettings):
+class PromotionSettings(RetentionSettings):
     model_config = SettingsConfigDict(env_prefix="PROMOTION_", extra="ignore", case_sensitive=False)
     config_section = "PROMOTION"
     database_file = "promotion.db"

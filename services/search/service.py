@@ -13,7 +13,7 @@ from services.search.engine import search_response
 from services.search.engine_provider import SearchEngineProvider
 from services.search.interactions import InteractionRecorder, PolledOutboxRelay, parse_interactions
 from services.search.language import reload_synonyms as reload_synonym_file
-from services.search.models import Outbox
+from services.search.models import Inbox, Outbox
 from services.search.params import parse_search_query, parse_suggest_prefix
 from services.search.reindex import ReindexRunner
 from services.search.settings import SearchSettings
@@ -25,6 +25,7 @@ from shared.batching import batch_event_consumer
 from shared.db import Database
 from shared.errors import EtalaseError
 from shared.extensions import StartupObjectsFrozen
+from shared.retention import EventRetention
 from shared.rpc import DeadlineRpc
 from shared.rpc_transport import rpc  # nameko's @rpc, replies unconfirmed (see there)
 
@@ -40,6 +41,7 @@ class SearchService:
     analytics = QueryAnalytics("db")  # query analytics, buffered (see analytics.py)
     interactions = InteractionRecorder("db")  # impressions/views/contacts -> outbox (interactions.py)
     outbox_relay = PolledOutboxRelay("db", Outbox)
+    retention = EventRetention("db", SearchSettings, outbox_model=Outbox, inbox_model=Inbox)  # old rows pruned
     batcher = IndexBatcher("db", "engine")  # catalog events, group-committed (batching.py)
     startup_objects = StartupObjectsFrozen()  # out of the GC's full collections (shared/extensions.py)
 

@@ -3,10 +3,10 @@ from typing import ClassVar, Literal
 
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.retention import RetentionSettings
 
 
-class SearchSettings(ServiceSettings):
+class SearchSettings(RetentionSettings):
     model_config = SettingsConfigDict(env_prefix="SEARCH_", extra="ignore", case_sensitive=False)
     config_section: ClassVar[str] = "SEARCH"
     database_file: ClassVar[str] = "search.db"

@@ -1,0 +1,25 @@
+"""catalog: an index for retention: published outbox rows are deleted oldest first
+(shared/retention.py)
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-05 02:00:00
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+
+revision: str = "0005"
+down_revision: Union[str, Sequence[str], None] = "0004"
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_outbox_published_at", "outbox", ["published_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_outbox_published_at", table_name="outbox")
+

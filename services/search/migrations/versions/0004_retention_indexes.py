@@ -1,0 +1,27 @@
+"""search: indexes for retention: published outbox rows and inbox rows are deleted oldest first
+(shared/retention.py)
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-05 02:00:00
+
+"""
+from typing import Sequence, Union
+
+from alembic import op
+
+revision: str = "0004"
+down_revision: Union[str, Sequence[str], None] = "0003"
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_outbox_published_at", "outbox", ["published_at"])
+    op.create_index("ix_inbox_processed_at", "inbox", ["processed_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_inbox_processed_at", table_name="inbox")
+    op.drop_index("ix_outbox_published_at", table_name="outbox")
+
