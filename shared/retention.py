@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from pydantic import Field
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from shared.background import BackgroundProvider
@@ -44,23 +44,33 @@ class RetentionSettings(ServiceSettings):
         return timedelta(days=self.retention_days)
 
 
+def oldest_published(outbox_model: type[OutboxMixin], before: datetime, limit: int) -> Select[tuple[int]]:
+    """The ids of up to ``limit`` outbox rows published before ``before``, oldest first: a
+    range of the ``published_at`` index read in order, stopped at ``limit`` (a pending row
+    has no ``published_at``, so it is never in that range; the status is checked as well)."""
+    return (select(outbox_model.id)
+            .where(outbox_model.status == PUBLISHED, outbox_model.published_at < before)
+            .order_by(outbox_model.published_at).limit(limit))
+
+
+def oldest_processed(inbox_model: type[InboxMixin], before: datetime, limit: int) -> Select[tuple[str]]:
+    """The ids of up to ``limit`` inbox rows processed before ``before``, oldest first, read
+    from the ``processed_at`` index."""
+    return (select(inbox_model.event_id).where(inbox_model.processed_at < before)
+            .order_by(inbox_model.processed_at).limit(limit))
+
+
 def prune_published_outbox(session: Session, outbox_model: type[OutboxMixin], before: datetime, limit: int) -> int:
-    """Delete up to ``limit`` outbox rows published before ``before`` (oldest first, through
-    the ``published_at`` index; a pending row has no ``published_at`` and is never chosen);
-    how many were deleted."""
-    oldest = (select(outbox_model.id)
-              .where(outbox_model.status == PUBLISHED, outbox_model.published_at < before)
-              .order_by(outbox_model.published_at).limit(limit))
+    """Delete the rows of ``oldest_published`` in one statement; how many were deleted."""
+    oldest = oldest_published(outbox_model, before, limit)
     result = session.execute(delete(outbox_model).where(outbox_model.id.in_(oldest))
                              .execution_options(synchronize_session=False))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a DELETE's CursorResult
 
 
 def prune_inbox(session: Session, inbox_model: type[InboxMixin], before: datetime, limit: int) -> int:
-    """Delete up to ``limit`` inbox rows processed before ``before`` (oldest first, through
-    the ``processed_at`` index); how many were deleted."""
-    oldest = (select(inbox_model.event_id).where(inbox_model.processed_at < before)
-              .order_by(inbox_model.processed_at).limit(limit))
+    """Delete the rows of ``oldest_processed`` in one statement; how many were deleted."""
+    oldest = oldest_processed(inbox_model, before, limit)
     result = session.execute(delete(inbox_model).where(inbox_model.event_id.in_(oldest))
                              .execution_options(synchronize_session=False))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a DELETE's CursorResult
