@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from pydantic import Field
-from sqlalchemy import Select, delete, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Delete, Select, delete, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, sessionmaker
 
 from shared.background import BackgroundProvider
 from shared.consumer import InboxMixin
@@ -46,33 +46,33 @@ class RetentionSettings(ServiceSettings):
 
 def oldest_published(outbox_model: type[OutboxMixin], before: datetime, limit: int) -> Select[tuple[int]]:
     """The ids of up to ``limit`` outbox rows published before ``before``, oldest first: a
-    range of the ``published_at`` index read in order, stopped at ``limit`` (a pending row
-    has no ``published_at``, so it is never in that range; the status is checked as well)."""
+    range of the ``published_at`` index read in order and stopped at ``limit``. A pending row
+    has no ``published_at``, so it is never in that range (the status is checked as well)."""
     return (select(outbox_model.id)
             .where(outbox_model.status == PUBLISHED, outbox_model.published_at < before)
             .order_by(outbox_model.published_at).limit(limit))
 
 
 def oldest_processed(inbox_model: type[InboxMixin], before: datetime, limit: int) -> Select[tuple[str]]:
-    """The ids of up to ``limit`` inbox rows processed before ``before``, oldest first, read
-    from the ``processed_at`` index."""
+    """The event ids of up to ``limit`` inbox rows processed before ``before``, oldest first,
+    read from the ``processed_at`` index."""
     return (select(inbox_model.event_id).where(inbox_model.processed_at < before)
             .order_by(inbox_model.processed_at).limit(limit))
 
 
-def prune_published_outbox(session: Session, outbox_model: type[OutboxMixin], before: datetime, limit: int) -> int:
-    """Delete the rows of ``oldest_published`` in one statement; how many were deleted."""
-    oldest = oldest_published(outbox_model, before, limit)
-    result = session.execute(delete(outbox_model).where(outbox_model.id.in_(oldest))
-                             .execution_options(synchronize_session=False))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a DELETE's CursorResult
+def deletion_by_key(key: InstrumentedAttribute[Any], keys: Sequence[Any]) -> Delete:
+    """The DELETE of the rows whose primary key ``key`` is one of ``keys``. Chosen first,
+    then deleted by key: PostgreSQL planned a ``DELETE ... WHERE id IN (SELECT ... LIMIT)``
+    as a hash join over the whole table."""
+    return delete(key.class_).where(key.in_(keys)).execution_options(synchronize_session=False)
 
 
-def prune_inbox(session: Session, inbox_model: type[InboxMixin], before: datetime, limit: int) -> int:
-    """Delete the rows of ``oldest_processed`` in one statement; how many were deleted."""
-    oldest = oldest_processed(inbox_model, before, limit)
-    result = session.execute(delete(inbox_model).where(inbox_model.event_id.in_(oldest))
-                             .execution_options(synchronize_session=False))
+def delete_oldest(session: Session, oldest: Select[Any], key: InstrumentedAttribute[Any]) -> int:
+    """Delete the rows ``oldest`` chooses, in the session's transaction; how many."""
+    keys = session.scalars(oldest).all()
+    if not keys:
+        return 0
+    result = session.execute(deletion_by_key(key, keys))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]  # a DELETE's CursorResult
 
 
@@ -103,11 +103,12 @@ class EventTablesPruner:
         pruned: dict[str, int] = {}
         if self.outbox_model is not None:
             outbox = self.outbox_model
-            pruned["outbox"] = self._in_batches(lambda session: prune_published_outbox(
-                session, outbox, before, self.batch_size))
+            pruned["outbox"] = self._in_batches(lambda session: delete_oldest(
+                session, oldest_published(outbox, before, self.batch_size), outbox.id))
         if self.inbox_model is not None:
             inbox = self.inbox_model
-            pruned["inbox"] = self._in_batches(lambda session: prune_inbox(session, inbox, before, self.batch_size))
+            pruned["inbox"] = self._in_batches(lambda session: delete_oldest(
+                session, oldest_processed(inbox, before, self.batch_size), inbox.event_id))
         return pruned
 
     def _in_batches(self, one_batch: Callable[[Session], int]) -> int:
@@ -151,13 +152,17 @@ class EventRetention(BackgroundProvider):
     def start(self) -> None:
         database: Database = sibling_dependency(self.container, self.database_attr)
         assert database.session_factory is not None, "every provider's setup() runs before any start()"
+        self.pruner = self.pruner_for(database.session_factory)
+        super().start()
+
+    def pruner_for(self, session_factory: sessionmaker[Session]) -> EventTablesPruner:
+        """The pruner of this service's tables, with its settings, paused and stopped by the loop."""
         settings = self.settings
-        assert settings is not None
-        self.pruner = EventTablesPruner(
-            database.session_factory, self.outbox_model, self.inbox_model, settings.retention,
+        assert settings is not None, "setup() loads the settings"
+        return EventTablesPruner(
+            session_factory, self.outbox_model, self.inbox_model, settings.retention,
             settings.retention_batch_size, settings.retention_batch_pause,
             pause=self.loop.pause, running=lambda: self.loop.running)
-        super().start()
 
     def run(self) -> None:
         assert self.settings is not None and self.pruner is not None, "run() starts from start()"
