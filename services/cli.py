@@ -34,6 +34,8 @@ def main():
 def run(host: str, port: int, seed: bool):
     """Migrate, seed the demo data once, and run all four services."""
     from services import platform
+    from services.supervision import GaveUp, RestartPolicy
+    from shared import supervisor_status
     from shared.settings import amqp_uri
 
     config = _config()
@@ -48,19 +50,28 @@ def run(host: str, port: int, seed: bool):
         counts = platform.seed_demo(config)
         if counts:
             click.echo(f"etalase: demo data loaded ({counts}); demo owners sign in with password '{platform.DEMO_PASSWORD}'")
-    supervisor = platform.Platform(platform.config_path(), host, port)
+    var_dir = platform.service_settings(config)["gateway"].var_dir
+    supervisor = platform.Platform(
+        platform.config_path(), host, port, log_dir=var_dir / "logs", restart_policy=RestartPolicy(),
+        status_file=var_dir / supervisor_status.FILE_NAME,
+    )
     # `kill`, systemd and `docker stop` send SIGTERM: stop the four services as Ctrl-C does
-    # (the finally below), instead of dying and leaving them running.
+    # (the finally below), instead of dying and leaving them running. Once either signal is
+    # handled the supervising loop has ended, so nothing is restarted while stopping.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    click.echo(f"etalase: each service writes its log to {var_dir / 'logs'}/<service>.log")
     supervisor.start()
     try:
-        supervisor.wait_healthy(timeout=90)
-        click.echo(f"etalase: running at http://{host}:{port}  (Ctrl-C to stop)")
+        try:
+            supervisor.wait_healthy(timeout=90)
+            click.echo(f"etalase: running at http://{host}:{port}  (Ctrl-C to stop)")
+        except TimeoutError as exc:  # slow, or a service crashing and restarting: keep supervising
+            click.echo(f"etalase: {exc}; still supervising (logs in {var_dir / 'logs'})", err=True)
         code = supervisor.wait()
     except KeyboardInterrupt:
         code = 0
-    except (RuntimeError, TimeoutError) as exc:
-        click.echo(f"etalase: {exc}", err=True)
+    except GaveUp as exc:
+        click.echo(f"etalase: {supervisor.gave_up_message(exc)}", err=True)
         code = 1
     finally:
         supervisor.stop()

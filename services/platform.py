@@ -12,6 +12,9 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from services.supervision import GaveUp, RestartPolicy, Supervisor
+from shared import supervisor_status
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "deploy" / "nameko.yaml"
 SERVICES = ("catalog", "search", "promotion", "gateway")
@@ -151,31 +154,64 @@ def child_env(extra: dict | None = None) -> dict:
 
 
 class Platform:
-    """The four services as child processes of one supervisor."""
+    """The four services as child processes of one supervisor.
 
-    def __init__(self, config_file: Path, host: str, port: int, env: dict | None = None, log_dir: Path | None = None):
+    With a ``restart_policy`` (what `etalase run` passes) a service that exits is restarted
+    by ``services.supervision.Supervisor`` and the restarts are written to ``status_file``
+    for the gateway's /health; without one (the tests' platforms) an exit is reported and
+    left to the caller."""
+
+    def __init__(self, config_file: Path, host: str, port: int, env: dict | None = None, log_dir: Path | None = None,
+                 restart_policy: RestartPolicy | None = None, status_file: Path | None = None):
         self.config_file = config_file
         self.address = f"{host}:{port}"
-        self.env = child_env({"WEB_SERVER_ADDRESS": self.address, **(env or {})})
+        extra = {"WEB_SERVER_ADDRESS": self.address, **(env or {})}
+        if status_file is not None:
+            extra[supervisor_status.ENV_VAR] = str(status_file)
+        self.env = child_env(extra)
         self.log_dir = log_dir
+        self.status_file = status_file
         self.processes: dict[str, subprocess.Popen] = {}
+        self.supervision: Supervisor | None = None
+        if restart_policy is not None:
+            self.supervision = Supervisor(
+                SERVICES, self.start_service, policy=restart_policy,
+                report=lambda line: print(f"etalase: {line}", file=sys.stderr, flush=True),
+                on_change=self._write_status,
+            )
 
     def start(self, services=SERVICES) -> None:
+        if self.supervision is not None:
+            self.supervision.start()
+            return
         for service in services:
             self.start_service(service)
 
-    def start_service(self, service: str) -> None:
+    def log_file(self, service: str) -> Path | None:
+        return None if self.log_dir is None else self.log_dir / f"{service}.log"
+
+    def start_service(self, service: str) -> subprocess.Popen:
+        log_file = self.log_file(service)
         stdout = None
-        if self.log_dir is not None:
-            self.log_dir.mkdir(parents=True, exist_ok=True)
-            stdout = open(self.log_dir / f"{service}.log", "ab")
-        env = dict(self.env)
-        self.processes[service] = subprocess.Popen(
-            service_command(service, self.config_file),
-            env=env,
-            stdout=stdout,
-            stderr=subprocess.STDOUT if stdout else None,
-        )
+        if log_file is not None:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            stdout = open(log_file, "ab")
+        try:
+            process = subprocess.Popen(
+                service_command(service, self.config_file),
+                env=dict(self.env),
+                stdout=stdout,
+                stderr=subprocess.STDOUT if stdout else None,
+            )
+        finally:
+            if stdout is not None:
+                stdout.close()  # the child has its own copy
+        self.processes[service] = process
+        return process
+
+    def _write_status(self, status: dict) -> None:
+        if self.status_file is not None:
+            supervisor_status.write_status(self.status_file, status)
 
     def stop_service(self, service: str, timeout: float = 15) -> None:
         process = self.processes.pop(service, None)
@@ -192,15 +228,31 @@ class Platform:
         for service in reversed(list(self.processes)):
             self.stop_service(service)
 
+    def gave_up_message(self, error: GaveUp, tail_lines: int = 20) -> str:
+        """The operator's message when a service keeps crashing: which, why, where its log is,
+        and the end of that log."""
+        log_file = self.log_file(error.service)
+        if log_file is None:
+            return f"{error}; its output is above. Stopping the platform."
+        message = f"{error}. Stopping the platform. Its log: {log_file}"
+        try:
+            lines = log_file.read_text(encoding="utf-8", errors="replace").splitlines()[-tail_lines:]
+        except OSError:
+            return message
+        return message + f"\n--- last lines of {log_file} ---\n" + "\n".join(lines)
+
     def wait_healthy(self, timeout: float = 60) -> None:
         import httpx
 
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:
-            for service, process in self.processes.items():
-                if process.poll() is not None:
-                    raise RuntimeError(f"service {service} exited with code {process.returncode}")
+            if self.supervision is not None:
+                self.supervision.check()  # restarts a service that crashed; GaveUp ends the wait
+            else:
+                for service, process in self.processes.items():
+                    if process.poll() is not None:
+                        raise RuntimeError(f"service {service} exited with code {process.returncode}")
             try:
                 response = httpx.get(f"http://{self.address}/health", timeout=3)
                 if response.status_code == 200:
@@ -212,7 +264,11 @@ class Platform:
         raise TimeoutError(f"platform not healthy after {timeout}s: {last}")
 
     def wait(self) -> int:
-        """Block until a service exits; return its exit code."""
+        """Without a restart policy: block until a service exits; return its exit code.
+        With one: supervise until ``GaveUp`` is raised."""
+        while self.supervision is not None:
+            self.supervision.check()
+            time.sleep(0.2)
         while True:
             for service, process in self.processes.items():
                 code = process.poll()

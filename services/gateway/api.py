@@ -18,6 +18,7 @@ from sqlalchemy import text
 from services.gateway import accounts
 from services.gateway.settings import GatewaySettings
 from services.gateway.web import error_response, json_api, json_response, passed_json_response
+from shared import supervisor_status
 from shared.actor import Actor, make_actor
 from shared.errors import (
     BadRequest,
@@ -140,9 +141,18 @@ def bounded_int_param(args, name: str, default: int, maximum: int, fields: dict)
 # --- endpoints -----------------------------------------------------------------------
 
 
+def restarts(settings: GatewaySettings) -> dict | None:
+    """Each service's restarts by `etalase run` (count, last reason, last restart in WITA),
+    or None when no supervisor records them (docker compose, services started by hand)."""
+    if settings.supervisor_status is None:
+        return None
+    return supervisor_status.read_restarts(settings.supervisor_status)
+
+
 @json_api
 def health(gw: Gateway):
-    """200 only when every service answers its health() within the health deadline."""
+    """200 only when every service answers its health() within the health deadline; with
+    ``services``: each one's restarts, when `etalase run` supervises them."""
     failures: dict[str, str] = {}
 
     try:
@@ -169,10 +179,12 @@ def health(gw: Gateway):
         if problem:
             failures[service] = problem
 
+    supervised = restarts(gw.settings)
+    extra = {} if supervised is None else {"services": supervised}
     if failures:
         error = ServiceUnavailable(t("Sebagian layanan tidak tersedia."), failures)
-        return error_response(error, extra={"status": "unavailable"})
-    return json_response(200, {"status": "ok"})
+        return error_response(error, extra={"status": "unavailable", **extra})
+    return json_response(200, {"status": "ok", **extra})
 
 
 @json_api

@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -28,6 +28,11 @@ class GatewaySettings(ServiceSettings):
     # the gateway stops asking it (GATEWAY_RPC_QUEUE_LIMIT). 0 switches either off.
     max_pending_requests: int = Field(default=100, ge=0)
     rpc_queue_limit: int = Field(default=100, ge=0)
+    # The file where `etalase run` records each service's restarts, shown by /health
+    # (shared/supervisor_status.py); unset when nothing supervises the services here.
+    supervisor_status: Path | None = Field(
+        default=None, validation_alias=AliasChoices("ETALASE_SUPERVISOR_STATUS", "supervisor_status")
+    )
 
     @model_validator(mode="after")
     def _default_media_root(self):

@@ -5,6 +5,8 @@ import time
 
 import pytest
 
+from shared import supervisor_status
+
 from gateway_fakes import FakeCatalog, FakePromotion, FakeSearch
 from gateway_helpers import SCRIPT, assert_error, register_and_sign_in
 
@@ -252,6 +254,34 @@ def test_health_names_a_slow_service_within_the_deadline(start_gateway, web_sess
     body = assert_error(web_session.get("/health"), 503, "service_unavailable", other_keys={"status"})
     assert time.monotonic() - started < 2.5  # checked concurrently, one deadline in total
     assert body["error"]["fields"] == {"catalog": "tidak menjawab"}
+
+
+def test_health_shows_the_restarts_the_supervisor_recorded(start_gateway, web_session, tmp_path):
+    status_file = tmp_path / "supervisor-status.json"
+    restarts = {
+        "catalog": {"restarts": 0, "last_reason": None, "last_restart_at": None},
+        "search": {"restarts": 1, "last_reason": "SIGKILL", "last_restart_at": "2026-12-05T09:41:07+08:00"},
+    }
+    supervisor_status.write_status(status_file, restarts)
+    start_gateway(FakeCatalog, FakeSearch, FakePromotion, SUPERVISOR_STATUS=str(status_file))
+    assert web_session.get("/health").json() == {"status": "ok", "services": restarts}
+    restarts["search"]["restarts"] = 2  # read on each request: the supervisor rewrites it
+    supervisor_status.write_status(status_file, restarts)
+    assert web_session.get("/health").json()["services"]["search"]["restarts"] == 2
+
+
+def test_health_when_unhealthy_still_shows_the_restarts(start_gateway, web_session, tmp_path):
+    status_file = tmp_path / "supervisor-status.json"
+    restarts = {"search": {"restarts": 3, "last_reason": "exit code 1", "last_restart_at": "2026-12-05T09:41:07+08:00"}}
+    supervisor_status.write_status(status_file, restarts)
+    start_gateway(FakeCatalog, FakePromotion, SUPERVISOR_STATUS=str(status_file))
+    body = assert_error(web_session.get("/health"), 503, "service_unavailable", other_keys={"status", "services"})
+    assert body["services"] == restarts
+
+
+def test_health_leaves_restarts_out_when_the_status_file_cannot_be_read(start_gateway, web_session, tmp_path):
+    start_gateway(FakeCatalog, FakeSearch, FakePromotion, SUPERVISOR_STATUS=str(tmp_path / "not-written-yet.json"))
+    assert web_session.get("/health").json() == {"status": "ok"}
 
 
 # --- the HTML search page ------------------------------------------------------------
