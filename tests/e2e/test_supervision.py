@@ -1,0 +1,150 @@
+"""`etalase run` heals the platform: a service killed with SIGKILL is started again, the
+platform keeps its data flowing, and /health counts the restart; a service that cannot
+start makes `etalase run` give up with a message that names it and its log."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from test_run_command import alive, children_of
+
+from services import platform as etalase_platform
+
+from platform_fixtures import RunningPlatform, free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def service_pid(run_pid: int, service: str) -> int | None:
+    for pid in children_of(run_pid):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if f"services.{service}.service".encode() in command and alive(pid):
+            return pid
+    return None
+
+
+def health(base_url: str) -> dict | None:
+    try:
+        response = httpx.get(f"{base_url}/health", timeout=5)
+    except httpx.HTTPError:
+        return None
+    return response.json() if response.status_code == 200 else None
+
+
+def start_run(env: dict, port: int, output: Path) -> subprocess.Popen:
+    with open(output, "wb") as handle:
+        return subprocess.Popen([sys.executable, "-m", "services.cli", "run", "--no-seed", "--port", str(port)],
+                                env=env, stdout=handle, stderr=subprocess.STDOUT)
+
+
+def stop_run(run: subprocess.Popen) -> None:
+    """SIGTERM, as an operator stops it; never leave a service behind, even when a test fails."""
+    services = children_of(run.pid)
+    if run.poll() is None:
+        run.send_signal(signal.SIGTERM)
+        try:
+            run.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            run.kill()
+            run.wait()
+    for pid in services + children_of(run.pid):
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+
+
+def wait_for(predicate, timeout: float, what: str, run: subprocess.Popen, output: Path):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        assert run.poll() is None, f"etalase run exited while waiting for {what}:\n{output.read_text()[-3000:]}"
+        time.sleep(0.5)
+    raise AssertionError(f"no {what} within {timeout} s:\n{output.read_text()[-3000:]}")
+
+
+def test_a_killed_service_is_restarted_and_health_counts_it(vhost_uri, tmp_path):
+    port, var_dir, output = free_port(), tmp_path / "var", tmp_path / "etalase-run.out"
+    base_url = f"http://127.0.0.1:{port}"
+    env = etalase_platform.child_env({"AMQP_URI": vhost_uri, "ETALASE_VAR_DIR": str(var_dir), "LOG_LEVEL": "INFO"})
+    run = start_run(env, port, output)
+    try:
+        wait_for(lambda: health(base_url), 180, "healthy platform", run, output)
+        p = RunningPlatform(None, base_url, vhost_uri, var_dir, env)
+        owner = p.sign_up()
+        merchant_id = p.new_merchant(owner)
+        for service in ("search", "catalog"):
+            killed = service_pid(run.pid, service)
+            assert killed is not None
+            os.kill(killed, signal.SIGKILL)
+            body = wait_for(lambda: (h := health(base_url)) and h["services"][service]["restarts"] == 1 and h,
+                            180, f"{service} restarted and healthy", run, output)
+            assert body["services"][service]["last_reason"] == "SIGKILL"
+            restarted_at = datetime.fromisoformat(body["services"][service]["last_restart_at"])
+            assert restarted_at.utcoffset().total_seconds() == 8 * 3600  # WITA
+            assert service_pid(run.pid, service) not in (None, killed)
+
+            word = f"tenunpulih{service}{os.getpid()}"
+            created = p.http.post("/api/v1/products", headers=owner, json={
+                "merchant_id": merchant_id, "name": f"Tenun {word}", "description": "Sarung tenun Buton.",
+                "price": 250000, "stock": 3, "category": "tenun", "halal": False,
+            })
+            assert created.status_code == 201, created.text
+            assert p.wait_until(lambda: created.json()["id"] in {item["id"] for item in p.search(q=word)["items"]},
+                                timeout=60)
+
+        body = health(base_url)
+        assert body is not None
+        assert {name: entry["restarts"] for name, entry in body["services"].items()} == {
+            "catalog": 1, "search": 1, "promotion": 0, "gateway": 0}
+        log = output.read_text()
+        assert "service search stopped unexpectedly (SIGKILL)" in log
+        assert "service catalog restarted (restart 1)" in log
+
+        # a clean stop is still a stop: no restarts, every service gone, exit 0
+        services = children_of(run.pid)
+        assert len(services) == 4
+        run.send_signal(signal.SIGTERM)
+        assert run.wait(timeout=60) == 0
+        assert [pid for pid in services if alive(pid)] == []
+        assert "restarted (restart 2)" not in output.read_text()
+    finally:
+        stop_run(run)
+
+
+def test_a_service_that_cannot_start_makes_run_give_up(vhost_uri, tmp_path):
+    """The gateway's port is taken by another program: the gateway exits at every start,
+    and after five fast crashes `etalase run` stops everything and says why."""
+    var_dir, output = tmp_path / "var", tmp_path / "etalase-run.out"
+    env = etalase_platform.child_env({"AMQP_URI": vhost_uri, "ETALASE_VAR_DIR": str(var_dir)})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = start_run(env, port, output)
+        services: list[int] = []
+        try:
+            deadline = time.monotonic() + 300
+            while run.poll() is None and time.monotonic() < deadline:
+                services = sorted(set(services) | set(children_of(run.pid)))
+                time.sleep(0.5)
+            assert run.poll() == 1, output.read_text()[-3000:]
+        finally:
+            stop_run(run)
+    text = output.read_text()
+    log_file = var_dir / "logs" / "gateway.log"
+    assert ("service gateway crashed 5 times in a row, each time within 60 s of starting (last: exit code 1); "
+            f"giving up. Stopping the platform. Its log: {log_file}") in text, text[-3000:]
+    assert "Address already in use" in text  # the end of the gateway's log, shown with the message
+    assert text.count("service gateway restarted") == 4
+    assert "service catalog stopped unexpectedly" not in text
+    assert [pid for pid in services if alive(pid)] == []
