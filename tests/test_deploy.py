@@ -66,3 +66,33 @@ def test_event_consumers_leave_workers_for_rpc(monkeypatch):
                  if isinstance(entrypoint, Consumer)]
     assert len(consumers) == 2
     assert all(isinstance(entrypoint, BatchEventConsumer) for entrypoint in consumers)
+
+
+def test_every_long_running_container_restarts_and_has_a_health_check():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name, service in services.items():
+        if name == "migrate":  # one-shot: runs once, exits 0
+            assert service["restart"] == "no"
+            continue
+        assert service["restart"] == "unless-stopped", name
+        assert service["healthcheck"]["test"], name
+    for name in ("gateway", "catalog", "search", "promotion"):
+        assert services[name]["healthcheck"]["test"] == ["CMD", "python", "-m", "services.probe", name]
+        assert services[name]["healthcheck"]["start_period"]  # starting is not failing
+    assert services["gateway"]["depends_on"] == {
+        "migrate": {"condition": "service_completed_successfully"},
+        "catalog": {"condition": "service_healthy"},
+    }
+
+
+def test_the_probe_knows_every_service_compose_probes():
+    from click.testing import CliRunner
+
+    from services.probe import main
+
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    for name in ("gateway", "catalog", "search", "promotion"):
+        assert name in result.output
+    refused = CliRunner().invoke(main, ["rabbitmq"])
+    assert refused.exit_code == 2

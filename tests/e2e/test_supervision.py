@@ -61,6 +61,12 @@ def stop_run(run: subprocess.Popen) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+def probe(service: str, env: dict, timeout: float = 5) -> subprocess.CompletedProcess:
+    """The health check docker compose runs in each container (services/probe.py)."""
+    return subprocess.run([sys.executable, "-m", "services.probe", service, "--timeout", str(timeout)], env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
 def wait_for(predicate, timeout: float, what: str, run: subprocess.Popen, output: Path):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -79,6 +85,10 @@ def test_a_killed_service_is_restarted_and_health_counts_it(vhost_uri, tmp_path)
     run = start_run(env, port, output)
     try:
         wait_for(lambda: health(base_url), 180, "healthy platform", run, output)
+        probe_env = {**env, "WEB_SERVER_ADDRESS": f"127.0.0.1:{port}"}
+        for service in ("catalog", "search", "promotion", "gateway"):
+            probed = probe(service, probe_env)
+            assert (probed.returncode, probed.stdout.strip()) == (0, f"{service} healthy"), probed.stderr
         p = RunningPlatform(None, base_url, vhost_uri, var_dir, env)
         owner = p.sign_up()
         merchant_id = p.new_merchant(owner)
@@ -116,6 +126,8 @@ def test_a_killed_service_is_restarted_and_health_counts_it(vhost_uri, tmp_path)
         run.send_signal(signal.SIGTERM)
         assert run.wait(timeout=60) == 0
         assert [pid for pid in services if alive(pid)] == []
+        probed = probe("gateway", probe_env, timeout=2)  # nothing answers now
+        assert probed.returncode == 1 and probed.stderr.startswith("gateway unhealthy: "), probed.stderr
         assert "restarted (restart 2)" not in output.read_text()
     finally:
         stop_run(run)
@@ -148,3 +160,6 @@ def test_a_service_that_cannot_start_makes_run_give_up(vhost_uri, tmp_path):
     assert text.count("service gateway restarted") == 4
     assert "service catalog stopped unexpectedly" not in text
     assert [pid for pid in services if alive(pid)] == []
+    probed = probe("search", env, timeout=2)  # nothing answers now
+    assert probed.returncode == 1
+    assert probed.stderr.startswith("search unhealthy: "), probed.stderr
