@@ -30,6 +30,42 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# --- the processes of a platform (/proc) ---------------------------------------------
+
+
+def children_of(pid: int) -> list[int]:
+    """The pids whose parent is ``pid``."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended while we looked
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def service_pid(run_pid: int, service: str) -> int | None:
+    """The pid of ``service`` among the children of ``run_pid`` (an `etalase run`), or None."""
+    for pid in children_of(run_pid):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if f"services.{service}.service".encode() in command and alive(pid):
+            return pid
+    return None
+
+
 @contextmanager
 def fresh_vhost():
     """A new RabbitMQ virtual host (made through the management API), deleted afterwards;

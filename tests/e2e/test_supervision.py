@@ -12,24 +12,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_run_command import alive, children_of
 
 from services import platform as etalase_platform
 
-from platform_fixtures import RunningPlatform, free_port
+from platform_fixtures import RunningPlatform, alive, children_of, free_port, service_pid
 
 pytestmark = pytest.mark.e2e
-
-
-def service_pid(run_pid: int, service: str) -> int | None:
-    for pid in children_of(run_pid):
-        try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if f"services.{service}.service".encode() in command and alive(pid):
-            return pid
-    return None
 
 
 def health(base_url: str) -> dict | None:
