@@ -210,8 +210,12 @@ class Platform:
         return process
 
     def _write_status(self, status: dict) -> None:
-        if self.status_file is not None:
+        if self.status_file is None:
+            return
+        try:
             supervisor_status.write_status(self.status_file, status)
+        except OSError as exc:  # a full disk must not stop the supervising: /health only loses the counts
+            print(f"etalase: cannot write {self.status_file} ({exc})", file=sys.stderr, flush=True)
 
     def stop_service(self, service: str, timeout: float = 15) -> None:
         process = self.processes.pop(service, None)

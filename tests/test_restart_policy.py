@@ -186,3 +186,14 @@ def test_a_missing_or_broken_status_file_reads_as_unknown(tmp_path, content):
     if content is not None:
         path.write_text(content)
     assert supervisor_status.read_restarts(path) is None
+
+
+def test_a_status_file_that_cannot_be_written_does_not_stop_the_supervising(tmp_path, capsys):
+    from services.platform import Platform
+
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("")
+    platform = Platform(tmp_path / "nameko.yaml", "127.0.0.1", 1, restart_policy=RestartPolicy(),
+                        status_file=blocker / supervisor_status.FILE_NAME)
+    platform._write_status({"search": {"restarts": 1, "last_reason": "SIGKILL", "last_restart_at": None}})
+    assert f"cannot write {blocker / supervisor_status.FILE_NAME}" in capsys.readouterr().err
