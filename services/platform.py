@@ -153,6 +153,16 @@ def child_env(extra: dict | None = None) -> dict:
     return env
 
 
+def stop_when_parent_dies() -> None:
+    """In the child, before it runs the service: have Linux send it SIGTERM when the process
+    that started it dies, so a SIGKILLed `etalase run` leaves no service behind (one would
+    keep the gateway's port, which a new gateway shares through SO_REUSEPORT)."""
+    import ctypes
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class Platform:
     """The four services as child processes of one supervisor.
 
@@ -202,6 +212,7 @@ class Platform:
                 env=dict(self.env),
                 stdout=stdout,
                 stderr=subprocess.STDOUT if stdout else None,
+                preexec_fn=stop_when_parent_dies if self.supervision is not None else None,
             )
         finally:
             if stdout is not None:

@@ -151,3 +151,27 @@ def test_a_service_that_cannot_start_makes_run_give_up(vhost_uri, tmp_path):
     probed = probe("search", env, timeout=2)  # nothing answers now
     assert probed.returncode == 1
     assert probed.stderr.startswith("search unhealthy: "), probed.stderr
+
+
+def test_services_stop_when_etalase_run_is_killed(vhost_uri, tmp_path):
+    """SIGKILL gives `etalase run` no chance to stop its services: Linux sends each of them
+    SIGTERM when it dies (PR_SET_PDEATHSIG), so none keeps running unsupervised."""
+    port, var_dir, output = free_port(), tmp_path / "var", tmp_path / "etalase-run.out"
+    env = etalase_platform.child_env({"AMQP_URI": vhost_uri, "ETALASE_VAR_DIR": str(var_dir)})
+    run = start_run(env, port, output)
+    services: list[int] = []
+    try:
+        wait_for(lambda: health(f"http://127.0.0.1:{port}"), 180, "healthy platform", run, output)
+        services = children_of(run.pid)
+        assert len(services) == 4
+        run.kill()
+        run.wait(timeout=30)
+        deadline = time.monotonic() + 60
+        while [pid for pid in services if alive(pid)] and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert [pid for pid in services if alive(pid)] == []
+    finally:
+        stop_run(run)
+        for pid in services:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
