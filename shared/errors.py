@@ -124,3 +124,22 @@ class PromoterNotApproved(Forbidden):
     code = "promoter_not_approved"
     status = 403
     default_message = t("Akun promotor Anda belum disetujui admin, jadi kampanye belum dapat dijadwalkan.")
+
+
+# The request header a client names its retries with (also the field of the 422s about it).
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+
+
+@deserialize_to_instance
+class IdempotencyKeyReused(ValidationFailed):
+    """An ``Idempotency-Key`` already used for another request (another body or another
+    address) of the same account within 24 hours."""
+
+    code = "idempotency_key_reused"
+    status = 422
+    default_message = t("Idempotency-Key ini sudah dipakai untuk permintaan lain (isi atau alamat berbeda) dalam 24 "
+                        "jam terakhir. Gunakan kunci baru untuk permintaan baru.")
+
+    def __init__(self, message: str = "", fields: dict[str, Any] | None = None):
+        message = message or self.default_message
+        super().__init__(message, fields or {IDEMPOTENCY_KEY_HEADER: message})

@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from shared.events import utcnow
+from shared.idempotency import IdempotencyKeyMixin
 from shared.outbox import OutboxMixin
 
 
@@ -185,3 +186,8 @@ class ImportRowError(Base):
 
 class OutboxMessage(OutboxMixin, Base):
     pass
+
+
+class IdempotencyKey(IdempotencyKeyMixin, Base):
+    """The ``Idempotency-Key`` of each merchant, product, photo and import a client made
+    with one, committed with what it made (shared/idempotency.py)."""

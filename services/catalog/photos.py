@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Callable
 
 from eventlet import tpool
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from services.catalog import domain, images, media
@@ -27,6 +28,7 @@ from services.catalog.models import ProductPhoto, new_id
 from shared.actor import Actor
 from shared.errors import BadRequest, NotFound, PayloadTooLarge, ValidationFailed
 from shared.events import MERCHANT_UPDATED, utcnow
+from shared.idempotency import KeyGuard
 from shared.messages import t
 
 MAX_PHOTOS = 8
@@ -80,10 +82,11 @@ def _store(media_root: Path, kind: str, image_id: str, processed: images.Process
 
 def add_product_photo(
     session: Session, media_root: Path, actor: Actor, product_id, upload, *,
-    commit: Callable[[], None], expected_version=None,
+    commit: Callable[[], None], expected_version=None, remember: Callable[[str], None] | None = None,
 ) -> dict:
     """Add one photo (last in order) to the actor's product and commit. Returns the product
-    as the API shows it, with a new version; its event carries every photo."""
+    as the API shows it, with a new version; its event carries every photo. ``remember`` is
+    called with the new photo's id before the commit (an idempotency key commits with it)."""
     product = domain.load_owned_product(session, actor, product_id, expected_version)
     if len(product.photos) >= MAX_PHOTOS:
         message = t("Satu produk paling banyak %(max)s foto. Hapus salah satu foto lebih dulu.", max=MAX_PHOTOS)
@@ -110,12 +113,33 @@ def add_product_photo(
             )
         )
         result = domain.record_product_change(session, product)  # version + 1, event in the outbox
+        if remember is not None:
+            remember(photo_id)
         commit()
     except BaseException:
         session.rollback()
         media.remove_files(media_root, variants.values())
         raise
     return result
+
+
+def add_product_photo_once(
+    session: Session, media_root: Path, actor: Actor, product_id, upload, *,
+    commit: Callable[[], None], keys: KeyGuard | None, expected_version=None,
+) -> dict:
+    """``add_product_photo`` under an idempotency key (``keys``; None: no key): a repeat of a
+    photo already added adds nothing and answers with the product as it is now."""
+    if keys is None:
+        return add_product_photo(session, media_root, actor, product_id, upload, commit=commit,
+                                 expected_version=expected_version)
+    if keys.previous() is not None:  # before the version check: the first upload moved it on
+        return domain.get_product(session, product_id)
+    try:
+        return add_product_photo(session, media_root, actor, product_id, upload, commit=commit,
+                                 expected_version=expected_version, remember=keys.remember)
+    except IntegrityError as exc:  # a twin with the same key committed first (rolled back above)
+        keys.twin_after(exc)
+        return domain.get_product(session, product_id)
 
 
 def delete_product_photo(

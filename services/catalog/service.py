@@ -10,11 +10,12 @@ from sqlalchemy import text
 
 from services.catalog import domain, imports, photos
 from services.catalog.media import MediaRoot
-from services.catalog.models import OutboxMessage
+from services.catalog.models import IdempotencyKey, OutboxMessage
 from services.catalog.settings import CatalogSettings
 from shared.db import Database
 from shared.errors import EtalaseError
 from shared.extensions import settings_timer
+from shared.idempotency import create_once, key_guard, prune_expired, scope_of
 from shared.outbox import OutboxRelayRunner
 from shared.retention import EventRetention
 from shared.rpc_transport import rpc  # nameko's @rpc, replies unconfirmed (see there)
@@ -38,11 +39,13 @@ class CatalogService:
     def list_categories(self):
         return domain.list_categories()
 
+    # Creates take an optional ``idempotency={"key", "fingerprint"}`` from the gateway: a
+    # repeat of a key answers with what the first made (shared/idempotency.py).
     @rpc(expected_exceptions=EtalaseError)
-    def register_merchant(self, actor, data):
-        result = domain.register_merchant(self.db.session, actor, data)
-        self.db.commit()
-        return result
+    def register_merchant(self, actor, data, idempotency=None):
+        return create_once(self.db, IdempotencyKey, scope_of(actor), idempotency,
+                           create=lambda: domain.register_merchant(self.db.session, actor, data),
+                           existing=lambda merchant_id: domain.get_merchant(self.db.session, merchant_id))
 
     @rpc(expected_exceptions=EtalaseError)
     def get_merchant(self, merchant_id):
@@ -73,6 +76,11 @@ class CatalogService:
         """The admin's province dashboard: per-region counts and the koperasi RAT list."""
         return domain.province_summary(self.db.session, actor)
 
+    @settings_timer(CatalogSettings, "idempotency_prune_interval")
+    def prune_idempotency_keys(self):
+        """Keys older than 24 hours are free again: their records go, in small batches."""
+        prune_expired(self.db, IdempotencyKey)
+
     @settings_timer(CatalogSettings, "halal_check_interval")
     def expire_halal_certificates(self):
         """Products lose the halal mark when the certificate expires, without anyone acting."""
@@ -84,10 +92,10 @@ class CatalogService:
         return domain.list_merchant_products(self.db.session, merchant_id, page, per_page, actor)
 
     @rpc(expected_exceptions=EtalaseError)
-    def create_product(self, actor, data):
-        result = domain.create_product(self.db.session, actor, data)
-        self.db.commit()
-        return result
+    def create_product(self, actor, data, idempotency=None):
+        return create_once(self.db, IdempotencyKey, scope_of(actor), idempotency,
+                           create=lambda: domain.create_product(self.db.session, actor, data),
+                           existing=lambda product_id: domain.get_product(self.db.session, product_id))
 
     @rpc(expected_exceptions=EtalaseError)
     def get_product(self, product_id):
@@ -107,10 +115,11 @@ class CatalogService:
 
     # Photos and logos commit themselves (files and rows must agree; see photos.py).
     @rpc(expected_exceptions=EtalaseError)
-    def add_product_photo(self, actor, product_id, upload, expected_version=None):
-        return photos.add_product_photo(
-            self.db.session, self.media_root, actor, product_id, upload,
-            commit=self.db.commit, expected_version=expected_version,
+    def add_product_photo(self, actor, product_id, upload, expected_version=None, idempotency=None):
+        return photos.add_product_photo_once(
+            self.db.session, self.media_root, actor, product_id, upload, commit=self.db.commit,
+            keys=key_guard(self.db.session, IdempotencyKey, scope_of(actor), idempotency),
+            expected_version=expected_version,
         )
 
     @rpc(expected_exceptions=EtalaseError)
@@ -126,9 +135,10 @@ class CatalogService:
 
     # Spreadsheet imports: start_import checks and stores the job; the runner does the rows.
     @rpc(expected_exceptions=EtalaseError)
-    def start_import(self, actor, merchant_id, filename, data_b64):
-        result = imports.start_import(self.db.session, actor, merchant_id, filename, data_b64)
-        self.db.commit()
+    def start_import(self, actor, merchant_id, filename, data_b64, idempotency=None):
+        result = create_once(self.db, IdempotencyKey, scope_of(actor), idempotency,
+                             create=lambda: imports.start_import(self.db.session, actor, merchant_id, filename, data_b64),
+                             existing=lambda import_id: imports.get_import(self.db.session, actor, import_id))
         self.import_runner.wake()
         return result
 

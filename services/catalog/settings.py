@@ -19,6 +19,9 @@ class CatalogSettings(RetentionSettings):
     media_root: Path | None = None
     # Seconds between two checks for expired halal certificates (CATALOG_HALAL_CHECK_INTERVAL).
     halal_check_interval: float = 60.0
+    # Seconds between two prunings of idempotency keys older than 24 hours
+    # (CATALOG_IDEMPOTENCY_PRUNE_INTERVAL).
+    idempotency_prune_interval: float = 600.0
 
     @model_validator(mode="after")
     def _default_media_root(self):

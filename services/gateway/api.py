@@ -16,6 +16,7 @@ import eventlet
 from sqlalchemy import text
 
 from services.gateway import accounts
+from services.gateway.idempotency import account_scope, idempotent, registration_scope, with_key
 from services.gateway.settings import GatewaySettings
 from services.gateway.web import error_response, json_api, json_response, passed_json_response
 from shared import supervisor_status
@@ -200,12 +201,15 @@ def categories(gw: Gateway):
 @json_api
 def create_account(gw: Gateway, request):
     data = read_json(request, gw.settings.max_body_bytes)
-    # -> {"id", "email", "name", "role", "status"}: a promoter starts "pending" (approved by an admin)
-    account = accounts.create_account(
-        gw.uow.session, data.get("email"), data.get("password"), data.get("name"), data.get("role")
-    )
-    gw.uow.commit()
-    return json_response(201, account, {"Location": f"/api/v1/accounts/{account['id']}"})
+
+    def register(_idempotency):  # the gateway makes accounts itself: the new one commits with its kept answer
+        # -> {"id", "email", "name", "role", "status"}: a promoter starts "pending" (approved by an admin)
+        account = accounts.create_account(
+            gw.uow.session, data.get("email"), data.get("password"), data.get("name"), data.get("role")
+        )
+        return json_response(201, account, {"Location": f"/api/v1/accounts/{account['id']}"})
+
+    return idempotent(gw, request, registration_scope(data), data, register)
 
 
 @json_api
@@ -233,8 +237,12 @@ def create_merchant(gw: Gateway, request):
     if actor["role"] != "owner":
         raise Forbidden(t("Hanya pemilik usaha yang dapat mendaftarkan usaha."))
     data = read_json(request, gw.settings.max_body_bytes)
-    merchant = gw.call("catalog", "register_merchant", catalog_actor(actor), data)
-    return json_response(201, merchant, {"Location": f"/api/v1/merchants/{merchant['id']}"})
+
+    def register(idempotency):
+        merchant = gw.call("catalog", "register_merchant", catalog_actor(actor), data, **with_key(idempotency))
+        return json_response(201, merchant, {"Location": f"/api/v1/merchants/{merchant['id']}"})
+
+    return idempotent(gw, request, account_scope(actor), data, register)
 
 
 @json_api
@@ -257,8 +265,12 @@ def merchant_products(gw: Gateway, request, merchant_id: str):
 def create_product(gw: Gateway, request):
     actor = authenticate(gw, request)
     data = read_json(request, gw.settings.max_body_bytes)
-    product = gw.call("catalog", "create_product", catalog_actor(actor), data)
-    return json_response(201, product, version_headers(product, f"/api/v1/products/{product['id']}"))
+
+    def create(idempotency):
+        product = gw.call("catalog", "create_product", catalog_actor(actor), data, **with_key(idempotency))
+        return json_response(201, product, version_headers(product, f"/api/v1/products/{product['id']}"))
+
+    return idempotent(gw, request, account_scope(actor), data, create)
 
 
 @json_api

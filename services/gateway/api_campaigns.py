@@ -26,6 +26,7 @@ import re
 
 from services.gateway import accounts
 from services.gateway.api import Gateway, authenticate, bounded_int_param, catalog_actor, parse_if_match, read_json
+from services.gateway.idempotency import account_scope, idempotent, with_key
 from services.gateway.web import json_api, json_response
 from shared.errors import Forbidden, NotFound, ValidationFailed
 from shared.messages import t
@@ -197,8 +198,12 @@ def create_campaign(gw: Gateway, request):
     data = campaign_body(read_json(request, gw.settings.max_body_bytes), create=True)
     # Without "draft": true the campaign is created scheduled: only an approved promoter may.
     actor = _as_manager(signed_in, schedules=data.get("draft") is not True)
-    detail = gw.call(SERVICE, "create_campaign", actor, data)
-    return json_response(201, detail, _headers(detail, f"/api/v1/campaigns/{detail['id']}"))
+
+    def create(idempotency):
+        detail = gw.call(SERVICE, "create_campaign", actor, data, **with_key(idempotency))
+        return json_response(201, detail, _headers(detail, f"/api/v1/campaigns/{detail['id']}"))
+
+    return idempotent(gw, request, account_scope(signed_in), data, create)
 
 
 @json_api

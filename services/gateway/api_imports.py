@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 
 from werkzeug.wrappers import Response
 
 from services.gateway.api import Gateway, authenticate, catalog_actor
+from services.gateway.idempotency import account_scope, idempotent, with_key
 from services.gateway.web import bounded_body, json_api, json_response
 from shared.errors import Forbidden, PayloadTooLarge, UpstreamError, ValidationFailed
 from shared.messages import t
@@ -58,11 +60,17 @@ def create_import(gw: Gateway, request):
     if actor["role"] != "owner":
         raise Forbidden(t("Hanya pemilik usaha yang dapat mengimpor produk."))
     merchant_id, filename, data = read_import_upload(request)
-    job = gw.call(
-        "catalog", "start_import", catalog_actor(actor), merchant_id, filename,
-        base64.b64encode(data).decode("ascii"), timeout=max(gw.settings.rpc_timeout, IMPORT_RPC_TIMEOUT),
-    )
-    return json_response(202, job, {"Location": f"/api/v1/imports/{job['id']}"})
+
+    def start(idempotency):
+        job = gw.call(
+            "catalog", "start_import", catalog_actor(actor), merchant_id, filename,
+            base64.b64encode(data).decode("ascii"), timeout=max(gw.settings.rpc_timeout, IMPORT_RPC_TIMEOUT),
+            **with_key(idempotency),
+        )
+        return json_response(202, job, {"Location": f"/api/v1/imports/{job['id']}"})
+
+    payload = {"merchant_id": merchant_id, "filename": filename, "file_sha256": hashlib.sha256(data).hexdigest()}
+    return idempotent(gw, request, account_scope(actor), payload, start)
 
 
 @json_api

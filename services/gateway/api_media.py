@@ -8,11 +8,13 @@ directory (a shared volume in docker-compose).
 from __future__ import annotations
 
 import base64
+import hashlib
 from pathlib import Path
 
 from werkzeug.wrappers import Response
 
 from services.gateway.api import Gateway, authenticate, catalog_actor, parse_if_match, version_headers
+from services.gateway.idempotency import account_scope, idempotent, with_key
 from services.gateway.web import bounded_body, json_api, json_response
 from shared.errors import NotFound, PayloadTooLarge, ValidationFailed
 from shared.messages import t
@@ -64,15 +66,21 @@ def add_product_photo(gw: Gateway, request, product_id: str):
     actor = authenticate(gw, request)
     expected_version = parse_if_match(request.headers.get("If-Match"))
     upload = read_photo_upload(request)
-    product = gw.call(
-        "catalog", "add_product_photo", catalog_actor(actor), product_id, upload,
-        expected_version=expected_version, timeout=gw.settings.photo_rpc_timeout,
-    )
-    # The new photo is the last one (photos are kept in upload order).
-    location = None
-    if isinstance(product, dict) and product.get("photos"):
-        location = f"/api/v1/products/{product_id}/photos/{product['photos'][-1]['id']}"
-    return json_response(201, product, version_headers(product, location))
+
+    def add(idempotency):
+        product = gw.call(
+            "catalog", "add_product_photo", catalog_actor(actor), product_id, upload,
+            expected_version=expected_version, timeout=gw.settings.photo_rpc_timeout, **with_key(idempotency),
+        )
+        # The new photo is the last one (photos are kept in upload order).
+        location = None
+        if isinstance(product, dict) and product.get("photos"):
+            location = f"/api/v1/products/{product_id}/photos/{product['photos'][-1]['id']}"
+        return json_response(201, product, version_headers(product, location))
+
+    # The same request: the same photo bytes (by their hash), name, type, alt text and If-Match.
+    photo = {**upload, "data_b64": hashlib.sha256(upload["data_b64"].encode("ascii")).hexdigest()}
+    return idempotent(gw, request, account_scope(actor), {"photo": photo, "if_match": expected_version}, add)
 
 
 @json_api

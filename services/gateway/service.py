@@ -9,6 +9,7 @@ from services.gateway import (
     api_search_admin,
     api_search_analytics,
     api_search_ops,
+    idempotency,
 )
 from services.gateway.interactions import InteractionReporter
 from services.gateway.settings import GatewaySettings
@@ -16,7 +17,7 @@ from services.gateway.site import routes  # not "import SitePages": nameko run w
 from services.gateway.site.render import page_without_worker
 from services.gateway.web import http, use_html_error_pages
 from shared.db import Database
-from shared.extensions import Settings
+from shared.extensions import Settings, settings_timer
 from shared.rpc import DeadlineRpc
 
 # A browser that asks for an unknown path, or is shed under load, gets the site's error page;
@@ -40,6 +41,11 @@ class GatewayService(routes.SitePages):
     @http("GET", "/health")
     def health(self, request):
         return api.health(self._gateway())
+
+    @settings_timer(GatewaySettings, "idempotency_prune_interval")
+    def prune_idempotency_records(self):
+        """Responses kept for Idempotency-Keys older than 24 hours go, in small batches."""
+        idempotency.prune(self.db)
 
     # --- reference data ---
 

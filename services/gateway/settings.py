@@ -33,6 +33,11 @@ class GatewaySettings(ServiceSettings):
     supervisor_status: Path | None = Field(
         default=None, validation_alias=AliasChoices("ETALASE_SUPERVISOR_STATUS", "supervisor_status")
     )
+    # Idempotency-Key: how long a request in progress holds its key (longer than any RPC
+    # deadline; a gateway that died mid-request lets go after it), and seconds between two
+    # prunings of the responses kept past 24 hours.
+    idempotency_lock_seconds: float = 60.0
+    idempotency_prune_interval: float = 600.0
 
     @model_validator(mode="after")
     def _default_media_root(self):

@@ -12,6 +12,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.consumer import AggregateStateMixin, InboxMixin
 from shared.events import utcnow
+from shared.idempotency import IdempotencyKeyMixin
 from shared.outbox import OutboxMixin
 
 
@@ -170,3 +171,8 @@ class ProductPricingState(Base):
     campaign_name: Mapped[str | None] = mapped_column(String(120), nullable=True)
     valid_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class IdempotencyKey(IdempotencyKeyMixin, Base):
+    """The ``Idempotency-Key`` of each campaign a client created with one, committed with
+    the campaign (shared/idempotency.py)."""

@@ -11,13 +11,14 @@ from sqlalchemy import text
 from services.promotion import facts, interactions
 from services.promotion.campaigns import operations, queries
 from services.promotion.campaigns.status import advance, next_due
-from services.promotion.models import Inbox, Outbox
+from services.promotion.models import IdempotencyKey, Inbox, Outbox
 from services.promotion.settings import PromotionSettings
 from shared.batching import BatcherProvider, batch_event_consumer
 from shared.db import Database
 from shared.errors import EtalaseError
 from shared.events import utcnow
 from shared.extensions import Settings, StartupObjectsFrozen, settings_timer
+from shared.idempotency import create_once, prune_expired, scope_of
 from shared.outbox import OutboxRelayRunner
 from shared.retention import EventRetention
 from shared.rpc_transport import rpc  # nameko's @rpc, replies unconfirmed (see there)
@@ -63,16 +64,24 @@ class PromotionService:
         if moved["started"] or moved["ended"]:
             log.info("campaigns started %s ended %s", moved["started"], moved["ended"])
 
+    @settings_timer(PromotionSettings, "idempotency_prune_interval")
+    def prune_idempotency_keys(self):
+        """Keys older than 24 hours are free again: their records go, in small batches."""
+        prune_expired(self.db, IdempotencyKey)
+
     @rpc(expected_exceptions=EtalaseError)
     def health(self):
         self.db.session.execute(text("SELECT 1"))
         return {"status": "ok", **queries.counts(self.db.session)}
 
     @rpc(expected_exceptions=EtalaseError)
-    def create_campaign(self, actor, data):
-        result = operations.create_campaign(self.db.session, actor, data, utcnow())
-        self.db.commit()
-        return result
+    def create_campaign(self, actor, data, idempotency=None):
+        # With the gateway's ``idempotency={"key", "fingerprint"}``, a repeat of a key answers
+        # with the campaign the first made (shared/idempotency.py).
+        return create_once(self.db, IdempotencyKey, scope_of(actor), idempotency,
+                           create=lambda: operations.create_campaign(self.db.session, actor, data, utcnow()),
+                           existing=lambda campaign_id: queries.get_campaign(self.db.session, actor, campaign_id,
+                                                                             utcnow()))
 
     @rpc(expected_exceptions=EtalaseError)
     def list_campaigns(self, actor, status=None, page=1, per_page=20):

@@ -12,3 +12,6 @@ class PromotionSettings(RetentionSettings):
     campaign_tick: float = 1.0
     # Seconds one rotation of the home page's featured slots lasts.
     featured_rotation_seconds: int = 3600
+    # Seconds between two prunings of idempotency keys older than 24 hours
+    # (PROMOTION_IDEMPOTENCY_PRUNE_INTERVAL).
+    idempotency_prune_interval: float = 600.0

@@ -426,6 +426,7 @@ class Fakes:
 
     def reset(self) -> None:
         self.calls: list[tuple] = []
+        self.keys: list[dict | None] = []  # the idempotency argument of each create_product
         self.catalog = Catalog()
         self.search = Search()
         self.promotion = Promotion()
@@ -476,7 +477,7 @@ class FakeCatalog:
         return serve("catalog", "list_owner_merchants", owner_id)
 
     @rpc(expected_exceptions=EXPECTED)
-    def register_merchant(self, actor, data):
+    def register_merchant(self, actor, data, idempotency=None):  # the key: tests/gateway/test_gateway_idempotency.py
         return serve("catalog", "register_merchant", actor, data)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -508,7 +509,8 @@ class FakeCatalog:
         return serve("catalog", "list_merchant_products", merchant_id, page, per_page)
 
     @rpc(expected_exceptions=EXPECTED)
-    def create_product(self, actor, data):
+    def create_product(self, actor, data, idempotency=None):
+        FAKES.keys.append(idempotency)
         return serve("catalog", "create_product", actor, data)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -520,7 +522,7 @@ class FakeCatalog:
         return serve("catalog", "delete_product", actor, product_id, expected_version)
 
     @rpc(expected_exceptions=EXPECTED)
-    def add_product_photo(self, actor, product_id, upload, expected_version=None):
+    def add_product_photo(self, actor, product_id, upload, expected_version=None, idempotency=None):
         return serve("catalog", "add_product_photo", actor, product_id, upload, expected_version)
 
     @rpc(expected_exceptions=EXPECTED)
@@ -528,7 +530,7 @@ class FakeCatalog:
         return serve("catalog", "delete_product_photo", actor, product_id, photo_id, expected_version)
 
     @rpc(expected_exceptions=EXPECTED)
-    def start_import(self, actor, merchant_id, filename, data_b64):
+    def start_import(self, actor, merchant_id, filename, data_b64, idempotency=None):
         # Recorded decoded: a test compares the bytes the gateway passed through.
         return serve("catalog", "start_import", actor, merchant_id, filename, base64.b64decode(data_b64))
 
@@ -593,7 +595,7 @@ class FakePromotion:
         return serve("promotion", "health")
 
     @rpc(expected_exceptions=EXPECTED)
-    def create_campaign(self, actor, data):
+    def create_campaign(self, actor, data, idempotency=None):
         return serve("promotion", "create_campaign", actor, data)
 
     @rpc(expected_exceptions=EXPECTED)
