@@ -1,0 +1,173 @@
+"""Retries that never duplicate, on the real platform: ``Idempotency-Key`` from the client
+through the gateway to the service that makes the aggregate (docs/contracts/idempotency.md).
+
+The platform runs its pruning timers every half second, so a key whose records were made
+older than 24 hours (the clock moved by rewriting ``created_at``, not by sleeping) is seen
+pruned within a bounded wait."""
+import json
+import socket
+import sqlite3
+import time
+import uuid
+from urllib.parse import urlsplit
+
+import nameko
+import pytest
+from nameko.standalone.rpc import ClusterRpcClient
+
+from services.gateway.idempotency import fingerprint
+
+from platform_fixtures import platform_on
+
+FAST_PRUNING = {"GATEWAY_IDEMPOTENCY_PRUNE_INTERVAL": "0.5", "CATALOG_IDEMPOTENCY_PRUNE_INTERVAL": "0.5",
+                "PROMOTION_IDEMPOTENCY_PRUNE_INTERVAL": "0.5"}
+RETRY_WAIT = 30  # seconds a retry loop waits out 409s (bounded)
+
+
+@pytest.fixture(scope="module")
+def p(vhost_uri, tmp_path_factory):
+    with platform_on(vhost_uri, tmp_path_factory.mktemp("var"), FAST_PRUNING) as platform:
+        yield platform
+
+
+def owner(p) -> tuple[dict, str, str]:
+    """A new owner with a merchant: (headers, account id, merchant id)."""
+    email = f"owner-{uuid.uuid4().hex[:8]}@contoh.id"
+    account = p.http.post("/api/v1/accounts", json={"email": email, "password": "rahasia-123", "name": "Wa Ode",
+                                                    "role": "owner"})
+    assert account.status_code == 201, account.text
+    token = p.http.post("/api/v1/sessions", json={"email": email, "password": "rahasia-123"}).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    return headers, account.json()["id"], p.new_merchant(headers)
+
+
+def product_body(merchant_id: str, name: str = "Kacang Mete Goreng") -> dict:
+    return {"merchant_id": merchant_id, "name": name, "price": 85000, "stock": 5, "category": "mete-kacang"}
+
+
+def product_count(p, headers, merchant_id) -> int:
+    response = p.http.get(f"/api/v1/merchants/{merchant_id}/products", headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()["total"]
+
+
+def post_until_answered(p, path, body, headers):
+    """POST, waiting out 409 ``idempotency_key_in_use`` (the first attempt still running)."""
+    deadline = time.monotonic() + RETRY_WAIT
+    while True:
+        response = p.http.post(path, json=body, headers=headers)
+        if response.status_code != 409 or time.monotonic() > deadline:
+            return response
+        time.sleep(float(response.headers.get("Retry-After", "1")) / 4)
+
+
+def rows(p, database: str, table: str, key: str) -> int:
+    with sqlite3.connect(p.var_dir / database, timeout=30) as connection:
+        return connection.execute(f"SELECT count(*) FROM {table} WHERE key = ?", (key,)).fetchone()[0]
+
+
+def age(p, database: str, table: str, key: str) -> None:
+    """Move the clock 25 hours on for ``key``: its record is made that much older."""
+    with sqlite3.connect(p.var_dir / database, timeout=30) as connection:
+        connection.execute(f"UPDATE {table} SET created_at = datetime('now', '-25 hours') WHERE key = ?", (key,))
+
+
+def test_same_key_twice_is_one_product_and_the_same_answer(p):
+    headers, _, merchant_id = owner(p)
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    body = product_body(merchant_id)
+    first = p.http.post("/api/v1/products", json=body, headers={**headers, **key})
+    assert first.status_code == 201, first.text
+    again = p.http.post("/api/v1/products", json=body, headers={**headers, **key})
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.content == first.content
+    assert (again.headers["Location"], again.headers["ETag"]) == (first.headers["Location"], first.headers["ETag"])
+    assert product_count(p, headers, merchant_id) == 1
+
+    # Another body with the same key: 422 in Indonesian, naming the header; nothing made.
+    other = p.http.post("/api/v1/products", json={**body, "price": 90000}, headers={**headers, **key})
+    assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+    assert "sudah dipakai untuk permintaan lain" in other.json()["error"]["fields"]["Idempotency-Key"]
+
+    # Another account's same key is its own.
+    their_headers, _, their_merchant = owner(p)
+    theirs = p.http.post("/api/v1/products", json=product_body(their_merchant), headers={**their_headers, **key})
+    assert theirs.status_code == 201 and "Idempotent-Replayed" not in theirs.headers
+    assert product_count(p, headers, merchant_id) == 1 and product_count(p, their_headers, their_merchant) == 1
+
+
+def test_a_retry_after_the_client_dropped_the_connection_makes_one_product(p):
+    headers, _, merchant_id = owner(p)
+    key = str(uuid.uuid4())
+    body = json.dumps(product_body(merchant_id, "Madu Hutan Konawe")).encode()
+    address = urlsplit(p.base_url)
+    request = (f"POST /api/v1/products HTTP/1.1\r\nHost: {address.netloc}\r\nContent-Type: application/json\r\n"
+               f"Authorization: {headers['Authorization']}\r\nIdempotency-Key: {key}\r\n"
+               f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+    with socket.create_connection((address.hostname, address.port), timeout=10) as dropped:
+        dropped.sendall(request)  # and gone before the answer: the client never learns what happened
+
+    retry = post_until_answered(p, "/api/v1/products", product_body(merchant_id, "Madu Hutan Konawe"),
+                                {**headers, "Idempotency-Key": key})
+    assert retry.status_code == 201, retry.text
+    assert p.wait_until(lambda: product_count(p, headers, merchant_id) >= 1, timeout=15)
+    assert product_count(p, headers, merchant_id) == 1
+
+
+def test_a_repeat_reaching_the_catalog_after_its_answer_was_lost_makes_one_product(p):
+    """The gateway's first attempt reached the catalog, which committed, and its answer never
+    came back (a 504, or the catalog died before replying): the gateway kept nothing. The
+    client's retry with the same key then goes to the catalog again, which answers with the
+    product it made."""
+    headers, account_id, merchant_id = owner(p)
+    key = str(uuid.uuid4())
+    body = product_body(merchant_id, "Teripang Kering")
+    idempotency = {"key": key, "fingerprint": fingerprint("POST", "/api/v1/products", body)}
+    actor = {"id": account_id, "role": "owner"}
+    with nameko.config.patch({"AMQP_URI": p.amqp_uri}), ClusterRpcClient(timeout=15) as client:
+        lost = client.catalog.create_product(actor, body, idempotency=idempotency)  # its answer "lost"
+        assert client.catalog.create_product(actor, body, idempotency=idempotency)["id"] == lost["id"]
+
+    retry = p.http.post("/api/v1/products", json=body, headers={**headers, "Idempotency-Key": key})
+    assert retry.status_code == 201, retry.text
+    assert retry.json()["id"] == lost["id"]
+    assert product_count(p, headers, merchant_id) == 1
+
+
+def test_a_key_past_24_hours_is_pruned_and_free_again(p):
+    headers, _, merchant_id = owner(p)
+    key = str(uuid.uuid4())
+    body = product_body(merchant_id, "Kopi Kolaka")
+    first = p.http.post("/api/v1/products", json=body, headers={**headers, "Idempotency-Key": key})
+    assert first.status_code == 201, first.text
+    assert rows(p, "gateway.db", "idempotency_records", key) == 1
+    assert rows(p, "catalog.db", "idempotency_keys", key) == 1
+
+    age(p, "gateway.db", "idempotency_records", key)
+    age(p, "catalog.db", "idempotency_keys", key)
+    assert p.wait_until(lambda: rows(p, "gateway.db", "idempotency_records", key) == 0
+                        and rows(p, "catalog.db", "idempotency_keys", key) == 0, timeout=20)
+
+    again = p.http.post("/api/v1/products", json=body, headers={**headers, "Idempotency-Key": key})
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert again.json()["id"] != first.json()["id"]
+    assert product_count(p, headers, merchant_id) == 2
+
+
+def test_registration_and_campaigns_take_keys_too(p):
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    account = {"email": f"baru-{uuid.uuid4().hex[:8]}@contoh.id", "password": "rahasia-123", "name": "La Ode",
+               "role": "owner"}
+    first = p.http.post("/api/v1/accounts", json=account, headers=key)
+    again = p.http.post("/api/v1/accounts", json=account, headers=key)
+    assert (first.status_code, again.status_code) == (201, 201), again.text
+    assert again.json() == first.json() and again.headers["Idempotent-Replayed"] == "true"
+
+    promoter = p.sign_up("promoter")
+    campaign = {"name": "Festival Mete Muna", "starts_at": "2030-01-01T08:00:00+08:00",
+                "ends_at": "2030-01-08T08:00:00+08:00", "discount": {"type": "percent", "value": 10},
+                "featured": False, "target": {"regions": ["7402"]}, "draft": True}
+    created = [p.http.post("/api/v1/campaigns", json=campaign, headers={**promoter, **key}) for _ in range(2)]
+    assert [response.status_code for response in created] == [201, 201], created[-1].text
+    assert created[1].json()["id"] == created[0].json()["id"]
+    assert p.http.get("/api/v1/campaigns", headers=promoter).json()["total"] == 1
