@@ -5,12 +5,17 @@ The platform runs its pruning timers every half second, so a key whose records w
 older than 24 hours (the clock moved by rewriting ``created_at``, not by sleeping) is seen
 pruned within a bounded wait."""
 import json
+import os
+import signal
 import socket
 import sqlite3
 import time
 import uuid
+from collections import Counter
 from urllib.parse import urlsplit
 
+import eventlet
+import httpx
 import nameko
 import pytest
 from nameko.standalone.rpc import ClusterRpcClient
@@ -22,6 +27,7 @@ from platform_fixtures import platform_on
 FAST_PRUNING = {"GATEWAY_IDEMPOTENCY_PRUNE_INTERVAL": "0.5", "CATALOG_IDEMPOTENCY_PRUNE_INTERVAL": "0.5",
                 "PROMOTION_IDEMPOTENCY_PRUNE_INTERVAL": "0.5"}
 RETRY_WAIT = 30  # seconds a retry loop waits out 409s (bounded)
+CATALOG_DOWN = 7  # seconds the killed catalog stays down: longer than the gateway's 5 s RPC deadline
 
 
 @pytest.fixture(scope="module")
@@ -106,12 +112,61 @@ def test_a_retry_after_the_client_dropped_the_connection_makes_one_product(p):
                f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
     with socket.create_connection((address.hostname, address.port), timeout=10) as dropped:
         dropped.sendall(request)  # and gone before the answer: the client never learns what happened
+    # The gateway went on with it: the product exists.
+    assert p.wait_until(lambda: product_count(p, headers, merchant_id) == 1, timeout=20)
 
     retry = post_until_answered(p, "/api/v1/products", product_body(merchant_id, "Madu Hutan Konawe"),
                                 {**headers, "Idempotency-Key": key})
     assert retry.status_code == 201, retry.text
-    assert p.wait_until(lambda: product_count(p, headers, merchant_id) >= 1, timeout=15)
+    assert retry.headers["Idempotent-Replayed"] == "true"
     assert product_count(p, headers, merchant_id) == 1
+
+
+def test_a_catalog_killed_mid_stream_duplicates_nothing(p):
+    """SIGKILL the catalog while a client writes with keys and retries every write until it
+    gets its 201: every write exactly once. The catalog stays down longer than the gateway's
+    deadline, so writes are answered 504 while their requests wait in the catalog's queue; the
+    restarted catalog then runs those and the client's retries of them, with the same keys."""
+    headers, _, merchant_id = owner(p)
+    names = [f"Keripik Aliran {n}" for n in range(30)]
+    answers: Counter = Counter()
+
+    def kill_and_restart():
+        os.kill(p.supervisor.processes["catalog"].pid, signal.SIGKILL)
+        answers["killed"] += 1
+        time.sleep(CATALOG_DOWN)
+        p.supervisor.start_service("catalog")
+
+    def write(name):
+        key, deadline = str(uuid.uuid4()), time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                response = p.http.post("/api/v1/products", json=product_body(merchant_id, name),
+                                       headers={**headers, "Idempotency-Key": key})
+            except httpx.TransportError:
+                answers["no answer"] += 1
+                continue
+            answers[response.status_code] += 1
+            if response.status_code == 201:
+                return response.json()["id"]
+            assert response.status_code in (409, 502, 503, 504), response.text
+            time.sleep(0.2)
+        raise AssertionError(f"{name} never got its 201: {answers}")
+
+    restarter = None
+    ids = []
+    for n, name in enumerate(names):
+        if n == 10:
+            restarter = eventlet.spawn_after(0.02, kill_and_restart)  # while this write is on its way
+        ids.append(write(name))
+    restarter.wait()
+    print("answers during the stream:", dict(answers))
+    assert answers["killed"] == 1
+    assert answers[504] + answers[503] + answers["no answer"] >= 1  # some answers were lost and retried
+    assert len(set(ids)) == len(names)
+    listed = p.http.get(f"/api/v1/merchants/{merchant_id}/products", params={"per_page": 100}, headers=headers).json()
+    assert listed["total"] == len(names)
+    assert sorted(item["name"] for item in listed["items"]) == sorted(names)
 
 
 def test_a_repeat_reaching_the_catalog_after_its_answer_was_lost_makes_one_product(p):

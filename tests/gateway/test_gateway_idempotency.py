@@ -2,11 +2,15 @@
 real broker and database, beside the fake catalog. What the services do with the key they
 are sent is tested with them (tests/catalog/test_catalog_idempotency.py) and end to end
 (tests/e2e/test_idempotency.py)."""
-import eventlet
-from sqlalchemy import func, select
+from datetime import timedelta
 
+import eventlet
+from sqlalchemy import func, select, update
+
+from services.gateway.idempotency import account_scope, fingerprint
 from services.gateway.models import IdempotencyRecord
 from shared.errors import ServiceTimeout, ServiceUnavailable
+from shared.events import utcnow
 
 from gateway_helpers import assert_error, register_and_sign_in
 
@@ -137,3 +141,24 @@ def test_registration_is_scoped_by_the_email(gateway, web_session):
                  422, "idempotency_key_reused")
     # Without the key, the e-mail is taken, as before.
     assert_error(web_session.post("/api/v1/accounts", json=body), 409, "conflict", "email")
+
+
+def test_a_key_left_in_progress_by_a_dead_gateway_is_taken_over_after_its_lock(gateway, web_session, fakes):
+    """A gateway killed mid-request leaves its record in progress: 409 until the lock passes,
+    then the next retry runs the request (the catalog below recognises the key)."""
+    auth, account_id = register_and_sign_in(web_session)
+    fakes.catalog.merchants["m1"] = {"id": "m1", "owner_id": account_id, "version": 1, "status": "verified"}
+    now = utcnow()
+    with gateway() as session:
+        session.add(IdempotencyRecord(scope=account_scope({"id": account_id}), key=KEY, state="in_progress",
+                                      fingerprint=fingerprint("POST", "/api/v1/products", PRODUCT),
+                                      locked_until=now + timedelta(minutes=1), created_at=now))
+        session.commit()
+    assert_error(_post(web_session, auth), 409, "idempotency_key_in_use")
+    with gateway() as session:
+        session.execute(update(IdempotencyRecord).values(locked_until=now - timedelta(seconds=1)))
+        session.commit()
+    response = _post(web_session, auth)
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response.headers
+    assert _post(web_session, auth).headers["Idempotent-Replayed"] == "true"
+    assert len(fakes.calls_to("create_product")) == 1
