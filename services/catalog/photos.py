@@ -30,6 +30,7 @@ from shared.errors import BadRequest, NotFound, PayloadTooLarge, ValidationFaile
 from shared.events import MERCHANT_UPDATED, utcnow
 from shared.idempotency import KeyGuard
 from shared.messages import t
+from shared.text import UnsafeText, clean_text
 
 MAX_PHOTOS = 8
 MAX_ALT = 200
@@ -61,6 +62,10 @@ def _read_upload(upload) -> tuple[bytes, str, str, str]:
         alt = ""
     if not isinstance(alt, str):
         raise ValidationFailed(t("Data tidak valid."), {"alt": t("Keterangan foto harus berupa teks.")})
+    try:
+        alt = clean_text(alt, multiline=True)  # NFC, no control characters (shared/text.py)
+    except UnsafeText as problem:
+        raise ValidationFailed(t("Data tidak valid."), {"alt": problem.message}) from None
     alt = " ".join(alt.split())  # one line: it ends up in an HTML attribute
     if len(alt) > MAX_ALT:
         raise ValidationFailed(t("Data tidak valid."), {"alt": t("Keterangan foto paling banyak %(max)s karakter.", max=MAX_ALT)})

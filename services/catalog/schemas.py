@@ -14,6 +14,7 @@ from shared.errors import ValidationFailed
 from shared.messages import t
 from shared.regions import REGIONS
 from shared.taxonomy import LEAF_SLUGS, PARENT_SLUGS
+from shared.text import UnsafeText, clean_text
 
 MERCHANT_KINDS = ("umkm", "koperasi")
 MAX_PRICE = 1_000_000_000
@@ -48,10 +49,10 @@ class _Invalid(Exception):
 # --- single-field checks: return the clean value or raise _Invalid(message) ---
 
 
-def _text(value, *, min_len: int, max_len: int) -> str:
+def _text(value, *, min_len: int, max_len: int, multiline: bool = False) -> str:
     if not isinstance(value, str):
         raise _Invalid(t("harus berupa teks"))
-    value = value.strip()
+    value = _clean(value, multiline=multiline).strip()
     if not min_len <= len(value) <= max_len:
         if min_len == 0:
             raise _Invalid(t("paling banyak %(max)s karakter", max=max_len))
@@ -59,11 +60,19 @@ def _text(value, *, min_len: int, max_len: int) -> str:
     return value
 
 
-def _optional_text(value, *, max_len: int) -> str:
+def _optional_text(value, *, max_len: int, multiline: bool = False) -> str:
     # None and "" both mean "no description".
     if value is None:
         return ""
-    return _text(value, min_len=0, max_len=max_len)
+    return _text(value, min_len=0, max_len=max_len, multiline=multiline)
+
+
+def _clean(value: str, *, multiline: bool = False) -> str:
+    """NFC, and no control characters (shared/text.py); line breaks only in long texts."""
+    try:
+        return clean_text(value, multiline=multiline)
+    except UnsafeText as problem:
+        raise _Invalid(problem.message) from None
 
 
 def _whole_number(value, *, what: str) -> int:
@@ -187,7 +196,7 @@ def check_tags(value) -> list[str]:
         raise _Invalid(t("harus berupa daftar teks"))
     tags: list[str] = []
     for tag in value:
-        tag = " ".join(tag.split()).lower()
+        tag = " ".join(_clean(tag, multiline=True).split()).lower()
         if not tag:
             continue
         if len(tag) > 30:
@@ -307,8 +316,8 @@ MERCHANT_CHECKS = {
     "kind": check_kind,
     "region": check_region,
     "whatsapp": normalize_whatsapp,
-    "description": lambda v: _optional_text(v, max_len=2000),
-    "address": lambda v: _optional_text(v, max_len=300),
+    "description": lambda v: _optional_text(v, max_len=2000, multiline=True),
+    "address": lambda v: _optional_text(v, max_len=300, multiline=True),
     "nib": check_nib,
     "pirt_number": check_pirt_number,
     "halal_number": check_halal_number,
@@ -321,7 +330,7 @@ MERCHANT_CHECKS = {
 PRODUCT_CHECKS = {
     "merchant_id": check_merchant_id,
     "name": check_name,
-    "description": lambda v: _optional_text(v, max_len=5000),
+    "description": lambda v: _optional_text(v, max_len=5000, multiline=True),
     "price": check_price,
     "stock": check_stock,
     "unit": check_unit,
@@ -463,7 +472,7 @@ def validate_verification(decision, reason) -> tuple[str, str | None]:
     clean_reason = None
     if not _blank(reason):
         try:
-            clean_reason = _text(reason, min_len=3, max_len=1000)
+            clean_reason = _text(reason, min_len=3, max_len=1000, multiline=True)
         except _Invalid as problem:
             errors["reason"] = str(problem)
     elif decision in REASON_REQUIRED_FOR:

@@ -6,6 +6,7 @@ from shared.errors import ValidationFailed
 from shared.messages import t
 from shared.regions import REGIONS
 from shared.taxonomy import ALL_SLUGS
+from shared.text import UnsafeText, clean_text
 
 MAX_QUERY_LENGTH = 200
 MAX_PREFIX_LENGTH = 50  # autocomplete
@@ -21,6 +22,17 @@ FALSE_WORDS = {"false", "0", "tidak", "no"}
 
 def _invalid(field: str, message: str) -> ValidationFailed:
     return ValidationFailed(t("Parameter pencarian tidak valid."), fields={field: message})
+
+
+def _query_text(q: str) -> str:
+    """The query NFC-normalised; a control character (tab and newline included) is refused
+    with 422 rather than stripped: a search box cannot type one, so it comes from a broken
+    client, and a query that is searched and kept in the analytics must be the one sent
+    (docs/decisions/text-hygiene.md)."""
+    try:
+        return clean_text(q)
+    except UnsafeText as problem:
+        raise _invalid("q", problem.message) from None
 
 
 def _as_int(value, field: str, default, message: str):
@@ -74,7 +86,7 @@ def parse_search_query(q=None, region=None, page=None, per_page=None, category=N
         q = ""
     if not isinstance(q, str):
         raise _invalid("q", t("Kata kunci harus berupa teks."))
-    q = q.strip()
+    q = _query_text(q).strip()
     if len(q) > MAX_QUERY_LENGTH:
         raise _invalid("q", t("Kata kunci paling panjang %(max)s karakter.", max=MAX_QUERY_LENGTH))
 
@@ -118,7 +130,7 @@ def parse_search_query(q=None, region=None, page=None, per_page=None, category=N
 
 def parse_suggest_prefix(q) -> str:
     """The autocomplete prefix: ``q`` stripped, 1 to ``MAX_PREFIX_LENGTH`` characters."""
-    text = (q or "").strip() if isinstance(q, str) else ""
+    text = _query_text(q or "").strip() if isinstance(q, str) else ""
     if not 1 <= len(text) <= MAX_PREFIX_LENGTH:
         raise ValidationFailed(t("Parameter tidak valid."), {"q": t("Harus berisi 1 sampai %(max)s karakter.", max=MAX_PREFIX_LENGTH)})
     return text

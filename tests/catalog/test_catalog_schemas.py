@@ -191,3 +191,48 @@ def test_patch_cannot_move_a_product_to_another_merchant():
 def test_patch_applies_the_same_rules():
     fields = fields_of(schemas.validate_product_patch, {"price": 0, "name": None, "category": "fashion", "warna": "biru"})
     assert set(fields) == {"price", "name", "category", "warna"}
+
+
+# --- text hygiene (shared/text.py) ---
+
+TEXT_PRODUCT = {"merchant_id": "m1", "name": "Kopi Kolaka", "price": 45000, "stock": 3, "category": "kopi-teh"}
+TEXT_MERCHANT = {"name": "Tenun Masalili", "kind": "koperasi", "region": "7402", "whatsapp": "0812-3456-7890"}
+
+
+@pytest.mark.parametrize("field, value", [
+    ("name", "Kopi\x00Kolaka"), ("name", "Kopi\x85Kolaka"), ("name", "Kopi\ud800"), ("name", "Kopi\nKolaka"),
+    ("name", "Kopi\tKolaka"), ("description", "Enak\x00"), ("unit", "bks\x1b"), ("tags", ["kopi\x00"]),
+    ("member_business", "Ibu\x7fSitti"),
+])
+def test_a_product_text_with_a_control_character_is_refused_naming_the_field(field, value):
+    with pytest.raises(ValidationFailed) as info:
+        schemas.validate_product_create({**TEXT_PRODUCT, field: value})
+    assert set(info.value.fields) == {field}
+
+
+def test_product_texts_are_nfc_and_a_description_keeps_its_line_breaks():
+    clean = schemas.validate_product_create({**TEXT_PRODUCT, "name": "Kafe\u0301 Kolaka",
+                                             "description": "Baris satu\r\nBaris\tdua", "tags": ["kafe\u0301"]})
+    assert clean["name"] == "Kaf\u00e9 Kolaka" and clean["tags"] == ["kaf\u00e9"]
+    assert clean["description"] == "Baris satu\nBaris\tdua"
+
+
+def test_lengths_count_composed_characters():
+    # 120 "é" typed decomposed are 240 code points, still within the 120-character limit
+    assert schemas.validate_product_create({**TEXT_PRODUCT, "name": "e\u0301" * 120})["name"] == "\u00e9" * 120
+
+
+@pytest.mark.parametrize("field, value", [("name", "Tenun\x00"), ("address", "Jl.\x85Poros"),
+                                          ("legal_number", "AHU\n123"), ("description", "\ufffe")])
+def test_a_merchant_text_with_a_control_character_is_refused(field, value):
+    with pytest.raises(ValidationFailed) as info:
+        schemas.validate_merchant({**TEXT_MERCHANT, field: value})
+    assert field in info.value.fields
+
+
+def test_a_merchant_address_keeps_its_line_breaks_and_a_reason_too():
+    assert schemas.validate_merchant({**TEXT_MERCHANT, "address": "Jl. Poros\nRaha"})["address"] == "Jl. Poros\nRaha"
+    assert schemas.validate_verification("rejected", "Izin\nkedaluwarsa")[1] == "Izin\nkedaluwarsa"
+    with pytest.raises(ValidationFailed) as info:
+        schemas.validate_verification("rejected", "Izin\x00kedaluwarsa")
+    assert set(info.value.fields) == {"reason"}

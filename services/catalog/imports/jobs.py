@@ -22,6 +22,7 @@ from shared.actor import Actor
 from shared.errors import BadRequest, NotFound, ValidationFailed
 from shared.events import utcnow
 from shared.messages import t
+from shared.text import UnsafeText, clean_text
 
 PENDING, RUNNING, DONE, FAILED = "pending", "running", "done", "failed"
 # A row problem is an ERROR (the row was not saved) or a WARNING (saved, e.g. a photo not fetched).
@@ -55,6 +56,10 @@ def decode_upload(data_b64) -> bytes:
 def create_job(session: Session, merchant: Merchant, actor_id: str, filename, data: bytes) -> ImportJob:
     """Check the file (size, format, header, row count) and stage a pending job."""
     filename = (filename if isinstance(filename, str) else "").strip()[:200] or "impor"
+    try:
+        filename = clean_text(filename)  # it is stored and shown: no control characters
+    except UnsafeText as problem:
+        raise ValidationFailed(t("Nama file tidak valid."), {FILE: problem.message}) from None
     file_format, rows = off_the_hub(parse_file, filename, data)
     job = ImportJob(
         id=new_id(), merchant_id=merchant.id, actor_id=actor_id, filename=filename, file_format=file_format,

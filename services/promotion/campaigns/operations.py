@@ -51,6 +51,7 @@ from services.promotion.campaigns.validation import (
     int_field,
     membership_selection,
     parse_time,
+    text_field,
     validate_campaign,
 )
 from services.promotion.campaigns.views import detail
@@ -124,13 +125,14 @@ def _update_active(session: Session, campaign: Campaign, changes: dict, now: dat
                        "anggaran dan jumlah produk maksimumnya."),
                        {key: t("Tidak dapat diubah saat kampanye berjalan.") for key in fixed})
     errors: dict[str, str] = {}
+    name = description = None
     if "name" in changes:
-        name = changes["name"]
-        if not isinstance(name, str) or not NAME_MIN <= len(name.strip()) <= NAME_MAX:
+        name = text_field(changes["name"], "name", errors)
+        if "name" not in errors and (not isinstance(name, str) or not NAME_MIN <= len(name.strip()) <= NAME_MAX):
             errors["name"] = t("Nama kampanye wajib diisi, %(min)s sampai %(max)s karakter.", min=NAME_MIN, max=NAME_MAX)
     if "description" in changes:
-        description = changes["description"] or ""
-        if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
+        description = text_field(changes["description"] or "", "description", errors, multiline=True)
+        if "description" not in errors and (not isinstance(description, str) or len(description) > DESCRIPTION_MAX):
             errors["description"] = t("Deskripsi berupa teks, paling banyak %(max)s karakter.", max=DESCRIPTION_MAX)
     ends_at = None
     if "ends_at" in changes:
@@ -152,10 +154,10 @@ def _update_active(session: Session, campaign: Campaign, changes: dict, now: dat
             errors["max_products"] = t("Tidak boleh di bawah jumlah produk saat ini (%(current)s).", current=current)
     if errors:
         raise ValidationFailed(t("Data kampanye tidak valid."), errors)
-    if "name" in changes:
-        campaign.name = changes["name"].strip()
-    if "description" in changes:
-        campaign.description = (changes["description"] or "").strip()
+    if name is not None:
+        campaign.name = name.strip()
+    if description is not None:
+        campaign.description = description.strip()
     if ends_at is not None:
         campaign.ends_at = ends_at
     if "budget" in changes:

@@ -13,6 +13,7 @@ from shared.errors import ValidationFailed
 from shared.messages import t
 from shared.regions import REGIONS
 from shared.taxonomy import ALL_SLUGS
+from shared.text import UnsafeText, clean_text
 
 START_GRACE = timedelta(minutes=5)  # a start this far in the past is still accepted (clock skew, slow forms)
 DISCOUNT_TYPES = ("percent", "fixed")
@@ -50,6 +51,18 @@ def parse_time(value, field: str, errors: dict) -> datetime | None:
         errors[field] = t("Waktu harus menyertakan zona waktu (mis. +08:00 untuk WITA atau Z untuk UTC).")
         return None
     return moment.astimezone(UTC)
+
+
+def text_field(value, field: str, errors: dict, multiline: bool = False):
+    """A text NFC-normalised, with no control characters (``shared/text.py``); when it has
+    some, the problem goes in ``errors`` and None comes back. Not a text: as given."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return clean_text(value, multiline=multiline)
+    except UnsafeText as problem:
+        errors[field] = problem.message
+        return None
 
 
 def int_field(value, field: str, errors: dict, low: int, high: int, message: str) -> int | None:
@@ -120,13 +133,13 @@ def validate_campaign(data, now: datetime, check_start: bool = True) -> dict:
     if not isinstance(data, dict):
         raise ValidationFailed(t("Data kampanye tidak valid."), {"data": t("Harus berupa objek.")})
     errors: dict[str, str] = {}
-    name = data.get("name")
-    if not isinstance(name, str) or not NAME_MIN <= len(name.strip()) <= NAME_MAX:
+    name = text_field(data.get("name"), "name", errors)
+    if "name" not in errors and (not isinstance(name, str) or not NAME_MIN <= len(name.strip()) <= NAME_MAX):
         errors["name"] = t("Nama kampanye wajib diisi, %(min)s sampai %(max)s karakter.", min=NAME_MIN, max=NAME_MAX)
-    description = data.get("description")
+    description = text_field(data.get("description"), "description", errors, multiline=True)
     if description is None:
         description = ""
-    if not isinstance(description, str) or len(description) > DESCRIPTION_MAX:
+    if "description" not in errors and (not isinstance(description, str) or len(description) > DESCRIPTION_MAX):
         errors["description"] = t("Deskripsi berupa teks, paling banyak %(max)s karakter.", max=DESCRIPTION_MAX)
         description = ""
     starts_at = parse_time(data.get("starts_at"), "starts_at", errors)
