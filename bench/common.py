@@ -201,8 +201,8 @@ def raw_round_trip_seconds(uri: str, count: int, size: int = 1024) -> float:
 
 def owner_with_merchant(http: httpx.Client, region: str = "7471") -> tuple[dict, str]:
     email = f"bench-{uuid.uuid4().hex[:8]}@contoh.id"
-    http.post("/api/v1/accounts", json={"email": email, "password": "rahasia-123", "name": "Bench", "role": "owner"}).raise_for_status()
-    token = http.post("/api/v1/sessions", json={"email": email, "password": "rahasia-123"}).json()["token"]
+    http.post("/api/v1/accounts", json={"email": email, "password": "kain-tenun-123", "name": "Bench", "role": "owner"}).raise_for_status()
+    token = http.post("/api/v1/sessions", json={"email": email, "password": "kain-tenun-123"}).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
     response = http.post("/api/v1/merchants", headers=auth, json={
         "name": "UMKM Bench", "kind": "umkm", "region": region, "whatsapp": "081234567890"})

@@ -109,11 +109,11 @@ class RunningPlatform:
         """Bearer headers of a new account; a promoter is approved by an admin unless ``approved``
         is False (a new promoter starts pending and cannot schedule campaigns)."""
         email = f"{role}-{uuid.uuid4().hex[:8]}@contoh.id"
-        response = self.http.post("/api/v1/accounts", json={"email": email, "password": "rahasia-123", "name": "Wa Ode Tester", "role": role})
+        response = self.http.post("/api/v1/accounts", json={"email": email, "password": "kain-tenun-123", "name": "Wa Ode Tester", "role": role})
         assert response.status_code == 201, response.text
         if role == "promoter" and approved:
             self.approve_promoter(response.json()["id"])
-        token = self.http.post("/api/v1/sessions", json={"email": email, "password": "rahasia-123"}).json()["token"]
+        token = self.http.post("/api/v1/sessions", json={"email": email, "password": "kain-tenun-123"}).json()["token"]
         return {"Authorization": f"Bearer {token}"}
 
     def admin_headers(self) -> dict:

@@ -22,16 +22,17 @@ from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from services.gateway import throttle
+from services.gateway import passwords, throttle
 from services.gateway.models import Account, SessionToken
 from shared.errors import Conflict, NotFound, PromoterNotApproved, Unauthorized, ValidationFailed
 from shared.events import utcnow
 from shared.messages import t
+from shared.text import UnsafeText, clean_text, is_clean
 
 PUBLIC_ROLES = ("owner", "promoter")
 ALL_ROLES = ("owner", "promoter", "admin")
-MIN_PASSWORD = 8
-MAX_PASSWORD = 256  # an upper bound so a huge password cannot be used to burn CPU
+MIN_PASSWORD = passwords.MIN_LENGTH
+MAX_PASSWORD = passwords.MAX_LENGTH  # an upper bound so a huge password cannot be used to burn CPU
 DEFAULT_TTL_DAYS = 30
 
 SIGN_IN_FAILED = t("Email atau kata sandi salah.")
@@ -95,8 +96,11 @@ def validate_account(email, password, name, role, allow_admin: bool = False) -> 
     naming every bad field."""
     errors: dict[str, str] = {}
     clean: dict = {}
+    email, name = _clean_field(email, "email", errors), _clean_field(name, "name", errors)
 
-    if not isinstance(email, str) or not email.strip():
+    if "email" in errors:
+        pass  # a control character, already named
+    elif not isinstance(email, str) or not email.strip():
         errors["email"] = t("Email wajib diisi.")
     else:
         try:
@@ -105,18 +109,19 @@ def validate_account(email, password, name, role, allow_admin: bool = False) -> 
         except EmailNotValidError:
             errors["email"] = t("Format email tidak valid.")
 
-    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        errors["password"] = t("Kata sandi minimal %(min)s karakter.", min=MIN_PASSWORD)
-    elif len(password) > MAX_PASSWORD:
-        errors["password"] = t("Kata sandi maksimal %(max)s karakter.", max=MAX_PASSWORD)
-    else:
-        clean["password"] = password
-
     name = name.strip() if isinstance(name, str) else ""
-    if not 2 <= len(name) <= 100:
+    if "name" not in errors and not 2 <= len(name) <= 100:
         errors["name"] = t("Nama harus 2 sampai 100 karakter.")
-    else:
+    elif "name" not in errors:
         clean["name"] = name
+
+    # NIST SP 800-63B: length, the list of common passwords, nothing trivial or personal.
+    weakness = passwords.problem(password, clean.get("email"), clean.get("name")) if isinstance(password, str) \
+        else t("Kata sandi minimal %(min)s karakter.", min=MIN_PASSWORD)
+    if weakness is not None:
+        errors["password"] = weakness
+    else:
+        clean["password"] = passwords.normalize(password)
 
     allowed = ALL_ROLES if allow_admin else PUBLIC_ROLES
     if role not in allowed:
@@ -127,6 +132,18 @@ def validate_account(email, password, name, role, allow_admin: bool = False) -> 
     if errors:
         raise ValidationFailed(t("Data akun tidak valid."), errors)
     return clean
+
+
+def _clean_field(value, field: str, errors: dict, multiline: bool = False):
+    """A text NFC-normalised with no control characters (``shared/text.py``), the problem in
+    ``errors`` otherwise; anything else as given (the caller checks the type)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return clean_text(value, multiline=multiline)
+    except UnsafeText as problem:
+        errors[field] = problem.message
+        return None
 
 
 def account_dict(account: Account) -> dict:
@@ -186,8 +203,9 @@ def sign_in(
     client address, when the caller knows it) raise ``TooManyRequests`` (429) before the
     password is even checked.
     """
-    if not isinstance(email, str) or not isinstance(password, str) or len(password) > MAX_PASSWORD:
-        raise Unauthorized(SIGN_IN_FAILED)
+    if not isinstance(email, str) or not isinstance(password, str) or len(password) > MAX_PASSWORD \
+            or not is_clean(email) or not _encodable(password):
+        raise Unauthorized(SIGN_IN_FAILED)  # a NUL in the email would fail the query on PostgreSQL
     throttle.check(session, normalize_email(email), ip)
     account = session.scalar(select(Account).where(Account.email == normalize_email(email)))
     if release is not None:
@@ -195,10 +213,15 @@ def sign_in(
     if account is None:
         verify_password(_dummy_password_hash(), password)  # same cost as a real check
         _failed(session, email, ip, release)
-    if not verify_password(account.password_hash, password):
+    normalized = passwords.normalize(password)
+    if verify_password(account.password_hash, normalized):
+        if _hasher.check_needs_rehash(account.password_hash):
+            account.password_hash = hash_password(normalized)
+    elif normalized != password and verify_password(account.password_hash, password):
+        # Set before passwords were NFKC-normalised: hashed again in the form used from now on.
+        account.password_hash = hash_password(normalized)
+    else:
         _failed(session, email, ip, release)
-    if _hasher.check_needs_rehash(account.password_hash):
-        account.password_hash = hash_password(password)
     throttle.clear(session, normalize_email(email))
 
     token = secrets.token_urlsafe(32)
@@ -213,6 +236,15 @@ def sign_in(
     )
     session.flush()
     return token
+
+
+def _encodable(password: str) -> bool:
+    # A lone surrogate (JSON "\ud800") cannot be hashed: it can match no stored password.
+    try:
+        password.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _failed(session: Session, email: str, ip, release) -> NoReturn:
@@ -297,8 +329,11 @@ def validate_decision(decision, reason) -> tuple[str, str | None]:
     if reason is not None and not isinstance(reason, str):
         errors["reason"] = t("Alasan harus berupa teks.")
         reason = None
+    reason = _clean_field(reason, "reason", errors, multiline=True)
     reason = (reason or "").strip() or None
-    if reason is not None and len(reason) > MAX_REASON:
+    if "reason" in errors:
+        pass  # not a text, or a control character: already named
+    elif reason is not None and len(reason) > MAX_REASON:
         errors["reason"] = t("Alasan maksimal %(max)s karakter.", max=MAX_REASON)
     elif reason is None and decision in REASON_REQUIRED:
         errors["reason"] = t("Alasan wajib diisi untuk menolak atau membekukan promotor.")

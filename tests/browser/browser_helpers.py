@@ -4,7 +4,7 @@ import uuid
 
 from PIL import Image
 
-PASSWORD = "rahasia-123"
+PASSWORD = "kain-tenun-123"
 
 # --- seeding through the JSON API ---------------------------------------------------------------
 

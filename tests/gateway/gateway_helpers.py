@@ -11,7 +11,7 @@ from services.gateway import accounts
 from services.gateway.admin import create_admin
 from services.gateway.models import Account
 
-PASSWORD = "rahasia-123"
+PASSWORD = "kain-tenun-123"
 ADMIN_EMAIL = "kurator@dinas.example"
 ADMIN_PASSWORD = "rahasia-kurator-1"
 

@@ -9,7 +9,7 @@ from services.gateway.admin import create_admin
 from services.gateway.models import Account, SessionToken
 from shared.errors import Conflict, Unauthorized, ValidationFailed
 
-GOOD = {"email": "Wa.Ode@Example.com", "password": "rahasia-123", "name": "Wa Ode Sitti", "role": "owner"}
+GOOD = {"email": "Wa.Ode@Example.com", "password": "kain-tenun-123", "name": "Wa Ode Sitti", "role": "owner"}
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ def test_create_account_stores_lowercased_email_and_argon2id_hash(session):
     assert set(created) == {"id", "email", "name", "role", "status"} and created["status"] == "active"
     stored = session.get(Account, created["id"])
     assert stored.password_hash.startswith("$argon2id$")
-    assert "rahasia-123" not in stored.password_hash
+    assert "kain-tenun-123" not in stored.password_hash
 
 
 @pytest.mark.parametrize(
@@ -106,7 +106,7 @@ def test_sign_in_resolve_and_sign_out(session):
     accounts.sign_out(session, token)  # twice is harmless
 
 
-@pytest.mark.parametrize("email, password", [("wa.ode@example.com", "salah-sandi"), ("tidak.ada@example.com", "rahasia-123")])
+@pytest.mark.parametrize("email, password", [("wa.ode@example.com", "salah-sandi"), ("tidak.ada@example.com", "kain-tenun-123")])
 def test_wrong_email_or_password_fail_with_the_same_message(session, email, password):
     _register(session)
     with pytest.raises(Unauthorized) as info:
@@ -145,7 +145,7 @@ def test_password_hashing_does_not_block_other_green_threads():
     try:
         eventlet.sleep(0)
         for _ in range(3):
-            accounts.hash_password("rahasia-123")
+            accounts.hash_password("kain-tenun-123")
     finally:
         thread.kill()
     # On the hub, three argon2 hashes would allow only a tick or two.
@@ -158,3 +158,50 @@ def test_sign_in_calls_release_before_the_password_check(session):
     token = accounts.sign_in(session, GOOD["email"], GOOD["password"], release=lambda: released.append(session.commit()))
     session.commit()
     assert released and accounts.resolve_token(session, token) is not None
+
+
+@pytest.mark.parametrize("password, reason", [
+    ("password", "pernah bocor"), ("12345678", "berurutan"), ("aaaaaaaa", "berulang"), ("Password1!", "pernah bocor"),
+    ("waode2024", "nama atau email"), ("x" * 257, "maksimal 256"), ("kain\x00tenun", "karakter kendali"),
+])
+def test_a_weak_password_is_refused_naming_why_and_nothing_is_written(session, password, reason):
+    with pytest.raises(ValidationFailed) as info:
+        _register(session, password=password)
+    assert set(info.value.fields) == {"password"} and reason in info.value.fields["password"]
+    session.rollback()
+    assert _count(session, Account) == 0
+
+
+@pytest.mark.parametrize("field, value", [("name", "Wa\x00Ode"), ("name", "Wa Ode\n"), ("name", "Wa\x85Ode"),
+                                          ("email", "wa\x00ode@example.com"), ("name", "Wa\ud800Ode")])
+def test_control_characters_in_name_or_email_are_refused_naming_the_field(session, field, value):
+    with pytest.raises(ValidationFailed) as info:
+        _register(session, **{field: value})
+    assert set(info.value.fields) == {field}
+    session.rollback()
+    assert _count(session, Account) == 0
+
+
+def test_the_name_is_stored_nfc_and_the_password_compared_as_nfkc(session):
+    created = _register(session, name="Rene\u0301 Sitti", password="ｋａｉｎ-ｔｅｎｕｎ-１２３")  # full-width
+    assert session.get(Account, created["id"]).name == "Ren\u00e9 Sitti"
+    assert accounts.sign_in(session, GOOD["email"], "kain-tenun-123")
+    assert accounts.sign_in(session, GOOD["email"], "ｋａｉｎ-ｔｅｎｕｎ-１２３")
+
+
+def test_a_password_hashed_before_nfkc_still_signs_in_and_is_hashed_again(session):
+    created = _register(session)
+    stored = session.get(Account, created["id"])
+    stored.password_hash = accounts.hash_password("ｋａｉｎ-ｔｅｎｕｎ-１２３")  # as set before normalisation
+    session.commit()
+    assert accounts.sign_in(session, GOOD["email"], "ｋａｉｎ-ｔｅｎｕｎ-１２３")
+    session.commit()
+    assert accounts.verify_password(session.get(Account, created["id"]).password_hash, "kain-tenun-123")
+
+
+@pytest.mark.parametrize("email, password", [("wa.ode@example.com", "kain\ud800tenun"),
+                                             ("wa.ode\x00@example.com", "kain-tenun-123")])
+def test_signing_in_with_a_lone_surrogate_or_a_nul_is_a_plain_failure(session, email, password):
+    _register(session)
+    with pytest.raises(Unauthorized):
+        accounts.sign_in(session, email, password)

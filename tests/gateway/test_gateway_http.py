@@ -34,14 +34,14 @@ def test_owner_registers_lists_edits_and_deletes_a_product(start_gateway, web_se
 
     response = web_session.post(
         "/api/v1/accounts",
-        json={"email": "La.Ode@Example.com", "password": "rahasia-123", "name": "La Ode", "role": "owner"},
+        json={"email": "La.Ode@Example.com", "password": "kain-tenun-123", "name": "La Ode", "role": "owner"},
     )
     assert response.status_code == 201
     account = response.json()
     assert set(account) == {"id", "email", "name", "role", "status"} and account["status"] == "active"
     assert account["email"] == "la.ode@example.com"
 
-    response = web_session.post("/api/v1/sessions", json={"email": "la.ode@example.com", "password": "rahasia-123"})
+    response = web_session.post("/api/v1/sessions", json={"email": "la.ode@example.com", "password": "kain-tenun-123"})
     assert response.status_code == 201
     auth = {"Authorization": f"Bearer {response.json()['token']}"}
 
@@ -196,7 +196,7 @@ def test_error_shapes(start_gateway, web_session):
     assert "GET" in response.headers["Allow"]
     # 409: email taken
     response = web_session.post(
-        "/api/v1/accounts", json={"email": "WA.ODE@example.com", "password": "rahasia-123", "name": "Lain", "role": "owner"}
+        "/api/v1/accounts", json={"email": "WA.ODE@example.com", "password": "kain-tenun-123", "name": "Lain", "role": "owner"}
     )
     assert_error(response, 409, "conflict", "email")
     # 422: gateway validation (several fields at once) and the catalog's own validation

@@ -88,7 +88,7 @@ def test_admins_made_on_the_command_line_are_active(gateway, admin):
 
 def test_the_demo_seed_can_create_approved_promoters(gateway):
     with gateway() as session:
-        created = accounts.create_account(session, "demo.promotor@example.com", "rahasia-123", "Demo", "promoter",
+        created = accounts.create_account(session, "demo.promotor@example.com", "kain-tenun-123", "Demo", "promoter",
                                           approved=True)
         session.commit()
     assert created["status"] == "approved"
@@ -265,7 +265,7 @@ def admin_site(gateway, web_session):
 
 def _promoter_account(gateway, name="Promotor " + SCRIPT, status=None) -> str:
     with gateway() as session:
-        created = accounts.create_account(session, "la.ode@example.com", "rahasia-123", name, "promoter")
+        created = accounts.create_account(session, "la.ode@example.com", "kain-tenun-123", name, "promoter")
         if status is not None:
             session.get(Account, created["id"]).status = status
         session.commit()
