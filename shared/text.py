@@ -49,9 +49,9 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     ``UnsafeText`` naming the first character that is not allowed."""
     if multiline:
         value = _LINE_ENDINGS.sub("\n", value)
-    match = (_FORBIDDEN_IN_LONG_TEXT if multiline else _FORBIDDEN_IN_ONE_LINE).search(value)
-    if match is not None:
-        raise UnsafeText(problem_with(match.group()))
+    char = _first_forbidden(value, multiline=multiline)
+    if char is not None:
+        raise UnsafeText(problem_with(char))
     return unicodedata.normalize("NFC", value)
 
 
@@ -64,5 +64,35 @@ def problem_with(char: str) -> str:
 
 def is_clean(value: str, *, multiline: bool = False) -> bool:
     """True when ``clean_text`` would accept ``value`` (it may still change by NFC)."""
-    pattern = _FORBIDDEN_IN_LONG_TEXT if multiline else _FORBIDDEN_IN_ONE_LINE
-    return pattern.search(_LINE_ENDINGS.sub("\n", value) if multiline else value) is None
+    return _first_forbidden(value, multiline=multiline) is None
+
+
+def find_unsafe(value: object, *, multiline: bool = True, path: str = "") -> tuple[str, str] | None:
+    """The first string in a decoded JSON value (keys included) that ``clean_text`` would
+    refuse, as (its dotted path, the problem), or None. The gateway runs it on whole request
+    bodies, query strings and path parameters, so that no string with a NUL or a lone
+    surrogate reaches a database query (PostgreSQL refuses NUL even in a lookup by id);
+    the validators still clean each field they keep."""
+    if isinstance(value, str):
+        char = _first_forbidden(value, multiline=multiline)
+        return None if char is None else (path, problem_with(char))
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            found = find_unsafe(key, multiline=False, path=where) or find_unsafe(item, multiline=multiline, path=where)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for item in value:
+            found = find_unsafe(item, multiline=multiline, path=path)
+            if found is not None:
+                return found
+    return None
+
+
+def _first_forbidden(value: str, *, multiline: bool) -> str | None:
+    if multiline:
+        match = _FORBIDDEN_IN_LONG_TEXT.search(_LINE_ENDINGS.sub("\n", value))
+    else:
+        match = _FORBIDDEN_IN_ONE_LINE.search(value)
+    return None if match is None else match.group()

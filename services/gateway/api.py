@@ -33,6 +33,7 @@ from shared.errors import (
 )
 from shared.messages import t
 from shared.regions import region_list
+from shared.text import find_unsafe
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,9 @@ def read_json(request, max_bytes: int) -> dict:
         raise BadRequest(t("Badan permintaan harus berupa JSON yang valid."))
     if not isinstance(data, dict):
         raise BadRequest(t("Badan permintaan harus berupa objek JSON."))
+    unsafe = find_unsafe(data)  # a NUL or a lone surrogate anywhere, ids included (shared/text.py)
+    if unsafe is not None:
+        raise ValidationFailed(t("Data tidak valid."), {unsafe[0]: unsafe[1]})
     return data
 
 

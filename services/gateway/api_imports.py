@@ -18,6 +18,7 @@ from services.gateway.idempotency import account_scope, idempotent, with_key
 from services.gateway.web import bounded_body, json_api, json_response
 from shared.errors import Forbidden, PayloadTooLarge, UpstreamError, ValidationFailed
 from shared.messages import t
+from shared.text import find_unsafe
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024  # the same 5 MB the catalog enforces
 MAX_FORM_OVERHEAD = 64 * 1024  # boundaries, part headers, merchant_id
@@ -44,6 +45,8 @@ def read_import_upload(request) -> tuple[str, str, bytes]:
         errors[FILE_FIELD] = t("Pilih file CSV atau XLSX (formulir multipart, kolom file).")
     if not merchant_id:
         errors["merchant_id"] = t("Pilih usaha yang produknya diimpor.")
+    elif (unsafe := find_unsafe(merchant_id, multiline=False)) is not None:
+        errors["merchant_id"] = unsafe[1]  # a NUL would fail the lookup on PostgreSQL
     if errors:
         raise ValidationFailed(t("Data impor tidak lengkap."), errors)
     data = upload.stream.read(MAX_IMPORT_BYTES + 1)

@@ -7,6 +7,7 @@ worker, so the WSGI app converts them with the same ``error_response``.
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import logging
 import socket
@@ -19,9 +20,10 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from services.gateway.settings import GatewaySettings
-from shared.errors import EtalaseError, Overloaded, PayloadTooLarge
+from shared.errors import EtalaseError, NotFound, Overloaded, PayloadTooLarge, ValidationFailed
 from shared.messages import t
 from shared.rpc_transport import ReplyJson, SignatureOnce
+from shared.text import find_unsafe
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +83,13 @@ def unexpected_error_response(exc: BaseException) -> tuple[int, dict, str]:
 def json_api(fn):
     """Turn typed errors raised by an API function into JSON error responses."""
 
+    signature = inspect.signature(fn)
+
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
+            arguments = signature.bind_partial(*args, **kwargs).arguments
+            refuse_unsafe_url(arguments, next((a for a in args if isinstance(a, Request)), None))
             return fn(*args, **kwargs)
         except EtalaseError as exc:
             return error_response(exc)
@@ -91,6 +97,19 @@ def json_api(fn):
             return unexpected_error_response(exc)
 
     return wrapper
+
+
+def refuse_unsafe_url(path_params: dict, request: Request | None) -> None:
+    """A path parameter or a query-string value with a control character or a lone surrogate
+    (shared/text.py) names nothing (404) or is refused (422 naming it), before any service or
+    database sees it: PostgreSQL refuses a NUL even in a lookup, SQLite would just not find."""
+    found = find_unsafe({k: v for k, v in path_params.items() if isinstance(v, str)}, multiline=False)
+    if found is not None:
+        raise NotFound(fields={found[0]: found[1]})
+    if request is not None:
+        found = find_unsafe(dict(request.args.lists()), multiline=False)
+        if found is not None:
+            raise ValidationFailed(t("Parameter tidak valid."), {found[0]: found[1]})
 
 
 def _to_response(result: tuple[int, dict, str], extra_headers: dict | None = None) -> Response:

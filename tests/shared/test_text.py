@@ -1,7 +1,7 @@
 """shared/text.py: which characters a text from outside may hold, and NFC."""
 import pytest
 
-from shared.text import UnsafeText, clean_text, is_clean
+from shared.text import UnsafeText, clean_text, find_unsafe, is_clean
 
 
 @pytest.mark.parametrize("char", ["\x00", "\x07", "\x1b", "\x1f", "\x7f", "\x80", "\x85", "\x9f", "\ud800", "\udfff",
@@ -34,3 +34,11 @@ def test_text_is_nfc_normalised():
 @pytest.mark.parametrize("text", ["Tenun Ikat Muna", "Kopi 100% Arabika — 250 g", "中文", "😀 emoji", "\u00a0nbsp", ""])
 def test_ordinary_text_passes_unchanged(text):
     assert clean_text(text) == text
+
+
+def test_find_unsafe_names_the_first_bad_string_of_a_json_value_keys_included():
+    assert find_unsafe({"name": "Kopi", "target": {"product_ids": ["p1", "p\x002"]}}) == \
+        ("target.product_ids", "berisi karakter tak terlihat yang tidak diizinkan (U+0000)")
+    assert find_unsafe({"ok\ud800": 1})[0] == "ok\ud800"
+    assert find_unsafe({"description": "satu\r\ndua", "n": 5, "flag": None}) is None  # line breaks: the validator's call
+    assert find_unsafe({"q": "satu\ndua"}, multiline=False)[0] == "q"

@@ -97,6 +97,7 @@ from services.gateway.site import i18n, session
 from services.gateway.site.i18n import N_
 from shared.errors import EtalaseError, Forbidden, NotFound, PayloadTooLarge, Unauthorized
 from shared.formatting import WITA
+from shared.text import find_unsafe
 
 log = logging.getLogger(__name__)
 
@@ -336,6 +337,11 @@ def page(view=None, *, max_body: int | None = None):
                 log.info("refused a POST to %s without a valid CSRF token", request.path)
                 web.renew_csrf()  # the next form works
                 return web.error(403, web.gettext(CSRF_REFUSED))
+            if find_unsafe([*args, *kwargs.values()], multiline=False) is not None:
+                return web.error(404)  # a path with a control character names nothing
+            unsafe = find_unsafe(dict(request.args.lists()), multiline=False)
+            if unsafe is not None:
+                return web.error(400, web.message(unsafe[1]))
             return view(web, *args, **kwargs)
         except RequestEntityTooLarge:
             return web.error(413, web.message(PayloadTooLarge().message))
