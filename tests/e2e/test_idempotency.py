@@ -39,10 +39,10 @@ def p(vhost_uri, tmp_path_factory):
 def owner(p) -> tuple[dict, str, str]:
     """A new owner with a merchant: (headers, account id, merchant id)."""
     email = f"owner-{uuid.uuid4().hex[:8]}@contoh.id"
-    account = p.http.post("/api/v1/accounts", json={"email": email, "password": "rahasia-123", "name": "Wa Ode",
+    account = p.http.post("/api/v1/accounts", json={"email": email, "password": "kain-tenun-123", "name": "Wa Ode",
                                                     "role": "owner"})
     assert account.status_code == 201, account.text
-    token = p.http.post("/api/v1/sessions", json={"email": email, "password": "rahasia-123"}).json()["token"]
+    token = p.http.post("/api/v1/sessions", json={"email": email, "password": "kain-tenun-123"}).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     return headers, account.json()["id"], p.new_merchant(headers)
 
@@ -211,7 +211,7 @@ def test_a_key_past_24_hours_is_pruned_and_free_again(p):
 
 def test_registration_and_campaigns_take_keys_too(p):
     key = {"Idempotency-Key": str(uuid.uuid4())}
-    account = {"email": f"baru-{uuid.uuid4().hex[:8]}@contoh.id", "password": "rahasia-123", "name": "La Ode",
+    account = {"email": f"baru-{uuid.uuid4().hex[:8]}@contoh.id", "password": "kain-tenun-123", "name": "La Ode",
                "role": "owner"}
     first = p.http.post("/api/v1/accounts", json=account, headers=key)
     again = p.http.post("/api/v1/accounts", json=account, headers=key)

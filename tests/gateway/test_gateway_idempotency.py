@@ -126,7 +126,7 @@ def test_a_request_still_in_progress_is_a_409_with_retry_after(gateway, web_sess
 
 
 def test_registration_is_scoped_by_the_email(gateway, web_session):
-    body = {"email": "wa.ode@example.com", "password": "rahasia-123", "name": "Wa Ode", "role": "owner"}
+    body = {"email": "wa.ode@example.com", "password": "kain-tenun-123", "name": "Wa Ode", "role": "owner"}
     headers = {"Idempotency-Key": KEY}
     first = web_session.post("/api/v1/accounts", json=body, headers=headers)
     assert first.status_code == 201, first.text
