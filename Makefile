@@ -6,7 +6,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser run test test-fast bench lint clean
+.PHONY: install browser node run test test-fast fuzz bench lint clean
 
 install: $(STAMP)
 
@@ -18,20 +18,22 @@ $(STAMP): pyproject.toml
 # The browser tests drive Debian's chromium (Playwright's own browser download cannot work
 # offline); CHROMIUM_PATH points the tests at another binary.
 CHROMIUM ?= $(or $(CHROMIUM_PATH),$(shell command -v chromium),/usr/bin/chromium)
-# axe-core (npm, pinned in package.json/package-lock.json) is injected into pages by the
-# accessibility tests; npm itself comes from Debian when it is missing.
-AXE := node_modules/axe-core/axe.min.js
-browser: $(AXE)
+# From npm (pinned in package.json/package-lock.json): axe-core, injected into pages by the
+# accessibility tests, and swagger-ui-dist, the API reference page /api/docs (make run needs
+# it); npm itself comes from Debian when it is missing.
+NODE_STAMP := node_modules/.installed
+node: $(NODE_STAMP)
+browser: $(NODE_STAMP)
 	@test -x $(CHROMIUM) || (echo "installing Debian's chromium for the browser tests" && \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
 
-$(AXE): package.json package-lock.json
-	@command -v npm >/dev/null || (echo "installing Debian's npm for the accessibility tests" && \
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || (echo "installing Debian's npm for the API reference and accessibility tests" && \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null)
-	npm ci --no-audit --no-fund --loglevel=error
-	@touch $(AXE)
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $(NODE_STAMP)
 
-run: install
+run: install node
 	$(BIN)/etalase run --host $(HOST) --port $(PORT)
 
 test: install browser lint
@@ -47,6 +49,11 @@ lint: install
 # The suite without PostgreSQL, for a quick local loop.
 test-fast: install
 	$(BIN)/python -m pytest --no-postgres -m "not e2e" $(PYTEST_ARGS)
+
+# schemathesis against a real platform, far longer than the bounded run inside make test.
+FUZZ_EXAMPLES ?= 200
+fuzz: install
+	ETALASE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider tests/gateway/test_fuzz_api.py $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'

@@ -10,15 +10,18 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 
+from shared.api_fields import MERCHANT, PRODUCT, VERIFICATION
 from shared.errors import ValidationFailed
 from shared.messages import t
 from shared.regions import REGIONS
 from shared.taxonomy import LEAF_SLUGS, PARENT_SLUGS
 from shared.text import UnsafeText, clean_text
 
-MERCHANT_KINDS = ("umkm", "koperasi")
-MAX_PRICE = 1_000_000_000
-MAX_STOCK = 1_000_000
+# Limits, enums and required lists come from the published request descriptions
+# (shared/api_fields.py), which the gateway's OpenAPI document is generated from.
+MERCHANT_KINDS = MERCHANT["kind"].enum
+MAX_PRICE = PRODUCT["price"].maximum
+MAX_STOCK = PRODUCT["stock"].maximum
 DEFAULT_UNIT = "pcs"
 
 MERCHANT_PROFILE_FIELDS = ("name", "region", "whatsapp", "description", "address")
@@ -26,15 +29,12 @@ CREDENTIAL_FIELDS = (
     "nib", "pirt_number", "halal_number", "halal_expires_on", "legal_number", "member_count", "last_rat_year",
 )
 KOPERASI_ONLY_FIELDS = ("legal_number", "member_count", "last_rat_year")
-MERCHANT_FIELDS = ("name", "kind", "region", "whatsapp", "description", "address") + CREDENTIAL_FIELDS
-MERCHANT_REQUIRED = ("name", "kind", "region", "whatsapp")
-MAX_MEMBER_COUNT = 1_000_000
-FIRST_RAT_YEAR = 1945
-PRODUCT_FIELDS = (
-    "merchant_id", "name", "description", "price", "stock", "unit", "category", "halal",
-    "sku", "compare_at_price", "tags", "status", "member_business",
-)
-PRODUCT_REQUIRED = ("merchant_id", "name", "price", "stock", "category")
+MERCHANT_FIELDS = tuple(MERCHANT.fields)
+MERCHANT_REQUIRED = MERCHANT.required
+MAX_MEMBER_COUNT = MERCHANT["member_count"].maximum
+FIRST_RAT_YEAR = MERCHANT["last_rat_year"].minimum
+PRODUCT_FIELDS = tuple(PRODUCT.fields)
+PRODUCT_REQUIRED = PRODUCT.required
 PATCHABLE_PRODUCT_FIELDS = tuple(f for f in PRODUCT_FIELDS if f != "merchant_id")
 
 REQUIRED = t("wajib diisi")
@@ -86,8 +86,13 @@ def _whole_number(value, *, what: str) -> int:
     return value
 
 
+def _limits(spec) -> dict:
+    return {"min_len": spec.min_length, "max_len": spec.max_length}
+
+
 def check_name(value) -> str:
-    return _text(value, min_len=3, max_len=120)
+    # A merchant's and a product's name have the same limits.
+    return _text(value, **_limits(PRODUCT["name"]))
 
 
 def check_kind(value) -> str:
@@ -143,7 +148,7 @@ def check_stock(value) -> int:
 def check_unit(value) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         return DEFAULT_UNIT
-    return _text(value, min_len=1, max_len=30)
+    return _text(value, min_len=1, max_len=PRODUCT["unit"].max_length)
 
 
 def check_category(value) -> str:
@@ -168,8 +173,9 @@ def check_merchant_id(value) -> str:
     return value.strip()
 
 
-PRODUCT_STATUSES = ("draft", "published", "archived")
-MAX_TAGS = 10
+PRODUCT_STATUSES = PRODUCT["status"].enum
+MAX_TAGS = PRODUCT["tags"].max_items
+MAX_TAG_LENGTH = PRODUCT["tags"].items.max_length
 _SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 
 
@@ -199,7 +205,7 @@ def check_tags(value) -> list[str]:
         tag = " ".join(_clean(tag, multiline=True).split()).lower()
         if not tag:
             continue
-        if len(tag) > 30:
+        if len(tag) > MAX_TAG_LENGTH:
             raise _Invalid(t("setiap tag paling banyak 30 karakter"))
         if tag not in tags:
             tags.append(tag)
@@ -217,7 +223,7 @@ def check_status(value) -> str:
 def check_member_business(value) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    return _text(value, min_len=3, max_len=120)
+    return _text(value, min_len=3, max_len=PRODUCT["member_business"].max_length)
 
 
 # --- merchant credentials (all optional: None or "" means "none") ---
@@ -289,7 +295,7 @@ def check_halal_expires_on(value) -> date | None:
 def check_legal_number(value) -> str | None:
     if _blank(value):
         return None
-    return _text(value, min_len=3, max_len=60)
+    return _text(value, min_len=3, max_len=MERCHANT["legal_number"].max_length)
 
 
 def check_member_count(value) -> int | None:
@@ -316,8 +322,8 @@ MERCHANT_CHECKS = {
     "kind": check_kind,
     "region": check_region,
     "whatsapp": normalize_whatsapp,
-    "description": lambda v: _optional_text(v, max_len=2000, multiline=True),
-    "address": lambda v: _optional_text(v, max_len=300, multiline=True),
+    "description": lambda v: _optional_text(v, max_len=MERCHANT["description"].max_length, multiline=True),
+    "address": lambda v: _optional_text(v, max_len=MERCHANT["address"].max_length, multiline=True),
     "nib": check_nib,
     "pirt_number": check_pirt_number,
     "halal_number": check_halal_number,
@@ -330,7 +336,7 @@ MERCHANT_CHECKS = {
 PRODUCT_CHECKS = {
     "merchant_id": check_merchant_id,
     "name": check_name,
-    "description": lambda v: _optional_text(v, max_len=5000, multiline=True),
+    "description": lambda v: _optional_text(v, max_len=PRODUCT["description"].max_length, multiline=True),
     "price": check_price,
     "stock": check_stock,
     "unit": check_unit,
@@ -460,7 +466,7 @@ def validate_merchant_patch(data, current: dict | None = None) -> dict:
     return clean
 
 
-VERIFICATION_DECISIONS = ("verified", "rejected", "suspended", "reinstated")
+VERIFICATION_DECISIONS = VERIFICATION["decision"].enum
 REASON_REQUIRED_FOR = ("rejected", "suspended")
 
 
@@ -472,7 +478,7 @@ def validate_verification(decision, reason) -> tuple[str, str | None]:
     clean_reason = None
     if not _blank(reason):
         try:
-            clean_reason = _text(reason, min_len=3, max_len=1000, multiline=True)
+            clean_reason = _text(reason, **_limits(VERIFICATION["reason"]), multiline=True)
         except _Invalid as problem:
             errors["reason"] = str(problem)
     elif decision in REASON_REQUIRED_FOR:

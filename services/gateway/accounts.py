@@ -24,12 +24,14 @@ from sqlalchemy.orm import Session
 
 from services.gateway import passwords, throttle
 from services.gateway.models import Account, SessionToken
+from shared.api_fields import ACCOUNT, ACCOUNT_APPROVAL
 from shared.errors import Conflict, NotFound, PromoterNotApproved, Unauthorized, ValidationFailed
 from shared.events import utcnow
 from shared.messages import t
 from shared.text import UnsafeText, clean_text, is_clean
 
-PUBLIC_ROLES = ("owner", "promoter")
+# Limits and enums from the published request description (shared/api_fields.py).
+PUBLIC_ROLES = ACCOUNT["role"].enum
 ALL_ROLES = ("owner", "promoter", "admin")
 MIN_PASSWORD = passwords.MIN_LENGTH
 MAX_PASSWORD = passwords.MAX_LENGTH  # an upper bound so a huge password cannot be used to burn CPU
@@ -53,7 +55,8 @@ APPROVAL_TRANSITIONS = {
     "reinstated": ((SUSPENDED,), APPROVED),
 }
 REASON_REQUIRED = ("rejected", "suspended")
-MAX_REASON = 1000
+MAX_REASON = ACCOUNT_APPROVAL["reason"].max_length
+NAME_MIN, NAME_MAX = ACCOUNT["name"].min_length, ACCOUNT["name"].max_length
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended parameters
 _dummy_hash: str | None = None
@@ -110,7 +113,7 @@ def validate_account(email, password, name, role, allow_admin: bool = False) -> 
             errors["email"] = t("Format email tidak valid.")
 
     name = name.strip() if isinstance(name, str) else ""
-    if "name" not in errors and not 2 <= len(name) <= 100:
+    if "name" not in errors and not NAME_MIN <= len(name) <= NAME_MAX:
         errors["name"] = t("Nama harus 2 sampai 100 karakter.")
     elif "name" not in errors:
         clean["name"] = name

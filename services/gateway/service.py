@@ -10,6 +10,7 @@ from services.gateway import (
     api_search_analytics,
     api_search_ops,
     idempotency,
+    openapi,
 )
 from services.gateway.interactions import InteractionReporter
 from services.gateway.settings import GatewaySettings
@@ -46,6 +47,12 @@ class GatewayService(routes.SitePages):
     def prune_idempotency_records(self):
         """Responses kept for Idempotency-Keys older than 24 hours go, in small batches."""
         idempotency.prune(self.db)
+
+    # --- the contract (generated from shared/api_fields.py and openapi.OPERATIONS) ---
+
+    @http("GET", "/api/v1/openapi.json")
+    def openapi_document(self, request):
+        return openapi.serve()
 
     # --- reference data ---
 

@@ -6,7 +6,7 @@ the same way service.py delegates the JSON API to ``api``. The mixin relies on
 ``render.py``) and its routes here, grouped by audience. Static paths win over
 ``<string:...>`` ones in werkzeug's router, so ``/produk/<id>/hubungi`` is safe.
 """
-from services.gateway.site import auth, buyer, static
+from services.gateway.site import api_docs, auth, buyer, static
 from services.gateway.site.admin_routes import AdminPages
 from services.gateway.site.owner_routes import OwnerPages
 from services.gateway.site.promoter_routes import PromoterPages
@@ -59,3 +59,13 @@ class SitePages(OwnerPages, PromoterPages, AdminPages):
     @http("GET", "/static/<path:path>")
     def static_file(self, request, path):
         return static.serve(request, path)
+
+    # --- the API reference (Swagger UI over /api/v1/openapi.json) ---
+
+    @http("GET", "/api/docs")
+    def api_docs_page(self, request):
+        return api_docs.page(request)
+
+    @http("GET", "/api/docs/assets/<string:name>")
+    def api_docs_asset(self, request, name):
+        return api_docs.asset(request, name)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from services.promotion.campaigns.times import UTC, aware
 from services.promotion.models import Campaign
+from shared.api_fields import CAMPAIGN, DISCOUNT, MEMBERSHIP, TARGET
 from shared.errors import ValidationFailed
 from shared.messages import t
 from shared.regions import REGIONS
@@ -16,17 +17,19 @@ from shared.taxonomy import ALL_SLUGS
 from shared.text import UnsafeText, clean_text
 
 START_GRACE = timedelta(minutes=5)  # a start this far in the past is still accepted (clock skew, slow forms)
-DISCOUNT_TYPES = ("percent", "fixed")
-FUNDERS = ("seller", "promoter", "pemda")
-MERCHANT_KINDS = ("umkm", "koperasi")
-NAME_MIN, NAME_MAX = 3, 120
-DESCRIPTION_MAX = 2000
-MAX_TARGET_PRODUCTS = 1000
-MAX_PRODUCTS_LIMIT = 100_000
-MAX_FIXED_DISCOUNT = 1_000_000_000
-MAX_BUDGET = 1_000_000_000_000
-MAX_SELECTED_PRODUCTS = 500  # product ids in one opt-in or opt-out
-MAX_ID = 64
+# Limits and enums from the published request descriptions (shared/api_fields.py), which
+# the gateway's OpenAPI document is generated from.
+DISCOUNT_TYPES = DISCOUNT["type"].enum
+FUNDERS = CAMPAIGN["funded_by"].enum
+MERCHANT_KINDS = TARGET["merchant_kind"].enum
+NAME_MIN, NAME_MAX = CAMPAIGN["name"].min_length, CAMPAIGN["name"].max_length
+DESCRIPTION_MAX = CAMPAIGN["description"].max_length
+MAX_TARGET_PRODUCTS = TARGET["product_ids"].max_items
+MAX_PRODUCTS_LIMIT = CAMPAIGN["max_products"].maximum
+MAX_FIXED_DISCOUNT = DISCOUNT["value"].maximum
+MAX_BUDGET = CAMPAIGN["budget"].maximum
+MAX_SELECTED_PRODUCTS = MEMBERSHIP["product_ids"].max_items  # product ids in one opt-in or opt-out
+MAX_ID = MEMBERSHIP["product_id"].max_length
 
 CATEGORIES = ALL_SLUGS  # a campaign targets parent or leaf categories
 
