@@ -53,7 +53,7 @@ test-fast: install
 # schemathesis against a real platform, far longer than the bounded run inside make test.
 FUZZ_EXAMPLES ?= 200
 fuzz: install
-	ETALASE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider tests/gateway/test_fuzz_api.py $(PYTEST_ARGS)
+	ETALASE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider -s tests/e2e/test_fuzz_api.py $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'

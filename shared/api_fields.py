@@ -155,8 +155,8 @@ MERCHANT = Body("MerchantCreate", "A new UMKM or koperasi; credentials are optio
     "nib": Field("string", "Nomor Induk Berusaha: exactly 13 digits.", nullable=True, pattern=r"^\s*([0-9]{13})?\s*$"),
     "pirt_number": text("P-IRT number, 6–40 characters (e.g. P-IRT 2157401010123-27).", 0, 40, nullable=True),
     "halal_number": text("Halal certificate number, 6–60 characters; with halal_expires_on.", 0, 60, nullable=True),
-    "halal_expires_on": Field("string", "Halal certificate expiry, YYYY-MM-DD, years 2000–2100.",
-                              nullable=True, format="date"),
+    "halal_expires_on": Field("string", "Halal certificate expiry, YYYY-MM-DD, years 2000–2100 (\"\" is none).",
+                              nullable=True, pattern=r"^\s*([0-9]{4}-[0-9]{2}-[0-9]{2})?\s*$"),
     "legal_number": text("Koperasi only: legal entity number.", 0, 60, nullable=True),
     "member_count": whole("Koperasi only: number of members.", 1, 1_000_000, nullable=True),
     # No maximum in the schema: the validator's is this year (WITA), which a fixed document cannot say.

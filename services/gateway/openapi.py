@@ -257,9 +257,6 @@ def _operation(op: Operation) -> dict:
     params = _path_params(op.path) + list(op.params)
     if op.idempotent_create:
         params.append(IDEMPOTENCY_KEY)
-    if op.auth == "optional":
-        params.append({"name": "Authorization", "in": "header", "required": False, "schema": {"type": "string"},
-                       "description": "Bearer token (optional: the merchant's owner or an admin sees more)."})
     if params:
         doc["parameters"] = params
     statuses = {400, 405, 500}
@@ -274,7 +271,8 @@ def _operation(op: Operation) -> dict:
         statuses.add(422)
     if op.auth != "none":
         statuses |= {401, 403}
-        doc["security"] = [{"bearer": []}]
+        # optional: anyone may call; a valid token (its owner, an admin) sees more, a bad one is 401
+        doc["security"] = [{"bearer": []}] if op.auth == "required" else [{}, {"bearer": []}]
     if "{" in op.path:
         statuses.add(404)
     if op.calls_services:
