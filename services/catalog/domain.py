@@ -457,8 +457,8 @@ def list_merchants_by_status(session: Session, actor: Actor, status="pending", p
         errors["status"] = t("harus 'pending', 'verified', 'rejected' atau 'suspended'")
     if region is not None and region not in REGIONS:
         errors["region"] = t("kode kabupaten/kota tidak dikenal")
-    if not isinstance(page, int) or isinstance(page, bool) or page < 1:
-        errors["page"] = t("harus bilangan bulat mulai dari 1")
+    if not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= MAX_PAGE:
+        errors["page"] = t("harus bilangan bulat 1 sampai %(max)s", max=MAX_PAGE)
     if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= MAX_PER_PAGE:
         errors["per_page"] = t("harus bilangan bulat 1 sampai %(max)s", max=MAX_PER_PAGE)
     if errors:
@@ -651,6 +651,9 @@ def delete_product(session: Session, actor: Actor, product_id, expected_version=
 
 
 MAX_PER_PAGE = 100
+# A page past this is refused: its offset would overflow the database's 64-bit integers (found
+# by schemathesis: page=10**34 was a 502).
+MAX_PAGE = 1_000_000
 
 
 def list_merchant_products(session: Session, merchant_id, page: int = 1, per_page: int = 50,
@@ -661,8 +664,8 @@ def list_merchant_products(session: Session, merchant_id, page: int = 1, per_pag
     only what buyers may see: published products of a merchant that is neither rejected nor
     suspended (what search lists)."""
     errors = {}
-    if not isinstance(page, int) or isinstance(page, bool) or page < 1:
-        errors["page"] = t("harus bilangan bulat mulai dari 1")
+    if not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= MAX_PAGE:
+        errors["page"] = t("harus bilangan bulat 1 sampai %(max)s", max=MAX_PAGE)
     if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= MAX_PER_PAGE:
         errors["per_page"] = t("harus bilangan bulat 1 sampai %(max)s", max=MAX_PER_PAGE)
     if errors:

@@ -93,14 +93,37 @@ def multipart(file_field: str, description: str, extra: dict | None = None) -> d
     return {"type": "object", "properties": properties, "required": [file_field]}
 
 
-PAGED = {"type": "object", "properties": {"items": {"type": "array", "items": OBJECT}}, "required": ["items"]}
+
+
+def shape(required: dict[str, dict], **optional: dict) -> dict:
+    """An answer's schema: the keys a client may rely on and their types; other keys may come
+    and go (the services own the rest of the shape)."""
+    return {"type": "object", "required": list(required), "properties": {**required, **optional}}
+
+
+STR, INT, BOOL, ARRAY = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}, {"type": "array"}
+NULLABLE_STR = {"type": ["string", "null"]}
+PAGED = shape({"items": ARRAY, "total": INT, "page": INT, "per_page": INT})
+ITEMS = shape({"items": ARRAY})
+MERCHANT = shape({"id": STR, "owner_id": STR, "name": STR, "kind": {"enum": list(bodies.MERCHANT_KINDS)},
+                  "region": STR, "whatsapp": STR, "verified": BOOL, "status": STR, "version": INT,
+                  "credentials": OBJECT}, status_reason=NULLABLE_STR, description=STR, address=STR)
+PRODUCT_ANSWER = shape({"id": STR, "merchant_id": STR, "name": STR, "price": INT, "stock": INT, "unit": STR,
+                        "halal": BOOL, "category": STR, "status": {"enum": list(bodies.PRODUCT_STATUSES)},
+                        "version": INT, "tags": {"type": "array", "items": STR}, "photos": ARRAY},
+                       compare_at_price={"type": ["integer", "null"]}, sku=NULLABLE_STR,
+                       pricing={"type": ["object", "null"], "description": "The campaign price now, if any."})
+CAMPAIGN = shape({"id": STR, "name": STR, "status": {"enum": ["draft", "scheduled", "active", "ended", "cancelled"]},
+                  "starts_at": STR, "ends_at": STR, "featured": BOOL, "target": OBJECT, "product_count": INT,
+                  "version": INT}, discount={"type": ["object", "null"]}, statistics=OBJECT)
+IMPORT_JOB = shape({"id": STR, "status": STR})
+SEARCH_ANSWER = shape({"items": ARRAY, "total": INT, "page": INT, "per_page": INT, "facets": OBJECT},
+                      suggestion=NULLABLE_STR)
 ACCOUNT = {"type": "object", "required": ["id", "email", "name", "role", "status"], "properties": {
     "id": {"type": "string"}, "email": {"type": "string"}, "name": {"type": "string"},
     "role": {"type": "string", "enum": list(accounts.ALL_ROLES)}, "status": {"type": "string",
                                                                             "enum": list(accounts.STATUSES)}}}
 WITH_ID = {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}}
-PRODUCT = {"type": "object", "required": ["id", "version"], "properties": {
-    "id": {"type": "string"}, "version": {"type": "integer"}}}
 REGION_LIST = {"type": "array", "items": {"type": "object", "required": ["code", "name"], "properties": {
     "code": {"type": "string", "enum": list(REGIONS)}, "name": {"type": "string"}}}}
 SEARCH_PARAMS = [
@@ -127,7 +150,7 @@ OPERATIONS = [
     Operation("GET", "/api/v1/regions", "The 17 kabupaten/kota", "reference", answer=REGION_LIST,
               calls_services=False),
     Operation("GET", "/api/v1/categories", "The two-level product taxonomy", "reference",
-              answer={"type": "array", "items": OBJECT}),
+              answer={"type": "array", "items": shape({"slug": STR, "name": STR}, parent={"type": ["object", "null"]})}),
     Operation("POST", "/api/v1/accounts", "Register an owner or promoter", "accounts", body=bodies.ACCOUNT,
               status=201, answer=ACCOUNT, headers=("Location",), errors=(409,), calls_services=False,
               idempotent_create=True),
@@ -140,28 +163,30 @@ OPERATIONS = [
               params=[choice("role", "Role.", accounts.ALL_ROLES), choice("status", "Status.", accounts.STATUSES),
                       *paging(100)], answer=PAGED),
     Operation("POST", "/api/v1/admin/accounts/{account_id}/approval", "Approve, reject, suspend or reinstate a "
-              "promoter (admin)", "accounts", auth="required", body=bodies.ACCOUNT_APPROVAL, answer=OBJECT,
+              "promoter (admin)", "accounts", auth="required", body=bodies.ACCOUNT_APPROVAL, answer=shape({"id": STR}),
               errors=(409,)),
     Operation("POST", "/api/v1/merchants", "Register an UMKM or koperasi (owner)", "merchants", auth="required",
-              body=bodies.MERCHANT, status=201, answer=WITH_ID, headers=("Location",), idempotent_create=True),
+              body=bodies.MERCHANT, status=201, answer=MERCHANT, headers=("Location",), idempotent_create=True),
     Operation("GET", "/api/v1/merchants/{merchant_id}", "A merchant's profile and credentials", "merchants",
-              answer=WITH_ID),
+              answer=MERCHANT),
     Operation("PATCH", "/api/v1/merchants/{merchant_id}", "Change a merchant (its owner)", "merchants",
-              auth="required", body=bodies.MERCHANT_PATCH, answer=WITH_ID, errors=(409,)),
+              auth="required", body=bodies.MERCHANT_PATCH, params=[IF_MATCH], answer=MERCHANT, headers=("ETag",),
+              errors=(409,)),
     Operation("POST", "/api/v1/merchants/{merchant_id}/verification", "Verify, reject, suspend or reinstate "
-              "(admin)", "merchants", auth="required", body=bodies.VERIFICATION, answer=WITH_ID, errors=(409,)),
+              "(admin)", "merchants", auth="required", body=bodies.VERIFICATION, answer=MERCHANT, errors=(409,)),
     Operation("GET", "/api/v1/admin/merchants", "The verification queue (admin)", "merchants", auth="required",
               params=[choice("status", "Status (default pending).", ("pending", "verified", "rejected",
                                                                       "suspended")),
-                      choice("region", "Region code.", REGIONS), *paging(100)], answer=OBJECT),
+                      choice("region", "Region code.", REGIONS), *paging(100)], answer=PAGED),
     Operation("GET", "/api/v1/merchants/{merchant_id}/products", "A merchant's products (its owner or an admin "
               "also sees drafts and archived ones)", "products", auth="optional", params=paging(100), answer=PAGED),
     Operation("POST", "/api/v1/products", "Add a product (owner of the merchant)", "products", auth="required",
-              body=bodies.PRODUCT, status=201, answer=PRODUCT, headers=("ETag", "Location"), idempotent_create=True),
+              body=bodies.PRODUCT, status=201, answer=PRODUCT_ANSWER, headers=("ETag", "Location"),
+              idempotent_create=True),
     Operation("GET", "/api/v1/products/{product_id}", "A product, with its campaign price", "products",
-              answer=PRODUCT, headers=("ETag",)),
+              answer=PRODUCT_ANSWER, headers=("ETag",)),
     Operation("PATCH", "/api/v1/products/{product_id}", "Change a product (its owner)", "products",
-              auth="required", body=bodies.PRODUCT_PATCH, params=[IF_MATCH], answer=PRODUCT, headers=("ETag",),
+              auth="required", body=bodies.PRODUCT_PATCH, params=[IF_MATCH], answer=PRODUCT_ANSWER, headers=("ETag",),
               errors=(409,)),
     Operation("DELETE", "/api/v1/products/{product_id}", "Delete a product (its owner)", "products",
               auth="required", status=204),
@@ -169,71 +194,74 @@ OPERATIONS = [
               "8 per product", "photos", auth="required", body=multipart(
                   "photo", "The image.", {"alt": {"type": "string", "maxLength": 200,
                                                   "description": "Text for screen readers."}}),
-              status=201, answer=OBJECT, errors=(409,), idempotent_create=True),
-    Operation("DELETE", "/api/v1/products/{product_id}/photos/{photo_id}", "Remove a photo", "photos",
-              auth="required", status=204),
+              params=[IF_MATCH], status=201, answer=PRODUCT_ANSWER, headers=("ETag", "Location"), errors=(409,),
+              idempotent_create=True),
+    Operation("DELETE", "/api/v1/products/{product_id}/photos/{photo_id}", "Remove a photo; answers the product",
+              "photos", auth="required", params=[IF_MATCH], answer=PRODUCT_ANSWER, headers=("ETag",), errors=(409,)),
     Operation("POST", "/api/v1/merchants/{merchant_id}/logo", "Set the merchant's logo", "photos",
               auth="required", body=multipart("photo", "The image (JPEG, PNG or WebP, at most 5 MB)."),
-              answer=OBJECT),
+              answer=MERCHANT),
     Operation("GET", "/api/v1/imports/template.xlsx", "The import template", "imports", calls_services=False),
     Operation("POST", "/api/v1/imports", "Import products from CSV or XLSX (owner)", "imports", auth="required",
               body=multipart("file", "The spreadsheet, at most 5 MB.", {"merchant_id": {
                   **ID, "description": "The merchant the rows belong to."}}),
-              status=202, answer=WITH_ID, headers=("Location",), idempotent_create=True),
+              status=202, answer=IMPORT_JOB, headers=("Location",), idempotent_create=True),
     Operation("GET", "/api/v1/imports/{import_id}", "An import's progress, counts, failed rows and warnings",
-              "imports", auth="required", answer=WITH_ID),
-    Operation("GET", "/api/v1/search", "Search published products", "search", params=SEARCH_PARAMS, answer={
-        "type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": OBJECT}}}),
+              "imports", auth="required", answer=IMPORT_JOB),
+    Operation("GET", "/api/v1/search", "Search published products", "search", params=SEARCH_PARAMS,
+              answer=SEARCH_ANSWER),
     Operation("GET", "/api/v1/suggest", "Autocomplete on prefixes", "search", params=[
-        query("q", "The prefix typed.", {"type": "string"})], answer=OBJECT),
+        query("q", "The prefix typed, 1–50 characters.", {"type": "string", "minLength": 1, "maxLength": 50})],
+              answer=shape({"suggestions": ARRAY})),
     Operation("POST", "/api/v1/products/{product_id}/contact", "Count a WhatsApp contact click", "search",
               status=204),
     Operation("POST", "/api/v1/admin/search/synonyms/reload", "Reload the synonyms (admin)", "search operations",
-              auth="required", answer=OBJECT),
+              auth="required", answer=shape({"groups": INT})),
     Operation("POST", "/api/v1/admin/search/verify", "Compare the index with the catalog, optionally repair "
-              "(admin)", "search operations", auth="required", body=bodies.SEARCH_VERIFY, answer=OBJECT),
+              "(admin)", "search operations", auth="required", body=bodies.SEARCH_VERIFY,
+              answer=shape({"in_sync": BOOL, "repaired": BOOL, "missing": OBJECT, "stale": OBJECT, "extra": OBJECT})),
     Operation("POST", "/api/v1/admin/search/reindex", "Rebuild the index and switch (admin)", "search operations",
-              auth="required", status=202, answer=OBJECT, errors=(409,)),
+              auth="required", status=202, answer=shape({"status": STR}), headers=("Location",), errors=(409,)),
     Operation("GET", "/api/v1/admin/search/reindex", "The rebuild's progress (admin)", "search operations",
-              auth="required", answer=OBJECT),
+              auth="required", answer=shape({"status": STR, "done": INT, "total": INT})),
     Operation("GET", "/api/v1/admin/dead-letters", "Events that failed too often (admin)", "search operations",
               auth="required", params=[query("limit", "At most this many.", {"type": "integer", "minimum": 1})],
-              answer=OBJECT),
+              answer=shape({"subscriptions": ARRAY})),
     Operation("POST", "/api/v1/admin/dead-letters/{subscription}/replay", "Replay dead letters (admin)",
-              "search operations", auth="required", answer=OBJECT),
+              "search operations", auth="required", answer=shape({"subscription": STR, "replayed": INT})),
     Operation("GET", "/api/v1/admin/search/queries", "Top and zero-result queries (admin)", "search operations",
               auth="required", params=[choice("kind", "top or zero.", ("top", "zero")),
                                        query("days", "Days back.", {"type": "integer", "minimum": 1, "maximum": 90}),
                                        query("limit", "How many.", {"type": "integer", "minimum": 1, "maximum": 100})],
-              answer=OBJECT),
+              answer=shape({"kind": {"enum": ["top", "zero"]}, "days": INT, "limit": INT, "queries": ARRAY})),
     Operation("POST", "/api/v1/campaigns", "Create a campaign (promoter, admin)", "campaigns", auth="required",
-              body=bodies.CAMPAIGN, status=201, answer=WITH_ID, headers=("ETag", "Location"), errors=(409,),
+              body=bodies.CAMPAIGN, status=201, answer=CAMPAIGN, headers=("ETag", "Location"), errors=(409,),
               idempotent_create=True),
     Operation("GET", "/api/v1/campaigns", "Campaigns (a promoter's own; an admin's all)", "campaigns",
-              auth="required", params=[choice("status", "Status.", CAMPAIGN_STATUSES), *paging(50)], answer=OBJECT),
+              auth="required", params=[choice("status", "Status.", CAMPAIGN_STATUSES), *paging(50)], answer=PAGED),
     Operation("GET", "/api/v1/campaigns/active", "Running campaigns", "campaigns", params=[
-        query("limit", "How many (at most 50).", {"type": "integer", "minimum": 1, "maximum": 50})], answer=OBJECT),
+        query("limit", "How many (at most 50).", {"type": "integer", "minimum": 1, "maximum": 50})], answer=ITEMS),
     Operation("GET", "/api/v1/campaigns/{campaign_id}", "A campaign with statistics per day", "campaigns",
-              auth="required", answer=WITH_ID, headers=("ETag",)),
+              auth="required", answer=CAMPAIGN, headers=("ETag",)),
     Operation("PATCH", "/api/v1/campaigns/{campaign_id}", "Edit a campaign", "campaigns", auth="required",
-              body=bodies.CAMPAIGN_PATCH, params=[IF_MATCH], answer=WITH_ID, headers=("ETag",), errors=(409,)),
+              body=bodies.CAMPAIGN_PATCH, params=[IF_MATCH], answer=CAMPAIGN, headers=("ETag",), errors=(409,)),
     Operation("POST", "/api/v1/campaigns/{campaign_id}/schedule", "Draft → scheduled", "campaigns",
-              auth="required", answer=WITH_ID, headers=("ETag",), errors=(409,)),
+              auth="required", answer=CAMPAIGN, headers=("ETag",), errors=(409,)),
     Operation("POST", "/api/v1/campaigns/{campaign_id}/cancel", "Cancel (prices revert)", "campaigns",
-              auth="required", answer=WITH_ID, headers=("ETag",), errors=(409,)),
+              auth="required", answer=CAMPAIGN, headers=("ETag",), errors=(409,)),
     Operation("GET", "/api/v1/campaigns/{campaign_id}/preview", "Which products the targeting selects now",
               "campaigns", auth="required", params=[
                   query("limit", "How many (at most 100).", {"type": "integer", "minimum": 1, "maximum": 100})],
-              answer=OBJECT),
+              answer=shape({"count": INT, "joined": INT, "products": ARRAY})),
     Operation("POST", "/api/v1/campaigns/{campaign_id}/opt-in", "Join products to a campaign", "campaigns",
               auth="required", body=bodies.MEMBERSHIP, answer=OBJECT, errors=(409,)),
     Operation("POST", "/api/v1/campaigns/{campaign_id}/opt-out", "Take products out of a campaign", "campaigns",
               auth="required", body=bodies.MEMBERSHIP, answer=OBJECT, errors=(409,)),
     Operation("GET", "/api/v1/me/campaigns", "The owner's campaign invitations", "campaigns", auth="required",
-              answer=OBJECT),
+              answer=ITEMS),
     Operation("GET", "/api/v1/featured", "The home page's featured products", "campaigns", params=[
         query("slots", "How many (at most 24).", {"type": "integer", "minimum": 1, "maximum": 24})],
-              answer=OBJECT),
+              answer=shape({"slots": INT, "items": ARRAY})),
 ]
 
 

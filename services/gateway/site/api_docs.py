@@ -8,14 +8,17 @@ and the page's start-up code is ``static/js/api-docs.js``, not an inline script
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from werkzeug.wrappers import Response
 
 from services.gateway.site.render import HTML_HEADERS, SECURITY_HEADERS, static_url
 
+# node_modules beside the source (make run); an installed copy (the container image) says where
+# its copy is with GATEWAY_API_DOCS_ASSETS.
 REPO_DIR = Path(__file__).resolve().parents[3]
-SWAGGER_UI_DIR = REPO_DIR / "node_modules" / "swagger-ui-dist"
+SWAGGER_UI_DIR = Path(os.environ.get("GATEWAY_API_DOCS_ASSETS") or REPO_DIR / "node_modules" / "swagger-ui-dist")
 ASSETS = {"swagger-ui.css": "text/css; charset=utf-8", "swagger-ui-bundle.js": "text/javascript; charset=utf-8"}
 MISSING = ("Tampilan referensi API belum terpasang: jalankan `npm ci` (make run melakukannya). "
            "Spesifikasinya tetap ada di /api/v1/openapi.json.")
