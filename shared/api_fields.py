@@ -137,7 +137,7 @@ SESSION = Body("SessionCreate", "Sign in; the answer's token goes in `Authorizat
 
 ACCOUNT_APPROVAL = Body("AccountApproval", "An admin's decision on a promoter.", {
     "decision": choice("What to do.", ("approved", "rejected", "suspended", "reinstated"), required=True),
-    "reason": text("Why (required to reject or suspend).", 3, 1000, nullable=True),
+    "reason": text("Why (required to reject or suspend).", 0, 1000, nullable=True),
 })
 
 # --- merchants (catalog) ---

@@ -10,9 +10,11 @@ required field left out is refused. And every route of the gateway is in the doc
 from __future__ import annotations
 
 import inspect
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from openapi_spec_validator import validate as validate_openapi
 
 from services.catalog import schemas as catalog_schemas
 from services.gateway import accounts, openapi
@@ -25,6 +27,10 @@ NOW = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
 
 def _account(data):
     return accounts.validate_account(data.get("email"), data.get("password"), data.get("name"), data.get("role"))
+
+
+def _approval(data):
+    return accounts.validate_decision(data.get("decision"), data.get("reason"))
 
 
 def _verification(data):
@@ -47,6 +53,7 @@ VALIDATORS = {
                                                            "region": "7471", "whatsapp": "081234567890"}, {}),
     "MerchantPatch": (lambda data: catalog_schemas.validate_merchant_patch(data, {"kind": "koperasi"}),
                       {"name": "Koperasi Maju"}, {}),
+    "AccountApproval": (_approval, {"decision": "approved"}, {}),
     "MerchantVerification": (_verification, {"decision": "verified"}, {}),
     "ProductCreate": (catalog_schemas.validate_product_create, {
         "merchant_id": "m-1", "name": "Kopi Kolaka", "price": 15000, "stock": 3, "category": "kopi-teh"},
@@ -140,7 +147,8 @@ def test_the_valid_examples_are_valid():
 def test_an_unknown_field_is_refused_where_the_document_says_so():
     schemas = openapi.document()["components"]["schemas"]
     for body, (validate, valid, _) in VALIDATORS.items():
-        if schemas[body]["additionalProperties"] is False and body not in ("AccountCreate", "MerchantVerification"):
+        if schemas[body]["additionalProperties"] is False and body not in ("AccountCreate", "AccountApproval",
+                                                                            "MerchantVerification"):
             refused = _refused_fields(validate, {**valid, "bukan_kolom": 1})
             assert refused is not None and "bukan_kolom" in refused, body
 
@@ -178,3 +186,26 @@ def test_every_operation_documents_the_one_error_shape_and_the_creating_posts_th
                 assert "Retry-After" in operation["responses"]["503"]["headers"]
             keys = [p for p in operation.get("parameters", []) if p["name"] == "Idempotency-Key"]
             assert bool(keys) == (method == "post" and path in creating), (method, path)
+
+
+def test_the_served_document_is_valid_openapi_3_1():
+    status, headers, body = openapi.serve()
+    assert status == 200 and headers["Content-Type"].startswith("application/json")
+    document = json.loads(body)
+    assert document["openapi"] == "3.1.0"
+    validate_openapi(document)  # raises on anything the OpenAPI 3.1 schema refuses
+    assert document["components"]["securitySchemes"]["bearer"] == {
+        "type": "http", "scheme": "bearer", "description": "The token from POST /api/v1/sessions."}
+
+
+@pytest.mark.parametrize("body", ["AccountApproval", "MerchantVerification", "AccountCreate", "ProductCreate",
+                                  "CampaignCreate"])
+def test_a_field_of_the_wrong_json_type_is_a_422_naming_it_never_a_crash(body):
+    """An object or a list where a string is expected (schemathesis sent {"decision": {}}: a 500)."""
+    validate, valid, _ = VALIDATORS[body]
+    schema = openapi.document()["components"]["schemas"][body]
+    for field, field_schema in schema["properties"].items():
+        if field_schema.get("type") in ("string", ["string", "null"]):
+            for wrong in ({}, [], 3.5):
+                refused = _refused_fields(validate, {**valid, field: wrong})
+                assert refused is not None and field in refused, (field, wrong)

@@ -327,7 +327,7 @@ def _iso(value: datetime | None) -> str | None:
 def validate_decision(decision, reason) -> tuple[str, str | None]:
     """The decision and its trimmed reason (None when empty), or one ``ValidationFailed``."""
     errors: dict[str, str] = {}
-    if decision not in APPROVAL_TRANSITIONS:
+    if not isinstance(decision, str) or decision not in APPROVAL_TRANSITIONS:  # {} is unhashable: a 500 once
         errors["decision"] = t("Harus salah satu dari: %(choices)s.", choices=", ".join(APPROVAL_TRANSITIONS))
     if reason is not None and not isinstance(reason, str):
         errors["reason"] = t("Alasan harus berupa teks.")
