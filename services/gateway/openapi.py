@@ -32,23 +32,29 @@ ERROR_STATUSES = {
     429: "Too many attempts; try again after `Retry-After` seconds.",
     500: "Unexpected server error (no details are given; the log has them).",
     502: "A service answered with an error.",
-    503: "A service is not available; `Retry-After` says when to try again.",
+    503: "A service is not available, or too busy (then `Retry-After` says when to try again).",
     504: "A service did not answer in time.",
 }
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}}
 ETAG = {"ETag": {"description": "The version, to send back in If-Match.", "schema": {"type": "string"}}}
 LOCATION = {"Location": {"description": "Where the new resource is.", "schema": {"type": "string"}}}
+REPLAYED = {"Idempotent-Replayed": {"description": "`true` when this is the first response again, replayed for "
+                                                   "the same Idempotency-Key.", "schema": {"const": "true"}}}
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key", "in": "header", "required": False,
-    "description": "Makes a retry safe: the same key with the same body within 24 hours returns the first "
-                   "response (status and body) instead of creating again; the same key with a different body is "
-                   "422. Keys are kept per account.",
+    "description": "Makes a retry safe (docs/contracts/idempotency.md): the same key with the same request "
+                   "within 24 hours answers the first 2xx again (status, body, Location, ETag, with "
+                   "`Idempotent-Replayed: true`) instead of creating again; the same key with another body or "
+                   "address is 422 `idempotency_key_reused`; while the first is still running, 409 "
+                   "`idempotency_key_in_use` with Retry-After. Keys belong to the signed-in account (to the "
+                   "e-mail for POST /api/v1/accounts). A key outside 1-255 printable ASCII is 422.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x20-\\x7E]+$"},
 }
 IF_MATCH = {
     "name": "If-Match", "in": "header", "required": False,
-    "description": "The version you edited (`3`, `\"3\"` or `W/\"3\"`); a stale one is 409 with the current version.",
-    "schema": {"type": "string", "pattern": "^\\s*(W/)?\"?[0-9]+\"?\\s*$"},
+    "description": "The version you edited (`3`, `\"3\"` or `W/\"3\"`; empty is none); a stale one is 409 with "
+                   "the current version.",
+    "schema": {"type": "string", "pattern": "^\\s*((W/)?\"?[0-9]+\"?)?\\s*$"},
 }
 
 
@@ -270,10 +276,15 @@ def _path_params(path: str) -> list[dict]:
     return [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}} for name in names]
 
 
-def _error(status: int) -> dict:
-    response: dict[str, Any] = {"description": ERROR_STATUSES[status],
+def _error(status: int, idempotent_create: bool = False) -> dict:
+    description = ERROR_STATUSES[status]
+    if idempotent_create and status == 409:
+        description += " Also `idempotency_key_in_use` (with Retry-After) while the same key is being answered."
+    if idempotent_create and status == 422:
+        description += " Also `idempotency_key_reused`: the key was used for another request within 24 hours."
+    response: dict[str, Any] = {"description": description,
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    if status in (429, 503):
+    if status in (429, 503) or (idempotent_create and status == 409):
         response["headers"] = RETRY_AFTER
     return response
 
@@ -316,7 +327,10 @@ def _operation(op: Operation) -> dict:
             "schema": {"type": "string", "format": "binary"}}}
     if op.headers:
         success["headers"] = {name: {**ETAG, **LOCATION}[name] for name in op.headers}
-    doc["responses"] = {str(op.status): success, **{str(status): _error(status) for status in sorted(statuses)}}
+    if op.idempotent_create:
+        success["headers"] = {**success.get("headers", {}), **REPLAYED}
+    doc["responses"] = {str(op.status): success, **{str(status): _error(status, op.idempotent_create)
+                                                    for status in sorted(statuses)}}
     return doc
 
 

@@ -19,12 +19,12 @@ LONG = "ETALASE_FUZZ_EXAMPLES" in os.environ  # make fuzz: random examples, seed
 EXAMPLES = int(os.environ.get("ETALASE_FUZZ_EXAMPLES", "5"))
 RUN_TIMEOUT = 240 + EXAMPLES * 6  # bounds a stuck run; not a pass/fail timing
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(RUN_TIMEOUT + 120)]
-# Not (yet) negative_data_rejection: an Idempotency-Key outside its documented pattern is accepted
-# until idempotency is built; nor positive_data_acceptance: rules across fields (a halal number
-# needs its date, compare_at_price above price) are not JSON Schema; nor unsupported_method:
-# /campaigns/active also matches /campaigns/{campaign_id}, so its 405 Allow lists PATCH.
+# Also refused: a request the document calls invalid (negative_data_rejection). Not checked:
+# positive_data_acceptance (rules across fields, e.g. compare_at_price above price, are not JSON
+# Schema) and unsupported_method (/campaigns/active also matches /campaigns/{campaign_id}, so its
+# 405 lists PATCH in Allow).
 CHECKS = ("not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,"
-          "response_schema_conformance,ignored_auth")
+          "response_schema_conformance,ignored_auth,negative_data_rejection")
 STACK_TRACE = re.compile(r"Traceback \(most recent call last\)|File \"[^\"]+\.py\", line \d+")
 SCHEMATHESIS = str(Path(sys.executable).with_name("st"))
 
