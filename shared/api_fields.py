@@ -62,7 +62,8 @@ class Field:
 
 @dataclass(frozen=True)
 class Body:
-    """A JSON object: its fields; unknown fields are refused unless ``open``."""
+    """A JSON object: its fields; unknown fields are refused unless ``open`` (the gateway reads
+    only the fields it knows from the bodies it checks itself, and ignores the rest)."""
 
     name: str
     description: str
@@ -128,17 +129,17 @@ ACCOUNT = Body("AccountCreate", "A new owner or promoter account (admins only fr
     "name": text("Display name.", 2, 100, required=True),
     "role": choice("owner (UMKM or koperasi) or promoter (starts pending until an admin approves).",
                    ("owner", "promoter"), required=True),
-})
+}, open=True)
 
 SESSION = Body("SessionCreate", "Sign in; the answer's token goes in `Authorization: Bearer <token>`.", {
     "email": Field("string", "E-mail address.", required=True, max_length=254),
     "password": text("Password.", 1, 256, required=True),
-})
+}, open=True)
 
 ACCOUNT_APPROVAL = Body("AccountApproval", "An admin's decision on a promoter.", {
     "decision": choice("What to do.", ("approved", "rejected", "suspended", "reinstated"), required=True),
     "reason": text("Why (required to reject or suspend).", 0, 1000, nullable=True),
-})
+}, open=True)
 
 # --- merchants (catalog) ---
 
@@ -170,7 +171,7 @@ MERCHANT_PATCH = MERCHANT.as_patch("MerchantPatch", "Fields to change (at least 
 VERIFICATION = Body("MerchantVerification", "An admin's decision on a merchant.", {
     "decision": choice("What to do.", ("verified", "rejected", "suspended", "reinstated"), required=True),
     "reason": text("Why (required to reject or suspend).", 3, 1000, nullable=True),
-})
+}, open=True)
 
 # --- products (catalog) ---
 
@@ -221,15 +222,16 @@ CAMPAIGN = Body("CampaignCreate", "A new campaign (a discount, a featured placem
                        required=True, format="date-time"),
     "ends_at": Field("string", "End (after the start), ISO 8601 with an offset.", required=True, format="date-time"),
     "discount": Field("object", "The discount, or null for a featured-only campaign.", nullable=True, body=DISCOUNT),
-    "featured": flag("Show the products as \"Produk Unggulan\"."),
+    "featured": flag("Show the products as \"Produk Unggulan\".", nullable=False),
     "target": Field("object", "The targeting.", required=True, body=TARGET),
     "max_products": whole("At most this many products.", 1, 100_000, nullable=True),
     "budget": whole("Budget in rupiah (the discount given is estimated from WhatsApp contacts).",
                     1, 1_000_000_000_000, nullable=True),
     "funded_by": choice("Who pays the discount.", ("seller", "promoter", "pemda"), nullable=True),
-    "open_for_signup": flag("Invite products to join even without a discount."),
-    "draft": flag("Keep as a draft (otherwise scheduled; only an approved promoter or an admin may schedule)."),
-}, open=True)
+    "open_for_signup": flag("Invite products to join even without a discount.", nullable=False),
+    "draft": flag("Keep as a draft (otherwise scheduled; only an approved promoter or an admin may schedule).",
+                  nullable=False),
+})
 
 CAMPAIGN_PATCH = CAMPAIGN.as_patch("CampaignPatch", "Fields to change; once active only name, description, "
                                    "ends_at, budget and max_products.", fixed=("draft",))

@@ -28,6 +28,7 @@ from services.gateway import accounts
 from services.gateway.api import Gateway, authenticate, bounded_int_param, catalog_actor, parse_if_match, read_json
 from services.gateway.idempotency import account_scope, idempotent, with_key
 from services.gateway.web import json_api, json_response
+from shared.api_fields import CAMPAIGN
 from shared.errors import Forbidden, NotFound, ValidationFailed
 from shared.messages import t
 
@@ -44,21 +45,12 @@ MAX_SELECTED = 500  # product ids in one opt-in or opt-out
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
-# Top-level fields of a campaign body and the JSON types each may have (None = null allowed).
+# Top-level fields of a campaign body and the JSON types each may have (None = null allowed),
+# from the published description (shared/api_fields.py) the OpenAPI document is generated from.
 _STR, _BOOL, _INT, _OBJ, _NULL = "str", "bool", "int", "obj", "null"
+_JSON_TYPES = {"string": _STR, "boolean": _BOOL, "integer": _INT, "object": _OBJ}
 CAMPAIGN_FIELDS: dict[str, tuple[str, ...]] = {
-    "name": (_STR,),
-    "description": (_STR, _NULL),
-    "starts_at": (_STR,),
-    "ends_at": (_STR,),
-    "discount": (_OBJ, _NULL),
-    "featured": (_BOOL,),
-    "target": (_OBJ,),
-    "max_products": (_INT, _NULL),
-    "budget": (_INT, _NULL),
-    "funded_by": (_STR, _NULL),
-    "open_for_signup": (_BOOL,),
-    "draft": (_BOOL,),
+    name: (_JSON_TYPES[spec.type], *((_NULL,) if spec.nullable else ())) for name, spec in CAMPAIGN.fields.items()
 }
 CREATE_ONLY = ("draft",)  # a draft is scheduled with POST .../schedule, not by a PATCH
 _TYPE_NAMES = {

@@ -84,6 +84,7 @@ class Operation:
     tag: str
     auth: str = "none"  # none | optional | required
     body: bodies.Body | dict | None = None  # a Body (JSON) or a multipart form schema
+    body_required: bool = True
     params: list[dict] = field(default_factory=list)
     status: int = 200
     answer: dict | None = None  # the 2xx body's schema (None: no body)
@@ -224,17 +225,19 @@ OPERATIONS = [
     Operation("POST", "/api/v1/admin/search/synonyms/reload", "Reload the synonyms (admin)", "search operations",
               auth="required", answer=shape({"groups": INT})),
     Operation("POST", "/api/v1/admin/search/verify", "Compare the index with the catalog, optionally repair "
-              "(admin)", "search operations", auth="required", body=bodies.SEARCH_VERIFY,
+              "(admin)", "search operations", auth="required", body=bodies.SEARCH_VERIFY, body_required=False,
               answer=shape({"in_sync": BOOL, "repaired": BOOL, "missing": OBJECT, "stale": OBJECT, "extra": OBJECT})),
     Operation("POST", "/api/v1/admin/search/reindex", "Rebuild the index and switch (admin)", "search operations",
               auth="required", status=202, answer=shape({"status": STR}), headers=("Location",), errors=(409,)),
     Operation("GET", "/api/v1/admin/search/reindex", "The rebuild's progress (admin)", "search operations",
               auth="required", answer=shape({"status": STR, "done": INT, "total": INT})),
     Operation("GET", "/api/v1/admin/dead-letters", "Events that failed too often (admin)", "search operations",
-              auth="required", params=[query("limit", "At most this many.", {"type": "integer", "minimum": 1})],
-              answer=shape({"subscriptions": ARRAY})),
+              auth="required", answer=shape({"subscriptions": ARRAY})),
     Operation("POST", "/api/v1/admin/dead-letters/{subscription}/replay", "Replay dead letters (admin)",
-              "search operations", auth="required", answer=shape({"subscription": STR, "replayed": INT})),
+              "search operations", auth="required", params=[
+                  query("limit", "At most this many (default 1,000).", {"type": "integer", "minimum": 1,
+                                                                        "maximum": 10_000})],
+              answer=shape({"subscription": STR, "replayed": INT})),
     Operation("GET", "/api/v1/admin/search/queries", "Top and zero-result queries (admin)", "search operations",
               auth="required", params=[choice("kind", "top or zero.", ("top", "zero")),
                                        query("days", "Days back.", {"type": "integer", "minimum": 1, "maximum": 90}),
@@ -305,7 +308,7 @@ def _operation(op: Operation) -> dict:
             content = {"application/json": {"schema": {"$ref": f"#/components/schemas/{op.body.name}"}}}
         else:
             content = {"multipart/form-data": {"schema": op.body}}
-        doc["requestBody"] = {"required": True, "content": content}
+        doc["requestBody"] = {"required": op.body_required, "content": content}
     if op.params:
         statuses.add(422)
     if op.auth != "none":
