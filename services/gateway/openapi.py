@@ -59,6 +59,12 @@ IF_MATCH = {
 
 
 def query(name: str, description: str, schema: dict) -> dict:
+    """A query parameter. An empty value (``?limit=``, as a form sends it) means the default,
+    so the schema allows it beside the typed values."""
+    if "enum" in schema:
+        schema = {**schema, "enum": [*schema["enum"], ""]}
+    elif schema.get("type") == "integer":
+        schema = {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
     return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
 
 
