@@ -4,6 +4,7 @@ from __future__ import annotations
 import signal
 import sys
 import warnings
+from pathlib import Path
 
 import click
 
@@ -165,6 +166,39 @@ def dead_letters_replay(subscription: str, limit: int):
     moved = replay_dead_letters(subscription, limit=limit, uri=amqp_uri(_config()))
     click.echo(f"etalase: {moved} message(s) moved back to {subscription}")
 
+
+
+@main.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(directory: Path):
+    """Cadangkan basis data setiap layanan dan media ke DIRECTORY (baru atau kosong); platform boleh berjalan."""
+    from services import backup
+
+    try:
+        manifest = backup.backup(backup.Layout.from_config(_config()), directory,
+                                 progress=lambda step: click.echo(f"etalase: {step}"))
+    except backup.BackupError as exc:
+        _fail(str(exc))
+    for database in manifest["databases"]:
+        click.echo(f"  {database['file']}: {database['bytes']:,} bytes, revisi {database['alembic_revision']}")
+    click.echo(f"  media: {manifest['media']['count']} berkas, {manifest['media']['bytes']:,} bytes")
+    click.echo(f"etalase: cadangan selesai di {directory} ({manifest['finished_at']['wita']})")
+
+
+@main.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Timpa data yang sudah ada di tujuan.")
+def restore_command(directory: Path, force: bool):
+    """Pulihkan cadangan DIRECTORY ke lokasi data yang dikonfigurasi (platform harus berhenti)."""
+    from services import backup
+
+    try:
+        manifest = backup.restore(backup.Layout.from_config(_config()), directory, force=force,
+                                  progress=lambda step: click.echo(f"etalase: {step}"))
+    except backup.BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"etalase: cadangan {manifest['started_at']['wita']} dipulihkan. Jalankan `etalase run`, "
+               "lalu `etalase search verify --repair` agar indeks sama dengan katalog")
 
 
 @main.command("import")
