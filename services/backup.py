@@ -27,7 +27,7 @@ import sqlite3
 import subprocess
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from importlib import metadata
 from pathlib import Path
 from typing import Callable, Iterable
@@ -43,6 +43,10 @@ MANIFEST_FORMAT = 1
 # gateway (the accounts that merchants and campaigns name) last, so every owner exists.
 BACKUP_ORDER = ("search", "promotion", "catalog", "gateway")
 MEDIA_DIR = "media"
+# Events published this long before the backup started are published again after a restore:
+# they may have been in a queue, not yet consumed, when the consumers were copied, and a
+# restored platform usually gets a fresh broker. Consumers drop what they already applied.
+REPLAY_WINDOW = timedelta(hours=1)
 PG_DUMP = os.environ.get("ETALASE_PG_DUMP", "pg_dump")
 PG_RESTORE = os.environ.get("ETALASE_PG_RESTORE", "pg_restore")
 CHUNK = 1 << 20
@@ -493,9 +497,53 @@ def restore(layout: Layout, directory: Path, force: bool = False,
         snapshot = _index_snapshot(database)
         if snapshot is not None:
             snapshot.unlink(missing_ok=True)  # derived from the old store: rebuilt at start
+    replayed = republish_recent_events(layout, _parse_utc(manifest["started_at"]["utc"]) - REPLAY_WINDOW)
+    progress(f"{sum(replayed.values())} event terakhir akan diterbitkan ulang: " +
+             ", ".join(f"{service} {count}" for service, count in replayed.items()))
     progress("memulihkan media")
     _restore_media(directory / MEDIA_DIR, layout.media_root, manifest["media"]["files"])
     return manifest
+
+
+def _parse_utc(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _outbox_tables() -> dict:
+    from services.catalog.models import OutboxMessage
+    from services.promotion.models import Outbox as PromotionOutbox
+    from services.search.models import Outbox as SearchOutbox
+
+    return {"catalog": OutboxMessage.__table__, "promotion": PromotionOutbox.__table__,
+            "search": SearchOutbox.__table__}
+
+
+def republish_recent_events(layout: Layout, since: datetime) -> dict[str, int]:
+    """Mark the outbox rows published since ``since`` as pending again, so each producing
+    service's relay publishes them once more when the restored platform starts: the events
+    that were in a queue when the backup was taken reach their consumers, which ignore the
+    ones they had already applied (inbox of event ids, aggregate versions). Rows per service."""
+    from sqlalchemy import update
+
+    from shared.db import make_engine
+    from shared.outbox import PENDING, PUBLISHED
+
+    counts = {}
+    tables = _outbox_tables()
+    for database in layout.databases:
+        table = tables.get(database.service)
+        if table is None:
+            continue
+        engine = make_engine(database.url)
+        try:
+            with engine.begin() as connection:
+                result = connection.execute(update(table)
+                                            .where(table.c.status == PUBLISHED, table.c.published_at >= since)
+                                            .values(status=PENDING, published_at=None))
+                counts[database.service] = result.rowcount or 0
+        finally:
+            engine.dispose()
+    return counts
 
 
 def _restore_media(source: Path, media_root: Path, files: list[dict]) -> None:

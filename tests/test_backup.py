@@ -209,3 +209,36 @@ def test_command_line_backup_and_restore(tmp_path):
     refused = etalase(target, "restore", str(tmp_path / "backup"))
     assert refused.returncode == 1 and "--force" in refused.stderr
     assert Path(target / "catalog.db").is_file()
+
+
+def test_restore_publishes_again_the_events_of_the_hour_before_the_backup(seeded, make_place, tmp_path):
+    """Events a consumer had not taken from its queue when the backup was taken are not lost
+    with the old broker: the producer's relay publishes them again (consumers drop duplicates)."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import func, select, update
+
+    from services.catalog.models import OutboxMessage
+    from shared.db import make_engine
+
+    table = OutboxMessage.__table__
+    source = backup.Layout.from_config(seeded)
+    now = datetime.now(timezone.utc)
+    engine = make_engine(source.databases[SERVICES.index("catalog")].url)
+    with engine.begin() as connection:
+        ids = connection.execute(select(table.c.id).order_by(table.c.id)).scalars().all()
+        assert len(ids) > 10
+        connection.execute(update(table).where(table.c.id <= ids[4]).values(
+            status="published", published_at=now - timedelta(hours=3)))  # long consumed
+        connection.execute(update(table).where(table.c.id > ids[4]).values(
+            status="published", published_at=now - timedelta(minutes=5)))  # maybe still queued
+    engine.dispose()
+    backup.backup(source, tmp_path / "backup")
+    target = backup.Layout.from_config(make_place("target"))
+    backup.restore(target, tmp_path / "backup")
+
+    engine = make_engine(target.databases[SERVICES.index("catalog")].url)
+    with engine.connect() as connection:
+        statuses = dict(connection.execute(select(table.c.status, func.count()).group_by(table.c.status)).all())
+    engine.dispose()
+    assert statuses == {"published": 5, "pending": len(ids) - 5}
