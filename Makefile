@@ -67,6 +67,7 @@ bench: install
 	$(BIN)/python bench/gateway.py
 	$(BIN)/python bench/promotion.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/backup.py
 
 clean:
 	rm -rf var .pytest_cache
