@@ -8,62 +8,21 @@ import subprocess
 import sys
 import time
 from datetime import datetime
-from pathlib import Path
 
-import httpx
 import pytest
 
 from services import platform as etalase_platform
 
+from e2e_helpers import health, start_run, stop_run, wait_for
 from platform_fixtures import RunningPlatform, alive, children_of, free_port, service_pid
 
 pytestmark = pytest.mark.e2e
-
-
-def health(base_url: str) -> dict | None:
-    try:
-        response = httpx.get(f"{base_url}/health", timeout=5)
-    except httpx.HTTPError:
-        return None
-    return response.json() if response.status_code == 200 else None
-
-
-def start_run(env: dict, port: int, output: Path) -> subprocess.Popen:
-    with open(output, "wb") as handle:
-        return subprocess.Popen([sys.executable, "-m", "services.cli", "run", "--no-seed", "--port", str(port)],
-                                env=env, stdout=handle, stderr=subprocess.STDOUT)
-
-
-def stop_run(run: subprocess.Popen) -> None:
-    """SIGTERM, as an operator stops it; never leave a service behind, even when a test fails."""
-    services = children_of(run.pid)
-    if run.poll() is None:
-        run.send_signal(signal.SIGTERM)
-        try:
-            run.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            run.kill()
-            run.wait()
-    for pid in services + children_of(run.pid):
-        if alive(pid):
-            os.kill(pid, signal.SIGKILL)
 
 
 def probe(service: str, env: dict, timeout: float = 5) -> subprocess.CompletedProcess:
     """The health check docker compose runs in each container (services/probe.py)."""
     return subprocess.run([sys.executable, "-m", "services.probe", service, "--timeout", str(timeout)], env=env,
                           capture_output=True, text=True, timeout=120)
-
-
-def wait_for(predicate, timeout: float, what: str, run: subprocess.Popen, output: Path):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        assert run.poll() is None, f"etalase run exited while waiting for {what}:\n{output.read_text()[-3000:]}"
-        time.sleep(0.5)
-    raise AssertionError(f"no {what} within {timeout} s:\n{output.read_text()[-3000:]}")
 
 
 def test_a_killed_service_is_restarted_and_health_counts_it(vhost_uri, tmp_path):
