@@ -26,8 +26,14 @@ class KeyedWriter(threading.Thread):
     """Writes ``count`` products, one key each, retrying every write with its key until it
     is answered 201: what a careful client does."""
 
-    def __init__(self, base_url: str, headers: dict, merchant_id: str, tag: str, count: int):
+    def __init__(self, base_url: str, headers: dict, merchant_id: str, tag: str, count: int,
+                 stops: tuple[int, ...] = ()):
         super().__init__(daemon=True)
+        # Before write n of ``stops`` the writer waits for ``go_on``: the test breaks something
+        # at that exact point, and the writes after it meet the breakage.
+        self.stops = set(stops)
+        self.stopped = threading.Event()
+        self.go_on = threading.Event()
         self.base_url, self.headers, self.merchant_id, self.tag = base_url, headers, merchant_id, tag
         self.count = count
         self.done = 0  # writes answered 201
@@ -39,6 +45,12 @@ class KeyedWriter(threading.Thread):
     def run(self) -> None:
         with httpx.Client(base_url=self.base_url, timeout=15) as http:
             for n in range(self.count):
+                if n in self.stops:
+                    self.go_on.clear()
+                    self.stopped.set()
+                    if not self.go_on.wait(timeout=WRITE_DEADLINE):
+                        self.failure = f"not told to go on after write {n}"
+                        return
                 key = f"{self.tag}-{n}-{uuid.uuid4().hex[:6]}"
                 body = {"merchant_id": self.merchant_id, "name": f"Bagea {self.tag} nomor {n}", "price": 15000 + n,
                         "stock": 3, "category": "camilan", "description": "Kue sagu khas Kendari."}
@@ -122,19 +134,24 @@ def test_sigkill_of_each_service_during_200_keyed_writes(vhost_uri, tmp_path):
         wait_for(lambda: health(p.base_url), 180, "healthy platform", run, output)
         owner = p.sign_up()
         merchant_id = p.new_merchant(owner)
-        writer = KeyedWriter(p.base_url, owner, merchant_id, unique_word("bagea"), 200)
+        kills = (("catalog", 30), ("search", 70), ("promotion", 110), ("gateway", 150))
+        writer = KeyedWriter(p.base_url, owner, merchant_id, unique_word("bagea"), 200,
+                             stops=tuple(after for _, after in kills))
         writer.start()
-        for service, after in (("catalog", 30), ("search", 70), ("promotion", 110), ("gateway", 150)):
-            wait_for(lambda: writer.done >= after or not writer.is_alive(), 300, f"{after} writes", run, output)
+        for service, after in kills:
+            assert writer.stopped.wait(timeout=WRITE_DEADLINE), writer.failure or f"no {after} writes"
+            writer.stopped.clear()
+            assert writer.done == after
             pid = service_pid(run.pid, service)
             assert pid is not None, f"{service} is not running"
             subprocess.run(["kill", "-KILL", str(pid)], check=True)
+            writer.go_on.set()  # the next writes meet the dead service, then its restart
             wait_for(lambda: service_pid(run.pid, service) not in (None, pid), 120, f"{service} restarted", run,
                      output)
         writer.join(timeout=WRITE_DEADLINE * 2)
         assert not writer.is_alive()
-        check_nothing_lost_or_doubled(p, writer, owner, merchant_id, 200, settle=60)
         report = wait_for(lambda: health(p.base_url), 120, "healthy platform after the kills", run, output)
+        check_nothing_lost_or_doubled(p, writer, owner, merchant_id, 200, settle=60)
         restarts = {name: entry["restarts"] for name, entry in report["services"].items()}
         assert restarts == {"catalog": 1, "search": 1, "promotion": 1, "gateway": 1}, report
         print(f"\n200 keyed writes, each service SIGKILLed once: retries {writer.retries} {writer.statuses}")
