@@ -55,6 +55,19 @@ def clean_text(value: str, *, multiline: bool = False) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+def clean_field(value: object, field: str, errors: dict[str, str], multiline: bool = False) -> object:
+    """For validators that gather every field's problem: a text ``clean_text``-ed, or None
+    with the problem put in ``errors[field]``; anything that is not a text as given (the
+    caller checks its type)."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return clean_text(value, multiline=multiline)
+    except UnsafeText as problem:
+        errors[field] = problem.message
+        return None
+
+
 def problem_with(char: str) -> str:
     if char == "\t" or char in LINE_BREAKS:
         return t("tidak boleh berisi baris baru atau tab")

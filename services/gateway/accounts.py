@@ -28,7 +28,7 @@ from shared.api_fields import ACCOUNT, ACCOUNT_APPROVAL
 from shared.errors import Conflict, NotFound, PromoterNotApproved, Unauthorized, ValidationFailed
 from shared.events import utcnow
 from shared.messages import t
-from shared.text import UnsafeText, clean_text, is_clean
+from shared.text import clean_field, is_clean
 
 # Limits and enums from the published request description (shared/api_fields.py).
 PUBLIC_ROLES = ACCOUNT["role"].enum
@@ -99,7 +99,7 @@ def validate_account(email, password, name, role, allow_admin: bool = False) -> 
     naming every bad field."""
     errors: dict[str, str] = {}
     clean: dict = {}
-    email, name = _clean_field(email, "email", errors), _clean_field(name, "name", errors)
+    email, name = clean_field(email, "email", errors), clean_field(name, "name", errors)
 
     if "email" in errors:
         pass  # a control character, already named
@@ -135,18 +135,6 @@ def validate_account(email, password, name, role, allow_admin: bool = False) -> 
     if errors:
         raise ValidationFailed(t("Data akun tidak valid."), errors)
     return clean
-
-
-def _clean_field(value, field: str, errors: dict, multiline: bool = False):
-    """A text NFC-normalised with no control characters (``shared/text.py``), the problem in
-    ``errors`` otherwise; anything else as given (the caller checks the type)."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return clean_text(value, multiline=multiline)
-    except UnsafeText as problem:
-        errors[field] = problem.message
-        return None
 
 
 def account_dict(account: Account) -> dict:
@@ -332,7 +320,7 @@ def validate_decision(decision, reason) -> tuple[str, str | None]:
     if reason is not None and not isinstance(reason, str):
         errors["reason"] = t("Alasan harus berupa teks.")
         reason = None
-    reason = _clean_field(reason, "reason", errors, multiline=True)
+    reason = clean_field(reason, "reason", errors, multiline=True)
     reason = (reason or "").strip() or None
     if "reason" in errors:
         pass  # not a text, or a control character: already named

@@ -51,7 +51,6 @@ from services.promotion.campaigns.validation import (
     int_field,
     membership_selection,
     parse_time,
-    text_field,
     validate_campaign,
 )
 from services.promotion.campaigns.views import detail
@@ -60,6 +59,7 @@ from shared.actor import Actor
 from shared.db import chunks
 from shared.errors import Conflict, ValidationFailed
 from shared.messages import t
+from shared.text import clean_field
 
 ACTIVE_EDITABLE = ("name", "description", "ends_at", "budget", "max_products")
 EDITABLE = ("name", "description", "starts_at", "ends_at", "discount", "featured", "target", "max_products",
@@ -127,11 +127,11 @@ def _update_active(session: Session, campaign: Campaign, changes: dict, now: dat
     errors: dict[str, str] = {}
     name = description = None
     if "name" in changes:
-        name = text_field(changes["name"], "name", errors)
+        name = clean_field(changes["name"], "name", errors)
         if "name" not in errors and (not isinstance(name, str) or not NAME_MIN <= len(name.strip()) <= NAME_MAX):
             errors["name"] = t("Nama kampanye wajib diisi, %(min)s sampai %(max)s karakter.", min=NAME_MIN, max=NAME_MAX)
     if "description" in changes:
-        description = text_field(changes["description"] or "", "description", errors, multiline=True)
+        description = clean_field(changes["description"] or "", "description", errors, multiline=True)
         if "description" not in errors and (not isinstance(description, str) or len(description) > DESCRIPTION_MAX):
             errors["description"] = t("Deskripsi berupa teks, paling banyak %(max)s karakter.", max=DESCRIPTION_MAX)
     ends_at = None

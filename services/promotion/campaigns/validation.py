@@ -14,7 +14,7 @@ from shared.errors import ValidationFailed
 from shared.messages import t
 from shared.regions import REGIONS
 from shared.taxonomy import ALL_SLUGS
-from shared.text import UnsafeText, clean_text
+from shared.text import clean_field
 
 START_GRACE = timedelta(minutes=5)  # a start this far in the past is still accepted (clock skew, slow forms)
 # Limits and enums from the published request descriptions (shared/api_fields.py), which
@@ -54,18 +54,6 @@ def parse_time(value, field: str, errors: dict) -> datetime | None:
         errors[field] = t("Waktu harus menyertakan zona waktu (mis. +08:00 untuk WITA atau Z untuk UTC).")
         return None
     return moment.astimezone(UTC)
-
-
-def text_field(value, field: str, errors: dict, multiline: bool = False):
-    """A text NFC-normalised, with no control characters (``shared/text.py``); when it has
-    some, the problem goes in ``errors`` and None comes back. Not a text: as given."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return clean_text(value, multiline=multiline)
-    except UnsafeText as problem:
-        errors[field] = problem.message
-        return None
 
 
 def int_field(value, field: str, errors: dict, low: int, high: int, message: str) -> int | None:
@@ -136,10 +124,10 @@ def validate_campaign(data, now: datetime, check_start: bool = True) -> dict:
     if not isinstance(data, dict):
         raise ValidationFailed(t("Data kampanye tidak valid."), {"data": t("Harus berupa objek.")})
     errors: dict[str, str] = {}
-    name = text_field(data.get("name"), "name", errors)
+    name = clean_field(data.get("name"), "name", errors)
     if "name" not in errors and (not isinstance(name, str) or not NAME_MIN <= len(name.strip()) <= NAME_MAX):
         errors["name"] = t("Nama kampanye wajib diisi, %(min)s sampai %(max)s karakter.", min=NAME_MIN, max=NAME_MAX)
-    description = text_field(data.get("description"), "description", errors, multiline=True)
+    description = clean_field(data.get("description"), "description", errors, multiline=True)
     if description is None:
         description = ""
     if "description" not in errors and (not isinstance(description, str) or len(description) > DESCRIPTION_MAX):
