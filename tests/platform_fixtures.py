@@ -139,6 +139,19 @@ class RunningPlatform:
         assert response.status_code == 201, response.text
         return response.json()["id"]
 
+    def merchant_product_ids(self, headers: dict, merchant_id: str) -> list[str]:
+        """Every product of the merchant as its owner sees them (drafts too), page by page."""
+        ids, page = [], 1
+        while True:
+            response = self.http.get(f"/api/v1/merchants/{merchant_id}/products", headers=headers,
+                                     params={"page": page, "per_page": 100})
+            assert response.status_code == 200, response.text
+            items = response.json()["items"]
+            ids += [item["id"] for item in items]
+            if len(items) < 100:
+                return ids
+            page += 1
+
     def search(self, **params):
         response = self.http.get("/api/v1/search", params=params)
         assert response.status_code == 200, response.text

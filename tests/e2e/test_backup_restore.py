@@ -83,19 +83,6 @@ class Writer(threading.Thread):
         assert len(self.created) >= count, self.failures[:3]
 
 
-def merchant_product_ids(platform, merchant_id, headers):
-    ids, page = set(), 1
-    while True:
-        response = platform.http.get(f"/api/v1/merchants/{merchant_id}/products", headers=headers,
-                                     params={"page": page, "per_page": 100})
-        assert response.status_code == 200, response.text
-        items = response.json()["items"]
-        ids |= {item["id"] for item in items}
-        if len(items) < 100:
-            return ids
-        page += 1
-
-
 def test_backup_under_write_load_restores_an_equal_platform(use_databases, tmp_path):
     word = unique_word("cadang")
     backup_dir = tmp_path / "backup"
@@ -120,7 +107,7 @@ def test_backup_under_write_load_restores_an_equal_platform(use_databases, tmp_p
 
         refused = source.etalase("restore", "--force", str(backup_dir))  # over the running platform
         assert refused.returncode == 1 and "platform sedang berjalan" in refused.stderr, refused.stderr
-        assert len(merchant_product_ids(source, merchant_id, owner)) == len(writer.created)
+        assert len(source.merchant_product_ids(owner, merchant_id)) == len(writer.created)
 
     before = {product_id for _, received, product_id in writer.created if received < backup_started}
     written = {product_id for _, _, product_id in writer.created}
@@ -137,7 +124,7 @@ def test_backup_under_write_load_restores_an_equal_platform(use_databases, tmp_p
         target = stack.enter_context(platform_on(vhost, target_dir))
 
         # The owner's session was in the gateway's backup: the same token signs in.
-        ids = merchant_product_ids(target, merchant_id, owner)
+        ids = set(target.merchant_product_ids(owner, merchant_id))
         assert before <= ids <= written, (len(before), len(ids), len(written))
         assert after and not ids & after  # asked for after the backup finished: not in it
         verified = target.etalase("search", "verify", "--repair")

@@ -84,19 +84,6 @@ class KeyedWriter(threading.Thread):
         self.statuses[what] = self.statuses.get(what, 0) + 1
 
 
-def catalog_ids(p: RunningPlatform, headers: dict, merchant_id: str) -> list[str]:
-    ids, page = [], 1
-    while True:
-        response = p.http.get(f"/api/v1/merchants/{merchant_id}/products", headers=headers,
-                              params={"page": page, "per_page": 100})
-        assert response.status_code == 200, response.text
-        items = response.json()["items"]
-        ids += [item["id"] for item in items]
-        if len(items) < 100:
-            return ids
-        page += 1
-
-
 def search_ids(p: RunningPlatform, tag: str) -> set[str]:
     ids, page = set(), 1
     while True:
@@ -121,7 +108,7 @@ def supervised(vhost_uri, tmp_path):
 def check_nothing_lost_or_doubled(p, writer, headers, merchant_id, count, settle):
     assert writer.failure is None, writer.failure
     assert writer.done == count
-    in_catalog = catalog_ids(p, headers, merchant_id)
+    in_catalog = p.merchant_product_ids(headers, merchant_id)
     assert len(in_catalog) == count, f"{len(in_catalog)} products for {count} writes"  # 0 duplicated
     assert set(in_catalog) == set(writer.created.values())  # 0 lost: every answer is a product
     assert p.wait_until(lambda: search_ids(p, writer.tag) == set(in_catalog), timeout=settle), (
