@@ -23,11 +23,11 @@ import functools
 import re
 import unicodedata
 
+from shared.api_fields import ACCOUNT
 from shared.messages import t
 from shared.text import UnsafeText, clean_text
 
-MIN_LENGTH = 8
-MAX_LENGTH = 256
+MIN_LENGTH, MAX_LENGTH = ACCOUNT["password"].min_length, ACCOUNT["password"].max_length
 
 COMMON = t("Kata sandi ini termasuk yang paling sering dipakai atau pernah bocor, jadi mudah ditebak. "
            "Pilih yang lain, misalnya gabungan tiga atau empat kata.")

@@ -7,6 +7,7 @@ import subprocess
 import threading
 import time
 import uuid
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -97,12 +98,27 @@ def search_ids(p: RunningPlatform, tag: str) -> set[str]:
         page += 1
 
 
-def supervised(vhost_uri, tmp_path):
+@contextmanager
+def supervised_owner(vhost_uri, tmp_path):
+    """The platform as `etalase run` runs it, healthy, with a new owner and their merchant:
+    yields (run, platform, its output file, owner headers, merchant id); stopped afterwards."""
     port, var_dir, output = free_port(), tmp_path / "var", tmp_path / "etalase-run.out"
     env = etalase_platform.child_env({"AMQP_URI": vhost_uri, "ETALASE_VAR_DIR": str(var_dir), "LOG_LEVEL": "INFO"})
     run = start_run(env, port, output)
-    base_url = f"http://127.0.0.1:{port}"
-    return run, RunningPlatform(None, base_url, vhost_uri, var_dir, env), output
+    try:
+        p = RunningPlatform(None, f"http://127.0.0.1:{port}", vhost_uri, var_dir, env)
+        wait_for(lambda: health(p.base_url), 180, "healthy platform", run, output)
+        owner = p.sign_up()
+        yield run, p, output, owner, p.new_merchant(owner)
+    finally:
+        stop_run(run)
+
+
+def wait_for_stop(writer: KeyedWriter, after: int) -> None:
+    """Until the writer has made ``after`` writes and waits at its stop."""
+    assert writer.stopped.wait(timeout=WRITE_DEADLINE), writer.failure or f"no {after} writes"
+    writer.stopped.clear()
+    assert writer.done == after
 
 
 def check_nothing_lost_or_doubled(p, writer, headers, merchant_id, count, settle):
@@ -116,19 +132,13 @@ def check_nothing_lost_or_doubled(p, writer, headers, merchant_id, count, settle
 
 
 def test_sigkill_of_each_service_during_200_keyed_writes(vhost_uri, tmp_path):
-    run, p, output = supervised(vhost_uri, tmp_path)
-    try:
-        wait_for(lambda: health(p.base_url), 180, "healthy platform", run, output)
-        owner = p.sign_up()
-        merchant_id = p.new_merchant(owner)
+    with supervised_owner(vhost_uri, tmp_path) as (run, p, output, owner, merchant_id):
         kills = (("catalog", 30), ("search", 70), ("promotion", 110), ("gateway", 150))
         writer = KeyedWriter(p.base_url, owner, merchant_id, unique_word("bagea"), 200,
                              stops=tuple(after for _, after in kills))
         writer.start()
         for service, after in kills:
-            assert writer.stopped.wait(timeout=WRITE_DEADLINE), writer.failure or f"no {after} writes"
-            writer.stopped.clear()
-            assert writer.done == after
+            wait_for_stop(writer, after)
             pid = service_pid(run.pid, service)
             assert pid is not None, f"{service} is not running"
             subprocess.run(["kill", "-KILL", str(pid)], check=True)
@@ -142,8 +152,6 @@ def test_sigkill_of_each_service_during_200_keyed_writes(vhost_uri, tmp_path):
         restarts = {name: entry["restarts"] for name, entry in report["services"].items()}
         assert restarts == {"catalog": 1, "search": 1, "promotion": 1, "gateway": 1}, report
         print(f"\n200 keyed writes, each service SIGKILLed once: retries {writer.retries} {writer.statuses}")
-    finally:
-        stop_run(run)
 
 
 def rabbitmqctl(*args: str) -> None:
@@ -151,15 +159,12 @@ def rabbitmqctl(*args: str) -> None:
 
 
 def test_rabbitmq_stopped_for_60_seconds_during_keyed_writes(vhost_uri, tmp_path):
-    run, p, output = supervised(vhost_uri, tmp_path)
-    try:
-        wait_for(lambda: health(p.base_url), 180, "healthy platform", run, output)
-        owner = p.sign_up()
-        merchant_id = p.new_merchant(owner)
-        writer = KeyedWriter(p.base_url, owner, merchant_id, unique_word("bagea"), 100)
+    with supervised_owner(vhost_uri, tmp_path) as (run, p, output, owner, merchant_id):
+        writer = KeyedWriter(p.base_url, owner, merchant_id, unique_word("bagea"), 100, stops=(30,))
         writer.start()
-        wait_for(lambda: writer.done >= 30 or not writer.is_alive(), 300, "30 writes", run, output)
+        wait_for_stop(writer, 30)
         rabbitmqctl("stop_app")
+        writer.go_on.set()  # the next writes meet the stopped broker
         try:
             time.sleep(60)
         finally:
@@ -178,5 +183,3 @@ def test_rabbitmq_stopped_for_60_seconds_during_keyed_writes(vhost_uri, tmp_path
         check_nothing_lost_or_doubled(p, writer, owner, merchant_id, 100, settle=60)
         print(f"\n100 keyed writes, RabbitMQ stopped 60 s: retries {writer.retries} {writer.statuses}; "
               f"the {len(written_before)} earlier writes in search {drained:.1f} s after the broker came back")
-    finally:
-        stop_run(run)
