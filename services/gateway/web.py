@@ -102,7 +102,8 @@ def json_api(fn):
 def refuse_unsafe_url(path_params: dict, request: Request | None) -> None:
     """A path parameter or a query-string value with a control character or a lone surrogate
     (shared/text.py) names nothing (404) or is refused (422 naming it), before any service or
-    database sees it: PostgreSQL refuses a NUL even in a lookup, SQLite would just not find."""
+    database sees it: PostgreSQL refuses a NUL even in a lookup, SQLite would just not find.
+    A query parameter given twice is refused too (422 naming it)."""
     found = find_unsafe({k: v for k, v in path_params.items() if isinstance(v, str)}, multiline=False)
     if found is not None:
         raise NotFound(fields={found[0]: found[1]})
@@ -110,6 +111,18 @@ def refuse_unsafe_url(path_params: dict, request: Request | None) -> None:
         found = find_unsafe(dict(request.args.lists()), multiline=False)
         if found is not None:
             raise ValidationFailed(t("Parameter tidak valid."), {found[0]: found[1]})
+        refuse_repeated_query_parameters(request)
+
+
+def refuse_repeated_query_parameters(request: Request) -> None:
+    """Every API query parameter holds one value: ``?slots=8&slots=abc`` would otherwise be
+    read by its first value and the second, which may be invalid, silently ignored."""
+    repeated = sorted(name for name, values in request.args.lists() if len(values) > 1)
+    if repeated:
+        raise ValidationFailed(
+            t("Parameter tidak valid."),
+            {name: t("parameter ini hanya boleh muncul sekali") for name in repeated},
+        )
 
 
 def _to_response(result: tuple[int, dict, str], extra_headers: dict | None = None) -> Response:

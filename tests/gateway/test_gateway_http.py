@@ -115,12 +115,27 @@ def test_search_passes_every_filter_through(start_gateway, web_session, fakes):
     assert fakes.calls[-1] == ("search", "kopi", None, 1, 20, SEARCH_FILTERS)
 
 
-def test_search_drops_empty_and_unknown_parameters_and_takes_the_first_of_a_repeated_one(
-        start_gateway, web_session, fakes):
+def test_search_drops_empty_and_unknown_parameters(start_gateway, web_session, fakes):
     start_gateway(FakeCatalog, FakeSearch, FakePromotion)
-    response = web_session.get("/api/v1/search?q=kopi&q=teh&region=&sort=&colour=red&kind=umkm")
+    response = web_session.get("/api/v1/search?q=kopi&region=&sort=&colour=red&kind=umkm")
     assert response.status_code == 200
     assert fakes.calls[-1] == ("search", "kopi", None, 1, 20, {"kind": "umkm"})
+
+
+@pytest.mark.parametrize("path, repeated", [
+    ("/api/v1/search?q=kopi&q=teh", ["q"]),
+    ("/api/v1/search?q=kopi&page=1&page=2&region=7402&region=", ["page", "region"]),
+    ("/api/v1/campaigns/active?slots=&slots=abc", ["slots"]),
+    ("/api/v1/merchants/m1/products?per_page=5&per_page=500", ["per_page"]),
+])
+def test_a_repeated_query_parameter_is_422_naming_it_and_reaches_no_service(
+        start_gateway, web_session, fakes, path, repeated):
+    start_gateway(FakeCatalog, FakeSearch, FakePromotion)
+    calls = len(fakes.calls)
+    response = web_session.get(path)
+    assert_error(response, 422, "validation_failed", repeated[0])
+    assert sorted(response.json()["error"]["fields"]) == repeated
+    assert len(fakes.calls) == calls
 
 
 @pytest.mark.parametrize("params, field", [
