@@ -11,6 +11,7 @@ Two layers:
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -242,15 +243,17 @@ def _locked_versions(session: Session, table: str, aggregate_type: str, ids: Seq
     was planned from the statistics of a table that grows during a burst: taken for a few
     rows, ``aggregate_type = 'product'`` was scanned whole (every row) and filtered, a
     batch's read cost grew with the table (5 ms at 15,000 rows); one index probe per id does
-    not depend on them."""
+    not depend on them. The ids go as one JSON array: pg8000 escapes a list parameter
+    character by character in Python (3 µs an id, against 0.1 for ``json.dumps``)."""
     connection = session.connection()
     ids_mark, type_mark = placeholders(parameter_style(connection.dialect), 2)
-    sql = (f"SELECT k.id, s.version, s.deleted FROM unnest({ids_mark}::varchar[]) AS k(id) CROSS JOIN LATERAL "
-           f"(SELECT version, deleted FROM {table} WHERE aggregate_type = {type_mark} AND aggregate_id = k.id "
-           f"FOR UPDATE) AS s")
+    sql = (f"SELECT k.id, s.version, s.deleted FROM json_array_elements_text({ids_mark}::json) AS k(id) "
+           f"CROSS JOIN LATERAL (SELECT version, deleted FROM {table} WHERE aggregate_type = {type_mark} "
+           f"AND aggregate_id = k.id FOR UPDATE) AS s")
     rows: list[tuple[Any, ...]] = []
     for chunk in chunks(ids):
-        rows.extend(tuple(row) for row in execute_driver_sql(connection, sql, (list(chunk), aggregate_type)).fetchall())
+        found = execute_driver_sql(connection, sql, (json.dumps(list(chunk)), aggregate_type)).fetchall()
+        rows.extend(tuple(row) for row in found)
     return rows
 
 

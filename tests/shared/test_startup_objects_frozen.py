@@ -1,5 +1,6 @@
 """The objects alive when a service starts are left out of the garbage collector's full
-collections while it runs (shared.extensions.StartupObjectsFrozen), and given back at stop."""
+collections while it runs, and full collections are considered less often
+(shared.extensions.StartupObjectsFrozen); both given back at stop."""
 import gc
 import weakref
 
@@ -33,12 +34,27 @@ def test_the_objects_alive_at_start_are_frozen_until_stop():
     assert any(obj is alive_at_start for obj in gc.get_objects())
 
 
+def test_full_collections_are_considered_less_often_while_it_runs():
+    before = gc.get_threshold()
+    frozen = StartupObjectsFrozen()
+    try:
+        frozen.start()
+        young, middle, full = gc.get_threshold()
+        assert (young, middle) == before[:2]
+        assert full == StartupObjectsFrozen.FULL_COLLECTION_AFTER > before[2]
+    finally:
+        frozen.stop()
+    assert gc.get_threshold() == before
+
+
 def test_a_process_that_freezes_objects_itself_is_left_alone():
     gc.freeze()
     try:
         count = gc.get_freeze_count()
         frozen = StartupObjectsFrozen()
+        thresholds = gc.get_threshold()
         frozen.start()
+        assert gc.get_threshold() == thresholds
         frozen.stop()
         assert gc.get_freeze_count() == count
     finally:
