@@ -1,14 +1,25 @@
 """The Elasticsearch engine: same interface as the embedded one, for a province or more.
 
-- Documents live in a versioned index (``<alias>-v1``) behind an alias, so a mapping change
-  can be rebuilt into ``-v2`` and the alias swapped without downtime.
-- Writes are bulk requests with ``version_type=external`` (the aggregate version): a
-  replayed or late event is refused by Elasticsearch itself (409), which we treat as done.
+- Documents live in a versioned index (``<alias>-v7``) behind an alias, so a mapping change
+  can be rebuilt into a new index and the alias swapped without downtime. Shard and replica
+  counts come from the settings (``SEARCH_ELASTICSEARCH_SHARDS``/``_REPLICAS``). Indices are
+  deleted by their concrete names only (Elasticsearch 8 refuses wildcards there:
+  ``action.destructive_requires_name``).
+- Product writes are bulk requests with ``version_type=external``: a replayed or late event
+  is refused by Elasticsearch itself (409), which we treat as done. The external version is
+  the aggregate version shifted left by ``VERSION_SHIFT`` bits: a pricing event is a partial
+  ``update``, which Elasticsearch versions internally (+1 per update), so the gap keeps the
+  next product version above any number of pricing updates in between.
+- What a product costs over time is indexed with it (``price_periods``, nested): the price,
+  discount and promotion flag of the pricing's window, and after ``valid_until`` the normal
+  price. A search picks the period holding "now" with two ``range`` clauses; no request
+  carries a script (see ``current_period``).
 - ``stage`` writes to Elasticsearch *before* the consumer commits: if the write fails the
   transaction rolls back and the event is retried; if the commit fails after the write,
   the redelivery is a harmless version conflict.
 
-Request bodies are built by plain functions so they can be tested without a server.
+Request bodies are built by plain functions so they can be tested without a server. Why it
+is built this way: docs/decisions/elasticsearch-cluster.md.
 """
 from __future__ import annotations
 
@@ -35,6 +46,7 @@ from services.search.engine import (
     SearchQuery,
     SearchResult,
     did_you_mean,
+    parse_time,
     price_bucket_label,
     pricing_view,
 )
@@ -59,17 +71,36 @@ from shared.taxonomy import CATEGORY_NAMES
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 6  # v2: pricing fields; v3: measures; v4: joined codes, negations, name head; v5: variants, protected roots, name heads after a packaging word; v6: manisan a protected root (older: reindex)
+# v2: pricing fields; v3: measures; v4: joined codes, negations, name head; v5: variants, protected
+# roots, name heads after a packaging word; v6: manisan a protected root; v7: price periods as
+# indexed fields (no scripts), external versions shifted by VERSION_SHIFT (older: reindex)
+INDEX_VERSION = 7
+# A product write's external version is the aggregate version << VERSION_SHIFT. Elasticsearch
+# adds 1 to a document's version at each partial update (a pricing event), and an external
+# write must carry a version above the stored one: with the product's version alone, the next
+# product event after a pricing update would be refused as stale (409) and lost. 2**32 pricing
+# updates fit between two product versions; product versions up to 2**31 fit in a long.
+VERSION_SHIFT = 32
+DEFAULT_SHARDS = 1
+DEFAULT_REPLICAS = 1
 SEARCH_FIELDS = ["name^3", "category_name^2", "category_parent_name", "merchant.name^2", "region_name^2", "description"]
 
 
-def index_body() -> dict:
-    """Settings and mappings of a product index, with an Indonesian analyzer."""
+def external_version(version: int) -> int:
+    """The external version a product write carries (see ``VERSION_SHIFT``)."""
+    return int(version) << VERSION_SHIFT
+
+
+def index_body(shards: int = DEFAULT_SHARDS, replicas: int = DEFAULT_REPLICAS) -> dict:
+    """Settings and mappings of a product index, with an Indonesian analyzer; ``shards`` and
+    ``replicas`` from the settings (``SEARCH_ELASTICSEARCH_SHARDS``/``_REPLICAS``)."""
     variants = sorted(f"{variant} => {canonical}" for variant, canonical in VARIANTS.items() if variant != canonical)
     text = {"type": "text", "analyzer": "etalase_id"}
     keyword = {"type": "keyword"}
     return {
         "settings": {
+            "number_of_shards": int(shards),
+            "number_of_replicas": int(replicas),
             "analysis": {
                 "char_filter": {
                     # oleh2 -> oleh, buah2an -> buah, as the embedded analyzer does
@@ -127,11 +158,20 @@ def index_body() -> dict:
                 }},
                 "version": {"type": "long"},
                 "updated_at": {"type": "date"},
-                "pricing": {"properties": {
+                # The pricing payload as received, for the hit's view (pricing_view); never
+                # queried: searches use price_periods and promotion_boost.
+                "pricing": {"type": "object", "enabled": False},
+                # What the product costs, period by period (see price_periods): the one
+                # holding "now" filters, sorts and counts by price, discount and promotion.
+                "price_periods": {"type": "nested", "properties": {
                     "effective_price": {"type": "long"}, "discount_percent": {"type": "integer"},
-                    "promoted": {"type": "boolean"}, "boost": {"type": "float"}, "valid_until": {"type": "date"},
-                    "badge": {"type": "keyword", "index": False},
+                    "promoted": {"type": "boolean"}, "on_promo": {"type": "boolean"},
+                    "from": {"type": "date", "format": "epoch_millis"},
+                    "until": {"type": "date", "format": "epoch_millis"},
                 }},
+                # The relevance multiplier of a promoted pricing (1 + MAX_PROMOTION_BOOST * boost),
+                # applied only while its period is current.
+                "promotion_boost": {"type": "float"},
             },
         },
     }
@@ -155,54 +195,113 @@ def joined_terms(doc: dict) -> list[str]:
     return sorted({term for term in analyze(text) if is_joined(term)})
 
 
-PRICING_FIELDS = ("effective_price", "discount_percent", "promoted", "boost", "valid_until", "badge")
+PRICING_FIELDS = ("version", "effective_price", "discount_percent", "promoted", "boost", "valid_until", "badge")
+PERIODS = "price_periods"
 
 
 def pricing_source(pricing: dict) -> dict:
-    """The part of a ProductPricing payload an Elasticsearch document keeps."""
+    """The part of a ProductPricing payload an Elasticsearch document keeps (for the hit's view)."""
     return {name: pricing.get(name) for name in PRICING_FIELDS}
 
 
+def _normal_period(price: int) -> dict:
+    return {"effective_price": int(price), "discount_percent": 0, "promoted": False, "on_promo": False}
+
+
+def price_periods(normal_price: int, pricing: dict | None) -> list[dict]:
+    """What a product costs over time, as indexed fields: one period without a pricing (the
+    normal price); with one, the pricing's values, until ``valid_until`` when it has one, and
+    from then on the normal price again. Periods hold epoch milliseconds (``from`` inclusive,
+    ``until`` exclusive, an absent bound is open), cover all time and never overlap: exactly
+    one is current at any moment (``current_period``).
+
+    The promotion service publishes the revert at a campaign's end, which replaces these
+    periods; the period after ``valid_until`` is what searches show if that event is late,
+    as the embedded engine does (``engine.pricing_expired``). ``on_promo`` is the embedded
+    engine's promotion filter: promoted, discounted, or cheaper than the normal price."""
+    if pricing is None or pricing.get("effective_price") is None:
+        return [_normal_period(normal_price)]
+    effective = int(pricing["effective_price"])
+    discount = int(pricing.get("discount_percent") or 0)
+    promoted = bool(pricing.get("promoted"))
+    window = {"effective_price": effective, "discount_percent": discount, "promoted": promoted,
+              "on_promo": promoted or discount > 0 or effective < int(normal_price)}
+    until = parse_time(pricing.get("valid_until"))  # None: no end, or unreadable (as embedded)
+    if until is None:
+        return [window]
+    until_ms = round(until * 1000)
+    return [{**window, "until": until_ms}, {**_normal_period(normal_price), "from": until_ms}]
+
+
+def promotion_boost(pricing: dict | None) -> float:
+    """The relevance multiplier of a promoted pricing: 1 + MAX_PROMOTION_BOOST * boost (0..1)."""
+    if not pricing or not pricing.get("promoted"):
+        return 1.0
+    return 1.0 + MAX_PROMOTION_BOOST * min(1.0, max(0.0, float(pricing.get("boost") or 0.0)))
+
+
+def pricing_fields(normal_price: int, pricing: dict | None) -> dict:
+    """The indexed pricing fields of a document (and of a pricing event's partial update)."""
+    fields: dict = {PERIODS: price_periods(normal_price, pricing), "promotion_boost": promotion_boost(pricing)}
+    if pricing is not None:
+        fields["pricing"] = pricing_source(pricing)
+    return fields
+
+
+# A pricing update is retried this often by Elasticsearch when another write to the same
+# document lands between its read and its write; past that, the 409 fails the bulk write and
+# the event is retried (a conflict on an update is not "a newer version is there").
+UPDATE_RETRIES = 3
+
+
 def bulk_operations(index: str, change: Change) -> list[dict]:
-    """Bulk actions for ``change``; versioned ones use the aggregate version (external)."""
+    """Bulk actions for ``change``. Product writes carry the aggregate version as an external
+    version (``external_version``); a pricing is a partial update of the pricing fields,
+    without a version: Elasticsearch's update API takes none (it versions updates itself, +1),
+    the consumer has already ordered pricings by their own version sequence
+    (``aggregate_state`` "pricing", kept in ``search_pricing``), and the product's external
+    version is left room for these increments (``VERSION_SHIFT``)."""
     operations: list[dict] = []
     for doc in change.upserts:
-        operations.append({"index": {"_index": index, "_id": doc["id"], "version": int(doc["version"]),
+        operations.append({"index": {"_index": index, "_id": doc["id"], "version": external_version(doc["version"]),
                                      "version_type": "external"}})
         operations.append({**doc, "measures": measure_terms(doc), "joined_terms": joined_terms(doc),
-                           "name_head": name_head(doc)})
+                           "name_head": name_head(doc), **pricing_fields(doc["price"], doc.get("pricing"))})
     for removal in change.removals:
         action = {"_index": index, "_id": removal.id}
         if removal.version is not None:
-            action.update(version=int(removal.version), version_type="external")
+            action.update(version=external_version(removal.version), version_type="external")
         operations.append({"delete": action})
     for pricing in change.pricings:
-        # Ordered by the consumer (aggregate_state "pricing"); a product not indexed yet is a
-        # 404 here and gets its stored pricing when it is indexed (see ElasticsearchEngine.stage).
-        operations.append({"update": {"_index": index, "_id": pricing["product_id"]}})
-        operations.append({"doc": {"pricing": pricing_source(pricing)}})
+        # A product not indexed yet is a 404 here and gets its stored pricing when it is
+        # indexed (see ElasticsearchEngine.stage). The period after valid_until takes the
+        # pricing's normal price: the document's own is not read back for an update.
+        operations.append({"update": {"_index": index, "_id": pricing["product_id"],
+                                      "retry_on_conflict": UPDATE_RETRIES}})
+        operations.append({"doc": pricing_fields(pricing["normal_price"], pricing)})
     return operations
 
 
-# Whether a document's pricing applies now (params.now: epoch milliseconds).
-_ACTIVE = ("doc['pricing.effective_price'].size() > 0 && (doc['pricing.valid_until'].size() == 0"
-           " || doc['pricing.valid_until'].value.toInstant().toEpochMilli() > params.now)")
-RUNTIME_FIELDS_SOURCE = {
-    "effective_price_now": f"if ({_ACTIVE}) {{ emit(doc['pricing.effective_price'].value); }}"
-                           " else { emit(doc['price'].value); }",
-    "discount_now": f"if ({_ACTIVE} && doc['pricing.discount_percent'].size() > 0) "
-                    "{ emit(doc['pricing.discount_percent'].value); } else { emit(0); }",
-    "promoted_now": f"emit({_ACTIVE} && doc['pricing.promoted'].size() > 0 && doc['pricing.promoted'].value)",
-}
+def current_period(now_ms: int) -> dict:
+    """The query-time guard: the price period holding ``now_ms`` (none ended by then, none
+    starting later). Two ``range`` clauses on indexed dates, cheap and cacheable per segment:
+    a pricing whose ``valid_until`` has passed is no longer current, even while its revert
+    event is on its way."""
+    return {"bool": {"must_not": [
+        {"range": {f"{PERIODS}.until": {"lte": now_ms, "format": "epoch_millis"}}},
+        {"range": {f"{PERIODS}.from": {"gt": now_ms, "format": "epoch_millis"}}},
+    ]}}
 
 
-def runtime_mappings(now_ms: int) -> dict:
-    types = {"effective_price_now": "long", "discount_now": "long", "promoted_now": "boolean"}
-    return {name: {"type": types[name], "script": {"source": source, "params": {"now": now_ms}}}
-            for name, source in RUNTIME_FIELDS_SOURCE.items()}
+def current(now_ms: int, *clauses: dict) -> dict:
+    """Documents whose current price period matches ``clauses``."""
+    query = current_period(now_ms)
+    if clauses:
+        query = {"bool": {"filter": list(clauses), "must_not": query["bool"]["must_not"]}}
+    return {"nested": {"path": PERIODS, "query": query, "score_mode": "none"}}
 
 
-def filter_clauses(query: SearchQuery) -> dict[str, dict]:
+def filter_clauses(query: SearchQuery, now_ms: int) -> dict[str, dict]:
     """One clause per active filter, named like the facets (so a facet can leave its own out)."""
     clauses: dict[str, dict] = {}
     if query.region:
@@ -217,7 +316,7 @@ def filter_clauses(query: SearchQuery) -> dict[str, dict]:
             bounds["gte"] = query.min_price
         if query.max_price is not None:
             bounds["lte"] = query.max_price
-        clauses["price"] = {"range": {"effective_price_now": bounds}}
+        clauses["price"] = current(now_ms, {"range": {f"{PERIODS}.effective_price": bounds}})
     if query.halal is not None:
         clauses["halal"] = {"term": {"halal": query.halal}}
     if query.kind:
@@ -227,37 +326,45 @@ def filter_clauses(query: SearchQuery) -> dict[str, dict]:
     if query.in_stock:
         clauses["in_stock"] = {"range": {"stock": {"gt": 0}}}
     if query.on_promo:
-        clauses["on_promo"] = {"bool": {"should": [{"range": {"discount_now": {"gt": 0}}},
-                                                   {"term": {"promoted_now": True}}],
-                                        "minimum_should_match": 1}}
+        clauses["on_promo"] = current(now_ms, {"term": {f"{PERIODS}.on_promo": True}})
     return clauses
 
 
 FACET_FIELDS = {"region": "region", "category": "category", "halal": "halal", "kind": "merchant.kind"}
 
 
-def facet_aggregations(clauses: dict[str, dict]) -> dict:
-    """Each facet is filtered by every active filter but its own (the hits use post_filter)."""
+def facet_aggregations(clauses: dict[str, dict], now_ms: int) -> dict:
+    """Each facet is filtered by every active filter but its own (the hits use post_filter).
+    The price facet counts the current period of each document (exactly one per document)."""
     aggs = {}
     for name in ("region", "category", "price", "halal", "kind"):
         others = [clause for other, clause in clauses.items() if other != name]
         if name == "price":
             ranges = [{"key": str(number), "from": low, **({"to": high} if high is not None else {})}
                       for number, (low, high) in enumerate(PRICE_BUCKETS)]
-            inner = {"range": {"field": "effective_price_now", "ranges": ranges}}
+            inner = {"periods": {"nested": {"path": PERIODS}, "aggs": {"current": {
+                "filter": current_period(now_ms),
+                "aggs": {"values": {"range": {"field": f"{PERIODS}.effective_price", "ranges": ranges}}}}}}}
         else:
-            inner = {"terms": {"field": FACET_FIELDS[name], "size": 100}}
-        aggs[name] = {"filter": {"bool": {"filter": others}}, "aggs": {"values": inner}}
+            inner = {"values": {"terms": {"field": FACET_FIELDS[name], "size": 100}}}
+        aggs[name] = {"filter": {"bool": {"filter": others}}, "aggs": inner}
     return aggs
 
 
-def sort_clause(query: SearchQuery, has_text: bool) -> list:
+def period_sort(field: str, order: str, now_ms: int) -> dict:
+    """Sort on a field of the current price period (a nested sort, filtered by the guard)."""
+    return {f"{PERIODS}.{field}": {"order": order, "mode": "min" if order == "asc" else "max",
+                                   "nested": {"path": PERIODS, "filter": current_period(now_ms)}}}
+
+
+def sort_clause(query: SearchQuery, has_text: bool, now_ms: int) -> list:
     if query.sort == "price_asc":
-        return [{"effective_price_now": "asc"}, {"id": "asc"}]
+        return [period_sort("effective_price", "asc", now_ms), {"id": "asc"}]
     if query.sort == "price_desc":
-        return [{"effective_price_now": "desc"}, {"id": "asc"}]
+        return [period_sort("effective_price", "desc", now_ms), {"id": "asc"}]
     if query.sort == "discount":
-        return [{"discount_now": "desc"}, "_score" if has_text else {"updated_at": "desc"}, {"id": "asc"}]
+        return [period_sort("discount_percent", "desc", now_ms), "_score" if has_text else {"updated_at": "desc"},
+                {"id": "asc"}]
     if query.sort == "newest" or not has_text:
         return [{"updated_at": "desc"}, {"id": "desc"}]
     return ["_score", {"updated_at": "desc"}, {"id": "asc"}]
@@ -468,11 +575,10 @@ def search_body(query: SearchQuery, operator: str = "and", now_ms: int | None = 
     """The request of ``query``; its text as ``plan`` (default: the plan without a
     vocabulary). ``probe`` adds the vocabulary probe (see ``vocabulary_probe``)."""
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    clauses = filter_clauses(query)
+    clauses = filter_clauses(query, now_ms)
     # Belt and braces: the indexer already removes a rejected or suspended merchant's products.
     hidden = [{"terms": {"merchant.status": sorted(HIDDEN_MERCHANT_STATUSES)}}]
-    body: dict = {"from": query.offset, "size": query.per_page, "track_total_hits": True,
-                  "runtime_mappings": runtime_mappings(now_ms)}
+    body: dict = {"from": query.offset, "size": query.per_page, "track_total_hits": True}
     has_text = bool(query.q.strip())
     if has_text:
         plan = plan_query(query.q) if plan is None else plan
@@ -480,13 +586,11 @@ def search_body(query: SearchQuery, operator: str = "and", now_ms: int | None = 
         head = head_query(plan)
         if head:
             text["bool"]["should"] = [head]
-        # Bounded boost: a promoted product's score is multiplied by 1 + MAX * boost (<= 1.2);
+        # Bounded boost: a promoted product's score is multiplied by its indexed
+        # promotion_boost (1 + MAX * boost, <= 1.2) while its promoted period is current;
         # function_score only rescales documents the text query already matched.
-        functions: list[dict] = [{"filter": {"term": {"promoted_now": True}},
-                                  "script_score": {"script": {
-                                      "source": "1 + params.max * Math.min(1.0, Math.max(0.0, "
-                                                "doc['pricing.boost'].size() > 0 ? doc['pricing.boost'].value : 0.0))",
-                                      "params": {"max": MAX_PROMOTION_BOOST}}}}]
+        functions: list[dict] = [{"filter": current(now_ms, {"term": {f"{PERIODS}.promoted": True}}),
+                                  "field_value_factor": {"field": "promotion_boost", "missing": 1.0}}]
         if plan.region_hint:
             # "oleh-oleh khas Baubau": Baubau's products first among equals, not a filter
             # (the embedded engine multiplies by the same factor).
@@ -502,19 +606,23 @@ def search_body(query: SearchQuery, operator: str = "and", now_ms: int | None = 
     else:
         body["query"] = {"bool": {"must": [{"match_all": {}}], "must_not": hidden}}
     body["post_filter"] = {"bool": {"filter": list(clauses.values())}}
-    body["aggs"] = facet_aggregations(clauses)
+    body["aggs"] = facet_aggregations(clauses, now_ms)
     if has_text and probe:
         aggs, suggest = vocabulary_probe(query_terms(query.q))
         body["aggs"].update(aggs)
         if suggest:
             body["suggest"] = suggest
-    body["sort"] = sort_clause(query, has_text)
+    body["sort"] = sort_clause(query, has_text, now_ms)
     return body
 
 
 def facets_from(aggregations: dict) -> dict:
     def buckets(name):
         return ((aggregations.get(name) or {}).get("values") or {}).get("buckets") or []
+
+    def price_buckets():
+        periods = ((aggregations.get("price") or {}).get("periods") or {}).get("current") or {}
+        return (periods.get("values") or {}).get("buckets") or []
 
     def terms(name, labels):
         entries = []
@@ -527,7 +635,7 @@ def facets_from(aggregations: dict) -> dict:
             entries.append({"value": value, "label": labels(value), "count": bucket["doc_count"]})
         return entries
 
-    price_counts = {bucket["key"]: bucket["doc_count"] for bucket in buckets("price")}
+    price_counts = {bucket["key"]: bucket["doc_count"] for bucket in price_buckets()}
     return {
         "region": terms("region", lambda value: REGIONS.get(value, value)),
         "category": terms("category", lambda value: CATEGORY_NAMES.get(value, value)),
@@ -552,14 +660,22 @@ def hit_item(hit: dict, now: float) -> dict:
 
 
 def bulk_failures(response: dict) -> list[dict]:
-    """Errors of a bulk response that matter: a version conflict means a newer version is
-    already there (a replay or a late event), and deleting a missing document is done."""
+    """Errors of a bulk response that matter. Done, not failed: a version conflict on a
+    versioned index or delete (a newer version is already there: a replay or a late event),
+    deleting a missing document, and a pricing update of a product not indexed yet (it takes
+    its stored pricing when it is). A conflict on an update is a failure: the update was not
+    applied (another write kept winning its retries), so the event must be retried."""
     failures = []
     for item in response.get("items", []):
         (action, result), = item.items()
         status = result.get("status", 200)
-        if status >= 300 and status != 409 and not (action in ("delete", "update") and status == 404):
-            failures.append(result)
+        if status < 300:
+            continue
+        if status == 409 and action in ("index", "delete"):
+            continue
+        if status == 404 and action in ("delete", "update"):
+            continue
+        failures.append(result)
     return failures
 
 
@@ -568,31 +684,78 @@ class ElasticsearchError(RuntimeError):
 
 
 class ElasticsearchEngine:
-    def __init__(self, client, alias: str):
+    def __init__(self, client, alias: str, *, shards: int = DEFAULT_SHARDS, replicas: int = DEFAULT_REPLICAS,
+                 session_factory=None):
         self.client = client
         self.alias = alias
+        self.shards = shards
+        self.replicas = replicas
+        # The search database, for tools and tests (upsert, set_pricing, delete): with it they
+        # keep pricing in search_pricing as events do, so a product indexed later shows it.
+        self.session_factory = session_factory
 
     @classmethod
-    def from_settings(cls, settings) -> "ElasticsearchEngine":
+    def from_settings(cls, settings, session_factory=None) -> "ElasticsearchEngine":
         # Imported here: the client library takes half a second to load, and the embedded
         # engine (the default) never needs it.
         from elasticsearch import Elasticsearch
 
         if not settings.elasticsearch_url:
             raise ValueError("SEARCH_ELASTICSEARCH_URL is required when SEARCH_ENGINE=elasticsearch")
-        return cls(Elasticsearch(settings.elasticsearch_url, request_timeout=10), settings.elasticsearch_index)
+        return cls(Elasticsearch(settings.elasticsearch_url, request_timeout=10), settings.elasticsearch_index,
+                   shards=settings.elasticsearch_shards, replicas=settings.elasticsearch_replicas,
+                   session_factory=session_factory)
 
     @property
     def versioned_index(self) -> str:
         return f"{self.alias}-v{INDEX_VERSION}"
 
+    def index_body(self) -> dict:
+        return index_body(self.shards, self.replicas)
+
     def start(self) -> None:
-        """Create the versioned index behind the alias unless the alias exists."""
+        """Create the versioned index behind the alias unless the alias exists; on an existing
+        index, apply the configured replica count (a live setting) and warn about what only a
+        reindex changes (the shard count, an older index version)."""
         if self.client.indices.exists_alias(name=self.alias):
+            self._check_indices()
             return
-        body = index_body()
-        self.client.indices.create(index=self.versioned_index, settings=body["settings"],
-                                   mappings=body["mappings"], aliases={self.alias: {}})
+        body = self.index_body()
+        try:
+            self.client.indices.create(index=self.versioned_index, settings=body["settings"],
+                                       mappings=body["mappings"], aliases={self.alias: {}})
+        except Exception as exc:
+            # Another replica starting at the same moment created it first.
+            if getattr(exc, "error", None) != "resource_already_exists_exception":
+                raise
+
+    def _check_indices(self) -> None:
+        for name, found in sorted(dict(self.client.indices.get_settings(index=self.indices())).items()):
+            settings = (found.get("settings") or {}).get("index") or {}
+            if int(settings.get("number_of_replicas", self.replicas)) != self.replicas:
+                self.client.indices.put_settings(index=name, settings={"index": {"number_of_replicas": self.replicas}})
+                log.info("index %s: number_of_replicas set to %d", name, self.replicas)
+            if int(settings.get("number_of_shards", self.shards)) != self.shards:
+                log.warning("index %s has %s shards, the settings say %d: `etalase search reindex` builds "
+                            "a new index with them", name, settings.get("number_of_shards"), self.shards)
+            if not name.startswith(f"{self.versioned_index}-") and name != self.versioned_index:
+                log.warning("index %s is older than index version %d: run `etalase search reindex`",
+                            name, INDEX_VERSION)
+
+    def indices(self) -> list[str]:
+        """The concrete names of the indices behind the alias."""
+        if not self.client.indices.exists_alias(name=self.alias):
+            return []
+        return sorted(dict(self.client.indices.get_alias(name=self.alias)))
+
+    def drop(self) -> list[str]:
+        """Delete the indices behind the alias (tests, tools), by their concrete names:
+        Elasticsearch 8 refuses a wildcard or ``_all`` in a delete
+        (``action.destructive_requires_name``, true by default)."""
+        names = self.indices()
+        if names:
+            self.client.indices.delete(index=names)
+        return names
 
     def _bulk(self, change: Change, refresh: bool) -> None:
         operations = bulk_operations(self.alias, change)
@@ -611,23 +774,44 @@ class ElasticsearchEngine:
     def apply(self, change: Change) -> None:
         pass  # already written (and idempotent) in stage
 
+    def _write(self, change: Change) -> None:
+        """Tools and tests: as an event would (with the search database when there is one),
+        shown at once."""
+        if self.session_factory is None:
+            self._bulk(change, refresh=True)
+            return
+        with self.session_factory() as session:
+            change.pricings = newer_pricings(session, change.pricings)  # the consumer's job for events
+            with_stored_pricing(session, change)
+            self._bulk(change, refresh=True)
+            session.commit()
+
     def upsert(self, docs: Iterable[dict]) -> None:
-        self._bulk(Change(upserts=list(docs)), refresh=True)
+        self._write(Change(upserts=list(docs)))
 
     def set_pricing(self, pricings: Iterable[dict]) -> None:
         """Show pricing payloads on indexed products (tools and tests; events go through the indexer)."""
-        self._bulk(Change(pricings=list(pricings)), refresh=True)
+        self._write(Change(pricings=list(pricings)))
 
     def delete(self, ids: Iterable[str]) -> None:
         self._bulk(Change(removals=[Removal(id=str(i), version=None) for i in ids]), refresh=True)
 
     def search(self, query: SearchQuery) -> SearchResult:
+        # One "now" for every request of this search and for the hits' pricing view.
+        now_ms = int(time.time() * 1000)
+
+        def body(operator: str = "and", **options) -> dict:
+            return search_body(query, operator, now_ms, **options)
+
+        def ask(request: dict) -> SearchResult:
+            return self._result(self._request(request), now_ms)
+
         if not query.q.strip():
-            return self._search(search_body(query))
+            return ask(body())
         # 1. The plan without a vocabulary (synonyms, English, region), with the probe.
         plan = plan_query(query.q)
-        response = self._request(search_body(query, plan=plan, probe=True))
-        result = self._result(response)
+        response = self._request(body(plan=plan, probe=True))
+        result = self._result(response, now_ms)
         if plan.empty:
             return result
         typed_total = result.total  # the words as typed, without typo corrections
@@ -636,22 +820,22 @@ class ElasticsearchEngine:
         vocabulary = vocabulary_from(response)
         informed = plan_query(query.q, vocabulary)
         if (informed.groups, informed.region_hint, informed.roles) != (plan.groups, plan.region_hint, plan.roles):
-            result = self._search(search_body(query, plan=informed))
+            result = ask(body(plan=informed))
         # 3. Still nothing: Elasticsearch's own typo tolerance on the plain words, then any word.
         fuzzy = False
         if result.total == 0 and has_fuzzable_words(informed):
             fuzzy = True
-            result = self._search(search_body(query, plan=informed, fuzzy=True))
+            result = ask(body(plan=informed, fuzzy=True))
         # 4. Too few: partial matches follow (one concept fewer), else any word.
         if result.total < FEW_MATCHES and len(informed.matching()[0]) > 1:
             deciding, partial_need, naming = informed.partial_matching()
             if naming and partial_need < informed.matching()[1]:
-                result = self._search(search_body(query, "partial", plan=informed, fuzzy=fuzzy))
+                result = ask(body("partial", plan=informed, fuzzy=fuzzy))
             if result.total == 0:
-                result = self._search(search_body(query, "or", plan=informed, fuzzy=fuzzy))
+                result = ask(body("or", plan=informed, fuzzy=fuzzy))
         # 5. The words find nothing: the place the buyer named.
         if result.total == 0 and informed.places() and informed.places() != informed.matching()[0]:
-            result = self._search(search_body(query, "places", plan=informed))
+            result = ask(body("places", plan=informed))
         # Did you mean: the same rule as the embedded engine (engine.did_you_mean).
         suggestion = did_you_mean(query.q, informed.corrected, typed_total, result.total,
                                   lambda word: all(term in vocabulary for term in query_terms(word)))
@@ -662,11 +846,8 @@ class ElasticsearchEngine:
     def _request(self, body: dict) -> dict:
         return self.client.search(index=self.alias, body=body)
 
-    def _search(self, body: dict) -> SearchResult:
-        return self._result(self._request(body))
-
-    def _result(self, response: dict) -> SearchResult:
-        now = time.time()
+    def _result(self, response: dict, now_ms: int) -> SearchResult:
+        now = now_ms / 1000
         hits = response["hits"]
         facets = facets_from(response.get("aggregations") or {})
         return SearchResult(total=hits["total"]["value"], items=[hit_item(hit, now) for hit in hits["hits"]],
@@ -688,3 +869,15 @@ def with_stored_pricing(session, change: Change) -> None:
     for doc in change.upserts:
         if str(doc["id"]) in stored:
             doc["pricing"] = pricing_source(json.loads(stored[str(doc["id"])]))
+
+
+def newer_pricings(session, pricings: list[dict]) -> list[dict]:
+    """The pricings newer than or as new as the stored ones (tools and tests: for events, the
+    consumer drops stale versions through ``aggregate_state``)."""
+    ids = sorted({str(pricing["product_id"]) for pricing in pricings})
+    stored: dict[str, int] = {}
+    for chunk in chunks(ids):
+        stored.update(session.execute(select(SearchPricing.product_id, SearchPricing.version)
+                                      .where(SearchPricing.product_id.in_(chunk))).all())
+    return [pricing for pricing in pricings
+            if int(pricing.get("version") or 0) >= stored.get(str(pricing["product_id"]), 0)]

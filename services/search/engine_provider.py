@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 def build_engine(settings: SearchSettings, session_factory: sessionmaker[Session]) -> SearchEngine:
     if settings.engine == "elasticsearch":
-        return ElasticsearchEngine.from_settings(settings)
+        return ElasticsearchEngine.from_settings(settings, session_factory)
     return EmbeddedEngine(session_factory)
 
 

@@ -7,8 +7,11 @@ going to the old index during the build: every id whose version moved in the old
 since the build started is copied over (the newer version wins) before the swap, so no
 event is lost.
 
-Elasticsearch: ``<alias>-v<version>-<timestamp>`` is created and bulk-loaded, then one
-``_aliases`` request removes the alias from the old index and adds it to the new one.
+Elasticsearch: ``<alias>-v<version>-<timestamp>`` is created (with the configured shard and
+replica counts) and bulk-loaded, then one ``_aliases`` request removes the alias from the old
+index and adds it to the new one; the old indices are then deleted by their concrete names (a
+failed build deletes its own index the same way): Elasticsearch 8 refuses a wildcard in a
+delete (``action.destructive_requires_name``).
 """
 from __future__ import annotations
 
@@ -28,7 +31,6 @@ from services.search.elastic import (
     ElasticsearchError,
     bulk_failures,
     bulk_operations,
-    index_body,
     with_stored_pricing,
 )
 from services.search.embedded import EmbeddedEngine, MemoryIndex
@@ -145,8 +147,25 @@ def reindex_elastic(engine: ElasticsearchEngine, snapshots: Iterable, progress: 
                     now=None) -> int:
     client = engine.client
     name = new_index_name(engine.alias, INDEX_VERSION, now)
-    body = index_body()
+    body = engine.index_body()
     client.indices.create(index=name, settings=body["settings"], mappings=body["mappings"])
+    try:
+        loaded = _load(client, name, snapshots, progress, session_factory)
+        client.indices.refresh(index=name)
+        old = [index for index in engine.indices() if index != name]
+        client.indices.update_aliases(actions=alias_actions(engine.alias, old, name))
+    except Exception:
+        client.indices.delete(index=name, ignore_unavailable=True)  # the half-built index, by its name
+        raise
+    if old:
+        # Searches now go to the new index; the old ones only take space. A write that
+        # resolved the alias just before the swap is lost with them (as it would be missing
+        # from the new index anyway): `etalase search verify --repair` finds such a product.
+        client.indices.delete(index=old, ignore_unavailable=True)
+    return loaded
+
+
+def _load(client, name: str, snapshots: Iterable, progress: Progress, session_factory) -> int:
     loaded = 0
 
     def flush(batch: list[dict]) -> None:
@@ -169,10 +188,6 @@ def reindex_elastic(engine: ElasticsearchEngine, snapshots: Iterable, progress: 
             batch = []
     if batch:
         flush(batch)
-    client.indices.refresh(index=name)
-    old = list(client.indices.get_alias(name=engine.alias).keys()) if client.indices.exists_alias(
-        name=engine.alias) else []
-    client.indices.update_aliases(actions=alias_actions(engine.alias, old, name))
     return loaded
 
 

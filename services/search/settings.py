@@ -1,6 +1,7 @@
 """Settings of the search service (section ``SEARCH`` of the nameko config, env ``SEARCH_*``)."""
 from typing import ClassVar, Literal
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.retention import RetentionSettings
@@ -15,3 +16,8 @@ class SearchSettings(RetentionSettings):
     engine: Literal["embedded", "elasticsearch"] = "embedded"
     elasticsearch_url: str = ""
     elasticsearch_index: str = "etalase-products"
+    # Primary shards of a new index (fixed for its life: a change takes `etalase search
+    # reindex`) and replicas of each (applied to the live index at start). One shard holds a
+    # province's products; a replica needs a second node (on one node the index stays yellow).
+    elasticsearch_shards: int = Field(default=1, ge=1, le=1024)
+    elasticsearch_replicas: int = Field(default=1, ge=0, le=16)

@@ -1,7 +1,11 @@
-"""The Elasticsearch engine's requests, checked without a server (a fake client records them).
-Behaviour against a live node is covered by the engine contract suite when ELASTICSEARCH_URL is set."""
+"""The Elasticsearch engine's requests, checked without a server (a fake client records them,
+or ``elastic_model`` answers them as our reading of Elasticsearch does). Behaviour against a
+live node is covered by the engine contract suite when ELASTICSEARCH_URL is set."""
 import pytest
+from elastic_model import ModelCluster, ModelError
+from pydantic import ValidationError
 
+from services.search import reindex
 from services.search.analysis import analyze
 from services.search.elastic import (
     COVERAGE_SCORE,
@@ -10,18 +14,34 @@ from services.search.elastic import (
     ElasticsearchEngine,
     ElasticsearchError,
     ProbedVocabulary,
+    bulk_failures,
     bulk_operations,
+    current_period,
+    external_version,
     facets_from,
     index_body,
     joined_terms,
+    price_periods,
+    promotion_boost,
     search_body,
     text_query,
     vocabulary_from,
 )
 from services.search.engine import FEW_MATCHES, REGION_HINT_BOOST, Change, Removal, SearchQuery
 from services.search.language import Hypernyms, Synonyms, plan_query
+from services.search.settings import SearchSettings
+from shared.contracts import ProductSnapshot
 
-from search_factories import document
+from search_factories import document, pricing, snapshot
+
+NOW = 1_790_000_000_000  # a fixed "now" (epoch ms) for request bodies
+GUARD = current_period(NOW)
+
+
+def now_period(*clauses):
+    """Documents whose price period current at NOW matches ``clauses``."""
+    return {"nested": {"path": "price_periods", "score_mode": "none",
+                       "query": {"bool": {"filter": list(clauses), "must_not": GUARD["bool"]["must_not"]}}}}
 
 
 class FakeIndices:
@@ -74,33 +94,47 @@ def test_index_has_an_indonesian_analyzer():
 
 
 def test_start_creates_a_versioned_index_behind_the_alias_once():
-    client = FakeClient()
+    client = ModelCluster()
     engine = ElasticsearchEngine(client, "etalase-products")
     engine.start()
     engine.start()
-    creates = [call for call in client.calls if call[0] == "create"]
-    assert len(creates) == 1
-    assert creates[0][1] == "etalase-products-v6" and creates[0][4] == {"etalase-products": {}}
+    assert [call for call in client.calls if call[0] == "create"] == [("create", "etalase-products-v7")]
+    assert engine.indices() == ["etalase-products-v7"]
 
 
-def test_bulk_uses_external_versions():
+def test_bulk_uses_external_versions_with_room_for_pricing_updates():
     doc = document("p1", 3, name="Kopi")
     ops = bulk_operations("products", Change(upserts=[doc], removals=[Removal("p2", 5), Removal("p3", None)]))
     assert ops == [
-        {"index": {"_index": "products", "_id": "p1", "version": 3, "version_type": "external"}},
-        {**doc, "measures": [], "joined_terms": [], "name_head": ["kopi"]},
-        {"delete": {"_index": "products", "_id": "p2", "version": 5, "version_type": "external"}},
+        {"index": {"_index": "products", "_id": "p1", "version": 3 << 32, "version_type": "external"}},
+        {**doc, "measures": [], "joined_terms": [], "name_head": ["kopi"],
+         "price_periods": [{"effective_price": 25000, "discount_percent": 0, "promoted": False, "on_promo": False}],
+         "promotion_boost": 1.0},
+        {"delete": {"_index": "products", "_id": "p2", "version": 5 << 32, "version_type": "external"}},
         {"delete": {"_index": "products", "_id": "p3"}},
     ]
+    assert external_version(1) > external_version(0) + 2 ** 31 and external_version(2 ** 31 - 1) < 2 ** 63
 
 
 def test_version_conflicts_and_missing_deletes_are_not_failures():
     client = FakeClient(bulk_items=[
         {"index": {"_id": "p1", "status": 409}},
         {"delete": {"_id": "p2", "status": 404}},
+        {"delete": {"_id": "p3", "status": 409}},
+        {"update": {"_id": "p4", "status": 404}},
     ])
     ElasticsearchEngine(client, "products").stage(None, Change(upserts=[document("p1")], removals=[Removal("p2", 2)]))
     assert client.calls[-1][2] is False  # the consumer path does not force a refresh
+
+
+def test_a_conflict_on_a_pricing_update_is_a_failure():
+    """409 on an update is not "a newer version is there": the pricing was not applied (another
+    write kept winning its retries), so the event must be retried."""
+    client = FakeClient(bulk_items=[{"update": {"_id": "p1", "status": 409,
+                                                "error": {"type": "version_conflict_engine_exception"}}}])
+    with pytest.raises(ElasticsearchError):
+        ElasticsearchEngine(client, "products").stage(None, Change(pricings=[pricing("p1", 2)]))
+    assert bulk_failures({"items": [{"index": {"status": 409}}, {"update": {"status": 409}}]}) == [{"status": 409}]
 
 
 def test_other_bulk_errors_raise():
@@ -201,47 +235,89 @@ def test_a_partial_match_is_one_concept_fewer_and_names_something():
 def test_every_filter_becomes_a_clause():
     query = SearchQuery(q="kopi", region="7402", category="makanan-minuman", min_price=1000, max_price=50000,
                         halal=False, kind="koperasi", verified=True, on_promo=True, in_stock=True)
-    filters = search_body(query, now_ms=0)["post_filter"]["bool"]["filter"]
+    filters = search_body(query, now_ms=NOW)["post_filter"]["bool"]["filter"]
     assert {"term": {"region": "7402"}} in filters
     assert {"bool": {"should": [{"term": {"category": "makanan-minuman"}},
                                 {"term": {"category_parent": "makanan-minuman"}}],
                      "minimum_should_match": 1}} in filters  # a parent includes its children
-    assert {"range": {"effective_price_now": {"gte": 1000, "lte": 50000}}} in filters  # the effective price
+    # the effective price: the indexed field of the price period current now
+    assert now_period({"range": {"price_periods.effective_price": {"gte": 1000, "lte": 50000}}}) in filters
+    assert now_period({"term": {"price_periods.on_promo": True}}) in filters
     assert {"term": {"halal": False}} in filters and {"term": {"merchant.kind": "koperasi"}} in filters
     assert {"term": {"merchant.verified": True}} in filters and {"range": {"stock": {"gt": 0}}} in filters
     assert len(filters) == 8
 
 
-def test_effective_price_honours_valid_until():
-    body = search_body(SearchQuery(sort="price_asc"), now_ms=1234)
-    runtime = body["runtime_mappings"]["effective_price_now"]
-    assert runtime["type"] == "long" and runtime["script"]["params"] == {"now": 1234}
-    assert "pricing.valid_until" in runtime["script"]["source"]
-    assert body["sort"][0] == {"effective_price_now": "asc"}
-    assert search_body(SearchQuery(sort="price_desc"))["sort"][0] == {"effective_price_now": "desc"}
-    assert search_body(SearchQuery(sort="discount"))["sort"][0] == {"discount_now": "desc"}
+def test_price_sorts_are_on_the_indexed_field_of_the_current_period():
+    body = search_body(SearchQuery(sort="price_asc"), now_ms=NOW)
+    assert body["sort"] == [{"price_periods.effective_price": {
+        "order": "asc", "mode": "min", "nested": {"path": "price_periods", "filter": GUARD}}}, {"id": "asc"}]
+    assert search_body(SearchQuery(sort="price_desc"), now_ms=NOW)["sort"][0] == {"price_periods.effective_price": {
+        "order": "desc", "mode": "max", "nested": {"path": "price_periods", "filter": GUARD}}}
+    assert search_body(SearchQuery(q="kopi", sort="discount"), now_ms=NOW)["sort"] == [
+        {"price_periods.discount_percent": {"order": "desc", "mode": "max",
+                                            "nested": {"path": "price_periods", "filter": GUARD}}},
+        "_score", {"id": "asc"}]
     assert search_body(SearchQuery(q="kopi", sort="newest"))["sort"][0] == {"updated_at": "desc"}
 
 
+def test_the_guard_on_valid_until_is_two_ranges_on_indexed_dates():
+    """A period is current when it has not ended (``until`` > now) and has begun (``from`` <=
+    now): a pricing past its valid_until is no longer current, its revert event or not."""
+    assert GUARD == {"bool": {"must_not": [
+        {"range": {"price_periods.until": {"lte": NOW, "format": "epoch_millis"}}},
+        {"range": {"price_periods.from": {"gt": NOW, "format": "epoch_millis"}}},
+    ]}}
+    mapping = index_body()["mappings"]["properties"]["price_periods"]
+    assert mapping["type"] == "nested"
+    assert mapping["properties"]["until"] == mapping["properties"]["from"] == {"type": "date", "format": "epoch_millis"}
+    assert mapping["properties"]["effective_price"] == {"type": "long"}
+    assert index_body()["mappings"]["properties"]["pricing"] == {"type": "object", "enabled": False}  # shown, not queried
+
+
+def test_a_pricing_becomes_price_periods_around_its_valid_until():
+    window = {"effective_price": 20000, "discount_percent": 20, "promoted": True, "on_promo": True}
+    normal = {"effective_price": 25000, "discount_percent": 0, "promoted": False, "on_promo": False}
+    until = pricing("p1", effective_price=20000, discount_percent=20, promoted=True,
+                    valid_until="2026-12-05T16:00:00+00:00")
+    ms = 1796486400000  # 2026-12-05T16:00:00Z
+    assert price_periods(25000, until) == [{**window, "until": ms}, {**normal, "from": ms}]
+    assert price_periods(25000, {**until, "valid_until": None}) == [window]  # no end: until the next event
+    assert price_periods(25000, None) == [normal]
+    # a revert (the normal price) is a period of its own, never "on promo"
+    assert price_periods(25000, pricing("p1")) == [normal]
+    # cheaper than the normal price without a discount figure: on promo, as the embedded engine says
+    assert price_periods(25000, pricing("p1", effective_price=24000))[0]["on_promo"] is True
+    # an unreadable valid_until is no end (as engine.parse_time reads it for the embedded engine)
+    assert price_periods(25000, {**until, "valid_until": "soon"}) == [window]
+
+
 def test_each_facet_leaves_out_its_own_filter():
-    aggs = search_body(SearchQuery(q="kopi", region="7402", halal=True))["aggs"]
+    aggs = search_body(SearchQuery(q="kopi", region="7402", halal=True), now_ms=NOW)["aggs"]
     assert aggs["region"]["filter"] == {"bool": {"filter": [{"term": {"halal": True}}]}}
     assert aggs["halal"]["filter"] == {"bool": {"filter": [{"term": {"region": "7402"}}]}}
     assert aggs["kind"]["filter"]["bool"]["filter"] == [{"term": {"region": "7402"}}, {"term": {"halal": True}}]
     assert aggs["kind"]["aggs"]["values"] == {"terms": {"field": "merchant.kind", "size": 100}}
-    ranges = aggs["price"]["aggs"]["values"]["range"]
-    assert ranges["field"] == "effective_price_now" and ranges["ranges"][0] == {"key": "0", "from": 0, "to": 25000}
-    assert ranges["ranges"][-1] == {"key": "5", "from": 500000}
+    # the price facet counts each document's current period (one per document)
+    periods = aggs["price"]["aggs"]["periods"]
+    assert periods["nested"] == {"path": "price_periods"} and periods["aggs"]["current"]["filter"] == GUARD
+    ranges = periods["aggs"]["current"]["aggs"]["values"]["range"]
+    assert ranges["field"] == "price_periods.effective_price"
+    assert ranges["ranges"][0] == {"key": "0", "from": 0, "to": 25000} and ranges["ranges"][-1] == {"key": "5", "from": 500000}
 
 
-def test_promotion_boost_is_bounded_and_only_rescores_matches():
-    body = search_body(SearchQuery(q="madu"))
+def test_promotion_boost_is_bounded_indexed_and_only_rescores_matches():
+    body = search_body(SearchQuery(q="madu"), now_ms=NOW)
     score = body["query"]["function_score"]
     assert score["boost_mode"] == "multiply" and plan_part(body) == {"bool": {"must": [match("madu")]}}
     assert score["score_mode"] == "multiply" and len(score["functions"]) == 1  # no region hint
-    function = score["functions"][0]
-    assert function["filter"] == {"term": {"promoted_now": True}}
-    assert function["script_score"]["script"]["params"] == {"max": 0.2}
+    # the indexed multiplier, only while the promoted period is current
+    assert score["functions"][0] == {"filter": now_period({"term": {"price_periods.promoted": True}}),
+                                     "field_value_factor": {"field": "promotion_boost", "missing": 1.0}}
+    assert promotion_boost(pricing("p1", promoted=True, boost=1.0)) == pytest.approx(1.2)
+    assert promotion_boost(pricing("p1", promoted=True, boost=7.0)) == pytest.approx(1.2)  # bounded
+    assert promotion_boost(pricing("p1", promoted=True, boost=0.5)) == pytest.approx(1.1)
+    assert promotion_boost(pricing("p1", promoted=False, boost=1.0)) == promotion_boost(None) == 1.0
 
 
 def test_highlight_is_html_encoded_with_marks():
@@ -256,7 +332,7 @@ def test_highlight_is_html_encoded_with_marks():
         "region": {"values": {"buckets": [{"key": "7402", "doc_count": 1}]}},
         "halal": {"values": {"buckets": [{"key": 1, "key_as_string": "true", "doc_count": 1}]}},
         "category": {"values": {"buckets": [{"key": "kopi-teh", "doc_count": 1}]}},
-        "price": {"values": {"buckets": [{"key": "0", "doc_count": 1}]}},
+        "price": {"periods": {"current": {"values": {"buckets": [{"key": "0", "doc_count": 1}]}}}},
     }
     result = ElasticsearchEngine(client, "products").search(SearchQuery(q="kopi"))
     item = result.items[0]
@@ -269,12 +345,23 @@ def test_highlight_is_html_encoded_with_marks():
     assert result.facets["price"][0]["count"] == 1 and result.facets["price"][1]["count"] == 0
 
 
-def test_pricing_is_a_partial_update_and_a_missing_product_is_not_a_failure():
-    price = {"product_id": "p1", "version": 2, "normal_price": 25000, "effective_price": 20000,
-             "discount_percent": 20, "promoted": False, "badge": None, "boost": 0.0, "valid_until": None}
+def test_pricing_is_a_partial_update_of_the_indexed_fields_and_a_missing_product_is_not_a_failure():
+    price = pricing("p1", 2, normal_price=25000, effective_price=20000, discount_percent=20, badge="Diskon 20%",
+                    valid_until="2026-12-05T16:00:00Z")
     ops = bulk_operations("products", Change(pricings=[price]))
-    assert ops[0] == {"update": {"_index": "products", "_id": "p1"}}
-    assert ops[1]["doc"]["pricing"]["effective_price"] == 20000
+    # no version: the update API takes none (Elasticsearch versions updates itself, +1); the
+    # consumer has ordered pricings by their own sequence; retried on a concurrent write
+    assert ops[0] == {"update": {"_index": "products", "_id": "p1", "retry_on_conflict": 3}}
+    ms = 1796486400000
+    assert ops[1] == {"doc": {
+        "price_periods": [
+            {"effective_price": 20000, "discount_percent": 20, "promoted": False, "on_promo": True, "until": ms},
+            # after the window, the pricing's normal price (the document's own is not read back)
+            {"effective_price": 25000, "discount_percent": 0, "promoted": False, "on_promo": False, "from": ms}],
+        "promotion_boost": 1.0,
+        "pricing": {"version": 2, "effective_price": 20000, "discount_percent": 20, "promoted": False,
+                    "boost": 0.0, "valid_until": "2026-12-05T16:00:00Z", "badge": "Diskon 20%"}}}
+    assert len(ops) == 2  # nothing else of the document is touched
     client = FakeClient(bulk_items=[{"update": {"_id": "p1", "status": 404}}])
     ElasticsearchEngine(client, "products").stage(None, Change(pricings=[price]))
 
@@ -294,7 +381,9 @@ def test_products_staged_after_their_pricing_carry_the_stored_pricing(search_db)
     operations = client.calls[-1][1]
     docs = dict(zip(("p1", "p2"), operations[1::2]))
     assert docs["p1"]["pricing"]["effective_price"] == 20000
-    assert "pricing" not in docs["p2"]
+    assert docs["p1"]["price_periods"] == [
+        {"effective_price": 20000, "discount_percent": 20, "promoted": False, "on_promo": True}]
+    assert "pricing" not in docs["p2"] and docs["p2"]["price_periods"][0]["effective_price"] == 25000
 
 
 # --- the Indonesian query plan (language.py), as the embedded engine uses it --------------
@@ -420,9 +509,9 @@ def test_a_common_word_is_not_corrected():
 
 
 def test_a_region_phrase_gives_a_boost_not_a_filter():
-    body = search_body(SearchQuery(q="oleh-oleh khas Baubau"))
+    body = search_body(SearchQuery(q="oleh-oleh khas Baubau"), now_ms=NOW)
     functions = body["query"]["function_score"]["functions"]
-    assert functions[0]["filter"] == {"term": {"promoted_now": True}}
+    assert functions[0]["filter"] == now_period({"term": {"price_periods.promoted": True}})
     assert functions[1] == {"filter": {"term": {"region": "7472"}}, "weight": 1 + REGION_HINT_BOOST}
     assert body["query"]["function_score"]["score_mode"] == "multiply"  # with the promotion boost
     assert body["post_filter"] == {"bool": {"filter": []}}
@@ -435,10 +524,12 @@ def test_a_region_phrase_gives_a_boost_not_a_filter():
 
 def test_filters_facets_sorts_and_highlight_stay_with_a_plan():
     query = SearchQuery(q="gula merah", region="7402", halal=True, sort="price_asc")
-    body = search_body(query, probe=True)
+    body = search_body(query, probe=True, now_ms=NOW)
     assert {"term": {"region": "7402"}} in body["post_filter"]["bool"]["filter"]
     assert body["aggs"]["region"]["filter"] == {"bool": {"filter": [{"term": {"halal": True}}]}}
-    assert body["sort"][0] == {"effective_price_now": "asc"} and body["highlight"]["encoder"] == "html"
+    assert body["sort"][0] == {"price_periods.effective_price": {
+        "order": "asc", "mode": "min", "nested": {"path": "price_periods", "filter": GUARD}}}
+    assert body["highlight"]["encoder"] == "html"
     assert body["query"]["function_score"]["query"]["bool"]["must_not"] == [
         {"terms": {"merchant.status": ["rejected", "suspended"]}}]
 
@@ -592,3 +683,242 @@ def test_the_place_decides_when_the_words_find_nothing():
     last = plan_part(client.calls[-1][2])
     wakatobi = {"dis_max": {"queries": [place("7407"), match("wakatobi")]}}
     assert last["bool"]["must"] == [{"bool": {"must": [wakatobi]}}]
+
+
+# --- issue 15: no scripts, indexed pricing, configured shards, concrete deletes -----------
+
+
+def walk(node, path=()):
+    """Every (path, key) of a JSON body, at any depth."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield path, key
+            yield from walk(value, (*path, key))
+    elif isinstance(node, list):
+        for number, value in enumerate(node):
+            yield from walk(value, (*path, number))
+
+
+def scripted(body) -> list:
+    return [(path, key) for path, key in walk(body) if key in ("script", "runtime_mappings", "script_score",
+                                                               "script_fields")]
+
+
+QUERIES = [SearchQuery(q=q, sort=sort, **filters)
+           for q in ("", "kopi", "gula merah khas muna", "oleh-oleh khas Baubau")
+           for sort in ("relevance", "price_asc", "price_desc", "newest", "discount")
+           for filters in ({}, {"min_price": 1000, "max_price": 50000, "on_promo": True, "region": "7402",
+                                "category": "kopi-teh", "halal": True, "kind": "umkm", "verified": True,
+                                "in_stock": True})]
+
+
+def test_no_search_body_carries_a_script_anywhere():
+    assert scripted({"a": [{"b": {"script": {}}}]}) == [(("a", 0, "b"), "script")]  # the walk finds one deep down
+    bodies = [search_body(query, operator, NOW, probe=probe, fuzzy=fuzzy)
+              for query in QUERIES for operator in ("and", "partial", "or", "places")
+              for probe in (False, True) for fuzzy in (False, True)]
+    assert len(bodies) == len(QUERIES) * 16
+    assert [scripted(body) for body in bodies if scripted(body)] == []
+    # and every request the engine sends, through all its fallbacks
+    client = FakeClient(total=0)
+    for query in QUERIES:
+        ElasticsearchEngine(client, "products").search(query)
+    sent = [call[2] for call in client.calls if call[0] == "search"]
+    assert len(sent) > len(QUERIES) and [scripted(body) for body in sent if scripted(body)] == []
+
+
+def test_one_search_uses_one_now_in_every_request():
+    client = FakeClient(total=0)
+    ElasticsearchEngine(client, "products").search(SearchQuery(q="arabika hutan", max_price=50000))
+    guards = {str(call[2]["post_filter"]) for call in client.calls}
+    assert len(client.calls) == 4 and len(guards) == 1
+
+
+def test_shards_and_replicas_come_from_the_settings(monkeypatch):
+    monkeypatch.setenv("SEARCH_ELASTICSEARCH_SHARDS", "6")
+    monkeypatch.setenv("SEARCH_ELASTICSEARCH_REPLICAS", "2")
+    settings = SearchSettings.load({"SEARCH": {"ELASTICSEARCH_URL": "http://127.0.0.1:9200"}})
+    engine = ElasticsearchEngine.from_settings(settings)
+    assert (engine.shards, engine.replicas) == (6, 2)
+    settings_body = engine.index_body()["settings"]
+    assert (settings_body["number_of_shards"], settings_body["number_of_replicas"]) == (6, 2)
+    assert "analysis" in settings_body
+    # the nameko config section works too; the environment wins
+    monkeypatch.delenv("SEARCH_ELASTICSEARCH_SHARDS")
+    assert SearchSettings.load({"SEARCH": {"ELASTICSEARCH_SHARDS": 3}}).elasticsearch_shards == 3
+    monkeypatch.delenv("SEARCH_ELASTICSEARCH_REPLICAS")
+    defaults = SearchSettings.load({})
+    assert (defaults.elasticsearch_shards, defaults.elasticsearch_replicas) == (1, 1)
+    monkeypatch.setenv("SEARCH_ELASTICSEARCH_SHARDS", "0")
+    with pytest.raises(ValidationError):
+        SearchSettings.load({})
+    # a new index is created with them
+    client = ModelCluster()
+    ElasticsearchEngine(client, "etalase", shards=4, replicas=0).start()
+    created = client.indices_by_name["etalase-v7"].settings
+    assert (created["number_of_shards"], created["number_of_replicas"]) == (4, 0)
+
+
+def test_start_applies_the_configured_replicas_to_the_live_index_and_warns_about_shards(caplog):
+    client = ModelCluster()
+    ElasticsearchEngine(client, "etalase", shards=1, replicas=1).start()
+    with caplog.at_level("WARNING"):
+        ElasticsearchEngine(client, "etalase", shards=3, replicas=0).start()
+    assert ("put_settings", "etalase-v7", {"index": {"number_of_replicas": 0}}) in client.calls
+    assert client.indices_by_name["etalase-v7"].settings["number_of_replicas"] == 0
+    assert "reindex" in caplog.text and "3" in caplog.text  # shards only change with a new index
+
+
+def test_an_index_created_meanwhile_by_another_replica_is_not_an_error():
+    client = ModelCluster()
+    client.indices.create(index="etalase-v7")  # another replica, between our check and our create
+    ElasticsearchEngine(client, "etalase").start()
+    with pytest.raises(ModelError):
+        client.indices.create(index="etalase-v7")
+
+
+def test_indices_are_deleted_by_their_concrete_names_only():
+    with pytest.raises(ModelError, match="Wildcard"):  # the model refuses as Elasticsearch 8 does
+        ModelCluster().indices.delete(index="etalase-v*")
+    client = ModelCluster()
+    engine = ElasticsearchEngine(client, "etalase", replicas=0)
+    assert engine.drop() == []  # nothing there: no request
+    engine.start()
+    assert engine.drop() == ["etalase-v7"]
+    assert ("delete", ("etalase-v7",)) in client.calls and client.indices_by_name == {}
+    deletes = [call for call in client.calls if call[0] == "delete"]
+    assert all("*" not in name and name != "_all" for call in deletes for name in call[1])
+
+
+def test_a_reindex_deletes_the_old_index_by_name_and_a_failed_one_its_own():
+    client = ModelCluster()
+    engine = ElasticsearchEngine(client, "etalase", replicas=0)
+    engine.start()
+    engine.upsert([document("old", 1)])
+    snapshots = [ProductSnapshot.model_validate(snapshot("p1", 3, name="Madu"))]
+    assert reindex.reindex_elastic(engine, iter(snapshots), reindex.Progress(), now=0) == 1
+    assert engine.indices() == ["etalase-v7-19700101000000"]
+    assert sorted(client.indices_by_name) == ["etalase-v7-19700101000000"]
+    assert ("delete", ("etalase-v7",)) in client.calls
+    assert [hit["id"] for hit in engine.search(SearchQuery()).items] == ["p1"]
+
+    def broken():
+        yield snapshots[0]
+        raise RuntimeError("the catalog went away")
+
+    with pytest.raises(RuntimeError):
+        reindex.reindex_elastic(engine, broken(), reindex.Progress(), now=60)
+    assert ("delete", ("etalase-v7-19700101000100",)) in client.calls
+    assert sorted(client.indices_by_name) == ["etalase-v7-19700101000000"] and engine.indices() == sorted(
+        client.indices_by_name)
+
+
+def test_a_product_update_after_a_pricing_update_is_not_refused():
+    """Elasticsearch adds 1 to a document's version at each partial update; the product's next
+    external version must still be above it (VERSION_SHIFT), or the product event would be
+    refused (409, taken as "newer there") and lost."""
+    client = ModelCluster()
+    engine = ElasticsearchEngine(client, "etalase", replicas=0)
+    engine.start()
+    engine.upsert([document("p1", 1, name="Madu Hutan", price=100000)])
+    for version in (1, 2, 3):
+        engine.set_pricing([pricing("p1", version, normal_price=100000, effective_price=80000 - version,
+                                    discount_percent=20)])
+    assert client.version("etalase", "p1") == external_version(1) + 3
+    engine.upsert([document("p1", 2, name="Madu Hutan Asli", price=100000)])
+    assert client.version("etalase", "p1") == external_version(2)
+    assert engine.search(SearchQuery()).items[0]["name"] == "Madu Hutan Asli"
+    engine.upsert([document("p1", 1, name="Madu Lama")])  # late and older: still refused
+    assert engine.search(SearchQuery()).items[0]["name"] == "Madu Hutan Asli"
+    # what the shift prevents: the plain aggregate version after an update
+    unshifted = client.bulk([{"index": {"_index": "etalase", "_id": "p1", "version": 3, "version_type": "external"}},
+                             document("p1", 3)])
+    assert unshifted["items"][0]["index"]["status"] == 409
+
+
+PAST, FUTURE = "2021-01-01T00:00:00+00:00", "2999-01-01T00:00:00+00:00"
+
+
+def priced_catalog():
+    """Products and pricings with their window open, past (the revert not here yet), open-ended,
+    and none: what a late revert must not change."""
+    docs = [
+        document("aktif", name="Madu Aktif", price=50000, updated_at="2025-01-04T00:00:00+00:00"),
+        document("lewat", name="Madu Lewat", price=20000, updated_at="2025-01-03T00:00:00+00:00"),
+        document("biasa", name="Madu Biasa", price=40000, updated_at="2025-01-02T00:00:00+00:00"),
+        document("unggul", name="Madu Unggul", price=60000, updated_at="2025-01-01T00:00:00+00:00"),
+        document("murah", name="Madu Murah", price=300000, updated_at="2024-12-31T00:00:00+00:00"),
+    ]
+    pricings = [
+        pricing("aktif", 1, normal_price=50000, effective_price=30000, discount_percent=40, badge="Diskon 40%",
+                valid_until=FUTURE),
+        pricing("lewat", 1, normal_price=20000, effective_price=10000, discount_percent=50, promoted=True,
+                boost=1.0, badge="Diskon 50%", valid_until=PAST),
+        pricing("unggul", 1, normal_price=60000, promoted=True, boost=1.0, badge="Produk Unggulan"),
+        pricing("murah", 1, normal_price=300000, effective_price=240000, discount_percent=20, valid_until=FUTURE),
+    ]
+    return docs, pricings
+
+
+PRICED_QUERIES = [
+    SearchQuery(sort="price_asc"), SearchQuery(sort="price_desc"), SearchQuery(sort="discount"),
+    SearchQuery(min_price=15000, max_price=35000, sort="price_asc"), SearchQuery(max_price=12000),
+    SearchQuery(min_price=250000), SearchQuery(on_promo=True, sort="price_asc"),
+    SearchQuery(on_promo=True, max_price=45000, sort="price_desc"),
+]
+
+
+def seen(result):
+    return ([(item["id"], item["effective_price"], item["discount_percent"], item["promoted"], item["badge"])
+             for item in result.items], [bucket["count"] for bucket in result.facets["price"]], result.total)
+
+
+@pytest.mark.parametrize("pricing_first", [False, True])
+def test_the_bodies_select_and_order_what_the_embedded_engine_does(engine, search_db, pricing_first):
+    """Price filters, price and discount sorts, the promotion filter, the price facet and the
+    prices shown, with pricings inside, past and without their window: the Elasticsearch
+    bodies, answered by the model of Elasticsearch, give the embedded engine's answers (the
+    pricing applied before or after the product is indexed)."""
+    docs, pricings = priced_catalog()
+    elastic = ElasticsearchEngine(ModelCluster(), "etalase", replicas=0, session_factory=search_db)
+    elastic.start()
+    for target in (engine, elastic):
+        if pricing_first:
+            target.set_pricing([dict(p) for p in pricings])
+            target.upsert([dict(doc) for doc in docs])
+        else:
+            target.upsert([dict(doc) for doc in docs])
+            target.set_pricing([dict(p) for p in pricings])
+    expected = {
+        "price_asc": ["lewat", "aktif", "biasa", "unggul", "murah"],  # lewat at 20,000 again, not 10,000
+        "price_desc": ["murah", "unggul", "biasa", "aktif", "lewat"],
+    }
+    for query in PRICED_QUERIES:
+        embedded_answer, elastic_answer = seen(engine.search(query)), seen(elastic.search(query))
+        assert elastic_answer == embedded_answer, query
+        if query.sort in expected and query.min_price is None and not query.on_promo:
+            assert [row[0] for row in elastic_answer[0]] == expected[query.sort]
+    assert [row[0] for row in seen(elastic.search(SearchQuery(on_promo=True)))[0]] == ["aktif", "unggul", "murah"]
+    assert seen(elastic.search(SearchQuery(min_price=15000, max_price=35000)))[0] == [
+        ("aktif", 30000, 40, False, "Diskon 40%"), ("lewat", 20000, 0, False, None)]
+
+
+def test_a_revert_event_replaces_the_indexed_periods(search_db):
+    client = ModelCluster()
+    elastic = ElasticsearchEngine(client, "etalase", replicas=0, session_factory=search_db)
+    elastic.start()
+    elastic.upsert([document("p1", name="Madu", price=50000)])
+    elastic.set_pricing([pricing("p1", 1, normal_price=50000, effective_price=30000, discount_percent=40,
+                                 valid_until=FUTURE)])
+    assert [item["id"] for item in elastic.search(SearchQuery(on_promo=True)).items] == ["p1"]
+    elastic.set_pricing([pricing("p1", 2, normal_price=50000)])  # the campaign ended: the revert
+    assert elastic.search(SearchQuery(on_promo=True)).total == 0
+    assert elastic.search(SearchQuery(max_price=40000)).total == 0
+    elastic.set_pricing([pricing("p1", 1, normal_price=50000, effective_price=30000, discount_percent=40)])
+    assert elastic.search(SearchQuery(max_price=40000)).total == 0  # an older pricing stays out
+    source = client.indices_by_name["etalase-v7"].docs["p1"][1]
+    assert source["price_periods"] == [{"effective_price": 50000, "discount_percent": 0, "promoted": False,
+                                        "on_promo": False}]
+    # and the product indexed again keeps it (from search_pricing)
+    elastic.upsert([document("p1", 2, name="Madu Asli", price=50000)])
+    assert client.indices_by_name["etalase-v7"].docs["p1"][1]["pricing"]["version"] == 2

@@ -96,6 +96,9 @@ class FakeIndices:
     def update_aliases(self, actions):
         self.log.append(("aliases", actions))
 
+    def delete(self, index, ignore_unavailable=False):
+        self.log.append(("delete", index))
+
 
 class FakeClient:
     def __init__(self):
@@ -113,14 +116,15 @@ def test_elasticsearch_reindex_loads_a_new_index_then_switches_the_alias_atomica
     snapshots = [snapshot("p1", "Madu", 3), snapshot("p2", "Draf", 1, status="draft")]
     loaded = reindex.reindex_elastic(engine, iter(snapshots), reindex.Progress(), now=0)
     assert loaded == 1
-    new = "etalase-v6-19700101000000"
-    assert [entry[0] for entry in client.log] == ["create", "bulk", "refresh", "aliases"]
+    new = "etalase-v7-19700101000000"
+    assert [entry[0] for entry in client.log] == ["create", "bulk", "refresh", "aliases", "delete"]
     assert client.log[0] == ("create", new)
     bulk = client.log[1][1]
-    assert bulk[0] == {"index": {"_index": new, "_id": "p1", "version": 3, "version_type": "external"}}
+    assert bulk[0] == {"index": {"_index": new, "_id": "p1", "version": 3 << 32, "version_type": "external"}}
     assert bulk[1]["name"] == "Madu"
     assert client.log[3] == ("aliases", [{"remove": {"index": "etalase-v3", "alias": "etalase"}},
                                          {"add": {"index": new, "alias": "etalase"}}])
+    assert client.log[4] == ("delete", ["etalase-v3"])  # the old index, by its name
 
 
 def test_reindex_through_the_service(platform_dbs, container_factory):
