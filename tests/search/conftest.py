@@ -60,27 +60,35 @@ def engine_factory(request):
         return make
     url = os.environ.get("ELASTICSEARCH_URL")
     if not url:
+        # The only skip allowed here: no node on this machine (README "Elasticsearch").
         pytest.skip("Elasticsearch contract tests need ELASTICSEARCH_URL (e.g. http://127.0.0.1:9200)")
     return request.getfixturevalue("elastic_engine_factory")
 
 
 @pytest.fixture
-def elastic_engine_factory():
-    """Engines on a throwaway alias of the live node at ELASTICSEARCH_URL."""
+def elastic_engine_factory(sqlite_url):
+    """Engines on a throwaway alias of the live node at ELASTICSEARCH_URL (one shard, no
+    replica: a single node), with a search database of their own for stored pricing."""
     # Imported here: the client library takes half a second to load, and only these tests use it.
     from elasticsearch import Elasticsearch
 
+    upgrade("search", sqlite_url)
+    sql_engine = make_engine(sqlite_url)
+    session_factory = make_session_factory(sql_engine)
     client = Elasticsearch(os.environ["ELASTICSEARCH_URL"])
     alias = f"etalase-test-{uuid.uuid4().hex[:10]}"
 
     def make():
-        engine = ElasticsearchEngine(client, alias)
+        engine = ElasticsearchEngine(client, alias, shards=1, replicas=0, session_factory=session_factory)
         engine.start()
         return engine
 
     yield make
-    client.indices.delete(index=f"{alias}-v*", ignore_unavailable=True)
+    # By the indices' concrete names: Elasticsearch 8 refuses a wildcard in a delete
+    # (action.destructive_requires_name).
+    ElasticsearchEngine(client, alias).drop()
     client.close()
+    sql_engine.dispose()
 
 
 @pytest.fixture

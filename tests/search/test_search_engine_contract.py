@@ -419,3 +419,91 @@ def test_did_you_mean_counts_what_the_typed_words_find_not_the_partial_matches(e
     result = engine.search(SearchQuery(q="madu hutn"))
     # the other madu follow as partial matches, but the words as typed found nothing
     assert ids(result)[0] == "p1" and result.suggestion == "madu hutan"
+
+
+# --- prices over time (issue 15: Elasticsearch without per-query scripts) -------------------
+#
+# A pricing applies until its valid_until; past it, the normal price again, even while the
+# promotion service's revert event is late (Elasticsearch: indexed price periods picked by a
+# range on valid_until; embedded: the pricing's expiry checked at query time).
+
+PAST, FUTURE = "2021-01-01T00:00:00+00:00", "2999-01-01T00:00:00+00:00"
+
+
+def priced(engine):
+    engine.upsert([
+        document("aktif", name="Madu Aktif", price=50000, updated_at="2025-01-04T00:00:00+00:00"),
+        document("lewat", name="Madu Lewat", price=20000, updated_at="2025-01-03T00:00:00+00:00"),
+        document("biasa", name="Madu Biasa", price=40000, updated_at="2025-01-02T00:00:00+00:00"),
+        document("unggul", name="Madu Unggul", price=60000, updated_at="2025-01-01T00:00:00+00:00"),
+    ])
+    engine.set_pricing([
+        # a discount whose window is open
+        pricing("aktif", 1, normal_price=50000, effective_price=30000, discount_percent=40, badge="Diskon 40%",
+                valid_until=FUTURE),
+        # a bigger discount and a promotion whose window has passed (the revert has not come)
+        pricing("lewat", 1, normal_price=20000, effective_price=10000, discount_percent=50, promoted=True, boost=1.0,
+                badge="Diskon 50%", valid_until=PAST),
+        # featured without an end, at the normal price
+        pricing("unggul", 1, normal_price=60000, promoted=True, boost=1.0, badge="Produk Unggulan"),
+    ])
+
+
+def shown(result):
+    return [(item["id"], item["effective_price"], item["discount_percent"], item["promoted"], item["badge"])
+            for item in result.items]
+
+
+def test_price_sorts_and_filters_use_the_price_of_now(engine_factory):
+    engine = engine_factory()
+    priced(engine)
+    # lewat costs 20,000 again (not its expired 10,000); aktif 30,000 (not its normal 50,000)
+    assert ids(engine.search(SearchQuery(sort="price_asc"))) == ["lewat", "aktif", "biasa", "unggul"]
+    assert ids(engine.search(SearchQuery(q="madu", sort="price_desc"))) == ["unggul", "biasa", "aktif", "lewat"]
+    assert shown(engine.search(SearchQuery(min_price=15000, max_price=35000, sort="price_asc"))) == [
+        ("lewat", 20000, 0, False, None), ("aktif", 30000, 40, False, "Diskon 40%")]
+    assert engine.search(SearchQuery(max_price=12000)).total == 0
+    assert ids(engine.search(SearchQuery(min_price=45000, sort="price_asc"))) == ["unggul"]
+
+
+def test_the_promotion_filter_sort_and_facet_use_the_pricing_of_now(engine_factory):
+    engine = engine_factory()
+    priced(engine)
+    assert sorted(ids(engine.search(SearchQuery(on_promo=True)))) == ["aktif", "unggul"]
+    assert ids(engine.search(SearchQuery(q="madu", sort="discount")))[0] == "aktif"  # not lewat's past 50 %
+    result = engine.search(SearchQuery(q="madu"))
+    # 20,000 | 30,000 and 40,000 | 60,000
+    assert [bucket["count"] for bucket in result.facets["price"]] == [1, 2, 1, 0, 0, 0]
+    assert sorted(shown(result)) == [("aktif", 30000, 40, False, "Diskon 40%"), ("biasa", 40000, 0, False, None),
+                                     ("lewat", 20000, 0, False, None),
+                                     ("unggul", 60000, 0, True, "Produk Unggulan")]
+
+
+def test_a_promotion_past_its_window_gives_no_boost(engine_factory):
+    engine = engine_factory()
+    # the same words: equal relevance, the newer one first unless a boost applies
+    engine.upsert([document("dulu", name="Kain Tenun Ikat", updated_at="2025-01-01T00:00:00+00:00"),
+                   document("baru", name="Kain Tenun Ikat", updated_at="2025-01-02T00:00:00+00:00")])
+    engine.set_pricing([pricing("dulu", 1, promoted=True, boost=1.0, badge="Produk Unggulan", valid_until=FUTURE),
+                        pricing("baru", 1, promoted=True, boost=1.0, badge="Produk Unggulan", valid_until=PAST)])
+    assert ids(engine.search(SearchQuery(q="tenun"))) == ["dulu", "baru"]
+    engine.set_pricing([pricing("dulu", 2, valid_until=None)])  # the revert: no boost for either
+    assert ids(engine.search(SearchQuery(q="tenun"))) == ["baru", "dulu"]
+
+
+def test_a_pricing_applies_before_its_product_across_its_versions_and_a_restart(engine_factory):
+    engine = engine_factory()
+    discount = dict(normal_price=100000, effective_price=80000, discount_percent=20, badge="Diskon 20%")
+    engine.set_pricing([pricing("p1", 1, **discount)])  # the product is not indexed yet
+    engine.upsert([document("p1", 1, name="Madu Hutan", price=100000)])
+    assert shown(engine.search(SearchQuery(q="madu"))) == [("p1", 80000, 20, False, "Diskon 20%")]
+    engine.set_pricing([pricing("p1", 2, normal_price=100000, effective_price=70000, discount_percent=30)])
+    engine.upsert([document("p1", 2, name="Madu Hutan Asli", price=100000)])  # a new version after a pricing
+    assert shown(engine.search(SearchQuery(q="asli"))) == [("p1", 70000, 30, False, None)]
+    assert ids(engine.search(SearchQuery(max_price=75000))) == ["p1"]
+    engine.set_pricing([pricing("p1", 1, **discount)])  # late and older: ignored
+    assert shown(engine_factory().search(SearchQuery(q="madu"))) == [("p1", 70000, 30, False, None)]
+    engine.set_pricing([pricing("p1", 3, normal_price=100000)])  # the campaign ended
+    restarted = engine_factory()
+    assert shown(restarted.search(SearchQuery(q="madu"))) == [("p1", 100000, 0, False, None)]
+    assert restarted.search(SearchQuery(on_promo=True)).total == 0
