@@ -1,8 +1,10 @@
 """The Elasticsearch engine's requests, checked without a server (a fake client records them,
 or ``elastic_model`` answers them as our reading of Elasticsearch does). Behaviour against a
 live node is covered by the engine contract suite when ELASTICSEARCH_URL is set."""
+from pathlib import Path
+
 import pytest
-from elastic_model import ModelCluster, ModelError
+import yaml
 from pydantic import ValidationError
 
 from services.search import reindex
@@ -32,6 +34,7 @@ from services.search.language import Hypernyms, Synonyms, plan_query
 from services.search.settings import SearchSettings
 from shared.contracts import ProductSnapshot
 
+from elastic_model import ModelCluster, ModelError
 from search_factories import document, pricing, snapshot
 
 NOW = 1_790_000_000_000  # a fixed "now" (epoch ms) for request bodies
@@ -922,3 +925,19 @@ def test_a_revert_event_replaces_the_indexed_periods(search_db):
     # and the product indexed again keeps it (from search_pricing)
     elastic.upsert([document("p1", 2, name="Madu Asli", price=50000)])
     assert client.indices_by_name["etalase-v7"].docs["p1"][1]["pricing"]["version"] == 2
+
+
+def test_compose_runs_a_single_node_the_contract_tests_can_reach():
+    """README: `docker compose up -d elasticsearch`, then ELASTICSEARCH_URL=http://127.0.0.1:9200."""
+    compose = yaml.safe_load((Path(__file__).resolve().parents[2] / "docker-compose.yml").read_text())
+    node = compose["services"]["elasticsearch"]
+    environment = node["environment"]
+    assert environment["discovery.type"] == "single-node" and environment["xpack.security.enabled"] == "false"
+    assert environment["action.destructive_requires_name"] == "true"  # as production: deletes name their indices
+    assert node["ports"] == ["127.0.0.1:9200:9200"]  # no security: this host only
+    assert "9200" in " ".join(node["healthcheck"]["test"])
+    search = compose["services"]["search"]["environment"]
+    assert search["SEARCH_ENGINE"] == "elasticsearch" and search["SEARCH_ELASTICSEARCH_URL"] == "http://elasticsearch:9200"
+    settings = SearchSettings(**{key.removeprefix("SEARCH_").lower(): value for key, value in search.items()
+                                 if key.startswith("SEARCH_")})
+    assert (settings.elasticsearch_shards, settings.elasticsearch_replicas) == (1, 0)  # one node: no replica
