@@ -365,6 +365,7 @@ def test_pricing_is_a_partial_update_of_the_indexed_fields_and_a_missing_product
         "pricing": {"version": 2, "effective_price": 20000, "discount_percent": 20, "promoted": False,
                     "boost": 0.0, "valid_until": "2026-12-05T16:00:00Z", "badge": "Diskon 20%"}}}
     assert len(ops) == 2  # nothing else of the document is touched
+    assert scripted(ops) == []  # a plain partial document, no update script
     client = FakeClient(bulk_items=[{"update": {"_id": "p1", "status": 404}}])
     ElasticsearchEngine(client, "products").stage(None, Change(pricings=[price]))
 
