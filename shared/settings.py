@@ -6,7 +6,7 @@ loads its settings in its dependency providers' ``setup()``.
 """
 import os
 from pathlib import Path
-from typing import Any, ClassVar, Mapping, Self
+from typing import Any, ClassVar, Literal, Mapping, Self
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,3 +56,32 @@ def amqp_uri(config: Mapping[str, Any] | None = None) -> str:
 
         config = nameko_config
     return config.get("AMQP_URI") or os.environ.get("AMQP_URI") or "amqp://guest:guest@127.0.0.1:5672/"
+
+
+QueueType = Literal["classic", "quorum"]
+QUEUE_TYPES: tuple[QueueType, ...] = ("classic", "quorum")
+QUEUE_TYPE_VARIABLE = "RABBITMQ_QUEUE_TYPE"
+
+
+class InvalidSetting(ValueError):
+    """A configuration value the platform refuses to start with; the message names the
+    variable, the value and what it may be."""
+
+
+def rabbitmq_queue_type(config: Mapping[str, Any] | None = None) -> QueueType:
+    """The type of the event queues (``RABBITMQ_QUEUE_TYPE``, in the nameko config or the
+    environment): ``classic`` (the default, one broker node) or ``quorum`` (replicated, for
+    a cluster: the production profile). Read when the topology is declared, which every
+    service and ``etalase run``/``migrate`` do at start, so a wrong value stops them there
+    (``docs/decisions/queue-types.md``)."""
+    if config is None:
+        from nameko import config as nameko_config  # at call time: tests patch nameko.config
+
+        config = nameko_config
+    value = config.get(QUEUE_TYPE_VARIABLE) or os.environ.get(QUEUE_TYPE_VARIABLE) or "classic"
+    queue_type = str(value).strip().lower()
+    if queue_type not in QUEUE_TYPES:
+        raise InvalidSetting(
+            f"{QUEUE_TYPE_VARIABLE}={value!r} is not a queue type: use classic (one RabbitMQ node, "
+            "the default) or quorum (a cluster; see docs/decisions/queue-types.md)")
+    return queue_type  # narrowed to the literal by the test above

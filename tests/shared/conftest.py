@@ -2,6 +2,7 @@
 import pytest
 
 from shared.db import make_engine, make_session_factory
+from shared.settings import QUEUE_TYPE_VARIABLE, QUEUE_TYPES
 
 
 @pytest.fixture
@@ -20,3 +21,11 @@ def tables(database_url):
     yield create
     for engine in engines:
         engine.dispose()
+
+
+@pytest.fixture(params=QUEUE_TYPES)
+def queue_type(request, monkeypatch):
+    """Tests that declare the event topology run with each queue type (``RABBITMQ_QUEUE_TYPE``):
+    classic, and quorum (the local broker is one node, which runs quorum queues too)."""
+    monkeypatch.setenv(QUEUE_TYPE_VARIABLE, request.param)
+    return request.param

@@ -2,6 +2,7 @@
 import json
 
 import pytest
+from broker_helpers import broker_queue, queue_depth
 from kombu import Connection, Queue
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy.orm import DeclarativeBase
 from shared.db import UnitOfWork
 from shared.events import Event
 from shared.outbox import PENDING, PUBLISHED, OutboxMixin, OutboxRelay, OutboxRelayRunner, add_event, add_events
-from shared.topology import events_exchange
+from shared.topology import SUBSCRIPTIONS, events_exchange
 
 
 class Base(DeclarativeBase):
@@ -60,7 +61,7 @@ def stage(session_factory, count, aggregate="p-1"):
     return events
 
 
-def test_relay_publishes_pending_rows_in_order_and_marks_them(session_factory, amqp_uri, listener):
+def test_relay_publishes_pending_rows_in_order_and_marks_them(session_factory, amqp_uri, listener, queue_type):
     events = stage(session_factory, 5)
     relay = OutboxRelay(session_factory, Outbox, amqp_uri)
     try:
@@ -74,6 +75,11 @@ def test_relay_publishes_pending_rows_in_order_and_marks_them(session_factory, a
     with session_factory() as session:
         statuses = session.scalars(select(Outbox.status)).all()
     assert statuses == [PUBLISHED] * 5
+    # The relay declared the subscribers' queues (of the configured type) before publishing:
+    # each holds the events, confirmed.
+    for sub in SUBSCRIPTIONS.values():
+        assert broker_queue(amqp_uri, sub.queue)["type"] == queue_type
+        assert queue_depth(amqp_uri, sub.queue) == 5
 
 
 def test_rows_wait_while_broker_is_unreachable_then_go_out(session_factory, amqp_uri, listener):
@@ -128,7 +134,8 @@ def test_add_events_stages_many_rows_like_add_event_in_few_statements(session_fa
         assert row.created_at is not None
 
 
-def test_a_batch_larger_than_one_gathered_send_goes_out_whole_and_in_order(session_factory, amqp_uri, listener):
+def test_a_batch_larger_than_one_gathered_send_goes_out_whole_and_in_order(
+        session_factory, amqp_uri, listener, queue_type):
     # 600 events of about 2 KB: a batch of 500 is several gathered sends, then a batch of 100
     events = [Event(type="catalog.product_updated", aggregate_id=f"p-{n}", aggregate_version=1,
                     payload={"n": n, "text": "tenun ikat Masalili " * 100}) for n in range(600)]
@@ -145,6 +152,7 @@ def test_a_batch_larger_than_one_gathered_send_goes_out_whole_and_in_order(sessi
     received = listener(600)
     assert [body["id"] for body in received] == [event.id for event in events]
     assert received[-1]["payload"] == events[-1].payload
+    assert queue_depth(amqp_uri, SUBSCRIPTIONS["search"].queue) == 600
     with session_factory() as session:
         assert set(session.scalars(select(Outbox.status))) == {PUBLISHED}
 
