@@ -44,6 +44,15 @@ def test_compose_runs_every_service_from_the_one_image_and_publishes_the_gateway
     assert f'"elasticsearch=={server_major}.' in pyproject
 
 
+def test_the_compose_platform_declares_quorum_queues():
+    """docker-compose.yml is the production profile: every service (and the one-shot migrate
+    and seed step, which shares their environment) uses quorum queues
+    (docs/decisions/queue-types.md)."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name in ("migrate", "gateway", "catalog", "search", "promotion"):
+        assert services[name]["environment"]["RABBITMQ_QUEUE_TYPE"] == "quorum", name
+
+
 def test_every_service_module_named_in_compose_exists():
     for name in ("gateway", "catalog", "search", "promotion"):
         assert (ROOT / "services" / name / "service.py").is_file()
