@@ -9,9 +9,9 @@ and filled again:
 
 1. refused while anything consumes the queues: the platform must be stopped;
 2. per subscription, ``Q.retry`` first (so nothing of it expires into ``Q`` after ``Q`` was
-   emptied), then ``Q``, then ``Q.dead``: each queue's messages are moved one by one into
-   ``<queue>.switching`` (a classic durable queue; published with a publisher confirm, then
-   acked), and the queue is deleted. The holding queue of ``Q`` is bound to the events
+   emptied), then ``Q``, then ``Q.dead``: each queue's messages are moved in order into
+   ``<queue>.switching`` (a classic durable queue), 500 at a time, each batch acked only once
+   the broker confirmed its copies, and the queue is deleted. The holding queue of ``Q`` is bound to the events
    exchange like ``Q``: an event a forgotten producer publishes meanwhile is kept (perhaps
    twice, which consumers drop by its id);
 3. the topology is declared with the target type (``declare_topology``);
@@ -26,7 +26,9 @@ moved, and whatever a holding queue holds is moved back. Procedure and reasons:
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +41,8 @@ from shared.topology import SUBSCRIPTIONS, Subscription, dead_queue, declare_top
 
 HOLDING_SUFFIX = ".switching"
 DELIVERY_COUNT_HEADER = "x-delivery-count"
+MOVE_BATCH = 500  # messages taken, published and confirmed together
+CONFIRM_TIMEOUT = 30.0  # seconds the broker has to confirm a batch
 
 
 class SwitchRefused(RuntimeError):
@@ -53,9 +57,17 @@ class SwitchReport:
     moved: dict[str, int] = field(default_factory=dict)  # queue -> messages moved back into it
 
 
-def switch_queue_type(connection: Connection, queue_type: QueueType) -> SwitchReport:
-    """Make every subscription's queues ``queue_type`` queues, keeping their messages (see
-    the module docstring). Idempotent: on queues already of that type it only declares."""
+def switch_queue_type(uri: str, queue_type: QueueType) -> SwitchReport:
+    """Make every subscription's queues on the broker at ``uri`` ``queue_type`` queues,
+    keeping their messages (see the module docstring). Idempotent: on queues already of that
+    type it only declares."""
+    # A connection of its own: py-amqp makes every publish wait for its confirm on a
+    # connection opened with ``confirm_publish``, and the moves await them by the batch.
+    with Connection(uri, connect_timeout=5) as connection:
+        return _switch(connection, queue_type)
+
+
+def _switch(connection: Connection, queue_type: QueueType) -> SwitchReport:
     _refuse_consumers(connection)
     report = SwitchReport(queue_type)
     for sub in SUBSCRIPTIONS.values():
@@ -158,21 +170,74 @@ def _release(connection: Connection, name: str, bound_like: Queue | None) -> int
 
 
 def _move(channel: Any, source: str, target: str) -> int:
-    """Move every message of ``source`` to ``target`` through the default exchange, in order:
-    each one published with a publisher confirm before it is acked. How many."""
+    """Move every message of ``source`` to ``target`` through the default exchange, in order,
+    ``MOVE_BATCH`` at a time: a batch is taken, published, its publisher confirms awaited
+    together, and only then acked (one ``basic.ack`` for the batch). How many."""
+    confirms = _Confirms(channel)
     moved = 0
     while True:
-        message = channel.basic_get(source, no_ack=False)
-        if message is None:
+        batch: list[Any] = []
+        while len(batch) < MOVE_BATCH and (message := channel.basic_get(source, no_ack=False)) is not None:
+            batch.append(message)
+        if not batch:
             return moved
-        properties = dict(message.properties)
-        headers = dict(properties.get("application_headers") or {})
-        headers.pop(DELIVERY_COUNT_HEADER, None)
-        properties["application_headers"] = headers
-        channel.basic_publish_confirm(Message(message.body, **properties), exchange="", routing_key=target,
-                                      mandatory=True)
-        channel.basic_ack(message.delivery_tag)
-        moved += 1
+        first = confirms.published + 1
+        for message in batch:
+            properties = dict(message.properties)
+            headers = dict(properties.get("application_headers") or {})
+            headers.pop(DELIVERY_COUNT_HEADER, None)
+            properties["application_headers"] = headers
+            channel.basic_publish(Message(message.body, **properties), exchange="", routing_key=target,
+                                  mandatory=True)
+            confirms.published += 1
+        confirms.wait(first, source, target)
+        channel.basic_ack(batch[-1].delivery_tag, multiple=True)
+        moved += len(batch)
+
+
+class _Confirms:
+    """The publisher confirms of one channel: its publishes are numbered from 1; the broker
+    confirms up to a number (``multiple``) or one number at a time."""
+
+    def __init__(self, channel: Any):
+        self.channel = channel
+        self.published = 0
+        self.upto = 0  # every publish up to this one is confirmed
+        self.single: set[int] = set()
+        self.refused = False
+        channel.confirm_select()
+        channel.events["basic_ack"].add(self._ack)
+        channel.events["basic_nack"].add(self._nack)
+
+    def _ack(self, delivery_tag: int, multiple: bool) -> None:
+        if multiple:
+            self.upto = max(self.upto, delivery_tag)
+        else:
+            self.single.add(delivery_tag)
+
+    def _nack(self, delivery_tag: int, multiple: bool) -> None:
+        self.refused = True
+
+    def wait(self, first: int, source: str, target: str) -> None:
+        """Until publishes ``first`` to the last are confirmed. Refused (a nack, or no answer
+        in ``CONFIRM_TIMEOUT``): what was taken from ``source`` is not acked, so it goes back
+        there when the channel closes; ``target`` may hold copies, dropped by the consumers."""
+        deadline = time.monotonic() + CONFIRM_TIMEOUT
+        pending = set(range(first, self.published + 1))
+        while not self.refused:
+            pending = {tag for tag in pending if tag > self.upto and tag not in self.single}
+            if not pending:
+                self.single.clear()
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                self.channel.connection.drain_events(timeout=remaining)
+            except socket.timeout:
+                break
+        raise SwitchRefused(f"the broker did not confirm moving messages from {source} to {target}; what was not "
+                            f"confirmed stays in {source}: run the switch again")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -185,15 +250,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         queue_type: QueueType = args.queue_type or rabbitmq_queue_type()
-        with Connection(amqp_uri(), connect_timeout=5) as connection:
-            report = switch_queue_type(connection, queue_type)
+        report = switch_queue_type(amqp_uri(), queue_type)
     except (InvalidSetting, SwitchRefused) as exc:
         print(f"queue switch: {exc}", file=sys.stderr)
         return 1
-    if not report.switched:
+    if not report.switched and not report.moved:
         print(f"queue switch: every event queue already is a {queue_type} queue")
-    for name in report.switched:
-        print(f"queue switch: {name} is now a {queue_type} queue ({report.moved.get(name, 0)} message(s) kept)")
+    for name in [*report.switched, *(name for name in report.moved if name not in report.switched)]:
+        print(f"queue switch: {name} is a {queue_type} queue ({report.moved.get(name, 0)} message(s) kept)")
     return 0
 
 

@@ -71,8 +71,7 @@ def test_every_queue_changes_type_and_keeps_its_messages_in_order(source, target
     with Connection(amqp_uri) as connection:
         declare_topology(connection, source)
     expected = fill(amqp_uri, subscriptions)
-    with Connection(amqp_uri) as connection:
-        report = switch_queue_type(connection, target)
+    report = switch_queue_type(amqp_uri, target)
     assert sorted(report.switched) == sorted(queue_names(subscriptions))
     assert report.moved == {name: 5 for name in queue_names(subscriptions)}
     for name in queue_names(subscriptions):
@@ -86,7 +85,8 @@ def test_every_queue_changes_type_and_keeps_its_messages_in_order(source, target
 def test_the_main_queue_is_bound_again(subscriptions, rabbit_config, amqp_uri):
     with Connection(amqp_uri) as connection:
         declare_topology(connection, "classic")
-        switch_queue_type(connection, "quorum")
+    switch_queue_type(amqp_uri, "quorum")
+    with Connection(amqp_uri) as connection:
         topology_exchange = topology.events_exchange()(connection.default_channel)
         topology_exchange.publish(topology_exchange.Message(b"{}", delivery_mode=2), routing_key="one.happened")
     assert queue_depth(amqp_uri, subscriptions[0].queue) == 1
@@ -97,8 +97,7 @@ def test_switching_to_the_type_the_queues_have_changes_nothing(subscriptions, ra
     with Connection(amqp_uri) as connection:
         declare_topology(connection, "quorum")
     expected = fill(amqp_uri, subscriptions, per_queue=2)
-    with Connection(amqp_uri) as connection:
-        report = switch_queue_type(connection, "quorum")
+    report = switch_queue_type(amqp_uri, "quorum")
     assert report.switched == [] and report.moved == {}
     assert_kept(amqp_uri, expected)
 
@@ -111,9 +110,8 @@ def test_refused_while_a_consumer_runs(subscriptions, rabbit_config, amqp_uri):
         consumer_channel = consumer_connection.channel()
         consumer_channel.basic_qos(0, 1, False)
         consumer_channel.basic_consume(subscriptions[1].queue, callback=lambda message: None)
-        with Connection(amqp_uri) as connection:
-            with pytest.raises(SwitchRefused, match=rf"{subscriptions[1].queue} \(1\).*stop the platform"):
-                switch_queue_type(connection, "quorum")
+        with pytest.raises(SwitchRefused, match=rf"{subscriptions[1].queue} \(1\).*stop the platform"):
+            switch_queue_type(amqp_uri, "quorum")
         consumer_channel.close()  # its unacked message goes back
     for name in queue_names(subscriptions):
         assert broker_queue(amqp_uri, name)["type"] == "classic"
@@ -136,7 +134,7 @@ def test_a_switch_that_stopped_midway_is_finished_by_the_next_run(subscriptions,
             channel.basic_ack(message.delivery_tag)
         channel.queue_delete(first.queue)
         channel.close()
-        report = switch_queue_type(connection, "quorum")
+    report = switch_queue_type(amqp_uri, "quorum")
     assert first.queue not in report.switched  # it was gone already
     assert report.moved[first.queue] == 3
     for name in queue_names(subscriptions):
@@ -152,7 +150,7 @@ def test_the_command_switches_to_the_configured_type_and_says_what_it_did(
     monkeypatch.setenv("RABBITMQ_QUEUE_TYPE", "quorum")
     assert main([]) == 0
     out = capsys.readouterr().out
-    assert f"{subscriptions[0].queue} is now a quorum queue (1 message(s) kept)" in out
+    assert f"{subscriptions[0].queue} is a quorum queue (1 message(s) kept)" in out
     assert main([]) == 0
     assert "already is a quorum queue" in capsys.readouterr().out
     monkeypatch.setenv("RABBITMQ_QUEUE_TYPE", "quorom")
