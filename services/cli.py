@@ -37,7 +37,8 @@ def run(host: str, port: int, seed: bool):
     from services import platform
     from services.supervision import GaveUp, RestartPolicy
     from shared import supervisor_status
-    from shared.settings import amqp_uri
+    from shared.settings import InvalidSetting, amqp_uri
+    from shared.topology import QueueTypeMismatch
 
     config = _config()
     uri = amqp_uri(config)
@@ -46,7 +47,10 @@ def run(host: str, port: int, seed: bool):
     except platform.BrokerUnreachable as exc:
         _fail(str(exc))
     platform.migrate_all(config)
-    platform.declare_events_topology(uri)
+    try:
+        platform.declare_events_topology(uri)
+    except (InvalidSetting, QueueTypeMismatch) as exc:
+        _fail(str(exc))
     if seed:
         counts = platform.seed_demo(config)
         if counts:
@@ -133,6 +137,25 @@ def admin_create(email: str, name: str, password_stdin: bool):
     finally:
         engine.dispose()
     click.echo(f"etalase: admin {account['email']} created (id {account['id']})")
+
+
+@main.command("switch-queues")
+@click.argument("queue_type", required=False, type=click.Choice(["classic", "quorum"]))
+def switch_queues(queue_type: str | None):
+    """Redeclare the event queues as classic or quorum queues (default: RABBITMQ_QUEUE_TYPE),
+    keeping their messages; the platform must be stopped (docs/decisions/queue-types.md)."""
+    from shared.queue_switch import SwitchRefused, switch_queue_type
+    from shared.settings import InvalidSetting, amqp_uri, rabbitmq_queue_type
+
+    config = _config()
+    try:
+        report = switch_queue_type(amqp_uri(config), queue_type or rabbitmq_queue_type(config))
+    except (InvalidSetting, SwitchRefused) as exc:
+        _fail(str(exc))
+    for name in [*report.switched, *(name for name in report.moved if name not in report.switched)]:
+        click.echo(f"etalase: {name} is a {report.queue_type} queue ({report.moved.get(name, 0)} message(s) kept)")
+    if not report.switched and not report.moved:
+        click.echo(f"etalase: every event queue already is a {report.queue_type} queue")
 
 
 @main.group("dead-letters")

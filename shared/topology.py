@@ -170,7 +170,7 @@ class QueueTypeMismatch(RuntimeError):
             f"queue {queue!r} exists on the broker with other arguments than "
             f"{QUEUE_TYPE_VARIABLE}={queue_type} declares (RabbitMQ said: {broker_said}). "
             "A queue's type cannot change in place: stop the platform and run "
-            f"`python -m shared.queue_switch {queue_type}`, which moves every message into queues "
+            f"`etalase switch-queues {queue_type}`, which moves every message into queues "
             f"of the new type, or set {QUEUE_TYPE_VARIABLE} back to the queues' type "
             "(docs/decisions/queue-types.md).")
 

@@ -80,3 +80,12 @@ def test_seed_loads_the_demo_once(env, tmp_path):
         promoters = session.execute(select(Account.email, Account.status).where(Account.role == "promoter")).all()
     gateway.dispose()
     assert len(promoters) == 2 and {status for _, status in promoters} == {"approved"}
+
+
+@pytest.mark.parametrize("command", [("run",), ("switch-queues",)])
+def test_a_wrong_queue_type_stops_the_command_in_one_line_naming_the_variable(env, command):
+    result = etalase(*command, env={**env, "RABBITMQ_QUEUE_TYPE": "quorom"})
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert "RABBITMQ_QUEUE_TYPE='quorom'" in lines[0] and "classic" in lines[0] and "quorum" in lines[0]

@@ -132,7 +132,7 @@ def test_queues_of_the_other_type_are_reported_with_what_to_do(
     assert f"queue {subscription.queue!r}" in message
     assert f"RABBITMQ_QUEUE_TYPE={configured}" in message
     assert "PRECONDITION_FAILED" not in message and "inequivalent arg" in message  # the broker's reason
-    assert f"python -m shared.queue_switch {configured}" in message
+    assert f"etalase switch-queues {configured}" in message
     assert "docs/decisions/queue-types.md" in message
     assert broker_queue(amqp_uri, subscription.queue)["type"] == existing  # untouched
 
@@ -151,7 +151,7 @@ def test_a_consumer_meeting_queues_of_the_other_type_does_not_start(
             pass
 
     container = container_factory(Consuming)
-    with pytest.raises(QueueTypeMismatch, match="python -m shared.queue_switch quorum"):
+    with pytest.raises(QueueTypeMismatch, match="etalase switch-queues quorum"):
         container.start()
 
 
