@@ -454,23 +454,7 @@ def platform_report(port: int) -> None:
 
 # --- main -------------------------------------------------------------------------------------------
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--products", type=int, default=20000)
-    parser.add_argument("--extra-words", type=int, default=0,
-                        help="words added to each generated description (the generator writes ~20)")
-    parser.add_argument("--postgres", action="store_true", help="also measure the stores on PostgreSQL")
-    parser.add_argument("--memory", default="", help="comma-separated document counts for the embedded engine")
-    parser.add_argument("--platform", action="store_true", help="start a private platform and print each service's RSS")
-    parser.add_argument("--port", type=int, default=8797)
-    parser.add_argument("--memory-child", nargs=4, metavar=("DATABASE", "COUNT", "SNAPSHOT", "MODE"),
-                        help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.memory_child:
-        database, count, snapshot_file, mode = args.memory_child
-        print(json.dumps(memory_child(database, int(count), snapshot_file, mode)))
-        return 0
-
+def measure_stores(args) -> None:
     merchants, products = generate_catalog(args.products, args.extra_words)
     events = product_events(merchants, products)
     description = statistics.mean(len(p.description) for p in products)
@@ -495,6 +479,27 @@ def main() -> int:
                         memory_report(directory / "search.sqlite", [min(s, len(products)) for s in memory_sizes],
                                       directory)
     elasticsearch_report(events, pricing_events)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--products", type=int, default=20000, help="0: no stores (with --platform)")
+    parser.add_argument("--extra-words", type=int, default=0,
+                        help="words added to each generated description (the generator writes ~20)")
+    parser.add_argument("--postgres", action="store_true", help="also measure the stores on PostgreSQL")
+    parser.add_argument("--memory", default="", help="comma-separated document counts for the embedded engine")
+    parser.add_argument("--platform", action="store_true", help="start a private platform and print each service's RSS")
+    parser.add_argument("--port", type=int, default=8797)
+    parser.add_argument("--memory-child", nargs=4, metavar=("DATABASE", "COUNT", "SNAPSHOT", "MODE"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.memory_child:
+        database, count, snapshot_file, mode = args.memory_child
+        print(json.dumps(memory_child(database, int(count), snapshot_file, mode)))
+        return 0
+
+    if args.products:
+        measure_stores(args)
     if args.platform:
         platform_report(args.port)
     return 0
