@@ -7,10 +7,18 @@ green ``os.read``/``os.write`` wait in eventlet's hub even on a ready pipe, and 
 tests' Playwright must never wait there (tests/browser/hub_free_playwright.py). Nothing run
 in-process needs a green ``os``: subprocess pipes are green through the patched
 ``subprocess`` module, and sockets through ``socket``.
+
+Under pytest-xdist (``make test`` runs most of the suite with ``-n``) the workers run the
+tests and are patched; the controller only hands tests out, through threads that a green
+``threading`` would stop, and is never patched. tests/xdist_eventlet.py tells them apart
+and keeps the few locks and events that xdist's own threads share in a worker real.
 """
 import eventlet
 
-eventlet.monkey_patch(os=False)
+from xdist_eventlet import hands_tests_to_workers, keep_xdist_threads_real
+
+if not hands_tests_to_workers():
+    eventlet.monkey_patch(os=False)
 
 import os  # noqa: E402
 import uuid  # noqa: E402
@@ -21,6 +29,41 @@ from sqlalchemy import create_engine, text  # noqa: E402
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
 )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    keep_xdist_threads_real(config)
+
+
+# Scopes whose fixture outlives one test: a module's platform (tests/platform_fixtures.py),
+# a module's index or vocabulary.
+SHARED_SCOPES = {"class", "module", "package", "session"}
+
+
+def xdist_group_of(item) -> str | None:
+    """The pytest-xdist group of a test that shares an expensive fixture with others, so that
+    they run in one worker (``--dist loadgroup``) and it is made once: the browser tests share
+    one platform for the session, and the tests of a module that uses a fixture of a wider
+    scope than the test share that. Other tests (most of them) have no group and go to
+    whichever worker is free."""
+    if "browser" in item.keywords:
+        return "browser"
+    for name in item.fixturenames:
+        definitions = item._fixtureinfo.name2fixturedefs.get(name, ())
+        # only the suite's own fixtures: a plugin's (baseid "") such as tmp_path_factory or
+        # nameko's vhost pipeline is session-wide but cheap, one per worker
+        if any(d.scope in SHARED_SCOPES and d.baseid for d in definitions):
+            return item.nodeid.split("::", 1)[0]
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        group = xdist_group_of(item)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_addoption(parser):
