@@ -36,8 +36,23 @@ $(NODE_STAMP): package.json package-lock.json
 run: install node
 	$(BIN)/etalase run --host $(HOST) --port $(PORT)
 
+# make test runs the suite in two phases (docs/decisions/ci-time.md): first every test but the
+# serial ones in PYTEST_WORKERS pytest-xdist processes (a test that shares a platform or an
+# index with others of its module runs in the same process, tests/conftest.py), then the
+# serial ones, which stop the machine's RabbitMQ, alone. Both phases run; make test fails if
+# either failed. PYTEST_ARGS go to both (PYTEST_ARGS that leave a phase without a test are no
+# failure; an -m in them replaces the phase's own).
+PYTEST_WORKERS ?= 2
+XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
+pytest_phase = echo "make test: $(1) phase"; $(BIN)/python -m pytest $(2) $(PYTEST_ARGS); code=$$?; \
+	if [ $$code -eq 5 ] && [ -n "$(strip $(PYTEST_ARGS))" ]; then code=0; fi; \
+	[ $$code -eq 0 ] || failed="$$failed $(1)"
+
 test: install browser lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@failed=""; \
+	$(call pytest_phase,parallel,$(XDIST) -m "not serial"); \
+	$(call pytest_phase,serial,-m serial); \
+	if [ -n "$$failed" ]; then echo "make test: failed:$$failed phase"; exit 1; fi
 
 # ruff (pyflakes, import order), the import contracts in pyproject.toml (a service never
 # imports another), and strict mypy on shared/ (the shapes that cross service boundaries).
@@ -46,9 +61,10 @@ lint: install
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/mypy
 
-# The suite without PostgreSQL, for a quick local loop.
+# The suite without PostgreSQL, the end-to-end and the browser tests, for a quick local loop
+# (in parallel; the serial tests are end-to-end ones).
 test-fast: install
-	$(BIN)/python -m pytest --no-postgres -m "not e2e" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) --no-postgres -m "not e2e and not serial" $(PYTEST_ARGS)
 
 # schemathesis against a real platform, far longer than the bounded run inside make test.
 FUZZ_EXAMPLES ?= 200

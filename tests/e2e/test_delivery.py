@@ -1,4 +1,7 @@
-"""Nothing is lost: events wait for a stopped consumer, and a broker restart mid-stream."""
+"""Nothing is lost: events wait for a stopped consumer, and a broker restart mid-stream.
+
+Serial (make test runs it alone, after the parallel phase): the restart stops the machine's
+one RabbitMQ, which every other test running meanwhile would lose."""
 import subprocess
 import time
 
@@ -7,7 +10,7 @@ import pytest
 
 from e2e_helpers import unique_word
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.serial]
 
 
 def create(p, owner, merchant_id, name):

@@ -2,7 +2,7 @@
 of product writes, each with its own Idempotency-Key and retried by the client until it is
 answered, while (1) each service in turn is killed with SIGKILL, (2) RabbitMQ is stopped for
 60 s. Nothing may be lost or made twice, the platform restarts what died, and search ends
-equal to the catalog."""
+equal to the catalog. The broker test is serial: make test runs it alone, after the others."""
 import subprocess
 import threading
 import time
@@ -158,6 +158,7 @@ def rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=120)
 
 
+@pytest.mark.serial  # stops the machine's one RabbitMQ: nothing else may run meanwhile
 def test_rabbitmq_stopped_for_60_seconds_during_keyed_writes(vhost_uri, tmp_path):
     with supervised_owner(vhost_uri, tmp_path) as (run, p, output, owner, merchant_id):
         writer = KeyedWriter(p.base_url, owner, merchant_id, unique_word("bagea"), 100, stops=(30,))
