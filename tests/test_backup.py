@@ -2,10 +2,11 @@
 backup restores to the same rows and media, and every refusal leaves the target untouched.
 The platform under write load is tests/e2e/test_backup_restore.py."""
 import os
+import sqlite3
 import subprocess
 import sys
 import uuid
-from contextlib import contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,14 +21,22 @@ SERVICES = backup.BACKUP_ORDER
 
 
 @contextmanager
-def postgres_databases():
-    """Four fresh PostgreSQL databases (never the shared ones), dropped afterwards."""
+def postgres_databases(templates: dict[str, str] | None = None):
+    """Four fresh PostgreSQL databases (never the shared ones), empty or copies of
+    ``templates`` (service -> URL), dropped afterwards."""
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
     names = {service: f"etalase_t_{uuid.uuid4().hex[:10]}_{service}" for service in SERVICES}
     with admin.connect() as connection:
-        for name in names.values():
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        for service, name in names.items():
+            if templates:
+                template = templates[service].rsplit("/", 1)[1]
+                # a template must have no other session: the seeding's pooled ones are closed
+                connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                        "WHERE datname = :n AND pid <> pg_backend_pid()"), {"n": template})
+                connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+            else:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         yield {service: f"{base}/{name}" for service, name in names.items()}
     finally:
@@ -37,42 +46,61 @@ def postgres_databases():
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def make_place(request, tmp_path):
-    """``make_place(name)``: a config for an empty data location (four databases and a media
-    folder), on SQLite files or on fresh PostgreSQL databases."""
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def engine(request):
+    """The database engine of every data location in a test: SQLite files or PostgreSQL."""
     if request.param == "postgres" and request.config.getoption("--no-postgres"):
         pytest.skip("PostgreSQL disabled with --no-postgres")
-    with_postgres = []
+    return request.param
 
-    def make(name: str) -> dict:
-        var_dir = tmp_path / name
-        if request.param == "sqlite":
-            urls = {service: f"sqlite:///{var_dir / f'{service}.db'}" for service in SERVICES}
-        else:
-            context = postgres_databases()
-            urls = context.__enter__()
-            with_postgres.append(context)
-        return config_for(var_dir, urls)
 
-    yield make
-    for context in with_postgres:
-        context.__exit__(None, None, None)
+@contextmanager
+def empty_place(engine: str, var_dir: Path, templates: dict[str, str] | None = None):
+    """A config for a data location: four databases and a media folder under ``var_dir``.
+    The databases are empty, or copies of ``templates`` (service -> database URL)."""
+    if engine == "sqlite":
+        urls = {service: f"sqlite:///{var_dir / f'{service}.db'}" for service in SERVICES}
+        if templates:
+            var_dir.mkdir(parents=True)
+            for service, url in urls.items():  # SQLite's backup API: the WAL's pages too
+                with closing(sqlite3.connect(templates[service].removeprefix("sqlite:///"))) as source, \
+                        closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as copy:
+                    source.backup(copy)
+        yield config_for(var_dir, urls)
+    else:
+        with postgres_databases(templates) as urls:
+            yield config_for(var_dir, urls)
 
 
 @pytest.fixture
-def seeded(make_place):
-    """A migrated data location holding the demo data (accounts, merchants, products) and a few
-    media files (drawing every demo photo would take most of the test's time)."""
-    config = make_place("source")
-    platform.migrate_all(config)
-    assert platform.seed_demo(config, with_images=False)
-    media_root = backup.Layout.from_config(config).media_root
-    for name in ("products/ab/foto-1.webp", "products/ab/foto-2.webp", "logos/cd/logo.webp"):
-        (media_root / name).parent.mkdir(parents=True, exist_ok=True)
-        (media_root / name).write_bytes(os.urandom(2048))
-    (media_root / "products" / "ab" / ".half.webp.1234.tmp").write_bytes(b"half")  # an upload being written
-    return config
+def make_place(engine, tmp_path):
+    """``make_place(name)``: a config for an empty data location (four databases and a media
+    folder), on SQLite files or on fresh PostgreSQL databases."""
+    with ExitStack() as places:
+        yield lambda name: places.enter_context(empty_place(engine, tmp_path / name))
+
+
+@pytest.fixture(scope="module")
+def seeded_databases(engine, tmp_path_factory):
+    """Migrated databases holding the demo data (accounts, merchants, products), made once per
+    engine: migrating and seeding take seconds, a copy a fraction of one."""
+    with empty_place(engine, tmp_path_factory.mktemp("seeded")) as config:
+        platform.migrate_all(config)
+        assert platform.seed_demo(config, with_images=False)
+        yield {service: config[service.upper()]["DATABASE_URL"] for service in SERVICES}
+
+
+@pytest.fixture
+def seeded(seeded_databases, engine, tmp_path):
+    """A data location of its own for the test, its databases copies of the seeded ones, and a
+    few media files (drawing every demo photo would take most of the test's time)."""
+    with empty_place(engine, tmp_path / "source", templates=seeded_databases) as config:
+        media_root = backup.Layout.from_config(config).media_root
+        for name in ("products/ab/foto-1.webp", "products/ab/foto-2.webp", "logos/cd/logo.webp"):
+            (media_root / name).parent.mkdir(parents=True, exist_ok=True)
+            (media_root / name).write_bytes(os.urandom(2048))
+        (media_root / "products" / "ab" / ".half.webp.1234.tmp").write_bytes(b"half")  # an upload being written
+        yield config
 
 
 def test_backup_then_restore_gives_the_same_rows_and_media(seeded, make_place, tmp_path):
