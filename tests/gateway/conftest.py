@@ -54,6 +54,7 @@ def start_gateway(rabbit_config, web_config, runner_factory, sqlite_url):
         return make_session_factory(engine)
 
     yield start
+    FAKES.release_slow_calls()  # before the runner stops: it waits for the calls in progress
     for engine in engines:
         engine.dispose()
 

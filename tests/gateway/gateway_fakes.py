@@ -10,7 +10,8 @@ and the fire-and-forget interaction reports (those go to ``fakes.search.reported
 that a test can check what the gateway sent, or that it sent nothing.
 
 A test makes a call fail with ``fakes.<service>.raises[method] = error`` and makes it slow
-with ``fakes.<service>.delays[method] = seconds``. Where a module needs a canned answer
+with ``fakes.<service>.delays[method] = seconds`` (a slow call still waiting when the test
+ends is let go then, so that a long delay does not hold up the gateway's stop). Where a module needs a canned answer
 the shared rules below cannot give, it replaces that one answer with its own function
 (``fakes.promotion.list_campaigns = ...``).
 """
@@ -425,11 +426,16 @@ class Fakes:
         self.reset()
 
     def reset(self) -> None:
+        self.released = eventlet.event.Event()  # sent when the test ends: slow calls answer
         self.calls: list[tuple] = []
         self.keys: list[dict | None] = []  # the idempotency argument of each create_product
         self.catalog = Catalog()
         self.search = Search()
         self.promotion = Promotion()
+
+    def release_slow_calls(self) -> None:
+        if not self.released.ready():
+            self.released.send()
 
     def calls_to(self, method: str) -> list[tuple]:
         return [call for call in self.calls if call[0] == method]
@@ -448,7 +454,8 @@ def serve(service: str, method: str, *args):
     if method not in UNRECORDED:
         FAKES.calls.append((method, *args))
     if method in data.delays:
-        eventlet.sleep(data.delays[method])
+        with eventlet.Timeout(data.delays[method], False):
+            FAKES.released.wait()
     if method in data.raises:
         raise data.raises[method]
     return getattr(data, method)(*args)

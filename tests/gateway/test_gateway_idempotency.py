@@ -12,6 +12,7 @@ from services.gateway.models import IdempotencyRecord
 from shared.errors import ServiceTimeout, ServiceUnavailable
 from shared.events import utcnow
 
+from gateway_fakes import FakeCatalog, FakePromotion, FakeSearch
 from gateway_helpers import assert_error, register_and_sign_in
 
 KEY = "8c1f7d2e-5a1b-4c3d-9e8f-0123456789ab"
@@ -109,9 +110,12 @@ def test_a_failed_request_lets_the_key_go(gateway, web_session, fakes):
     assert {call["key"] for call in fakes.keys} == {KEY}
 
 
-def test_a_request_still_in_progress_is_a_409_with_retry_after(gateway, web_session, fakes):
+def test_a_request_still_in_progress_is_a_409_with_retry_after(start_gateway, web_session, fakes):
+    # The catalog holds the first create until the test lets it go (well inside the deadline),
+    # so the second request meets it in progress however long the machine takes to send it.
+    gateway = start_gateway(FakeCatalog, FakeSearch, FakePromotion, RPC_TIMEOUT=120)
     auth = _owner_with_merchant(web_session, fakes)
-    fakes.catalog.delays["create_product"] = 1.5
+    fakes.catalog.delays["create_product"] = 60
     first = eventlet.spawn(_post, web_session, auth)
     for _ in range(100):  # the first request has taken the key (bounded: 5 s)
         if _records(gateway):
@@ -120,6 +124,8 @@ def test_a_request_still_in_progress_is_a_409_with_retry_after(gateway, web_sess
     response = _post(web_session, auth)
     assert_error(response, 409, "idempotency_key_in_use", "Idempotency-Key")
     assert response.headers["Retry-After"] == "1"
+    assert not first.dead  # still waiting for the catalog
+    fakes.release_slow_calls()
     assert first.wait().status_code == 201
     assert _post(web_session, auth).headers["Idempotent-Replayed"] == "true"
     assert len(fakes.calls_to("create_product")) == 1
