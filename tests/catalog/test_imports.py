@@ -482,19 +482,19 @@ def test_the_service_imports_in_the_background_and_keeps_answering(catalog_confi
         job = start_import(OWNER, merchant["id"], "produk.csv", content)
     assert job["status"] == "pending"
 
-    slowest, report = 0.0, None
+    report, seen = None, []  # (status, processed rows) of each answer
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        began = time.monotonic()
         with entrypoint_hook(container, "get_import") as get_import:
             report = get_import(OWNER, job["id"])
-        slowest = max(slowest, time.monotonic() - began)
+        seen.append((report["status"], report["processed_rows"]))
         if report["status"] in ("done", "failed"):
             break
         time.sleep(0.05)
     assert report["status"] == "done", report
     assert report["counts"]["created"] == 1000
-    assert slowest < 5.0  # answered while the rows were processed (chunks, not one transaction)
+    # Answered while the rows were processed: chunks, each committed (not one transaction).
+    assert any(status == "running" and 0 < processed < 1000 for status, processed in seen), seen
     with entrypoint_hook(container, "import_template") as template:
         assert base64.b64decode(template()).startswith(b"PK")
 
