@@ -74,6 +74,19 @@ def pytest_addoption(parser):
 
 
 @pytest.fixture
+def web_config():
+    """nameko's ``web_config`` (the address of a container's web server, the gateway's) with a
+    port of this xdist worker's share: tests/platform_fixtures.py ``free_port``."""
+    from nameko import config
+    from nameko.constants import WEB_SERVER_CONFIG_KEY
+
+    from platform_fixtures import free_port
+
+    with config.patch({WEB_SERVER_CONFIG_KEY: f"127.0.0.1:{free_port()}"}):
+        yield
+
+
+@pytest.fixture
 def sqlite_url(tmp_path):
     return f"sqlite:///{tmp_path / 'test.db'}"
 

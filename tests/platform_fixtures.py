@@ -25,9 +25,19 @@ RABBIT_API = os.environ.get("RABBIT_API_URI", "http://127.0.0.1:15672")
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port nobody listens on, from the OS. Under pytest-xdist each worker takes only its own
+    share of the ports (``port // 2`` modulo the workers: Linux gives odd ports to ``bind``),
+    so that two workers are never handed the same port between asking and listening. That
+    would fail quietly: a gateway listens with SO_REUSEPORT (eventlet's default), so both
+    gateways would start, each answering some of the other's requests."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if (port // 2) % workers == int(worker.removeprefix("gw")):
+            return port
 
 
 # --- the processes of a platform (/proc) ---------------------------------------------
