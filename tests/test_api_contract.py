@@ -92,10 +92,13 @@ def _probes(name: str, schema: dict, required: list[str]):
     types = schema.get("type")
     types = types if isinstance(types, list) else [types]
     if "enum" in schema:
-        for value in schema["enum"]:
+        # sorted: the document lists some enums from a set, in another order in each process,
+        # and pytest-xdist needs every worker to collect the same tests in the same order
+        values = sorted(schema["enum"], key=repr)
+        for value in values:
             yield f"{name}={value!r}", value, True
         if "string" in types:
-            yield f"{name} not in enum", "bukan-" + str(schema["enum"][0]), False
+            yield f"{name} not in enum", "bukan-" + str(values[0]), False
         return
     if "string" in types and not schema.get("pattern") and not schema.get("format"):
         if schema.get("maxLength") is not None:
