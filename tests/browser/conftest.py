@@ -12,10 +12,13 @@ is recorded in ``outside.blocked``. A JavaScript dialog (``alert(1)``) fails the
 opened it. ``screenshot(page, "home")`` writes tests/browser/screenshots/home.png (an
 ignored folder).
 
-These tests run in the same pytest process as the rest of the suite, which eventlet has
-monkey patched (tests/conftest.py): Playwright runs on an event loop that never waits in
-eventlet's hub (hub_free_playwright.py). They run after all the other tests, so that their
-platform, which lives until the end of the session, is not running beside the rest.
+These tests run in a pytest process of the suite, which eventlet has monkey patched
+(tests/conftest.py): Playwright runs on an event loop that never waits in eventlet's hub
+(hub_free_playwright.py). In a plain pytest run they come after all the other tests, so that
+their platform, which lives until the end of the session, is not running beside the rest.
+Under pytest-xdist (make test) they are one group, all in one worker with one platform;
+that worker takes them first, as the largest group, and their idle platform then costs it
+about 1 % of a core.
 """
 import os
 import shutil
