@@ -42,6 +42,8 @@ run: install node
 # serial ones, which stop the machine's RabbitMQ, alone. Both phases run; make test fails if
 # either failed. PYTEST_ARGS go to both (PYTEST_ARGS that leave a phase without a test are no
 # failure; an -m in them replaces the phase's own).
+# Two workers, one per core; three were faster on a quiet machine but leave no headroom
+# beside a CPU-heavy neighbour (docs/decisions/ci-time.md).
 PYTEST_WORKERS ?= 2
 XDIST := -n $(PYTEST_WORKERS) --dist loadgroup
 pytest_phase = echo "make test: $(1) phase"; $(BIN)/python -m pytest $(2) $(PYTEST_ARGS); code=$$?; \
