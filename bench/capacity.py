@@ -35,7 +35,6 @@ import argparse
 import contextlib
 import gc
 import json
-import os
 import random
 import sqlite3
 import statistics
@@ -49,9 +48,9 @@ from pathlib import Path
 from types import SimpleNamespace
 
 from argon2 import PasswordHasher
-from common import SERVICE_PIDS, private_platform
+from common import SERVICE_NAMES, SERVICE_PIDS, fresh_postgres_databases, private_platform
 from search import generate_snapshots
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from services.catalog import domain
 from services.catalog.imports.chunks import PHOTO_COLUMNS, PRODUCT_COLUMNS
@@ -73,8 +72,7 @@ from shared.events import PRODUCT_PUBLISHED, Event, utcnow
 from shared.migrations import upgrade
 from shared.outbox import add_events
 
-POSTGRES_ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres")
-SERVICES = ("catalog", "search", "promotion", "gateway")
+SERVICES = SERVICE_NAMES
 PRODUCTS_PER_MERCHANT = 10
 SEARCH_BATCH = 200  # half of search's prefetch, as the service batches (shared/batching.py)
 PROMOTION_BATCH = 100
@@ -150,22 +148,10 @@ def databases(directory: Path, postgres: bool):
             upgrade(service, url)
         yield urls
         return
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
-    names = {service: f"etalase_capacity_{uuid.uuid4().hex[:8]}_{service}" for service in SERVICES}
-    with admin.connect() as connection:
-        for name in names.values():
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        urls = {service: f"{base}/{name}" for service, name in names.items()}
+    with fresh_postgres_databases("etalase_capacity") as urls:
         for service, url in urls.items():
             upgrade(service, url)
         yield urls
-    finally:
-        with admin.connect() as connection:
-            for name in names.values():
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def table_sizes(engine) -> dict[str, int]:

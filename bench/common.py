@@ -40,28 +40,37 @@ SERVICE_NAMES = ("catalog", "search", "promotion", "gateway")
 
 
 @contextlib.contextmanager
-def postgres_databases():
-    """One fresh PostgreSQL database per service, named in the services' DATABASE_URL
-    variables for the platform about to start; dropped afterwards."""
+def fresh_postgres_databases(prefix: str = "etalase_bench"):
+    """{service: url} of one fresh PostgreSQL database per service, dropped afterwards."""
     from sqlalchemy import create_engine, text
 
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
-    names = {service: f"etalase_bench_{uuid.uuid4().hex[:8]}_{service}" for service in SERVICE_NAMES}
+    names = {service: f"{prefix}_{uuid.uuid4().hex[:8]}_{service}" for service in SERVICE_NAMES}
     with admin.connect() as connection:
         for name in names.values():
             connection.execute(text(f'CREATE DATABASE "{name}"'))
-    for service, name in names.items():
-        os.environ[f"{service.upper()}_DATABASE_URL"] = f"{base}/{name}"
     try:
-        yield names
+        yield {service: f"{base}/{name}" for service, name in names.items()}
     finally:
-        for service in SERVICE_NAMES:
-            os.environ.pop(f"{service.upper()}_DATABASE_URL", None)
         with admin.connect() as connection:
             for name in names.values():
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def postgres_databases():
+    """``fresh_postgres_databases`` named in the services' DATABASE_URL variables for the
+    platform about to start."""
+    with fresh_postgres_databases() as urls:
+        for service, url in urls.items():
+            os.environ[f"{service.upper()}_DATABASE_URL"] = url
+        try:
+            yield urls
+        finally:
+            for service in SERVICE_NAMES:
+                os.environ.pop(f"{service.upper()}_DATABASE_URL", None)
 
 
 @contextlib.contextmanager

@@ -38,10 +38,6 @@ def event_body(**overrides):
     return json.dumps(data).encode()
 
 
-
-
-
-
 def make_service(calls):
     class Flaky:
         name = "flaky"

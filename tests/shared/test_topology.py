@@ -51,10 +51,9 @@ def test_an_unknown_queue_type_is_refused_naming_the_variable_and_the_choices(mo
     assert "classic" in message and "quorum" in message
 
 
-def test_a_service_with_an_unknown_queue_type_does_not_start(monkeypatch, subscription, rabbit_config, amqp_uri,
-                                                            container_factory):
-    monkeypatch.setenv("RABBITMQ_QUEUE_TYPE", "quorom")
-
+def consuming_service() -> type:
+    """A service with one event consumer of the "test" subscription (registered by the
+    ``subscription`` fixture, so the class is made inside the test)."""
     class Consuming:
         name = "consuming"
 
@@ -62,7 +61,14 @@ def test_a_service_with_an_unknown_queue_type_does_not_start(monkeypatch, subscr
         def handle(self, body):
             pass
 
-    container = container_factory(Consuming)
+    return Consuming
+
+
+def test_a_service_with_an_unknown_queue_type_does_not_start(monkeypatch, subscription, rabbit_config, amqp_uri,
+                                                            container_factory):
+    monkeypatch.setenv("RABBITMQ_QUEUE_TYPE", "quorom")
+
+    container = container_factory(consuming_service())
     with pytest.raises(InvalidSetting, match="RABBITMQ_QUEUE_TYPE='quorom'"):
         container.start()
     assert broker_queue(amqp_uri, subscription.queue) == {}  # nothing was declared
@@ -143,14 +149,7 @@ def test_a_consumer_meeting_queues_of_the_other_type_does_not_start(
         declare_topology(connection, "classic")
     monkeypatch.setenv("RABBITMQ_QUEUE_TYPE", "quorum")
 
-    class Consuming:
-        name = "consuming"
-
-        @event_consumer("test")
-        def handle(self, body):
-            pass
-
-    container = container_factory(Consuming)
+    container = container_factory(consuming_service())
     with pytest.raises(QueueTypeMismatch, match="etalase switch-queues quorum"):
         container.start()
 
