@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import random
 import string
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -206,6 +209,16 @@ def test_the_served_document_is_valid_openapi_3_1():
     validate_openapi(document)  # raises on anything the OpenAPI 3.1 schema refuses
     assert document["components"]["securitySchemes"]["bearer"] == {
         "type": "http", "scheme": "bearer", "description": "The token from POST /api/v1/sessions."}
+
+
+def test_the_document_is_the_same_bytes_in_every_process():
+    """Gateway replicas and caches (it is served public for 5 minutes) must agree: a set's
+    order changes with the process's hash seed, and the category lists came out in another
+    order after each restart."""
+    program = "import sys; from services.gateway import openapi; sys.stdout.write(openapi.document_text())"
+    texts = {subprocess.run([sys.executable, "-W", "ignore", "-c", program], capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(texts) == 1 and len(texts.pop()) > 100_000
 
 
 @pytest.mark.parametrize("body", ["AccountApproval", "MerchantVerification", "AccountCreate", "ProductCreate",
