@@ -256,9 +256,9 @@ def fill_promotion(url: str, events: list[Event]) -> tuple[list[tuple[str, str, 
                         [(campaign_id, product_id, "target", now, None) for product_id in ids])
             session.commit()
         if engine.dialect.name == "postgresql":
-            # Without statistics the planner takes the campaign for a few hundred members and
-            # reprice scans all of them per chunk of 500 (~3 s each at 100,000; docs/capacity.md).
-            # Statistics live in pg_catalog: the sizes measured here do not change.
+            # The members went in past campaigns.targeting.join, which analyses the table
+            # for the service (docs/capacity.md, item 8); without statistics reprice scans all
+            # of them per chunk of 500. Statistics live in pg_catalog: the sizes do not change.
             with engine.begin() as connection:
                 connection.execute(text("ANALYZE campaign_members, product_facts"))
         for start in range(0, len(ids), 500):

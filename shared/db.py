@@ -265,6 +265,30 @@ def select_in(session: Session, table: Table, columns: Sequence[str], key: str, 
     return found
 
 
+# A bulk insert at least this many rows past what the planner believes the table holds gets
+# the table analysed in the same transaction (``analyze_when_outgrown``).
+OUTGROWN_ROWS = 1000
+
+
+def analyze_when_outgrown(session: Session, table: Table, added: int) -> bool:
+    """On PostgreSQL, ``ANALYZE table`` when ``added`` rows (just inserted in this transaction)
+    are many and more than the planner's estimate of the table (``pg_class.reltuples``, -1
+    before any statistics). A fresh table's first bulk insert otherwise waits up to a minute
+    for autovacuum, and meanwhile a join on it is planned for a few hundred rows: a first
+    100,000-product campaign's repricing took ~2 s per 500 products against ~0.1 s (ANALYZE
+    sees this transaction's own rows; it samples at most 30,000, tens of milliseconds).
+    Returns whether it analysed."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or added < OUTGROWN_ROWS:
+        return False
+    estimate = connection.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", (table.name,)).scalar()
+    if estimate is not None and estimate >= added:
+        return False
+    connection.exec_driver_sql(f'ANALYZE "{table.name}"')
+    return True
+
+
 def execute_driver_sql(connection: Connection, sql: str, values: Sequence[Any]) -> CursorResult[Any]:
     """``sql`` (written in the placeholders of ``parameter_style``) with ``values``, straight
     to the driver: on pg8000 in one round trip (``_pipelined_execute``)."""

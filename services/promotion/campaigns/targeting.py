@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from services.promotion.campaigns.bulk import bulk_insert
 from services.promotion.models import Campaign, CampaignMember, CampaignOptOut, CampaignSignup, ProductFact
-from shared.db import chunks
+from shared.db import analyze_when_outgrown, chunks
 
 
 def target_conditions(campaign: Campaign) -> list:
@@ -113,6 +113,8 @@ def join(session: Session, campaign: Campaign, product_ids: list[str], now: date
             row.left_at = None
             row.joined_at = now
     bulk_insert(session, CampaignMember, new)
+    # The repricing that follows joins the members: plan it on statistics that include them.
+    analyze_when_outgrown(session, CampaignMember.__table__, len(new))
 
 
 def materialise(session: Session, campaign: Campaign, now: datetime) -> list[str]:
