@@ -24,6 +24,7 @@ from sqlalchemy import Boolean, DateTime, Integer, String
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from shared.amqp_move import move_messages
 from shared.db import chunks, execute_driver_sql, insert_rows, parameter_style, placeholders, select_in
 from shared.events import Event, InvalidEvent, utcnow
 from shared.settings import amqp_uri
@@ -411,25 +412,15 @@ event_consumer = EventConsumer.decorator
 
 
 def replay_dead_letters(subscription: str, limit: int = 1000, uri: str | None = None) -> int:
-    """Move up to ``limit`` messages from the dead-letter queue back to the main queue."""
+    """Move up to ``limit`` messages from the dead-letter queue back to the main queue, in
+    order, their attempt count back to 0 (``shared.amqp_move``); how many."""
     sub = SUBSCRIPTIONS[subscription]
-    moved = 0
-    with Connection(uri or amqp_uri(), transport_options={"confirm_publish": True}) as connection:
+    with Connection(uri or amqp_uri()) as connection:
         declare_topology(connection)
         channel = connection.channel()
-        producer = Producer(channel)
-        while moved < limit:
-            message = channel.basic_get(sub.dead_queue_name, no_ack=False)
-            if message is None:
-                break
-            headers = dict(message.headers or {})
-            headers[ATTEMPTS_HEADER] = 0
-            producer.publish(
-                message.body, exchange="", routing_key=sub.queue, headers=headers,
-                content_type=message.content_type, content_encoding=message.content_encoding,
-                delivery_mode=2, message_id=message.properties.get("message_id"),
-            )
-            channel.basic_ack(message.delivery_tag)
-            moved += 1
-        channel.close()
-    return moved
+        try:
+            return move_messages(channel, sub.dead_queue_name, sub.queue,
+                                 limit=limit, rewrite_headers=lambda headers: {**headers, ATTEMPTS_HEADER: 0})
+        finally:
+            if channel.is_open:
+                channel.close()

@@ -26,23 +26,18 @@ moved, and whatever a holding queue holds is moved back. Procedure and reasons:
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from amqp import Message
 from amqp.exceptions import NotFound, PreconditionFailed
 from kombu import Connection, Queue
 
+from shared.amqp_move import MoveUnconfirmed, move_messages
 from shared.settings import QUEUE_TYPES, InvalidSetting, QueueType, amqp_uri, rabbitmq_queue_type
 from shared.topology import SUBSCRIPTIONS, Subscription, dead_queue, declare_topology, main_queue, retry_queue
 
 HOLDING_SUFFIX = ".switching"
-DELIVERY_COUNT_HEADER = "x-delivery-count"
-MOVE_BATCH = 500  # messages taken, published and confirmed together
-CONFIRM_TIMEOUT = 30.0  # seconds the broker has to confirm a batch
 
 
 class SwitchRefused(RuntimeError):
@@ -170,74 +165,12 @@ def _release(connection: Connection, name: str, bound_like: Queue | None) -> int
 
 
 def _move(channel: Any, source: str, target: str) -> int:
-    """Move every message of ``source`` to ``target`` through the default exchange, in order,
-    ``MOVE_BATCH`` at a time: a batch is taken, published, its publisher confirms awaited
-    together, and only then acked (one ``basic.ack`` for the batch). How many."""
-    confirms = _Confirms(channel)
-    moved = 0
-    while True:
-        batch: list[Any] = []
-        while len(batch) < MOVE_BATCH and (message := channel.basic_get(source, no_ack=False)) is not None:
-            batch.append(message)
-        if not batch:
-            return moved
-        first = confirms.published + 1
-        for message in batch:
-            properties = dict(message.properties)
-            headers = dict(properties.get("application_headers") or {})
-            headers.pop(DELIVERY_COUNT_HEADER, None)
-            properties["application_headers"] = headers
-            channel.basic_publish(Message(message.body, **properties), exchange="", routing_key=target,
-                                  mandatory=True)
-            confirms.published += 1
-        confirms.wait(first, source, target)
-        channel.basic_ack(batch[-1].delivery_tag, multiple=True)
-        moved += len(batch)
-
-
-class _Confirms:
-    """The publisher confirms of one channel: its publishes are numbered from 1; the broker
-    confirms up to a number (``multiple``) or one number at a time."""
-
-    def __init__(self, channel: Any):
-        self.channel = channel
-        self.published = 0
-        self.upto = 0  # every publish up to this one is confirmed
-        self.single: set[int] = set()
-        self.refused = False
-        channel.confirm_select()
-        channel.events["basic_ack"].add(self._ack)
-        channel.events["basic_nack"].add(self._nack)
-
-    def _ack(self, delivery_tag: int, multiple: bool) -> None:
-        if multiple:
-            self.upto = max(self.upto, delivery_tag)
-        else:
-            self.single.add(delivery_tag)
-
-    def _nack(self, delivery_tag: int, multiple: bool) -> None:
-        self.refused = True
-
-    def wait(self, first: int, source: str, target: str) -> None:
-        """Until publishes ``first`` to the last are confirmed. Refused (a nack, or no answer
-        in ``CONFIRM_TIMEOUT``): what was taken from ``source`` is not acked, so it goes back
-        there when the channel closes; ``target`` may hold copies, dropped by the consumers."""
-        deadline = time.monotonic() + CONFIRM_TIMEOUT
-        pending = set(range(first, self.published + 1))
-        while not self.refused:
-            pending = {tag for tag in pending if tag > self.upto and tag not in self.single}
-            if not pending:
-                self.single.clear()
-                return
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            try:
-                self.channel.connection.drain_events(timeout=remaining)
-            except socket.timeout:
-                break
-        raise SwitchRefused(f"the broker did not confirm moving messages from {source} to {target}; what was not "
-                            f"confirmed stays in {source}: run the switch again")
+    """Every message of ``source`` into ``target`` (``shared.amqp_move``); unconfirmed copies
+    refuse the switch, their originals still in ``source``."""
+    try:
+        return move_messages(channel, source, target)
+    except MoveUnconfirmed as exc:
+        raise SwitchRefused(f"{exc}: run the switch again") from None
 
 
 def main(argv: list[str] | None = None) -> int:
