@@ -4,8 +4,10 @@ through the gateway to the service that makes the aggregate (docs/contracts/idem
 The platform runs its pruning timers every half second, so a key whose records were made
 older than 24 hours (the clock moved by rewriting ``created_at``, not by sleeping) is seen
 pruned within a bounded wait."""
+import io
 import json
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -19,6 +21,7 @@ import httpx
 import nameko
 import pytest
 from nameko.standalone.rpc import ClusterRpcClient
+from PIL import Image
 
 from services.gateway.idempotency import fingerprint
 
@@ -226,3 +229,32 @@ def test_registration_and_campaigns_take_keys_too(p):
     assert [response.status_code for response in created] == [201, 201], created[-1].text
     assert created[1].json()["id"] == created[0].json()["id"]
     assert p.http.get("/api/v1/campaigns", headers=promoter).json()["total"] == 1
+
+
+def test_the_add_product_page_sent_twice_makes_one_product_with_one_photo(p):
+    """A double tap on "Simpan", or the form sent again after its answer was lost: the page's
+    own key (``form_key``) reaches the catalog, so the second send opens the same product."""
+    email = f"owner-{uuid.uuid4().hex[:8]}@contoh.id"
+    assert p.http.post("/api/v1/accounts", json={"email": email, "password": "kain-tenun-123", "name": "Wa Ode",
+                                                 "role": "owner"}).status_code == 201
+    token = p.http.post("/api/v1/sessions", json={"email": email, "password": "kain-tenun-123"}).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    merchant_id = p.new_merchant(headers)
+    photo = io.BytesIO()
+    Image.new("RGB", (640, 480), (150, 90, 40)).save(photo, "JPEG")
+    with httpx.Client(base_url=p.base_url, timeout=30) as site:
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', site.get("/masuk").text).group(1)
+        assert site.post("/masuk", data={"csrf_token": csrf, "email": email, "password": "kain-tenun-123"}
+                         ).status_code == 303
+        page = site.get("/pemilik/produk/baru").text
+        form = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1),
+                "form_key": re.search(r'name="form_key" value="([0-9a-f]{32})"', page).group(1),
+                "merchant_id": merchant_id, "name": "Kain Tenun Masalili", "price": "Rp 250.000", "stock": "3",
+                "unit": "lembar", "category": "tenun", "status": "published"}
+        answers = [site.post("/pemilik/produk/baru", data=form,
+                             files={"photo": ("kain.jpg", photo.getvalue(), "image/jpeg")}) for _ in range(2)]
+    assert [answer.status_code for answer in answers] == [303, 303], answers[-1].text
+    first, second = (urlsplit(answer.headers["Location"]).path for answer in answers)
+    assert first == second and first.startswith("/pemilik/produk/")
+    [product_id] = p.merchant_product_ids(headers, merchant_id)
+    assert len(p.http.get(f"/api/v1/products/{product_id}").json()["photos"]) == 1

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from services.gateway.models import Account
-from shared.errors import Conflict, ServiceUnavailable
+from shared.errors import Conflict, IdempotencyKeyReused, ServiceUnavailable
 
 from gateway_fakes import FakeCatalog, FakePromotion
 from gateway_helpers import ESCAPED_SCRIPT, SCRIPT, assert_html_page, csrf_token, register_on_site
@@ -324,6 +324,38 @@ def test_a_valid_product_form_creates_the_product(owner, fakes, owner_id):
     assert data == {"merchant_id": "m1", "name": "Kain Tenun Masalili", "description": "Warna alam", "price": 250000,
                     "stock": 12, "unit": "lembar", "category": "tenun", "halal": True, "status": "draft",
                     "tags": ["tenun", "oleh-oleh"]}
+
+
+def form_key(html: str) -> str:
+    return re.search(r'name="form_key" value="([0-9a-f]{32})"', html).group(1)
+
+
+def test_the_new_product_form_carries_its_own_key_to_the_catalog(owner, fakes):
+    """A double tap or a form sent again after a lost answer is the same create: the catalog
+    gets one key per shown form, with the same fingerprint for the same entries."""
+    key = form_key(owner.get("/pemilik/produk/baru").text)
+    assert form_key(owner.get("/pemilik/produk/baru").text) != key  # each shown form its own
+    form = {"form_key": key, "merchant_id": "m1", "name": "Kain Tenun Masalili", "price": "250000", "stock": "2",
+            "unit": "lembar", "category": "tenun", "status": "draft"}
+    for _ in range(2):
+        assert post_form(owner, "/pemilik/produk/baru", form).status_code == 303
+    first, second = fakes.keys[-2:]
+    assert first == second and first["key"] == f"form:{key}" and len(first["fingerprint"]) == 64
+    assert post_form(owner, "/pemilik/produk/baru", {**form, "name": "Kain Tenun Lain"}).status_code == 303
+    assert fakes.keys[-1]["key"] == first["key"] and fakes.keys[-1]["fingerprint"] != first["fingerprint"]
+    del form["form_key"]  # a page shown before forms had keys: created as before, unkeyed
+    assert post_form(owner, "/pemilik/produk/baru", form).status_code == 303 and fakes.keys[-1] is None
+
+
+def test_a_form_key_that_made_something_else_is_said_plainly_and_the_form_gets_a_new_one(owner, fakes):
+    key = form_key(owner.get("/pemilik/produk/baru").text)
+    fakes.catalog.raises["create_product"] = IdempotencyKeyReused()
+    response = post_form(owner, "/pemilik/produk/baru", {
+        "form_key": key, "merchant_id": "m1", "name": "Kain Tenun Masalili", "price": "250000", "stock": "2",
+        "unit": "lembar", "category": "tenun", "status": "draft"})
+    assert response.status_code == 422
+    assert "Formulir ini sudah pernah dikirim dengan isian lain" in response.text
+    assert form_key(response.text) != key and 'value="Kain Tenun Masalili"' in response.text  # entries kept
 
 
 def test_a_refused_product_form_shows_the_messages_next_to_the_fields(owner, fakes):

@@ -34,10 +34,11 @@ from services.gateway.api_imports import IMPORT_RPC_TIMEOUT, MAX_IMPORT_BYTES, r
 from services.gateway.api_imports import MAX_FORM_OVERHEAD as IMPORT_OVERHEAD
 from services.gateway.api_media import MAX_FORM_OVERHEAD as PHOTO_OVERHEAD
 from services.gateway.api_media import MAX_PHOTO_BYTES, read_photo_upload
+from services.gateway.idempotency import with_key
 from services.gateway.site import present
 from services.gateway.site.i18n import N_
-from services.gateway.site.render import page, require_role, rupiah
-from shared.errors import Conflict, EtalaseError, NotFound, PayloadTooLarge, ValidationFailed
+from services.gateway.site.render import FORM_SENT_BEFORE, page, require_role, rupiah
+from shared.errors import Conflict, EtalaseError, IdempotencyKeyReused, NotFound, PayloadTooLarge, ValidationFailed
 from shared.regions import region_list
 
 log = logging.getLogger(__name__)
@@ -165,6 +166,9 @@ def failure(web, exc: EtalaseError) -> tuple[str, dict]:
     """(message for the top of the form, {field: message}) of a refused change."""
     if isinstance(exc, Conflict):
         return web.gettext(CONFLICT), {}
+    if isinstance(exc, IdempotencyKeyReused):
+        web.renew_form_key()  # sent again, the form makes a new one
+        return web.gettext(FORM_SENT_BEFORE), {}
     fields = web.field_messages(exc.fields)
     return (web.gettext(INVALID) if fields else web.message(exc.message) or web.gettext(INVALID)), fields
 
@@ -392,7 +396,8 @@ def business_new(web):
     values = {name: form_text(form, name, 2000) for name in
               ("kind",) + MERCHANT_PROFILE + CREDENTIALS + KOPERASI_CREDENTIALS}
     data = merchant_data(form, kind, creating=True)
-    created, failed = _writing(lambda: web.gw.call("catalog", "register_merchant", web.actor, data))
+    keyed = with_key(web.form_idempotency(data))
+    created, failed = _writing(lambda: web.gw.call("catalog", "register_merchant", web.actor, data, **keyed))
     if failed is not None:
         error, errors = failure(web, failed)
         return render_business(web, None, values, errors, error, status=failed.status)
@@ -560,8 +565,10 @@ def first_photo(web, product_id: str) -> str:
     upload, failed = read_upload(web, read_photo_upload)
     if upload is not None:
         try:
+            # Keyed like the product: the form sent twice adds the photo once.
             web.gw.call("catalog", "add_product_photo", web.actor, product_id, upload,
-                        timeout=web.gw.settings.photo_rpc_timeout)
+                        timeout=web.gw.settings.photo_rpc_timeout,
+                        **with_key(web.form_idempotency({"photo": upload}, purpose="photo")))
             return "created_with_photo"
         except EtalaseError as exc:
             log.warning("the new product %s kept no photo: %s", product_id, exc.message)
@@ -597,7 +604,8 @@ def product_new(web):
                               error=web.gettext(INVALID), koperasi=any_koperasi)
     data = {"merchant_id": values["merchant_id"], **{k: v for k, v in data.items() if v is not None
                                                      or k in ("price", "stock", "category")}}
-    created, failed = _writing(lambda: web.gw.call("catalog", "create_product", web.actor, data))
+    keyed = with_key(web.form_idempotency(data))
+    created, failed = _writing(lambda: web.gw.call("catalog", "create_product", web.actor, data, **keyed))
     if failed is not None:
         error, errors = failure(web, failed)
         return render_product(web, product=None, merchants=choices, values=values, errors=errors, error=error,

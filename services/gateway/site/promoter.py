@@ -23,10 +23,18 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from services.gateway import accounts
+from services.gateway.idempotency import with_key
 from services.gateway.site import charts, present
 from services.gateway.site.i18n import N_
-from services.gateway.site.render import page, require_role
-from shared.errors import Conflict, EtalaseError, NotFound, PromoterNotApproved, ValidationFailed
+from services.gateway.site.render import FORM_SENT_BEFORE, page, require_role
+from shared.errors import (
+    Conflict,
+    EtalaseError,
+    IdempotencyKeyReused,
+    NotFound,
+    PromoterNotApproved,
+    ValidationFailed,
+)
 from shared.formatting import MONTHS_ID, WITA
 from shared.regions import region_list, region_name
 
@@ -280,7 +288,10 @@ def new_campaign(web):
     if errors:
         return _form_page(web, values, errors, [], status=422)
     try:
-        detail = web.gw.call("promotion", "create_campaign", web.actor, data)
+        detail = web.gw.call("promotion", "create_campaign", web.actor, data, **with_key(web.form_idempotency(data)))
+    except IdempotencyKeyReused:
+        web.renew_form_key()  # sent again, the form makes a new campaign
+        return _form_page(web, values, {}, [web.gettext(FORM_SENT_BEFORE)], status=422)
     except ValidationFailed as exc:
         by_field, other = form_errors(web, exc.fields)
         if not by_field and not other:

@@ -37,7 +37,8 @@ A form with CSRF in a template::
 
 Every template extends ``base.html`` and fills ``{% block title %}`` and ``{% block main %}``;
 context available everywhere: ``user`` (or None), ``lang``, ``_``/``gettext``, ``pgettext``,
-``ngettext``, ``csrf_field()``, ``static_url(path)``, ``request_path``, ``lang_switch_url``;
+``ngettext``, ``csrf_field()``, ``form_key_field()`` (in a form that creates something:
+``Web.form_idempotency``), ``static_url(path)``, ``request_path``, ``lang_switch_url``;
 filters ``rupiah``, ``wita``, ``date`` (a calendar date in the page's language: "1 Mei 2028").
 Names of statuses, kinds and decisions are in ``_labels.html``
 (``{% import "_labels.html" as labels with context %}``). Shared page helpers (``whole``,
@@ -82,8 +83,11 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import re
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
@@ -93,6 +97,7 @@ from werkzeug.wrappers import Response
 
 from services.gateway.api import catalog_actor
 from services.gateway.formatting import format_rupiah, format_wita
+from services.gateway.idempotency import fingerprint
 from services.gateway.site import i18n, session
 from services.gateway.site.i18n import N_
 from shared.errors import EtalaseError, Forbidden, NotFound, PayloadTooLarge, Unauthorized
@@ -197,6 +202,17 @@ def environment() -> Environment:
 _UNSET = object()
 
 
+FORM_KEY_FIELD = "form_key"
+# The form's key made something else already (the form was sent, then changed and sent again).
+FORM_SENT_BEFORE = N_("Formulir ini sudah pernah dikirim dengan isian lain, dan kiriman itu sudah tersimpan. "
+                      "Periksa daftar Anda dahulu; kirim lagi bila isian ini memang data baru.")
+_FORM_KEY = re.compile(r"[0-9a-f]{32}")
+
+
+def _is_form_key(value: Any) -> bool:
+    return isinstance(value, str) and _FORM_KEY.fullmatch(value) is not None
+
+
 class Web:
     """What a page view needs: the gateway (``gw.call``, ``gw.uow``), the request, the
     visitor (``user``), the language, and the cookies the response must set."""
@@ -208,6 +224,7 @@ class Web:
         self._user = _UNSET
         self._csrf: str | None = None
         self._new_csrf = False
+        self._form_key: str | None = None
         self.cookie_actions: list = []  # callables(response) run by ``finish``
 
     # who
@@ -256,6 +273,35 @@ class Web:
     def csrf_field(self) -> Markup:
         return Markup('<input type="hidden" name="{}" value="{}">').format(session.CSRF_FIELD, self.csrf_token)
 
+    # Submit once: a form that creates something carries a key of its own (``form_key_field``);
+    # the create RPC gets it as its idempotency key, so a double tap, or sending the form again
+    # after an answer that never came, gets what the first made instead of a second one.
+    @property
+    def form_key(self) -> str:
+        """The key the form being shown carries: the one it was sent with (shown again after a
+        refusal, nothing was made), else a new one."""
+        if self._form_key is None:
+            posted = self.request.form.get(FORM_KEY_FIELD) if self.request.method == "POST" else None
+            self._form_key = posted if _is_form_key(posted) else uuid.uuid4().hex
+        return self._form_key
+
+    def renew_form_key(self) -> None:
+        """The form shown next makes something new (its key already made something else)."""
+        self._form_key = uuid.uuid4().hex
+
+    def form_key_field(self) -> Markup:
+        return Markup('<input type="hidden" name="{}" value="{}">').format(FORM_KEY_FIELD, self.form_key)
+
+    def form_idempotency(self, data: Any, purpose: str = "") -> dict | None:
+        """The create RPC's ``idempotency`` for the posted form and what it asks (``data``),
+        or None when the form carries no key (an old page). ``purpose`` tells apart a second
+        thing the same form makes (the new product's photo)."""
+        key = self.request.form.get(FORM_KEY_FIELD)
+        if not _is_form_key(key):
+            return None
+        return {"key": f"form:{key}" + (f":{purpose}" if purpose else ""),
+                "fingerprint": fingerprint("POST", self.request.path + (f"#{purpose}" if purpose else ""), data)}
+
     # responses
     def context(self) -> dict:
         path = self.request.full_path.rstrip("?") if self.request.query_string else self.request.path
@@ -265,6 +311,7 @@ class Web:
             "user": self.user,
             "role_home_url": role_home(self.user),
             "csrf_field": self.csrf_field,
+            "form_key_field": self.form_key_field,
             "request_path": self.request.path,
             "lang_switch_url": "/bahasa?" + urlencode({"l": other, "next": path}),
         }
