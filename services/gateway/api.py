@@ -147,8 +147,9 @@ def bounded_int_param(args, name: str, default: int, maximum: int, fields: dict)
 
 
 def restarts(settings: GatewaySettings) -> dict | None:
-    """Each service's restarts by `etalase run` (count, last reason, last restart in WITA),
-    or None when no supervisor records them (docker compose, services started by hand)."""
+    """Each process's restarts by `etalase run` (count, last reason, last restart in WITA;
+    one entry per replica, e.g. search-1 and search-2), or None when no supervisor records
+    them (docker compose, services started by hand)."""
     if settings.supervisor_status is None:
         return None
     return supervisor_status.read_restarts(settings.supervisor_status)
@@ -157,7 +158,8 @@ def restarts(settings: GatewaySettings) -> dict | None:
 @json_api
 def health(gw: Gateway):
     """200 only when every service answers its health() within the health deadline; with
-    ``services``: each one's restarts, when `etalase run` supervises them."""
+    ``services``: each process's restarts, when `etalase run` supervises them; with
+    ``answered_by``: the gateway replica that answered, when there are several."""
     failures: dict[str, str] = {}
 
     try:
@@ -186,6 +188,8 @@ def health(gw: Gateway):
 
     supervised = restarts(gw.settings)
     extra = {} if supervised is None else {"services": supervised}
+    if gw.settings.replica:  # which of several gateways on the one port answered
+        extra["answered_by"] = gw.settings.replica
     if failures:
         error = ServiceUnavailable(t("Sebagian layanan tidak tersedia."), failures)
         return error_response(error, extra={"status": "unavailable", **extra})

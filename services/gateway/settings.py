@@ -33,6 +33,9 @@ class GatewaySettings(ServiceSettings):
     supervisor_status: Path | None = Field(
         default=None, validation_alias=AliasChoices("ETALASE_SUPERVISOR_STATUS", "supervisor_status")
     )
+    # This process's name when `etalase run` starts several gateways (ETALASE_REPLICA, e.g.
+    # gateway-2; services/replicas.py): /health says which one answered.
+    replica: str | None = Field(default=None, validation_alias=AliasChoices("ETALASE_REPLICA", "replica"))
     # Idempotency-Key: how long a request in progress holds its key (longer than any RPC
     # deadline; a gateway that died mid-request lets go after it), and seconds between two
     # prunings of the responses kept past 24 hours.
