@@ -18,6 +18,7 @@ from sqlalchemy import text
 from services.gateway import accounts
 from services.gateway.idempotency import account_scope, idempotent, registration_scope, with_key
 from services.gateway.settings import GatewaySettings
+from services.gateway.site.session import client_ip
 from services.gateway.web import error_response, json_api, json_response, passed_json_response
 from shared import supervisor_status
 from shared.actor import Actor, make_actor
@@ -225,7 +226,7 @@ def create_session(gw: Gateway, request):
     data = read_json(request, gw.settings.max_body_bytes)
     token = accounts.sign_in(
         gw.uow.session, data.get("email"), data.get("password"),
-        ttl_days=gw.settings.session_ttl_days, release=gw.uow.commit, ip=request.remote_addr,
+        ttl_days=gw.settings.session_ttl_days, release=gw.uow.commit, ip=client_ip(request, gw.settings.trusted_proxies),
     )
     gw.uow.commit()
     return json_response(201, {"token": token})

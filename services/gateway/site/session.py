@@ -15,6 +15,7 @@ so a view never has to remember it. The token is renewed at sign-in and sign-out
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
 
 from services.gateway import accounts
@@ -85,8 +86,30 @@ def set_csrf(response, request, token: str) -> None:
     response.set_cookie(CSRF_COOKIE, token, **cookie_options(request))
 
 
-def client_ip(request) -> str:
-    """The client address used for throttling: the socket peer. ``X-Forwarded-For`` is not
-    trusted (anyone can send it); behind a proxy, configure it to pass the real address as
-    the peer or extend this function to trust that proxy only."""
-    return request.remote_addr or "unknown"
+def client_ip(request, trusted_proxies=()) -> str:
+    """The client address used for throttling: the socket peer, or, when the peer is one of
+    ``trusted_proxies`` (networks, GATEWAY_TRUSTED_PROXIES), the address the proxies name in
+    ``X-Forwarded-For``: the last one that is not itself a trusted proxy (what comes before
+    it was written by the client and may be forged)."""
+    return forwarded_client(request.remote_addr or "unknown", request.headers.get("X-Forwarded-For"),
+                            trusted_proxies)
+
+
+def forwarded_client(peer: str, forwarded_for: str | None, trusted_proxies) -> str:
+    def trusted(address: str) -> bool:
+        try:
+            parsed = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(parsed in network for network in trusted_proxies)
+
+    if not forwarded_for or not trusted(peer):
+        return peer
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not trusted(hop):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return peer  # garbage where the proxy writes the address: trust nothing
+    return hops[0] if hops else peer
