@@ -16,9 +16,9 @@ import eventlet
 from sqlalchemy import text
 
 from services.gateway import accounts
+from services.gateway.client_address import client_ip
 from services.gateway.idempotency import account_scope, idempotent, registration_scope, with_key
 from services.gateway.settings import GatewaySettings
-from services.gateway.site.session import client_ip
 from services.gateway.web import error_response, json_api, json_response, passed_json_response
 from shared import supervisor_status
 from shared.actor import Actor, make_actor

@@ -4,8 +4,8 @@ import ipaddress
 
 import pytest
 
+from services.gateway.client_address import forwarded_client
 from services.gateway.settings import GatewaySettings
-from services.gateway.site.session import forwarded_client
 
 TRUSTED = (ipaddress.ip_network("172.16.0.0/12"), ipaddress.ip_network("10.0.0.5"))
 
