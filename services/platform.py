@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from services.replicas import SERVICES as SERVICES  # noqa: F401 - the services, in start order, for callers
 from services.replicas import Replica, replica_plan
 from services.supervision import GaveUp, RestartPolicy, Supervisor
 from shared import supervisor_status
