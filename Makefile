@@ -1,4 +1,5 @@
-# Etalase: `make run` runs the platform, `make test` runs the whole suite, `make bench` the benchmarks.
+# Etalase: `make run` runs the platform, `make test` runs the whole suite, `make bench` the benchmarks,
+# `make load` the load test (1 against 2 replicas of search and gateway).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -6,7 +7,7 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser node run test test-fast fuzz bench lint clean
+.PHONY: install browser node run test test-fast fuzz bench load lint clean
 
 install: $(STAMP)
 
@@ -86,6 +87,14 @@ bench: install
 	$(BIN)/python bench/promotion.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/backup.py
+
+# A bounded load test on loopback (bench/load.py): search, product pages and writes against
+# 1 and then 2 replicas of search and gateway, LOAD_SECONDS of mix each (about 4 minutes in
+# all at 60), side by side with a raw baseline. Not part of make test or make bench.
+LOAD_SECONDS ?= 60
+LOAD_CLIENTS ?= 8
+load: install
+	$(BIN)/python bench/load.py --seconds $(LOAD_SECONDS) --clients $(LOAD_CLIENTS)
 
 clean:
 	rm -rf var .pytest_cache

@@ -74,35 +74,55 @@ def postgres_databases():
 
 
 @contextlib.contextmanager
-def private_platform(port: int, postgres: bool = False):
+def private_platform(port: int, postgres: bool = False, replicas: dict[str, int] | None = None):
     """Yield (base_url, amqp_uri, var_dir) of a platform started for this benchmark only
-    (with ``postgres``, on fresh PostgreSQL databases instead of SQLite files)."""
+    (with ``postgres``, on fresh PostgreSQL databases instead of SQLite files; ``replicas``:
+    processes per service, as `etalase run --replicas`)."""
     if postgres:
-        with postgres_databases(), private_platform(port) as platform:
+        with postgres_databases(), private_platform(port, replicas=replicas) as platform:
             yield platform
         return
+    with private_vhost() as uri:
+        var_dir = Path(tempfile.mkdtemp(prefix="etalase-bench-"))
+        with platform_on(port, uri, var_dir, replicas) as base_url:
+            yield base_url, uri, var_dir
+
+
+@contextlib.contextmanager
+def private_vhost():
+    """Yield the AMQP URI of a new RabbitMQ virtual host, deleted afterwards."""
     auth = ("guest", "guest")
     vhost = f"etalase_bench_{uuid.uuid4().hex[:8]}"
     httpx.put(f"{RABBIT_API}/api/vhosts/{vhost}", auth=auth).raise_for_status()
     httpx.put(f"{RABBIT_API}/api/permissions/{vhost}/guest", auth=auth,
               json={"configure": ".*", "write": ".*", "read": ".*"}).raise_for_status()
-    uri = f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
-    var_dir = Path(tempfile.mkdtemp(prefix="etalase-bench-"))
-    os.environ.update({"AMQP_URI": uri, "ETALASE_VAR_DIR": str(var_dir)})
+    try:
+        yield f"amqp://guest:guest@127.0.0.1:5672/{vhost}"
+    finally:
+        httpx.delete(f"{RABBIT_API}/api/vhosts/{vhost}", auth=auth)
+
+
+@contextlib.contextmanager
+def platform_on(port: int, uri: str, var_dir: Path, replicas: dict[str, int] | None = None):
+    """Yield the base URL of the platform's processes on ``uri`` with their data in
+    ``var_dir`` (migrated first; a directory an earlier platform used keeps its data),
+    stopped afterwards."""
+    # both names: ETALASE_DATA_DIR wins over ETALASE_VAR_DIR, and may be set in the shell
+    os.environ.update({"AMQP_URI": uri, "ETALASE_VAR_DIR": str(var_dir), "ETALASE_DATA_DIR": str(var_dir)})
     env = etalase_platform.child_env({"LOG_LEVEL": "WARNING"})
     config = etalase_platform.load_config()
     etalase_platform.migrate_all(config)
     etalase_platform.declare_events_topology(uri)
-    supervisor = etalase_platform.Platform(etalase_platform.config_path(), "127.0.0.1", port, env=env, log_dir=var_dir / "logs")
+    supervisor = etalase_platform.Platform(etalase_platform.config_path(), "127.0.0.1", port, env=env,
+                                           log_dir=var_dir / "logs", replicas=replicas)
     supervisor.start()
     SERVICE_PIDS.update({name: process.pid for name, process in supervisor.processes.items()})
     try:
         supervisor.wait_healthy(timeout=90)
-        yield f"http://127.0.0.1:{port}", uri, var_dir
+        yield f"http://127.0.0.1:{port}"
     finally:
         SERVICE_PIDS.clear()
         supervisor.stop()
-        httpx.delete(f"{RABBIT_API}/api/vhosts/{vhost}", auth=auth)
 
 
 def cpu_seconds(pid: int) -> float:

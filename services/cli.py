@@ -28,19 +28,49 @@ def main():
     """Etalase Sultra: etalase digital produk UMKM dan koperasi Sulawesi Tenggara."""
 
 
+def _replica_counts(spec: str | None, config: dict) -> dict[str, int]:
+    """The process count of each service from --replicas/ETALASE_REPLICAS; a bad spec, or
+    replicas the configured databases cannot carry, stops `etalase run` in one line."""
+    from services import platform, replicas
+
+    if spec is None:
+        return dict.fromkeys(replicas.SERVICES, 1)
+    source = ("ETALASE_REPLICAS" if click.get_current_context().get_parameter_source("replicas")
+              == click.core.ParameterSource.ENVIRONMENT else "--replicas")
+    try:
+        counts = replicas.parse_replicas(spec)
+        settings = platform.service_settings(config)
+        replicas.refuse_on_sqlite(counts, {name: entry.database_url for name, entry in settings.items()})
+    except replicas.InvalidReplicas as exc:
+        _fail(f"{source} {spec!r}: {exc}")
+    return counts
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", envvar="HOST", show_default=True)
 @click.option("--port", default=8000, envvar="PORT", type=int, show_default=True)
 @click.option("--seed/--no-seed", default=True, help="Load the demo data on first run.")
-def run(host: str, port: int, seed: bool):
+@click.option("--replicas", envvar="ETALASE_REPLICAS", metavar="SERVICE=COUNT,...",
+              help="Processes per service, e.g. search=2,gateway=2 (default one of each; env ETALASE_REPLICAS). "
+                   "More than one catalog or promotion needs PostgreSQL.")
+@click.option("--data-dir", envvar="ETALASE_DATA_DIR", type=click.Path(file_okay=False, path_type=Path),
+              help="Where the SQLite databases, media, logs and run status live (default ./var; "
+                   "env ETALASE_DATA_DIR, or its older name ETALASE_VAR_DIR).")
+def run(host: str, port: int, seed: bool, replicas: str | None, data_dir: Path | None):
     """Migrate, seed the demo data once, and run all four services."""
+    import os
+
     from services import platform
+    from services.replicas import describe
     from services.supervision import GaveUp, RestartPolicy
     from shared import supervisor_status
     from shared.settings import InvalidSetting, amqp_uri
     from shared.topology import QueueTypeMismatch
 
+    if data_dir is not None:  # read by every service's settings, here and in the children
+        os.environ["ETALASE_DATA_DIR"] = str(data_dir.absolute())
     config = _config()
+    counts = _replica_counts(replicas, config)
     uri = amqp_uri(config)
     try:
         platform.check_broker(uri)
@@ -58,13 +88,15 @@ def run(host: str, port: int, seed: bool):
     var_dir = platform.service_settings(config)["gateway"].var_dir
     supervisor = platform.Platform(
         platform.config_path(), host, port, log_dir=var_dir / "logs", restart_policy=RestartPolicy(),
-        status_file=var_dir / supervisor_status.FILE_NAME,
+        status_file=var_dir / supervisor_status.FILE_NAME, replicas=counts,
     )
-    # `kill`, systemd and `docker stop` send SIGTERM: stop the four services as Ctrl-C does
+    # `kill`, systemd and `docker stop` send SIGTERM: stop the services as Ctrl-C does
     # (the finally below), instead of dying and leaving them running. Once either signal is
     # handled the supervising loop has ended, so nothing is restarted while stopping.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
-    click.echo(f"etalase: each service writes its log to {var_dir / 'logs'}/<service>.log")
+    if len(supervisor.replicas) > len(counts):
+        click.echo(f"etalase: replicas {describe(counts)}: processes {', '.join(supervisor.replicas)}")
+    click.echo(f"etalase: each process writes its log to {var_dir / 'logs'}/<process>.log")
     supervisor.start()
     try:
         try:

@@ -12,12 +12,13 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from services.replicas import SERVICES as SERVICES  # noqa: F401 - the services, in start order, for callers
+from services.replicas import Replica, replica_plan
 from services.supervision import GaveUp, RestartPolicy, Supervisor
 from shared import supervisor_status
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = ROOT / "deploy" / "nameko.yaml"
-SERVICES = ("catalog", "search", "promotion", "gateway")
 DEMO_PASSWORD = "etalase-demo"
 
 
@@ -164,15 +165,18 @@ def stop_when_parent_dies() -> None:
 
 
 class Platform:
-    """The four services as child processes of one supervisor.
+    """The four services as child processes of one supervisor, ``replicas`` processes of
+    each (default one; ``services.replicas``). Every process has its own name (``search``,
+    or ``search-1``, ``search-2`` when there are several), log file and restart count.
 
-    With a ``restart_policy`` (what `etalase run` passes) a service that exits is restarted
+    With a ``restart_policy`` (what `etalase run` passes) a process that exits is restarted
     by ``services.supervision.Supervisor`` and the restarts are written to ``status_file``
     for the gateway's /health; without one (the tests' platforms) an exit is reported and
     left to the caller."""
 
     def __init__(self, config_file: Path, host: str, port: int, env: dict | None = None, log_dir: Path | None = None,
-                 restart_policy: RestartPolicy | None = None, status_file: Path | None = None):
+                 restart_policy: RestartPolicy | None = None, status_file: Path | None = None,
+                 replicas: dict[str, int] | None = None):
         self.config_file = config_file
         self.address = f"{host}:{port}"
         extra = {"WEB_SERVER_ADDRESS": self.address, **(env or {})}
@@ -181,35 +185,41 @@ class Platform:
         self.env = child_env(extra)
         self.log_dir = log_dir
         self.status_file = status_file
+        self.replicas: dict[str, Replica] = {replica.name: replica for replica in replica_plan(replicas or {})}
         self.processes: dict[str, subprocess.Popen] = {}
         self.supervision: Supervisor | None = None
         if restart_policy is not None:
             self.supervision = Supervisor(
-                SERVICES, self.start_service, policy=restart_policy,
+                list(self.replicas), self.start_service, policy=restart_policy,
                 report=lambda line: print(f"etalase: {line}", file=sys.stderr, flush=True),
                 on_change=self._write_status,
             )
 
-    def start(self, services=SERVICES) -> None:
+    def start(self, services=None) -> None:
+        """Start every process (``services``: only these process names, without supervision)."""
         if self.supervision is not None:
             self.supervision.start()
             return
-        for service in services:
-            self.start_service(service)
+        for name in services or self.replicas:
+            self.start_service(name)
 
-    def log_file(self, service: str) -> Path | None:
-        return None if self.log_dir is None else self.log_dir / f"{service}.log"
+    def log_file(self, name: str) -> Path | None:
+        return None if self.log_dir is None else self.log_dir / f"{name}.log"
 
-    def start_service(self, service: str) -> subprocess.Popen:
-        log_file = self.log_file(service)
+    def start_service(self, name: str) -> subprocess.Popen:
+        """Start the process ``name`` (a service, or one of its replicas such as ``search-2``)."""
+        replica = self.replicas.get(name)
+        if replica is None:
+            raise ValueError(f"no process {name!r} in this platform: {', '.join(self.replicas)}")
+        log_file = self.log_file(name)
         stdout = None
         if log_file is not None:
             log_file.parent.mkdir(parents=True, exist_ok=True)
             stdout = open(log_file, "ab")
         try:
             process = subprocess.Popen(
-                service_command(service, self.config_file),
-                env=dict(self.env),
+                service_command(replica.service, self.config_file),
+                env={**self.env, **replica.env()},
                 stdout=stdout,
                 stderr=subprocess.STDOUT if stdout else None,
                 preexec_fn=stop_when_parent_dies if self.supervision is not None else None,
@@ -217,14 +227,16 @@ class Platform:
         finally:
             if stdout is not None:
                 stdout.close()  # the child has its own copy
-        self.processes[service] = process
+        self.processes[name] = process
         return process
 
     def _write_status(self, status: dict) -> None:
         if self.status_file is None:
             return
+        # each entry also says which service the process runs, so /health can group replicas
+        entries = {name: {"service": self.replicas[name].service, **entry} for name, entry in status.items()}
         try:
-            supervisor_status.write_status(self.status_file, status)
+            supervisor_status.write_status(self.status_file, entries)
         except OSError as exc:  # a full disk must not stop the supervising: /health only loses the counts
             print(f"etalase: cannot write {self.status_file} ({exc})", file=sys.stderr, flush=True)
 

@@ -19,8 +19,11 @@ class ServiceSettings(BaseSettings):
     config_section: ClassVar[str] = ""
     database_file: ClassVar[str] = ""
 
+    # Where the SQLite databases, media, logs and `etalase run`'s status file live:
+    # ETALASE_DATA_DIR (`etalase run --data-dir`), or its older name ETALASE_VAR_DIR; the
+    # first wins when both are set. Default ./var.
     var_dir: Path = Field(
-        default=Path("var"), validation_alias=AliasChoices("ETALASE_VAR_DIR", "var_dir")
+        default=Path("var"), validation_alias=AliasChoices("ETALASE_DATA_DIR", "ETALASE_VAR_DIR", "var_dir")
     )
     # sqlite:///var/<service>.db by default; postgresql+pg8000://user@host/db switches to PostgreSQL.
     database_url: str = ""

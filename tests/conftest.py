@@ -26,6 +26,11 @@ import uuid  # noqa: E402
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+# The tests give every platform and command its own data directory in ETALASE_VAR_DIR; an
+# ETALASE_DATA_DIR exported in the shell (README "Replicas") would win over it everywhere.
+os.environ.pop("ETALASE_DATA_DIR", None)
+os.environ.pop("ETALASE_REPLICAS", None)
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+pg8000://postgres@127.0.0.1:5432/postgres"
 )

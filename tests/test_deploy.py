@@ -26,7 +26,11 @@ def test_docker_compose_accepts_the_file():
     result = subprocess.run([*command, "-f", str(ROOT / "docker-compose.yml"), "config"], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, result.stderr
     services = yaml.safe_load(result.stdout)["services"]
-    assert {"rabbitmq", "postgres", "elasticsearch", "gateway", "catalog", "search", "promotion"} <= set(services)
+    assert {"rabbitmq", "postgres", "elasticsearch", "gateway", "catalog", "search", "promotion", "proxy"} <= set(services)
+    # as compose resolves it: two gateways and two searches, the gateways not published
+    assert services["gateway"]["deploy"]["replicas"] == 2 and services["search"]["deploy"]["replicas"] == 2
+    assert "ports" not in services["gateway"]
+    assert services["gateway"]["environment"]["RABBITMQ_QUEUE_TYPE"] == "quorum"  # the merged environment kept
 
 
 def test_compose_runs_every_service_from_the_one_image_and_publishes_the_gateway():
@@ -35,7 +39,7 @@ def test_compose_runs_every_service_from_the_one_image_and_publishes_the_gateway
     for name in ("gateway", "catalog", "search", "promotion"):
         assert services[name]["build"]["dockerfile"] == "deploy/Dockerfile"
         assert f"services.{name}.service" in services[name]["command"]
-    assert "8000:8000" in services["gateway"]["ports"]
+    assert "8000:8000" in services["proxy"]["ports"]  # the one published port, in front of the gateways
     assert "15672:15672" in services["rabbitmq"]["ports"]
     assert services["rabbitmq"]["image"].endswith("-management")
     # The Elasticsearch client's major version must match the server's.
@@ -105,3 +109,33 @@ def test_the_probe_knows_every_service_compose_probes():
         assert name in result.output
     refused = CliRunner().invoke(main, ["rabbitmq"])
     assert refused.exit_code == 2
+
+
+def test_gateway_and_search_run_replicas_behind_the_one_published_port():
+    """Compose cannot publish one host port from several containers: the gateway replicas
+    are reached through the proxy, whose nginx config names them by their service name and
+    re-resolves it (a restarted or added replica is found); catalog and promotion stay
+    single (docs/decisions/replicas.md)."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    assert services["gateway"]["deploy"]["replicas"] >= 2
+    assert services["search"]["deploy"]["replicas"] >= 2
+    assert "deploy" not in services["catalog"] and "deploy" not in services["promotion"]
+    published = [port for service in services.values() for port in service.get("ports", [])]
+    assert [port for port in published if port.endswith(":8000")] == ["8000:8000"]
+    assert services["gateway"]["expose"] == ["8000"]
+
+    proxy = services["proxy"]
+    major, minor = (int(part) for part in proxy["image"].split(":")[1].split("-")[0].split(".")[:2])
+    assert (major, minor) >= (1, 27)  # `resolve` in an upstream: open-source nginx 1.27.3 and later
+    assert proxy["depends_on"] == {"gateway": {"condition": "service_healthy"}}
+    source, target = proxy["volumes"][0].split(":")[:2]
+    assert target == "/etc/nginx/conf.d/default.conf"
+    conf = (ROOT / source).read_text()
+    assert "server gateway:8000 resolve" in conf and "resolver 127.0.0.11" in conf
+    assert "listen 8000;" in conf and "listen 8081;" in conf
+    assert "8081/ping" in " ".join(proxy["healthcheck"]["test"])
+    # the gateways believe the proxy's X-Forwarded-For (sign-in throttling by client address)
+    assert services["gateway"]["environment"]["GATEWAY_TRUSTED_PROXIES"]
+    from services.gateway.settings import GatewaySettings
+
+    assert GatewaySettings(trusted_proxies=services["gateway"]["environment"]["GATEWAY_TRUSTED_PROXIES"]).trusted_proxies

@@ -16,6 +16,7 @@ import eventlet
 from sqlalchemy import text
 
 from services.gateway import accounts
+from services.gateway.client_address import client_ip
 from services.gateway.idempotency import account_scope, idempotent, registration_scope, with_key
 from services.gateway.settings import GatewaySettings
 from services.gateway.web import error_response, json_api, json_response, passed_json_response
@@ -147,8 +148,9 @@ def bounded_int_param(args, name: str, default: int, maximum: int, fields: dict)
 
 
 def restarts(settings: GatewaySettings) -> dict | None:
-    """Each service's restarts by `etalase run` (count, last reason, last restart in WITA),
-    or None when no supervisor records them (docker compose, services started by hand)."""
+    """Each process's restarts by `etalase run` (count, last reason, last restart in WITA;
+    one entry per replica, e.g. search-1 and search-2), or None when no supervisor records
+    them (docker compose, services started by hand)."""
     if settings.supervisor_status is None:
         return None
     return supervisor_status.read_restarts(settings.supervisor_status)
@@ -157,7 +159,8 @@ def restarts(settings: GatewaySettings) -> dict | None:
 @json_api
 def health(gw: Gateway):
     """200 only when every service answers its health() within the health deadline; with
-    ``services``: each one's restarts, when `etalase run` supervises them."""
+    ``services``: each process's restarts, when `etalase run` supervises them; with
+    ``answered_by``: the gateway replica that answered, when there are several."""
     failures: dict[str, str] = {}
 
     try:
@@ -186,6 +189,8 @@ def health(gw: Gateway):
 
     supervised = restarts(gw.settings)
     extra = {} if supervised is None else {"services": supervised}
+    if gw.settings.replica:  # which of several gateways on the one port answered
+        extra["answered_by"] = gw.settings.replica
     if failures:
         error = ServiceUnavailable(t("Sebagian layanan tidak tersedia."), failures)
         return error_response(error, extra={"status": "unavailable", **extra})
@@ -221,7 +226,7 @@ def create_session(gw: Gateway, request):
     data = read_json(request, gw.settings.max_body_bytes)
     token = accounts.sign_in(
         gw.uow.session, data.get("email"), data.get("password"),
-        ttl_days=gw.settings.session_ttl_days, release=gw.uow.commit, ip=request.remote_addr,
+        ttl_days=gw.settings.session_ttl_days, release=gw.uow.commit, ip=client_ip(request, gw.settings.trusted_proxies),
     )
     gw.uow.commit()
     return json_response(201, {"token": token})

@@ -1,7 +1,9 @@
+import ipaddress
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import AliasChoices, Field, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from shared.settings import ServiceSettings
 
@@ -33,11 +35,34 @@ class GatewaySettings(ServiceSettings):
     supervisor_status: Path | None = Field(
         default=None, validation_alias=AliasChoices("ETALASE_SUPERVISOR_STATUS", "supervisor_status")
     )
+    # This process's name when `etalase run` starts several gateways (ETALASE_REPLICA, e.g.
+    # gateway-2; services/replicas.py): /health says which one answered.
+    replica: str | None = Field(default=None, validation_alias=AliasChoices("ETALASE_REPLICA", "replica"))
+    # Proxies whose X-Forwarded-For names the client, for throttling by address
+    # (GATEWAY_TRUSTED_PROXIES: addresses or networks, comma-separated, e.g. 10.0.0.0/8).
+    # Empty: the socket peer is the client. docker-compose.yml's proxy sets it: without it
+    # every client would share the proxy's address, and one's failed sign-ins lock all out.
+    # (NoDecode: the variable is a comma-separated list, not JSON)
+    trusted_proxies: Annotated[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...], NoDecode] = ()
     # Idempotency-Key: how long a request in progress holds its key (longer than any RPC
     # deadline; a gateway that died mid-request lets go after it), and seconds between two
     # prunings of the responses kept past 24 hours.
     idempotency_lock_seconds: float = 60.0
     idempotency_prune_interval: float = 600.0
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value):
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        networks = []
+        for part in value:
+            try:
+                networks.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise ValueError(f"GATEWAY_TRUSTED_PROXIES: {part!r} is not an address or network "
+                                 "(e.g. 10.0.0.5 or 172.16.0.0/12)") from None
+        return tuple(networks)
 
     @model_validator(mode="after")
     def _default_media_root(self):

@@ -18,6 +18,7 @@ import hmac
 import secrets
 
 from services.gateway import accounts
+from services.gateway.client_address import client_ip  # noqa: F401 - the pages' name for it
 
 SESSION_COOKIE = "etalase_session"
 CSRF_COOKIE = "etalase_csrf"
@@ -83,10 +84,3 @@ def check_csrf(request) -> bool:
 
 def set_csrf(response, request, token: str) -> None:
     response.set_cookie(CSRF_COOKIE, token, **cookie_options(request))
-
-
-def client_ip(request) -> str:
-    """The client address used for throttling: the socket peer. ``X-Forwarded-For`` is not
-    trusted (anyone can send it); behind a proxy, configure it to pass the real address as
-    the peer or extend this function to trust that proxy only."""
-    return request.remote_addr or "unknown"
