@@ -12,6 +12,7 @@ from sqlalchemy import insert, text
 from services.search import changes, snapshot
 from services.search.embedded import EmbeddedEngine
 from services.search.engine import Change, Removal, SearchQuery
+from services.search.engine_provider import ChangeFollower
 from services.search.models import SearchChange
 from services.search.reindex import Progress, reindex_embedded
 from shared.contracts import ProductSnapshot
@@ -300,3 +301,40 @@ def test_without_the_lock_a_follower_would_skip_a_late_commit(postgres_replicas,
     follower.catch_up()
     assert follower.index.get("later") is not None
     assert follower.index.get("early") is None  # skipped for good
+
+
+class FailingOnce:
+    """An engine whose catch_up fails the first time (the database away), then counts calls."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.calls = 0
+        self.prunes = []
+        self.applied_seq = 0
+
+    def catch_up(self):
+        self.calls += 1
+        if self.calls == 1:
+            raise ConnectionError("database away")
+        return self.engine.catch_up()
+
+    def prune_log(self, keep):
+        self.prunes.append(keep)
+        return 0
+
+
+def test_the_follower_step_survives_a_failure_and_prunes_on_its_interval(replicas, caplog):
+    writer, reader = replicas(), replicas()
+    now = [0.0]
+    follower = ChangeFollower(FailingOnce(reader), keep=500, prune_interval=60, clock=lambda: now[0])
+    writer.upsert([document("p1", name="Madu Hutan")])
+    assert follower.step() == 0 and follower.failing  # logged once, tried again next step
+    assert "following failed" in caplog.text
+    assert follower.step() == 1 and not follower.failing
+    assert reader.index.get("p1") is not None
+    assert follower.engine.prunes == []
+    now[0] = 61.0
+    follower.step()
+    assert follower.engine.prunes == [500]
+    follower.step()
+    assert follower.engine.prunes == [500]  # not again before the next interval
