@@ -37,8 +37,9 @@ from shared.db import execute_driver_sql, parameter_style, placeholders
 # pg_advisory_xact_lock key of the log's writers (any fixed bigint no other code uses).
 LOG_LOCK_KEY = 0x5EA4C4_0001
 PRUNED_THROUGH = "pruned_through"
-# Seqs (transactions) deleted per prune at most (one short transaction each).
-PRUNE_STEP = 10_000
+# Seqs (transactions) deleted per prune at most: one short transaction (a row holds the ids of
+# a batch, a few KB), and more than a busy store writes between two prunes.
+PRUNE_STEP = 2000
 
 
 def touched_ids(change: Change) -> list[str]:

@@ -30,8 +30,9 @@ class SearchSettings(RetentionSettings):
     # Seconds between two reads of the log (one indexed query when nothing changed): how
     # long a change indexed by one replica takes at most to show on the others.
     follow_interval: float = Field(default=0.2, gt=0, le=60)
-    # Log rows kept (one per writing transaction, a batch of up to 200 events: 20,000 rows are
-    # a few million product changes); a replica further behind reloads from the store.
-    change_log_keep: int = Field(default=20_000, ge=100, le=10_000_000)
+    # Log rows kept (one per writing transaction, a batch of up to 200 events). Only a running
+    # replica that fell behind (the database away for a while) reads old rows: a start loads the
+    # whole store anyway, and a replica further behind than this reloads it.
+    change_log_keep: int = Field(default=10_000, ge=100, le=10_000_000)
     # Seconds between two prunes of the log (each deletes at most changes.PRUNE_STEP rows).
-    change_log_prune_interval: float = Field(default=60.0, gt=0, le=86400)
+    change_log_prune_interval: float = Field(default=10.0, gt=0, le=86400)

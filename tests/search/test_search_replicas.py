@@ -338,3 +338,27 @@ def test_the_follower_step_survives_a_failure_and_prunes_on_its_interval(replica
     assert follower.engine.prunes == [500]
     follower.step()
     assert follower.engine.prunes == [500]  # not again before the next interval
+
+
+def test_pruning_goes_a_bounded_step_at_a_time_and_keeps_the_newest(store_url):
+    sql_engine = make_engine(store_url)
+    try:
+        session_factory = make_session_factory(sql_engine)
+        with session_factory() as session:
+            for n in range(changes.PRUNE_STEP + 500):
+                changes.record(session, [f"p{n}"])
+            session.commit()
+        with session_factory() as session:
+            newest = changes.last_seq(session)
+            assert changes.prune(session, keep=100) == changes.PRUNE_STEP
+            session.commit()
+            assert changes.prune(session, keep=100) == 400
+            session.commit()
+            assert changes.prune(session, keep=100) == 0
+            assert changes.pruned_through(session) == newest - 100
+            assert [seq for seq, _ids in changes.read_after(session, 0, 1000)] == list(range(newest - 99, newest + 1))
+            assert changes.last_seq(session) == newest
+            with pytest.raises(ValueError, match="keep must be at least 1"):
+                changes.prune(session, keep=0)
+    finally:
+        sql_engine.dispose()
