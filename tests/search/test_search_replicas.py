@@ -6,7 +6,9 @@ import random
 from datetime import datetime, timedelta, timezone
 
 import eventlet
+import nameko
 import pytest
+from nameko.testing.services import entrypoint_hook
 from sqlalchemy import insert, text
 
 from services.search import changes, snapshot
@@ -15,6 +17,7 @@ from services.search.engine import Change, Removal, SearchQuery
 from services.search.engine_provider import ChangeFollower
 from services.search.models import SearchChange
 from services.search.reindex import Progress, reindex_embedded
+from services.search.service import SearchService
 from shared.contracts import ProductSnapshot
 from shared.db import make_engine, make_session_factory
 from shared.migrations import upgrade
@@ -362,3 +365,22 @@ def test_pruning_goes_a_bounded_step_at_a_time_and_keeps_the_newest(store_url):
                 changes.prune(session, keep=0)
     finally:
         sql_engine.dispose()
+
+
+def test_a_running_search_service_follows_what_another_replica_writes(rabbit_config, store_url, replicas,
+                                                                      container_factory):
+    other = replicas()  # another replica's engine, writing to the same store
+    other.upsert([document("before", name="Madu Hutan Buton")])
+    with nameko.config.patch({"SEARCH": {"DATABASE_URL": store_url, "CHANGE_LOG": True, "FOLLOW_INTERVAL": 0.05}}):
+        container = container_factory(SearchService)
+        container.start()
+
+        def total(q: str) -> int:
+            with entrypoint_hook(container, "search") as search:
+                return search(q=q)["total"]
+
+        assert total("madu") == 1  # loaded at start
+        other.upsert([document("after", name="Madu Hutan Kolaka")])
+        other.delete(["before"])
+        wait_for(lambda: total("kolaka") == 1 and total("buton") == 0)
+        container.stop()  # the follower's thread ends with the container
