@@ -29,7 +29,8 @@ START = datetime(2026, 1, 1, tzinfo=timezone.utc)
 NAMES = ["Kopi Bubuk", "Kerupuk Teripang", "Madu Hutan", "Tenun Buton", "Abon Ikan", "Sagu Lempeng"]
 REGIONS = ["7402", "7403", "7471", "7472"]
 QUERIES = [SearchQuery(), SearchQuery(q="kopi"), SearchQuery(q="madu hutan"), SearchQuery(q="tenun", region="7471"),
-           SearchQuery(q="ikan", sort="price_asc"), SearchQuery(on_promo=True), SearchQuery(region="7403", page=2),
+           SearchQuery(q="ikan", sort="price_asc"), SearchQuery(sort="price_asc", page=3),
+           SearchQuery(sort="price_desc", page=2), SearchQuery(on_promo=True), SearchQuery(region="7403", page=2),
            SearchQuery(min_price=20000, max_price=60000), SearchQuery(q="sagu", per_page=50)]
 
 
@@ -70,17 +71,12 @@ def fresh_versions():
 
 
 def answers(engine: EmbeddedEngine) -> list:
-    """What ``engine`` answers to QUERIES: totals, ids in order, effective prices, facets. For
-    a price order only the prices: products of one price are in each replica's own insertion
-    order (a weakness, docs/decisions/search-replicas.md)."""
+    """What ``engine`` answers to QUERIES: totals, ids in order, effective prices, facets."""
     found = []
     for query in QUERIES:
         result = engine.search(query)
-        if query.sort.startswith("price"):
-            items = [item.get("effective_price") for item in result.items]
-        else:
-            items = [(item["id"], item.get("effective_price")) for item in result.items]
-        found.append((result.total, items, result.facets))
+        found.append((result.total, [(item["id"], item.get("effective_price")) for item in result.items],
+                      result.facets))
     return found
 
 
