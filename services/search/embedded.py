@@ -991,7 +991,8 @@ class EmbeddedEngine:
 
     def catch_up(self, page_size: int = 50) -> int:
         """Show every change logged after ``applied_seq`` (in pages of ``page_size`` log
-        rows, one per writing transaction); how many log rows were read. A no-op without the change log."""
+        rows, one per writing transaction); how many log rows were read. A no-op without the
+        change log."""
         if not self.change_log:
             return 0
         total = 0
@@ -1033,7 +1034,9 @@ class EmbeddedEngine:
                     if _pricing_version(index.pricing(product_id)) != version]
         loaded = dict(select_in(session, documents, ("id", "document"), "id", stale))
         new_pricing = dict(select_in(session, pricings, ("product_id", "pricing"), "product_id", repriced))
-        # No I/O from here on: the index changes as one step for the other green threads.
+        # No I/O from here on: the index changes as one step for the other green threads (and
+        # it is the index searches use now: a re-index may have swapped it during the reads).
+        index = self.index
         for doc_id in ids:
             if doc_id in loaded:
                 index.put(json.loads(loaded[doc_id]))
