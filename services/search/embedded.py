@@ -252,9 +252,9 @@ class MemoryIndex:
         # docno -> updated_at, the ranking's tie-break: read for every scored document, and a
         # document's own dict is a cache miss more (the other processes of a search run between two)
         self._updated_at: dict[int, str] = {}
-        # (normal price, product id, docno), kept sorted: a SortedList adds in O(log n) where
-        # bisect.insort moves half the list (a 100k burst spent 4% of the search process there).
-        # The id orders products of one price as Elasticsearch does, the same on every replica.
+        # (normal price, docno), kept sorted: a SortedList adds in O(log n) where bisect.insort
+        # moves half the list (a 100k burst spent 4% of the search process there). Not (price,
+        # id, docno): comparing ids in ties doubled the add; a price sort orders ties by id itself.
         self._price_sorted: SortedList = SortedList()
         self._category_names: dict[str, str] = {}
         # docno -> facet value, to count a large result by walking it once (see _counts)
@@ -339,7 +339,7 @@ class MemoryIndex:
         self._price[docno] = price
         self._updated_at[docno] = doc.get("updated_at") or ""
         self._by_price_bucket[_bucket_of(price)].add(docno)
-        self._price_sorted.add((price, doc_id, docno))
+        self._price_sorted.add((price, docno))
         values = self._value_of
         values["region"][docno] = doc.get("region") or ""
         values["category"][docno] = doc.get("category") or ""
@@ -424,7 +424,7 @@ class MemoryIndex:
         price = self._price.pop(docno)
         del self._updated_at[docno]
         self._by_price_bucket[_bucket_of(price)].discard(docno)
-        self._price_sorted.discard((price, doc_id, docno))
+        self._price_sorted.discard((price, docno))
         self._priced.pop(docno, None)
         for values in self._value_of.values():
             values.pop(docno, None)
@@ -606,14 +606,15 @@ class MemoryIndex:
 
     def _price_set(self, low: int | None, high: int | None, matches, now: float) -> set[int]:
         """Documents whose effective price is within [low, high]."""
-        start, stop = self._price_range(low, high)
         low = 0 if low is None else low
         high = math.inf if high is None else high
+        start = self._price_sorted.bisect_left((low, -1))
+        stop = self._price_sorted.bisect_right((high, math.inf))
         if matches is not None and len(matches) < stop - start:
             price = self._price
             result = {docno for docno in matches if low <= price[docno] <= high}
         else:
-            result = {docno for _price, _id, docno in self._price_sorted.islice(start, stop)}
+            result = {docno for _price, docno in self._price_sorted.islice(start, stop)}
         for docno, pricing in self._active_pricing(now):
             if low <= int(pricing["effective_price"]) <= high:
                 if matches is None or docno in matches:
@@ -621,13 +622,6 @@ class MemoryIndex:
             else:
                 result.discard(docno)
         return result
-
-    def _price_range(self, low, high) -> tuple[int, int]:
-        """The positions in ``_price_sorted`` of the normal prices within [low, high]."""
-        prices = self._price_sorted
-        start = 0 if low is None else prices.bisect_left((low,))  # (p,) sorts before every (p, id, docno)
-        stop = len(prices) if high is None or high == math.inf else prices.bisect_left((math.floor(high) + 1,))
-        return start, max(start, stop)
 
     def _facets(self, matches, filters: dict[str, set[int]], now: float, selected=None) -> dict:
         """Counts per facet value; each facet respects the active filters but its own."""
@@ -834,29 +828,20 @@ class MemoryIndex:
             keys = [(sign * effective.get(docno, price[docno]), docs[docno]["id"], docno) for docno in selected]
             return [docno for _p, _id, docno in heapq.nsmallest(end, keys)]
         # Walk the normal-price list (skipping products with a pricing), then merge those in.
-        # Products without a pricing are selected by their normal price: walk only that range.
         picked = []
-        for price, doc_id, docno in self._walk_prices(low, high, descending):
+        # Products without a pricing are selected by their normal price: walk only that range.
+        start = self._price_sorted.bisect_left((0 if low is None else low, -1))
+        stop = self._price_sorted.bisect_right((math.inf if high is None else high, math.inf))
+        for price, docno in self._price_sorted.islice(start, stop, reverse=descending):
             if docno in effective or (selected is not None and docno not in selected):
                 continue
-            picked.append((sign * price, doc_id, docno))
-            if len(picked) >= end:
+            if len(picked) >= end and sign * price != picked[-1][0]:
+                # Past the last price taken: the whole tie at it is in, to be ordered by id (a
+                # page that cuts a tie of T products walks all T of them).
                 break
+            picked.append((sign * price, docs[docno]["id"], docno))
         merged = sorted(picked + [(sign * p, docs[d]["id"], d) for d, p in effective.items()])
         return [docno for _p, _id, docno in merged[:end]]
-
-    def _walk_prices(self, low, high, descending: bool):
-        """``_price_sorted`` entries within [low, high] by price (highest first when
-        ``descending``), those of one price always by id ascending."""
-        prices = self._price_sorted
-        start, stop = self._price_range(low, high)
-        if not descending:
-            yield from prices.islice(start, stop)
-            return
-        while stop > start:  # one price at a time, from the top, each read forwards
-            level = max(start, prices.bisect_left((prices[stop - 1][0],)))
-            yield from prices.islice(level, stop)
-            stop = level
 
     def _scored(self, matches: Iterable[int], groups: list[list[tuple[dict[int, int], float]]],
                 multipliers: dict[int, float], counted: list[bool] | None = None):

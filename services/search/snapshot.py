@@ -31,7 +31,7 @@ from services.search.models import SearchDocument, SearchPricing
 log = logging.getLogger(__name__)
 
 # Bump when the pickled layout of MemoryIndex changes in a way the code hash does not show.
-INDEX_FORMAT = 2  # 2: the price list holds (price, id, docno)
+INDEX_FORMAT = 1
 MAGIC = b"ETALASE-INDEX\n"
 _HEADER = struct.Struct("<QI")  # body length, crc32 of the body
 
