@@ -1,4 +1,4 @@
-"""Search replicas as real processes: two (then three) search services on one SQLite store and
+"""Search replicas as real processes: two (then three) search services on one store and
 one fresh vhost, competing for the event queue, each following the change log
 (services/search/changes.py). Searches go through RPC, which the broker spreads over them."""
 import json
@@ -25,9 +25,11 @@ SEARCHES = 50
 
 
 @pytest.fixture
-def store(tmp_path):
-    """(AMQP URI, search database URL): a fresh vhost and a migrated SQLite store."""
-    url = f"sqlite:///{tmp_path / 'search.db'}"
+def store(database_url):
+    """(AMQP URI, search database URL): a fresh vhost and a migrated store (a SQLite file, or
+    PostgreSQL, where a killed replica's transaction and its hold on the log's lock end with
+    its connection)."""
+    url = database_url
     upgrade("search", url)
     with fresh_vhost() as amqp_uri, nameko.config.patch({"AMQP_URI": amqp_uri}):
         yield amqp_uri, url
