@@ -924,6 +924,10 @@ class MemoryIndex:
         return picked
 
 
+# Product ids whose stored rows a follower loads and shows at a time.
+FOLLOW_CHUNK = 1000
+
+
 def _pricing_version(pricing: dict | None) -> int:
     return -1 if pricing is None else int(pricing.get("version") or 0)
 
@@ -1002,7 +1006,8 @@ class EmbeddedEngine:
             if not rows:
                 return 0
             ids = sorted({product_id for _seq, product_ids in rows for product_id in product_ids})
-            self._show_stored(session, ids)
+            for start in range(0, len(ids), FOLLOW_CHUNK):  # bounded memory: a row may name an import's ids
+                self._show_stored(session, ids[start:start + FOLLOW_CHUNK])
         self.applied_seq = rows[-1][0]
         return len(rows)
 

@@ -11,7 +11,7 @@ import pytest
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import insert, text
 
-from services.search import changes, snapshot
+from services.search import changes, embedded, snapshot
 from services.search.embedded import EmbeddedEngine
 from services.search.engine import Change, Removal, SearchQuery
 from services.search.engine_provider import ChangeFollower
@@ -380,3 +380,12 @@ def test_a_running_search_service_follows_what_another_replica_writes(rabbit_con
         other.delete(["before"])
         wait_for(lambda: total("kolaka") == 1 and total("buton") == 0)
         container.stop()  # the follower's thread ends with the container
+
+
+def test_a_page_naming_more_ids_than_a_chunk_is_shown_whole(replicas, monkeypatch):
+    monkeypatch.setattr(embedded, "FOLLOW_CHUNK", 7)
+    writer, reader = replicas(), replicas()
+    writer.upsert([document(f"c{n:02d}", name="Abon Ikan") for n in range(30)])  # one log row, 30 ids
+    writer.set_pricing([pricing(f"c{n:02d}", 1, effective_price=9000) for n in range(0, 30, 3)])
+    assert reader.catch_up() == 2
+    assert shows_store(reader) and answers(reader) == answers(writer)
