@@ -3,6 +3,8 @@ index in memory.
 
 - ``search_documents`` (SQLite or PostgreSQL) is the durable copy, written in the
   consumer's transaction; ``start()`` rebuilds the memory index from it.
+- With the change log on (``change_log``), every replica on the store follows
+  ``search_changes`` (``catch_up``, changes.py) and so shows what the others indexed.
 - ``MemoryIndex`` answers queries: BM25 over analysed fields with per-field weights,
   AND semantics with a fallback to OR when AND finds nothing, region filter, paging.
 
@@ -28,7 +30,7 @@ from sortedcontainers import SortedList
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from services.search import snapshot
+from services.search import changes, snapshot
 from services.search.analysis import analyze, query_terms
 from services.search.engine import (
     FEW_MATCHES,
@@ -58,6 +60,7 @@ from services.search.language import (
 from services.search.models import SearchDocument, SearchPricing
 from services.search.store import remove_documents, store_documents, store_pricings
 from shared.contracts import merchant_listed
+from shared.db import select_in
 from shared.regions import REGIONS
 
 log = logging.getLogger(__name__)
@@ -250,7 +253,8 @@ class MemoryIndex:
         # document's own dict is a cache miss more (the other processes of a search run between two)
         self._updated_at: dict[int, str] = {}
         # (normal price, docno), kept sorted: a SortedList adds in O(log n) where bisect.insort
-        # moves half the list (a 100k burst spent 4% of the search process there)
+        # moves half the list (a 100k burst spent 4% of the search process there). Not (price,
+        # id, docno): comparing ids in ties doubled the add; a price sort orders ties by id itself.
         self._price_sorted: SortedList = SortedList()
         self._category_names: dict[str, str] = {}
         # docno -> facet value, to count a large result by walking it once (see _counts)
@@ -812,25 +816,32 @@ class MemoryIndex:
 
     def _by_price(self, selected, end: int, now: float, descending: bool, low: int | None = None,
                   high: int | None = None) -> list[int]:
+        """The first ``end`` of ``selected`` by effective price, products of one price by id
+        ascending (as Elasticsearch sorts them): every replica pages through a tie alike,
+        whatever order it indexed the products in."""
         effective = {docno: int(pricing["effective_price"]) for docno, pricing in self._active_pricing(now)
                      if selected is None or docno in selected}
+        docs = self._docs
+        sign = -1 if descending else 1
         if selected is not None and len(selected) <= 2000:
             price = self._price
-            keys = [(effective.get(docno, price[docno]), docno) for docno in selected]
-            return [docno for _p, docno in (heapq.nlargest(end, keys) if descending else heapq.nsmallest(end, keys))]
+            keys = [(sign * effective.get(docno, price[docno]), docs[docno]["id"], docno) for docno in selected]
+            return [docno for _p, _id, docno in heapq.nsmallest(end, keys)]
         # Walk the normal-price list (skipping products with a pricing), then merge those in.
-        picked: list[tuple[int, int]] = []
+        picked = []
         # Products without a pricing are selected by their normal price: walk only that range.
         start = self._price_sorted.bisect_left((0 if low is None else low, -1))
         stop = self._price_sorted.bisect_right((math.inf if high is None else high, math.inf))
         for price, docno in self._price_sorted.islice(start, stop, reverse=descending):
             if docno in effective or (selected is not None and docno not in selected):
                 continue
-            picked.append((price, docno))
-            if len(picked) >= end:
+            if len(picked) >= end and sign * price != picked[-1][0]:
+                # Past the last price taken: the whole tie at it is in, to be ordered by id (a
+                # page that cuts a tie of T products walks all T of them).
                 break
-        merged = sorted(picked + [(p, d) for d, p in effective.items()], reverse=descending)
-        return [docno for _p, docno in merged[:end]]
+            picked.append((sign * price, docs[docno]["id"], docno))
+        merged = sorted(picked + [(sign * p, docs[d]["id"], d) for d, p in effective.items()])
+        return [docno for _p, _id, docno in merged[:end]]
 
     def _scored(self, matches: Iterable[int], groups: list[list[tuple[dict[int, int], float]]],
                 multipliers: dict[int, float], counted: list[bool] | None = None):
@@ -913,14 +924,27 @@ class MemoryIndex:
         return picked
 
 
+# Product ids whose stored rows a follower loads and shows at a time.
+FOLLOW_CHUNK = 1000
+
+
+def _pricing_version(pricing: dict | None) -> int:
+    return -1 if pricing is None else int(pricing.get("version") or 0)
+
+
 class EmbeddedEngine:
     """The default engine. ``session_factory`` opens sessions on the search database;
     ``snapshot_path`` is where the index's snapshot lives ("default": beside the store, see
-    ``snapshot.default_path``; None: no snapshot)."""
+    ``snapshot.default_path``; None: no snapshot). With ``change_log`` every change it stages
+    is also appended to ``search_changes``, and ``catch_up`` shows the changes other
+    instances (replicas) on the store logged; all instances on one store must agree on it."""
 
-    def __init__(self, session_factory: sessionmaker[Session], snapshot_path: Path | str | None = "default"):
+    def __init__(self, session_factory: sessionmaker[Session], snapshot_path: Path | str | None = "default",
+                 change_log: bool = False):
         self.session_factory = session_factory
         self.index = MemoryIndex()
+        self.change_log = change_log
+        self.applied_seq = 0  # the last change-log seq this index shows (catch_up)
         if snapshot_path == "default":
             self.snapshot_path = snapshot.default_path(session_factory)
         else:
@@ -928,11 +952,97 @@ class EmbeddedEngine:
 
     def start(self) -> None:
         """Load the memory index from its snapshot if that shows exactly what the store holds
-        now, else (re)build it from ``search_documents`` and write a snapshot of it."""
-        if self.snapshot_path is not None and self._load_snapshot():
-            return
-        self.index = self._build()
-        self.save_snapshot()
+        now, else (re)build it from ``search_documents`` and write a snapshot of it; then
+        apply what other replicas logged meanwhile."""
+        seq = self._log_position()  # before the load: what commits during it is followed after
+        if self.snapshot_path is None or not self._load_snapshot():
+            self.index = self._build()
+            self.save_snapshot()
+        self.applied_seq = seq
+        if self.change_log:
+            self.catch_up()
+
+    def _log_position(self) -> int:
+        if not self.change_log:
+            return 0
+        with self.session_factory() as session:
+            return changes.last_seq(session)
+
+    def reload(self) -> None:
+        """Rebuild the whole index from the store (a follower behind the pruned log)."""
+        seq = self._log_position()
+        started = time.perf_counter()
+        index = self._build()
+        self.index = index  # searches used the old index during the build
+        self.applied_seq = seq
+        log.warning("search index reloaded from the store: %d documents in %.2f s (the change log "
+                    "was pruned or rewritten past this replica)", index.count(), time.perf_counter() - started)
+
+    def catch_up(self, page_size: int = 50) -> int:
+        """Show every change logged after ``applied_seq`` (in pages of ``page_size`` log
+        rows, one per writing transaction); how many log rows were read. A no-op without the
+        change log."""
+        if not self.change_log:
+            return 0
+        total = 0
+        while True:
+            read = self.follow_page(page_size)
+            total += read
+            if read < page_size:
+                return total
+            eventlet.sleep(0)  # a long backlog must not starve searches
+
+    def follow_page(self, page_size: int) -> int:
+        """Apply one page of the change log: load the current stored rows of its ids and show
+        them (ids this index already shows at the stored version are skipped: its own writes).
+        Reloads the whole index when the log was pruned past ``applied_seq``."""
+        with self.session_factory() as session:
+            rows = changes.read_after(session, self.applied_seq, page_size)
+            # Read after the rows: a prune committed before the rows were read shows here.
+            if self.applied_seq < changes.pruned_through(session):
+                session.close()
+                self.reload()
+                return 0
+            if not rows:
+                return 0
+            ids = sorted({product_id for _seq, product_ids in rows for product_id in product_ids})
+            for start in range(0, len(ids), FOLLOW_CHUNK):  # bounded memory: a row may name an import's ids
+                self._show_stored(session, ids[start:start + FOLLOW_CHUNK])
+        self.applied_seq = rows[-1][0]
+        return len(rows)
+
+    def _show_stored(self, session: Session, ids: list[str]) -> None:
+        index = self.index
+        documents = SearchDocument.__table__
+        pricings = SearchPricing.__table__
+        stored = dict(select_in(session, documents, ("id", "version"), "id", ids))
+        priced = dict(select_in(session, pricings, ("product_id", "version"), "product_id", ids))
+        # What this index does not show at the stored version yet.
+        stale = [doc_id for doc_id, version in stored.items()
+                 if index.version(doc_id) != version or index.get(doc_id) is None]
+        repriced = [product_id for product_id, version in priced.items()
+                    if _pricing_version(index.pricing(product_id)) != version]
+        loaded = dict(select_in(session, documents, ("id", "document"), "id", stale))
+        new_pricing = dict(select_in(session, pricings, ("product_id", "pricing"), "product_id", repriced))
+        # No I/O from here on: the index changes as one step for the other green threads (and
+        # it is the index searches use now: a re-index may have swapped it during the reads).
+        index = self.index
+        for doc_id in ids:
+            if doc_id in loaded:
+                index.put(json.loads(loaded[doc_id]))
+            elif doc_id not in stored:
+                index.remove(doc_id)
+            if doc_id in new_pricing:
+                index.set_pricing(json.loads(new_pricing[doc_id]))
+
+    def prune_log(self, keep: int) -> int:
+        """Delete log rows older than the newest ``keep`` (one bounded step); how many went."""
+        if not self.change_log:
+            return 0
+        with self.session_factory() as session:
+            deleted = changes.prune(session, keep)
+            session.commit()
+        return deleted
 
     def stop(self) -> None:
         """A clean stop (no worker running): keep a snapshot for the next start."""
@@ -994,6 +1104,8 @@ class EmbeddedEngine:
         store_documents(session, change.upserts)
         remove_documents(session, change.removals)
         store_pricings(session, change.pricings)
+        if self.change_log:
+            changes.record(session, changes.touched_ids(change))  # last: it serializes the log's writers
 
     def apply(self, change: Change) -> None:
         for doc in change.upserts:

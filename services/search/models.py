@@ -6,7 +6,7 @@ also what a rebuild of an Elasticsearch index would read.
 """
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, DateTime, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared.consumer import AggregateStateMixin, InboxMixin
@@ -54,6 +54,33 @@ class SearchPricing(Base):
     version: Mapped[int] = mapped_column(Integer)
     pricing: Mapped[str] = mapped_column(Text)  # the ProductPricing payload as JSON
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+# A BIGINT on PostgreSQL; on SQLite only an INTEGER primary key is the rowid (and autoincrements).
+SEQ = BigInteger().with_variant(Integer, "sqlite")
+
+
+class SearchChange(Base):
+    """The embedded engine's change log: one row per transaction that changed stored documents
+    or pricings, with the ids of those products, in commit order (see ``changes.py``). Every
+    search replica follows it and loads those products' current rows into its memory index."""
+
+    __tablename__ = "search_changes"
+    # AUTOINCREMENT: SQLite never reuses a seq, even once every row has been pruned.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    seq: Mapped[int] = mapped_column(SEQ, primary_key=True, autoincrement=True)
+    product_ids: Mapped[str] = mapped_column(Text)  # a JSON array of product ids
+
+
+class SearchChangeMark(Base):
+    """Named positions in the change log: ``pruned_through``, the highest seq that pruning may
+    have deleted (a follower behind it reloads its whole index)."""
+
+    __tablename__ = "search_change_marks"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(SEQ)
 
 
 class SearchQueryStat(Base):

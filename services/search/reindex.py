@@ -25,6 +25,7 @@ import eventlet
 from nameko.extensions import DependencyProvider
 from sqlalchemy import delete
 
+from services.search import changes
 from services.search.elastic import (
     INDEX_VERSION,
     ElasticsearchEngine,
@@ -112,6 +113,8 @@ def reindex_embedded(engine: EmbeddedEngine, snapshots: Iterable, progress: Prog
             if n % 1000 == 0:
                 session.flush()
                 eventlet.sleep(0)
+        if engine.change_log:  # every replica reloads the rewritten store (last: it takes the log's lock)
+            changes.require_reload(session)
         session.commit()
     # Events committed while the table was written: copy them and swap, with no yield between.
     changed = _changed_since(old, before)
@@ -125,6 +128,8 @@ def reindex_embedded(engine: EmbeddedEngine, snapshots: Iterable, progress: Prog
             store_documents(session, [doc for doc in docs.values() if doc is not None])
             remove_documents(session, [Removal(id=doc_id, version=new.version(doc_id))
                                        for doc_id, doc in docs.items() if doc is None])
+            if engine.change_log:
+                changes.record(session, sorted(docs))
             session.commit()
     return new.count()
 
