@@ -97,8 +97,13 @@ def replica_plan(counts: dict[str, int]) -> list[Replica]:
 
 
 def replica_env(replica: Replica) -> dict[str, str]:
-    """What a process is told about itself: its name and its service's process count."""
-    return {REPLICA_VARIABLE: replica.name, f"{replica.service.upper()}_REPLICAS": str(replica.count)}
+    """What a process is told about itself: its name and its service's process count. Search
+    processes of more than one also keep the change log their embedded indexes follow one
+    another by (``SEARCH_CHANGE_LOG``, off for a single process: docs/decisions/search-replicas.md)."""
+    env = {REPLICA_VARIABLE: replica.name, f"{replica.service.upper()}_REPLICAS": str(replica.count)}
+    if replica.service == "search" and replica.count > 1:
+        env["SEARCH_CHANGE_LOG"] = "true"
+    return env
 
 
 def describe(counts: dict[str, int]) -> str:

@@ -177,10 +177,13 @@ class RunningPlatform:
 
 
 @contextmanager
-def platform_on(amqp_uri: str, var_dir: Path, extra_env: dict | None = None):
+def platform_on(amqp_uri: str, var_dir: Path, extra_env: dict | None = None, replicas: dict | None = None,
+                start=None):
     """The four services as processes on ``amqp_uri``, their data and logs in ``var_dir``,
     migrated and healthy (``extra_env`` added to their environment); yields a
-    ``RunningPlatform`` and stops the processes afterwards."""
+    ``RunningPlatform`` and stops the processes afterwards. ``replicas``: processes per
+    service (``services.replicas``); ``start(name)``: whether to start that process now
+    (the others are the test's to start)."""
     port = free_port()
     env = etalase_platform.child_env({"AMQP_URI": amqp_uri, "ETALASE_VAR_DIR": str(var_dir), "LOG_LEVEL": "INFO",
                                       **(extra_env or {})})
@@ -188,9 +191,9 @@ def platform_on(amqp_uri: str, var_dir: Path, extra_env: dict | None = None):
     assert migrated.returncode == 0, migrated.stderr
     etalase_platform.declare_events_topology(amqp_uri)
     supervisor = etalase_platform.Platform(
-        etalase_platform.config_path(), "127.0.0.1", port, env=env, log_dir=Path(var_dir) / "logs"
+        etalase_platform.config_path(), "127.0.0.1", port, env=env, log_dir=Path(var_dir) / "logs", replicas=replicas
     )
-    supervisor.start()
+    supervisor.start([name for name in supervisor.replicas if start is None or start(name)])
     try:
         supervisor.wait_healthy(timeout=60)
         yield RunningPlatform(supervisor, f"http://127.0.0.1:{port}", amqp_uri, Path(var_dir), env)

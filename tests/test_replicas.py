@@ -82,7 +82,10 @@ def test_the_plan_names_each_replica_and_keeps_a_single_process_s_plain_name():
         ("catalog", "catalog"), ("search-1", "search"), ("search-2", "search"), ("promotion", "promotion"),
         ("gateway-1", "gateway"), ("gateway-2", "gateway"), ("gateway-3", "gateway")]
     assert [replica.name for replica in replica_plan({})] == ["catalog", "search", "promotion", "gateway"]
-    assert replica_env(Replica("search-2", "search", 2)) == {"ETALASE_REPLICA": "search-2", "SEARCH_REPLICAS": "2"}
+    # several search processes keep the change log their indexes follow each other by
+    assert replica_env(Replica("search-2", "search", 2)) == {"ETALASE_REPLICA": "search-2", "SEARCH_REPLICAS": "2",
+                                                             "SEARCH_CHANGE_LOG": "true"}
+    assert replica_env(Replica("search", "search", 1)) == {"ETALASE_REPLICA": "search", "SEARCH_REPLICAS": "1"}
     assert replica_env(Replica("catalog", "catalog", 1)) == {"ETALASE_REPLICA": "catalog", "CATALOG_REPLICAS": "1"}
 
 
