@@ -39,6 +39,7 @@ class SettingsTimer(Timer):
         self.settings_cls = settings_cls
         self.setting = setting
         self.leader = leader
+        self.skipped_ticks = 0  # ticks that ran nothing here: another replica leads
         super().__init__(interval=None, eager=eager, **kwargs)
 
     def setup(self) -> None:
@@ -50,6 +51,7 @@ class SettingsTimer(Timer):
 
     def handle_timer_tick(self) -> None:
         if not leads(leader_of(self.container, self.leader)):
+            self.skipped_ticks += 1
             self.worker_complete.send()  # nameko's loop waits for it before the next tick
             return
         super().handle_timer_tick()

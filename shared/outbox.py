@@ -346,6 +346,7 @@ class OutboxRelayRunner(BackgroundProvider):
         self.leader = leader
         self.leadership: Leadership | None = None
         self.relay: OutboxRelay | None = None
+        self.published = 0  # events this replica's relay has published since its start
 
     def setup(self) -> None:
         self.database().after_commit.append(self.wake_if_staged)
@@ -390,6 +391,7 @@ class OutboxRelayRunner(BackgroundProvider):
                 continue
             try:
                 count = relay.publish_pending()
+                self.published += count
                 backoff = 0.5
                 if count:
                     continue  # more may be waiting
