@@ -1,6 +1,7 @@
 """The leader lock on PostgreSQL (advisory lock on a connection of its own) and on a SQLite
 file (flock): two holders, one leads; when the leader's connection or process dies the other
-takes over at its next try; a stop releases it. Real databases, real processes."""
+takes over at its next try; a stop releases it. Real databases, real processes. And a timer
+that only the leader runs, in two nameko containers on one SQLite file."""
 import os
 import signal
 import subprocess
@@ -9,10 +10,15 @@ import textwrap
 import time
 from pathlib import Path
 
+import nameko
 import pytest
+from pydantic_settings import SettingsConfigDict
 from sqlalchemy import create_engine, text
 
-from shared.leader import LeaderLock, advisory_key, lock_file_of
+from shared.db import Database
+from shared.extensions import settings_timer
+from shared.leader import LeaderLock, Leadership, advisory_key, lock_file_of
+from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -156,3 +162,42 @@ def test_an_unreachable_postgres_is_not_leader_and_says_why(caplog):
     assert lock.is_leader() is False
     assert "could not take the lock" in caplog.text
     lock.release()
+
+
+# --- the nameko side: a timer made with settings_timer(..., leader=...) ---------------------
+
+class TickSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="LEADERTEST_", extra="ignore", case_sensitive=False)
+    config_section = "LEADERTEST"
+    tick: float = 0.05
+
+
+RAN: list = []  # the Leadership provider of each container whose timer body ran
+
+
+class TickService:
+    name = "leadertest"
+
+    db = Database(TickSettings)
+    leader = Leadership("db")
+
+    @settings_timer(TickSettings, "tick", eager=True, leader="leader")
+    def tick(self):
+        RAN.append(self.leader)
+
+
+def test_a_leader_only_timer_runs_on_one_replica_and_moves_when_it_stops(tmp_path, container_factory):
+    RAN.clear()
+    with nameko.config.patch({"LEADERTEST": {"DATABASE_URL": f"sqlite:///{tmp_path / 'tick.db'}"}}):
+        first, second = container_factory(TickService), container_factory(TickService)
+        first.start()
+        second.start()
+    leaders = [next(d for d in c.dependencies if isinstance(d, Leadership)) for c in (first, second)]
+    timers = [next(iter(c.entrypoints)) for c in (first, second)]
+    assert wait_for(lambda: len(RAN) >= 5 and timers[1].skipped_ticks >= 5)
+    assert set(RAN) == {leaders[0]} and timers[0].skipped_ticks == 0
+
+    first.stop()  # releases the lock: the other replica's next tick takes it
+    ran_before = len(RAN)
+    assert wait_for(lambda: leaders[1] in RAN[ran_before:], timeout=5)
+    assert set(RAN[ran_before:]) == {leaders[1]}
