@@ -55,9 +55,7 @@ def make_engine(url: str, idle_before_ping: float | None = None) -> Engine:
             cursor.close()
 
         return engine
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        # pg8000 is pure Python, so its sockets are green under eventlet.
-        url = "postgresql+pg8000://" + url.split("://", 1)[1]
+    url = driver_url(url)
     engine = create_engine(url, pool_size=10, max_overflow=10, pool_recycle=1800)
     ping_when_idle(engine, IDLE_BEFORE_PING_SECONDS if idle_before_ping is None else idle_before_ping)
     if "pg8000" in engine.dialect.driver:
@@ -78,6 +76,14 @@ def make_engine(url: str, idle_before_ping: float | None = None) -> Engine:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     return engine
+
+
+def driver_url(url: str) -> str:
+    """``url`` with the driver the services use: a plain ``postgresql://`` (or ``postgres://``)
+    URL goes through pg8000, which is pure Python, so its sockets are green under eventlet."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+pg8000://" + url.split("://", 1)[1]
+    return url
 
 
 # A connection given back to the pool less than this long ago is handed out without a ping.

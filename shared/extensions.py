@@ -7,6 +7,7 @@ from typing import Any
 from nameko.extensions import DependencyProvider
 from nameko.timer import Timer
 
+from shared.leader import leader_of, leads
 from shared.settings import ServiceSettings
 
 
@@ -28,11 +29,17 @@ class Settings(DependencyProvider):
 class SettingsTimer(Timer):
     """nameko's ``@timer(interval=...)`` fixes the interval when the class is defined, before
     any configuration is loaded; this one reads it in ``setup()`` (so tests and deployments
-    can set it, e.g. ``CATALOG: {HALAL_CHECK_INTERVAL: 0.2}``)."""
+    can set it, e.g. ``CATALOG: {HALAL_CHECK_INTERVAL: 0.2}``).
 
-    def __init__(self, settings_cls: type[ServiceSettings], setting: str, eager: bool = False, **kwargs: Any):
+    With ``leader`` (the attribute of the service's ``shared.leader.Leadership``), a tick
+    runs the method only on the leading replica; elsewhere the tick is a no-op (no worker)."""
+
+    def __init__(self, settings_cls: type[ServiceSettings], setting: str, eager: bool = False,
+                 leader: str | None = None, **kwargs: Any):
         self.settings_cls = settings_cls
         self.setting = setting
+        self.leader = leader
+        self.skipped_ticks = 0  # ticks that ran nothing here: another replica leads
         super().__init__(interval=None, eager=eager, **kwargs)
 
     def setup(self) -> None:
@@ -41,6 +48,13 @@ class SettingsTimer(Timer):
             raise ValueError(f"{self.setting} must be > 0 seconds, got {interval}")
         self.interval = interval
         super().setup()
+
+    def handle_timer_tick(self) -> None:
+        if not leads(leader_of(self.container, self.leader)):
+            self.skipped_ticks += 1
+            self.worker_complete.send()  # nameko's loop waits for it before the next tick
+            return
+        super().handle_timer_tick()
 
 
 settings_timer = SettingsTimer.decorator

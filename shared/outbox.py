@@ -25,11 +25,17 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from shared.background import BackgroundProvider
 from shared.db import Database, insert_rows, sibling_dependency
 from shared.events import Event, utcnow
+from shared.leader import Leadership, leader_of, leads
 from shared.settings import amqp_uri
 from shared.topology import declare_topology, events_exchange
 
 log = logging.getLogger(__name__)
 
+DEFAULT_POLL_INTERVAL = 1.0  # seconds between two polls of a relay that no commit woke
+# On PostgreSQL, where a service may run several replicas, only the leader's relay publishes:
+# a write committed on another replica waits for its poll (one indexed read of the pending
+# rows and one round trip to confirm the leadership, four times a second).
+REPLICA_POLL_INTERVAL = 0.25
 CONFIRM_TIMEOUT = 30.0  # seconds to wait for the broker to confirm a batch
 GATHER_BYTES = 256 * 1024  # published frames sent to the socket together (see _writes_gathered)
 PENDING = "pending"
@@ -304,6 +310,11 @@ class OutboxRelay:
             return session.scalar(select(func.count()).where(self.model.status == PENDING)) or 0
 
 
+def poll_interval_for(database_url: str) -> float:
+    """The relay's poll on this database: shorter on PostgreSQL (several replicas may write)."""
+    return REPLICA_POLL_INTERVAL if database_url.startswith("postgres") else DEFAULT_POLL_INTERVAL
+
+
 class OutboxRelayRunner(BackgroundProvider):
     """Runs an ``OutboxRelay`` in a managed green thread of the service container.
 
@@ -313,18 +324,29 @@ class OutboxRelayRunner(BackgroundProvider):
     polls every ``poll_interval`` seconds anyway (rows written by the CLI, retries). While the
     broker is down it backs off (0.5 s, doubling up to ``max_backoff``); commits do not
     cut a back-off short, only a stop does.
+
+    With ``leader`` (the attribute of the service's ``shared.leader.Leadership``), only the
+    replica that leads relays: one publisher per outbox keeps each aggregate's events in
+    order. The leader is asked before every batch; a replica that is not leading sleeps
+    through its wakes and asks again at its next poll. Its own commits reach the broker when
+    the leader polls: on PostgreSQL, where several replicas of a writing service run, the
+    poll is ``REPLICA_POLL_INTERVAL`` unless ``poll_interval`` is given (docs/decisions/singletons.md).
     """
 
     thread_name = "outbox_relay"
 
-    def __init__(self, database_attr: str, outbox_model: type[OutboxMixin], poll_interval: float = 1.0,
-                 max_backoff: float = 30.0):
+    def __init__(self, database_attr: str, outbox_model: type[OutboxMixin], poll_interval: float | None = None,
+                 max_backoff: float = 30.0, leader: str | None = None):
         super().__init__()
         self.database_attr = database_attr
         self.outbox_model = outbox_model
-        self.poll_interval = poll_interval
+        self.given_poll_interval = poll_interval
+        self.poll_interval = DEFAULT_POLL_INTERVAL if poll_interval is None else poll_interval
         self.max_backoff = max_backoff
+        self.leader = leader
+        self.leadership: Leadership | None = None
         self.relay: OutboxRelay | None = None
+        self.published = 0  # events this replica's relay has published since its start
 
     def setup(self) -> None:
         self.database().after_commit.append(self.wake_if_staged)
@@ -340,8 +362,12 @@ class OutboxRelayRunner(BackgroundProvider):
         return database
 
     def start(self) -> None:
-        session_factory = self.database().session_factory
+        database = self.database()
+        session_factory = database.session_factory
         assert session_factory is not None, "every provider's setup() runs before any start()"
+        self.leadership = leader_of(self.container, self.leader)
+        if self.given_poll_interval is None:
+            self.poll_interval = poll_interval_for(database.settings.database_url)
         self.relay = OutboxRelay(session_factory, self.outbox_model, amqp_uri())
         super().start()
 
@@ -358,8 +384,14 @@ class OutboxRelayRunner(BackgroundProvider):
         assert relay is not None, "run() starts from start(), which makes the relay"
         backoff = 0.5
         while self.loop.running:
+            if not leads(self.leadership):
+                # Another replica relays this outbox; a commit here does not help it. Asking
+                # once per poll is what lets this replica take over when the leader dies.
+                self.loop.pause(self.poll_interval)
+                continue
             try:
                 count = relay.publish_pending()
+                self.published += count
                 backoff = 0.5
                 if count:
                     continue  # more may be waiting

@@ -19,6 +19,7 @@ from shared.background import BackgroundProvider
 from shared.consumer import InboxMixin
 from shared.db import Database, sibling_dependency
 from shared.events import utcnow
+from shared.leader import Leadership, leader_of, leads
 from shared.outbox import PUBLISHED, OutboxMixin
 from shared.settings import ServiceSettings
 
@@ -130,14 +131,17 @@ class EventRetention(BackgroundProvider):
     """Runs an ``EventTablesPruner`` every ``retention_interval`` seconds in a managed green
     thread of the service container (the first prune one interval after the start), with the
     service's ``RetentionSettings``. Logs what it deleted, only when it deleted something; a
-    failed prune is logged and tried again at the next interval."""
+    failed prune is logged and tried again at the next interval. With ``leader`` (the
+    attribute of the service's ``shared.leader.Leadership``), only the leading replica prunes."""
 
     thread_name = "event_retention"
 
     def __init__(self, database_attr: str, settings_cls: type[RetentionSettings],
                  outbox_model: type[OutboxMixin] | None = None, inbox_model: type[InboxMixin] | None = None,
-                 clock: Callable[[], datetime] = utcnow):
+                 clock: Callable[[], datetime] = utcnow, leader: str | None = None):
         super().__init__()
+        self.leader = leader
+        self.leadership: Leadership | None = None
         self.database_attr = database_attr
         self.settings_cls = settings_cls
         self.outbox_model = outbox_model
@@ -153,6 +157,7 @@ class EventRetention(BackgroundProvider):
         database: Database = sibling_dependency(self.container, self.database_attr)
         assert database.session_factory is not None, "every provider's setup() runs before any start()"
         self.pruner = self.pruner_for(database.session_factory)
+        self.leadership = leader_of(self.container, self.leader)
         super().start()
 
     def pruner_for(self, session_factory: sessionmaker[Session]) -> EventTablesPruner:
@@ -174,6 +179,8 @@ class EventRetention(BackgroundProvider):
 
     def prune_once(self) -> dict[str, int]:
         assert self.pruner is not None
+        if not leads(self.leadership):
+            return {}  # the leading replica prunes the shared tables
         try:
             pruned = self.pruner.prune(self.clock())
         except Exception as exc:  # noqa: BLE001 - the database may be away: next interval

@@ -16,6 +16,7 @@ from shared.db import Database
 from shared.errors import EtalaseError
 from shared.extensions import settings_timer
 from shared.idempotency import create_once, key_guard, prune_expired, scope_of
+from shared.leader import Leadership
 from shared.outbox import OutboxRelayRunner
 from shared.retention import EventRetention
 from shared.rpc_transport import rpc  # nameko's @rpc, replies unconfirmed (see there)
@@ -25,8 +26,10 @@ class CatalogService:
     name = "catalog"
 
     db = Database(CatalogSettings)
-    relay = OutboxRelayRunner("db", OutboxMessage)
-    retention = EventRetention("db", CatalogSettings, outbox_model=OutboxMessage)  # prunes published rows
+    leader = Leadership("db")  # one replica runs the relay, retention and the timers
+    relay = OutboxRelayRunner("db", OutboxMessage, leader="leader")
+    retention = EventRetention("db", CatalogSettings, outbox_model=OutboxMessage,  # prunes published rows
+                               leader="leader")
     media_root = MediaRoot()  # where photo and logo files are written
     import_runner = imports.ImportRunner("db")  # runs pending spreadsheet imports in the background
 
@@ -76,12 +79,12 @@ class CatalogService:
         """The admin's province dashboard: per-region counts and the koperasi RAT list."""
         return domain.province_summary(self.db.session, actor)
 
-    @settings_timer(CatalogSettings, "idempotency_prune_interval")
+    @settings_timer(CatalogSettings, "idempotency_prune_interval", leader="leader")
     def prune_idempotency_keys(self):
         """Keys older than 24 hours are free again: their records go, in small batches."""
         prune_expired(self.db, IdempotencyKey)
 
-    @settings_timer(CatalogSettings, "halal_check_interval")
+    @settings_timer(CatalogSettings, "halal_check_interval", leader="leader")
     def expire_halal_certificates(self):
         """Products lose the halal mark when the certificate expires, without anyone acting."""
         domain.expire_halal_certificates(self.db.session)

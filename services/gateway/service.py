@@ -19,6 +19,7 @@ from services.gateway.site.render import page_without_worker
 from services.gateway.web import http, use_html_error_pages
 from shared.db import Database
 from shared.extensions import Settings, settings_timer
+from shared.leader import Leadership
 from shared.rpc import DeadlineRpc
 
 # A browser that asks for an unknown path, or is shed under load, gets the site's error page;
@@ -30,6 +31,7 @@ class GatewayService(routes.SitePages):
     name = "gateway"
 
     db = Database(GatewaySettings)
+    leader = Leadership("db")  # one replica prunes the kept responses
     rpc = DeadlineRpc(queue_limit=lambda: GatewaySettings.load().rpc_queue_limit)
     settings = Settings(GatewaySettings)
     interactions = InteractionReporter("rpc")  # impressions/views/contacts -> search, in batches
@@ -43,7 +45,7 @@ class GatewayService(routes.SitePages):
     def health(self, request):
         return api.health(self._gateway())
 
-    @settings_timer(GatewaySettings, "idempotency_prune_interval")
+    @settings_timer(GatewaySettings, "idempotency_prune_interval", leader="leader")
     def prune_idempotency_records(self):
         """Responses kept for Idempotency-Keys older than 24 hours go, in small batches."""
         idempotency.prune(self.db)

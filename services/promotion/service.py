@@ -19,6 +19,7 @@ from shared.errors import EtalaseError
 from shared.events import utcnow
 from shared.extensions import Settings, StartupObjectsFrozen, settings_timer
 from shared.idempotency import create_once, prune_expired, scope_of
+from shared.leader import Leadership
 from shared.outbox import OutboxRelayRunner
 from shared.retention import EventRetention
 from shared.rpc_transport import rpc  # nameko's @rpc, replies unconfirmed (see there)
@@ -33,8 +34,10 @@ class PromotionService:
 
     db = Database(PromotionSettings)
     settings = Settings(PromotionSettings)
-    relay = OutboxRelayRunner("db", Outbox)
-    retention = EventRetention("db", PromotionSettings, outbox_model=Outbox, inbox_model=Inbox)  # old rows pruned
+    leader = Leadership("db")  # one replica runs the relay, retention and the timers
+    relay = OutboxRelayRunner("db", Outbox, leader="leader")
+    retention = EventRetention("db", PromotionSettings, outbox_model=Outbox, inbox_model=Inbox,  # old rows pruned
+                               leader="leader")
     batcher = BatcherProvider(facts.apply_batch)  # catalog events, group-committed
 
     @batch_event_consumer("promotion")
@@ -43,7 +46,7 @@ class PromotionService:
         # one error or None per message, so only a failing message is retried or dead-lettered.
         return self.batcher.apply_bodies(bodies)
 
-    @settings_timer(PromotionSettings, "campaign_tick", eager=True)
+    @settings_timer(PromotionSettings, "campaign_tick", eager=True, leader="leader")
     def advance_campaigns(self):
         """Starts and ends campaigns on time; eager, so a start or end that passed while the
         service was down takes effect as soon as it is back. A start or end due before the
@@ -56,7 +59,8 @@ class PromotionService:
         if wait is not None and 0 < wait < self.settings.campaign_tick:
             while (remaining := (due - utcnow()).total_seconds()) > 0:
                 eventlet.sleep(remaining)
-            self._advance()
+            if self.leader.is_leader():  # still: another replica may have taken over meanwhile
+                self._advance()
 
     def _advance(self):
         moved = advance(self.db.session, utcnow())
@@ -64,7 +68,7 @@ class PromotionService:
         if moved["started"] or moved["ended"]:
             log.info("campaigns started %s ended %s", moved["started"], moved["ended"])
 
-    @settings_timer(PromotionSettings, "idempotency_prune_interval")
+    @settings_timer(PromotionSettings, "idempotency_prune_interval", leader="leader")
     def prune_idempotency_keys(self):
         """Keys older than 24 hours are free again: their records go, in small batches."""
         prune_expired(self.db, IdempotencyKey)

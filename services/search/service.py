@@ -25,6 +25,7 @@ from shared.batching import batch_event_consumer
 from shared.db import Database
 from shared.errors import EtalaseError
 from shared.extensions import StartupObjectsFrozen
+from shared.leader import Leadership
 from shared.retention import EventRetention
 from shared.rpc import DeadlineRpc
 from shared.rpc_transport import rpc  # nameko's @rpc, replies unconfirmed (see there)
@@ -40,8 +41,11 @@ class SearchService:
     engine = SearchEngineProvider()
     analytics = QueryAnalytics("db")  # query analytics, buffered (see analytics.py)
     interactions = InteractionRecorder("db")  # impressions/views/contacts -> outbox (interactions.py)
-    outbox_relay = PolledOutboxRelay("db", Outbox)
-    retention = EventRetention("db", SearchSettings, outbox_model=Outbox, inbox_model=Inbox)  # old rows pruned
+    # Replicas sharing one database: one relays the interaction events and prunes.
+    leader = Leadership("db")
+    outbox_relay = PolledOutboxRelay("db", Outbox, leader="leader")
+    retention = EventRetention("db", SearchSettings, outbox_model=Outbox, inbox_model=Inbox,  # old rows pruned
+                               leader="leader")
     batcher = IndexBatcher("db", "engine")  # catalog events, group-committed (batching.py)
     startup_objects = StartupObjectsFrozen()  # out of the GC's full collections (shared/extensions.py)
 

@@ -6,16 +6,21 @@
 ``advance(session, now)`` (the service's timer, every ``campaign_tick`` seconds and once at
 start-up) moves campaigns whose start or end has passed, also one that passed while the
 service was down; ``next_due`` tells the timer when the next start or end falls, so one due
-before the next tick is moved on the moment rather than up to a tick late. Transitions are guarded updates (``UPDATE ... WHERE status = <from>``), so
-two timers, or a timer and a cancel, never both apply one. Starting materialises the
-members and reprices them; ending or cancelling an active campaign reprices its members
-back.
+before the next tick is moved on the moment rather than up to a tick late. Transitions are
+guarded updates (``UPDATE ... WHERE status = <from>``, and for a start or an end also
+``WHERE starts_at/ends_at <= now``), so two timers (two replicas during a change of leader),
+or a timer and an RPC on another replica, never both apply one, and a timer never applies
+one that an edit moved meanwhile: on PostgreSQL the update waits for the row lock of a
+concurrent edit or cancel (which lock the campaign first) and then checks its conditions on
+the row as that one committed it. Starting materialises the members and reprices them;
+ending or cancelling an active campaign reprices its members back
+(docs/decisions/singletons.md).
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from services.promotion.campaigns.access import find_campaign
@@ -29,11 +34,12 @@ OPEN_STATUSES = ("draft", "scheduled", "active")
 
 
 def transition(session: Session, campaign_id: str, from_statuses: tuple[str, ...], to: str, now: datetime,
-               **values) -> bool:
-    """Guarded: applies only if the campaign is still in one of ``from_statuses``."""
+               *conditions: ColumnElement[bool], **values) -> bool:
+    """Guarded: applies only if the campaign is still in one of ``from_statuses`` (and meets
+    ``conditions``), as the row stands when the update gets its lock."""
     result = session.execute(
         update(Campaign)
-        .where(Campaign.id == campaign_id, Campaign.status.in_(from_statuses))
+        .where(Campaign.id == campaign_id, Campaign.status.in_(from_statuses), *conditions)
         .values(status=to, version=Campaign.version + 1, updated_at=now, **values)
         .execution_options(synchronize_session=False)
     )
@@ -41,8 +47,10 @@ def transition(session: Session, campaign_id: str, from_statuses: tuple[str, ...
 
 
 def activate(session: Session, campaign_id: str, now: datetime) -> bool:
-    """Start a scheduled campaign: materialise its members and reprice them."""
-    if not transition(session, campaign_id, ("scheduled",), "active", now, activated_at=now):
+    """Start a scheduled campaign whose start has come: materialise its members and reprice
+    them. False when it is no longer scheduled or its start was moved past ``now``."""
+    if not transition(session, campaign_id, ("scheduled",), "active", now, Campaign.starts_at <= now,
+                      activated_at=now):
         return False
     campaign = find_campaign(session, campaign_id)
     joined = materialise(session, campaign, now)
@@ -51,13 +59,15 @@ def activate(session: Session, campaign_id: str, now: datetime) -> bool:
 
 
 def close(session: Session, campaign_id: str, now: datetime, to: str) -> bool:
-    """End (from active) or cancel (from draft, scheduled or active); members revert."""
+    """End (from active, once its end has come) or cancel (from draft, scheduled or
+    active); members revert."""
     campaign = find_campaign(session, campaign_id, lock=True)
     if campaign is None:
         return False
     was_active = campaign.status == "active"
     allowed = ("active",) if to == "ended" else OPEN_STATUSES
-    if not transition(session, campaign_id, allowed, to, now, closed_at=now):
+    due = (Campaign.ends_at <= now,) if to == "ended" else ()  # an end moved later is not due
+    if not transition(session, campaign_id, allowed, to, now, *due, closed_at=now):
         return False
     session.refresh(campaign)
     if was_active:
