@@ -7,7 +7,8 @@ cannot carry, and the plan of named processes that ``services.platform.Platform`
   "gateway": 2}``; anything else (unknown service, repeated service, count outside 1..16,
   garbage) raises ``InvalidReplicas`` naming the bad part and the accepted form.
 - ``refuse_on_sqlite``: more than one catalog or promotion process on a SQLite database is
-  refused (their timers and outbox relays need PostgreSQL's locks to share the work);
+  refused (their writes read, then write, under row locks that only PostgreSQL has;
+  SQLite lets one process write at a time);
   search and gateway replicas are fine on SQLite.
 - ``replica_plan``: one ``Replica`` per process. A service with one process keeps its
   plain name (``search``, log ``logs/search.log``), as before replicas existed; with more,
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 
 SERVICES = ("catalog", "search", "promotion", "gateway")
 MAX_REPLICAS = 16
-# Services whose timers and outbox relays need a database that several processes can lock.
+# Services whose writing transactions need row locks (FOR UPDATE) to run in several processes.
 NEEDS_POSTGRESQL = ("catalog", "promotion")
 REPLICA_VARIABLE = "ETALASE_REPLICA"
 ACCEPTED_FORM = (f"use SERVICE=COUNT[,SERVICE=COUNT...], e.g. search=2,gateway=2 "
@@ -69,7 +70,8 @@ def refuse_on_sqlite(counts: dict[str, int], database_urls: dict[str, str]) -> N
             variable = f"{service.upper()}_DATABASE_URL"
             raise InvalidReplicas(
                 f"{service}={counts[service]} needs PostgreSQL: the {service} database is SQLite ({url}), "
-                f"where its timers and outbox relay assume a single process. Set {variable} to a PostgreSQL "
+                f"which one process at a time may write, without the row locks its writes take on PostgreSQL. "
+                f"Set {variable} to a PostgreSQL "
                 f"database (e.g. {variable}=postgresql+pg8000://etalase@127.0.0.1/{service}), or run one "
                 f"{service} process; search and gateway replicas work on SQLite")
 
