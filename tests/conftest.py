@@ -143,3 +143,37 @@ def migrated(database_url):
     yield _migrate
     for engine in engines:
         engine.dispose()
+
+
+@pytest.fixture
+def event_tap(rabbit_config):
+    """``event_tap(routing_key)``: a queue bound to the events exchange for ``routing_key``
+    (e.g. ``"catalog.#"``) before anything is published; the function it returns gives every
+    message in it so far, in the broker's order, as JSON."""
+    import json
+
+    import nameko
+    from kombu import Connection, Exchange, Queue
+
+    from shared.topology import EVENTS_EXCHANGE, declare_topology
+
+    connection = Connection(nameko.config["AMQP_URI"])
+    declare_topology(connection)
+    channel = connection.channel()
+
+    def tap(routing_key: str):
+        queue = Queue(f"test.tap.{uuid.uuid4().hex[:8]}", routing_key=routing_key, auto_delete=True,
+                      exchange=Exchange(EVENTS_EXCHANGE, type="topic", durable=True))
+        queue(channel).declare()
+
+        def drain() -> list[dict]:
+            bodies = []
+            while (message := channel.basic_get(queue.name, no_ack=True)) is not None:
+                bodies.append(json.loads(message.body))
+            return bodies
+
+        return drain
+
+    yield tap
+    channel.close()
+    connection.release()

@@ -6,13 +6,11 @@ event is dropped as stale, and every version arrives. When the leader is killed 
 the other replica takes over the relay and nothing is lost (a batch the dead leader sent but
 had not marked may come twice: the inbox absorbs it)."""
 import gc
-import json
 import time
 
 import eventlet
 import nameko
 import pytest
-from kombu import Connection, Exchange, Queue
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import func, select
 from sqlalchemy.orm import DeclarativeBase
@@ -26,7 +24,6 @@ from shared.events import Event
 from shared.leader import Leadership
 from shared.migrations import upgrade
 from shared.outbox import PUBLISHED, OutboxRelayRunner
-from shared.topology import EVENTS_EXCHANGE, declare_topology
 
 from catalog_helpers import MERCHANT_DATA, OWNER, product_data
 
@@ -63,25 +60,9 @@ def replica_config(postgres_url, pg_catalog_db, rabbit_config, tmp_path, monkeyp
 
 
 @pytest.fixture
-def catalog_queue(rabbit_config):
-    """A queue bound to every catalog event before anything is published; calling it
-    returns every message in it, in the order the broker holds them."""
-    connection = Connection(nameko.config["AMQP_URI"])
-    declare_topology(connection)
-    channel = connection.channel()
-    queue = Queue("test.catalog.replicas", exchange=Exchange(EVENTS_EXCHANGE, type="topic", durable=True),
-                  routing_key="catalog.#", auto_delete=True)
-    queue(channel).declare()
-
-    def drain() -> list[dict]:
-        bodies = []
-        while (message := channel.basic_get(queue.name, no_ack=True)) is not None:
-            bodies.append(json.loads(message.body))
-        return bodies
-
-    yield drain
-    channel.close()
-    connection.release()
+def catalog_queue(event_tap):
+    """Every catalog event from now on, in the broker's order (``event_tap``)."""
+    return event_tap("catalog.#")
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from datetime import timedelta
 import eventlet
 import nameko
 import pytest
-from kombu import Connection, Exchange, Queue
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine, func, select, text
 
@@ -24,7 +23,6 @@ from shared.extensions import SettingsTimer
 from shared.leader import Leadership
 from shared.migrations import upgrade
 from shared.outbox import PUBLISHED, OutboxRelayRunner
-from shared.topology import EVENTS_EXCHANGE, declare_topology
 
 from campaign_helpers import OWNER, PROMOTER, add_merchant, add_products, at, campaign_data, iso
 
@@ -49,25 +47,9 @@ def replica_config(postgres_url, pg_promotion_db, rabbit_config, monkeypatch):
 
 
 @pytest.fixture
-def pricing_queue(rabbit_config):
-    """A queue bound to every promotion event before anything is published; calling it
-    returns every message in it."""
-    connection = Connection(nameko.config["AMQP_URI"])
-    declare_topology(connection)
-    channel = connection.channel()
-    queue = Queue("test.promotion.replicas", exchange=Exchange(EVENTS_EXCHANGE, type="topic", durable=True),
-                  routing_key="promotion.#", auto_delete=True)
-    queue(channel).declare()
-
-    def drain() -> list[dict]:
-        bodies = []
-        while (message := channel.basic_get(queue.name, no_ack=True)) is not None:
-            bodies.append(json.loads(message.body))
-        return bodies
-
-    yield drain
-    channel.close()
-    connection.release()
+def pricing_queue(event_tap):
+    """Every promotion event from now on, in the broker's order (``event_tap``)."""
+    return event_tap("promotion.#")
 
 
 def call(container, name, *args):
