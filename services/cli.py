@@ -82,9 +82,9 @@ def run(host: str, port: int, seed: bool, replicas: str | None, data_dir: Path |
     except (InvalidSetting, QueueTypeMismatch) as exc:
         _fail(str(exc))
     if seed:
-        counts = platform.seed_demo(config)
-        if counts:
-            click.echo(f"etalase: demo data loaded ({counts}); demo owners sign in with password '{platform.DEMO_PASSWORD}'")
+        seeded = platform.seed_demo(config)
+        if seeded:
+            click.echo(f"etalase: demo data loaded ({seeded}); demo owners sign in with password '{platform.DEMO_PASSWORD}'")
     var_dir = platform.service_settings(config)["gateway"].var_dir
     supervisor = platform.Platform(
         platform.config_path(), host, port, log_dir=var_dir / "logs", restart_policy=RestartPolicy(),

@@ -56,7 +56,8 @@ def test_two_search_and_two_gateway_replicas_share_the_port_and_stop_together(vh
     env.pop("ETALASE_DATA_DIR", None)
     env.pop("ETALASE_REPLICAS", None)
     with open(output, "wb") as handle:
-        run = subprocess.Popen([sys.executable, "-m", "services.cli", "run", "--no-seed", "--port", str(port),
+        # seeding, as `make run` does (the seed's counts once replaced the replica counts)
+        run = subprocess.Popen([sys.executable, "-m", "services.cli", "run", "--port", str(port),
                                 "--replicas", "search=2,gateway=2", "--data-dir", str(data_dir)],
                                env=env, stdout=handle, stderr=subprocess.STDOUT)
     services: list[int] = []
