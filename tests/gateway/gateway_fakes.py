@@ -429,6 +429,7 @@ class Fakes:
         self.released = eventlet.event.Event()  # sent when the test ends: slow calls answer
         self.calls: list[tuple] = []
         self.keys: list[dict | None] = []  # the idempotency argument of each create_product
+        self.campaign_keys: list[dict | None] = []  # ... and of each create_campaign
         self.catalog = Catalog()
         self.search = Search()
         self.promotion = Promotion()
@@ -603,6 +604,7 @@ class FakePromotion:
 
     @rpc(expected_exceptions=EXPECTED)
     def create_campaign(self, actor, data, idempotency=None):
+        FAKES.campaign_keys.append(idempotency)
         return serve("promotion", "create_campaign", actor, data)
 
     @rpc(expected_exceptions=EXPECTED)

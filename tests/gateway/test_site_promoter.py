@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from shared.errors import Conflict, ValidationFailed
+from shared.errors import Conflict, IdempotencyKeyReused, ValidationFailed
 
 from gateway_fakes import FakeCatalog, FakePromotion, FakeSearch
 from gateway_helpers import (
@@ -159,6 +159,23 @@ def test_create_sends_the_right_data_and_goes_to_the_draft(promoter, fakes):
                    "merchant_kind": "koperasi", "verified_only": True},
         "max_products": 40, "budget": 2_000_000, "funded_by": "pemda", "open_for_signup": True, "draft": True,
     }
+
+
+def test_the_create_form_sends_its_key_once_made_twice_and_says_so_when_it_made_another(promoter, fakes):
+    """The page's own key (shared with the owner's forms, tests/gateway/test_site_owner.py):
+    sent twice, the same key and fingerprint; refused as made for other entries, a plain
+    message and a new key."""
+    html = promoter.get("/promotor/kampanye/baru").text
+    key = re.search(r'name="form_key" value="([0-9a-f]{32})"', html).group(1)
+    form = {**valid_form(form_token(html)), "form_key": key}
+    for _ in range(2):
+        assert promoter.post("/promotor/kampanye/baru", data=form, allow_redirects=False).status_code == 303
+    first, second = fakes.campaign_keys[-2:]
+    assert first == second and first["key"] == f"form:{key}" and len(first["fingerprint"]) == 64
+    fakes.promotion.raises["create_campaign"] = IdempotencyKeyReused()
+    refused = promoter.post("/promotor/kampanye/baru", data=form, allow_redirects=False)
+    assert refused.status_code == 422 and "Formulir ini sudah pernah dikirim dengan isian lain" in refused.text
+    assert re.search(r'name="form_key" value="([0-9a-f]{32})"', refused.text).group(1) != key
 
 
 def test_create_without_discount_or_options(promoter, fakes):
