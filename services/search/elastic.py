@@ -28,9 +28,10 @@ import html
 import json
 import logging
 import time
+import zlib
 from typing import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from services.search.analysis import PROTECTED, STOPWORDS, VARIANTS, analyze, is_measure, is_negated, query_terms
 from services.search.embedded import name_head
@@ -768,6 +769,7 @@ class ElasticsearchEngine:
 
     def stage(self, session, change: Change) -> None:
         if session is not None:
+            lock_product_writes(session, change)
             with_stored_pricing(session, change)
         self._bulk(change, refresh=False)  # Elasticsearch shows it within its refresh interval
 
@@ -781,6 +783,7 @@ class ElasticsearchEngine:
             self._bulk(change, refresh=True)
             return
         with self.session_factory() as session:
+            lock_product_writes(session, change)
             change.pricings = newer_pricings(session, change.pricings)  # the consumer's job for events
             with_stored_pricing(session, change)
             self._bulk(change, refresh=True)
@@ -855,6 +858,38 @@ class ElasticsearchEngine:
 
     def count(self) -> int:
         return int(self.client.count(index=self.alias)["count"])
+
+
+# The class (first key) of the two-key advisory locks that order one product's writes; the
+# two-key locks are a space apart from the one-key ones (leaders, the change log).
+PRODUCT_WRITES_LOCK_CLASS = 0x5EA4
+# Products share these many locks (by a hash of the id): a batch takes at most this many, so a
+# 20,000-product import batch cannot fill PostgreSQL's lock table (64 per connection by default).
+PRODUCT_WRITES_LOCK_BUCKETS = 256
+
+
+def product_lock_buckets(product_ids: Iterable[str]) -> list[int]:
+    """The lock buckets of ``product_ids``, sorted: every writer takes them in one order."""
+    return sorted({zlib.crc32(str(product_id).encode()) % PRODUCT_WRITES_LOCK_BUCKETS for product_id in product_ids})
+
+
+def lock_product_writes(session, change: Change) -> None:
+    """On PostgreSQL, hold the products of ``change`` (their documents or pricings) to the end
+    of the transaction. Search replicas consume as competing consumers; without this, one could
+    read a product's stored pricing, another store and write a newer pricing, and the first then
+    write the whole document with the older one over it (docs/decisions/elasticsearch-cluster.md).
+    With it, two transactions writing one product write Elasticsearch in their commit order and
+    the later one reads what the earlier stored. SQLite has one writer at a time already."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    buckets = product_lock_buckets([doc["id"] for doc in change.upserts]
+                                   + [pricing["product_id"] for pricing in change.pricings])
+    if buckets:
+        # Volatile functions in the select list are evaluated after the ORDER BY: one order for all.
+        session.execute(text("SELECT pg_advisory_xact_lock(:lock_class, CAST(bucket AS integer)) "
+                             "FROM json_array_elements_text(CAST(:buckets AS json)) AS taken(bucket) "
+                             "ORDER BY CAST(bucket AS integer)"),
+                        {"lock_class": PRODUCT_WRITES_LOCK_CLASS, "buckets": json.dumps(buckets)})
 
 
 def with_stored_pricing(session, change: Change) -> None:

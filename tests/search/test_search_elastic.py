@@ -1,11 +1,14 @@
 """The Elasticsearch engine's requests, checked without a server (a fake client records them,
 or ``elastic_model`` answers them as our reading of Elasticsearch does). Behaviour against a
 live node is covered by the engine contract suite when ELASTICSEARCH_URL is set."""
+import time
 from pathlib import Path
 
+import eventlet
 import pytest
 import yaml
 from pydantic import ValidationError
+from sqlalchemy import text as sa_text
 
 from services.search import reindex
 from services.search.analysis import analyze
@@ -13,6 +16,7 @@ from services.search.elastic import (
     COVERAGE_SCORE,
     FUZZINESS,
     PLACE_SCORE,
+    PRODUCT_WRITES_LOCK_BUCKETS,
     ElasticsearchEngine,
     ElasticsearchError,
     ProbedVocabulary,
@@ -24,6 +28,7 @@ from services.search.elastic import (
     index_body,
     joined_terms,
     price_periods,
+    product_lock_buckets,
     promotion_boost,
     search_body,
     text_query,
@@ -33,6 +38,8 @@ from services.search.engine import FEW_MATCHES, REGION_HINT_BOOST, Change, Remov
 from services.search.language import Hypernyms, Synonyms, plan_query
 from services.search.settings import SearchSettings
 from shared.contracts import ProductSnapshot
+from shared.db import make_engine, make_session_factory
+from shared.migrations import upgrade
 
 from elastic_model import ModelCluster, ModelError
 from search_factories import document, pricing, snapshot
@@ -388,6 +395,64 @@ def test_products_staged_after_their_pricing_carry_the_stored_pricing(search_db)
     assert docs["p1"]["price_periods"] == [
         {"effective_price": 20000, "discount_percent": 20, "promoted": False, "on_promo": True}]
     assert "pricing" not in docs["p2"] and docs["p2"]["price_periods"][0]["effective_price"] == 25000
+
+
+@pytest.mark.parametrize("first", ["product", "pricing"])
+def test_two_replicas_writing_one_product_write_elasticsearch_in_their_commit_order(postgres_url, first):
+    """Search replicas are competing consumers: one may index a product while another takes
+    its new pricing. On PostgreSQL the second waits for the first's commit (a per-product
+    lock), so the document ends with the newest pricing whichever came first; without the
+    lock, a product written after the pricing update but from a pricing read before it
+    dropped the discount."""
+    upgrade("search", postgres_url)
+    sql_engine = make_engine(postgres_url)
+    sessions = make_session_factory(sql_engine)
+    cluster = ModelCluster()
+    engine = ElasticsearchEngine(cluster, "products")
+    engine.start()
+    engine.stage(None, Change(upserts=[document("p1", 1)]))  # indexed earlier, no pricing yet
+    changes = {"product": Change(upserts=[document("p1", 2)]),
+               "pricing": Change(pricings=[pricing("p1", 1, effective_price=20000, discount_percent=20)])}
+    second = "pricing" if first == "product" else "product"
+    try:
+        with sessions() as holding:
+            engine.stage(holding, changes[first])  # written, not yet committed
+            waiter = eventlet.spawn(lambda: _stage_and_commit(sessions, engine, changes[second]))
+            # the second writer waits for the first's commit (or, unlocked, writes at once)
+            assert _wait_until(lambda: waiter.dead or _an_advisory_lock_is_awaited(sql_engine))
+            holding.commit()
+        waiter.wait()
+    finally:
+        sql_engine.dispose()
+    _, source = cluster.indices_by_name[engine.versioned_index].docs["p1"]
+    assert source["version"] == 2 and source["pricing"]["effective_price"] == 20000
+
+
+def test_a_batch_of_thousands_of_products_takes_at_most_256_product_locks():
+    buckets = product_lock_buckets(f"p{n}" for n in range(20_000))
+    assert len(buckets) <= PRODUCT_WRITES_LOCK_BUCKETS == 256 and buckets == sorted(set(buckets))
+    assert product_lock_buckets(["p1", "p1"]) == product_lock_buckets(["p1"])  # one product, one lock
+
+
+def _stage_and_commit(sessions, engine, change):
+    with sessions() as session:
+        engine.stage(session, change)
+        session.commit()
+
+
+def _an_advisory_lock_is_awaited(sql_engine) -> bool:
+    with sql_engine.connect() as connection:
+        return bool(connection.execute(sa_text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).scalar())
+
+
+def _wait_until(condition, timeout=30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        eventlet.sleep(0.05)
+    return False
 
 
 # --- the Indonesian query plan (language.py), as the embedded engine uses it --------------
