@@ -34,7 +34,7 @@ from typing import Any, Protocol
 
 from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import NullPool
 
 from shared.db import driver_url, sibling_dependency
@@ -201,12 +201,14 @@ class LeaderLock:
 
     @staticmethod
     def _backend(url: str, name: str, connect_timeout: float) -> _Backend:
-        if url.startswith("sqlite"):
-            path = url.split("///", 1)[-1] if "///" in url else ""
-            if not path or path == ":memory:" or "mode=memory" in path:
+        parsed = make_url(driver_url(url))
+        backend = parsed.get_backend_name()
+        if backend == "sqlite":
+            path = parsed.database or ""
+            if not path or path == ":memory:" or parsed.query.get("mode") == "memory":
                 return _AlwaysLeader()
-            return _FileLock(lock_file_of(path.split("?", 1)[0], name))
-        if url.startswith(("postgresql", "postgres://")):
+            return _FileLock(lock_file_of(path, name))
+        if backend == "postgresql":
             return _AdvisoryLock(url, name, connect_timeout)
         raise ValueError(f"no leader lock for this database URL (SQLite or PostgreSQL only): {url.split(':', 1)[0]}")
 

@@ -1,12 +1,12 @@
 """Retention in each service that has event tables: its settings (validated, with an env
 var each) and its container running the prune on its interval (real broker, both databases)."""
-import time
 from datetime import timedelta
 
 import nameko
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import select
+from waiting import wait_for
 
 from services.catalog.models import OutboxMessage as CatalogOutbox
 from services.catalog.service import CatalogService
@@ -30,16 +30,6 @@ SERVICES = {
     "promotion": (PromotionService, PromotionSettings, PromotionOutbox, PromotionInbox),
 }
 SETTINGS = [CatalogSettings, SearchSettings, PromotionSettings]
-
-
-def wait_for(predicate, timeout):
-    """Poll ``predicate`` until it is true (True) or ``timeout`` seconds pass (False)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def clear_env(monkeypatch, settings_cls):

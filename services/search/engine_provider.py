@@ -14,6 +14,7 @@ from services.search.engine import SearchEngine
 from services.search.settings import SearchSettings
 from shared.background import BackgroundProvider
 from shared.db import make_engine, make_session_factory
+from shared.leader import leader_of, leads
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +29,13 @@ class ChangeFollower:
     """One step of the follower loop, without the loop: catch up with the change log, and
     prune it once ``prune_interval`` seconds have passed since the last prune."""
 
-    def __init__(self, engine: EmbeddedEngine, keep: int, prune_interval: float, clock=time.monotonic):
+    def __init__(self, engine: EmbeddedEngine, keep: int, prune_interval: float, clock=time.monotonic,
+                 may_prune=lambda: True):
         self.engine = engine
         self.keep = keep
         self.prune_interval = prune_interval
         self.clock = clock
+        self.may_prune = may_prune  # one replica prunes the shared log: the leader
         self.last_prune = clock()
         self.failing = False
 
@@ -42,7 +45,8 @@ class ChangeFollower:
             read = self.engine.catch_up()
             if self.clock() - self.last_prune >= self.prune_interval:
                 self.last_prune = self.clock()
-                self.engine.prune_log(self.keep)
+                if self.may_prune():
+                    self.engine.prune_log(self.keep)
         except Exception:  # noqa: BLE001 - the database may be away: the next step tries again
             if not self.failing:
                 log.exception("search change log: following failed; retrying every step")
@@ -61,6 +65,10 @@ class SearchEngineProvider(BackgroundProvider):
 
     thread_name = "search_change_follower"
 
+    def __init__(self, leader: str | None = None):
+        super().__init__()
+        self.leader = leader  # the service's shared.leader.Leadership: only it prunes the log
+
     def setup(self):
         self.settings = settings = SearchSettings.load()
         # Its own SQLAlchemy engine: the Database provider's is set up concurrently with
@@ -76,7 +84,9 @@ class SearchEngineProvider(BackgroundProvider):
         if not isinstance(engine, EmbeddedEngine) or not engine.change_log:
             return  # Elasticsearch: the cluster is shared, nothing to follow
         settings = self.settings
-        follower = ChangeFollower(engine, settings.change_log_keep, settings.change_log_prune_interval)
+        leadership = leader_of(self.container, self.leader)
+        follower = ChangeFollower(engine, settings.change_log_keep, settings.change_log_prune_interval,
+                                  may_prune=lambda: leads(leadership))
         while self.loop.running:
             follower.step()
             self.loop.wait(settings.follow_interval)

@@ -38,7 +38,7 @@ class SearchService:
     reindexer = ReindexRunner()
 
     db = Database(SearchSettings)
-    engine = SearchEngineProvider()
+    engine = SearchEngineProvider(leader="leader")  # follows the change log; the leader prunes it
     analytics = QueryAnalytics("db")  # query analytics, buffered (see analytics.py)
     interactions = InteractionRecorder("db")  # impressions/views/contacts -> outbox (interactions.py)
     # Replicas sharing one database: one relays the interaction events and prunes.

@@ -14,6 +14,7 @@ import pytest
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import func, select
 from sqlalchemy.orm import DeclarativeBase
+from waiting import wait_for
 
 from services.catalog.models import OutboxMessage, Product
 from services.catalog.service import CatalogService
@@ -114,13 +115,6 @@ def relay(container) -> OutboxRelayRunner:
     return next(d for d in container.dependencies if isinstance(d, OutboxRelayRunner))
 
 
-def wait_for(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not (value := condition()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return value
-
-
 def write(container, product_id: str, price: int, attempts: int = 20) -> bool:
     """Set the product's price through ``container``, again after a conflict with a
     concurrent writer; False when the container was killed under the call."""
@@ -176,7 +170,7 @@ def test_a_burst_through_two_replicas_reaches_the_consumer_in_order(
 
     burst([first, second], products, ROUNDS)
 
-    assert wait_for(lambda: relayed_everything(pg_catalog_db))
+    assert wait_for(lambda: relayed_everything(pg_catalog_db), timeout=30)
     bodies = catalog_queue()
     accepted, duplicates, stale = consumer(bodies)
     versions = final_versions(pg_catalog_db)
@@ -213,7 +207,7 @@ def test_the_leader_killed_mid_burst_the_other_takes_over_and_nothing_is_lost(
 
     burst(replicas, products, ROUNDS, kill_the_leader_halfway)
 
-    assert wait_for(lambda: relayed_everything(pg_catalog_db))
+    assert wait_for(lambda: relayed_everything(pg_catalog_db), timeout=30)
     assert takeover[0] < 5
     accepted, duplicates, stale = consumer(catalog_queue())
     versions = final_versions(pg_catalog_db)

@@ -4,7 +4,6 @@ starts and ends exactly once, also across a change of leader, and every pricing 
 published once per change. And a timer on one replica racing an edit on another: the
 guarded start and end apply only if still due when they get the campaign's row."""
 import json
-import time
 from datetime import timedelta
 
 import eventlet
@@ -12,6 +11,7 @@ import nameko
 import pytest
 from nameko.testing.services import entrypoint_hook
 from sqlalchemy import create_engine, func, select, text
+from waiting import wait_for
 
 from services.promotion.campaigns import operations
 from services.promotion.campaigns.status import advance
@@ -69,13 +69,6 @@ def campaign_timer(container) -> SettingsTimer:
     return next(e for e in container.entrypoints if e.method_name == "advance_campaigns")
 
 
-def wait_for(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not (value := condition()) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    return value
-
-
 def test_two_replicas_start_and_end_every_campaign_once_and_publish_each_change_once(
         replica_config, pg_promotion_db, container_factory, pricing_queue):
     with pg_promotion_db() as session:
@@ -103,8 +96,8 @@ def test_two_replicas_start_and_end_every_campaign_once_and_publish_each_change_
 
     # The leader stops after the first start (a rolling restart): the other takes over the
     # timer and the relay for the remaining starts and ends. Until then only the leader acted.
-    assert wait_for(lambda: call(second, "get_campaign", PROMOTER, ids[0])["status"] == "active")
-    assert wait_for(lambda: relay(first).published >= PRODUCTS_EACH)
+    assert wait_for(lambda: call(second, "get_campaign", PROMOTER, ids[0])["status"] == "active", timeout=30)
+    assert wait_for(lambda: relay(first).published >= PRODUCTS_EACH, timeout=30)
     assert relay(second).published == 0
     assert campaign_timer(first).skipped_ticks == 0 and campaign_timer(second).skipped_ticks > 0
     first.stop()
@@ -116,7 +109,7 @@ def test_two_replicas_start_and_end_every_campaign_once_and_publish_each_change_
             pending = session.scalar(select(func.count()).where(Outbox.status != PUBLISHED))
         return ended == CAMPAIGNS and pending == 0
 
-    assert wait_for(all_ended_and_published)
+    assert wait_for(all_ended_and_published, timeout=30)
     bodies = pricing_queue()  # every confirmed publish is in the queue by now
 
     with pg_promotion_db() as session:

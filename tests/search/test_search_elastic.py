@@ -1,14 +1,13 @@
 """The Elasticsearch engine's requests, checked without a server (a fake client records them,
 or ``elastic_model`` answers them as our reading of Elasticsearch does). Behaviour against a
 live node is covered by the engine contract suite when ELASTICSEARCH_URL is set."""
-import time
 from pathlib import Path
 
 import eventlet
 import pytest
 import yaml
 from pydantic import ValidationError
-from sqlalchemy import text as sa_text
+from waiting import advisory_locks_awaited, wait_for
 
 from services.search import reindex
 from services.search.analysis import analyze
@@ -419,7 +418,7 @@ def test_two_replicas_writing_one_product_write_elasticsearch_in_their_commit_or
             engine.stage(holding, changes[first])  # written, not yet committed
             waiter = eventlet.spawn(lambda: _stage_and_commit(sessions, engine, changes[second]))
             # the second writer waits for the first's commit (or, unlocked, writes at once)
-            assert _wait_until(lambda: waiter.dead or _an_advisory_lock_is_awaited(sql_engine))
+            assert wait_for(lambda: waiter.dead or advisory_locks_awaited(sql_engine), timeout=30)
             holding.commit()
         waiter.wait()
     finally:
@@ -438,21 +437,6 @@ def _stage_and_commit(sessions, engine, change):
     with sessions() as session:
         engine.stage(session, change)
         session.commit()
-
-
-def _an_advisory_lock_is_awaited(sql_engine) -> bool:
-    with sql_engine.connect() as connection:
-        return bool(connection.execute(sa_text(
-            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).scalar())
-
-
-def _wait_until(condition, timeout=30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        eventlet.sleep(0.05)
-    return False
 
 
 # --- the Indonesian query plan (language.py), as the embedded engine uses it --------------

@@ -9,7 +9,8 @@ import eventlet
 import nameko
 import pytest
 from nameko.testing.services import entrypoint_hook
-from sqlalchemy import insert, text
+from sqlalchemy import insert
+from waiting import advisory_locks_awaited, wait_for
 
 from services.search import changes, embedded, snapshot
 from services.search.embedded import EmbeddedEngine
@@ -248,18 +249,6 @@ def postgres_replicas(postgres_url):
         sql_engine.dispose()
 
 
-def waiting_on_the_log_lock(engine: EmbeddedEngine) -> int:
-    with engine.session_factory() as session:
-        return session.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).scalar()
-
-
-def wait_for(condition, seconds: float = 30.0) -> None:
-    deadline = eventlet.hubs.get_hub().clock() + seconds
-    while not condition():
-        assert eventlet.hubs.get_hub().clock() < deadline, "condition not reached"
-        eventlet.sleep(0.02)
-
-
 def test_a_lower_seq_that_commits_later_is_not_skipped_on_postgresql(postgres_replicas):
     first, second, follower = postgres_replicas(), postgres_replicas(), postgres_replicas()
     early = first.session_factory()
@@ -271,7 +260,7 @@ def test_a_lower_seq_that_commits_later_is_not_skipped_on_postgresql(postgres_re
             session.commit()
 
     writer = eventlet.spawn(later)
-    wait_for(lambda: waiting_on_the_log_lock(follower) == 1)  # the second writer waits for the first
+    assert wait_for(lambda: advisory_locks_awaited(follower.session_factory) == 1, timeout=30)  # the second writer waits for the first
     assert follower.catch_up() == 0
     early.commit()
     early.close()
@@ -339,6 +328,16 @@ def test_the_follower_step_survives_a_failure_and_prunes_on_its_interval(replica
     assert follower.engine.prunes == [500]  # not again before the next interval
 
 
+def test_only_the_leading_replica_prunes_the_shared_log(replicas):
+    now = [0.0]
+    follower = ChangeFollower(FailingOnce(replicas()), keep=500, prune_interval=60, clock=lambda: now[0],
+                              may_prune=lambda: False)
+    follower.engine.calls = 1  # past its one failure
+    now[0] = 61.0
+    follower.step()
+    assert follower.engine.prunes == []  # another replica leads: it prunes for all
+
+
 def test_pruning_goes_a_bounded_step_at_a_time_and_keeps_the_newest(store_url):
     sql_engine = make_engine(store_url)
     try:
@@ -378,7 +377,7 @@ def test_a_running_search_service_follows_what_another_replica_writes(rabbit_con
         assert total("madu") == 1  # loaded at start
         other.upsert([document("after", name="Madu Hutan Kolaka")])
         other.delete(["before"])
-        wait_for(lambda: total("kolaka") == 1 and total("buton") == 0)
+        assert wait_for(lambda: total("kolaka") == 1 and total("buton") == 0, timeout=30)
         container.stop()  # the follower's thread ends with the container
 
 

@@ -1,25 +1,15 @@
 """Waiting on a real broker in tests: a condition polled until a deadline, a queue's depth;
 what the management API says of a queue, and cutting a virtual host's connections as a
 broker restart or a network cut would."""
-import time
 import uuid
 from urllib.parse import quote, unquote
 
 import httpx
 from kombu import Connection
+from waiting import wait_for  # noqa: F401 - the broker tests' waiting, from here as before
 
 RABBIT_API = "http://127.0.0.1:15672/api"
 RABBIT_AUTH = ("guest", "guest")
-
-
-def wait_for(predicate, timeout=10) -> bool:
-    """Poll ``predicate`` until it is true (True) or ``timeout`` seconds pass (False)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def queue_depth(amqp_uri, name) -> int:

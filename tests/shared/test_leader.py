@@ -14,6 +14,7 @@ import nameko
 import pytest
 from pydantic_settings import SettingsConfigDict
 from sqlalchemy import create_engine, text
+from waiting import wait_for
 
 from shared.db import Database
 from shared.extensions import settings_timer
@@ -21,16 +22,6 @@ from shared.leader import LeaderLock, Leadership, advisory_key, lock_file_of
 from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def wait_for(condition, timeout=10.0, step=0.05):
-    """Poll ``condition`` until it is true or ``timeout`` passes; its last value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(step)
 
 
 @pytest.fixture
