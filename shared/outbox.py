@@ -20,10 +20,11 @@ from typing import Any, Iterator
 
 from kombu import Connection, Producer
 from sqlalchemy import DateTime, Integer, String, Table, Text, func, select, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from shared.background import BackgroundProvider
-from shared.db import Database, insert_rows, sibling_dependency
+from shared.db import Database, driver_url, insert_rows, sibling_dependency
 from shared.events import Event, utcnow
 from shared.leader import Leadership, leader_of, leads
 from shared.settings import amqp_uri
@@ -312,7 +313,8 @@ class OutboxRelay:
 
 def poll_interval_for(database_url: str) -> float:
     """The relay's poll on this database: shorter on PostgreSQL (several replicas may write)."""
-    return REPLICA_POLL_INTERVAL if database_url.startswith("postgres") else DEFAULT_POLL_INTERVAL
+    postgresql = make_url(driver_url(database_url)).get_backend_name() == "postgresql"
+    return REPLICA_POLL_INTERVAL if postgresql else DEFAULT_POLL_INTERVAL
 
 
 class OutboxRelayRunner(BackgroundProvider):
@@ -340,8 +342,7 @@ class OutboxRelayRunner(BackgroundProvider):
         super().__init__()
         self.database_attr = database_attr
         self.outbox_model = outbox_model
-        self.given_poll_interval = poll_interval
-        self.poll_interval = DEFAULT_POLL_INTERVAL if poll_interval is None else poll_interval
+        self.poll_interval: float | None = poll_interval  # None: by the database, at start (poll_interval_for)
         self.max_backoff = max_backoff
         self.leader = leader
         self.leadership: Leadership | None = None
@@ -366,7 +367,7 @@ class OutboxRelayRunner(BackgroundProvider):
         session_factory = database.session_factory
         assert session_factory is not None, "every provider's setup() runs before any start()"
         self.leadership = leader_of(self.container, self.leader)
-        if self.given_poll_interval is None:
+        if self.poll_interval is None:
             self.poll_interval = poll_interval_for(database.settings.database_url)
         self.relay = OutboxRelay(session_factory, self.outbox_model, amqp_uri())
         super().start()
@@ -380,14 +381,14 @@ class OutboxRelayRunner(BackgroundProvider):
         self.stop()
 
     def run(self) -> None:
-        relay = self.relay
-        assert relay is not None, "run() starts from start(), which makes the relay"
+        relay, poll = self.relay, self.poll_interval
+        assert relay is not None and poll is not None, "run() starts from start(), which makes the relay"
         backoff = 0.5
         while self.loop.running:
             if not leads(self.leadership):
                 # Another replica relays this outbox; a commit here does not help it. Asking
                 # once per poll is what lets this replica take over when the leader dies.
-                self.loop.pause(self.poll_interval)
+                self.loop.pause(poll)
                 continue
             try:
                 count = relay.publish_pending()
@@ -400,7 +401,7 @@ class OutboxRelayRunner(BackgroundProvider):
                 self.loop.pause(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
                 continue
-            self.loop.wait(self.poll_interval)
+            self.loop.wait(poll)
 
     def get_dependency(self, worker_ctx: Any) -> OutboxRelay | None:
         return self.relay

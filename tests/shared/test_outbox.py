@@ -10,7 +10,18 @@ from sqlalchemy.orm import DeclarativeBase
 
 from shared.db import UnitOfWork
 from shared.events import Event
-from shared.outbox import PENDING, PUBLISHED, OutboxMixin, OutboxRelay, OutboxRelayRunner, add_event, add_events
+from shared.outbox import (
+    DEFAULT_POLL_INTERVAL,
+    PENDING,
+    PUBLISHED,
+    REPLICA_POLL_INTERVAL,
+    OutboxMixin,
+    OutboxRelay,
+    OutboxRelayRunner,
+    add_event,
+    add_events,
+    poll_interval_for,
+)
 from shared.topology import SUBSCRIPTIONS, events_exchange
 
 
@@ -180,3 +191,11 @@ def test_the_relay_is_woken_after_a_commit_that_staged_events_and_only_then(sess
         assert wakes == [1, 1]
     finally:
         unit.close()
+
+
+def test_the_relay_polls_more_often_where_several_replicas_may_write():
+    """On PostgreSQL only the leading replica relays, and another replica's commit waits for
+    its poll; SQLite runs one writing process."""
+    assert poll_interval_for("postgresql+pg8000://etalase@127.0.0.1/catalog") == REPLICA_POLL_INTERVAL
+    assert poll_interval_for("postgresql://etalase@127.0.0.1/catalog") == REPLICA_POLL_INTERVAL
+    assert poll_interval_for("sqlite:///var/catalog.db") == DEFAULT_POLL_INTERVAL > REPLICA_POLL_INTERVAL

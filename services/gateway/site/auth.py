@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 from services.gateway import accounts
+from services.gateway.client_address import client_ip
 from services.gateway.site import i18n, session
 from services.gateway.site.render import page, role_home, safe_next
 from services.gateway.throttle import TooManyRequests
@@ -39,7 +40,7 @@ def sign_in_page(web):
     gw = web.gw
     try:
         token = accounts.sign_in(gw.uow.session, email, password, ttl_days=gw.settings.session_ttl_days,
-                                 release=gw.uow.commit, ip=session.client_ip(web.request, gw.settings.trusted_proxies))
+                                 release=gw.uow.commit, ip=client_ip(web.request, gw.settings.trusted_proxies))
         gw.uow.commit()
     except TooManyRequests as exc:
         gw.uow.rollback()
@@ -73,7 +74,7 @@ def register_page(web):
         return web.render("register.html", status=exc.status, values=values, errors=web.field_messages(exc.fields),
                           error=web.gettext("Periksa kembali isian Anda."))
     token = accounts.sign_in(gw.uow.session, account["email"], password, ttl_days=gw.settings.session_ttl_days,
-                             release=gw.uow.commit, ip=session.client_ip(web.request, gw.settings.trusted_proxies))
+                             release=gw.uow.commit, ip=client_ip(web.request, gw.settings.trusted_proxies))
     gw.uow.commit()
     return _signed_in(web, token, account, None)
 

@@ -18,7 +18,6 @@ import hmac
 import secrets
 
 from services.gateway import accounts
-from services.gateway.client_address import client_ip  # noqa: F401 - the pages' name for it
 
 SESSION_COOKIE = "etalase_session"
 CSRF_COOKIE = "etalase_csrf"
